@@ -26,6 +26,10 @@ export const DEPLOYMENTS: readonly Deployment[] = [
   {name: 'OpenToken', chain: 'l1', args: (c) => [c.treasury]},
   {name: 'OpenPortal', chain: 'l1', args: (c) => [c.addresses.OpenToken, c.admin, c.relayer]},
   {name: 'OpenL2Bridge', chain: 'l2', args: () => []},
+  {name: 'DatanetRegistry', chain: 'l2', args: (c) => [c.admin, c.treasury]},
+  {name: 'ModelRegistry', chain: 'l2', args: (c) => [c.addresses.DatanetRegistry]},
+  {name: 'Staking', chain: 'l2', args: (c) => [c.admin, c.treasury]},
+  {name: 'InferenceSettlement', chain: 'l2', args: (c) => [c.admin, c.treasury, c.addresses.ModelRegistry, c.addresses.Staking]},
 ]
 
 /** Every deployment's artifact must exist: checked by the tests so a typo fails fast. */

@@ -5,6 +5,9 @@ import type {Address, Hex} from 'viem'
 
 import {CorruptFileError, readJsonFile, writeJsonAtomic} from '../store/atomic.js'
 import {stateDir} from '../store/paths.js'
+import {isProcessAlive} from '../store/process.js'
+
+export {isProcessAlive}
 
 export type DevnetChainInfo = {rpcUrl: string; chainId: number; port: number; pid: number}
 
@@ -63,15 +66,7 @@ export function removeDevnetState(dir = stateDir()): void {
   rmSync(devnetStatePath(dir), {force: true})
 }
 
-export function isProcessAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
+
 
 /** The state of a devnet whose supervisor is alive, or undefined (a stale file is not a devnet). */
 export function readRunningDevnet(dir = stateDir()): DevnetState | undefined {

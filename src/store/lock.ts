@@ -2,6 +2,7 @@ import {closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync} from 'n
 import {dirname} from 'node:path'
 
 import {ExitCode, OpenledgerError} from '../errors.js'
+import {isProcessAlive} from './process.js'
 
 export class LockedError extends OpenledgerError {
   override name = 'LockedError'
@@ -10,15 +11,6 @@ export class LockedError extends OpenledgerError {
       exitCode: ExitCode.state,
       metaMessages: ['Wait for it to finish, or remove the lock file if that process is gone.'],
     })
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
 
@@ -37,7 +29,7 @@ export function acquireLock(path: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
       const pid = Number.parseInt(readFileSync(path, 'utf8'), 10)
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) throw new LockedError(path, pid)
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid)) throw new LockedError(path, pid)
       rmSync(path, {force: true}) // stale: its owner is gone
     }
   }

@@ -1,0 +1,67 @@
+import type {Account, Address, Hex} from 'viem'
+
+import {OpenL2Bridge, OpenPortal} from '../../contracts/artifacts/index.js'
+import type {LayerClients} from '../clients.js'
+import type {DepositEvent} from './deposit-tx.js'
+import type {BridgeChains, WithdrawalEvent} from './relayer.js'
+
+export type BridgeAddresses = {portal: Address; l2Bridge: Address}
+
+/** BridgeChains over the devnet's real chains; the relayer account signs L1 finalisations. */
+export function viemBridgeChains(l1: LayerClients, l2: LayerClients, addresses: BridgeAddresses, relayer: Account): BridgeChains {
+  const l1Wallet = l1.wallet(relayer)
+  return {
+    l1BlockNumber: () => l1.public.getBlockNumber({cacheTime: 0}),
+    l2BlockNumber: () => l2.public.getBlockNumber({cacheTime: 0}),
+    async depositEvents(fromBlock, toBlock) {
+      const logs = await l1.public.getContractEvents({
+        address: addresses.portal,
+        abi: OpenPortal.abi,
+        eventName: 'DepositInitiated',
+        fromBlock,
+        toBlock,
+      })
+      return logs.map(
+        (log): DepositEvent => ({
+          nonce: log.args.nonce!,
+          from: log.args.from!,
+          to: log.args.to!,
+          amount: log.args.amount!,
+          l1BlockHash: log.blockHash!,
+          logIndex: log.logIndex!,
+        }),
+      )
+    },
+    async withdrawalEvents(fromBlock, toBlock) {
+      const logs = await l2.public.getContractEvents({
+        address: addresses.l2Bridge,
+        abi: OpenL2Bridge.abi,
+        eventName: 'WithdrawalInitiated',
+        fromBlock,
+        toBlock,
+      })
+      return logs.map((log): WithdrawalEvent => ({nonce: log.args.nonce!, from: log.args.from!, to: log.args.to!, amount: log.args.amount!}))
+    },
+    async l2HasTransaction(hash: Hex) {
+      const tx = await l2.public.getTransaction({hash}).catch(() => undefined)
+      return tx !== undefined && tx !== null
+    },
+    async sendL2Deposit(serialized: Hex) {
+      const hash = await l2.public.request({method: 'eth_sendRawTransaction', params: [serialized]})
+      await l2.public.waitForTransactionReceipt({hash, pollingInterval: 5})
+      return hash
+    },
+    isWithdrawalFinalized: (nonce) =>
+      l1.public.readContract({address: addresses.portal, abi: OpenPortal.abi, functionName: 'finalizedWithdrawals', args: [nonce]}),
+    async finalizeWithdrawal(event) {
+      const hash = await l1Wallet.writeContract({
+        address: addresses.portal,
+        abi: OpenPortal.abi,
+        functionName: 'finalizeWithdrawal',
+        args: [event.nonce, event.to, event.amount],
+      })
+      await l1.public.waitForTransactionReceipt({hash, pollingInterval: 5})
+      return hash
+    },
+  }
+}

@@ -1,0 +1,67 @@
+import {spawn} from 'node:child_process'
+import {closeSync, mkdirSync, openSync} from 'node:fs'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {ExitCode, OpenledgerError} from '../errors.js'
+import {stateDir as defaultStateDir} from '../store/paths.js'
+import {devnetLogFiles, tailFile} from './control.js'
+import type {DevnetState} from './state.js'
+
+/** Messages a detached supervisor sends its launcher over IPC. */
+export type SupervisorMessage =
+  | {type: 'ready'; state: DevnetState}
+  | {type: 'error'; error: {code: string; name: string; message: string; details?: string; hints?: string[]; exitCode: number}}
+
+const runScript = () => join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'run.js')
+
+/**
+ * Starts the devnet in a background supervisor (`devnet start --supervise`, its own session, output
+ * to .openledger/devnet/supervisor.log) and waits until it reports ready or failed over IPC.
+ */
+export async function startDetached(args: string[], opts: {stateDir?: string; timeoutMs?: number} = {}): Promise<DevnetState> {
+  const dir = opts.stateDir ?? defaultStateDir()
+  const logPath = devnetLogFiles(dir).supervisor
+  mkdirSync(dirname(logPath), {recursive: true})
+  const log = openSync(logPath, 'a')
+  const child = spawn(process.execPath, [runScript(), 'devnet', 'start', '--supervise', ...args], {
+    detached: true,
+    stdio: ['ignore', log, log, 'ipc'],
+    env: {...process.env, OPENLEDGER_STATE_DIR: dir},
+  })
+  closeSync(log)
+  const timeoutMs = opts.timeoutMs ?? 120_000
+  try {
+    const message = await new Promise<SupervisorMessage>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer from the devnet supervisor within ${timeoutMs} ms`)), timeoutMs)
+      child.once('message', (m) => {
+        clearTimeout(timer)
+        resolve(m as SupervisorMessage)
+      })
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer)
+        reject(new Error(`the devnet supervisor exited before it was ready (${signal ?? `code ${code}`})`))
+      })
+      child.once('error', (err) => {
+        clearTimeout(timer)
+        reject(err)
+      })
+    })
+    if (message.type === 'error') {
+      const e = message.error
+      throw new OpenledgerError(e.code, e.message, {details: e.details, metaMessages: e.hints, exitCode: e.exitCode})
+    }
+    return message.state
+  } catch (err) {
+    if (err instanceof OpenledgerError) throw err
+    if (child.exitCode === null) child.kill('SIGKILL')
+    throw new OpenledgerError('E_DEVNET_START', (err as Error).message, {
+      details: tailFile(logPath, 10) || undefined,
+      exitCode: ExitCode.failure,
+    })
+  } finally {
+    child.removeAllListeners()
+    if (child.connected) child.disconnect()
+    child.unref()
+  }
+}

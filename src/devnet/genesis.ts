@@ -1,0 +1,133 @@
+import {createHash} from 'node:crypto'
+import {existsSync} from 'node:fs'
+import {createRequire} from 'node:module'
+import {join} from 'node:path'
+import {gunzipSync} from 'node:zlib'
+
+import {type Address, type Hex, erc20Abi, hexToBytes, parseEther} from 'viem'
+import {privateKeyToAccount} from 'viem/accounts'
+
+import {type DevAccount, DEV_ROLES} from '../chain/dev-accounts.js'
+import {DEVNET_L1_CHAIN_ID, DEVNET_L2_CHAIN_ID} from '../chain/networks.js'
+import {OpenPortal, artifacts, artifactsHash} from '../contracts/artifacts/index.js'
+import {readJsonFile, writeFileAtomic, writeJsonAtomic} from '../store/atomic.js'
+import {cacheDir} from '../store/paths.js'
+import {viemBridgeChains} from './bridge/chain-handles.js'
+import {Relayer} from './bridge/relayer.js'
+import type {LayerClients} from './clients.js'
+import {DEPLOYMENTS, type DeployContext} from './deployments.js'
+import type {DevnetDeployment} from './state.js'
+
+/** OPEN each dev account holds on L1 at genesis (the treasury, account 0, keeps the rest). */
+export const GENESIS_L1_OPEN = parseEther('100000')
+/** Native OPEN each dev account holds on the L2 at genesis: delivered by real bridge deposits. */
+export const GENESIS_L2_OPEN = parseEther('10000')
+
+/** Bump when what the genesis build does changes, so old cached states are not loaded. */
+const GENESIS_FORMAT = 1
+
+export type GenesisMeta = {format: number; key: string; deployments: DevnetDeployment[]}
+
+/**
+ * The cache key of the deployed genesis state: every input that changes what the build produces
+ * (contract bytecode, deployment list, chain ids, funding, anvil's version).
+ */
+export function genesisKey(accounts: DevAccount[]): string {
+  const require = createRequire(import.meta.url)
+  let anvilVersion = 'unknown'
+  try {
+    anvilVersion = require('@foundry-rs/anvil/package.json').version
+  } catch {}
+  const input = {
+    format: GENESIS_FORMAT,
+    artifactsHash,
+    deployments: DEPLOYMENTS.map((d) => `${d.chain}:${d.name}`),
+    chains: [DEVNET_L1_CHAIN_ID, DEVNET_L2_CHAIN_ID],
+    funding: [GENESIS_L1_OPEN.toString(), GENESIS_L2_OPEN.toString()],
+    accounts: accounts.map((a) => a.address),
+    anvilVersion,
+  }
+  return createHash('sha256').update(JSON.stringify(input)).digest('hex').slice(0, 16)
+}
+
+export const genesisCacheDir = (key: string) => join(cacheDir(), 'devnet-genesis', key)
+
+export type CachedGenesis = {meta: GenesisMeta; l1StatePath: string; l2StatePath: string}
+
+/** The cached genesis for `key`, when one was built before and is complete. */
+export function findCachedGenesis(key: string): CachedGenesis | undefined {
+  const dir = genesisCacheDir(key)
+  const meta = readJsonFile<GenesisMeta>(join(dir, 'meta.json'))
+  const l1StatePath = join(dir, 'l1.json')
+  const l2StatePath = join(dir, 'l2.json')
+  if (!meta || meta.format !== GENESIS_FORMAT || meta.key !== key) return undefined
+  if (!existsSync(l1StatePath) || !existsSync(l2StatePath)) return undefined
+  return {meta, l1StatePath, l2StatePath}
+}
+
+/**
+ * Builds the devnet's genesis on two fresh anvils: L1 contracts, OPEN to every dev account on L1,
+ * native OPEN to every dev account on the L2 through real portal deposits relayed as OP deposit
+ * transactions, then the L2 contracts. No balance is ever set by a cheat code: the L2 supply equals
+ * the OPEN locked in the portal.
+ */
+export async function buildGenesis(l1: LayerClients, l2: LayerClients, accounts: DevAccount[]): Promise<DevnetDeployment[]> {
+  const admin = privateKeyToAccount(accounts[DEV_ROLES.admin].privateKey)
+  const relayer = privateKeyToAccount(accounts[DEV_ROLES.relayer].privateKey)
+  const ctx: DeployContext = {admin: admin.address, treasury: admin.address, relayer: relayer.address, addresses: {}}
+  const deployed: DevnetDeployment[] = []
+
+  const deploy = async (layer: LayerClients, chain: 'l1' | 'l2') => {
+    for (const d of DEPLOYMENTS.filter((x) => x.chain === chain)) {
+      const artifact = artifacts[d.name]
+      const hash = await layer.wallet(admin).deployContract({
+        abi: artifact.abi as readonly unknown[],
+        bytecode: artifact.bytecode as Hex,
+        args: d.args(ctx) as unknown[],
+      } as never)
+      const receipt = await layer.public.waitForTransactionReceipt({hash, pollingInterval: 5})
+      if (receipt.status !== 'success' || !receipt.contractAddress) throw new Error(`deploying ${d.name} on ${chain} failed`)
+      ctx.addresses[d.name] = receipt.contractAddress
+      deployed.push({name: d.name, chain, address: receipt.contractAddress})
+    }
+  }
+
+  await deploy(l1, 'l1')
+  const token = ctx.addresses.OpenToken as Address
+  const portal = ctx.addresses.OpenPortal as Address
+  const l1Admin = l1.wallet(admin)
+  let last: Hex | undefined
+  for (const a of accounts) {
+    if (a.address === admin.address) continue
+    last = await l1Admin.writeContract({address: token, abi: erc20Abi, functionName: 'transfer', args: [a.address, GENESIS_L1_OPEN]})
+  }
+  await l1Admin.writeContract({
+    address: token,
+    abi: erc20Abi,
+    functionName: 'approve',
+    args: [portal, GENESIS_L2_OPEN * BigInt(accounts.length)],
+  })
+  for (const a of accounts) {
+    last = await l1Admin.writeContract({address: portal, abi: OpenPortal.abi, functionName: 'depositTransaction', args: [a.address, GENESIS_L2_OPEN]})
+  }
+  if (last) await l1.public.waitForTransactionReceipt({hash: last, pollingInterval: 5})
+
+  // Relay the funding deposits now, so the L2 deployer has gas. (OpenL2Bridge is not deployed yet:
+  // no withdrawal can exist, so the relayer's L2 side is given the zero address and finds nothing.)
+  const relay = new Relayer(viemBridgeChains(l1, l2, {portal, l2Bridge: '0x0000000000000000000000000000000000000000'}, relayer))
+  await relay.tick()
+
+  await deploy(l2, 'l2')
+  return deployed
+}
+
+/** Saves both chains' state (anvil_dumpState) and the deployments into the genesis cache. */
+export async function saveGenesis(key: string, l1: LayerClients, l2: LayerClients, deployments: DevnetDeployment[]): Promise<void> {
+  const dir = genesisCacheDir(key)
+  for (const [name, layer] of [['l1', l1], ['l2', l2]] as const) {
+    const dump = (await layer.public.request({method: 'anvil_dumpState' as never, params: [] as never})) as Hex
+    writeFileAtomic(join(dir, `${name}.json`), gunzipSync(hexToBytes(dump)))
+  }
+  writeJsonAtomic(join(dir, 'meta.json'), {format: GENESIS_FORMAT, key, deployments} satisfies GenesisMeta)
+}
+

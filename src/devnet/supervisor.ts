@@ -1,0 +1,187 @@
+import {mkdirSync} from 'node:fs'
+import {join} from 'node:path'
+
+import type {Hex} from 'viem'
+import {privateKeyToAccount} from 'viem/accounts'
+
+import {DEV_ROLES, devAccounts} from '../chain/dev-accounts.js'
+import {DEVNET_L1_CHAIN_ID, DEVNET_L2_CHAIN_ID} from '../chain/networks.js'
+import {acquireLock} from '../store/lock.js'
+import {stateDir as defaultStateDir} from '../store/paths.js'
+import {AnvilInstance} from './anvil-instance.js'
+import {viemBridgeChains} from './bridge/chain-handles.js'
+import {Relayer} from './bridge/relayer.js'
+import {type LayerClients, layerClients} from './clients.js'
+import {DevnetAlreadyRunningError} from './errors.js'
+import {buildGenesis, findCachedGenesis, genesisKey, saveGenesis} from './genesis.js'
+import {type DevnetDeployment, type DevnetState, devnetDir, readDevnetState, removeDevnetState, isProcessAlive, writeDevnetState} from './state.js'
+
+export const DEFAULT_L1_PORT = 8545
+export const DEFAULT_L2_PORT = 9545
+
+export type StartDevnetOptions = {
+  stateDir?: string
+  l1Port?: number
+  l2Port?: number
+  /** Seconds between blocks; instant mining (a block per transaction) when undefined. */
+  blockTime?: number
+  /** Build the genesis again instead of loading the cached one. */
+  fresh?: boolean
+  startTimeoutMs?: number
+  onProgress?: (event: DevnetProgress) => void
+}
+
+export type DevnetProgress =
+  | {stage: 'anvil'; chain: 'l1' | 'l2'; rpcUrl: string}
+  | {stage: 'genesis'; fromCache: boolean}
+  | {stage: 'ready'; ms: number}
+  | {stage: 'relayed'; deposits: number; withdrawals: number}
+  | {stage: 'relayer-error'; message: string}
+
+export type RunningDevnet = {
+  state: DevnetState
+  /** Resolves when the devnet has stopped: by stop(), or because a chain died (then with its reason). */
+  done: Promise<{reason: 'stopped' | 'chain-exited'; detail?: string}>
+  stop(): Promise<void>
+}
+
+/**
+ * Starts the devnet: an L1 anvil and an OP-style L2 anvil, the genesis (contracts, funded
+ * accounts) loaded from cache or built, the bridge relayer, and `.openledger/devnet.json`.
+ * If either anvil dies, everything is torn down (fail fast) and `done` says why.
+ */
+export async function startDevnet(options: StartDevnetOptions = {}): Promise<RunningDevnet> {
+  const t0 = performance.now()
+  const dir = options.stateDir ?? defaultStateDir()
+  const emit = options.onProgress ?? (() => {})
+  const existing = readDevnetState(dir)
+  if (existing && isProcessAlive(existing.supervisorPid) && existing.supervisorPid !== process.pid) {
+    throw new DevnetAlreadyRunningError(existing.supervisorPid, existing.l2.rpcUrl)
+  }
+  const release = acquireLock(join(dir, 'devnet.lock'))
+  const logs = devnetDir(dir)
+  mkdirSync(logs, {recursive: true})
+
+  const accounts = devAccounts()
+  const key = genesisKey(accounts)
+  const cached = options.fresh ? undefined : findCachedGenesis(key)
+  const common = {startTimeoutMs: options.startTimeoutMs}
+  const l1 = new AnvilInstance({
+    ...common,
+    label: 'L1',
+    port: options.l1Port ?? DEFAULT_L1_PORT,
+    portFlag: '--l1-port',
+    chainId: DEVNET_L1_CHAIN_ID,
+    loadState: cached?.l1StatePath,
+    blockTime: cached ? options.blockTime : undefined,
+    logFile: join(logs, 'l1.log'),
+  })
+  const l2 = new AnvilInstance({
+    ...common,
+    label: 'L2',
+    port: options.l2Port ?? DEFAULT_L2_PORT,
+    portFlag: '--l2-port',
+    chainId: DEVNET_L2_CHAIN_ID,
+    optimism: true,
+    // No free money on the L2: every native OPEN there is minted by a bridge deposit.
+    balance: 0,
+    loadState: cached?.l2StatePath,
+    blockTime: cached ? options.blockTime : undefined,
+    logFile: join(logs, 'l2.log'),
+  })
+
+  let relayer: Relayer | undefined
+  let stopping: Promise<void> | undefined
+  let resolveDone!: (v: {reason: 'stopped' | 'chain-exited'; detail?: string}) => void
+  const done = new Promise<{reason: 'stopped' | 'chain-exited'; detail?: string}>((r) => (resolveDone = r))
+
+  const stop = (reason: 'stopped' | 'chain-exited' = 'stopped', detail?: string): Promise<void> => {
+    stopping ??= (async () => {
+      const results = await Promise.allSettled([relayer?.stop()])
+      // Reverse order of start; both are attempted even if one fails.
+      const stops = await Promise.allSettled([l2.stop(), l1.stop()])
+      const state = readDevnetState(dir)
+      if (state?.supervisorPid === process.pid) removeDevnetState(dir)
+      release()
+      resolveDone({reason, detail})
+      const failed = [...results, ...stops].find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined
+      if (failed) throw failed.reason
+    })()
+    return stopping
+  }
+
+  try {
+    await Promise.all([l1.start(), l2.start()])
+    emit({stage: 'anvil', chain: 'l1', rpcUrl: l1.rpcUrl})
+    emit({stage: 'anvil', chain: 'l2', rpcUrl: l2.rpcUrl})
+    for (const [instance, label] of [[l1, 'L1'], [l2, 'L2']] as const) {
+      instance.onUnexpectedExit((code, signal) => {
+        void stop('chain-exited', `${label} anvil exited (${signal ?? `code ${code}`}): ${instance.lastLines.at(-1) ?? ''}`).catch(() => {})
+      })
+    }
+    const l1Clients = layerClients('l1', DEVNET_L1_CHAIN_ID, l1.rpcUrl)
+    const l2Clients = layerClients('l2', DEVNET_L2_CHAIN_ID, l2.rpcUrl)
+
+    let deployments: DevnetDeployment[]
+    if (cached) {
+      deployments = cached.meta.deployments
+    } else {
+      deployments = await buildGenesis(l1Clients, l2Clients, accounts)
+      await saveGenesis(key, l1Clients, l2Clients, deployments)
+      if (options.blockTime !== undefined) await setIntervalMining([l1Clients, l2Clients], options.blockTime)
+    }
+    emit({stage: 'genesis', fromCache: Boolean(cached)})
+
+    const contracts = Object.fromEntries(deployments.map((d) => [d.name, d.address]))
+    relayer = new Relayer(
+      viemBridgeChains(
+        l1Clients,
+        l2Clients,
+        {portal: contracts.OpenPortal, l2Bridge: contracts.OpenL2Bridge},
+        privateKeyToAccount(accounts[DEV_ROLES.relayer].privateKey),
+      ),
+      {
+        onError: (err) => emit({stage: 'relayer-error', message: (err as Error).message?.split('\n')[0] ?? String(err)}),
+        onRelay: (r) => emit({stage: 'relayed', deposits: r.deposits.length, withdrawals: r.withdrawals.length}),
+      },
+    )
+    // Everything up to now was relayed when the genesis was built: start from the current heads.
+    await relayer.skipToHeads()
+    relayer.start()
+
+    const genesisSnapshot = await takeSnapshot(l1Clients, l2Clients)
+    const admin = accounts[DEV_ROLES.admin].address
+    const state: DevnetState = {
+      version: 1,
+      supervisorPid: process.pid,
+      startedAt: new Date().toISOString(),
+      l1: {rpcUrl: l1.rpcUrl, chainId: DEVNET_L1_CHAIN_ID, port: l1.port, pid: l1.pid!},
+      l2: {rpcUrl: l2.rpcUrl, chainId: DEVNET_L2_CHAIN_ID, port: l2.port, pid: l2.pid!},
+      contracts,
+      deployments,
+      accounts: accounts.map((a) => ({address: a.address, privateKey: a.privateKey})),
+      roles: {admin, treasury: admin, relayer: accounts[DEV_ROLES.relayer].address},
+      ...(options.blockTime !== undefined ? {blockTime: options.blockTime} : {}),
+      genesis: {key, fromCache: Boolean(cached)},
+      snapshots: {genesis: genesisSnapshot},
+    }
+    writeDevnetState(state, dir)
+    emit({stage: 'ready', ms: Math.round(performance.now() - t0)})
+    return {state, done, stop: () => stop('stopped')}
+  } catch (err) {
+    await stop('stopped').catch(() => {})
+    throw err
+  }
+}
+
+async function setIntervalMining(layers: LayerClients[], seconds: number): Promise<void> {
+  for (const l of layers) await l.public.request({method: 'evm_setIntervalMining' as never, params: [seconds] as never})
+}
+
+export async function takeSnapshot(l1: LayerClients, l2: LayerClients): Promise<{l1: Hex; l2: Hex}> {
+  const [a, b] = await Promise.all([
+    l1.public.request({method: 'evm_snapshot' as never, params: [] as never}),
+    l2.public.request({method: 'evm_snapshot' as never, params: [] as never}),
+  ])
+  return {l1: a as Hex, l2: b as Hex}
+}
