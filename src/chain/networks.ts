@@ -1,5 +1,6 @@
 import {type Chain, defineChain} from 'viem'
 import {openledger} from 'viem/chains'
+import {chainConfig as opStackConfig} from 'viem/op-stack'
 
 export type NetworkName = 'devnet' | 'testnet' | 'mainnet'
 export const NETWORK_NAMES: readonly NetworkName[] = ['devnet', 'testnet', 'mainnet']
@@ -20,6 +21,8 @@ export const openledgerTestnet: Chain = defineChain({
 
 export function devnetChain(chainId: number, rpcUrl: string, layer: 'l1' | 'l2'): Chain {
   return defineChain({
+    // The L2 is OP-style: its formatters know deposit transactions (type 0x7e) and L1 fee fields.
+    ...(layer === 'l2' ? opStackConfig : {}),
     id: chainId,
     name: layer === 'l1' ? 'openledger devnet L1' : 'openledger devnet L2',
     nativeCurrency: layer === 'l1' ? {name: 'Ether', symbol: 'ETH', decimals: 18} : {name: 'Open', symbol: 'OPEN', decimals: 18},

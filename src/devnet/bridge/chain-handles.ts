@@ -1,4 +1,4 @@
-import type {Account, Address, Hex} from 'viem'
+import {type Account, type Address, type Hex, keccak256} from 'viem'
 
 import {OpenL2Bridge, OpenPortal} from '../../contracts/artifacts/index.js'
 import type {LayerClients} from '../clients.js'
@@ -13,6 +13,8 @@ export function viemBridgeChains(l1: LayerClients, l2: LayerClients, addresses: 
   return {
     l1BlockNumber: () => l1.public.getBlockNumber({cacheTime: 0}),
     l2BlockNumber: () => l2.public.getBlockNumber({cacheTime: 0}),
+    l1BlockHash: (n) => blockHash(l1, n),
+    l2BlockHash: (n) => blockHash(l2, n),
     async depositEvents(fromBlock, toBlock) {
       const logs = await l1.public.getContractEvents({
         address: addresses.portal,
@@ -47,7 +49,21 @@ export function viemBridgeChains(l1: LayerClients, l2: LayerClients, addresses: 
       return tx !== undefined && tx !== null
     },
     async sendL2Deposit(serialized: Hex) {
-      const hash = await l2.public.request({method: 'eth_sendRawTransaction', params: [serialized]})
+      const hash = keccak256(serialized)
+      // anvil gives a deposit the sender's current nonce in its pool; right after the sender's
+      // previous transaction was mined that view can lag and the pool answers "replacement
+      // transaction underpriced". Waiting a moment and sending the same transaction again is safe:
+      // its hash is fixed, and we stop as soon as the L2 has it.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await l2.public.request({method: 'eth_sendRawTransaction', params: [serialized]})
+          break
+        } catch (err) {
+          if (!/replacement transaction underpriced|already imported|already known/i.test(String((err as Error).message)) || attempt >= 100) throw err
+          if (await l2.public.getTransaction({hash}).then(Boolean, () => false)) break
+          await new Promise((r) => setTimeout(r, 10))
+        }
+      }
       await l2.public.waitForTransactionReceipt({hash, pollingInterval: 5})
       return hash
     },
@@ -64,4 +80,9 @@ export function viemBridgeChains(l1: LayerClients, l2: LayerClients, addresses: 
       return hash
     },
   }
+}
+
+async function blockHash(layer: LayerClients, blockNumber: bigint): Promise<Hex | undefined> {
+  const block = await layer.public.getBlock({blockNumber}).catch(() => undefined)
+  return block?.hash ?? undefined
 }

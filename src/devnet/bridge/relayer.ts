@@ -11,6 +11,9 @@ export type WithdrawalEvent = {nonce: bigint; from: Address; to: Address; amount
 export interface BridgeChains {
   l1BlockNumber(): Promise<bigint>
   l2BlockNumber(): Promise<bigint>
+  /** The hash of block `n` (undefined when there is none): tells a revert from new blocks. */
+  l1BlockHash(n: bigint): Promise<Hex | undefined>
+  l2BlockHash(n: bigint): Promise<Hex | undefined>
   depositEvents(fromBlock: bigint, toBlock: bigint): Promise<DepositEvent[]>
   withdrawalEvents(fromBlock: bigint, toBlock: bigint): Promise<WithdrawalEvent[]>
   /** Whether the L2 already has this transaction (a deposit is delivered once). */
@@ -33,10 +36,15 @@ export type RelayerOptions = {
  * other side. Idempotent by construction: a deposit's L2 transaction hash is derived from its L1 log
  * and skipped when present; a withdrawal nonce is skipped once finalised on L1. So scanning a range
  * twice, restarting, or a chain revert (snapshot restore) never pays twice.
+ *
+ * A revert is detected by the hash of the last block handled, not by the head number: after a
+ * restore and a new deposit the head can be back at the same height with a different block.
  */
 export class Relayer {
   private l1Cursor = -1n
   private l2Cursor = -1n
+  private l1CursorHash?: Hex
+  private l2CursorHash?: Hex
   private timer?: NodeJS.Timeout
   private running?: Promise<void>
   private stopped = false
@@ -48,15 +56,17 @@ export class Relayer {
     const [l1Head, l2Head] = await Promise.all([this.chains.l1BlockNumber(), this.chains.l2BlockNumber()])
     this.l1Cursor = l1Head
     this.l2Cursor = l2Head
+    ;[this.l1CursorHash, this.l2CursorHash] = await Promise.all([this.chains.l1BlockHash(l1Head), this.chains.l2BlockHash(l2Head)])
   }
 
   /** One pass over every block not seen yet on both chains. */
   async tick(): Promise<RelayResult> {
     const result: RelayResult = {deposits: [], withdrawals: []}
     const [l1Head, l2Head] = await Promise.all([this.chains.l1BlockNumber(), this.chains.l2BlockNumber()])
-    // A revert (devnet restore/reset) moves a head back: rescan from there.
-    if (this.l1Cursor > l1Head) this.l1Cursor = l1Head
-    if (this.l2Cursor > l2Head) this.l2Cursor = l2Head
+    // A revert (devnet restore/reset) replaced the blocks we handled: rescan from the start. Every
+    // step is idempotent, so rescanning costs time, never money.
+    if (this.l1Cursor >= 0n && (await this.chains.l1BlockHash(this.l1Cursor)) !== this.l1CursorHash) this.l1Cursor = -1n
+    if (this.l2Cursor >= 0n && (await this.chains.l2BlockHash(this.l2Cursor)) !== this.l2CursorHash) this.l2Cursor = -1n
 
     if (l1Head > this.l1Cursor) {
       for (const event of await this.chains.depositEvents(this.l1Cursor + 1n, l1Head)) {
@@ -66,6 +76,7 @@ export class Relayer {
         result.deposits.push(tx.hash)
       }
       this.l1Cursor = l1Head
+      this.l1CursorHash = await this.chains.l1BlockHash(l1Head)
     }
     if (l2Head > this.l2Cursor) {
       for (const event of await this.chains.withdrawalEvents(this.l2Cursor + 1n, l2Head)) {
@@ -74,6 +85,7 @@ export class Relayer {
         result.withdrawals.push(event.nonce)
       }
       this.l2Cursor = l2Head
+      this.l2CursorHash = await this.chains.l2BlockHash(l2Head)
     }
     if (result.deposits.length || result.withdrawals.length) this.options.onRelay?.(result)
     return result
@@ -81,7 +93,7 @@ export class Relayer {
 
   /** Polls until stop(); errors are reported and the next pass retries. */
   start(): void {
-    const interval = this.options.intervalMs ?? 100
+    const interval = this.options.intervalMs ?? 50
     const loop = async () => {
       if (this.stopped) return
       this.running = this.tick().then(

@@ -1,0 +1,24 @@
+import {Args, Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../cli/base-command.js'
+import {type ExportResult, exportDatanet} from '../../datanet/index.js'
+
+export default class DatanetExport extends BaseCommand<ExportResult> {
+  static override description = `Export a version as JSONL, one {...fields, contributor} per line (the form \`datanet add\` reads: it re-imports to the same record hashes). Without --out the records go to stdout.
+--json (with --out): {name, version, root, records, format, out}.`
+  static override examples = ['<%= config.bin %> datanet export support-tickets --version 1 --out v1.jsonl']
+  static override args = {name: Args.string({description: 'Datanet name', required: true})}
+  static override flags = {
+    version: Flags.string({description: 'Version number, latest or draft.'}),
+    format: Flags.string({description: 'Output format.', options: ['jsonl'], default: 'jsonl'}),
+    out: Flags.string({char: 'o', description: 'Write to this file (atomically) instead of stdout.'}),
+  }
+
+  async run(): Promise<ExportResult> {
+    const {args, flags} = await this.parse(DatanetExport)
+    const {text, ...result} = await exportDatanet({name: args.name, version: flags.version, out: flags.out})
+    if (flags.out) this.note(`Wrote ${result.records} records of ${result.name} version ${result.version} to ${flags.out}.`)
+    else if (!this.jsonEnabled()) process.stdout.write(text)
+    return result
+  }
+}

@@ -1,0 +1,34 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../cli/base-command.js'
+import {chainFlags, chainSelection} from '../../cli/flags.js'
+import {formatOpen, parseAddress} from '../../protocol/amount.js'
+import {type RewardBalances, rewardBalances} from '../../protocol/rewards.js'
+import {resolveSubject} from '../../protocol/subject.js'
+
+export default class Rewards extends BaseCommand<RewardBalances> {
+  static override description = `Show what an address can claim: as data contributor, model owner, platform treasury and staker.
+
+JSON result (every amount in wei, as a decimal string): address; contributor (inference fees for its
+data); modelOwner (fees for its models); platform (the platform share, for the treasury); staker (staking
+rewards); total. \`rewards claim\` pays them out.`
+  static override examples = ['<%= config.bin %> rewards --account 3', '<%= config.bin %> rewards --address 0x90F79bf6EB2c4f870365E785982E1f101E93b906 --json']
+  static override flags = {
+    ...chainFlags,
+    address: Flags.string({description: 'Address to show (default: the signing account).'}),
+  }
+
+  async run(): Promise<RewardBalances> {
+    const {flags} = await this.parse(Rewards)
+    const address = flags.address ? parseAddress(flags.address, '--address') : undefined
+    const subject = await resolveSubject(chainSelection(flags), address)
+    const balances = await rewardBalances(subject.ctx, {address: subject.address})
+    this.log(`${balances.address}`)
+    this.log(`  as contributor:  ${formatOpen(balances.contributor)}`)
+    this.log(`  as model owner:  ${formatOpen(balances.modelOwner)}`)
+    if (balances.platform > 0n) this.log(`  as platform:     ${formatOpen(balances.platform)}`)
+    this.log(`  as staker:       ${formatOpen(balances.staker)}`)
+    this.log(`  total:           ${formatOpen(balances.total)}`)
+    return balances
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Datanets: community data sets, content-addressed record by record, versioned locally and
+ * published on-chain through DatanetRegistry with a Merkle root anyone can check with
+ * @openzeppelin/merkle-tree. No oclif here: the commands in src/commands/datanet/ call these.
+ */
+export {activeAddress, parseContributor} from './account.js'
+export {CanonicalJsonError, canonicalJson} from './canonical-json.js'
+export {datanetChain, datanetReader} from './chain.js'
+export * from './errors.js'
+export {MEDIA_EXTENSIONS, TEXT_EXTENSIONS, csvRecords, decodeUtf8, parseCsv, parseDocument, parseJsonl} from './formats.js'
+export {CONTRIBUTOR_FIELD, contentFields, recordHash, recordHashInto} from './hash.js'
+export {MAX_FILE_BYTES, RESERVED_FIELDS, collectFiles, ingestFile, ingestPaths, toRecord} from './ingest.js'
+export type {IngestOptions, IngestResult, IngestedFile} from './ingest.js'
+export {keccak256Bytes, keccak256Into} from './keccak.js'
+export {
+  addToDatanet,
+  createDatanet,
+  datanetProof,
+  datanetRecords,
+  diffVersions,
+  exportDatanet,
+  leavesOf,
+  listDatanets,
+  loadDatanetVersion,
+  recordView,
+  showDatanet,
+} from './local.js'
+export type {
+  AddResult,
+  DatanetSummary,
+  DiffResult,
+  ExportResult,
+  LoadDatanetVersionOptions,
+  LoadedDatanetVersion,
+  ProofResult,
+  ShowResult,
+} from './local.js'
+export {LEAF_ENCODING, MerkleTree, leafHash, merkleProof, merkleRoot, processProof, verifyMerkleProof} from './merkle.js'
+export type {MerkleLeaf} from './merkle.js'
+export {contributeToDatanet, onChainState, publishDatanet, registerDatanet, reviewContributions} from './onchain.js'
+export type {ContributeResult, DatanetChain, OnChainState, PublishResult, RegisterResult, ReviewResult} from './onchain.js'
+export {DatanetStore, datanetsDir} from './store.js'
+export * from './types.js'

@@ -1,0 +1,307 @@
+import type {Address, Hex} from 'viem'
+
+import {UsageError} from '../errors.js'
+import {writeFileAtomic} from '../store/atomic.js'
+import {DatanetExistsError, DatanetIntegrityError, VersionNotFoundError} from './errors.js'
+import {type IngestedFile, ingestPaths} from './ingest.js'
+import {type MerkleLeaf, MerkleTree} from './merkle.js'
+import {DatanetStore, listDatanetNames} from './store.js'
+import {type DatanetManifest, type DatanetRecord, type Modality, MODALITIES, type RecordView, type VersionInfo} from './types.js'
+
+type Where = {stateDir?: string}
+
+export type CreateDatanetParameters = Where & {
+  name: string
+  summary?: string
+  description?: string
+  tags?: string[]
+  modality?: Modality
+}
+
+/** Creates the local draft of a datanet (on-chain registration happens on publish, or with --onchain). */
+export async function createDatanet(p: CreateDatanetParameters): Promise<DatanetManifest> {
+  const store = new DatanetStore(p.name, p.stateDir)
+  const modality = p.modality ?? 'text'
+  if (!MODALITIES.includes(modality)) throw new UsageError(`unknown modality "${modality}": use ${MODALITIES.join(', ')}`)
+  return store.locked(() => {
+    if (store.exists()) throw new DatanetExistsError(p.name)
+    const m: DatanetManifest = {
+      format: 'openledger-datanet-v1',
+      name: p.name,
+      ...(p.summary ? {summary: p.summary} : {}),
+      ...(p.description ? {description: p.description} : {}),
+      tags: [...new Set((p.tags ?? []).map((t) => t.trim()).filter(Boolean))],
+      modality,
+      createdAt: new Date().toISOString(),
+      versions: [],
+      contributions: [],
+      sources: [],
+    }
+    store.writeManifest(m)
+    return m
+  })
+}
+
+export type AddFileReport = {
+  file: string
+  sha256: string
+  records: number
+  added: number
+  duplicates: number
+  /** This exact file (same bytes) was added before. */
+  alreadyAdded: boolean
+}
+
+export type AddResult = {
+  name: string
+  files: AddFileReport[]
+  added: number
+  duplicates: number
+  /** Records staged for the next version, after this add. */
+  staged: number
+  /** Files under the given folders that are not of a type this datanet takes. */
+  skipped: string[]
+}
+
+export type AddToDatanetParameters = Where & {
+  name: string
+  paths: string[]
+  /** Contributor of rows without their own `contributor` field. */
+  contributor: Address
+  /** The field holding each row's text (stored as `text`). */
+  textField?: string
+}
+
+/**
+ * Validates every file first (a bad one refuses the whole add, the datanet untouched), then, under
+ * the datanet's lock, stages the records that are not in it yet: a record is a duplicate when its
+ * hash is in the latest version, the draft, or earlier in this add (the first contributor keeps it).
+ */
+export async function addToDatanet(p: AddToDatanetParameters): Promise<AddResult> {
+  const store = new DatanetStore(p.name, p.stateDir)
+  const {modality} = store.readManifest()
+  const {files, skipped} = ingestPaths(p.paths, {modality, textField: p.textField, defaultContributor: p.contributor})
+  return store.locked(() => {
+    const m = store.readManifest()
+    const draft = store.readDraft()
+    const known = knownHashes(store, m, draft)
+    const reports = files.map((f) => stage(f, known, draft))
+    const added = reports.reduce((s, r) => s + r.added, 0)
+    for (const f of files) if (f.blob) store.writeBlob(f.blob.name, f.blob.data)
+    if (added > 0) store.writeDraft(draft)
+    const at = new Date().toISOString()
+    for (const r of reports) {
+      if (!r.alreadyAdded) {
+        const prev = m.sources.find((s) => s.sha256 === r.sha256)
+        r.alreadyAdded = prev !== undefined
+        if (!prev) m.sources.push({sha256: r.sha256, path: r.file, records: r.records, added: r.added, at})
+      }
+    }
+    store.writeManifest(m)
+    return {name: p.name, files: reports, added, duplicates: reports.reduce((s, r) => s + r.duplicates, 0), staged: draft.length, skipped}
+  })
+}
+
+function stage(f: IngestedFile, known: Set<string>, draft: DatanetRecord[]): AddFileReport {
+  let added = 0
+  for (const r of f.records) {
+    const k = r.recordHash.toLowerCase()
+    if (known.has(k)) continue
+    known.add(k)
+    draft.push(r)
+    added++
+  }
+  return {file: f.path, sha256: f.sha256, records: f.records.length, added, duplicates: f.records.length - added, alreadyAdded: false}
+}
+
+/** Hashes already in the datanet: its latest version and its draft. */
+export function knownHashes(store: DatanetStore, m: DatanetManifest, draft: DatanetRecord[]): Set<string> {
+  const known = new Set<string>()
+  if (m.versions.length) for (const r of store.readVersion(m.versions.at(-1)!)) known.add(r.recordHash.toLowerCase())
+  for (const r of draft) known.add(r.recordHash.toLowerCase())
+  return known
+}
+
+export const leavesOf = (records: DatanetRecord[]): MerkleLeaf[] => records.map((r) => [r.recordHash, r.contributor] as const)
+
+export type LoadedDatanetVersion = {
+  name: string
+  datanetId: string | undefined
+  version: number | 'draft'
+  root: Hex
+  records: DatanetRecord[]
+}
+
+export type LoadDatanetVersionOptions = {version?: number; stateDir?: string; allowDraft?: boolean}
+
+/**
+ * The records of a published version (the latest by default), checked against the version's
+ * sha256 and Merkle root. With `allowDraft` and no published version (or `version` unset and a
+ * draft staged), the draft: the latest version plus the staged records, with its would-be root.
+ */
+export async function loadDatanetVersion(name: string, opts: LoadDatanetVersionOptions = {}): Promise<LoadedDatanetVersion> {
+  const store = new DatanetStore(name, opts.stateDir)
+  const m = store.readManifest()
+  if (opts.allowDraft && opts.version === undefined) {
+    const draft = store.readDraft()
+    if (draft.length > 0 || m.versions.length === 0) {
+      const records = [...(m.versions.length ? store.readVersion(m.versions.at(-1)!) : []), ...draft]
+      if (records.length === 0) throw new VersionNotFoundError(name, 'draft', [])
+      return {name, datanetId: m.chain?.datanetId, version: 'draft', root: MerkleTree.of(leavesOf(records)).root, records}
+    }
+  }
+  const info = store.versionInfo(m, opts.version)
+  const records = store.readVersion(info)
+  const root = MerkleTree.of(leavesOf(records)).root
+  if (root !== info.root.toLowerCase()) {
+    throw new DatanetIntegrityError(`version ${info.version} of datanet "${name}" does not match its root (${info.root}; the records give ${root})`)
+  }
+  return {name, datanetId: info.datanetId ?? m.chain?.datanetId, version: info.version, root, records}
+}
+
+export function recordView(r: DatanetRecord): RecordView {
+  return {recordHash: r.recordHash, contributor: r.contributor, ...r.fields}
+}
+
+export type VersionSelector = number | 'draft' | undefined
+
+function parseSelector(v: string | number | undefined): VersionSelector {
+  if (v === undefined || v === 'latest') return undefined
+  if (v === 'draft') return 'draft'
+  const n = typeof v === 'number' ? v : Number(v)
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`invalid version "${v}": use a version number, latest or draft`)
+  return n
+}
+
+/** A version by number, `latest` (default) or `draft`. */
+export async function loadSelected(name: string, version: string | number | undefined, stateDir?: string): Promise<LoadedDatanetVersion> {
+  const sel = parseSelector(version)
+  return sel === 'draft' ? loadDatanetVersion(name, {stateDir, allowDraft: true}) : loadDatanetVersion(name, {stateDir, version: sel})
+}
+
+export async function datanetRecords(p: Where & {name: string; version?: string | number}): Promise<RecordView[]> {
+  return (await loadSelected(p.name, p.version, p.stateDir)).records.map(recordView)
+}
+
+export type ProofResult = {
+  name: string
+  datanetId?: string
+  version: number | 'draft'
+  root: Hex
+  leaf: [Hex, Address]
+  proof: Hex[]
+  leafEncoding: ['bytes32', 'address']
+}
+
+/** The Merkle proof of one record (by hash) in a version, as StandardMerkleTree.getProof gives it. */
+export async function datanetProof(p: Where & {name: string; recordHash: string; version?: string | number}): Promise<ProofResult> {
+  const v = await loadSelected(p.name, p.version, p.stateDir)
+  const want = p.recordHash.toLowerCase()
+  const index = v.records.findIndex((r) => r.recordHash.toLowerCase() === want)
+  if (index < 0) throw new UsageError(`record ${p.recordHash} is not in version ${v.version} of datanet "${p.name}"`)
+  const tree = MerkleTree.of(leavesOf(v.records))
+  const r = v.records[index]
+  return {
+    name: p.name,
+    ...(v.datanetId ? {datanetId: v.datanetId} : {}),
+    version: v.version,
+    root: tree.root,
+    leaf: [r.recordHash, r.contributor],
+    proof: tree.proof(index),
+    leafEncoding: ['bytes32', 'address'],
+  }
+}
+
+export type ExportResult = {name: string; version: number | 'draft'; root: Hex; records: number; format: 'jsonl'; out?: string}
+
+/**
+ * JSONL with one line per record, `{...fields, "contributor"}`: the form `datanet add` reads, so an
+ * export re-imports to the same record hashes.
+ */
+export async function exportDatanet(p: Where & {name: string; version?: string | number; out?: string}): Promise<ExportResult & {text: string}> {
+  const v = await loadSelected(p.name, p.version, p.stateDir)
+  let text = ''
+  for (const r of v.records) text += JSON.stringify({...r.fields, contributor: r.contributor}) + '\n'
+  if (p.out) writeFileAtomic(p.out, text)
+  return {name: p.name, version: v.version, root: v.root, records: v.records.length, format: 'jsonl', ...(p.out ? {out: p.out} : {}), text}
+}
+
+export type DiffResult = {
+  name: string
+  from: {version: number | 'draft'; root: Hex; records: number}
+  to: {version: number | 'draft'; root: Hex; records: number}
+  added: RecordView[]
+  removed: RecordView[]
+  unchanged: number
+}
+
+export async function diffVersions(p: Where & {name: string; from: string | number; to: string | number}): Promise<DiffResult> {
+  const a = await loadSelected(p.name, p.from, p.stateDir)
+  const b = await loadSelected(p.name, p.to, p.stateDir)
+  const key = (r: DatanetRecord) => `${r.recordHash.toLowerCase()}:${r.contributor.toLowerCase()}`
+  const inA = new Set(a.records.map(key))
+  const inB = new Set(b.records.map(key))
+  return {
+    name: p.name,
+    from: {version: a.version, root: a.root, records: a.records.length},
+    to: {version: b.version, root: b.root, records: b.records.length},
+    added: b.records.filter((r) => !inA.has(key(r))).map(recordView),
+    removed: a.records.filter((r) => !inB.has(key(r))).map(recordView),
+    unchanged: b.records.filter((r) => inA.has(key(r))).length,
+  }
+}
+
+export type DatanetSummary = {
+  name: string
+  modality: Modality
+  summary?: string
+  tags: string[]
+  datanetId?: string
+  versions: number
+  latest?: {version: number; root: Hex; records: number}
+  staged: number
+  pendingContributions: number
+}
+
+function summarize(store: DatanetStore, m: DatanetManifest): DatanetSummary {
+  const last = m.versions.at(-1)
+  return {
+    name: m.name,
+    modality: m.modality,
+    ...(m.summary ? {summary: m.summary} : {}),
+    tags: m.tags,
+    ...(m.chain ? {datanetId: m.chain.datanetId} : {}),
+    versions: m.versions.length,
+    ...(last ? {latest: {version: last.version, root: last.root, records: last.records}} : {}),
+    staged: store.readDraft().length,
+    pendingContributions: m.contributions.filter((c) => c.status === 'pending').length,
+  }
+}
+
+export async function listDatanets(p: Where = {}): Promise<DatanetSummary[]> {
+  return listDatanetNames(p.stateDir).map((name) => {
+    const store = new DatanetStore(name, p.stateDir)
+    return summarize(store, store.readManifest())
+  })
+}
+
+export type ShowResult = DatanetSummary & {
+  description?: string
+  createdAt: string
+  chain?: DatanetManifest['chain']
+  versionHistory: VersionInfo[]
+  contributions: DatanetManifest['contributions']
+}
+
+export async function showDatanet(p: Where & {name: string}): Promise<ShowResult> {
+  const store = new DatanetStore(p.name, p.stateDir)
+  const m = store.readManifest()
+  return {
+    ...summarize(store, m),
+    ...(m.description ? {description: m.description} : {}),
+    createdAt: m.createdAt,
+    ...(m.chain ? {chain: m.chain} : {}),
+    versionHistory: m.versions,
+    contributions: m.contributions,
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * What an address can claim, by where it came from (data contributor, model owner, platform
+ * treasury in InferenceSettlement; staker in Staking), and the claim itself.
+ */
+import {type Address, type Hex, parseEventLogs} from 'viem'
+
+import type {ChainContext, SignerContext} from '../chain/context.js'
+import {InferenceSettlement, Staking} from '../contracts/artifacts/index.js'
+import {ProtocolError} from './errors.js'
+import {readProtocol, sendProtocolTx} from './tx.js'
+
+export type RewardBalances = {
+  address: Address
+  /** Inference fees credited for this address's data, in wei. */
+  contributor: bigint
+  /** Inference fees credited as a model's owner, in wei. */
+  modelOwner: bigint
+  /** The platform's share, when this address is the treasury, in wei. */
+  platform: bigint
+  /** Staking rewards (the stakers' share of inference fees), in wei. */
+  staker: bigint
+  total: bigint
+}
+
+export async function rewardBalances(ctx: ChainContext, params: {address: Address}): Promise<RewardBalances> {
+  const [[contributor, modelOwner, platform], staker] = await Promise.all([
+    readProtocol<readonly [bigint, bigint, bigint]>(ctx, 'InferenceSettlement', 'balancesOf', [params.address]),
+    readProtocol<bigint>(ctx, 'Staking', 'rewardsOf', [params.address]),
+  ])
+  return {address: params.address, contributor, modelOwner, platform, staker, total: contributor + modelOwner + platform + staker}
+}
+
+export type ClaimSource = 'settlement' | 'staking'
+export type Claim = {source: ClaimSource; amount: bigint; transactionHash: Hex}
+export type ClaimResult = {address: Address; claims: Claim[]; total: bigint}
+
+/**
+ * Claims everything the signer is owed: one transaction to InferenceSettlement (contributor,
+ * model-owner and platform balances together) and one to Staking, each only when non-zero.
+ */
+export async function claimRewards(ctx: SignerContext): Promise<ClaimResult> {
+  const address = ctx.account.address
+  const balances = await rewardBalances(ctx, {address})
+  if (balances.total === 0n) {
+    throw new ProtocolError('E_NOTHING_TO_CLAIM', `account ${address} has nothing to claim`, {
+      metaMessages: ['`openledger rewards` shows balances as contributor, model owner and staker.'],
+    })
+  }
+  const claims: Claim[] = []
+  if (balances.contributor + balances.modelOwner + balances.platform > 0n) {
+    const receipt = await sendProtocolTx(ctx, {contract: 'InferenceSettlement', functionName: 'claim'})
+    const [event] = parseEventLogs({abi: InferenceSettlement.abi, logs: receipt.logs, eventName: 'Claimed'})
+    claims.push({source: 'settlement', amount: event.args.amount, transactionHash: receipt.transactionHash})
+  }
+  if (balances.staker > 0n) {
+    const receipt = await sendProtocolTx(ctx, {contract: 'Staking', functionName: 'claimRewards'})
+    const [event] = parseEventLogs({abi: Staking.abi, logs: receipt.logs, eventName: 'RewardsClaimed'})
+    claims.push({source: 'staking', amount: event.args.amount, transactionHash: receipt.transactionHash})
+  }
+  return {address, claims, total: claims.reduce((sum, c) => sum + c.amount, 0n)}
+}

@@ -1,0 +1,222 @@
+/**
+ * The datanet commands, in-process through oclif, against a real anvil with every contract
+ * deployed, which a devnet state file (OPENLEDGER_STATE_DIR) points at.
+ */
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {StandardMerkleTree} from '@openzeppelin/merkle-tree'
+import {Config} from '@oclif/core'
+import {parseEventLogs} from 'viem'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {devAccounts} from '../../src/chain/dev-accounts.js'
+import DatanetAdd from '../../src/commands/datanet/add.js'
+import DatanetContribute from '../../src/commands/datanet/contribute.js'
+import DatanetCreate from '../../src/commands/datanet/create.js'
+import DatanetDiff from '../../src/commands/datanet/diff.js'
+import DatanetExport from '../../src/commands/datanet/export.js'
+import DatanetList from '../../src/commands/datanet/list.js'
+import DatanetProof from '../../src/commands/datanet/proof.js'
+import DatanetPublish from '../../src/commands/datanet/publish.js'
+import DatanetRecords from '../../src/commands/datanet/records.js'
+import DatanetReview from '../../src/commands/datanet/review.js'
+import DatanetShow from '../../src/commands/datanet/show.js'
+import {DatanetRegistry} from '../../src/contracts/artifacts/index.js'
+import {loadDatanetVersion} from '../../src/datanet/index.js'
+import {type DevnetState, writeDevnetState} from '../../src/devnet/state.js'
+import {type Protocol, startProtocol} from '../helpers/contracts.js'
+
+const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..')
+const ENC = ['bytes32', 'address']
+
+let p: Protocol
+let config: Config
+let dir: string
+let stateDir: string
+const saved = process.env.OPENLEDGER_STATE_DIR
+
+beforeAll(async () => {
+  p = await startProtocol()
+  config = await Config.load({root: ROOT})
+  dir = mkdtempSync(join(tmpdir(), 'openledger-datanet-chain-'))
+  stateDir = join(dir, '.openledger')
+  const chainInfo = {rpcUrl: p.anvil.rpcUrl, chainId: p.chain.id, port: p.anvil.port, pid: p.anvil.pid ?? 0}
+  const state: DevnetState = {
+    version: 1,
+    supervisorPid: process.pid,
+    startedAt: new Date().toISOString(),
+    l1: chainInfo,
+    l2: chainInfo,
+    contracts: {...p.addresses},
+    deployments: Object.entries(p.addresses).map(([name, address]) => ({name, chain: 'l2' as const, address})),
+    accounts: devAccounts().map((a) => ({address: a.address, privateKey: a.privateKey})),
+    roles: {admin: p.admin, treasury: p.treasury, relayer: p.accounts[9].address},
+    genesis: {key: 'test', fromCache: false},
+    snapshots: {},
+  }
+  writeDevnetState(state, stateDir)
+  process.env.OPENLEDGER_STATE_DIR = stateDir
+})
+afterAll(async () => {
+  if (saved === undefined) delete process.env.OPENLEDGER_STATE_DIR
+  else process.env.OPENLEDGER_STATE_DIR = saved
+  if (dir) rmSync(dir, {recursive: true, force: true})
+  await p?.stop()
+})
+
+type Run = {stdout: string; stderr: string; exitCode: number; json: any}
+
+async function run(command: {run(argv: string[], config: Config): Promise<unknown>}, argv: string[]): Promise<Run> {
+  const out: string[] = []
+  const err: string[] = []
+  const writeOut = process.stdout.write.bind(process.stdout)
+  const writeErr = process.stderr.write.bind(process.stderr)
+  process.stdout.write = ((chunk: string | Uint8Array) => out.push(chunk.toString()) > 0) as typeof process.stdout.write
+  process.stderr.write = ((chunk: string | Uint8Array) => err.push(chunk.toString()) > 0) as typeof process.stderr.write
+  const consoleLog = console.log
+  console.log = (...parts: unknown[]) => void out.push(parts.map(String).join(' ') + '\n')
+  const savedExitCode = process.exitCode
+  process.exitCode = 0
+  try {
+    await command.run(argv, config)
+  } finally {
+    process.stdout.write = writeOut
+    process.stderr.write = writeErr
+    console.log = consoleLog
+  }
+  const exitCode = Number(process.exitCode ?? 0)
+  process.exitCode = savedExitCode
+  const stdout = out.join('')
+  return {stdout, stderr: err.join(''), exitCode, json: argv.includes('--json') ? JSON.parse(stdout) : undefined}
+}
+
+const file = (name: string, content: string) => {
+  const path = join(dir, name)
+  writeFileSync(path, content)
+  return path
+}
+
+/** A few thousand real-looking rows: {text, label, contributor}. */
+function tickets(n: number, offset = 0): string {
+  const labels = ['billing', 'account', 'shipping', 'technical']
+  const who = [1, 2, 3].map((i) => p.accounts[i].address)
+  let out = ''
+  for (let i = offset; i < offset + n; i++) {
+    out += JSON.stringify({text: `ticket ${i}: ${['my card was charged twice', 'cannot log in', 'parcel is late', 'app crashes on start'][i % 4]} — ünïcødé ${i % 7}`, label: labels[i % 4], contributor: who[i % 3]}) + '\n'
+  }
+  return out
+}
+
+describe('datanet on a devnet', () => {
+  it('create, add, publish: the published root is StandardMerkleTree.of over `records --json`, an event carries it, proofs verify', async () => {
+    expect((await run(DatanetCreate, ['tickets', '--summary', 'Support tickets', '--tags', 'support,billing', '--json'])).json).toMatchObject({name: 'tickets', modality: 'text', tags: ['support', 'billing']})
+    const data = file('tickets.jsonl', tickets(3000))
+    const added = await run(DatanetAdd, ['tickets', data, '--json'])
+    expect(added.exitCode).toBe(0)
+    expect(added.json).toMatchObject({added: 3000, duplicates: 0, staged: 3000})
+
+    // A file with a broken third line is refused naming line 3 and changes nothing.
+    const draftBefore = readFileSync(join(stateDir, 'datanets', 'tickets', 'draft.jsonl'))
+    const broken = file('broken.jsonl', '{"text":"new one"}\n{"text":"new two"}\n{"text": "oops\n{"text":"new four"}\n')
+    const refused = await run(DatanetAdd, ['tickets', broken])
+    expect(refused.exitCode).toBe(2)
+    expect(refused.stderr.trim().split('\n')[0]).toMatch(new RegExp(`^.*Error.*: ${broken.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3: not valid JSON`))
+    expect(readFileSync(join(stateDir, 'datanets', 'tickets', 'draft.jsonl'))).toEqual(draftBefore)
+
+    // Re-adding the same file adds nothing, and says so.
+    const again = await run(DatanetAdd, ['tickets', data])
+    expect(again.exitCode).toBe(0)
+    expect(again.stdout).toContain('already added: nothing new')
+    expect(again.stdout).toContain('Nothing added to tickets')
+
+    const pub = await run(DatanetPublish, ['tickets', '--json'])
+    expect(pub.exitCode, pub.stderr).toBe(0)
+    expect(pub.json).toMatchObject({name: 'tickets', datanetId: '1', version: 1, chainVersion: 1, records: 3000, registered: true})
+    expect(pub.json.txHash).toMatch(/^0x[0-9a-f]{64}$/)
+
+    const records = (await run(DatanetRecords, ['tickets', '--json'])).json
+    expect(records).toHaveLength(3000)
+    expect(Object.keys(records[0])).toEqual(['recordHash', 'contributor', 'text', 'label'])
+    const oz = StandardMerkleTree.of(records.map((r: any) => [r.recordHash, r.contributor]), ENC)
+    expect(pub.json.root).toBe(oz.root)
+
+    const receipt = await p.publicClient.getTransactionReceipt({hash: pub.json.txHash})
+    const [ev] = parseEventLogs({abi: DatanetRegistry.abi, logs: receipt.logs, eventName: 'VersionPublished'})
+    expect(ev.args).toMatchObject({datanetId: 1n, version: 1, root: oz.root, recordCount: 3000n})
+    const fee = await p.publicClient.readContract({address: p.addresses.DatanetRegistry, abi: DatanetRegistry.abi, functionName: 'publishFee', args: [BigInt(pub.json.byteSize), 3000n]})
+    expect(pub.json.fee).toBe(fee.toString())
+
+    const proof = (await run(DatanetProof, ['tickets', records[1234].recordHash, '--json'])).json
+    expect(proof.root).toBe(oz.root)
+    expect(proof.leaf).toEqual([records[1234].recordHash, records[1234].contributor])
+    expect(StandardMerkleTree.verify(oz.root, ENC, proof.leaf, proof.proof)).toBe(true)
+    expect(proof.proof).toEqual(oz.getProof([records[1234].recordHash, records[1234].contributor]))
+
+    const loaded = await loadDatanetVersion('tickets')
+    expect([loaded.datanetId, loaded.version, loaded.root, loaded.records.length]).toEqual(['1', 1, oz.root, 3000])
+
+    // Version 2: more rows; v1 stays as it was.
+    const v1File = readFileSync(join(stateDir, 'datanets', 'tickets', 'versions', '1.jsonl'))
+    await run(DatanetAdd, ['tickets', file('more.jsonl', tickets(10, 2995))])
+    const pub2 = await run(DatanetPublish, ['tickets', '--json'])
+    expect(pub2.json).toMatchObject({version: 2, records: 3005, added: 5, registered: false})
+    expect(readFileSync(join(stateDir, 'datanets', 'tickets', 'versions', '1.jsonl'))).toEqual(v1File)
+    const diff = (await run(DatanetDiff, ['tickets', '1', '2', '--json'])).json
+    expect([diff.added.length, diff.removed.length, diff.unchanged]).toEqual([5, 0, 3000])
+    expect((await run(DatanetRecords, ['tickets', '--version', '1', '--json'])).json).toHaveLength(3000)
+
+    const nothing = await run(DatanetPublish, ['tickets', '--json'])
+    expect([nothing.exitCode, nothing.json.error.code]).toEqual([2, 'E_NOTHING_TO_PUBLISH'])
+
+    const show = (await run(DatanetShow, ['tickets', '--json'])).json
+    expect(show.onChain).toMatchObject({datanetId: '1', owner: p.accounts[0].address, versionCount: 2})
+    expect(show.onChain.versions.map((v: any) => [v.version, v.matchesLocal])).toEqual([[1, true], [2, true]])
+    expect((await run(DatanetList, ['--json'])).json[0]).toMatchObject({name: 'tickets', versions: 2, latest: {version: 2, records: 3005}})
+
+    const exported = await run(DatanetExport, ['tickets', '--version', '1'])
+    expect(exported.stdout.trim().split('\n')).toHaveLength(3000)
+  })
+
+  it('public contributions: submitted by a contributor, rejected or approved by the owner, approved records in the next version', async () => {
+    await run(DatanetCreate, ['public', '--onchain', '--json'])
+    const c1 = await run(DatanetContribute, ['public', file('c1.jsonl', '{"text":"from account 1","label":"a"}\n{"text":"another","label":"b"}\n'), '--account', '1', '--json'])
+    expect(c1.exitCode, c1.stderr).toBe(0)
+    expect(c1.json).toMatchObject({contributionId: '1', contributor: p.accounts[1].address, records: 2})
+    const c2 = await run(DatanetContribute, ['public', file('c2.jsonl', '{"text":"spam","label":"x"}\n'), '--account', '2', '--json'])
+    expect(c2.json.contributionId).toBe('2')
+
+    // Another account's row in a contribution is refused whole.
+    const forged = await run(DatanetContribute, ['public', file('c3.jsonl', `{"text":"forged","contributor":"${p.accounts[3].address}"}\n`), '--account', '2'])
+    expect(forged.exitCode).toBe(2)
+    expect(forged.stderr).toMatch(/c3\.jsonl:1: contributor .* is not the signer/)
+
+    const pending = (await run(DatanetReview, ['public', '--json'])).json
+    expect(pending.contributions.map((c: any) => [c.id, c.status, c.local])).toEqual([['1', 'pending', true], ['2', 'pending', true]])
+
+    // Only the owner or a curator may review.
+    const notOwner = await run(DatanetReview, ['public', '--approve', '1', '--account', '4', '--json'])
+    expect(notOwner.exitCode).toBe(1)
+    expect(notOwner.json.error.message).toContain('NotOwnerOrCurator')
+
+    const reviewed = await run(DatanetReview, ['public', '--approve', '1', '--reject', '2', '--json'])
+    expect(reviewed.exitCode, reviewed.stderr).toBe(0)
+    expect(reviewed.json.reviewed.map((r: any) => [r.id, r.approved, r.staged])).toEqual([['1', true, 2], ['2', false, 0]])
+    expect(reviewed.json.contributions.map((c: any) => c.status)).toEqual(['approved', 'rejected'])
+    const events = await p.publicClient.getContractEvents({address: p.addresses.DatanetRegistry, abi: DatanetRegistry.abi, eventName: 'ContributionReviewed', fromBlock: 0n})
+    expect(events.map((e) => [e.args.contributionId, e.args.approved, e.args.reviewer])).toEqual([[1n, true, p.accounts[0].address], [2n, false, p.accounts[0].address]])
+
+    const twice = await run(DatanetReview, ['public', '--approve', '1', '--json'])
+    expect([twice.exitCode, twice.json.error.message]).toEqual([2, 'contribution 1 is already approved'])
+
+    const pub = await run(DatanetPublish, ['public', '--json'])
+    expect(pub.json).toMatchObject({records: 2, version: 1, registered: false})
+    const records = (await run(DatanetRecords, ['public', '--json'])).json
+    expect(records.map((r: any) => [r.text, r.contributor])).toEqual([['from account 1', p.accounts[1].address], ['another', p.accounts[1].address]])
+    expect(pub.json.root).toBe(StandardMerkleTree.of(records.map((r: any) => [r.recordHash, r.contributor]), ENC).root)
+    // The contribution's root is the Merkle root of its own records.
+    expect(c1.json.contentRoot).toBe(pub.json.root)
+  })
+})

@@ -1,0 +1,94 @@
+import {createServer} from 'node:net'
+import {mkdirSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {createPublicClient, http, parseEther} from 'viem'
+import {afterAll, describe, expect, it} from 'vitest'
+
+import {tempDir} from '../helpers/env.js'
+import {cli} from '../helpers/cli.js'
+import {isProcessAlive} from '../../src/store/process.js'
+
+describe('openledger devnet and bridge, end to end through bin/run.js', () => {
+  const tmp = tempDir()
+  afterAll(async () => {
+    await cli(tmp.dir, ['devnet', 'stop'])
+    tmp.cleanup()
+  })
+
+  it('start --detach --json, deposit 5, status, stop', async () => {
+    const start = await cli(tmp.dir, ['devnet', 'start', '--detach', '--json', '--l1-port', '0', '--l2-port', '0'])
+    expect(start.exitCode, start.stderr).toBe(0)
+    const s = start.json
+    expect(s.l1).toMatchObject({rpcUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), chainId: 31337})
+    expect(s.l2.chainId).toBe(16121337)
+    expect(Object.keys(s.contracts)).toEqual(expect.arrayContaining(['OpenToken', 'OpenPortal']))
+    expect(s.accounts).toHaveLength(10)
+    expect(s.accounts[0]).toEqual({address: expect.any(String), privateKey: expect.stringMatching(/^0x[0-9a-f]{64}$/)})
+
+    const l2 = createPublicClient({transport: http(s.l2.rpcUrl)})
+    const before = await l2.getBalance({address: s.accounts[0].address})
+    const dep = await cli(tmp.dir, ['bridge', 'deposit', '5', '--json'])
+    expect(dep.exitCode, dep.stderr).toBe(0)
+    expect(dep.json.amount).toBe(parseEther('5').toString())
+    expect(await l2.getBalance({address: s.accounts[0].address})).toBe(before + parseEther('5'))
+
+    const status = await cli(tmp.dir, ['devnet', 'status', '--json'])
+    expect(status.exitCode).toBe(0)
+    expect(status.json).toMatchObject({running: true, supervisorPid: s.supervisorPid})
+
+    const stop = await cli(tmp.dir, ['devnet', 'stop', '--json'])
+    expect(stop.exitCode).toBe(0)
+    expect(stop.json.stopped).toBe(true)
+    const anvils = [status.json.l1.pid, status.json.l2.pid, s.supervisorPid]
+    expect(anvils.filter(isProcessAlive)).toEqual([])
+
+    const after = await cli(tmp.dir, ['devnet', 'status', '--json'])
+    expect(after.exitCode).toBe(3)
+    expect(after.json.running).toBe(false)
+  })
+
+  it('stop with nothing running: one line, exit 3', async () => {
+    const r = await cli(tmp.dir, ['devnet', 'stop'])
+    expect(r.exitCode).toBe(3)
+    expect(r.stderr.trim().split('\n')[0]).toMatch(/^Error: no devnet is running for this folder/)
+    const j = await cli(tmp.dir, ['devnet', 'stop', '--json'])
+    expect(j.json.error).toMatchObject({code: 'E_DEVNET_NOT_RUNNING'})
+  })
+
+  it('a taken port: one line naming the flag, exit 2, nothing left running', async () => {
+    const server = createServer()
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+    const port = (server.address() as {port: number}).port
+    try {
+      const r = await cli(tmp.dir, ['devnet', 'start', '--detach', '--l1-port', String(port), '--l2-port', '0'])
+      expect(r.exitCode).toBe(2)
+      expect(r.stderr).toContain(`port ${port} is already in use (--l1-port)`)
+      expect((await cli(tmp.dir, ['devnet', 'status'])).exitCode).toBe(3)
+    } finally {
+      server.close()
+    }
+  })
+
+  it('a corrupt state file is named, with exit 3', async () => {
+    const dir = tempDir()
+    mkdirSync(join(dir.dir, '.openledger'), {recursive: true})
+    writeFileSync(join(dir.dir, '.openledger', 'devnet.json'), '{"version":1,')
+    const r = await cli(dir.dir, ['devnet', 'status'])
+    expect(r.exitCode).toBe(3)
+    expect(r.stderr).toMatch(/devnet\.json is corrupt/)
+    dir.cleanup()
+  })
+
+  it('a bad amount names the argument', async () => {
+    const r = await cli(tmp.dir, ['bridge', 'deposit', 'five', '--json'])
+    expect(r.exitCode).toBe(2)
+    expect(r.json.error.message).toMatch(/amount "five" is not an amount of OPEN/)
+  })
+
+  it('help lists the topics that exist', async () => {
+    const r = await cli(tmp.dir, ['--help'])
+    expect(r.exitCode).toBe(0)
+    for (const topic of ['devnet', 'bridge', 'contracts', 'doctor']) expect(r.stdout).toContain(topic)
+  })
+})

@@ -1,0 +1,165 @@
+/**
+ * A real anvil with every contract in DEPLOYMENTS deployed in order, for contract and protocol
+ * tests. One per test file: start it in beforeAll, stop it in afterAll, and isolate tests with
+ * `snapshot()` / `revert()` (evm_snapshot / evm_revert) instead of redeploying.
+ */
+import {
+  type Abi,
+  type Account,
+  type Address,
+  type Chain,
+  type ContractFunctionArgs,
+  type ContractFunctionName,
+  type Hex,
+  type PublicClient,
+  type TestClient,
+  type Transport,
+  type TransactionReceipt,
+  type WalletClient,
+  BaseError,
+  ContractFunctionRevertedError,
+  createPublicClient,
+  createTestClient,
+  createWalletClient,
+  http,
+} from 'viem'
+import {privateKeyToAccount} from 'viem/accounts'
+import {expect} from 'vitest'
+
+import type {SignerContext} from '../../src/chain/context.js'
+import {DEV_ROLES, devAccounts} from '../../src/chain/dev-accounts.js'
+import {DEVNET_L2_CHAIN_ID, devnetChain} from '../../src/chain/networks.js'
+import {type ContractName, artifacts} from '../../src/contracts/artifacts/index.js'
+import {AnvilInstance} from '../../src/devnet/anvil-instance.js'
+import {DEPLOYMENTS, type DeployContext} from '../../src/devnet/deployments.js'
+
+export type ProtocolOptions = {
+  /** Dev account index of the treasury; the devnet uses the admin (0), tests may pick another to see its balance move alone. */
+  treasuryIndex?: number
+}
+
+export type Protocol = {
+  anvil: AnvilInstance
+  chain: Chain
+  publicClient: PublicClient<Transport, Chain>
+  testClient: TestClient<'anvil', Transport, Chain>
+  /** Dev accounts 0..9 as viem accounts. */
+  accounts: Account[]
+  admin: Address
+  treasury: Address
+  addresses: Record<ContractName, Address>
+  wallet(index: number): WalletClient<Transport, Chain, Account>
+  /** A SignerContext for src/protocol functions, signing with dev account `index`. */
+  signer(index: number): SignerContext
+  snapshot(): Promise<Hex>
+  revert(id: Hex): Promise<void>
+  stop(): Promise<void>
+}
+
+export async function startProtocol(options: ProtocolOptions = {}): Promise<Protocol> {
+  const anvil = new AnvilInstance({label: 'test L2', port: 0, portFlag: '--port', chainId: DEVNET_L2_CHAIN_ID, optimism: true})
+  await anvil.start()
+  try {
+    const chain = devnetChain(DEVNET_L2_CHAIN_ID, anvil.rpcUrl, 'l2')
+    const transport = http(anvil.rpcUrl)
+    const publicClient = createPublicClient({chain, transport, pollingInterval: 5})
+    const testClient = createTestClient({chain, transport, mode: 'anvil'})
+    const accounts = devAccounts().map((a) => privateKeyToAccount(a.privateKey))
+    const wallets = accounts.map((account) => createWalletClient({account, chain, transport}))
+    const admin = accounts[DEV_ROLES.admin].address
+    const treasury = accounts[options.treasuryIndex ?? DEV_ROLES.admin].address
+    const ctx: DeployContext = {admin, treasury, relayer: accounts[DEV_ROLES.relayer].address, addresses: {}}
+
+    for (const d of DEPLOYMENTS) {
+      const artifact = artifacts[d.name]
+      const hash = await wallets[DEV_ROLES.admin].deployContract({
+        abi: artifact.abi as Abi,
+        bytecode: artifact.bytecode as Hex,
+        args: d.args(ctx) as unknown[],
+      })
+      const receipt = await publicClient.waitForTransactionReceipt({hash})
+      if (receipt.status !== 'success' || !receipt.contractAddress) throw new Error(`deploying ${d.name} failed`)
+      ctx.addresses[d.name] = receipt.contractAddress
+    }
+    const addresses = ctx.addresses as Record<ContractName, Address>
+
+    return {
+      anvil,
+      chain,
+      publicClient,
+      testClient,
+      accounts,
+      admin,
+      treasury,
+      addresses,
+      wallet: (i) => wallets[i],
+      signer: (i) => ({network: 'devnet', chain, publicClient, contracts: {...addresses}, account: accounts[i], walletClient: wallets[i]}),
+      snapshot: () => testClient.snapshot(),
+      revert: (id) => testClient.revert({id}),
+      stop: () => anvil.stop(),
+    }
+  } catch (err) {
+    await anvil.stop()
+    throw err
+  }
+}
+
+/**
+ * Sends a contract call from dev account `from` and waits for it to be mined. It is simulated
+ * first, so a revert surfaces as a decoded ContractFunctionRevertedError.
+ */
+export async function send<
+  const abi extends Abi,
+  functionName extends ContractFunctionName<abi, 'nonpayable' | 'payable'>,
+  args extends ContractFunctionArgs<abi, 'nonpayable' | 'payable', functionName>,
+>(
+  p: Protocol,
+  from: number,
+  call: {address: Address; abi: abi; functionName: functionName; args?: args; value?: bigint},
+): Promise<TransactionReceipt> {
+  const wallet = p.wallet(from)
+  const {request} = await p.publicClient.simulateContract({...(call as any), account: wallet.account})
+  const hash = await wallet.writeContract(request as any)
+  const receipt = await p.publicClient.waitForTransactionReceipt({hash})
+  if (receipt.status !== 'success') throw new Error(`${String(call.functionName)} reverted on-chain`)
+  return receipt
+}
+
+/** Everything a transaction cost its sender: execution gas, plus the L1 data fee on an OP chain. */
+export function gasCost(receipt: TransactionReceipt): bigint {
+  const l1Fee = (receipt as TransactionReceipt & {l1Fee?: bigint | null}).l1Fee ?? 0n
+  return receipt.gasUsed * receipt.effectiveGasPrice + l1Fee
+}
+
+/** The decoded custom error a call reverted with (name and arguments), or undefined. */
+export function revertOf(err: unknown): {errorName: string; args: readonly unknown[]} | undefined {
+  if (!(err instanceof BaseError)) return undefined
+  const reverted = err.walk((e) => e instanceof ContractFunctionRevertedError)
+  if (!(reverted instanceof ContractFunctionRevertedError) || !reverted.data) return undefined
+  return {errorName: reverted.data.errorName, args: reverted.data.args ?? []}
+}
+
+/** Asserts that `promise` rejects with the custom error `errorName` (and these args, when given). */
+export async function expectRevert(promise: Promise<unknown>, errorName: string, args?: readonly unknown[]): Promise<void> {
+  let caught: unknown
+  try {
+    await promise
+  } catch (err) {
+    caught = err
+  }
+  if (caught === undefined) throw new Error(`expected a revert with ${errorName}, but the call succeeded`)
+  const revert = revertOf(caught)
+  expect(revert?.errorName, String((caught as Error).message).split('\n')[0]).toBe(errorName)
+  if (args) expect(revert?.args).toEqual(args)
+}
+
+/** Latest block timestamp, in seconds. */
+export async function chainTime(p: Protocol): Promise<bigint> {
+  return (await p.publicClient.getBlock()).timestamp
+}
+
+/** Moves chain time forward and mines a block, so calls against "latest" see the new time. */
+export async function advanceTime(p: Protocol, seconds: bigint | number): Promise<void> {
+  await p.testClient.increaseTime({seconds: Number(seconds)})
+  await p.testClient.mine({blocks: 1})
+}
