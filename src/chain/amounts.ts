@@ -1,17 +1,23 @@
-import {formatEther, parseEther} from 'viem'
+import {type Address, formatEther, getAddress, isAddress, parseEther} from 'viem'
 
 import {UsageError} from '../errors.js'
 
-const DECIMAL = /^(?:\d+(?:\.\d{0,18})?|\.\d{1,18})$/
+const DECIMAL = /^\d+(?:\.\d{1,18})?$/
 
-/** Parses an OPEN amount ("5", "0.25") into wei; `what` names the argument or flag in the error. */
-export function parseOpen(text: string, what: string, {allowZero = false} = {}): bigint {
+/** Parses an OPEN amount ("5", "0.25") into wei; `name` is the argument or flag named in the error. */
+export function parseOpen(text: string, name: string, {allowZero = false} = {}): bigint {
   const t = text.trim()
-  if (!DECIMAL.test(t)) throw new UsageError(`${what} "${text}" is not an amount of OPEN (a decimal number with at most 18 decimals)`)
+  if (!DECIMAL.test(t)) throw new UsageError(`${name} "${text}" is not an amount of OPEN (a decimal number such as 10 or 0.5, at most 18 decimals)`)
   const wei = parseEther(t)
-  if (wei === 0n && !allowZero) throw new UsageError(`${what} must be more than 0 OPEN`)
+  if (wei === 0n && !allowZero) throw new UsageError(`${name} must be more than 0 OPEN`)
   return wei
 }
 
-/** "5" for 5e18 wei: exact, no rounding. */
-export const formatOpen = (wei: bigint) => formatEther(wei)
+/** "1.5 OPEN", exact: for people. JSON output carries wei as decimal strings. */
+export const formatOpen = (wei: bigint) => `${formatEther(wei)} OPEN`
+
+/** A checksummed address, or a usage error naming the argument. */
+export function parseAddress(text: string, name: string): Address {
+  if (!isAddress(text.trim(), {strict: false})) throw new UsageError(`${name} "${text}" is not an address (0x followed by 40 hex digits)`)
+  return getAddress(text.trim())
+}

@@ -8,7 +8,7 @@ import {type Address, type Hex, parseEventLogs} from 'viem'
 import type {ChainContext, SignerContext} from '../chain/context.js'
 import {Staking} from '../contracts/artifacts/index.js'
 import {UsageError} from '../errors.js'
-import {formatOpen} from './amount.js'
+import {formatOpen} from '../chain/amounts.js'
 import {type DecodedRevert, ProtocolError} from './errors.js'
 import {readProtocol, sendProtocolTx} from './tx.js'
 

@@ -3,7 +3,7 @@ import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from '
 
 import {InferenceSettlement, ModelRegistry} from '../../src/contracts/artifacts/index.js'
 import type {OpenledgerError} from '../../src/errors.js'
-import {parseAddress, parseOpenAmount} from '../../src/protocol/amount.js'
+import {parseAddress, parseOpen} from '../../src/chain/amounts.js'
 import {claimRewards, rewardBalances} from '../../src/protocol/rewards.js'
 import {completeWithdrawal, deposit, formatDuration, requestWithdrawal, slash, stakeStatus} from '../../src/protocol/stake.js'
 import {WEIGHT_SCALE, splitFee, weightsFromScores} from '../../src/protocol/split.js'
@@ -43,16 +43,16 @@ async function failure(promise: Promise<unknown>): Promise<OpenledgerError> {
 
 describe('amounts and addresses', () => {
   it('parses whole and fractional OPEN into wei', () => {
-    expect(parseOpenAmount('10', 'amount')).toBe(parseEther('10'))
-    expect(parseOpenAmount('0.5', 'amount')).toBe(parseEther('0.5'))
-    expect(parseOpenAmount('0.000000000000000001', 'amount')).toBe(1n)
+    expect(parseOpen('10', 'amount')).toBe(parseEther('10'))
+    expect(parseOpen('0.5', 'amount')).toBe(parseEther('0.5'))
+    expect(parseOpen('0.000000000000000001', 'amount')).toBe(1n)
   })
 
   it('refuses what is not a positive amount, naming the argument', () => {
     for (const bad of ['', 'ten', '-1', '1e18', '1.', '0.0000000000000000001', '0', '0.0']) {
       let err: OpenledgerError | undefined
       try {
-        parseOpenAmount(bad, 'amount')
+        parseOpen(bad, 'amount')
       } catch (e) {
         err = e as OpenledgerError
       }

@@ -29,9 +29,9 @@ Waits until the L2 has credited it. Re-running after an interruption finishes th
     const ctx = await resolveSigner(chainSelection(flags))
     if (!ctx.devnet) throw new DevnetNotRunningError(devnetStatePath())
     const result = await depositToL2(ctx.devnet, ctx.account, amount, flags.to ? getAddress(flags.to) : undefined)
-    this.log(`${result.resumed ? 'resumed and completed' : 'deposited'} ${formatOpen(amount)} OPEN → ${result.to} on L2`)
+    this.log(`${result.resumed ? 'resumed and completed' : 'deposited'} ${formatOpen(amount)} → ${result.to} on L2`)
     this.log(`L1 tx ${result.l1TxHash}\nL2 tx ${result.l2TxHash}`)
-    this.log(`L2 balance ${formatOpen(BigInt(result.l2BalanceBefore))} → ${formatOpen(BigInt(result.l2BalanceAfter))} OPEN`)
+    this.log(`L2 balance ${formatOpen(BigInt(result.l2BalanceBefore))} → ${formatOpen(BigInt(result.l2BalanceAfter))}`)
     return result
   }
 }

@@ -29,9 +29,9 @@ Waits until the L1 release. (On the devnet the relayer stands in for the OP Stac
     const ctx = await resolveSigner(chainSelection(flags))
     if (!ctx.devnet) throw new DevnetNotRunningError(devnetStatePath())
     const result = await withdrawToL1(ctx.devnet, ctx.account, amount, flags.to ? getAddress(flags.to) : undefined)
-    this.log(`withdrew ${formatOpen(amount)} OPEN → ${result.to} on L1`)
+    this.log(`withdrew ${formatOpen(amount)} → ${result.to} on L1`)
     this.log(`L2 tx ${result.l2TxHash}\nL1 tx ${result.l1TxHash}`)
-    this.log(`L1 balance ${formatOpen(BigInt(result.l1BalanceBefore))} → ${formatOpen(BigInt(result.l1BalanceAfter))} OPEN`)
+    this.log(`L1 balance ${formatOpen(BigInt(result.l1BalanceBefore))} → ${formatOpen(BigInt(result.l1BalanceAfter))}`)
     return result
   }
 }

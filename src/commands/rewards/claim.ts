@@ -1,7 +1,7 @@
 import {BaseCommand} from '../../cli/base-command.js'
 import {chainFlags, chainSelection} from '../../cli/flags.js'
 import {resolveSigner} from '../../chain/context.js'
-import {formatOpen} from '../../protocol/amount.js'
+import {formatOpen} from '../../chain/amounts.js'
 import {type ClaimResult, claimRewards} from '../../protocol/rewards.js'
 
 export default class RewardsClaim extends BaseCommand<ClaimResult> {

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {chainFlags, chainSelection} from '../../cli/flags.js'
-import {formatOpen, parseAddress} from '../../protocol/amount.js'
+import {formatOpen, parseAddress} from '../../chain/amounts.js'
 import {type RewardBalances, rewardBalances} from '../../protocol/rewards.js'
 import {resolveSubject} from '../../protocol/subject.js'
 

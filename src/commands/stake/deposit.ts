@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base-command.js'
 import {chainFlags, chainSelection} from '../../cli/flags.js'
 import {resolveSigner} from '../../chain/context.js'
-import {formatOpen, parseOpenAmount} from '../../protocol/amount.js'
+import {formatOpen, parseOpen} from '../../chain/amounts.js'
 import {type DepositResult, STAKE_ROLES, type StakeRole, deposit} from '../../protocol/stake.js'
 
 export default class StakeDeposit extends BaseCommand<DepositResult> {
@@ -24,7 +24,7 @@ whole active stake after this deposit, wei).`
 
   async run(): Promise<DepositResult> {
     const {args, flags} = await this.parse(StakeDeposit)
-    const amount = parseOpenAmount(args.amount, 'amount')
+    const amount = parseOpen(args.amount, 'amount')
     const ctx = await resolveSigner(chainSelection(flags))
     const result = await deposit(ctx, {amount, role: flags.role as StakeRole})
     this.log(`Staked ${formatOpen(result.amount)} as ${result.role} from ${result.address}; now staked: ${formatOpen(result.staked)}`)

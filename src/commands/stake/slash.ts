@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base-command.js'
 import {chainFlags, chainSelection} from '../../cli/flags.js'
 import {resolveSigner} from '../../chain/context.js'
-import {formatOpen, parseAddress, parseOpenAmount} from '../../protocol/amount.js'
+import {formatOpen, parseAddress, parseOpen} from '../../chain/amounts.js'
 import {type SlashResult, slash} from '../../protocol/stake.js'
 
 export default class StakeSlash extends BaseCommand<SlashResult> {
@@ -28,7 +28,7 @@ JSON result: transactionHash; staker; amount (wei slashed, decimal string); evid
   async run(): Promise<SlashResult> {
     const {args, flags} = await this.parse(StakeSlash)
     const staker = parseAddress(args.address, 'address')
-    const amount = parseOpenAmount(args.amount, 'amount')
+    const amount = parseOpen(args.amount, 'amount')
     const ctx = await resolveSigner(chainSelection(flags))
     const result = await slash(ctx, {staker, amount, evidence: flags.evidence})
     this.log(`Slashed ${formatOpen(result.amount)} from ${result.staker} to the treasury ${result.treasury}; left: ${formatOpen(result.staked)}`)

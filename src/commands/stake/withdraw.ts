@@ -4,7 +4,7 @@ import {BaseCommand} from '../../cli/base-command.js'
 import {chainFlags, chainSelection} from '../../cli/flags.js'
 import {resolveSigner} from '../../chain/context.js'
 import {UsageError} from '../../errors.js'
-import {formatOpen, parseOpenAmount} from '../../protocol/amount.js'
+import {formatOpen, parseOpen} from '../../chain/amounts.js'
 import {
   type WithdrawalCompleteResult,
   type WithdrawalRequestResult,
@@ -39,7 +39,7 @@ unlocksAt (ISO 8601). With --complete: step "completed"; transactionHash; addres
     if (flags.complete && args.amount !== undefined) {
       throw new UsageError('--complete pays out the whole pending withdrawal: leave out the amount')
     }
-    const amount = args.amount === undefined ? undefined : parseOpenAmount(args.amount, 'amount')
+    const amount = args.amount === undefined ? undefined : parseOpen(args.amount, 'amount')
     const ctx = await resolveSigner(chainSelection(flags))
     if (flags.complete) {
       const done = await completeWithdrawal(ctx)

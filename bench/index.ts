@@ -1,0 +1,42 @@
+/**
+ * `npm run bench`: every hot path, each printed with the ratio to a baseline measured in the same
+ * run. Pick parts with arguments: `npm run bench -- devnet datanet`.
+ */
+import {runAttributionBench} from './attribution.js'
+import {contractsGasBench} from './contracts-gas.js'
+import {runDatanetBench} from './datanet.js'
+import {benchDevnet} from './devnet.js'
+import {runModelBench} from './model.js'
+import {printTable} from './report.js'
+
+const log = (line: string) => process.stdout.write(line + '\n')
+
+const parts: Record<string, () => Promise<unknown>> = {
+  devnet: async () => printTable('devnet: start to ready, bridge round trip', await benchDevnet()),
+  contracts: async () => {
+    log('\ncontracts: gas used')
+    await contractsGasBench(log)
+  },
+  datanet: async () => {
+    log('\ndatanet: ingest + Merkle root of 100k records vs StandardMerkleTree.of')
+    runDatanetBench(100_000, log)
+  },
+  model: async () => {
+    log('\nmodel: encoder throughput and training time')
+    await runModelBench({log})
+  },
+  attribution: async () => {
+    log('\nattribution: influence queries, suffix array, span queries')
+    await runAttributionBench({}, log)
+  },
+}
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))
+for (const name of wanted.length ? wanted : Object.keys(parts)) {
+  const part = parts[name]
+  if (!part) {
+    process.stderr.write(`unknown benchmark "${name}"; known: ${Object.keys(parts).join(', ')}\n`)
+    process.exit(2)
+  }
+  await part()
+}

@@ -1,0 +1,104 @@
+import {Flags} from '@oclif/core'
+import {readFileSync} from 'node:fs'
+
+import {BaseCommand} from '../cli/base-command.js'
+import {UsageError} from '../errors.js'
+import {DEVICES} from '../model/backend.js'
+import {type ModelConfig, resolveModelConfig} from '../model/config.js'
+import {loadDatanetSource} from '../model/datanet-source.js'
+import {type TrainModelReturnType, trainModel} from '../model/train.js'
+import {withTrainProgress} from '../ui/train-progress.js'
+
+export type TrainResult = TrainModelReturnType & {datanet: {name: string; id: string | null; version: number | 'draft'; root: string}}
+
+/** Reads --exclude-records: one record hash a line; blank lines and # comments ignored. */
+export function readExcludeFile(path: string): string[] {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch {
+    throw new UsageError(`--exclude-records ${path}: cannot read the file`)
+  }
+  const hashes: string[] = []
+  text.split(/\r?\n/).forEach((line, i) => {
+    const h = line.replace(/#.*/, '').trim()
+    if (h === '') return
+    if (!/^0x[0-9a-fA-F]{64}$/.test(h)) throw new UsageError(`--exclude-records ${path}:${i + 1}: "${h.slice(0, 80)}" is not a record hash (0x + 64 hex digits)`)
+    hashes.push(h)
+  })
+  return hashes
+}
+
+export default class Train extends BaseCommand<TrainResult> {
+  static override description =
+    'Train a text classifier (frozen encoder + low-rank adapter + softmax head) on a published datanet version and write the model artifact.'
+  static override examples = [
+    '<%= config.bin %> train --datanet support-tickets --text-field text --label-field label',
+    '<%= config.bin %> train --datanet support-tickets --epochs 20 --lr 0.001 --device cpu --json',
+    '<%= config.bin %> train --datanet support-tickets --exclude-records drop.txt --out models/without-drop',
+  ]
+  static override flags = {
+    datanet: Flags.string({description: 'Datanet to train on (default: model.datanet in openledger.config.json).'}),
+    version: Flags.integer({description: 'Datanet version (default: the latest published).', min: 1}),
+    'allow-draft': Flags.boolean({description: 'Train on the unpublished draft (its records are not on-chain).'}),
+    'text-field': Flags.string({description: 'Record field holding the text (default: text).'}),
+    'label-field': Flags.string({description: 'Record field holding the label (default: label).'}),
+    encoder: Flags.string({description: 'Frozen encoder: builtin (offline default), a local folder, or a Hugging Face id.'}),
+    device: Flags.string({description: 'Execution device: auto tries cuda, then webgpu, then cpu.', options: [...DEVICES], env: 'OPENLEDGER_DEVICE'}),
+    epochs: Flags.integer({description: 'num_train_epochs.', min: 1}),
+    lr: Flags.string({description: 'learning_rate.'}),
+    'batch-size': Flags.integer({description: 'per_device_train_batch_size.', min: 1}),
+    'adapter-rank': Flags.integer({description: 'lora_rank: rank of the residual adapter.', min: 1}),
+    'val-size': Flags.string({description: 'val_size: fraction of records held out for validation and early stopping.'}),
+    seed: Flags.integer({description: 'seed (weights, split and batch order depend only on it).', min: 0}),
+    'exclude-records': Flags.string({description: 'File with record hashes (one a line) to leave out of training.'}),
+    config: Flags.string({description: 'Config file (default: ./openledger.config.json); its "model" section holds the same keys.'}),
+    out: Flags.string({description: 'Artifact folder (default: .openledger/models/<datanet>-v<version>-<hash>).'}),
+    offline: Flags.boolean({description: 'Never contact the Hugging Face hub.', env: 'OPENLEDGER_OFFLINE'}),
+  }
+
+  async run(): Promise<TrainResult> {
+    const {flags} = await this.parse(Train)
+    const num = (flag: string, v: string | undefined) => {
+      if (v === undefined) return undefined
+      const n = Number(v)
+      if (!Number.isFinite(n)) throw new UsageError(`--${flag} must be a number, got ${JSON.stringify(v)}`)
+      return n
+    }
+    const overrides: Partial<ModelConfig> = {
+      learning_rate: num('lr', flags.lr),
+      num_train_epochs: flags.epochs,
+      per_device_train_batch_size: flags['batch-size'],
+      lora_rank: flags['adapter-rank'],
+      val_size: num('val-size', flags['val-size']),
+      seed: flags.seed,
+      text_field: flags['text-field'],
+      label_field: flags['label-field'],
+      encoder: flags.encoder,
+      device: flags.device as ModelConfig['device'] | undefined,
+    }
+    const config = resolveModelConfig({configFile: flags.config, overrides})
+    const exclude = flags['exclude-records'] ? readExcludeFile(flags['exclude-records']) : []
+    const datanet = flags.datanet ?? readDatanetFromConfig(flags.config)
+    if (!datanet) throw new UsageError('--datanet is required (or set model.datanet in openledger.config.json)')
+    const source = await loadDatanetSource({name: datanet, version: flags.version, allowDraft: flags['allow-draft']})
+    const result = await withTrainProgress(!this.jsonEnabled(), (onProgress) =>
+      trainModel({source, config, out: flags.out, excludeRecords: exclude, allowRemote: flags.offline ? false : undefined, onProgress}),
+    )
+    const m = result.metrics
+    this.log(`Trained on ${result.records.train} records (${result.records.val} validation) of ${source.name} v${source.version}, device ${result.device}`)
+    this.log(`Best epoch ${m.bestEpoch}/${m.epochs}: val accuracy ${m.valAccuracy === null ? 'n/a' : (m.valAccuracy * 100).toFixed(1) + '%'}, val loss ${m.valLoss?.toFixed(4) ?? 'n/a'}`)
+    this.log(`Artifact: ${result.artifact.path}`)
+    return {...result, datanet: {name: source.name, id: source.datanetId, version: source.version, root: source.root}}
+  }
+}
+
+function readDatanetFromConfig(configFile?: string): string | undefined {
+  try {
+    const json = JSON.parse(readFileSync(configFile ?? 'openledger.config.json', 'utf8')) as {model?: {datanet?: unknown}; datanet?: unknown}
+    const v = json.model?.datanet ?? json.datanet
+    return typeof v === 'string' ? v : undefined
+  } catch {
+    return undefined
+  }
+}
