@@ -8,7 +8,7 @@ import {fileURLToPath} from 'node:url'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const bin = (name) => join(root, 'node_modules', '.bin', name)
 // No update checks or other network calls from the build: installs must work offline.
-const env = {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: '1', OCLIF_DISABLE_AUTOUPDATE: '1'}
+const env = {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'}
 const run = (cmd, args) => execFileSync(cmd, args, {cwd: root, stdio: 'inherit', env})
 
 rmSync(join(root, 'dist'), {recursive: true, force: true})

@@ -15,7 +15,7 @@ import {depositTransaction} from './deposit-tx.js'
 export class InsufficientBalanceError extends OpenledgerError {
   override name = 'InsufficientBalanceError'
   constructor(what: string, address: Address, balance: bigint, needed: bigint) {
-    super('E_INSUFFICIENT_BALANCE', `${what} of ${formatOpen(needed)} OPEN exceeds the balance of ${address} (${formatOpen(balance)} OPEN)`, {
+    super('E_INSUFFICIENT_BALANCE', `${what} of ${formatOpen(needed)} exceeds the balance of ${address} (${formatOpen(balance)})`, {
       exitCode: ExitCode.failure,
     })
   }
