@@ -6,6 +6,7 @@ import type {SupervisorMessage} from '../../devnet/detach.js'
 import {type DevnetSummary, devnetSummary} from '../../devnet/summary.js'
 import {DEFAULT_L1_PORT, DEFAULT_L2_PORT, startDevnet} from '../../devnet/supervisor.js'
 import {dim} from '../../ui/color.js'
+import {withDevnetProgress} from '../../ui/devnet-progress.js'
 
 export default class DevnetStart extends BaseCommand<DevnetSummary | void> {
   static override description = `Start the local devnet: an L1 and an OP-style L2 (anvil), OPEN bridged as the L2's gas token, the protocol contracts deployed, dev accounts funded.
@@ -43,13 +44,17 @@ Runs in the foreground until Ctrl-C, or with --detach in a background supervisor
     const started = performance.now()
     let devnet
     try {
-      devnet = await startDevnet({
-        ...options,
-        onProgress: (e) => {
-          if (e.stage === 'relayer-error') process.stderr.write(`relayer: ${e.message}\n`)
-          else if (flags.supervise && e.stage === 'relayed') process.stderr.write(`relayed ${e.deposits} deposit(s), ${e.withdrawals} withdrawal(s)\n`)
-        },
-      })
+      const interactive = !flags.supervise && !this.jsonEnabled()
+      devnet = await withDevnetProgress(interactive, (progress) =>
+        startDevnet({
+          ...options,
+          onProgress: (e) => {
+            progress(e)
+            if (e.stage === 'relayer-error') process.stderr.write(`relayer: ${e.message}\n`)
+            else if (flags.supervise && e.stage === 'relayed') process.stderr.write(`relayed ${e.deposits} deposit(s), ${e.withdrawals} withdrawal(s)\n`)
+          },
+        }),
+      )
     } catch (err) {
       if (flags.supervise && process.send) {
         const e = toOpenledgerError(err)

@@ -1,0 +1,161 @@
+/**
+ * Attribution benchmarks; every ratio is against a baseline measured in the same run.
+ *   npx tsx bench/attribution.ts [--records 100000] [--dim 384] [--quick]
+ */
+import {pathToFileURL} from 'node:url'
+
+import {createAttributor, factorHeadHessian, gradDotScores, headInfluenceScores, tracInScores} from '../src/attribution/influence.js'
+import {buildSpanIndex, traceSpans} from '../src/attribution/spans.js'
+import {buildLcpArray, buildSuffixArray, naiveSuffixArray} from '../src/attribution/suffix-array.js'
+import type {AttributionInput} from '../src/attribution/types.js'
+
+export type AttributionBenchOptions = {
+  N: number; D: number; C: number; r: number; checkpoints: number
+  /** Rows used to build the head Hessian factor (its cost is per model, not per query). */
+  hessianRows: number
+  saTokens: number; naiveTokens: number; spanRecords: number; spanOutputs: number
+  repeats: number
+}
+
+export const defaultBench: AttributionBenchOptions = {
+  N: 100_000, D: 384, C: 4, r: 8, checkpoints: 3, hessianRows: 5000,
+  saTokens: 4_000_000, naiveTokens: 200_000, spanRecords: 50_000, spanOutputs: 50, repeats: 5,
+}
+
+export type AttributionBenchResult = Record<string, number>
+
+function lcg(seed: number): () => number {
+  let s = seed >>> 0
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0
+    return s / 4294967296
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[s.length >> 1]
+}
+
+function time(repeats: number, fn: () => unknown): number {
+  const ts: number[] = []
+  let sink = 0
+  for (let k = 0; k < repeats; k++) {
+    const t0 = performance.now()
+    const v = fn()
+    ts.push(performance.now() - t0)
+    if (typeof v === 'number') sink += v
+  }
+  if (sink === 0.123456789) console.log(sink)
+  return median(ts)
+}
+
+function plainSum(a: Float32Array): number {
+  let s = 0
+  for (let i = 0; i < a.length; i++) s += a[i]
+  return s
+}
+
+function unrolledSum(a: Float32Array): number {
+  let s0 = 0
+  let s1 = 0
+  let s2 = 0
+  let s3 = 0
+  let i = 0
+  for (; i + 3 < a.length; i += 4) {
+    s0 += a[i]
+    s1 += a[i + 1]
+    s2 += a[i + 2]
+    s3 += a[i + 3]
+  }
+  for (; i < a.length; i++) s0 += a[i]
+  return s0 + s1 + s2 + s3
+}
+
+export async function runAttributionBench(partial: Partial<AttributionBenchOptions> = {}, log: (line: string) => void = console.log): Promise<AttributionBenchResult> {
+  const o = {...defaultBench, ...partial}
+  const out: AttributionBenchResult = {}
+  const rand = lcg(42)
+  const {N, D, C, r} = o
+  const sym = (n: number, scale: number) => Float32Array.from({length: n}, () => (rand() - 0.5) * scale)
+  const H = sym(N * D, 0.2)
+  const labels = Int32Array.from({length: N}, () => Math.floor(rand() * C))
+  const weights = () => ({A: sym(r * D, 0.1), B: sym(D * r, 0.1), W: sym(C * (D + 1), 1)})
+  const input: AttributionInput = {
+    N, D, C, r, H, labels, ...weights(), l2: 1e-2,
+    checkpoints: Array.from({length: o.checkpoints}, () => ({...weights(), lr: 1e-3})),
+  }
+  log(`# gradient attribution: N=${N}, D=${D}, C=${C}, adapter rank ${r}, ${o.checkpoints} checkpoints`)
+  out.passPlainMs = time(o.repeats, () => plainSum(H))
+  out.passUnrolledMs = time(o.repeats, () => unrolledSum(H))
+  log(`memory pass over N×D (sum): plain ${out.passPlainMs.toFixed(1)} ms, 4-way unrolled ${out.passUnrolledMs.toFixed(1)} ms`)
+  let t0 = performance.now()
+  const att = createAttributor(input)
+  tracInScores(att, {h: H.subarray(0, D)})
+  out.precomputeMs = performance.now() - t0
+  log(`per-model precompute (final + checkpoints: p, residuals, A h, Bᵀu): ${out.precomputeMs.toFixed(0)} ms`)
+  const q = {h: sym(D, 0.2)}
+  out.gradDotHeadMs = time(o.repeats, () => gradDotScores(att, q, {blocks: 'head'})[0])
+  out.gradDotAllMs = time(o.repeats, () => gradDotScores(att, q)[0])
+  out.tracInMs = time(o.repeats, () => tracInScores(att, q)[0])
+  const sub = createAttributor({...input, N: o.hessianRows, H: H.subarray(0, o.hessianRows * D), labels: labels.subarray(0, o.hessianRows)})
+  t0 = performance.now()
+  const Hf = factorHeadHessian(sub)
+  out.hessianFactorMs = performance.now() - t0
+  log(`head Hessian (${C * (D + 1)}² dense, Cholesky) from ${o.hessianRows} rows: ${out.hessianFactorMs.toFixed(0)} ms (≈ ${(out.hessianFactorMs * N / o.hessianRows / 1000).toFixed(0)} s for all ${N}; once per model, cached)`)
+  out.ifQueryMs = time(o.repeats, () => headInfluenceScores(att, Hf, q)[0])
+  for (const [k, label] of [['gradDotHeadMs', 'grad-dot, head (1 dot/row)'], ['gradDotAllMs', 'grad-dot, head + adapter (1 dot/row)'], ['tracInMs', `TracIn, head + adapter, ${o.checkpoints} checkpoints (1 dot/row)`], ['ifQueryMs', `head IF (solve + ${C - 1} dots/row)`]] as const) {
+    const ratio = out[k] / out.passPlainMs
+    out[k.replace('Ms', 'Ratio')] = ratio
+    log(`query ${label}: ${out[k].toFixed(1)} ms = ${ratio.toFixed(2)}× plain pass, ${(out[k] / out.passUnrolledMs).toFixed(2)}× unrolled pass`)
+  }
+
+  log(`# suffix array`)
+  const zipf = (n: number, V: number) => Int32Array.from({length: n}, () => Math.floor(V * rand() ** 3))
+  const big = zipf(o.saTokens, 50_000)
+  t0 = performance.now()
+  const sa = buildSuffixArray(big, 50_000)
+  out.saisMs = performance.now() - t0
+  out.saisMBs = (o.saTokens * 4) / 1e6 / (out.saisMs / 1000)
+  t0 = performance.now()
+  buildLcpArray(big, sa)
+  out.lcpMs = performance.now() - t0
+  const small = big.subarray(0, o.naiveTokens)
+  t0 = performance.now()
+  naiveSuffixArray(small)
+  out.naiveMs = performance.now() - t0
+  out.naiveMBs = (o.naiveTokens * 4) / 1e6 / (out.naiveMs / 1000)
+  out.saisVsNaive = out.saisMBs / out.naiveMBs
+  log(`SA-IS: ${o.saTokens} tokens (int32) in ${out.saisMs.toFixed(0)} ms = ${out.saisMBs.toFixed(1)} MB/s (${(o.saTokens / out.saisMs / 1000).toFixed(2)} M tokens/s); LCP ${out.lcpMs.toFixed(0)} ms`)
+  log(`naive Array.prototype.sort: ${o.naiveTokens} tokens in ${out.naiveMs.toFixed(0)} ms = ${out.naiveMBs.toFixed(2)} MB/s; SA-IS ${out.saisVsNaive.toFixed(1)}× faster`)
+
+  log(`# span query`)
+  const words = Array.from({length: 20_000}, (_, i) => `w${i.toString(36)}`)
+  const pick = () => words[Math.floor(words.length * rand() ** 2)]
+  const texts = Array.from({length: o.spanRecords}, () => Array.from({length: 30}, (_, i) => (i % 12 === 11 ? `${pick()}.` : pick())).join(' '))
+  t0 = performance.now()
+  const idx = buildSpanIndex(texts)
+  out.spanIndexMs = performance.now() - t0
+  const outputs = Array.from({length: o.spanOutputs}, () => {
+    const src = texts[Math.floor(rand() * texts.length)].split(' ')
+    return [...Array.from({length: 60}, pick), ...src.slice(5, 25), ...Array.from({length: 120}, pick)].join(' ')
+  })
+  let positions = 0
+  t0 = performance.now()
+  for (const text of outputs) positions += traceSpans(idx, text).outputWords
+  out.spanUsPerPosition = ((performance.now() - t0) * 1000) / positions
+  log(`index of ${idx.tokens.length} tokens built in ${out.spanIndexMs.toFixed(0)} ms; span query ${out.spanUsPerPosition.toFixed(2)} µs per output position (${positions} positions)`)
+  return out
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const args = process.argv.slice(2)
+  const opt = (name: string) => {
+    const i = args.indexOf(name)
+    return i >= 0 ? Number(args[i + 1]) : undefined
+  }
+  const partial: Partial<AttributionBenchOptions> = args.includes('--quick') ? {N: 20_000, saTokens: 1_000_000, naiveTokens: 50_000, spanRecords: 10_000} : {}
+  if (opt('--records')) partial.N = opt('--records')
+  if (opt('--dim')) partial.D = opt('--dim')
+  await runAttributionBench(partial)
+}

@@ -1,0 +1,8 @@
+export * from './errors.js'
+export * from './types.js'
+export {predictProba, prepareWeights, queryState, validateInput, type PreparedWeights, type QueryState} from './model.js'
+export * from './influence.js'
+export * from './suffix-array.js'
+export * from './spans.js'
+export * from './receipt.js'
+export * from './aggregate.js'

@@ -1,0 +1,191 @@
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import fc from 'fast-check'
+import {afterAll, describe, expect, it} from 'vitest'
+
+import {rng} from '../../src/attribution/linalg.js'
+import {
+  buildSpanIndex, createEmbeddingIndex, fuseRankings, loadSpanIndex, longestMatch, recordAt, saveSpanIndex, tokenize, traceSpans, traceText,
+} from '../../src/attribution/spans.js'
+import {OpenledgerError} from '../../src/errors.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'olsx-'))
+afterAll(() => rmSync(dir, {recursive: true, force: true}))
+
+function vocabulary(size: number): string[] {
+  const g = rng(17)
+  const letters = 'abcdefghijklmnopqrstuvwxyz'
+  const out = new Set<string>()
+  while (out.size < size) out.add(Array.from({length: 3 + g.int(6)}, () => letters[g.int(26)]).join(''))
+  return [...out]
+}
+
+const words = vocabulary(3000)
+const common = ['the', 'of', 'and', 'a', 'to', 'in', 'is', 'it', 'that', 'for']
+function sentence(g: ReturnType<typeof rng>, n: number): string {
+  const w: string[] = []
+  for (let i = 0; i < n; i++) w.push(g.next() < 0.35 ? common[g.int(common.length)] : words[Math.floor(words.length * g.next() ** 2)])
+  return w.join(' ') + '.'
+}
+const g = rng(1)
+const texts = Array.from({length: 400}, () => Array.from({length: 3}, () => sentence(g, 12)).join(' '))
+const records = texts.map((_, i) => ({recordHash: `0x${i.toString(16).padStart(64, '0')}`, contributor: `0x${(i % 7).toString(16).padStart(40, '0')}`}))
+const idx = buildSpanIndex(texts, {records})
+
+describe('tokenizer', () => {
+  it('splits words and punctuation with offsets', () => {
+    const t = tokenize("Don't stop: Ünïcode works, 42 times!")
+    expect(t.tokens).toEqual(["don't", 'stop', ':', 'ünïcode', 'works', ',', '42', 'times', '!'])
+    expect("Don't stop: Ünïcode works, 42 times!".slice(t.starts[3], t.ends[3])).toBe('Ünïcode')
+  })
+})
+
+describe('span index', () => {
+  it('maps token offsets to records through the prefix sums', () => {
+    for (let r = 0; r < texts.length; r += 37) {
+      expect(recordAt(idx, idx.recordStarts[r])).toBe(r)
+      expect(recordAt(idx, idx.recordStarts[r + 1] - 1)).toBe(r)
+    }
+  })
+
+  it('longest match equals a brute-force scan of the corpus', () => {
+    const T = idx.tokens
+    fc.assert(
+      fc.property(fc.integer({min: 0, max: T.length - 20}), fc.integer({min: 1, max: 15}), fc.integer({min: 0, max: 2999}), (pos, len, noise) => {
+        // a corpus window with its last token replaced: the match is at least len − 1 long
+        const q = Int32Array.from(T.subarray(pos, pos + len))
+        q[len - 1] = idx.ids.get(words[noise]) ?? 1
+        const m = longestMatch(idx, q, 0, len)
+        let best = 0
+        let count = 0
+        for (let s = 0; s < T.length; s++) {
+          let d = 0
+          while (d < len && s + d < T.length && T[s + d] === q[d]) d++
+          if (d > best) {
+            best = d
+            count = 0
+          }
+          if (d === best) count++
+        }
+        expect(m.length).toBe(best)
+        expect(m.hi - m.lo).toBe(count)
+      }),
+      {numRuns: 60},
+    )
+  })
+
+  it('round-trips through a versioned binary file', () => {
+    const path = join(dir, 'index.olsx')
+    saveSpanIndex(path, idx)
+    const back = loadSpanIndex(path)
+    expect(Array.from(back.sa)).toEqual(Array.from(idx.sa))
+    expect(Array.from(back.lcp)).toEqual(Array.from(idx.lcp))
+    expect(back.vocab).toEqual(idx.vocab)
+    expect(back.records).toEqual(records)
+    const text = 'zzz ' + texts[5].split(' ').slice(2, 20).join(' ')
+    expect(traceSpans(back, text)).toEqual(traceSpans(idx, text))
+  })
+
+  it('refuses a missing, foreign or damaged file in one line', () => {
+    const bad = join(dir, 'bad.olsx')
+    writeFileSync(bad, Buffer.alloc(64))
+    for (const [p, re] of [[join(dir, 'missing.olsx'), /no span index at/], [bad, /not a span index/]] as const) {
+      try {
+        loadSpanIndex(p)
+        throw new Error('expected an error')
+      } catch (err) {
+        expect((err as OpenledgerError).code).toBe('E_SPAN_INDEX')
+        expect((err as OpenledgerError).shortMessage).toMatch(re)
+      }
+    }
+  })
+})
+
+describe('span tracing', () => {
+  it('a 15-word verbatim quote embedded in other words traces to its record first', () => {
+    const g2 = rng(9)
+    for (let trial = 0; trial < 10; trial++) {
+      const r = g2.int(texts.length)
+      const tk = texts[r].split(' ')
+      const at = g2.int(tk.length - 16)
+      const out = `${sentence(g2, 10).slice(0, -1)} ${tk.slice(at, at + 15).join(' ')} ${sentence(g2, 10)}`
+      const t = traceSpans(idx, out)
+      expect(t.records[0].index).toBe(r)
+      expect(t.records[0].recordHash).toBe(records[r].recordHash)
+      expect(t.spans.some((s) => s.records.includes(r))).toBe(true)
+    }
+  })
+
+  it('keeps spans inside one sentence, whole words, at least minWords long, rare, and within the density cap', () => {
+    const r = 3
+    const sentences = texts[r].split('.').map((s) => s.trim()).filter(Boolean)
+    const out = `${sentences[0]}. ${sentences[1]}. Filler words here do not match anything at all in the corpus qqqq.`
+    const t = traceSpans(idx, out, {minWords: 4, density: 0.2})
+    expect(t.spans.length).toBeGreaterThan(0)
+    for (const s of t.spans) {
+      expect(s.text).not.toMatch(/[.!?;]/)
+      expect(s.words).toBeGreaterThanOrEqual(4)
+      expect(s.count).toBeLessThanOrEqual(10)
+      expect(out.slice(s.start, s.end)).toBe(s.text)
+      expect(/\w/.test(out[s.start]) && /\w/.test(out[s.end - 1])).toBe(true)
+      if (s.start > 0) expect(/\w/.test(out[s.start - 1])).toBe(false)
+    }
+    expect(t.spans.length).toBeLessThanOrEqual(Math.ceil(0.2 * t.outputWords))
+    const capped = traceSpans(idx, out, {minWords: 4, density: 0.01})
+    expect(capped.spans.length).toBe(1)
+    expect(traceSpans(idx, out, {minWords: 40}).spans).toEqual([])
+    // a frequent phrase is not a rare span
+    expect(traceSpans(idx, 'the of and a to in is it that for', {minWords: 1, maxCount: 0}).spans).toEqual([])
+  })
+
+  it('rejects an empty text', () => {
+    expect(() => traceSpans(idx, '   ')).toThrowError(/the text to trace is empty/)
+  })
+})
+
+describe('embedding side and hybrid', () => {
+  // A bag-of-words vector stands in for the encoder: a paraphrase (reordered, some words swapped)
+  // shares no 5-word span with its source but stays close in the vector space.
+  const Dm = 64
+  const hashVec = (text: string): Float32Array => {
+    const v = new Float32Array(Dm)
+    for (const w of tokenize(text).tokens) {
+      if (common.includes(w) || !/\w/.test(w)) continue
+      let h = 2166136261
+      for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w.charCodeAt(i), 16777619)
+      const gg = rng(h >>> 0)
+      for (let j = 0; j < Dm; j++) v[j] += gg.gauss()
+    }
+    return v
+  }
+  const E = new Float32Array(texts.length * Dm)
+  texts.forEach((t, i) => E.set(hashVec(t), i * Dm))
+  const ei = createEmbeddingIndex(E, texts.length, Dm)
+
+  it('finds the source of a paraphrase that spans miss', () => {
+    const r = 42
+    const ws = tokenize(texts[r]).tokens.filter((w) => /\w/.test(w))
+    const para = ws.filter((_, i) => i % 4 !== 0).reverse().join(' ')
+    const vector = hashVec(para)
+    expect(traceSpans(idx, para).records.map((x) => x.index)).not.toContain(r)
+    expect(traceText(idx, para, {method: 'embedding', embeddings: ei, vector}).records[0].index).toBe(r)
+    expect(traceText(idx, para, {method: 'hybrid', embeddings: ei, vector}).records[0].index).toBe(r)
+  })
+
+  it('hybrid keeps the verbatim source first', () => {
+    const r = 7
+    const tk = texts[r].split(' ')
+    const out = `${sentence(rng(3), 8).slice(0, -1)} ${tk.slice(0, 15).join(' ')}`
+    const t = traceText(idx, out, {method: 'hybrid', embeddings: ei, vector: hashVec(out)})
+    expect(t.records[0].index).toBe(r)
+    expect(() => traceText(idx, out, {method: 'hybrid'})).toThrowError(/needs the records' vectors/)
+  })
+
+  it('fuses ranks by reciprocal rank', () => {
+    const f = fuseRankings([[{index: 1}, {index: 2}], [{index: 2}, {index: 3}]])
+    expect(f[0].index).toBe(2)
+    expect(f[0].score).toBeCloseTo(1 / 62 + 1 / 61)
+  })
+})
