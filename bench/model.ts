@@ -1,0 +1,192 @@
+/**
+ * Model benchmarks, ratios from the same run:
+ *  - encoder throughput (records/s) of the built-in encoder through ONNX Runtime on the CPU, against
+ *    the same computation (tokenise, gather, SIF-weighted sum, normalise) in a plain JS loop;
+ *    on a machine where WebGPU (or CUDA) starts, the same encoder on that provider against the CPU;
+ *  - training time from cached embeddings (read the binary cache, standardise, AdamW epochs) at 10k
+ *    and 100k records.
+ *
+ *   npx tsx bench/model.ts [--texts 20000] [--epochs 10] [--json]
+ */
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {pathToFileURL} from 'node:url'
+import {parseArgs} from 'node:util'
+
+import onnxProto from 'onnx-proto'
+
+import {type Device, probeDevice} from '../src/model/backend.js'
+import {EmbeddingCache} from '../src/model/cache.js'
+import {BuiltinTokenizer, builtinEncoderDir, loadBuiltinEncoder} from '../src/model/encoders/builtin.js'
+import {DEFAULT_HYPERPARAMETERS, fit, fitStandardizer, standardize} from '../src/model/fit.js'
+import {gaussian, sfc32} from '../src/model/prng.js'
+import {type Row, printTable} from './report.js'
+
+const {onnx} = onnxProto as unknown as typeof import('onnx-proto')
+
+export type ModelBenchResult = {
+  texts: number
+  encoder: {device: Device; recordsPerSecond: number; ms: number}[]
+  jsBaseline: {recordsPerSecond: number; ms: number}
+  maxAbsDiff: number
+  training: {records: number; epochs: number; cacheReadMs: number; fitMs: number; msPerEpoch: number; memoryPassMs: number}[]
+}
+
+function syntheticTexts(vocab: string[], n: number, seed = 1): string[] {
+  const rand = sfc32(seed)
+  const top = Math.min(8000, vocab.length)
+  return Array.from({length: n}, () => {
+    const len = 8 + Math.floor(rand() * 24)
+    return Array.from({length: len}, () => vocab[Math.floor(rand() ** 2 * top)]).join(' ')
+  })
+}
+
+function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1
+  const e = (h >> 10) & 0x1f
+  const m = h & 0x3ff
+  if (e === 0) return s * m * 2 ** -24
+  if (e === 31) return m ? NaN : s * Infinity
+  return s * (1 + m / 1024) * 2 ** (e - 15)
+}
+
+/** The built-in encoder's tables, read from its ONNX file, for the plain-JS reference. */
+function loadTables(dir: string) {
+  const model = onnx.ModelProto.decode(readFileSync(join(dir, 'model.onnx')))
+  const get = (name: string) => model.graph!.initializer!.find((t) => t.name === name)!
+  const emb = get('embeddings_f16')
+  const raw = emb.rawData!
+  const half = new Uint16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength))
+  const table = Float32Array.from(half, halfToFloat)
+  const w = get('token_weights').rawData!
+  const weights = new Float32Array(w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength))
+  return {table, weights, dim: Number(emb.dims![1])}
+}
+
+export async function runModelBench(options: {texts?: number; epochs?: number; log?: (s: string) => void} = {}): Promise<ModelBenchResult> {
+  const log = options.log ?? ((s: string) => process.stderr.write(s + '\n'))
+  const n = options.texts ?? 20_000
+  const epochs = options.epochs ?? 10
+  const dir = builtinEncoderDir()
+  const vocab = readFileSync(join(dir, 'vocab.txt'), 'utf8').split('\n').filter(Boolean)
+  const meta = JSON.parse(readFileSync(join(dir, 'encoder.json'), 'utf8'))
+  const texts = syntheticTexts(vocab, n)
+
+  // Plain JS: the same tokeniser, then gather + weighted sum + normalise in loops.
+  const {table, weights, dim} = loadTables(dir)
+  const tok = new BuiltinTokenizer(vocab, meta.maxTokens)
+  const jsOut = new Float32Array(n * dim)
+  let t0 = performance.now()
+  for (let i = 0; i < n; i++) {
+    const ids = tok.tokenize(texts[i])
+    const off = i * dim
+    for (const id of ids) {
+      const w = weights[id]
+      const row = id * dim
+      for (let d = 0; d < dim; d++) jsOut[off + d] += w * table[row + d]
+    }
+    let s = 0
+    for (let d = 0; d < dim; d++) s += jsOut[off + d] * jsOut[off + d]
+    const inv = 1 / (Math.sqrt(s) + 1e-12)
+    for (let d = 0; d < dim; d++) jsOut[off + d] *= inv
+  }
+  const jsMs = performance.now() - t0
+  log(`  plain JS loop (baseline): ${n} texts in ${jsMs.toFixed(0)} ms, ${Math.round((n / jsMs) * 1000)} records/s`)
+
+  const encoderRows: ModelBenchResult['encoder'] = []
+  let maxAbsDiff = 0
+  for (const device of ['cpu', 'webgpu', 'cuda'] as Device[]) {
+    const probe = await probeDevice(device)
+    if (!probe.ok) {
+      log(`  ${device}: not available (${probe.reason})`)
+      continue
+    }
+    const enc = await loadBuiltinEncoder(device)
+    await enc.encode(texts.slice(0, 512)) // warm-up: kernels compiled, buffers allocated
+    t0 = performance.now()
+    const out = await enc.encode(texts)
+    const ms = performance.now() - t0
+    await enc.dispose()
+    for (let j = 0; j < out.length; j++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(out[j] - jsOut[j]))
+    encoderRows.push({device, ms, recordsPerSecond: (n / ms) * 1000})
+    const cpuMs = encoderRows.find((e) => e.device === 'cpu')?.ms
+    log(
+      `  built-in encoder on ${device}: ${n} texts in ${ms.toFixed(0)} ms, ${Math.round((n / ms) * 1000)} records/s, ${(ms / jsMs).toFixed(2)}× the baseline's time` +
+        (device !== 'cpu' && cpuMs ? `, ${(cpuMs / ms).toFixed(1)}× cpu speed` : ''),
+    )
+  }
+
+  const training: ModelBenchResult['training'] = []
+  const tmp = mkdtempSync(join(tmpdir(), 'ol-bench-'))
+  try {
+    for (const N of [10_000, 100_000]) {
+      const D = 100
+      const C = 6
+      const normal = gaussian(sfc32(N))
+      const centers = Float32Array.from({length: C * D}, normal)
+      const raw = new Float32Array(N * D)
+      const y = new Int32Array(N)
+      const hashes: string[] = []
+      for (let i = 0; i < N; i++) {
+        y[i] = i % C
+        for (let d = 0; d < D; d++) raw[i * D + d] = centers[y[i] * D + d] * 0.3 + normal()
+        hashes.push('0x' + (i + 1).toString(16).padStart(64, '0'))
+      }
+      const cache = new EmbeddingCache('0xbench', D, 'text', join(tmp, 'cache'))
+      await cache.putMany(hashes, raw)
+      t0 = performance.now()
+      const read = new Float32Array(N * D)
+      const missing = cache.getMany(hashes, read)
+      const cacheReadMs = performance.now() - t0
+      if (missing.length) throw new Error(`${missing.length} embeddings missing from the cache`)
+      t0 = performance.now()
+      const rows = Int32Array.from({length: N}, (_, i) => i)
+      const trainRows = rows.filter((i) => i % 10 !== 0)
+      const valRows = rows.filter((i) => i % 10 === 0)
+      const X = standardize(read, D, fitStandardizer(read, D, trainRows))
+      const res = await fit(
+        {X, D, y, C, rowKeys: Uint32Array.from(rows, (i) => Math.imul(i + 1, 2654435761) >>> 0), trainRows, valRows},
+        {...DEFAULT_HYPERPARAMETERS, num_train_epochs: epochs, early_stopping_patience: 0},
+      )
+      const fitMs = performance.now() - t0
+      // Reference: one plain pass over the N × D matrix (a dot product per row).
+      const v = Float32Array.from({length: D}, normal)
+      t0 = performance.now()
+      let acc = 0
+      for (let i = 0; i < N; i++) {
+        let s = 0
+        for (let d = 0; d < D; d++) s += X[i * D + d] * v[d]
+        acc += s
+      }
+      const memoryPassMs = performance.now() - t0
+      if (!Number.isFinite(acc)) throw new Error('bad pass')
+      training.push({records: N, epochs: res.epochs.length, cacheReadMs, fitMs, msPerEpoch: fitMs / res.epochs.length, memoryPassMs})
+      log(`  train on ${N} cached embeddings: cache read ${cacheReadMs.toFixed(0)} ms, ${res.epochs.length} epochs in ${fitMs.toFixed(0)} ms (${(fitMs / res.epochs.length).toFixed(0)} ms/epoch)`)
+    }
+  } finally {
+    rmSync(tmp, {recursive: true, force: true})
+  }
+  return {texts: n, encoder: encoderRows, jsBaseline: {ms: jsMs, recordsPerSecond: (n / jsMs) * 1000}, maxAbsDiff, training}
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const {values} = parseArgs({options: {texts: {type: 'string', default: '20000'}, epochs: {type: 'string', default: '10'}, json: {type: 'boolean', default: false}}})
+  const r = await runModelBench({texts: Number(values.texts), epochs: Number(values.epochs)})
+  if (values.json) {
+    console.log(JSON.stringify(r, null, 2))
+  } else {
+    const cpu = r.encoder.find((e) => e.device === 'cpu')
+    const enc: Row[] = [{name: 'plain JS loop (baseline)', ms: r.jsBaseline.ms, note: `${Math.round(r.jsBaseline.recordsPerSecond)} records/s`}]
+    for (const e of r.encoder) {
+      enc.push({name: `built-in encoder, ONNX Runtime ${e.device}`, ms: e.ms, baseline: r.jsBaseline.ms, note: `${Math.round(e.recordsPerSecond)} records/s${e.device !== 'cpu' && cpu ? `, ${(cpu.ms / e.ms).toFixed(1)}× cpu speed` : ''}`})
+    }
+    printTable(`Encoder, ${r.texts} texts of 8–31 words (max |ONNX − JS| = ${r.maxAbsDiff.toExponential(1)})`, enc)
+    const tr: Row[] = []
+    for (const t of r.training) {
+      tr.push({name: `${t.records} records: cache read`, ms: t.cacheReadMs})
+      tr.push({name: `${t.records} records: ${t.epochs} epochs (standardise + AdamW)`, ms: t.fitMs, note: `${t.msPerEpoch.toFixed(0)} ms/epoch; one N×D pass ${t.memoryPassMs.toFixed(1)} ms`})
+    }
+    printTable('Training from cached embeddings (D = 100, 6 classes, rank 8, batch 32)', tr)
+  }
+}

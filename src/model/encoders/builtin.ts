@@ -1,0 +1,107 @@
+import {existsSync, readFileSync} from 'node:fs'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {type Device, loadOrt} from '../backend.js'
+import {EncoderError} from '../errors.js'
+import {encoderFilesHash} from './hash.js'
+import type {Encoder} from './types.js'
+
+export {encoderFilesHash} from './hash.js'
+
+/** A word: letters and digits, joined by inner hyphens or apostrophes. */
+export const BUILTIN_WORD_PATTERN = "[\\p{L}\\p{N}]+(?:['-][\\p{L}\\p{N}]+)*"
+
+/** assets/encoder/ of the package (same depth from src/ and dist/). */
+export function builtinEncoderDir(): string {
+  return process.env.OPENLEDGER_BUILTIN_ENCODER_DIR ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'assets', 'encoder')
+}
+
+type BuiltinMeta = {id: string; dim: number; vocabSize: number; maxTokens: number}
+
+/** Turns text into the vocabulary ids the built-in encoder's graph gathers (0 = padding/unknown). */
+export class BuiltinTokenizer {
+  private readonly ids: Map<string, number>
+  private readonly word = new RegExp(BUILTIN_WORD_PATTERN, 'gu')
+
+  constructor(
+    vocab: string[],
+    readonly maxTokens: number,
+  ) {
+    this.ids = new Map(vocab.map((w, i) => [w, i + 1]))
+  }
+
+  tokenize(text: string): number[] {
+    const out: number[] = []
+    const normalised = text.normalize('NFKC').toLowerCase().replace(/[’‘]/g, "'")
+    for (const m of normalised.matchAll(this.word)) {
+      const token = m[0]
+      const id = this.ids.get(token)
+      if (id !== undefined) {
+        out.push(id)
+      } else if (/['-]/.test(token)) {
+        // GloVe-style vocabularies split clitics and compounds: "atlanta's" → atlanta, "well-known" → well, known.
+        for (const part of token.split(/['-]/)) {
+          const pid = this.ids.get(part)
+          if (pid !== undefined) out.push(pid)
+        }
+      }
+      if (out.length >= this.maxTokens) break
+    }
+    return out.length > this.maxTokens ? out.slice(0, this.maxTokens) : out
+  }
+}
+
+const BATCH = 256
+
+/** Loads the built-in encoder (assets/encoder/) on ONNX Runtime; nothing is downloaded. */
+export async function loadBuiltinEncoder(device: Device, dir = builtinEncoderDir()): Promise<Encoder> {
+  for (const f of ['model.onnx', 'vocab.txt', 'encoder.json']) {
+    if (!existsSync(join(dir, f))) {
+      throw new EncoderError(`the built-in encoder is missing ${join(dir, f)}`, {
+        metaMessages: ['Regenerate it with `npx tsx scripts/build-encoder.ts`, or reinstall openledger.'],
+      })
+    }
+  }
+  const meta = JSON.parse(readFileSync(join(dir, 'encoder.json'), 'utf8')) as BuiltinMeta
+  const vocab = readFileSync(join(dir, 'vocab.txt'), 'utf8').split('\n').filter((w) => w !== '')
+  const tokenizer = new BuiltinTokenizer(vocab, meta.maxTokens ?? 256)
+  const hash = encoderFilesHash(dir)
+  const ort = await loadOrt()
+  const session = await ort.InferenceSession.create(join(dir, 'model.onnx'), {
+    executionProviders: [device],
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+  })
+  const dim = meta.dim
+
+  return {
+    id: `builtin:${meta.id}`,
+    hash,
+    dim,
+    device,
+    kind: 'builtin',
+    async encode(texts: string[]): Promise<Float32Array> {
+      const out = new Float32Array(texts.length * dim)
+      const tokens = texts.map((t) => tokenizer.tokenize(t))
+      // Batch texts of similar length together so padding stays small.
+      const order = tokens.map((_, i) => i).sort((a, b) => tokens[a].length - tokens[b].length)
+      for (let start = 0; start < order.length; start += BATCH) {
+        const idx = order.slice(start, start + BATCH)
+        const len = Math.max(1, ...idx.map((i) => tokens[i].length))
+        const ids = new BigInt64Array(idx.length * len)
+        idx.forEach((i, row) => {
+          const t = tokens[i]
+          for (let j = 0; j < t.length; j++) ids[row * len + j] = BigInt(t[j])
+        })
+        const res = await session.run({input_ids: new ort.Tensor('int64', ids, [idx.length, len])})
+        const data = res.sentence_embedding.data as Float32Array
+        idx.forEach((i, row) => out.set(data.subarray(row * dim, (row + 1) * dim), i * dim))
+      }
+      return out
+    },
+    async dispose() {
+      await session.release()
+    },
+  }
+}
