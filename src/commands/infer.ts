@@ -5,8 +5,11 @@ import {BaseCommand} from '../cli/base-command.js'
 import {UsageError} from '../errors.js'
 import {DEVICES, type DeviceRequest} from '../model/backend.js'
 import {type Prediction, loadModel, predict} from '../model/infer.js'
+import type {AttributedPrediction, GradientMethod} from '../attribution/from-model.js'
 
-export type InferResult = {prediction: Prediction; model: string; device: string} | {predictions: Prediction[]; model: string; device: string}
+type Attributed = Prediction & Partial<Pick<AttributedPrediction, 'attribution' | 'receipt'>>
+
+export type InferResult = {prediction: Attributed; model: string; device: string} | {predictions: Attributed[]; model: string; device: string}
 
 /** Reads texts from a JSONL file: each line a JSON string or an object with the text field. */
 export function readInputFile(path: string, textField: string): string[] {
@@ -34,11 +37,15 @@ export function readInputFile(path: string, textField: string): string[] {
 }
 
 export default class Infer extends BaseCommand<InferResult> {
-  static override description = 'Predict labels with a trained model artifact: one text, or a JSONL file in input order.'
+  static override description = `Predict labels with a trained model artifact: one text, or a JSONL file in input order.
+
+--json: {"prediction":{"label","probabilities":{"<label>":p}}} for --text, {"predictions":[…]} for --input.
+With --attribute each prediction adds "attribution":{"method","records":[{"recordHash","contributor","score"}],"contributors":[{"address","weight"}],"datanets":[…]} (records sorted by score, proponents first; weights in 1e18 fixed point summing exactly to 1e18) and a "receipt" (model hash, checkpoint, input and output hashes, top records, weights).`
   static override examples = [
     '<%= config.bin %> infer --model .openledger/models/support-tickets-v1-1a2b3c4d --text "my card was charged twice"',
     '<%= config.bin %> infer "my card was charged twice" --model ./model --json',
     '<%= config.bin %> infer --model ./model --input held-out.jsonl --json',
+    '<%= config.bin %> infer --model ./model --text "my card was charged twice" --attribute --top-k 10 --json',
   ]
   static override args = {text: Args.string({description: 'Text to classify (same as --text).'})}
   static override flags = {
@@ -48,6 +55,14 @@ export default class Infer extends BaseCommand<InferResult> {
     'text-field': Flags.string({description: 'Field of --input objects holding the text (default: the model\'s text field).'}),
     device: Flags.string({description: 'Execution device: auto tries cuda, then webgpu, then cpu.', options: [...DEVICES], env: 'OPENLEDGER_DEVICE'}),
     offline: Flags.boolean({description: 'Never contact the Hugging Face hub.', env: 'OPENLEDGER_OFFLINE'}),
+    attribute: Flags.boolean({description: 'Attribute each prediction to the training records and contributors behind it.'}),
+    method: Flags.string({
+      description: 'Attribution method: if (exact influence function on the head; pays by it), tracin (sum over checkpoints), graddot, representer.',
+      options: ['if', 'tracin', 'graddot', 'representer'],
+      default: 'if',
+      dependsOn: ['attribute'],
+    }),
+    'top-k': Flags.integer({description: 'Records listed (and paid) per attribution.', default: 20, min: 1, dependsOn: ['attribute']}),
   }
 
   async run(): Promise<InferResult> {
@@ -59,7 +74,19 @@ export default class Infer extends BaseCommand<InferResult> {
     const model = await loadModel(flags.model, {device: flags.device as DeviceRequest | undefined, allowRemote: flags.offline ? false : undefined})
     try {
       const texts = single !== undefined ? [single] : readInputFile(flags.input!, flags['text-field'] ?? model.config.text_field)
-      const {predictions} = await predict(model, texts)
+      let predictions: Attributed[]
+      if (flags.attribute) {
+        const {attributeTexts, loadModelAttribution} = await import('../attribution/from-model.js')
+        const ma = await loadModelAttribution(model)
+        predictions = await attributeTexts(ma, texts, {method: flags.method as GradientMethod, topK: flags['top-k']})
+        for (const p of predictions) {
+          this.log(`${p.label} (${(p.probabilities[p.label] * 100).toFixed(1)}%)`)
+          for (const r of p.attribution!.records.slice(0, 5)) this.log(`  ${r.score.toExponential(3).padStart(11)}  ${r.recordHash}  ${r.contributor}`)
+        }
+        if (single !== undefined) return {prediction: predictions[0], model: model.path, device: model.device}
+        return {predictions, model: model.path, device: model.device}
+      }
+      ;({predictions} = await predict(model, texts))
       if (single !== undefined) {
         const p = predictions[0]
         this.log(`${p.label} (${(p.probabilities[p.label] * 100).toFixed(1)}%)`)

@@ -1,0 +1,167 @@
+import {createHash} from 'node:crypto'
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {loadDatanetSource} from '../model/datanet-source.js'
+import {readWeightsFile} from '../model/artifact.js'
+import type {Model} from '../model/infer.js'
+import {predict} from '../model/infer.js'
+import {standardize} from '../model/fit.js'
+import {encodeRecords} from '../model/train.js'
+import {cacheDir} from '../store/paths.js'
+import {AttributionInputError, NoCheckpointsError} from './errors.js'
+import {type Attributor, type HeadHessian, createAttributor, gradDotScores, headInfluenceScores, loadOrFactorHeadHessian, representerScores, selfInfluence, selfTracIn, tracInScores} from './influence.js'
+import {type Receipt, buildReceipt, textHash} from './receipt.js'
+import type {AttributionInput, CheckpointWeights, RecordMeta} from './types.js'
+
+/** Gradient methods available for a trained model. */
+export const GRADIENT_METHODS = ['if', 'tracin', 'graddot', 'representer'] as const
+export type GradientMethod = (typeof GRADIENT_METHODS)[number]
+
+/** Everything attribution needs about one trained model, built once per command or server. */
+export type ModelAttribution = {
+  model: Model
+  attributor: Attributor
+  /** The training records behind the gradients, aligned with the attributor's rows. */
+  records: RecordMeta[]
+  /** Identifies the artifact in receipts: sha256 of its weights (a CID once published). */
+  modelId: string
+  hessian?: HeadHessian
+}
+
+/** sha256 of model.safetensors: changes with any change to the weights. */
+export function artifactWeightsHash(model: Model): string {
+  return 'sha256:' + createHash('sha256').update(readFileSync(join(model.path, 'model.safetensors'))).digest('hex')
+}
+
+/**
+ * Rebuilds the attribution inputs of a trained artifact: the datanet version it was trained on
+ * (verified against the Merkle root in training.json), the training records' encoder outputs
+ * (from the embedding cache; re-encoded only if missing), standardised as in training, the final
+ * weights and every epoch checkpoint.
+ */
+export async function loadModelAttribution(model: Model, opts: {stateDir?: string; modelId?: string} = {}): Promise<ModelAttribution> {
+  const t = model.training
+  const version = t.datanet.version
+  const source = await loadDatanetSource({
+    name: t.datanet.name,
+    version: version === 'draft' ? undefined : version,
+    allowDraft: version === 'draft',
+    stateDir: opts.stateDir,
+  }).catch((err) => {
+    throw new AttributionInputError(
+      `the model's datanet ${t.datanet.name} version ${version} is not available here (${(err as Error).message.split('\n')[0]})`,
+    )
+  })
+  if (source.root.toLowerCase() !== t.datanet.root.toLowerCase()) {
+    throw new AttributionInputError(`the model was trained on ${t.datanet.name} with root ${t.datanet.root}, but the local version has root ${source.root}`)
+  }
+  const byHash = new Map(source.records.map((r) => [r.recordHash.toLowerCase(), r]))
+  const train = t.records.filter((r) => r.split === 'train')
+  const texts: string[] = []
+  const records: RecordMeta[] = []
+  for (const entry of train) {
+    const rec = byHash.get(entry.recordHash.toLowerCase())
+    const text = rec?.fields[model.config.text_field]
+    if (!rec || typeof text !== 'string') throw new AttributionInputError(`training record ${entry.recordHash} is missing from ${t.datanet.name}`)
+    texts.push(text)
+    records.push({recordHash: entry.recordHash, contributor: entry.contributor, datanet: t.datanet.name})
+  }
+  const hashes = train.map((r) => r.recordHash)
+  const {vectors} = await encodeRecords(model.encoder, hashes, texts, {textField: model.config.text_field})
+  const {D, C, r} = model.weights
+  const H = standardize(vectors, D, model.standardizer)
+  const checkpoints: CheckpointWeights[] = t.checkpoints.map((cp) => {
+    const {weights} = readWeightsFile(join(model.path, cp.path), model.config)
+    return {A: weights.A, B: weights.B, W: weights.W, lr: cp.learningRate, epoch: cp.epoch}
+  })
+  const input: AttributionInput = {
+    N: train.length,
+    D,
+    C,
+    r,
+    H,
+    labels: Int32Array.from(train.map((e) => e.label)),
+    A: model.weights.A,
+    B: model.weights.B,
+    W: model.weights.W,
+    checkpoints,
+    l2: t.config.weight_decay,
+  }
+  return {model, attributor: createAttributor(input), records, modelId: opts.modelId ?? artifactWeightsHash(model)}
+}
+
+/** The head Hessian, factored once per model and cached under the cache dir (never in the artifact). */
+export function headHessian(ma: ModelAttribution): HeadHessian {
+  ma.hessian ??= loadOrFactorHeadHessian(ma.attributor, join(cacheDir(), 'attribution', `${ma.modelId.replace(/[^a-zA-Z0-9]/g, '_')}.hessian`))
+  return ma.hessian
+}
+
+/** Per-record influence of every training record on the answer for one query vector. */
+export function scoreQuery(ma: ModelAttribution, h: Float32Array, method: GradientMethod, label?: number): Float64Array {
+  const q = {h, label}
+  switch (method) {
+    case 'if':
+      return headInfluenceScores(ma.attributor, headHessian(ma), q)
+    case 'tracin':
+      if (ma.attributor.input.checkpoints.length === 0) throw new NoCheckpointsError()
+      return tracInScores(ma.attributor, q)
+    case 'graddot':
+      return gradDotScores(ma.attributor, q)
+    case 'representer':
+      return representerScores(ma.attributor, q)
+  }
+}
+
+export type AttributedPrediction = {
+  label: string
+  probabilities: Record<string, number>
+  attribution: {
+    method: GradientMethod
+    records: Array<{recordHash: string; contributor: string; score: number}>
+    contributors: Array<{address: string; weight: string}>
+    datanets: Array<{datanet: string; weight: string}>
+  }
+  receipt: Receipt
+}
+
+/** Predicts and attributes each text: records sorted proponents first, weights summing to 1e18. */
+export async function attributeTexts(ma: ModelAttribution, texts: string[], opts: {method?: GradientMethod; topK?: number} = {}): Promise<AttributedPrediction[]> {
+  const method = opts.method ?? 'if'
+  const out = await predict(ma.model, texts)
+  const {D} = ma.model.weights
+  return out.predictions.map((p, i) => {
+    const label = ma.model.config.labels.indexOf(p.label)
+    const scores = scoreQuery(ma, out.h.slice(i * D, (i + 1) * D), method, label)
+    const receipt = buildReceipt({
+      method,
+      model: ma.modelId,
+      checkpoint: `epoch-${ma.model.training.metrics.bestEpoch}`,
+      inputHash: textHash(texts[i]),
+      outputHash: textHash(p.label),
+      scores,
+      records: ma.records,
+      topK: opts.topK ?? 20,
+    })
+    return {
+      label: p.label,
+      probabilities: p.probabilities,
+      attribution: {method, records: receipt.records, contributors: receipt.contributors, datanets: receipt.datanets},
+      receipt,
+    }
+  })
+}
+
+export type SelfInfluenceRecord = {recordHash: string; contributor: string; label: string; selfInfluence: number}
+
+/**
+ * Self-influence of every training record (the data-quality audit: mislabelled or harmful records
+ * rank high). Exact head IF when the Hessian fits, TracIn's self term otherwise.
+ */
+export function selfInfluenceRecords(ma: ModelAttribution, method: 'if' | 'tracin' = 'if'): SelfInfluenceRecord[] {
+  const scores = method === 'if' ? selfInfluence(ma.attributor, headHessian(ma)) : selfTracIn(ma.attributor)
+  const labels = ma.attributor.input.labels
+  return ma.records
+    .map((r, i) => ({recordHash: r.recordHash, contributor: r.contributor, label: ma.model.config.labels[labels[i]], selfInfluence: scores[i]}))
+    .sort((a, b) => b.selfInfluence - a.selfInfluence)
+}
