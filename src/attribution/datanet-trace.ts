@@ -20,6 +20,8 @@ export type TraceOutputParameters = {
   /** The field holding each record's text. Default `text`. */
   textField?: string
   stateDir?: string
+  /** Trace against the unpublished draft when the datanet has no published version. */
+  allowDraft?: boolean
 }
 
 export type TraceOutputResult = {
@@ -45,7 +47,7 @@ export async function traceOutput(p: TraceOutputParameters): Promise<TraceOutput
   const dir = p.stateDir ?? defaultStateDir()
   const method = p.method ?? 'spans'
   const field = p.textField ?? 'text'
-  const source = await loadDatanetSource({name: p.datanet, version: p.version, stateDir: dir})
+  const source = await loadDatanetSource({name: p.datanet, version: p.version, stateDir: dir, allowDraft: p.allowDraft})
   const texts: string[] = []
   const metas: RecordMeta[] = []
   for (const r of source.records) {

@@ -62,6 +62,15 @@ export function toOpenledgerError(err: unknown): OpenledgerError {
   return new OpenledgerError('E_INTERNAL', messageOf(err), {cause: err, exitCode: ExitCode.failure})
 }
 
+/**
+ * One line from oclif's parse messages: its multi-error form ("The following errors occurred:" then
+ * one line each) becomes those lines joined; "See more help with --help" is dropped.
+ */
 function firstLine(text: string): string {
-  return text.split('\n').find((l) => l.trim() !== '')?.trim() ?? text
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !/^See more help with/.test(l))
+  if (lines[0] === 'The following errors occurred:') return lines.slice(1).join('; ') || lines[0]
+  return lines[0] ?? text
 }

@@ -2,14 +2,23 @@ import {Args, Flags} from '@oclif/core'
 import {readFileSync} from 'node:fs'
 
 import {BaseCommand} from '../cli/base-command.js'
+import {chainFlags, chainSelection} from '../cli/flags.js'
+import {resolveSigner} from '../chain/context.js'
+import {formatOpen, parseOpen} from '../chain/amounts.js'
 import {UsageError} from '../errors.js'
 import {DEVICES, type DeviceRequest} from '../model/backend.js'
 import {type Prediction, loadModel, predict} from '../model/infer.js'
 import type {AttributedPrediction, GradientMethod} from '../attribution/from-model.js'
+import {folderCid} from '../publish/cid.js'
+import {DEFAULT_INFERENCE_FEE, type FeeSplitPaid, modelIdForCid, settleInference} from '../publish/pay.js'
+import {resolveModel} from '../publish/resolve.js'
 
-type Attributed = Prediction & Partial<Pick<AttributedPrediction, 'attribution' | 'receipt'>>
+type PaidReceipt = AttributedPrediction['receipt'] & {fee?: string; split?: FeeSplitPaid; txHash?: string; receiptId?: string}
+type Attributed = Prediction & Partial<Pick<AttributedPrediction, 'attribution'>> & {receipt?: PaidReceipt}
 
-export type InferResult = {prediction: Attributed; model: string; device: string} | {predictions: Attributed[]; model: string; device: string}
+export type InferResult =
+  | {prediction: Attributed; model: string; cid?: string; device: string; split?: FeeSplitPaid; txHash?: string}
+  | {predictions: Attributed[]; model: string; cid?: string; device: string}
 
 /** Reads texts from a JSONL file: each line a JSON string or an object with the text field. */
 export function readInputFile(path: string, textField: string): string[] {
@@ -49,7 +58,8 @@ With --attribute each prediction adds "attribution":{"method","records":[{"recor
   ]
   static override args = {text: Args.string({description: 'Text to classify (same as --text).'})}
   static override flags = {
-    model: Flags.string({description: 'Model artifact folder (written by `openledger train`).', required: true}),
+    ...chainFlags,
+    model: Flags.string({description: 'Model: an artifact folder, a CID in the local store, or a registered name.', required: true}),
     text: Flags.string({description: 'Text to classify.'}),
     input: Flags.string({description: 'JSONL file: one JSON string, or object with the model\'s text field, per line.'}),
     'text-field': Flags.string({description: 'Field of --input objects holding the text (default: the model\'s text field).'}),
@@ -60,9 +70,10 @@ With --attribute each prediction adds "attribution":{"method","records":[{"recor
       description: 'Attribution method: if (exact influence function on the head; pays by it), tracin (sum over checkpoints), graddot, representer.',
       options: ['if', 'tracin', 'graddot', 'representer'],
       default: 'if',
-      dependsOn: ['attribute'],
     }),
-    'top-k': Flags.integer({description: 'Records listed (and paid) per attribution.', default: 20, min: 1, dependsOn: ['attribute']}),
+    'top-k': Flags.integer({description: 'Records listed (and paid) per attribution.', default: 20, min: 1}),
+    pay: Flags.boolean({description: 'Pay the fee through InferenceSettlement, split by the attribution (implies --attribute; the model must be published).'}),
+    fee: Flags.string({description: 'Fee in OPEN for --pay (default 0.01).', dependsOn: ['pay']}),
   }
 
   async run(): Promise<InferResult> {
@@ -71,29 +82,43 @@ With --attribute each prediction adds "attribution":{"method","records":[{"recor
     if (single !== undefined && flags.input) throw new UsageError('give either --text or --input, not both')
     if (single === undefined && !flags.input) throw new UsageError('nothing to predict: give --text "…" or --input <file.jsonl>')
     if (single !== undefined && single.trim() === '') throw new UsageError('--text is empty')
-    const model = await loadModel(flags.model, {device: flags.device as DeviceRequest | undefined, allowRemote: flags.offline ? false : undefined})
+    if (flags.pay && single === undefined) throw new UsageError('--pay settles one inference: give --text, not --input')
+    const fee = flags.fee !== undefined ? parseOpen(flags.fee, '--fee') : DEFAULT_INFERENCE_FEE
+    const signer = flags.pay ? await resolveSigner(chainSelection(flags)) : undefined
+    const resolved = await resolveModel(flags.model)
+    const model = await loadModel(resolved.path, {device: flags.device as DeviceRequest | undefined, allowRemote: flags.offline ? false : undefined})
     try {
       const texts = single !== undefined ? [single] : readInputFile(flags.input!, flags['text-field'] ?? model.config.text_field)
       let predictions: Attributed[]
-      if (flags.attribute) {
+      const ref = resolved.cid ? {cid: resolved.cid} : {}
+      if (flags.attribute || flags.pay) {
         const {attributeTexts, loadModelAttribution} = await import('../attribution/from-model.js')
-        const ma = await loadModelAttribution(model)
+        const cid = resolved.cid ?? (flags.pay ? await folderCid(model.path) : undefined)
+        const ma = await loadModelAttribution(model, cid ? {modelId: cid} : {})
         predictions = await attributeTexts(ma, texts, {method: flags.method as GradientMethod, topK: flags['top-k']})
         for (const p of predictions) {
           this.log(`${p.label} (${(p.probabilities[p.label] * 100).toFixed(1)}%)`)
           for (const r of p.attribution!.records.slice(0, 5)) this.log(`  ${r.score.toExponential(3).padStart(11)}  ${r.recordHash}  ${r.contributor}`)
         }
-        if (single !== undefined) return {prediction: predictions[0], model: model.path, device: model.device}
-        return {predictions, model: model.path, device: model.device}
+        if (single !== undefined && signer && cid) {
+          const p = predictions[0]
+          const modelId = await modelIdForCid(signer, cid)
+          const paid = await settleInference(signer, {modelId, receipt: p.receipt!, fee, cid})
+          p.receipt = {...p.receipt!, fee: paid.fee, split: paid.split, txHash: paid.txHash, receiptId: paid.receiptId}
+          this.log(`Paid ${formatOpen(fee)}: receipt ${paid.receiptId}, tx ${paid.txHash}`)
+          return {prediction: p, model: model.path, cid, device: model.device, split: paid.split, txHash: paid.txHash}
+        }
+        if (single !== undefined) return {prediction: predictions[0], model: model.path, ...ref, device: model.device}
+        return {predictions, model: model.path, ...ref, device: model.device}
       }
       ;({predictions} = await predict(model, texts))
       if (single !== undefined) {
         const p = predictions[0]
         this.log(`${p.label} (${(p.probabilities[p.label] * 100).toFixed(1)}%)`)
-        return {prediction: p, model: model.path, device: model.device}
+        return {prediction: p, model: model.path, ...ref, device: model.device}
       }
       for (const p of predictions) this.log(`${p.label}\t${p.probabilities[p.label].toFixed(3)}`)
-      return {predictions, model: model.path, device: model.device}
+      return {predictions, model: model.path, ...ref, device: model.device}
     } finally {
       await model.dispose()
     }

@@ -31,6 +31,7 @@ For the attribution of a model's prediction, use \`infer --attribute\`.`
     method: Flags.string({description: 'if|tracin for --self-influence; spans|embedding|hybrid for --spans.', options: ['if', 'tracin', 'spans', 'embedding', 'hybrid']}),
     'top-k': Flags.integer({description: 'Records listed.', default: 20, min: 1}),
     'text-field': Flags.string({description: 'Record field holding the text (default: text).'}),
+    'allow-draft': Flags.boolean({description: 'Trace against the unpublished draft of --datanet.'}),
   }
 
   async run(): Promise<AttributeResult> {
@@ -56,7 +57,7 @@ For the attribution of a model's prediction, use \`infer --attribute\`.`
       const method = (flags.method ?? 'spans') as 'spans' | 'embedding' | 'hybrid'
       if (!['spans', 'embedding', 'hybrid'].includes(method)) throw new UsageError(`--method ${flags.method} does not apply to --spans (use spans, embedding or hybrid)`)
       const {traceOutput} = await import('../../attribution/datanet-trace.js')
-      const result = await traceOutput({datanet: flags.datanet!, version: flags.version, text: flags.text!, method, topK: flags['top-k'], textField: flags['text-field']})
+      const result = await traceOutput({datanet: flags.datanet!, version: flags.version, text: flags.text!, method, topK: flags['top-k'], textField: flags['text-field'], allowDraft: flags['allow-draft']})
       for (const s of result.spans) this.log(`"${s.text}" (${s.words} words, in ${s.count} place(s))`)
       for (const r of result.records) this.log(`${r.score.toFixed(4).padStart(9)}  ${r.recordHash}  ${r.contributor}`)
       return result

