@@ -1,0 +1,55 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../cli/base-command.js'
+import {chainFlags, chainSelection} from '../cli/flags.js'
+import {parseOpen} from '../chain/amounts.js'
+import {DEVICES, type DeviceRequest} from '../model/backend.js'
+import {createInferenceServer} from '../serve/server.js'
+
+export type ServeResult = {url: string; requests: number; stopped: true}
+
+export default class Serve extends BaseCommand<ServeResult> {
+  static override description = `Serve models over HTTP: one shared encoder, adapters and heads loaded per model on first use (LRU), concurrent requests batched through the encoder.
+
+GET /health → {"ok","loaded","requests"}. POST /v1/infer {"model":"<cid|name|folder>","text":"…","attribute":true|false,"pay":true|false}
+→ the same JSON as \`infer --json\`. A malformed body or an unknown model: 400 {"error":{"code","message"}}.
+Stops gracefully on SIGTERM or SIGINT (requests in flight finish).`
+  static override examples = ['<%= config.bin %> serve --port 8080', '<%= config.bin %> serve --models bafybei…,support-router --max-models 16']
+  static override flags = {
+    ...chainFlags,
+    port: Flags.integer({description: 'Port to listen on (0: any free port).', default: 8080, min: 0, max: 65535}),
+    host: Flags.string({description: 'Address to listen on.', default: '127.0.0.1'}),
+    models: Flags.string({description: 'Models to load at start: CIDs, names or folders, comma-separated.'}),
+    'max-models': Flags.integer({description: 'Models kept loaded at once (least recently used evicted).', default: 32, min: 1}),
+    'batch-window': Flags.integer({description: 'Milliseconds a batch waits for more requests.', default: 2, min: 0}),
+    'max-batch': Flags.integer({description: 'Largest encoder batch.', default: 64, min: 1}),
+    fee: Flags.string({description: 'Fee in OPEN per request with "pay": true (default 0.01).'}),
+    device: Flags.string({description: 'Execution device for the encoder.', options: [...DEVICES], env: 'OPENLEDGER_DEVICE'}),
+  }
+
+  async run(): Promise<ServeResult> {
+    const {flags} = await this.parse(Serve)
+    const srv = createInferenceServer({
+      maxModels: flags['max-models'],
+      batchWindowMs: flags['batch-window'],
+      maxBatch: flags['max-batch'],
+      device: flags.device as DeviceRequest | undefined,
+      chain: chainSelection(flags),
+      fee: flags.fee ? parseOpen(flags.fee, '--fee') : undefined,
+    })
+    if (flags.models) await srv.preload(flags.models.split(',').map((s) => s.trim()).filter(Boolean))
+    const {url} = await srv.listen(flags.port, flags.host)
+    this.note(`Serving on ${url} (POST /v1/infer, GET /health); Ctrl-C stops`)
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off('SIGTERM', stop)
+        process.off('SIGINT', stop)
+        resolve()
+      }
+      process.on('SIGTERM', stop)
+      process.on('SIGINT', stop)
+    })
+    await srv.close()
+    return {url, requests: srv.stats().requests, stopped: true}
+  }
+}

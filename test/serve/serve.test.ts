@@ -1,0 +1,115 @@
+import {join} from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {type Chain, startChain, trainArtifact} from '../publish/helpers.js'
+import {resolveSigner} from '../../src/chain/context.js'
+import {publishModel} from '../../src/publish/publish.js'
+import {type InferenceServer, createInferenceServer} from '../../src/serve/server.js'
+
+let c: Chain
+let srv: InferenceServer
+let url: string
+const cids: string[] = []
+const saved = process.env.OPENLEDGER_STATE_DIR
+
+beforeAll(async () => {
+  c = await startChain()
+  process.env.OPENLEDGER_STATE_DIR = c.stateDir
+  const ctx = await resolveSigner({})
+  for (const [i, name] of ['alpha', 'beta'].entries()) {
+    const dir = await trainArtifact(join(c.dir, 'models', name), c.source, 10 + i)
+    cids.push((await publishModel(ctx, {folder: dir, name})).cid)
+  }
+  srv = createInferenceServer({stateDir: c.stateDir, maxModels: 4})
+  url = (await srv.listen(0, '127.0.0.1')).url
+})
+afterAll(async () => {
+  await srv?.close()
+  if (saved === undefined) delete process.env.OPENLEDGER_STATE_DIR
+  else process.env.OPENLEDGER_STATE_DIR = saved
+  await c?.cleanup()
+})
+
+const post = async (body: unknown) => {
+  const res = await fetch(`${url}/v1/infer`, {method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: {'content-type': 'application/json'}})
+  return {status: res.status, json: (await res.json()) as any}
+}
+
+describe('serve', () => {
+  it('GET /health answers', async () => {
+    const res = await fetch(`${url}/health`)
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({ok: true})
+  })
+
+  it('answers 80 concurrent requests across two models (by CID and by name), all 200, batched through one encoder', async () => {
+    const texts = ['my card was charged twice', 'the parcel is late', 'my password does not work', 'the invoice shows a wrong amount']
+    const reqs = Array.from({length: 80}, (_, i) => ({model: i % 4 === 0 ? 'alpha' : i % 4 === 1 ? 'beta' : cids[i % 2], text: texts[i % 4]}))
+    const before = srv.stats()
+    const out = await Promise.all(reqs.map(post))
+    expect(out.map((r) => r.status)).toEqual(reqs.map(() => 200))
+    for (const [i, r] of out.entries()) {
+      expect(r.json.cid).toBe(cids[i % 2])
+      expect(Object.keys(r.json.prediction.probabilities).sort()).toEqual(['billing', 'login', 'shipping'])
+    }
+    expect(out[0].json.prediction.label).toBe('billing')
+    expect(out[1].json.prediction.label).toBe('shipping')
+    const after = srv.stats()
+    expect(after.texts - before.texts).toBe(80)
+    expect(after.batches - before.batches).toBeLessThan(80)
+    expect(after.loaded).toBe(2)
+  })
+
+  it('the same JSON as infer --json, with attribution when asked', async () => {
+    const r = await post({model: cids[0], text: 'my card was charged twice', attribute: true})
+    expect(r.status).toBe(200)
+    expect(r.json.prediction.attribution.records.length).toBeGreaterThan(0)
+    const sum = r.json.prediction.attribution.contributors.reduce((a: bigint, x: {weight: string}) => a + BigInt(x.weight), 0n)
+    expect(sum).toBe(10n ** 18n)
+    expect(r.json.prediction.receipt.model).toBe(cids[0])
+  })
+
+  it('bad requests get 400 with a JSON error', async () => {
+    for (const body of ['{not json', '[]', {text: 'x'}, {model: cids[0]}, {model: cids[0], text: ''}, {model: cids[0], text: 'x', attribute: 'yes'}]) {
+      const r = await post(body)
+      expect(r.status, JSON.stringify(body)).toBe(400)
+      expect(r.json.error.code).toMatch(/^E_/)
+    }
+    const unknown = await post({model: 'no-such-model', text: 'hello'})
+    expect(unknown.status).toBe(400)
+    expect(unknown.json.error).toMatchObject({code: 'E_UNKNOWN_MODEL'})
+    expect((await fetch(`${url}/nope`)).status).toBe(404)
+  })
+
+  it('evicts least recently used models past the limit and reloads them on demand', async () => {
+    const small = createInferenceServer({stateDir: c.stateDir, maxModels: 1})
+    const u = (await small.listen(0, '127.0.0.1')).url
+    try {
+      for (const m of [cids[0], cids[1], cids[0]]) {
+        const res = await fetch(`${u}/v1/infer`, {method: 'POST', body: JSON.stringify({model: m, text: 'the parcel is late'})})
+        expect(res.status).toBe(200)
+      }
+      expect(small.stats()).toMatchObject({loaded: 1, evictions: 2})
+    } finally {
+      await small.close()
+    }
+  })
+
+  it('pays per request when asked: the split adds up to the fee', async () => {
+    const r = await post({model: 'beta', text: 'my password does not work', pay: true})
+    expect(r.status, JSON.stringify(r.json)).toBe(200)
+    const s = r.json.split
+    expect(BigInt(s.platform) + BigInt(s.model) + BigInt(s.stakers) + BigInt(s.contributors)).toBe(10n ** 16n)
+    expect(r.json.txHash).toMatch(/^0x[0-9a-f]{64}$/)
+  })
+
+  it('closes gracefully: a request in flight finishes', async () => {
+    const s2 = createInferenceServer({stateDir: c.stateDir})
+    const u = (await s2.listen(0, '127.0.0.1')).url
+    const pending = fetch(`${u}/v1/infer`, {method: 'POST', body: JSON.stringify({model: cids[1], text: 'the package is lost'})})
+    await new Promise((r) => setTimeout(r, 5))
+    await s2.close()
+    expect((await pending).status).toBe(200)
+  })
+})
