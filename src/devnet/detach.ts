@@ -1,33 +1,34 @@
 import {spawn} from 'node:child_process'
 import {closeSync, mkdirSync, openSync} from 'node:fs'
-import {dirname, join} from 'node:path'
+import {dirname, extname} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {ExitCode, OpenledgerError} from '../errors.js'
 import {stateDir as defaultStateDir} from '../store/paths.js'
 import {devnetLogFiles, tailFile} from './control.js'
 import type {DevnetState} from './state.js'
+import type {StartDevnetOptions} from './supervisor.js'
 
 /** Messages a detached supervisor sends its launcher over IPC. */
 export type SupervisorMessage =
   | {type: 'ready'; state: DevnetState}
   | {type: 'error'; error: {code: string; name: string; message: string; details?: string; hints?: string[]; exitCode: number}}
 
-const runScript = () => join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'run.js')
+// The supervisor's entry beside this module: .js when built, .ts when run from source (bin/dev.js).
+const supervisorScript = () => fileURLToPath(new URL(`./supervisor-main${extname(fileURLToPath(import.meta.url))}`, import.meta.url))
 
 /**
- * Starts the devnet in a background supervisor (`devnet start --supervise`, its own session, output
- * to .openledger/devnet/supervisor.log) and waits until it reports ready or failed over IPC.
+ * Starts the devnet in a background supervisor process (its own session, output appended to
+ * .openledger/devnet/supervisor.log) and waits until it reports ready or failed over IPC.
  */
-export async function startDetached(args: string[], opts: {stateDir?: string; timeoutMs?: number} = {}): Promise<DevnetState> {
-  const dir = opts.stateDir ?? defaultStateDir()
+export async function startDetached(options: StartDevnetOptions = {}, opts: {timeoutMs?: number} = {}): Promise<DevnetState> {
+  const dir = options.stateDir ?? defaultStateDir()
   const logPath = devnetLogFiles(dir).supervisor
   mkdirSync(dirname(logPath), {recursive: true})
   const log = openSync(logPath, 'a')
-  const child = spawn(process.execPath, [runScript(), 'devnet', 'start', '--supervise', ...args], {
+  const child = spawn(process.execPath, [...process.execArgv, supervisorScript(), JSON.stringify({...options, stateDir: dir, onProgress: undefined})], {
     detached: true,
     stdio: ['ignore', log, log, 'ipc'],
-    env: {...process.env, OPENLEDGER_STATE_DIR: dir},
   })
   closeSync(log)
   const timeoutMs = opts.timeoutMs ?? 120_000

@@ -1,18 +1,18 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand, toOpenledgerError} from '../../cli/base-command.js'
-import {startDetached} from '../../devnet/detach.js'
-import type {SupervisorMessage} from '../../devnet/detach.js'
-import {type DevnetSummary, devnetSummary} from '../../devnet/summary.js'
-import {DEFAULT_L1_PORT, DEFAULT_L2_PORT, startDevnet} from '../../devnet/supervisor.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import type {DevnetSummary} from '../../devnet/summary.js'
 import {dim} from '../../ui/color.js'
-import {withDevnetProgress} from '../../ui/devnet-progress.js'
+
+// Defaults documented in the README; kept here so `--help` needs no devnet module loaded.
+const DEFAULT_L1_PORT = 8545
+const DEFAULT_L2_PORT = 9545
 
 export default class DevnetStart extends BaseCommand<DevnetSummary | void> {
   static override description = `Start the local devnet: an L1 and an OP-style L2 (anvil), OPEN bridged as the L2's gas token, the protocol contracts deployed, dev accounts funded.
 
 Runs in the foreground until Ctrl-C, or with --detach in a background supervisor (stop it with \`devnet stop\`). Writes .openledger/devnet.json, which every other command reads.
---json prints {"l1":{"rpcUrl","chainId"},"l2":{"rpcUrl","chainId"},"contracts":{name:address},"accounts":[{"address","privateKey"}],"supervisorPid","genesis":{"key","fromCache"}}. The keys shown are the devnet's well-known dev keys.`
+--json prints {"l1":{"rpcUrl","chainId"},"l2":{"rpcUrl","chainId"},"contracts":{name:address},"accounts":[{"address","privateKey"}],"roles","supervisorPid","stateFile","genesis":{"key","fromCache"}}. The keys shown are the devnet's well-known dev keys.`
   static override examples = [
     '<%= config.bin %> devnet start',
     '<%= config.bin %> devnet start --detach --json',
@@ -24,61 +24,49 @@ Runs in the foreground until Ctrl-C, or with --detach in a background supervisor
     'l2-port': Flags.integer({description: 'L2 RPC port (0 picks a free one).', default: DEFAULT_L2_PORT, min: 0, max: 65_535, env: 'OPENLEDGER_L2_PORT'}),
     'block-time': Flags.integer({description: 'Seconds between blocks (default: a block per transaction).', min: 1, env: 'OPENLEDGER_BLOCK_TIME'}),
     fresh: Flags.boolean({description: 'Build the genesis (deployments, funding) again instead of loading the cached one.'}),
-    supervise: Flags.boolean({hidden: true, description: 'Internal: run as the detached supervisor, reporting over IPC.'}),
   }
 
   async run(): Promise<DevnetSummary | void> {
     const {flags} = await this.parse(DevnetStart)
     const options = {l1Port: flags['l1-port'], l2Port: flags['l2-port'], blockTime: flags['block-time'], fresh: flags.fresh}
+    const {devnetSummary} = await import('../../devnet/summary.js')
 
     if (flags.detach) {
-      const args = ['--l1-port', String(options.l1Port), '--l2-port', String(options.l2Port)]
-      if (options.blockTime) args.push('--block-time', String(options.blockTime))
-      if (options.fresh) args.push('--fresh')
-      const state = await startDetached(args)
-      const summary = devnetSummary(state)
+      const {startDetached} = await import('../../devnet/detach.js')
+      const summary = devnetSummary(await startDetached(options))
       this.printHuman(summary, true)
       return summary
     }
 
+    const [{superviseDevnet}, {withDevnetProgress}] = await Promise.all([import('../../devnet/supervise.js'), import('../../ui/devnet-progress.js')])
     const started = performance.now()
-    let devnet
-    try {
-      const interactive = !flags.supervise && !this.jsonEnabled()
-      devnet = await withDevnetProgress(interactive, (progress) =>
-        startDevnet({
-          ...options,
-          onProgress: (e) => {
-            progress(e)
-            if (e.stage === 'relayer-error') process.stderr.write(`relayer: ${e.message}\n`)
-            else if (flags.supervise && e.stage === 'relayed') process.stderr.write(`relayed ${e.deposits} deposit(s), ${e.withdrawals} withdrawal(s)\n`)
-          },
-        }),
-      )
-    } catch (err) {
-      if (flags.supervise && process.send) {
-        const e = toOpenledgerError(err)
-        process.send({type: 'error', error: {...e.toJSON(), exitCode: e.exitCode}} satisfies SupervisorMessage)
-      }
-      throw err
-    }
-    const summary = devnetSummary(devnet.state)
-    if (flags.supervise && process.send) {
-      process.send({type: 'ready', state: devnet.state} satisfies SupervisorMessage)
-      process.disconnect?.()
-    } else if (this.jsonEnabled()) {
-      // The JSON document goes out now, while the devnet keeps running in the foreground.
-      this.logJson(summary)
-    } else {
-      this.printHuman(summary, false, Math.round(performance.now() - started))
-    }
-
-    // Stay up until a signal or until a chain dies; then stop everything and report.
-    const signal = new Promise<string>((resolve) => {
-      for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(s, () => resolve(s))
+    const interactive = !this.jsonEnabled()
+    let progress: (e: import('../../devnet/supervisor.js').DevnetProgress) => void = () => {}
+    let ready!: () => void
+    let failed!: (err: unknown) => void
+    const readyShown = new Promise<void>((resolve, reject) => ((ready = resolve), (failed = reject)))
+    const shown = withDevnetProgress(interactive, async (p) => {
+      progress = p
+      await readyShown
     })
-    const outcome = await Promise.race([signal.then((s) => ({reason: 'signal', detail: s})), devnet.done])
-    await devnet.stop()
+    const outcome = await superviseDevnet(options, {
+      onProgress: (e) => {
+        progress(e)
+        if (e.stage === 'relayer-error') process.stderr.write(`relayer: ${e.message}\n`)
+      },
+      onReady: (state) => {
+        ready()
+        const summary = devnetSummary(state)
+        // The JSON document goes out now, while the devnet keeps running in the foreground.
+        if (this.jsonEnabled()) this.logJson(summary)
+        else void shown.then(() => this.printHuman(summary, false, Math.round(performance.now() - started)))
+      },
+    }).catch(async (err) => {
+      failed(err)
+      await shown.catch(() => {})
+      throw err
+    })
+    await shown.catch(() => {})
     if (outcome.reason === 'chain-exited') {
       process.stderr.write(`devnet stopped: ${outcome.detail}\n`)
       process.exitCode = 1
