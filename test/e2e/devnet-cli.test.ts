@@ -48,6 +48,23 @@ describe('openledger devnet and bridge, end to end through bin/run.js', () => {
     expect(after.json.running).toBe(false)
   })
 
+  it('a supervisor killed with SIGKILL takes its anvils with it', async () => {
+    const dir = tempDir()
+    const start = await cli(dir.dir, ['devnet', 'start', '--detach', '--json', '--l1-port', '0', '--l2-port', '0'])
+    expect(start.exitCode, start.stderr).toBe(0)
+    const status = await cli(dir.dir, ['devnet', 'status', '--json'])
+    const pids = [status.json.l1.pid, status.json.l2.pid]
+    expect(pids.filter(isProcessAlive)).toHaveLength(2)
+    process.kill(start.json.supervisorPid, 'SIGKILL')
+    const deadline = Date.now() + 10_000
+    while (pids.some(isProcessAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    expect(pids.filter(isProcessAlive)).toEqual([])
+    // The stale state file is recognised and cleaned up.
+    const stop = await cli(dir.dir, ['devnet', 'stop'])
+    expect(stop.exitCode).toBe(3)
+    dir.cleanup()
+  })
+
   it('stop with nothing running: one line, exit 3', async () => {
     const r = await cli(tmp.dir, ['devnet', 'stop'])
     expect(r.exitCode).toBe(3)
