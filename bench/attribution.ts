@@ -4,7 +4,8 @@
  */
 import {pathToFileURL} from 'node:url'
 
-import {createAttributor, factorHeadHessian, gradDotScores, headInfluenceScores, tracInScores} from '../src/attribution/influence.js'
+import {createAttributor, factorHeadHessian, gradDotScores, headInfluenceScores, headInfluenceScoresBatch, tracInScores} from '../src/attribution/influence.js'
+import {RowMatmul} from '../src/attribution/row-matmul.js'
 import {buildSpanIndex, traceSpans} from '../src/attribution/spans.js'
 import {buildLcpArray, buildSuffixArray, naiveSuffixArray} from '../src/attribution/suffix-array.js'
 import type {AttributionInput} from '../src/attribution/types.js'
@@ -109,6 +110,23 @@ export async function runAttributionBench(partial: Partial<AttributionBenchOptio
     out[k.replace('Ms', 'Ratio')] = ratio
     log(`query ${label}: ${out[k].toFixed(1)} ms = ${ratio.toFixed(2)}× plain pass, ${(out[k] / out.passUnrolledMs).toFixed(2)}× unrolled pass`)
   }
+  // The same head IF query with the N×D pass through ONNX Runtime's MatMul (vectorised, threaded).
+  const mm = await RowMatmul.create(H, N, D)
+  const ortTimes: number[] = []
+  for (let k = 0; k < o.repeats; k++) {
+    const t = performance.now()
+    await headInfluenceScoresBatch(att, Hf, [q], mm)
+    ortTimes.push(performance.now() - t)
+  }
+  out.ifQueryOrtMs = median(ortTimes)
+  out.ifQueryOrtRatio = out.ifQueryOrtMs / out.passPlainMs
+  log(`query head IF through ONNX Runtime MatMul: ${out.ifQueryOrtMs.toFixed(1)} ms = ${out.ifQueryOrtRatio.toFixed(2)}× plain pass (target ≤ 1.5×)`)
+  const batch = Array.from({length: 8}, () => ({h: sym(D, 0.2)}))
+  const tb = performance.now()
+  await headInfluenceScoresBatch(att, Hf, batch, mm)
+  out.ifBatch8PerQueryMs = (performance.now() - tb) / batch.length
+  log(`query head IF, 8 queries batched through ONNX Runtime: ${out.ifBatch8PerQueryMs.toFixed(1)} ms per query = ${(out.ifBatch8PerQueryMs / out.passPlainMs).toFixed(2)}× plain pass`)
+  await mm.dispose()
 
   log(`# suffix array`)
   const zipf = (n: number, V: number) => Int32Array.from({length: n}, () => Math.floor(V * rand() ** 3))

@@ -10,8 +10,9 @@ import {standardize} from '../model/fit.js'
 import {encodeRecords} from '../model/train.js'
 import {cacheDir} from '../store/paths.js'
 import {AttributionInputError, NoCheckpointsError} from './errors.js'
-import {type Attributor, type HeadHessian, createAttributor, gradDotScores, headInfluenceScores, loadOrFactorHeadHessian, representerScores, selfInfluence, selfTracIn, tracInScores} from './influence.js'
+import {type Attributor, type HeadHessian, createAttributor, gradDotScores, headInfluenceScores, headInfluenceScoresBatch, loadOrFactorHeadHessian, representerScores, selfInfluence, selfTracIn, tracInScores} from './influence.js'
 import {type Receipt, buildReceipt, textHash} from './receipt.js'
+import {RowMatmul} from './row-matmul.js'
 import type {AttributionInput, CheckpointWeights, RecordMeta} from './types.js'
 
 /** Gradient methods available for a trained model. */
@@ -27,6 +28,8 @@ export type ModelAttribution = {
   /** Identifies the artifact in receipts: sha256 of its weights (a CID once published). */
   modelId: string
   hessian?: HeadHessian
+  /** The training matrix wrapped for ONNX Runtime, made on the first influence-function query. */
+  matmul?: RowMatmul
 }
 
 /** sha256 of model.safetensors: changes with any change to the weights. */
@@ -130,26 +133,42 @@ export async function attributeTexts(ma: ModelAttribution, texts: string[], opts
   const method = opts.method ?? 'if'
   const out = await predict(ma.model, texts)
   const {D} = ma.model.weights
-  return out.predictions.map((p, i) => {
-    const label = ma.model.config.labels.indexOf(p.label)
-    const scores = scoreQuery(ma, out.h.slice(i * D, (i + 1) * D), method, label)
-    const receipt = buildReceipt({
-      method,
-      model: ma.modelId,
-      checkpoint: `epoch-${ma.model.training.metrics.bestEpoch}`,
-      inputHash: textHash(texts[i]),
-      outputHash: textHash(p.label),
-      scores,
-      records: ma.records,
-      topK: opts.topK ?? 20,
-    })
-    return {
-      label: p.label,
-      probabilities: p.probabilities,
-      attribution: {method, records: receipt.records, contributors: receipt.contributors, datanets: receipt.datanets},
-      receipt,
-    }
+  const queries = out.predictions.map((p, i) => ({h: out.h.slice(i * D, (i + 1) * D), label: ma.model.config.labels.indexOf(p.label)}))
+  // The influence function runs its pass over the records through ONNX Runtime, all texts at once.
+  let batched: Float64Array[] | undefined
+  if (method === 'if') {
+    const {N} = ma.attributor.input
+    ma.matmul ??= await RowMatmul.create(ma.attributor.input.H, N, D)
+    batched = await headInfluenceScoresBatch(ma.attributor, headHessian(ma), queries, ma.matmul)
+  }
+  return out.predictions.map((p, i) => attributedPrediction(ma, p, batched?.[i] ?? scoreQuery(ma, queries[i].h, method, queries[i].label), texts[i], method, opts.topK))
+}
+
+/** A prediction with its attribution and receipt, from the per-record scores of its query. */
+export function attributedPrediction(
+  ma: ModelAttribution,
+  p: {label: string; probabilities: Record<string, number>},
+  scores: ArrayLike<number>,
+  text: string,
+  method: GradientMethod,
+  topK = 20,
+): AttributedPrediction {
+  const receipt = buildReceipt({
+    method,
+    model: ma.modelId,
+    checkpoint: `epoch-${ma.model.training.metrics.bestEpoch}`,
+    inputHash: textHash(text),
+    outputHash: textHash(p.label),
+    scores,
+    records: ma.records,
+    topK,
   })
+  return {
+    label: p.label,
+    probabilities: p.probabilities,
+    attribution: {method, records: receipt.records, contributors: receipt.contributors, datanets: receipt.datanets},
+    receipt,
+  }
 }
 
 export type SelfInfluenceRecord = {
