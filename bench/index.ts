@@ -5,9 +5,11 @@
 import {runAttributionBench} from './attribution.js'
 import {contractsGasBench} from './contracts-gas.js'
 import {runDatanetBench} from './datanet.js'
+import {devBenchRows, runDevBench} from './dev.js'
 import {benchDevnet} from './devnet.js'
 import {runModelBench} from './model.js'
 import {printTable} from './report.js'
+import {runServeBench} from './serve.js'
 
 const log = (line: string) => process.stdout.write(line + '\n')
 
@@ -24,6 +26,11 @@ const parts: Record<string, () => Promise<unknown>> = {
   model: async () => {
     log('\nmodel: encoder throughput and training time')
     await runModelBench({log})
+  },
+  dev: async () => printTable('dev --once per template: first run vs a second with nothing changed', devBenchRows(await runDevBench())),
+  serve: async () => {
+    log('\nserve: HTTP inference under autocannon load (1 and 100 models) vs a constant handler')
+    await runServeBench({log})
   },
   attribution: async () => {
     log('\nattribution: influence queries, suffix array, span queries')
