@@ -146,6 +146,16 @@ export async function publishModel(ctx: SignerContext, params: PublishModelParam
 
     // Model: the journal's, else one of this name already on-chain (ours), else register it.
     let modelId = journal.steps.model ? BigInt(journal.steps.model.modelId) : 0n
+    if (modelId !== 0n) {
+      // The chain can have moved on since the journal was written (a devnet restarted from its
+      // genesis has the same chain id and addresses): trust the journal only if the chain agrees.
+      const onChain = await getModel(ctx, modelId).catch(() => undefined)
+      if (!onChain || onChain.name !== name || onChain.owner.toLowerCase() !== ctx.account.address.toLowerCase()) {
+        modelId = 0n
+        delete journal.steps.model
+        delete journal.steps.version
+      }
+    }
     if (modelId === 0n) {
       const existing = await modelIdByName(ctx, name)
       if (existing !== 0n) {

@@ -115,6 +115,20 @@ describe('publish', () => {
     expect((await registryEvents()).versions).toHaveLength(2)
   })
 
+  it('does not trust a journal the chain contradicts (a devnet restarted from its genesis)', async () => {
+    const cid = await folderCid(modelB)
+    const path = journalPath(cid, c.stateDir)
+    const journal = JSON.parse(readFileSync(path, 'utf8'))
+    // What a restarted devnet looks like to the journal: a model id that the chain does not have.
+    journal.steps.model.modelId = '999'
+    journal.steps.version.version = 7
+    writeFileSync(path, JSON.stringify(journal))
+    const r = await run(c.config, PublishCommand, ['--model', modelB, '--name', 'classifier-b', '--json'])
+    expect(r.exitCode, r.stderr).toBe(0)
+    expect(r.json).toMatchObject({modelId: '2', version: 1, alreadyRegistered: true})
+    expect((await registryEvents()).models).toHaveLength(2)
+  })
+
   it('a name owned by someone else is refused', async () => {
     const r = await run(c.config, PublishCommand, ['--model', modelA, '--name', 'router', '--account', '1', '--json'])
     expect(r.exitCode).toBe(2)
