@@ -4,7 +4,7 @@ import {readFileSync} from 'node:fs'
 import {BaseCommand} from '../cli/base-command.js'
 import {UsageError} from '../errors.js'
 import {DEVICES} from '../model/backend.js'
-import {type ModelConfig, resolveModelConfig} from '../model/config.js'
+import {type ModelConfig, modelSection, resolveModelConfig} from '../model/config.js'
 import {loadDatanetSource} from '../model/datanet-source.js'
 import {type TrainModelReturnType, trainModel} from '../model/train.js'
 import {withTrainProgress} from '../ui/train-progress.js'
@@ -52,7 +52,8 @@ export default class Train extends BaseCommand<TrainResult> {
     'val-size': Flags.string({description: 'val_size: fraction of records held out for validation and early stopping.'}),
     seed: Flags.integer({description: 'seed (weights, split and batch order depend only on it).', min: 0}),
     'exclude-records': Flags.string({description: 'File with record hashes (one a line) to leave out of training.'}),
-    config: Flags.string({description: 'Config file (default: ./openledger.config.json); its "model" section holds the same keys.'}),
+    config: Flags.string({description: 'Config file (default: ./openledger.config.json); its models[] entry (or "model" section) holds the same keys.'}),
+    'model-name': Flags.string({description: 'Which entry of the config\'s models list to train (needed when it has several).'}),
     out: Flags.string({description: 'Artifact folder (default: .openledger/models/<datanet>-v<version>-<hash>).'}),
     offline: Flags.boolean({description: 'Never contact the Hugging Face hub.', env: 'OPENLEDGER_OFFLINE'}),
   }
@@ -77,10 +78,10 @@ export default class Train extends BaseCommand<TrainResult> {
       encoder: flags.encoder,
       device: flags.device as ModelConfig['device'] | undefined,
     }
-    const config = resolveModelConfig({configFile: flags.config, overrides})
+    const config = resolveModelConfig({configFile: flags.config, modelName: flags['model-name'], overrides})
     const exclude = flags['exclude-records'] ? readExcludeFile(flags['exclude-records']) : []
-    const datanet = flags.datanet ?? readDatanetFromConfig(flags.config)
-    if (!datanet) throw new UsageError('--datanet is required (or set model.datanet in openledger.config.json)')
+    const datanet = flags.datanet ?? readDatanetFromConfig(flags.config, flags['model-name'])
+    if (!datanet) throw new UsageError('--datanet is required (or set the model\'s datanet in openledger.config.json)')
     const source = await loadDatanetSource({name: datanet, version: flags.version, allowDraft: flags['allow-draft']})
     const result = await withTrainProgress(!this.jsonEnabled(), (onProgress) =>
       trainModel({source, config, out: flags.out, excludeRecords: exclude, allowRemote: flags.offline ? false : undefined, onProgress}),
@@ -93,12 +94,7 @@ export default class Train extends BaseCommand<TrainResult> {
   }
 }
 
-function readDatanetFromConfig(configFile?: string): string | undefined {
-  try {
-    const json = JSON.parse(readFileSync(configFile ?? 'openledger.config.json', 'utf8')) as {model?: {datanet?: unknown}; datanet?: unknown}
-    const v = json.model?.datanet ?? json.datanet
-    return typeof v === 'string' ? v : undefined
-  } catch {
-    return undefined
-  }
+function readDatanetFromConfig(configFile: string | undefined, modelName: string | undefined): string | undefined {
+  const v = modelSection(configFile ?? 'openledger.config.json', modelName).section.datanet
+  return typeof v === 'string' ? v : undefined
 }

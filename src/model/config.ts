@@ -45,22 +45,48 @@ export type ResolveModelConfigParameters = {
   /** openledger.config.json to read (default: ./openledger.config.json, if present). */
   configFile?: string
   cwd?: string
+  /** Which entry of the file's `models` list (needed when it has several). */
+  modelName?: string
   /** Values from flags; they win over the file. */
   overrides?: Partial<ModelConfig>
 }
 
-/** Defaults ← the config file's `model` section ← flags; every value validated, naming its flag or key. */
+/**
+ * The model's section of openledger.config.json: an entry of its `models` list (the project format
+ * `init` writes and `dev` runs; chosen by name when there are several), or a single `model` object.
+ * Returns the section and the JSON path used in messages.
+ */
+export function modelSection(file: string, modelName?: string): {section: Record<string, unknown>; path: string; explicit: boolean} {
+  const json = readJsonFile<{model?: unknown; models?: unknown}>(file)
+  if (json === undefined) return {section: {}, path: 'model', explicit: false}
+  if (Array.isArray(json.models)) {
+    const entries = json.models as Array<Record<string, unknown>>
+    const names = entries.map((m) => String(m?.name))
+    let index = modelName === undefined ? (entries.length === 1 ? 0 : -1) : names.indexOf(modelName)
+    if (modelName !== undefined && index < 0) throw new UsageError(`${file}: no model named "${modelName}" in models (known: ${names.join(', ')})`)
+    if (index < 0) {
+      if (entries.length === 0) return {section: {}, path: 'models', explicit: false}
+      throw new UsageError(`${file} lists ${entries.length} models: choose one with --model-name (${names.join(', ')})`)
+    }
+    const entry = entries[index]
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new UsageError(`${file}: models[${index}] must be an object`)
+    return {section: entry, path: `models[${index}]`, explicit: true}
+  }
+  const m = json.model ?? {}
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) throw new UsageError(`${file}: "model" must be an object`)
+  return {section: m as Record<string, unknown>, path: 'model', explicit: json.model !== undefined}
+}
+
+/** Defaults ← the config file's model section ← flags; every value validated, naming its flag or key. */
 export function resolveModelConfig(params: ResolveModelConfigParameters = {}): ModelConfig {
   const file = params.configFile ?? join(params.cwd ?? process.cwd(), 'openledger.config.json')
-  const json = readJsonFile<{model?: Record<string, unknown>}>(file)
-  if (params.configFile && json === undefined) throw new UsageError(`--config ${params.configFile}: no such file`)
-  const fromFile = json?.model ?? {}
-  if (typeof fromFile !== 'object' || Array.isArray(fromFile)) throw new UsageError(`${file}: "model" must be an object`)
+  if (params.configFile && readJsonFile(file) === undefined) throw new UsageError(`--config ${params.configFile}: no such file`)
+  const {section: fromFile, path} = modelSection(file, params.modelName)
   const config: Record<string, unknown> = {...DEFAULT_MODEL_CONFIG}
   for (const [k, v] of Object.entries(fromFile)) {
-    if (k === 'datanet' || k === 'version') continue // what to train on, read by the command
-    if (!(k in RULES)) throw new UsageError(`${file}: unknown key model.${k} (known: ${Object.keys(RULES).join(', ')})`)
-    if (!RULES[k as keyof ModelConfig].check(v)) throw new UsageError(`${file}: model.${k} must be ${RULES[k as keyof ModelConfig].want}, got ${JSON.stringify(v)}`)
+    if (k === 'datanet' || k === 'version' || k === 'name') continue // what to train and what to call it: read by the command
+    if (!(k in RULES)) throw new UsageError(`${file}: unknown key ${path}.${k} (known: ${Object.keys(RULES).join(', ')})`)
+    if (!RULES[k as keyof ModelConfig].check(v)) throw new UsageError(`${file}: ${path}.${k} must be ${RULES[k as keyof ModelConfig].want}, got ${JSON.stringify(v)}`)
     config[k] = v
   }
   for (const [k, v] of Object.entries(params.overrides ?? {})) {
