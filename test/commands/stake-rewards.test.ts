@@ -146,7 +146,7 @@ describe('stake commands on the devnet', () => {
 describe('rewards commands on the devnet', () => {
   it('shows zero balances, refuses an empty claim, then claims staking rewards', async () => {
     const empty = await run(Rewards, ['--account', '1', '--json'])
-    expect(empty.json).toEqual({address: account1(), contributor: '0', modelOwner: '0', platform: '0', staker: '0', total: '0'})
+    expect(empty.json).toEqual({address: account1(), contributor: '0', modelOwner: '0', platform: '0', staker: '0', total: '0', trail: {earned: '0', records: [], unmatched: []}})
     const nothing = await run(RewardsClaim, ['--account', '1', '--json'])
     expect([nothing.exitCode, nothing.json.error.code]).toEqual([1, 'E_NOTHING_TO_CLAIM'])
 
