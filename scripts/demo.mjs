@@ -81,7 +81,19 @@ show({text: test[0].text, label: one.prediction.label, attribution: one.predicti
 const audit = step('audit the training data by self-influence', ['attribute', '--model', model, '--self-influence'])
 show(audit.records.slice(0, 3))
 
-show(step('stake 10 OPEN as an AI agent', ['stake', 'deposit', '10', '--role', 'agent', '--account', '1']))
+show(step('stake 10 OPEN as an AI agent (stakers earn a share of inference fees)', ['stake', 'deposit', '10', '--role', 'agent', '--account', '1']))
+
+const pub = step('publish the model: IPFS CID of its folder, ModelRegistry entry with its lineage', ['publish', '--model', model, '--name', 'brown-genres'])
+show(pub)
+const verified = step('verify the published model against the chain', ['verify', model])
+show({ok: verified.ok ?? verified.verified ?? verified, cid: pub.cid})
+const paid = step('a paid inference: the fee is split by attribution', ['infer', '--model', 'brown-genres', '--text', test[1].text, '--pay', '--fee', '1', '--account', '2'])
+const receipt = paid.prediction.receipt
+const parts = Object.values(receipt.split).reduce((a, b) => a + BigInt(b), 0n)
+show({label: paid.prediction.label, fee: receipt.fee, split: receipt.split, splitAddsUpToFee: parts === BigInt(receipt.fee), txHash: receipt.txHash})
+const top = paid.prediction.attribution.contributors[0].address
+const rewards = step('what the top contributor can claim, per record', ['rewards', '--address', top])
+show({address: top, contributor: rewards.contributor, total: rewards.total, records: rewards.trail?.records?.length})
 show(step('devnet status', ['devnet', 'status']))
 step('stop the devnet', ['devnet', 'stop'])
 cleanup()
