@@ -8,6 +8,8 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {Config} from '@oclif/core'
+
+import {runCommand} from '../helpers/run-command.js'
 import {type Hex, parseEther} from 'viem'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
@@ -63,35 +65,7 @@ beforeEach(async () => {
 })
 afterEach(async () => p.revert(snap))
 
-type Run = {stdout: string; stderr: string; exitCode: number; json: any}
-
-/** Runs a command class with `argv`, capturing its output and exit code (the process's is restored). */
-async function run(command: {run(argv: string[], config: Config): Promise<unknown>}, argv: string[]): Promise<Run> {
-  const out: string[] = []
-  const err: string[] = []
-  const writeOut = process.stdout.write.bind(process.stdout)
-  const writeErr = process.stderr.write.bind(process.stderr)
-  process.stdout.write = ((chunk: string | Uint8Array) => out.push(chunk.toString()) > 0) as typeof process.stdout.write
-  process.stderr.write = ((chunk: string | Uint8Array) => err.push(chunk.toString()) > 0) as typeof process.stderr.write
-  // oclif's this.log may go through console.log, which vitest intercepts: capture it too.
-  const consoleLog = console.log
-  console.log = (...parts: unknown[]) => void out.push(parts.map(String).join(' ') + '\n')
-  const savedExitCode = process.exitCode
-  process.exitCode = 0
-  try {
-    await command.run(argv, config)
-  } finally {
-    process.stdout.write = writeOut
-    process.stderr.write = writeErr
-    console.log = consoleLog
-  }
-  const exitCode = Number(process.exitCode ?? 0)
-  process.exitCode = savedExitCode
-  const stdout = out.join('')
-  let json: unknown
-  if (argv.includes('--json')) json = JSON.parse(stdout)
-  return {stdout, stderr: err.join(''), exitCode, json}
-}
+const run = (command: {run(argv: string[], config: Config): Promise<unknown>}, argv: string[]) => runCommand(config, command, argv)
 
 const account1 = () => p.accounts[1].address
 

@@ -9,6 +9,8 @@ import {fileURLToPath} from 'node:url'
 
 import {StandardMerkleTree} from '@openzeppelin/merkle-tree'
 import {Config} from '@oclif/core'
+
+import {runCommand} from '../helpers/run-command.js'
 import {parseEventLogs} from 'viem'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -67,31 +69,7 @@ afterAll(async () => {
   await p?.stop()
 })
 
-type Run = {stdout: string; stderr: string; exitCode: number; json: any}
-
-async function run(command: {run(argv: string[], config: Config): Promise<unknown>}, argv: string[]): Promise<Run> {
-  const out: string[] = []
-  const err: string[] = []
-  const writeOut = process.stdout.write.bind(process.stdout)
-  const writeErr = process.stderr.write.bind(process.stderr)
-  process.stdout.write = ((chunk: string | Uint8Array) => out.push(chunk.toString()) > 0) as typeof process.stdout.write
-  process.stderr.write = ((chunk: string | Uint8Array) => err.push(chunk.toString()) > 0) as typeof process.stderr.write
-  const consoleLog = console.log
-  console.log = (...parts: unknown[]) => void out.push(parts.map(String).join(' ') + '\n')
-  const savedExitCode = process.exitCode
-  process.exitCode = 0
-  try {
-    await command.run(argv, config)
-  } finally {
-    process.stdout.write = writeOut
-    process.stderr.write = writeErr
-    console.log = consoleLog
-  }
-  const exitCode = Number(process.exitCode ?? 0)
-  process.exitCode = savedExitCode
-  const stdout = out.join('')
-  return {stdout, stderr: err.join(''), exitCode, json: argv.includes('--json') ? JSON.parse(stdout) : undefined}
-}
+const run = (command: {run(argv: string[], config: Config): Promise<unknown>}, argv: string[]) => runCommand(config, command, argv)
 
 const file = (name: string, content: string) => {
   const path = join(dir, name)

@@ -22,6 +22,7 @@ import {type TrainSource, loadDatanetSource} from '../../src/model/datanet-sourc
 import {loadBuiltinEncoder} from '../../src/model/encoders/builtin.js'
 import type {Encoder} from '../../src/model/encoders/types.js'
 import {trainModel} from '../../src/model/train.js'
+import {type Run, runCommand as run} from '../helpers/run-command.js'
 
 export const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..')
 
@@ -117,33 +118,4 @@ export async function trainArtifact(out: string, source: TrainSource, seed = 42)
   return out
 }
 
-export type Run = {stdout: string; stderr: string; exitCode: number; json: any}
-
-/** Runs a command in-process through oclif, capturing stdout/stderr and the exit code. */
-export async function run(config: Config, command: {run(argv: string[], config: Config): Promise<unknown>}, argv: string[]): Promise<Run> {
-  const out: string[] = []
-  const err: string[] = []
-  const writeOut = process.stdout.write.bind(process.stdout)
-  const writeErr = process.stderr.write.bind(process.stderr)
-  process.stdout.write = ((chunk: string | Uint8Array) => out.push(chunk.toString()) > 0) as typeof process.stdout.write
-  process.stderr.write = ((chunk: string | Uint8Array) => err.push(chunk.toString()) > 0) as typeof process.stderr.write
-  const consoleLog = console.log
-  console.log = (...parts: unknown[]) => void out.push(parts.map(String).join(' ') + '\n')
-  const savedExitCode = process.exitCode
-  process.exitCode = 0
-  try {
-    await command.run(argv, config)
-  } finally {
-    process.stdout.write = writeOut
-    process.stderr.write = writeErr
-    console.log = consoleLog
-  }
-  const exitCode = Number(process.exitCode ?? 0)
-  process.exitCode = savedExitCode
-  const stdout = out.join('')
-  let json: unknown
-  try {
-    json = JSON.parse(stdout)
-  } catch {}
-  return {stdout, stderr: err.join(''), exitCode, json}
-}
+export {type Run, run}
