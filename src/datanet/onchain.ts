@@ -13,6 +13,7 @@ import {
   registryContributions,
   registryCreateDatanet,
   registryGetDatanet,
+  registryPublishFeePaid,
   registryPublishVersion,
   registryReviewContribution,
   registrySubmitContribution,
@@ -81,6 +82,8 @@ export type PublishResult = {
   blockNumber: string
   /** The datanet was registered on-chain by this publish. */
   registered: boolean
+  /** This run finished a publication an interrupted run had already sent (nothing paid twice). */
+  resumed: boolean
 }
 
 /**
@@ -103,7 +106,18 @@ export async function publishDatanet(p: Where & {name: string; chain: DatanetCha
     const sha256 = sha256Hex(content)
     const {registered, chain} = await ensureRegistered(store, m, p.chain)
     const metadataURI = dataUri({format: 'openledger-datanet-version-v1', name: m.name, records: records.length, byteSize, sha256})
-    const r = await registryPublishVersion(p.chain, {datanetId: BigInt(chain.datanetId), root, recordCount: records.length, byteSize, metadataURI})
+    // Resumable: a run that sent its transaction but stopped before writing the version locally
+    // left a published version with this root that no local version accounts for. Finish that one
+    // instead of publishing (and paying) again.
+    const known = new Set(
+      m.versions
+        .filter((v) => v.chainId === p.chain.chainId && v.registry.toLowerCase() === p.chain.registry.toLowerCase() && v.datanetId === chain.datanetId)
+        .map((v) => v.chainVersion),
+    )
+    const earlier = (await registryVersionEvents(p.chain, BigInt(chain.datanetId))).find((e) => e.root.toLowerCase() === root && !known.has(e.version))
+    const r = earlier
+      ? {version: BigInt(earlier.version), root: earlier.root, fee: await registryPublishFeePaid(p.chain, earlier.txHash), txHash: earlier.txHash, blockNumber: earlier.blockNumber}
+      : await registryPublishVersion(p.chain, {datanetId: BigInt(chain.datanetId), root, recordCount: records.length, byteSize, metadataURI})
     if (r.root.toLowerCase() !== root) throw new DatanetIntegrityError(`VersionPublished in ${r.txHash} carries root ${r.root}, not ${root}`)
     const version = (m.versions.at(-1)?.version ?? 0) + 1
     const file = store.writeVersionFile(version, content)
@@ -141,6 +155,7 @@ export async function publishDatanet(p: Where & {name: string; chain: DatanetCha
       txHash: r.txHash,
       blockNumber: info.blockNumber,
       registered,
+      resumed: Boolean(earlier),
     }
   })
 }

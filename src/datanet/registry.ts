@@ -68,6 +68,13 @@ export async function registryPublishVersion(
   return {version: ev.args.version, root: ev.args.root, fee, txHash: receipt.transactionHash, blockNumber: receipt.blockNumber}
 }
 
+/** The fee a publishVersion transaction paid (its PublishFeePaid event). */
+export async function registryPublishFeePaid(ctx: RegistryContext, txHash: Hex): Promise<bigint> {
+  const receipt = await ctx.publicClient.getTransactionReceipt({hash: txHash})
+  const [ev] = parseEventLogs({abi, logs: receipt.logs, eventName: 'PublishFeePaid'})
+  return ev?.args.fee ?? 0n
+}
+
 export async function registrySubmitContribution(ctx: SignedRegistryContext, p: {datanetId: bigint; contentRoot: Hex; recordCount: number; uri: string}) {
   const receipt = await send(ctx, 'submitContribution', {
     address: ctx.registry,

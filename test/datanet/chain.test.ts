@@ -158,6 +158,32 @@ describe('datanet on a devnet', () => {
     expect(exported.stdout.trim().split('\n')).toHaveLength(3000)
   })
 
+  it('a publish interrupted after its transaction is finished by the next run, which pays nothing again', async () => {
+    await run(DatanetCreate, ['resume'])
+    await run(DatanetAdd, ['resume', file('resume-1.jsonl', tickets(20, 9000))])
+    expect((await run(DatanetPublish, ['resume', '--json'])).json).toMatchObject({version: 1, resumed: false})
+    await run(DatanetAdd, ['resume', file('resume-2.jsonl', tickets(5, 9100))])
+    // What an interrupted run leaves: version 2's transaction sent and mined, nothing written locally.
+    const draft = await loadDatanetVersion('resume', {allowDraft: true})
+    const datanetId = BigInt(draft.datanetId!)
+    const fee = await p.publicClient.readContract({address: p.addresses.DatanetRegistry, abi: DatanetRegistry.abi, functionName: 'publishFee', args: [1000n, 25n]})
+    const sent = await p.wallet(0).writeContract({
+      address: p.addresses.DatanetRegistry,
+      abi: DatanetRegistry.abi,
+      functionName: 'publishVersion',
+      args: [datanetId, draft.root, 25n, 1000n, 'data:interrupted'],
+      value: fee,
+    })
+    await p.publicClient.waitForTransactionReceipt({hash: sent})
+    const before = await p.publicClient.getTransactionCount({address: p.accounts[0].address})
+    const again = await run(DatanetPublish, ['resume', '--json'])
+    expect(again.exitCode, again.stderr).toBe(0)
+    expect(again.json).toMatchObject({version: 2, chainVersion: 2, root: draft.root, txHash: sent, resumed: true, fee: fee.toString()})
+    expect(await p.publicClient.getTransactionCount({address: p.accounts[0].address})).toBe(before)
+    const onChain = await p.publicClient.readContract({address: p.addresses.DatanetRegistry, abi: DatanetRegistry.abi, functionName: 'getDatanet', args: [datanetId]})
+    expect(onChain[4]).toBe(2)
+  })
+
   it('public contributions: submitted by a contributor, rejected or approved by the owner, approved records in the next version', async () => {
     await run(DatanetCreate, ['public', '--onchain', '--json'])
     const c1 = await run(DatanetContribute, ['public', file('c1.jsonl', '{"text":"from account 1","label":"a"}\n{"text":"another","label":"b"}\n'), '--account', '1', '--json'])
