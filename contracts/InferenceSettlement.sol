@@ -78,6 +78,17 @@ contract InferenceSettlement is AccessControl, ReentrancyGuard {
     error WeightsNotWhole(uint256 sum, uint256 expected);
     error InvalidSplit(uint256 sum);
     error NothingToClaim();
+    error EmptyBatch();
+    error BatchValueMismatch(uint256 fees, uint256 value);
+
+    /// @notice One inference to settle in `settleBatch`.
+    struct Settlement {
+        uint256 modelId;
+        bytes32 responseHash;
+        uint256 fee;
+        address[] contributors;
+        uint256[] weights;
+    }
 
     constructor(address admin, address treasury_, ModelRegistry modelRegistry_, Staking staking_) {
         if (
@@ -98,7 +109,37 @@ contract InferenceSettlement is AccessControl, ReentrancyGuard {
         nonReentrant
         returns (uint256 receiptId)
     {
-        uint256 fee = msg.value;
+        uint256 stakersAmount;
+        (receiptId, stakersAmount) = _settle(modelId, responseHash, msg.value, contributors, weights);
+        if (stakersAmount > 0) staking.distributeRewards{value: stakersAmount}();
+    }
+
+    /// @notice Settles several inferences in one transaction (a server batching its paid requests):
+    /// each exactly as `settle` would, with its own receipt and events; `msg.value` must equal the
+    /// sum of the fees. The stakers' shares go to Staking in one transfer.
+    function settleBatch(Settlement[] calldata items) external payable nonReentrant returns (uint256 firstReceiptId) {
+        if (items.length == 0) revert EmptyBatch();
+        uint256 fees;
+        for (uint256 i = 0; i < items.length; i++) fees += items[i].fee;
+        if (fees != msg.value) revert BatchValueMismatch(fees, msg.value);
+        firstReceiptId = receiptCount + 1;
+        uint256 stakers;
+        for (uint256 i = 0; i < items.length; i++) {
+            Settlement calldata it = items[i];
+            (, uint256 stakersAmount) = _settle(it.modelId, it.responseHash, it.fee, it.contributors, it.weights);
+            stakers += stakersAmount;
+        }
+        if (stakers > 0) staking.distributeRewards{value: stakers}();
+    }
+
+    /// @dev Splits one fee and credits everyone but the stakers, whose share the caller forwards.
+    function _settle(
+        uint256 modelId,
+        bytes32 responseHash,
+        uint256 fee,
+        address[] calldata contributors,
+        uint256[] calldata weights
+    ) private returns (uint256 receiptId, uint256 stakersAmount) {
         if (fee == 0) revert ZeroFee();
         address owner = modelRegistry.modelOwner(modelId);
         if (owner == address(0)) revert UnknownModel(modelId);
@@ -106,7 +147,7 @@ contract InferenceSettlement is AccessControl, ReentrancyGuard {
 
         receiptId = ++receiptCount;
         uint256 modelAmount = (fee * modelOwnerBps) / BPS_DENOMINATOR;
-        uint256 stakersAmount = staking.totalStaked() == 0 ? 0 : (fee * stakersBps) / BPS_DENOMINATOR;
+        stakersAmount = staking.totalStaked() == 0 ? 0 : (fee * stakersBps) / BPS_DENOMINATOR;
         uint256 contributorsAmount =
             _creditContributors(receiptId, (fee * contributorsBps) / BPS_DENOMINATOR, contributors, weights);
         uint256 platformAmount = fee - modelAmount - stakersAmount - contributorsAmount;
@@ -116,7 +157,6 @@ contract InferenceSettlement is AccessControl, ReentrancyGuard {
         emit InferenceSettled(
             receiptId, modelId, msg.sender, responseHash, fee, platformAmount, modelAmount, stakersAmount, contributorsAmount
         );
-        if (stakersAmount > 0) staking.distributeRewards{value: stakersAmount}();
     }
 
     /// @notice Pays out everything the sender can claim (as contributor, model owner and platform).

@@ -53,49 +53,76 @@ export function receiptsDir(dir = defaultStateDir()): string {
   return join(dir, 'receipts')
 }
 
-export async function settleInference(
-  ctx: SignerContext,
-  p: {modelId: bigint; receipt: Receipt; fee: bigint; cid?: string; stateDir?: string},
-): Promise<SettleReturnType> {
-  const {responseHash, contributors, weights} = settlementArgs(p.receipt)
+export type SettleItem = {modelId: bigint; receipt: Receipt; fee: bigint; cid?: string}
+
+/** Settles one inference (`settle`): the fee split by the receipt's weights. */
+export async function settleInference(ctx: SignerContext, p: SettleItem & {stateDir?: string}): Promise<SettleReturnType> {
+  const [out] = await settleInferences(ctx, [p], {stateDir: p.stateDir})
+  return out
+}
+
+/**
+ * Settles inferences in one transaction: `settle` for one, `settleBatch` for several (a server's
+ * paid requests). Refuses before sending anything when the signer cannot pay the fees plus gas.
+ */
+export async function settleInferences(ctx: SignerContext, items: SettleItem[], opts: {stateDir?: string} = {}): Promise<SettleReturnType[]> {
+  if (items.length === 0) return []
+  const args = items.map((it) => settlementArgs(it.receipt))
+  const total = items.reduce((sum, it) => sum + it.fee, 0n)
+  const call =
+    items.length === 1
+      ? ({functionName: 'settle', args: [items[0].modelId, args[0].responseHash, args[0].contributors, args[0].weights]} as const)
+      : ({
+          functionName: 'settleBatch',
+          args: [items.map((it, k) => ({modelId: it.modelId, responseHash: args[k].responseHash, fee: it.fee, contributors: args[k].contributors, weights: args[k].weights}))],
+        } as const)
   const address = contractAddress(ctx, 'InferenceSettlement')
   const balance = await ctx.publicClient.getBalance({address: ctx.account.address})
-  const data = encodeFunctionData({abi: InferenceSettlement.abi, functionName: 'settle', args: [p.modelId, responseHash, contributors, weights]})
   let gasCost = 0n
   try {
+    const data = encodeFunctionData({abi: InferenceSettlement.abi, ...call} as Parameters<typeof encodeFunctionData>[0])
     const [gas, price] = await Promise.all([
-      ctx.publicClient.estimateGas({account: ctx.account.address, to: address, data, value: balance > p.fee ? p.fee : 0n}),
+      ctx.publicClient.estimateGas({account: ctx.account.address, to: address, data, value: balance > total ? total : 0n}),
       ctx.publicClient.getGasPrice(),
     ])
     gasCost = gas * price
   } catch {
     gasCost = 0n
   }
-  if (balance < p.fee + gasCost) {
-    throw new PaymentError(`${ctx.account.address} holds ${formatOpen(balance)}, less than the fee ${formatOpen(p.fee)} plus gas: nothing was paid`, {
+  if (balance < total + gasCost) {
+    throw new PaymentError(`${ctx.account.address} holds ${formatOpen(balance)}, less than the fee ${formatOpen(total)} plus gas: nothing was paid`, {
       metaMessages: ['Bridge OPEN to the L2 (`openledger bridge deposit`) or lower --fee.'],
     })
   }
-  const tx = await sendProtocolTx(ctx, {contract: 'InferenceSettlement', functionName: 'settle', args: [p.modelId, responseHash, contributors, weights], value: p.fee})
-  const [ev] = parseEventLogs({abi: InferenceSettlement.abi, logs: tx.logs, eventName: 'InferenceSettled'})
+  const tx = await sendProtocolTx(ctx, {contract: 'InferenceSettlement', ...call, value: total} as Parameters<typeof sendProtocolTx>[1])
+  const settled = parseEventLogs({abi: InferenceSettlement.abi, logs: tx.logs, eventName: 'InferenceSettled'})
   const credits = parseEventLogs({abi: InferenceSettlement.abi, logs: tx.logs, eventName: 'ContributorCredited'})
-  const out: SettleReturnType = {
-    receiptId: ev.args.receiptId.toString(),
-    modelId: p.modelId.toString(),
-    fee: ev.args.fee.toString(),
-    split: {
-      platform: ev.args.platformAmount.toString(),
-      model: ev.args.modelAmount.toString(),
-      stakers: ev.args.stakersAmount.toString(),
-      contributors: ev.args.contributorsAmount.toString(),
-    },
-    credited: credits.map((c) => ({address: c.args.contributor, amount: c.args.amount.toString()})),
-    txHash: tx.transactionHash,
-    responseHash,
-  }
-  const stored: StoredSettlement = {...out, chainId: ctx.chain.id, ...(p.cid ? {cid: p.cid} : {}), receipt: p.receipt, payer: ctx.account.address, at: new Date().toISOString()}
-  writeJsonAtomic(join(receiptsDir(p.stateDir), `${ctx.chain.id}-${out.receiptId}.json`), stored)
-  return out
+  return settled.map((ev, k) => {
+    const out: SettleReturnType = {
+      receiptId: ev.args.receiptId.toString(),
+      modelId: items[k].modelId.toString(),
+      fee: ev.args.fee.toString(),
+      split: {
+        platform: ev.args.platformAmount.toString(),
+        model: ev.args.modelAmount.toString(),
+        stakers: ev.args.stakersAmount.toString(),
+        contributors: ev.args.contributorsAmount.toString(),
+      },
+      credited: credits.filter((c) => c.args.receiptId === ev.args.receiptId).map((c) => ({address: c.args.contributor, amount: c.args.amount.toString()})),
+      txHash: tx.transactionHash,
+      responseHash: args[k].responseHash,
+    }
+    const stored: StoredSettlement = {
+      ...out,
+      chainId: ctx.chain.id,
+      ...(items[k].cid ? {cid: items[k].cid} : {}),
+      receipt: items[k].receipt,
+      payer: ctx.account.address,
+      at: new Date().toISOString(),
+    }
+    writeJsonAtomic(join(receiptsDir(opts.stateDir), `${ctx.chain.id}-${out.receiptId}.json`), stored)
+    return out
+  })
 }
 
 /** Settlements stored locally for a chain. */

@@ -16,10 +16,11 @@ import type {DeviceRequest} from '../model/backend.js'
 import {type Encoder, loadEncoder} from '../model/encoders/index.js'
 import {type Model, loadModel, predictEmbeddings} from '../model/infer.js'
 import {folderCid} from '../publish/cid.js'
-import {DEFAULT_INFERENCE_FEE, modelIdForCid, settleInference} from '../publish/pay.js'
+import {DEFAULT_INFERENCE_FEE, modelIdForCid} from '../publish/pay.js'
 import {type ResolvedModel, resolveModel} from '../publish/resolve.js'
 import {EncodeBatcher} from './batcher.js'
 import {attributeRow} from './inference.js'
+import {PayBatcher} from './pay-batcher.js'
 
 export type InferenceServerOptions = {
   stateDir?: string
@@ -59,7 +60,7 @@ export type InferenceServer = {
   close(): Promise<void>
   /** Loads models ahead of the first request. */
   preload(refs: string[]): Promise<void>
-  stats(): {loaded: number; requests: number; batches: number; texts: number; maxBatch: number; evictions: number}
+  stats(): {loaded: number; requests: number; batches: number; texts: number; maxBatch: number; evictions: number; settlements: number; settled: number}
 }
 
 export function createInferenceServer(options: InferenceServerOptions = {}): InferenceServer {
@@ -72,7 +73,8 @@ export function createInferenceServer(options: InferenceServerOptions = {}): Inf
   let inFlight = 0
   let closing = false
   let signer: Promise<SignerContext> | undefined
-  let payQueue = Promise.resolve()
+  // Paid requests are settled on-chain in batches (settleBatch), not one transaction each.
+  const payments = new PayBatcher(() => (signer ??= resolveSigner({...options.chain, stateDir: options.stateDir})), {stateDir: options.stateDir})
   const batchers: EncodeBatcher[] = []
 
   async function encoderFor(config: ArtifactConfig) {
@@ -156,16 +158,7 @@ export function createInferenceServer(options: InferenceServerOptions = {}): Inf
     signer ??= resolveSigner({...options.chain, stateDir: options.stateDir})
     const ctx = await signer
     const cid = entry.cid!
-    // Settlements go one at a time (one signer, one nonce sequence).
-    const paid = await new Promise<Awaited<ReturnType<typeof settleInference>>>((resolve, reject) => {
-      payQueue = payQueue.then(async () => {
-        try {
-          resolve(await settleInference(ctx, {modelId: await modelIdForCid(ctx, cid), receipt: p.receipt, fee: options.fee ?? DEFAULT_INFERENCE_FEE, cid, stateDir: options.stateDir}))
-        } catch (err) {
-          reject(err)
-        }
-      })
-    })
+    const paid = await payments.settle({modelId: await modelIdForCid(ctx, cid), receipt: p.receipt, fee: options.fee ?? DEFAULT_INFERENCE_FEE, cid})
     return {
       prediction: {...p, receipt: {...p.receipt, fee: paid.fee, split: paid.split, txHash: paid.txHash, receiptId: paid.receiptId}},
       model: entry.model.path,
@@ -250,7 +243,7 @@ export function createInferenceServer(options: InferenceServerOptions = {}): Inf
         server.closeIdleConnections()
       })
       while (inFlight > 0) await new Promise((r) => setTimeout(r, 10))
-      await payQueue
+      await payments.idle()
       for (const e of encoders.values()) await (await e.catch(() => undefined))?.encoder.dispose()
       encoders.clear()
       models.clear()
@@ -262,7 +255,7 @@ export function createInferenceServer(options: InferenceServerOptions = {}): Inf
         s.texts += b.stats.texts
         s.maxBatch = Math.max(s.maxBatch, b.stats.maxBatch)
       }
-      return {loaded: models.size, requests, evictions, ...s}
+      return {loaded: models.size, requests, evictions, settlements: payments.settlements, settled: payments.settled, ...s}
     },
   }
 }

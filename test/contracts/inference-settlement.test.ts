@@ -134,6 +134,45 @@ describe('InferenceSettlement: settle', () => {
   })
 })
 
+describe('InferenceSettlement: settleBatch', () => {
+  const batch = (items: Array<{fee: bigint; contributors: Address[]; weights: bigint[]; modelId?: bigint}>, value: bigint) =>
+    send(p, PAYER, {
+      ...settlement(),
+      functionName: 'settleBatch',
+      args: [items.map((i) => ({modelId: i.modelId ?? MODEL_ID, responseHash: RESPONSE, fee: i.fee, contributors: i.contributors, weights: i.weights}))],
+      value,
+    })
+
+  it('settles each inference as settle would, with its own receipt, in one transaction', async () => {
+    await stake(parseEther('1'))
+    const stakingBefore = await balance(p.addresses.Staking)
+    const items = [
+      {fee: parseEther('1'), contributors: [addr(CONTRIBUTOR_A), addr(CONTRIBUTOR_B)], weights: [parseEther('0.75'), parseEther('0.25')]},
+      {fee: 333n, contributors: [addr(CONTRIBUTOR_B)], weights: [WEIGHT_SCALE]},
+    ]
+    const receipt = await batch(items, parseEther('1') + 333n)
+    const settled = parseEventLogs({abi: InferenceSettlement.abi, logs: receipt.logs, eventName: 'InferenceSettled'}).map((e) => e.args)
+    expect(settled.map((e) => e.receiptId)).toEqual([1n, 2n])
+    for (const [k, e] of settled.entries()) {
+      expect(e.fee).toBe(items[k].fee)
+      expect(e.platformAmount + e.modelAmount + e.stakersAmount + e.contributorsAmount).toBe(items[k].fee)
+    }
+    // 333 wei: model 66, stakers 66, contributors 166, platform the rest (35).
+    expect(settled[1]).toMatchObject({modelAmount: 66n, stakersAmount: 66n, contributorsAmount: 166n, platformAmount: 35n})
+    expect(await balancesOf(addr(CONTRIBUTOR_B))).toEqual([parseEther('0.125') + 166n, 0n, 0n])
+    expect(await balance(p.addresses.Staking)).toBe(stakingBefore + parseEther('0.2') + 66n)
+    expect(await p.publicClient.readContract({...settlement(), functionName: 'receiptCount'})).toBe(2n)
+  })
+
+  it('refuses a value that is not the sum of the fees, an empty batch, and any bad item', async () => {
+    const one = {fee: 10n, contributors: [addr(CONTRIBUTOR_A)], weights: [WEIGHT_SCALE]}
+    await expectRevert(batch([one, one], 21n), 'BatchValueMismatch')
+    await expectRevert(batch([], 0n), 'EmptyBatch')
+    await expectRevert(batch([one, {...one, modelId: 99n}], 20n), 'UnknownModel')
+    expect(await p.publicClient.readContract({...settlement(), functionName: 'receiptCount'})).toBe(0n)
+  })
+})
+
 describe('InferenceSettlement: settle refuses', () => {
   const one = () => [addr(CONTRIBUTOR_A)]
   it('a zero fee', async () => {

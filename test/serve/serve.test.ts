@@ -104,6 +104,23 @@ describe('serve', () => {
     expect(r.json.txHash).toMatch(/^0x[0-9a-f]{64}$/)
   })
 
+  it('settles concurrent paid requests together on-chain, each with its own receipt', async () => {
+    const before = srv.stats()
+    const texts = ['refund my order', 'the app crashes', 'wrong item delivered', 'cannot log in', 'charged twice']
+    const rs = await Promise.all(texts.map((text, k) => post({model: k % 2 ? 'beta' : cids[0], text, pay: true})))
+    for (const r of rs) {
+      expect(r.status, JSON.stringify(r.json)).toBe(200)
+      const s = r.json.split
+      expect(BigInt(s.platform) + BigInt(s.model) + BigInt(s.stakers) + BigInt(s.contributors)).toBe(10n ** 16n)
+    }
+    const after = srv.stats()
+    expect(after.settled - before.settled).toBe(texts.length)
+    // Fewer transactions than requests, and distinct receipts.
+    expect(after.settlements - before.settlements).toBeLessThan(texts.length)
+    expect(new Set(rs.map((r) => r.json.prediction.receipt.receiptId)).size).toBe(texts.length)
+    expect(new Set(rs.map((r) => r.json.txHash)).size).toBe(after.settlements - before.settlements)
+  })
+
   it('closes gracefully: a request in flight finishes', async () => {
     const s2 = createInferenceServer({stateDir: c.stateDir})
     const u = (await s2.listen(0, '127.0.0.1')).url

@@ -15,4 +15,4 @@ export const artifacts = {DatanetRegistry, InferenceSettlement, ModelRegistry, O
 export type ContractName = keyof typeof artifacts
 
 /** sha256 over every contract's name and creation bytecode: keys the cached devnet genesis. */
-export const artifactsHash = '162a4b7a2c2da404644d5d44539f63a2869c4b3abb7f1ece2523a69f3c377a76'
+export const artifactsHash = '7c0e459d9d608b15061144df0a29456d549855f7176a935edd40f06d177c1824'
