@@ -8,7 +8,7 @@ import {join} from 'node:path'
 
 import {type Address, type Hex, parseEventLogs} from 'viem'
 
-import {type SignerContext, contractAddress} from '../chain/context.js'
+import {type ChainContext, type SignerContext, contractAddress} from '../chain/context.js'
 import {ModelRegistry} from '../contracts/artifacts/index.js'
 import {UsageError} from '../errors.js'
 import {sendProtocolTx} from '../protocol/tx.js'
@@ -19,7 +19,8 @@ import {type ArtifactInfo, readArtifactFolder, recomputeConfigHash} from './arti
 import {CID} from './blockstore.js'
 import {LineageError} from './errors.js'
 import {type PushReturnType, pushBlocks} from './ipfs-api.js'
-import {type DatanetRefOnChain, ZERO_ROOT, datanetVersionRoot, getModel, getModelVersion, modelIdByName, versionsByCid} from './registry.js'
+import {resolveDatanetRef} from './lineage.js'
+import {type DatanetRefOnChain, getModel, getModelVersion, modelIdByName, versionsByCid} from './registry.js'
 import {addFolder, blockstore, nameRoot} from './store.js'
 
 export type PublishStep = 'stored' | 'pushed' | 'model' | 'version'
@@ -75,24 +76,20 @@ export function defaultModelName(info: ArtifactInfo): string {
 }
 
 /** The lineage to register, checked against DatanetRegistry before anything is sent. */
-export async function checkLineage(ctx: SignerContext | Parameters<typeof datanetVersionRoot>[0], info: ArtifactInfo): Promise<DatanetRefOnChain[]> {
+export async function checkLineage(ctx: ChainContext, info: ArtifactInfo, stateDir?: string): Promise<DatanetRefOnChain[]> {
   const d = info.training.datanet
   if (d.id === null || d.id === undefined || d.version === 'draft') {
     throw new LineageError(`${info.path} was trained on ${d.version === 'draft' ? 'the unpublished draft' : 'a local-only version'} of datanet ${d.name}: its root is not on-chain`, [
       'Publish the datanet (`openledger datanet publish`), train on the published version, then publish the model.',
     ])
   }
-  const datanetId = BigInt(d.id)
-  const onChain = await datanetVersionRoot(ctx, datanetId, d.version)
-  if (onChain === ZERO_ROOT) {
+  const ref = await resolveDatanetRef(ctx, d, stateDir)
+  if (!ref) {
     throw new LineageError(`datanet ${d.name} (id ${d.id}) version ${d.version} is not on-chain: training.json's root ${d.root} cannot be registered`, [
       'Publish that datanet version on this chain first, or publish on the chain it was published to.',
     ])
   }
-  if (onChain.toLowerCase() !== d.root.toLowerCase()) {
-    throw new LineageError(`datanet ${d.name} (id ${d.id}) version ${d.version} has root ${onChain} on-chain, but training.json says ${d.root}`)
-  }
-  return [{datanetId, version: d.version, root: d.root as Hex}]
+  return [ref]
 }
 
 export async function publishModel(ctx: SignerContext, params: PublishModelParameters): Promise<PublishModelReturnType> {
@@ -103,7 +100,7 @@ export async function publishModel(ctx: SignerContext, params: PublishModelParam
     throw new UsageError(`${join(params.folder, 'training.json')}: configHash ${info.training.configHash} is not the hash of its config (${hash})`)
   }
   if (params.name !== undefined && params.name.trim() === '') throw new UsageError('--name is empty')
-  const datanets = await checkLineage(ctx, info)
+  const datanets = await checkLineage(ctx, info, dir)
   const registry = contractAddress(ctx, 'ModelRegistry')
   const baseModel = info.training.encoder.id
 

@@ -17,7 +17,8 @@ import type {TrainingManifest} from '../model/artifact.js'
 import {type ArtifactInfo, readArtifactFolder, recomputeConfigHash} from './artifact.js'
 import {importFolder} from './cid.js'
 import {NullBlockstore} from './blockstore.js'
-import {ZERO_ROOT, datanetVersionRoot, getModel, versionsByCid} from './registry.js'
+import {resolveDatanetRef} from './lineage.js'
+import {getModel, versionsByCid} from './registry.js'
 import {blockstore, exportFolder, parseCid, type StoreOptions} from './store.js'
 
 export type VerifyCheck = {check: 'cid' | 'files' | 'artifact' | 'registry' | 'config-hash' | 'lineage' | 'datanet-root' | 'base-model'; ok: boolean; message: string}
@@ -126,18 +127,17 @@ export async function verifyModel(ctx: ChainContext, params: VerifyModelParamete
       if (d.id === null || d.version === 'draft') {
         add('datanet-root', false, `training.json names ${d.version === 'draft' ? 'a draft' : 'a local-only version'} of datanet ${d.name}: no root on-chain`)
       } else {
-        const root = await datanetVersionRoot(ctx, BigInt(d.id), d.version)
+        // The version on this chain holding training.json's root (its numbers can differ after a restart).
+        const ref = await resolveDatanetRef(ctx, d, params.stateDir)
         add(
           'datanet-root',
-          root.toLowerCase() === String(d.root).toLowerCase(),
-          root === ZERO_ROOT
-            ? `datanet ${d.name} (id ${d.id}) version ${d.version} is not on-chain`
-            : root.toLowerCase() === String(d.root).toLowerCase()
-              ? `datanet ${d.name} (id ${d.id}) v${d.version} root ${root} is on-chain`
-              : `datanet ${d.name} (id ${d.id}) v${d.version}: on-chain root ${root}, training.json says ${d.root}`,
+          ref !== undefined,
+          ref
+            ? `datanet ${d.name} (id ${ref.datanetId}) v${ref.version} root ${ref.root} is on-chain`
+            : `datanet ${d.name}: training.json's root ${d.root} (id ${d.id} v${d.version}) is not on-chain`,
         )
         const bad = registered.filter(
-          (r) => !r.datanets.some((x) => x.datanetId === BigInt(d.id!) && x.version === d.version && x.root.toLowerCase() === String(d.root).toLowerCase()),
+          (r) => !r.datanets.some((x) => ref && x.datanetId === ref.datanetId && x.version === ref.version && x.root.toLowerCase() === ref.root.toLowerCase()),
         )
         if (registered.length) add('lineage', bad.length === 0, bad.length ? `model ${bad[0].modelId} v${bad[0].version} is registered with other datanets than training.json's` : 'registered lineage matches training.json')
         const baseBad = registered.filter((r) => names.get(r.modelId)!.baseModel !== t.encoder.id)

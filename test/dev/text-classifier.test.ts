@@ -84,4 +84,14 @@ describe('template text-classifier: init, then dev --once', () => {
     expect(b.json.models[0].configHash).not.toBe(a.json.models[0].configHash)
     expect(b.json.models[0].cid).not.toBe(a.json.models[0].cid)
   })
+
+  it('after the devnet stops, the next run starts a fresh one and publishes everything again (nothing stale trusted)', async () => {
+    expect((await p.run(['devnet', 'stop'])).exitCode).toBe(0)
+    const r = await p.run(['dev', '--once', '--json'])
+    expect(r.exitCode, r.stderr + r.stdout).toBe(0)
+    expect(r.json.devnet.started).toBe(true)
+    expect(r.json.datanets[0]).toMatchObject({changed: true, datanetId: '1'})
+    // The artifact is still valid for the same root and config: published again, not retrained.
+    expect(r.json.models[0]).toMatchObject({trained: false, published: true, modelId: '1'})
+  })
 })

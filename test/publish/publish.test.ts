@@ -51,7 +51,8 @@ describe('publish', () => {
 
   it('refuses a model whose datanet root is not on-chain before sending anything', async () => {
     const other = join(c.dir, 'models', 'unpublished')
-    await trainArtifact(other, {...c.source, version: 2}, 3)
+    // A version 2 whose root was never published (a version is identified by its root).
+    await trainArtifact(other, {...c.source, version: 2, root: `0x${'ab'.repeat(32)}`}, 3)
     const r = await run(c.config, PublishCommand, ['--model', other, '--json'])
     expect(r.exitCode).toBe(2)
     expect(r.json.error).toMatchObject({code: 'E_LINEAGE'})
