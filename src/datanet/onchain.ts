@@ -16,6 +16,7 @@ import {
   registryPublishFeePaid,
   registryPublishVersion,
   registryReviewContribution,
+  registrySetCurator,
   registrySubmitContribution,
   registryVersionEvents,
 } from './registry.js'
@@ -368,4 +369,17 @@ export async function onChainState(p: Where & {name: string; chain: RegistryCont
       return {version: e.version, root: e.root, records: Number(e.recordCount), txHash: e.txHash, matchesLocal: local ? local.root.toLowerCase() === e.root.toLowerCase() : null}
     }),
   }
+}
+
+export type CuratorResult = {name: string; datanetId: string; curator: Address; enabled: boolean; txHash: Hex}
+
+/**
+ * Adds or removes a curator: an address that may review contributions and publish versions of the
+ * datanet. Only its owner may; the registry refuses anyone else (NotDatanetOwner).
+ */
+export async function setDatanetCurator(p: Where & {name: string; curator: Address; enabled: boolean; chain: DatanetChain}): Promise<CuratorResult> {
+  const store = new DatanetStore(p.name, p.stateDir)
+  const c = requireOnChain(store.readManifest(), p.chain)
+  const r = await registrySetCurator(p.chain, {datanetId: BigInt(c.datanetId), curator: p.curator, enabled: p.enabled})
+  return {name: p.name, datanetId: c.datanetId, curator: p.curator, enabled: p.enabled, txHash: r.txHash}
 }

@@ -18,6 +18,7 @@ import {devAccounts} from '../../src/chain/dev-accounts.js'
 import DatanetAdd from '../../src/commands/datanet/add.js'
 import DatanetContribute from '../../src/commands/datanet/contribute.js'
 import DatanetCreate from '../../src/commands/datanet/create.js'
+import DatanetCurator from '../../src/commands/datanet/curator.js'
 import DatanetDiff from '../../src/commands/datanet/diff.js'
 import DatanetExport from '../../src/commands/datanet/export.js'
 import DatanetList from '../../src/commands/datanet/list.js'
@@ -184,6 +185,25 @@ describe('datanet on a devnet', () => {
     expect(onChain[4]).toBe(2)
   })
 
+  it('curators: the owner adds one, who may then review; removed, they may not', async () => {
+    await run(DatanetCreate, ['curated', '--onchain'])
+    const curator = p.accounts[4].address
+    const notOwner = await run(DatanetCurator, ['curated', curator, '--account', '5', '--json'])
+    expect([notOwner.exitCode, notOwner.json.error.message]).toEqual([1, expect.stringContaining('NotDatanetOwner')])
+    const added = await run(DatanetCurator, ['curated', curator, '--json'])
+    expect(added.json).toMatchObject({curator, enabled: true})
+    expect(await p.publicClient.readContract({address: p.addresses.DatanetRegistry, abi: DatanetRegistry.abi, functionName: 'isCurator', args: [BigInt(added.json.datanetId), curator]})).toBe(true)
+    await run(DatanetContribute, ['curated', file('k1.jsonl', '{"text":"curated one","label":"a"}\n'), '--account', '1'])
+    await run(DatanetContribute, ['curated', file('k2.jsonl', '{"text":"curated two","label":"b"}\n'), '--account', '2'])
+    const approved = await run(DatanetReview, ['curated', '--approve', '1', '--account', '4', '--json'])
+    expect(approved.exitCode, approved.stderr).toBe(0)
+    expect((await run(DatanetCurator, ['curated', curator, '--remove', '--json'])).json.enabled).toBe(false)
+    const refused = await run(DatanetReview, ['curated', '--reject', '2', '--account', '4', '--json'])
+    expect([refused.exitCode, refused.json.error.message]).toEqual([1, expect.stringContaining('NotOwnerOrCurator')])
+    const bad = await run(DatanetCurator, ['curated', '0x1234', '--json'])
+    expect([bad.exitCode, bad.json.error.message]).toEqual([2, 'address "0x1234" is not an address (0x followed by 40 hex digits)'])
+  })
+
   it('public contributions: submitted by a contributor, rejected or approved by the owner, approved records in the next version', async () => {
     await run(DatanetCreate, ['public', '--onchain', '--json'])
     const c1 = await run(DatanetContribute, ['public', file('c1.jsonl', '{"text":"from account 1","label":"a"}\n{"text":"another","label":"b"}\n'), '--account', '1', '--json'])
@@ -209,7 +229,7 @@ describe('datanet on a devnet', () => {
     expect(reviewed.exitCode, reviewed.stderr).toBe(0)
     expect(reviewed.json.reviewed.map((r: any) => [r.id, r.approved, r.staged])).toEqual([['1', true, 2], ['2', false, 0]])
     expect(reviewed.json.contributions.map((c: any) => c.status)).toEqual(['approved', 'rejected'])
-    const events = await p.publicClient.getContractEvents({address: p.addresses.DatanetRegistry, abi: DatanetRegistry.abi, eventName: 'ContributionReviewed', fromBlock: 0n})
+    const events = await p.publicClient.getContractEvents({address: p.addresses.DatanetRegistry, abi: DatanetRegistry.abi, eventName: 'ContributionReviewed', args: {datanetId: BigInt(reviewed.json.datanetId)}, fromBlock: 0n})
     expect(events.map((e) => [e.args.contributionId, e.args.approved, e.args.reviewer])).toEqual([[1n, true, p.accounts[0].address], [2n, false, p.accounts[0].address]])
 
     const twice = await run(DatanetReview, ['public', '--approve', '1', '--json'])
