@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
 import {chainFlags, chainSelection} from '../cli/flags.js'
 import {parseOpen} from '../chain/amounts.js'
+import {UsageError} from '../errors.js'
 import {DEVICES, type DeviceRequest} from '../model/backend.js'
 import {createInferenceServer} from '../serve/server.js'
 
@@ -38,7 +39,12 @@ Stops gracefully on SIGTERM or SIGINT (requests in flight finish).`
       fee: flags.fee ? parseOpen(flags.fee, '--fee') : undefined,
     })
     if (flags.models) await srv.preload(flags.models.split(',').map((s) => s.trim()).filter(Boolean))
-    const {url} = await srv.listen(flags.port, flags.host)
+    const {url} = await srv.listen(flags.port, flags.host).catch(async (err: NodeJS.ErrnoException) => {
+      await srv.close()
+      if (err.code === 'EADDRINUSE') throw new UsageError(`port ${flags.port} is already in use (--port)`)
+      if (err.code === 'EADDRNOTAVAIL') throw new UsageError(`--host ${flags.host} is not an address of this machine`)
+      throw err
+    })
     this.note(`Serving on ${url} (POST /v1/infer, GET /health); Ctrl-C stops`)
     await new Promise<void>((resolve) => {
       const stop = () => {
