@@ -116,6 +116,16 @@ describe('openledger devnet and bridge, end to end through bin/run.js', () => {
     dir.cleanup()
   })
 
+  it('parse errors are one line naming the argument or flag', async () => {
+    const missing = await cli(tmp.dir, ['datanet', 'proof', '--json'])
+    expect([missing.exitCode, missing.json.error.message]).toEqual([2, 'Missing 2 required args: name, recordHash'])
+    const bad = await cli(tmp.dir, ['devnet', 'logs', '-n', '0'])
+    expect(bad.exitCode).toBe(2)
+    expect(bad.stderr.trim()).toBe('Error: Parsing --lines: Expected an integer greater than or equal to 1 but received: 0')
+    const unknown = await cli(tmp.dir, ['devnet', 'start', '--nope', '--json'])
+    expect([unknown.exitCode, unknown.json.error.message]).toEqual([2, 'Nonexistent flag: --nope'])
+  })
+
   it('help lists the topics that exist', async () => {
     const r = await cli(tmp.dir, ['--help'])
     expect(r.exitCode).toBe(0)
