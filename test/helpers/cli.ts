@@ -17,7 +17,8 @@ export async function cli(cwd: string, args: string[], env: Record<string, strin
     cwd,
     reject: false,
     stdin: 'ignore',
-    env: {NO_COLOR: '1', OPENLEDGER_CACHE_DIR: TEST_CACHE_DIR, ...env},
+    // As a user runs it: vitest's NODE_ENV=test would turn on oclif's development warnings.
+    env: {NO_COLOR: '1', NODE_ENV: 'production', OPENLEDGER_CACHE_DIR: TEST_CACHE_DIR, ...env},
     timeout: 120_000,
   })
   let json: unknown
