@@ -18,6 +18,9 @@ import {join} from 'node:path'
 import {parseArgs} from 'node:util'
 
 import {traceOutput} from '../src/attribution/datanet-trace.js'
+import {headOnlySetup} from '../src/attribution/eval/report.js'
+import {looCorrelation} from '../src/attribution/eval/harness.js'
+import {createAttributor, factorHeadHessian, headInfluenceScores} from '../src/attribution/influence.js'
 import {loadModelAttribution, scoreQuery, selfInfluenceRecords} from '../src/attribution/from-model.js'
 import {addToDatanet, createDatanet} from '../src/datanet/index.js'
 import {resolveModelConfig} from '../src/model/config.js'
@@ -157,6 +160,29 @@ export async function evalAttribution(opts: {data: string; perClass: number; ans
     const loo = pearson(predicted, actual)
     opts.log(`leave-one-out: Pearson correlation of predicted and true loss change over ${sample.length} retrains: ${loo.toFixed(3)}`)
 
+    // 3b. The head influence function against exact head retrains on this model's own features:
+    // h' = h + B·A·h of the real sentences, a softmax head trained to convergence with the same L2.
+    const {N, D: Dh, C, r, H, labels: ys, A, B} = ma.attributor.input
+    const Hp = new Float32Array(N * Dh)
+    const ah = new Float64Array(r)
+    for (let i = 0; i < N; i++) {
+      ah.fill(0)
+      for (let l = 0; l < r; l++) for (let j = 0; j < Dh; j++) ah[l] += A[l * Dh + j] * H[i * Dh + j]
+      for (let j = 0; j < Dh; j++) {
+        let v = H[i * Dh + j]
+        for (let l = 0; l < r; l++) v += B[j * r + l] * ah[l]
+        Hp[i * Dh + j] = v
+      }
+    }
+    const lambda = config.weight_decay
+    const head = headOnlySetup(Hp, N, Dh, C, ys, lambda, false)
+    const headAtt = createAttributor(head.input)
+    const headHf = factorHeadHessian(headAtt, {damping: lambda})
+    const headTests = answers.slice(0, 3).map((_, q) => ({h: base.hPrime.slice(q * Dh, (q + 1) * Dh), label: model.config.labels.indexOf(base.predictions[q].label)}))
+    const headSample = Int32Array.from(new Set([...byMagnitude.slice(0, 12), ...Array.from({length: 12}, () => Math.floor(random() * N))]))
+    const headLoo = await looCorrelation({att: headAtt, retrain: head.retrain, tests: headTests, records: headSample, score: (a, q) => headInfluenceScores(a, headHf, q)})
+    opts.log(`leave-one-out, head IF vs exact head retrains on the model's features: Pearson ${headLoo.pearson.toFixed(3)} over ${headSample.length} records × ${headTests.length} answers`)
+
     // 4. A verbatim quote inside other words.
     const longRecord = source.records.find((r) => String(r.fields.text).split(/\s+/).length >= 20)!
     const quote = String(longRecord.fields.text).split(/\s+/).slice(2, 17).join(' ')
@@ -166,7 +192,7 @@ export async function evalAttribution(opts: {data: string; perClass: number; ans
     opts.log(`span tracing: a 15-word quote traced to its record first: ${first ? 'yes' : 'no'} (${trace.spans.length} span(s))`)
     await model.dispose()
     await encoder.dispose()
-    return {records: source.records.length, flipped: flippedTexts.size, auc, aucQuadratic, aucLoss, aucTracIn, topKWins: wins, answers: answers.length, drops, loo, looRetrains: sample.length, spanFirst: first}
+    return {records: source.records.length, flipped: flippedTexts.size, auc, aucQuadratic, aucLoss, aucTracIn, topKWins: wins, answers: answers.length, drops, loo, looRetrains: sample.length, headLoo: headLoo.pearson, spanFirst: first}
   } finally {
     rmSync(work, {recursive: true, force: true})
   }
