@@ -94,7 +94,7 @@ export async function evalAttribution(opts: {data: string; perClass: number; ans
     const file = join(work, 'train.jsonl')
     writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n')
     await createDatanet({name: 'brown', stateDir})
-    await addToDatanet({name: 'brown', paths: [file], stateDir})
+    await addToDatanet({name: 'brown', paths: [file], stateDir, contributor: CONTRIBUTORS[0] as `0x${string}`})
     const source = await loadDatanetSource({name: 'brown', allowDraft: true, stateDir})
     const config = resolveModelConfig({overrides: {text_field: 'text', label_field: 'label', seed: 7}})
     const {encoder} = await loadEncoder({encoder: 'builtin', device: 'cpu'})

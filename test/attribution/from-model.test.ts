@@ -30,7 +30,7 @@ describe('attribution of a trained model (real trainer, built-in encoder, real B
     const file = join(tmp.dir, 'train.jsonl')
     writeFileSync(file, train.map((e, i) => JSON.stringify({text: e.text, label: e.label, contributor: i % 3 ? A : B})).join('\n'))
     await createDatanet({name: 'brown', stateDir})
-    await addToDatanet({name: 'brown', paths: [file], stateDir})
+    await addToDatanet({name: 'brown', paths: [file], stateDir, contributor: A})
     const source = await loadDatanetSource({name: 'brown', allowDraft: true, stateDir})
     const config = resolveModelConfig({overrides: {text_field: 'text', label_field: 'label', num_train_epochs: 8}})
     const {artifact} = await trainModel({source, config, out: join(tmp.dir, 'model')})

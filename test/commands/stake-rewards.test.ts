@@ -13,7 +13,6 @@ import {runCommand} from '../helpers/run-command.js'
 import {type Hex, parseEther} from 'viem'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
-import {devAccounts} from '../../src/chain/dev-accounts.js'
 import ContractsAbi from '../../src/commands/contracts/abi.js'
 import Rewards from '../../src/commands/rewards/index.js'
 import RewardsClaim from '../../src/commands/rewards/claim.js'
@@ -23,7 +22,7 @@ import StakeStatus from '../../src/commands/stake/status.js'
 import StakeWithdraw from '../../src/commands/stake/withdraw.js'
 import {artifacts} from '../../src/contracts/artifacts/index.js'
 import {type DevnetState, writeDevnetState} from '../../src/devnet/state.js'
-import {type Protocol, advanceTime, startProtocol} from '../helpers/contracts.js'
+import {type Protocol, advanceTime, startProtocol, writeProtocolDevnetState} from '../helpers/contracts.js'
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..')
 
@@ -37,21 +36,7 @@ beforeAll(async () => {
   p = await startProtocol()
   config = await Config.load({root: ROOT})
   stateDir = mkdtempSync(join(tmpdir(), 'openledger-stake-'))
-  const chainInfo = {rpcUrl: p.anvil.rpcUrl, chainId: p.chain.id, port: p.anvil.port, pid: p.anvil.pid ?? 0}
-  const state: DevnetState = {
-    version: 1,
-    supervisorPid: process.pid,
-    startedAt: new Date().toISOString(),
-    l1: chainInfo,
-    l2: chainInfo,
-    contracts: {...p.addresses},
-    deployments: Object.entries(p.addresses).map(([name, address]) => ({name, chain: 'l2' as const, address})),
-    accounts: devAccounts().map((a) => ({address: a.address, privateKey: a.privateKey})),
-    roles: {admin: p.admin, treasury: p.treasury, relayer: p.accounts[9].address},
-    genesis: {key: 'test', fromCache: false},
-    snapshots: {},
-  }
-  writeDevnetState(state, stateDir)
+  writeProtocolDevnetState(p, stateDir)
   process.env.OPENLEDGER_STATE_DIR = stateDir
 })
 afterAll(async () => {

@@ -14,7 +14,6 @@ import {runCommand} from '../helpers/run-command.js'
 import {parseEventLogs} from 'viem'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {devAccounts} from '../../src/chain/dev-accounts.js'
 import DatanetAdd from '../../src/commands/datanet/add.js'
 import DatanetContribute from '../../src/commands/datanet/contribute.js'
 import DatanetCreate from '../../src/commands/datanet/create.js'
@@ -30,7 +29,7 @@ import DatanetShow from '../../src/commands/datanet/show.js'
 import {DatanetRegistry} from '../../src/contracts/artifacts/index.js'
 import {loadDatanetVersion} from '../../src/datanet/index.js'
 import {type DevnetState, writeDevnetState} from '../../src/devnet/state.js'
-import {type Protocol, startProtocol} from '../helpers/contracts.js'
+import {type Protocol, startProtocol, writeProtocolDevnetState} from '../helpers/contracts.js'
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..')
 const ENC = ['bytes32', 'address']
@@ -46,21 +45,7 @@ beforeAll(async () => {
   config = await Config.load({root: ROOT})
   dir = mkdtempSync(join(tmpdir(), 'openledger-datanet-chain-'))
   stateDir = join(dir, '.openledger')
-  const chainInfo = {rpcUrl: p.anvil.rpcUrl, chainId: p.chain.id, port: p.anvil.port, pid: p.anvil.pid ?? 0}
-  const state: DevnetState = {
-    version: 1,
-    supervisorPid: process.pid,
-    startedAt: new Date().toISOString(),
-    l1: chainInfo,
-    l2: chainInfo,
-    contracts: {...p.addresses},
-    deployments: Object.entries(p.addresses).map(([name, address]) => ({name, chain: 'l2' as const, address})),
-    accounts: devAccounts().map((a) => ({address: a.address, privateKey: a.privateKey})),
-    roles: {admin: p.admin, treasury: p.treasury, relayer: p.accounts[9].address},
-    genesis: {key: 'test', fromCache: false},
-    snapshots: {},
-  }
-  writeDevnetState(state, stateDir)
+  writeProtocolDevnetState(p, stateDir)
   process.env.OPENLEDGER_STATE_DIR = stateDir
 })
 afterAll(async () => {

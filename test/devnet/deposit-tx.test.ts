@@ -24,6 +24,6 @@ describe('OP deposit transactions', () => {
     const tx = parseTransaction(serialized)
     expect(tx.type).toBe('deposit')
     expect(tx).toMatchObject({from: from.toLowerCase(), to: to.toLowerCase(), mint: parseEther('5'), value: parseEther('5')})
-    expect(tx.isSystemTx ?? false).toBe(false)
+    expect((tx as {isSystemTx?: boolean}).isSystemTx ?? false).toBe(false)
   })
 })

@@ -83,7 +83,7 @@ describe('devnet (real anvil processes)', () => {
     const r = await withdrawToL1(devnet.state, from, parseEther('2'))
     expect(BigInt(r.l1BalanceAfter) - BigInt(r.l1BalanceBefore)).toBe(parseEther('2'))
     const receipt = await l2.public.getTransactionReceipt({hash: r.l2TxHash})
-    const gas = receipt.gasUsed * receipt.effectiveGasPrice + (receipt.l1Fee ?? 0n)
+    const gas = receipt.gasUsed * receipt.effectiveGasPrice + ((receipt as {l1Fee?: bigint | null}).l1Fee ?? 0n)
     expect(await l2.public.getBalance({address: from.address})).toBe(l2Before - parseEther('2') - gas)
     const finalized = await l1.public.readContract({address: devnet.state.contracts.OpenPortal, abi: OpenPortal.abi, functionName: 'finalizedWithdrawals', args: [BigInt(r.nonce)]})
     expect(finalized).toBe(true)

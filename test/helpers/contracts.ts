@@ -28,6 +28,7 @@ import {expect} from 'vitest'
 
 import type {SignerContext} from '../../src/chain/context.js'
 import {DEV_ROLES, devAccounts} from '../../src/chain/dev-accounts.js'
+import {type DevnetState, writeDevnetState} from '../../src/devnet/state.js'
 import {DEVNET_L2_CHAIN_ID, devnetChain} from '../../src/chain/networks.js'
 import {type ContractName, artifacts} from '../../src/contracts/artifacts/index.js'
 import {AnvilInstance} from '../../src/devnet/anvil-instance.js'
@@ -162,4 +163,26 @@ export async function chainTime(p: Protocol): Promise<bigint> {
 export async function advanceTime(p: Protocol, seconds: bigint | number): Promise<void> {
   await p.testClient.increaseTime({seconds: Number(seconds)})
   await p.testClient.mine({blocks: 1})
+}
+
+/**
+ * Writes a devnet state file that points at this protocol chain (as both L1 and L2), so the CLI's
+ * commands, run in-process, talk to it as they would to `openledger devnet start`.
+ */
+export function writeProtocolDevnetState(p: Protocol, stateDir: string): void {
+  const chainInfo = {rpcUrl: p.anvil.rpcUrl, chainId: p.chain.id, port: p.anvil.port, pid: p.anvil.pid ?? 0}
+  const state: DevnetState = {
+    version: 1,
+    supervisorPid: process.pid,
+    startedAt: new Date().toISOString(),
+    l1: chainInfo,
+    l2: chainInfo,
+    contracts: {...p.addresses},
+    deployments: Object.entries(p.addresses).map(([name, address]) => ({name, chain: 'l2' as const, address})),
+    accounts: devAccounts().map((a) => ({address: a.address, privateKey: a.privateKey})),
+    roles: {admin: p.admin, treasury: p.treasury, relayer: p.accounts[9].address},
+    genesis: {key: 'test', fromCache: false},
+    snapshots: {},
+  }
+  writeDevnetState(state, stateDir)
 }

@@ -11,8 +11,7 @@ import {Config} from '@oclif/core'
 
 import '../helpers/env.js'
 import {tempDir} from '../helpers/env.js'
-import {type Protocol, startProtocol} from '../helpers/contracts.js'
-import {devAccounts} from '../../src/chain/dev-accounts.js'
+import {type Protocol, startProtocol, writeProtocolDevnetState} from '../helpers/contracts.js'
 import DatanetAdd from '../../src/commands/datanet/add.js'
 import DatanetCreate from '../../src/commands/datanet/create.js'
 import DatanetPublish from '../../src/commands/datanet/publish.js'
@@ -49,21 +48,7 @@ export async function startChain(perTopic = 12): Promise<Chain> {
   const p = await startProtocol()
   const tmp = tempDir('ol-publish-')
   const stateDir = join(tmp.dir, '.openledger')
-  const chainInfo = {rpcUrl: p.anvil.rpcUrl, chainId: p.chain.id, port: p.anvil.port, pid: p.anvil.pid ?? 0}
-  const state: DevnetState = {
-    version: 1,
-    supervisorPid: process.pid,
-    startedAt: new Date().toISOString(),
-    l1: chainInfo,
-    l2: chainInfo,
-    contracts: {...p.addresses},
-    deployments: Object.entries(p.addresses).map(([name, address]) => ({name, chain: 'l2' as const, address})),
-    accounts: devAccounts().map((a) => ({address: a.address, privateKey: a.privateKey})),
-    roles: {admin: p.admin, treasury: p.treasury, relayer: p.accounts[9].address},
-    genesis: {key: 'test', fromCache: false},
-    snapshots: {},
-  }
-  writeDevnetState(state, stateDir)
+  writeProtocolDevnetState(p, stateDir)
   const contributors = [3, 4, 5]
   let jsonl = ''
   for (const [label, [subjects, verbs]] of Object.entries(TOPICS)) {
