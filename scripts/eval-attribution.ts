@@ -20,6 +20,7 @@ import {parseArgs} from 'node:util'
 import {traceOutput} from '../src/attribution/datanet-trace.js'
 import {headOnlySetup} from '../src/attribution/eval/report.js'
 import {looCorrelation} from '../src/attribution/eval/harness.js'
+import {pearson, rng, rocAuc} from '../src/attribution/linalg.js'
 import {createAttributor, factorHeadHessian, headInfluenceScores} from '../src/attribution/influence.js'
 import {loadModelAttribution, scoreQuery, selfInfluenceRecords} from '../src/attribution/from-model.js'
 import {addToDatanet, createDatanet} from '../src/datanet/index.js'
@@ -32,52 +33,11 @@ import {loadBrown, splitByDocument} from './eval-encoder.js'
 
 const CONTRIBUTORS = ['0x70997970C51812dc3A010C7d01b50e0d17dc79C8', '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC', '0x90F79bf6EB2c4f870365E785982E1f101E93b906', '0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65']
 
-/** Deterministic PRNG (mulberry32), so every run draws the same flips and samples. */
-function rng(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
-  }
-}
-
-export function rocAuc(scores: number[], positive: boolean[]): number {
-  const pos = scores.filter((_, i) => positive[i])
-  const neg = scores.filter((_, i) => !positive[i]).sort((a, b) => a - b)
-  let total = 0
-  for (const p of pos) {
-    let lo = 0
-    let hi = neg.length
-    while (lo < hi) (neg[(lo + hi) >> 1] < p ? (lo = ((lo + hi) >> 1) + 1) : (hi = (lo + hi) >> 1))
-    let eq = lo
-    while (eq < neg.length && neg[eq] === p) eq++
-    total += lo + (eq - lo) / 2
-  }
-  return total / (pos.length * neg.length)
-}
-
-export function pearson(x: number[], y: number[]): number {
-  const n = x.length
-  const mx = x.reduce((a, b) => a + b, 0) / n
-  const my = y.reduce((a, b) => a + b, 0) / n
-  let sxy = 0
-  let sxx = 0
-  let syy = 0
-  for (let i = 0; i < n; i++) {
-    sxy += (x[i] - mx) * (y[i] - my)
-    sxx += (x[i] - mx) ** 2
-    syy += (y[i] - my) ** 2
-  }
-  return sxy / Math.sqrt(sxx * syy)
-}
-
 export async function evalAttribution(opts: {data: string; perClass: number; answers: number; loo: number; log: (s: string) => void}) {
   const work = mkdtempSync(join(tmpdir(), 'openledger-eval-'))
   const stateDir = join(work, '.openledger')
-  const random = rng(20_261_124)
+  // Deterministic, so every run draws the same flips and samples.
+  const random = rng(20_261_124).next
   try {
     const {train, test} = splitByDocument(loadBrown(opts.data, opts.perClass))
     const labels = [...new Set(train.map((e) => e.label))].sort()
