@@ -62,13 +62,7 @@ export class EmbeddingCache {
 
   /** Fills `out` (n × dim) for the keys found; returns the indices of those not in the cache. */
   getMany(recordHashes: string[], out: Float32Array): number[] {
-    const byShard = new Map<number, number[]>()
-    const keys = recordHashes.map((h) => keyBytes(h))
-    keys.forEach((k, i) => {
-      const list = byShard.get(k[0]) ?? []
-      list.push(i)
-      byShard.set(k[0], list)
-    })
+    const {keys, byShard} = groupByShard(recordHashes)
     const missing: number[] = []
     for (const [shard, idx] of byShard) {
       const map = this.readShard(shard)
@@ -83,13 +77,7 @@ export class EmbeddingCache {
 
   async putMany(recordHashes: string[], vectors: Float32Array): Promise<void> {
     if (recordHashes.length === 0) return
-    const byShard = new Map<number, number[]>()
-    const keys = recordHashes.map((h) => keyBytes(h))
-    keys.forEach((k, i) => {
-      const list = byShard.get(k[0]) ?? []
-      list.push(i)
-      byShard.set(k[0], list)
-    })
+    const {keys, byShard} = groupByShard(recordHashes)
     await withLock(join(this.dir, '.lock'), () => {
       for (const [shard, idx] of byShard) {
         const map = this.readShard(shard)
@@ -110,4 +98,16 @@ export class EmbeddingCache {
       }
     })
   }
+}
+
+/** Each record's cache key and, per shard (the key's first byte), the indices of its records. */
+function groupByShard(recordHashes: string[]): {keys: Buffer[]; byShard: Map<number, number[]>} {
+  const keys = recordHashes.map((h) => keyBytes(h))
+  const byShard = new Map<number, number[]>()
+  keys.forEach((k, i) => {
+    const list = byShard.get(k[0]) ?? []
+    list.push(i)
+    byShard.set(k[0], list)
+  })
+  return {keys, byShard}
 }

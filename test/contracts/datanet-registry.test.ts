@@ -2,7 +2,7 @@ import {type Hex, keccak256, parseEther, parseEventLogs, toHex, zeroAddress} fro
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
 import {DatanetRegistry} from '../../src/contracts/artifacts/index.js'
-import {type Protocol, expectRevert, gasCost, send, startProtocol} from '../helpers/contracts.js'
+import {type Protocol, expectRevert, gasCost, send, useProtocol} from '../helpers/contracts.js'
 
 const TREASURY = 8
 const ADMIN = 0
@@ -15,17 +15,7 @@ const ROOT = keccak256(toHex('root v1'))
 const CONTENT = keccak256(toHex('contribution'))
 const GOVERNANCE_ROLE = keccak256(toHex('GOVERNANCE_ROLE'))
 
-let p: Protocol
-let snap: Hex
-
-beforeAll(async () => {
-  p = await startProtocol({treasuryIndex: TREASURY})
-})
-afterAll(async () => p?.stop())
-beforeEach(async () => {
-  snap = await p.snapshot()
-})
-afterEach(async () => p.revert(snap))
+const p = useProtocol({treasuryIndex: TREASURY})
 
 const registry = () => ({address: p.addresses.DatanetRegistry, abi: DatanetRegistry.abi})
 const addr = (i: number) => p.accounts[i].address

@@ -4,7 +4,7 @@ import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from '
 
 import {InferenceSettlement, ModelRegistry, Staking} from '../../src/contracts/artifacts/index.js'
 import {DEFAULT_SPLIT_BPS, type SplitBps, WEIGHT_SCALE, splitFee} from '../../src/protocol/split.js'
-import {type Protocol, expectRevert, gasCost, revertOf, send, startProtocol} from '../helpers/contracts.js'
+import {type Protocol, expectRevert, gasCost, revertOf, send, useProtocol} from '../helpers/contracts.js'
 
 const ADMIN = 0
 const CONTRIBUTOR_A = 1
@@ -17,18 +17,11 @@ const MODEL_ID = 1n
 const RESPONSE = keccak256(toHex('my card was charged twice → billing'))
 const GOVERNANCE_ROLE = keccak256(toHex('GOVERNANCE_ROLE'))
 
-let p: Protocol
-let snap: Hex
+const p = useProtocol({treasuryIndex: TREASURY})
 
 beforeAll(async () => {
-  p = await startProtocol({treasuryIndex: TREASURY})
   await send(p, MODEL_OWNER, {address: p.addresses.ModelRegistry, abi: ModelRegistry.abi, functionName: 'registerModel', args: ['router', 'glove']})
 })
-afterAll(async () => p?.stop())
-beforeEach(async () => {
-  snap = await p.snapshot()
-})
-afterEach(async () => p.revert(snap))
 
 const settlement = () => ({address: p.addresses.InferenceSettlement, abi: InferenceSettlement.abi})
 const addr = (i: number) => p.accounts[i].address

@@ -3,7 +3,7 @@ import {type Hex, keccak256, parseEther, parseEventLogs, toHex} from 'viem'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
 import {Staking} from '../../src/contracts/artifacts/index.js'
-import {type Protocol, advanceTime, chainTime, expectRevert, gasCost, send, startProtocol} from '../helpers/contracts.js'
+import {type Protocol, advanceTime, chainTime, expectRevert, gasCost, send, useProtocol} from '../helpers/contracts.js'
 
 const TREASURY = 8
 const ADMIN = 0
@@ -13,17 +13,7 @@ const SEVEN_DAYS = 7n * 24n * 3600n
 const SLASHER_ROLE = keccak256(toHex('SLASHER_ROLE'))
 const GOVERNANCE_ROLE = keccak256(toHex('GOVERNANCE_ROLE'))
 
-let p: Protocol
-let snap: Hex
-
-beforeAll(async () => {
-  p = await startProtocol({treasuryIndex: TREASURY})
-})
-afterAll(async () => p?.stop())
-beforeEach(async () => {
-  snap = await p.snapshot()
-})
-afterEach(async () => p.revert(snap))
+const p = useProtocol({treasuryIndex: TREASURY})
 
 const staking = () => ({address: p.addresses.Staking, abi: Staking.abi})
 const addr = (i: number) => p.accounts[i].address

@@ -24,7 +24,7 @@ import {
   http,
 } from 'viem'
 import {privateKeyToAccount} from 'viem/accounts'
-import {expect} from 'vitest'
+import {afterAll, afterEach, beforeAll, beforeEach, expect} from 'vitest'
 
 import type {SignerContext} from '../../src/chain/context.js'
 import {DEV_ROLES, devAccounts} from '../../src/chain/dev-accounts.js'
@@ -185,4 +185,23 @@ export function writeProtocolDevnetState(p: Protocol, stateDir: string): void {
     snapshots: {},
   }
   writeDevnetState(state, stateDir)
+}
+
+/**
+ * A protocol chain for one test file: started before its tests, stopped after them, and every test
+ * runs against a snapshot taken before it (reverted after). The returned object stands for the
+ * Protocol once it has started.
+ */
+export function useProtocol(options: ProtocolOptions = {}): Protocol {
+  let p: Protocol | undefined
+  let snap: Hex
+  beforeAll(async () => {
+    p = await startProtocol(options)
+  })
+  afterAll(async () => p?.stop())
+  beforeEach(async () => {
+    snap = await p!.snapshot()
+  })
+  afterEach(async () => p!.revert(snap))
+  return new Proxy({} as Protocol, {get: (_, key) => (p as unknown as Record<PropertyKey, unknown>)[key]})
 }

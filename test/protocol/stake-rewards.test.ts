@@ -7,7 +7,7 @@ import {parseAddress, parseOpen} from '../../src/chain/amounts.js'
 import {claimRewards, rewardBalances} from '../../src/protocol/rewards.js'
 import {completeWithdrawal, deposit, formatDuration, requestWithdrawal, slash, stakeStatus} from '../../src/protocol/stake.js'
 import {WEIGHT_SCALE, splitFee, weightsFromScores} from '../../src/protocol/split.js'
-import {type Protocol, advanceTime, gasCost, send, startProtocol} from '../helpers/contracts.js'
+import {type Protocol, advanceTime, gasCost, send, useProtocol} from '../helpers/contracts.js'
 
 const ADMIN = 0
 const STAKER = 1
@@ -17,17 +17,7 @@ const MODEL_OWNER = 4
 const PAYER = 5
 const TREASURY = 8
 
-let p: Protocol
-let snap: Hex
-
-beforeAll(async () => {
-  p = await startProtocol({treasuryIndex: TREASURY})
-})
-afterAll(async () => p?.stop())
-beforeEach(async () => {
-  snap = await p.snapshot()
-})
-afterEach(async () => p.revert(snap))
+const p = useProtocol({treasuryIndex: TREASURY})
 
 const addr = (i: number) => p.accounts[i].address
 
