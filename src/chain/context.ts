@@ -4,25 +4,22 @@ import {
   type Account,
   type Address,
   type Chain,
-  type Hex,
   type PublicClient,
   type Transport,
   type WalletClient,
   createPublicClient,
   createWalletClient,
   http,
-  isHex,
 } from 'viem'
-import {privateKeyToAccount} from 'viem/accounts'
 
 import {UsageError} from '../errors.js'
 import {DevnetNotRunningError} from '../devnet/errors.js'
 import {type DevnetState, devnetStatePath, readRunningDevnet} from '../devnet/state.js'
 import {readJsonFile} from '../store/atomic.js'
 import {stateDir} from '../store/paths.js'
-import {devAccounts, isDevAddress} from './dev-accounts.js'
-import {DevKeyRefusedError, NoSignerError, UnknownContractError, invalidPrivateKey} from './errors.js'
-import {decryptKeystore} from './keystore.js'
+import {devAccounts} from './dev-accounts.js'
+import {UnknownContractError} from './errors.js'
+import {signerAccount} from './signer.js'
 import {type NetworkName, devnetChain, openledgerMainnet, openledgerTestnet} from './networks.js'
 
 export type ChainSelection = {
@@ -54,7 +51,7 @@ export type SignerContext = ChainContext & {
 }
 
 /**
- * Resolves which L2 to talk to: `--rpc-url`, else `--network`, else the devnet this folder runs.
+ * Resolves which L2 to talk to: an RPC URL, else a network name, else the devnet this folder runs.
  * Every command that touches the chain goes through here, so the devnet-key rule is enforced once.
  */
 export async function resolveChain(sel: ChainSelection = {}): Promise<ChainContext> {
@@ -73,7 +70,7 @@ export async function resolveChain(sel: ChainSelection = {}): Promise<ChainConte
     try {
       chainId = await probe.getChainId()
     } catch (err) {
-      throw new UsageError(`--rpc-url ${sel.rpcUrl} does not answer eth_chainId`, {cause: err})
+      throw new UsageError(`the RPC endpoint ${sel.rpcUrl} does not answer eth_chainId`, {cause: err})
     }
     const devnet = readRunningDevnet(dir)
     if (devnet && devnet.l2.chainId === chainId) {
@@ -93,42 +90,30 @@ export async function resolveChain(sel: ChainSelection = {}): Promise<ChainConte
   }
 }
 
-/**
- * Adds a signer: OPENLEDGER_PRIVATE_KEY, else OPENLEDGER_KEYSTORE (+ _PASSWORD), else on the devnet
- * the dev account `--account N`. A well-known dev key is refused on any chain but the devnet.
- */
+/** Adds the signer (src/chain/signer.ts says who signs) and a wallet client for it. */
 export async function resolveSigner(sel: ChainSelection = {}, env: NodeJS.ProcessEnv = process.env): Promise<SignerContext> {
   const ctx = await resolveChain(sel)
   const onDevnet = ctx.devnet !== undefined && ctx.devnet.l2.chainId === ctx.chain.id
-  let key: Hex
-  let source: string
-  if (env.OPENLEDGER_PRIVATE_KEY) {
-    source = 'OPENLEDGER_PRIVATE_KEY'
-    const k = env.OPENLEDGER_PRIVATE_KEY.trim()
-    if (!isHex(k) || k.length !== 66) throw invalidPrivateKey(source)
-    key = k
-  } else if (env.OPENLEDGER_KEYSTORE) {
-    source = `keystore ${env.OPENLEDGER_KEYSTORE}`
-    if (env.OPENLEDGER_KEYSTORE_PASSWORD === undefined) {
-      throw new UsageError('OPENLEDGER_KEYSTORE is set but OPENLEDGER_KEYSTORE_PASSWORD is not')
-    }
-    key = decryptKeystore(env.OPENLEDGER_KEYSTORE, env.OPENLEDGER_KEYSTORE_PASSWORD)
-  } else if (onDevnet) {
-    const index = sel.account ?? 0
-    const accounts = ctx.devnet!.accounts
-    if (!Number.isInteger(index) || index < 0 || index >= accounts.length) {
-      throw new UsageError(`--account ${index} is out of range: the devnet has dev accounts 0 to ${accounts.length - 1}`)
-    }
-    source = `--account ${index}`
-    key = accounts[index].privateKey
-  } else {
-    if (sel.account !== undefined) throw new DevKeyRefusedError(ctx.chain.id, `--account ${sel.account}`)
-    throw new NoSignerError(ctx.network)
-  }
-  const account = privateKeyToAccount(key)
-  if (!onDevnet && isDevAddress(account.address)) throw new DevKeyRefusedError(ctx.chain.id, source)
+  const {account, source} = signerAccount(
+    {onDevnet, chainId: ctx.chain.id, network: ctx.network, devKeys: onDevnet ? ctx.devnet!.accounts.map((a) => a.privateKey) : [], account: sel.account},
+    env,
+  )
   const walletClient = createWalletClient({account, chain: ctx.chain, transport: http(ctx.chain.rpcUrls.default.http[0])})
   return {...ctx, account, walletClient, signerSource: source}
+}
+
+/**
+ * The address that signs for this selection: the same account `resolveSigner` gives. With no devnet
+ * running (staging records offline), the devnet's dev accounts are the well-known ones, so the
+ * address is known without a chain.
+ */
+export async function signerAddress(sel: ChainSelection = {}, env: NodeJS.ProcessEnv = process.env): Promise<Address> {
+  const devnetDefault = (sel.network ?? (sel.rpcUrl ? undefined : 'devnet')) === 'devnet' && !sel.rpcUrl
+  if (devnetDefault && !readRunningDevnet(sel.stateDir ?? stateDir())) {
+    const devKeys = devAccounts().map((a) => a.privateKey)
+    return signerAccount({onDevnet: true, chainId: 0, network: 'devnet', devKeys, account: sel.account}, env).account.address
+  }
+  return (await resolveSigner(sel, env)).account.address
 }
 
 /** A contract's address on the resolved chain, or a clear error. */

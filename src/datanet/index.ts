@@ -3,7 +3,6 @@
  * published on-chain through DatanetRegistry with a Merkle root anyone can check with
  * @openzeppelin/merkle-tree. No oclif here: the commands in src/commands/datanet/ call these.
  */
-export {activeAddress, parseContributor} from './account.js'
 export {CanonicalJsonError, canonicalJson} from './canonical-json.js'
 export {datanetChain, datanetReader} from './chain.js'
 export * from './errors.js'
@@ -37,7 +36,18 @@ export type {
 } from './local.js'
 export {LEAF_ENCODING, MerkleTree, leafHash, merkleProof, merkleRoot, processProof, verifyMerkleProof} from './merkle.js'
 export type {MerkleLeaf} from './merkle.js'
-export {contributeToDatanet, onChainState, publishDatanet, registerDatanet, reviewContributions, setDatanetCurator} from './onchain.js'
-export type {ContributeResult, CuratorResult, DatanetChain, OnChainState, PublishResult, RegisterResult, ReviewResult} from './onchain.js'
+export type {DatanetChain, DatanetReader} from './chain.js'
+export {contributeToDatanet} from './contribute.js'
+export type {ContributeResult} from './contribute.js'
+export {setDatanetCurator} from './curator.js'
+export type {CuratorResult} from './curator.js'
+export {onChainState} from './onchain-state.js'
+export type {OnChainState} from './onchain-state.js'
+export {publishDatanet} from './publish-version.js'
+export type {PublishResult} from './publish-version.js'
+export {registerDatanet} from './registration.js'
+export type {RegisterResult} from './registration.js'
+export {reviewContributions} from './review.js'
+export type {ContributionView, ReviewResult} from './review.js'
 export {DatanetStore, datanetsDir} from './store.js'
 export * from './types.js'

@@ -1,153 +1,110 @@
-import {
-  type Account,
-  type Address,
-  type Chain,
-  type Hex,
-  type PublicClient,
-  type Transport,
-  type WalletClient,
-  parseEventLogs,
-} from 'viem'
+/**
+ * DatanetRegistry's calls and events, in the datanet's own terms. Transactions and reads go through
+ * the chain layer (src/chain/contract.ts), so a revert reads the same here as everywhere else.
+ */
+import {type Address, type Hex, type Log, parseEventLogs} from 'viem'
 
-import {RegistryCallError} from './errors.js'
+import {readContract, writeContract} from '../chain/contract.js'
+import {toChainError} from '../chain/revert.js'
 import {DatanetRegistry} from '../contracts/artifacts/index.js'
+import {OpenledgerError} from '../errors.js'
+import type {DatanetChain, DatanetReader} from './chain.js'
 
 const abi = DatanetRegistry.abi
 
-/** What talking to DatanetRegistry needs: clients, the signer and the registry's address. */
-export type RegistryContext = {
-  publicClient: PublicClient<Transport, Chain>
-  walletClient?: WalletClient<Transport, Chain, Account>
-  registry: Address
+type EventName = 'DatanetCreated' | 'VersionPublished' | 'ContributionSubmitted' | 'PublishFeePaid'
+
+/** The one event of `eventName` a transaction must have emitted. */
+function eventOf<E extends EventName>(logs: Log[], eventName: E, hash: Hex) {
+  const [ev] = parseEventLogs({abi, logs, eventName})
+  if (!ev) throw new OpenledgerError('E_CHAIN', `no ${eventName} event in transaction ${hash}`)
+  return ev
 }
 
-export type SignedRegistryContext = RegistryContext & {walletClient: WalletClient<Transport, Chain, Account>}
-
-async function send(ctx: SignedRegistryContext, action: string, request: {address: Address; abi: typeof abi; functionName: string; args: readonly unknown[]; value?: bigint}) {
+/** Runs an event query; a failure names what was being read. */
+async function readEvents<T>(what: string, query: () => Promise<T>): Promise<T> {
   try {
-    // Simulate first: a revert is reported with its reason and no transaction is sent.
-    const {request: req} = await ctx.publicClient.simulateContract({...request, account: ctx.walletClient.account} as never)
-    const hash = await ctx.walletClient.writeContract(req as never)
-    const receipt = await ctx.publicClient.waitForTransactionReceipt({hash})
-    if (receipt.status !== 'success') throw new Error(`transaction ${hash} reverted`)
-    return receipt
+    return await query()
   } catch (err) {
-    throw new RegistryCallError(action, err)
+    throw toChainError(err, {contract: 'DatanetRegistry', functionName: what})
   }
 }
 
-export async function registryCreateDatanet(ctx: SignedRegistryContext, p: {name: string; metadataURI: string; modality: number}) {
-  const receipt = await send(ctx, 'createDatanet', {address: ctx.registry, abi, functionName: 'createDatanet', args: [p.name, p.metadataURI, p.modality]})
-  const [ev] = parseEventLogs({abi, logs: receipt.logs, eventName: 'DatanetCreated'})
-  if (!ev) throw new RegistryCallError('createDatanet', new Error(`no DatanetCreated event in ${receipt.transactionHash}`))
-  return {datanetId: ev.args.datanetId, owner: ev.args.owner, txHash: receipt.transactionHash, blockNumber: receipt.blockNumber}
+export async function registryCreateDatanet(ctx: DatanetChain, p: {name: string; metadataURI: string; modality: number}) {
+  const {hash, receipt} = await writeContract(ctx, {contract: 'DatanetRegistry', functionName: 'createDatanet', args: [p.name, p.metadataURI, p.modality]})
+  const ev = eventOf(receipt.logs, 'DatanetCreated', hash)
+  return {datanetId: ev.args.datanetId, owner: ev.args.owner, txHash: hash, blockNumber: receipt.blockNumber}
 }
 
-export async function registryPublishFee(ctx: RegistryContext, byteSize: number, recordCount: number): Promise<bigint> {
-  try {
-    return await ctx.publicClient.readContract({address: ctx.registry, abi, functionName: 'publishFee', args: [BigInt(byteSize), BigInt(recordCount)]})
-  } catch (err) {
-    throw new RegistryCallError('publishFee', err)
-  }
+export async function registryPublishFee(ctx: DatanetReader, byteSize: number, recordCount: number): Promise<bigint> {
+  return readContract(ctx, 'DatanetRegistry', 'publishFee', [BigInt(byteSize), BigInt(recordCount)])
 }
 
-export async function registryPublishVersion(
-  ctx: SignedRegistryContext,
-  p: {datanetId: bigint; root: Hex; recordCount: number; byteSize: number; metadataURI: string},
-) {
+export async function registryPublishVersion(ctx: DatanetChain, p: {datanetId: bigint; root: Hex; recordCount: number; byteSize: number; metadataURI: string}) {
   const fee = await registryPublishFee(ctx, p.byteSize, p.recordCount)
-  const receipt = await send(ctx, 'publishVersion', {
-    address: ctx.registry,
-    abi,
+  const {hash, receipt} = await writeContract(ctx, {
+    contract: 'DatanetRegistry',
     functionName: 'publishVersion',
     args: [p.datanetId, p.root, BigInt(p.recordCount), BigInt(p.byteSize), p.metadataURI],
     value: fee,
   })
-  const [ev] = parseEventLogs({abi, logs: receipt.logs, eventName: 'VersionPublished'})
-  if (!ev) throw new RegistryCallError('publishVersion', new Error(`no VersionPublished event in ${receipt.transactionHash}`))
-  return {version: ev.args.version, root: ev.args.root, fee, txHash: receipt.transactionHash, blockNumber: receipt.blockNumber}
+  const ev = eventOf(receipt.logs, 'VersionPublished', hash)
+  return {version: ev.args.version, root: ev.args.root, fee, txHash: hash, blockNumber: receipt.blockNumber}
 }
 
 /** The fee a publishVersion transaction paid (its PublishFeePaid event). */
-export async function registryPublishFeePaid(ctx: RegistryContext, txHash: Hex): Promise<bigint> {
-  const receipt = await ctx.publicClient.getTransactionReceipt({hash: txHash})
+export async function registryPublishFeePaid(ctx: DatanetReader, txHash: Hex): Promise<bigint> {
+  const receipt = await readEvents('publishVersion receipt', () => ctx.publicClient.getTransactionReceipt({hash: txHash}))
   const [ev] = parseEventLogs({abi, logs: receipt.logs, eventName: 'PublishFeePaid'})
   return ev?.args.fee ?? 0n
 }
 
-export async function registrySubmitContribution(ctx: SignedRegistryContext, p: {datanetId: bigint; contentRoot: Hex; recordCount: number; uri: string}) {
-  const receipt = await send(ctx, 'submitContribution', {
-    address: ctx.registry,
-    abi,
+export async function registrySubmitContribution(ctx: DatanetChain, p: {datanetId: bigint; contentRoot: Hex; recordCount: number; uri: string}) {
+  const {hash, receipt} = await writeContract(ctx, {
+    contract: 'DatanetRegistry',
     functionName: 'submitContribution',
     args: [p.datanetId, p.contentRoot, BigInt(p.recordCount), p.uri],
   })
-  const [ev] = parseEventLogs({abi, logs: receipt.logs, eventName: 'ContributionSubmitted'})
-  if (!ev) throw new RegistryCallError('submitContribution', new Error(`no ContributionSubmitted event in ${receipt.transactionHash}`))
-  return {contributionId: ev.args.contributionId, contributor: ev.args.contributor, txHash: receipt.transactionHash}
+  const ev = eventOf(receipt.logs, 'ContributionSubmitted', hash)
+  return {contributionId: ev.args.contributionId, contributor: ev.args.contributor, txHash: hash}
 }
 
-export async function registryReviewContribution(ctx: SignedRegistryContext, p: {datanetId: bigint; contributionId: bigint; approve: boolean}) {
-  const receipt = await send(ctx, 'reviewContribution', {
-    address: ctx.registry,
-    abi,
-    functionName: 'reviewContribution',
-    args: [p.datanetId, p.contributionId, p.approve],
-  })
-  return {txHash: receipt.transactionHash}
+export async function registryReviewContribution(ctx: DatanetChain, p: {datanetId: bigint; contributionId: bigint; approve: boolean}) {
+  const {hash} = await writeContract(ctx, {contract: 'DatanetRegistry', functionName: 'reviewContribution', args: [p.datanetId, p.contributionId, p.approve]})
+  return {txHash: hash}
 }
 
-export async function registrySetCurator(ctx: SignedRegistryContext, p: {datanetId: bigint; curator: Address; enabled: boolean}) {
-  const receipt = await send(ctx, 'setCurator', {address: ctx.registry, abi, functionName: 'setCurator', args: [p.datanetId, p.curator, p.enabled]})
-  return {txHash: receipt.transactionHash}
+export async function registrySetCurator(ctx: DatanetChain, p: {datanetId: bigint; curator: Address; enabled: boolean}) {
+  const {hash} = await writeContract(ctx, {contract: 'DatanetRegistry', functionName: 'setCurator', args: [p.datanetId, p.curator, p.enabled]})
+  return {txHash: hash}
 }
 
-export async function registryGetDatanet(ctx: RegistryContext, datanetId: bigint) {
-  try {
-    const [owner, name, metadataURI, modality, versionCount] = await ctx.publicClient.readContract({
-      address: ctx.registry,
-      abi,
-      functionName: 'getDatanet',
-      args: [datanetId],
-    })
-    return {owner, name, metadataURI, modality, versionCount}
-  } catch (err) {
-    throw new RegistryCallError('getDatanet', err)
-  }
+export async function registryGetDatanet(ctx: DatanetReader, datanetId: bigint) {
+  const [owner, name, metadataURI, modality, versionCount] = await readContract(ctx, 'DatanetRegistry', 'getDatanet', [datanetId])
+  return {owner, name, metadataURI, modality, versionCount}
 }
 
-export async function registryGetVersion(ctx: RegistryContext, datanetId: bigint, version: number) {
-  try {
-    const [root, recordCount, byteSize, metadataURI, publishedAt] = await ctx.publicClient.readContract({
-      address: ctx.registry,
-      abi,
-      functionName: 'getVersion',
-      args: [datanetId, version],
-    })
-    return {root, recordCount, byteSize, metadataURI, publishedAt}
-  } catch (err) {
-    throw new RegistryCallError('getVersion', err)
-  }
+export async function registryGetVersion(ctx: DatanetReader, datanetId: bigint, version: number) {
+  const [root, recordCount, byteSize, metadataURI, publishedAt] = await readContract(ctx, 'DatanetRegistry', 'getVersion', [datanetId, version])
+  return {root, recordCount, byteSize, metadataURI, publishedAt}
 }
 
 export type VersionEvent = {version: number; root: Hex; recordCount: bigint; byteSize: bigint; metadataURI: string; txHash: Hex; blockNumber: bigint}
 
 /** Every VersionPublished event of a datanet, oldest first. */
-export async function registryVersionEvents(ctx: RegistryContext, datanetId: bigint): Promise<VersionEvent[]> {
-  try {
-    const logs = await ctx.publicClient.getContractEvents({address: ctx.registry, abi, eventName: 'VersionPublished', args: {datanetId}, fromBlock: 0n})
-    return logs.map((l) => ({
-      version: Number(l.args.version),
-      root: l.args.root!,
-      recordCount: l.args.recordCount!,
-      byteSize: l.args.byteSize!,
-      metadataURI: l.args.metadataURI!,
-      txHash: l.transactionHash,
-      blockNumber: l.blockNumber,
-    }))
-  } catch (err) {
-    throw new RegistryCallError('reading VersionPublished events', err)
-  }
+export async function registryVersionEvents(ctx: DatanetReader, datanetId: bigint): Promise<VersionEvent[]> {
+  const logs = await readEvents('VersionPublished events', () =>
+    ctx.publicClient.getContractEvents({address: ctx.registry, abi, eventName: 'VersionPublished', args: {datanetId}, fromBlock: 0n, strict: true}),
+  )
+  return logs.map((l) => ({
+    version: Number(l.args.version),
+    root: l.args.root,
+    recordCount: l.args.recordCount,
+    byteSize: l.args.byteSize,
+    metadataURI: l.args.metadataURI,
+    txHash: l.transactionHash,
+    blockNumber: l.blockNumber,
+  }))
 }
 
 export type ContributionEvent = {
@@ -163,30 +120,21 @@ export type ContributionEvent = {
 }
 
 /** A datanet's contributions from ContributionSubmitted and ContributionReviewed events. */
-export async function registryContributions(ctx: RegistryContext, datanetId: bigint): Promise<ContributionEvent[]> {
-  try {
-    const [submitted, reviewed] = await Promise.all([
-      ctx.publicClient.getContractEvents({address: ctx.registry, abi, eventName: 'ContributionSubmitted', args: {datanetId}, fromBlock: 0n}),
-      ctx.publicClient.getContractEvents({address: ctx.registry, abi, eventName: 'ContributionReviewed', args: {datanetId}, fromBlock: 0n}),
-    ])
-    const out = new Map<bigint, ContributionEvent>()
-    for (const l of submitted) {
-      out.set(l.args.contributionId!, {
-        contributionId: l.args.contributionId!,
-        contributor: l.args.contributor!,
-        contentRoot: l.args.contentRoot!,
-        recordCount: l.args.recordCount!,
-        uri: l.args.uri!,
-        txHash: l.transactionHash,
-        status: 'pending',
-      })
-    }
-    for (const l of reviewed) {
-      const c = out.get(l.args.contributionId!)
-      if (c) Object.assign(c, {status: l.args.approved ? 'approved' : 'rejected', reviewer: l.args.reviewer, reviewTxHash: l.transactionHash})
-    }
-    return [...out.values()]
-  } catch (err) {
-    throw new RegistryCallError('reading contribution events', err)
+export async function registryContributions(ctx: DatanetReader, datanetId: bigint): Promise<ContributionEvent[]> {
+  const [submitted, reviewed] = await readEvents('contribution events', () =>
+    Promise.all([
+      ctx.publicClient.getContractEvents({address: ctx.registry, abi, eventName: 'ContributionSubmitted', args: {datanetId}, fromBlock: 0n, strict: true}),
+      ctx.publicClient.getContractEvents({address: ctx.registry, abi, eventName: 'ContributionReviewed', args: {datanetId}, fromBlock: 0n, strict: true}),
+    ]),
+  )
+  const out = new Map<bigint, ContributionEvent>()
+  for (const l of submitted) {
+    const {contributionId, contributor, contentRoot, recordCount, uri} = l.args
+    out.set(contributionId, {contributionId, contributor, contentRoot, recordCount, uri, txHash: l.transactionHash, status: 'pending'})
   }
+  for (const l of reviewed) {
+    const c = out.get(l.args.contributionId)
+    if (c) Object.assign(c, {status: l.args.approved ? 'approved' : 'rejected', reviewer: l.args.reviewer, reviewTxHash: l.transactionHash})
+  }
+  return [...out.values()]
 }

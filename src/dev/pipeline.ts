@@ -8,7 +8,6 @@ import {resolveSigner} from '../chain/context.js'
 import {ConfigError, type DatanetEntry, type LoadedProjectConfig, type ModelEntry, type ProjectConfig, loadProjectConfig, modelConfigOf} from '../config/index.js'
 import {
   type DatanetChain,
-  activeAddress,
   addToDatanet,
   createDatanet,
   datanetChain,
@@ -288,7 +287,7 @@ export async function runDevOnce(p: RunDevParameters = {}): Promise<DevSummary> 
   const entries = config.datanets ?? []
   if (entries.length) {
     const chain = await datanetChain({network, account: p.account, stateDir})
-    const contributor = activeAddress({stateDir, account: p.account})
+    const contributor = chain.account.address
     for (const [i, entry] of entries.entries()) {
       const d = await syncDatanet(entry, i, {loaded, stateDir, chain, contributor, onDevnet, events, shown})
       datanets.push(d)

@@ -6,8 +6,8 @@ import {type Address, type Hex, parseEventLogs} from 'viem'
 
 import type {ChainContext, SignerContext} from '../chain/context.js'
 import {InferenceSettlement, Staking} from '../contracts/artifacts/index.js'
-import {ProtocolError} from './errors.js'
-import {readProtocol, sendProtocolTx} from './tx.js'
+import {readContract, writeContract} from '../chain/contract.js'
+import {ProtocolError} from '../chain/revert.js'
 
 export type RewardBalances = {
   address: Address
@@ -24,8 +24,8 @@ export type RewardBalances = {
 
 export async function rewardBalances(ctx: ChainContext, params: {address: Address}): Promise<RewardBalances> {
   const [[contributor, modelOwner, platform], staker] = await Promise.all([
-    readProtocol<readonly [bigint, bigint, bigint]>(ctx, 'InferenceSettlement', 'balancesOf', [params.address]),
-    readProtocol<bigint>(ctx, 'Staking', 'rewardsOf', [params.address]),
+    readContract(ctx, 'InferenceSettlement', 'balancesOf', [params.address]),
+    readContract(ctx, 'Staking', 'rewardsOf', [params.address]),
   ])
   return {address: params.address, contributor, modelOwner, platform, staker, total: contributor + modelOwner + platform + staker}
 }
@@ -48,12 +48,12 @@ export async function claimRewards(ctx: SignerContext): Promise<ClaimResult> {
   }
   const claims: Claim[] = []
   if (balances.contributor + balances.modelOwner + balances.platform > 0n) {
-    const receipt = await sendProtocolTx(ctx, {contract: 'InferenceSettlement', functionName: 'claim'})
+    const {receipt} = await writeContract(ctx, {contract: 'InferenceSettlement', functionName: 'claim'})
     const [event] = parseEventLogs({abi: InferenceSettlement.abi, logs: receipt.logs, eventName: 'Claimed'})
     claims.push({source: 'settlement', amount: event.args.amount, transactionHash: receipt.transactionHash})
   }
   if (balances.staker > 0n) {
-    const receipt = await sendProtocolTx(ctx, {contract: 'Staking', functionName: 'claimRewards'})
+    const {receipt} = await writeContract(ctx, {contract: 'Staking', functionName: 'claimRewards'})
     const [event] = parseEventLogs({abi: Staking.abi, logs: receipt.logs, eventName: 'RewardsClaimed'})
     claims.push({source: 'staking', amount: event.args.amount, transactionHash: receipt.transactionHash})
   }

@@ -9,8 +9,8 @@ import type {ChainContext, SignerContext} from '../chain/context.js'
 import {Staking} from '../contracts/artifacts/index.js'
 import {UsageError} from '../errors.js'
 import {formatOpen} from '../chain/amounts.js'
-import {type DecodedRevert, ProtocolError} from './errors.js'
-import {readProtocol, sendProtocolTx} from './tx.js'
+import {readContract, writeContract} from '../chain/contract.js'
+import {type DecodedRevert, ProtocolError} from '../chain/revert.js'
 
 export const STAKE_ROLES = ['validator', 'agent'] as const
 export type StakeRole = (typeof STAKE_ROLES)[number]
@@ -39,9 +39,9 @@ export type StakeStatus = {
 
 export async function stakeStatus(ctx: ChainContext, params: {address: Address}): Promise<StakeStatus> {
   const [[staked, role, pendingWithdrawal, unlockTime], rewards, cooldown, block] = await Promise.all([
-    readProtocol<readonly [bigint, number, bigint, bigint]>(ctx, 'Staking', 'stakeOf', [params.address]),
-    readProtocol<bigint>(ctx, 'Staking', 'rewardsOf', [params.address]),
-    readProtocol<bigint>(ctx, 'Staking', 'cooldown'),
+    readContract(ctx, 'Staking', 'stakeOf', [params.address]),
+    readContract(ctx, 'Staking', 'rewardsOf', [params.address]),
+    readContract(ctx, 'Staking', 'cooldown'),
     ctx.publicClient.getBlock(),
   ])
   const pending = pendingWithdrawal > 0n
@@ -61,7 +61,7 @@ export async function stakeStatus(ctx: ChainContext, params: {address: Address})
 export type DepositResult = {transactionHash: Hex; address: Address; role: StakeRole; amount: bigint; staked: bigint}
 
 export async function deposit(ctx: SignerContext, params: {amount: bigint; role: StakeRole}): Promise<DepositResult> {
-  const receipt = await sendProtocolTx(ctx, {
+  const {receipt} = await writeContract(ctx, {
     contract: 'Staking',
     functionName: 'stake',
     args: [roleIndex(params.role)],
@@ -86,11 +86,11 @@ export type WithdrawalRequestResult = {
 export async function requestWithdrawal(ctx: SignerContext, params: {amount?: bigint} = {}): Promise<WithdrawalRequestResult> {
   let amount = params.amount
   if (amount === undefined) {
-    const [staked] = await readProtocol<readonly [bigint, number, bigint, bigint]>(ctx, 'Staking', 'stakeOf', [ctx.account.address])
+    const [staked] = await readContract(ctx, 'Staking', 'stakeOf', [ctx.account.address])
     if (staked === 0n) throw new ProtocolError('E_NOTHING_STAKED', `account ${ctx.account.address} has no active stake to withdraw`)
     amount = staked
   }
-  const receipt = await sendProtocolTx(ctx, {
+  const {receipt} = await writeContract(ctx, {
     contract: 'Staking',
     functionName: 'requestWithdrawal',
     args: [amount],
@@ -111,9 +111,9 @@ export type WithdrawalCompleteResult = {transactionHash: Hex; address: Address; 
 
 /** Pays out the pending withdrawal; a clear error naming the unlock time while in cooldown. */
 export async function completeWithdrawal(ctx: SignerContext): Promise<WithdrawalCompleteResult> {
-  const [, , pending] = await readProtocol<readonly [bigint, number, bigint, bigint]>(ctx, 'Staking', 'stakeOf', [ctx.account.address])
+  const [, , pending] = await readContract(ctx, 'Staking', 'stakeOf', [ctx.account.address])
   const now = (await ctx.publicClient.getBlock()).timestamp
-  const receipt = await sendProtocolTx(ctx, {
+  const {receipt} = await writeContract(ctx, {
     contract: 'Staking',
     functionName: 'completeWithdrawal',
     explain: explainStakingRevert(ctx.account.address, {pending, now}),
@@ -137,15 +137,15 @@ export type SlashResult = {
 
 export async function slash(ctx: SignerContext, params: {staker: Address; amount: bigint; evidence: string}): Promise<SlashResult> {
   if (params.evidence.trim() === '') throw new UsageError('--evidence must not be empty: give a hash or URI of what justifies the slash')
-  const receipt = await sendProtocolTx(ctx, {
+  const {receipt} = await writeContract(ctx, {
     contract: 'Staking',
     functionName: 'slash',
     args: [params.staker, params.amount, params.evidence],
     explain: explainStakingRevert(params.staker),
   })
   const [[staked, , pendingWithdrawal], treasury] = await Promise.all([
-    readProtocol<readonly [bigint, number, bigint, bigint]>(ctx, 'Staking', 'stakeOf', [params.staker]),
-    readProtocol<Address>(ctx, 'Staking', 'treasury'),
+    readContract(ctx, 'Staking', 'stakeOf', [params.staker]),
+    readContract(ctx, 'Staking', 'treasury'),
   ])
   return {
     transactionHash: receipt.transactionHash,

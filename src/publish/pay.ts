@@ -14,7 +14,7 @@ import {type ChainContext, type SignerContext, contractAddress} from '../chain/c
 import {formatOpen} from '../chain/amounts.js'
 import {InferenceSettlement} from '../contracts/artifacts/index.js'
 import {type Receipt, settlementArgs} from '../attribution/receipt.js'
-import {sendProtocolTx} from '../protocol/tx.js'
+import {writeContract} from '../chain/contract.js'
 import {readJsonFile, writeJsonAtomic} from '../store/atomic.js'
 import {stateDir as defaultStateDir} from '../store/paths.js'
 import {PaymentError} from './errors.js'
@@ -94,7 +94,7 @@ export async function settleInferences(ctx: SignerContext, items: SettleItem[], 
       metaMessages: ['Bridge OPEN to the L2 (`openledger bridge deposit`) or lower --fee.'],
     })
   }
-  const tx = await sendProtocolTx(ctx, {contract: 'InferenceSettlement', ...call, value: total} as Parameters<typeof sendProtocolTx>[1])
+  const {receipt: tx} = await writeContract(ctx, {contract: 'InferenceSettlement', ...call, value: total})
   const settled = parseEventLogs({abi: InferenceSettlement.abi, logs: tx.logs, eventName: 'InferenceSettled'})
   const credits = parseEventLogs({abi: InferenceSettlement.abi, logs: tx.logs, eventName: 'ContributorCredited'})
   return settled.map((ev, k) => {

@@ -11,7 +11,7 @@ import {type Address, type Hex, parseEventLogs} from 'viem'
 import {type ChainContext, type SignerContext, contractAddress} from '../chain/context.js'
 import {ModelRegistry} from '../contracts/artifacts/index.js'
 import {UsageError} from '../errors.js'
-import {sendProtocolTx} from '../protocol/tx.js'
+import {writeContract} from '../chain/contract.js'
 import {readJsonFile, writeJsonAtomic} from '../store/atomic.js'
 import {withLock} from '../store/lock.js'
 import {stateDir as defaultStateDir} from '../store/paths.js'
@@ -165,7 +165,7 @@ export async function publishModel(ctx: SignerContext, params: PublishModelParam
         modelId = existing
         journal.steps.model = {modelId: existing.toString(), txHash: null, at: new Date().toISOString()}
       } else {
-        const receipt = await sendProtocolTx(ctx, {contract: 'ModelRegistry', functionName: 'registerModel', args: [name, baseModel]})
+        const {receipt} = await writeContract(ctx, {contract: 'ModelRegistry', functionName: 'registerModel', args: [name, baseModel]})
         const [ev] = parseEventLogs({abi: ModelRegistry.abi, logs: receipt.logs, eventName: 'ModelRegistered'})
         modelId = ev.args.modelId
         journal.steps.model = {modelId: modelId.toString(), txHash: receipt.transactionHash, at: new Date().toISOString()}
@@ -192,7 +192,7 @@ export async function publishModel(ctx: SignerContext, params: PublishModelParam
         }
       }
       if (version === 0) {
-        const receipt = await sendProtocolTx(ctx, {
+        const {receipt} = await writeContract(ctx, {
           contract: 'ModelRegistry',
           functionName: 'registerVersion',
           args: [modelId, cid, info.training.configHash as Hex, datanets],

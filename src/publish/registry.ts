@@ -3,7 +3,7 @@ import {type Address, type Hex, parseEventLogs} from 'viem'
 
 import {type ChainContext, contractAddress} from '../chain/context.js'
 import {ModelRegistry} from '../contracts/artifacts/index.js'
-import {readProtocol} from '../protocol/tx.js'
+import {readContract} from '../chain/contract.js'
 
 export type DatanetRefOnChain = {datanetId: bigint; version: number; root: Hex}
 export type RegisteredVersion = {
@@ -17,21 +17,16 @@ export type RegisteredVersion = {
 }
 
 export async function modelIdByName(ctx: ChainContext, name: string): Promise<bigint> {
-  return readProtocol<bigint>(ctx, 'ModelRegistry', 'modelIdByName', [name])
+  return readContract(ctx, 'ModelRegistry', 'modelIdByName', [name])
 }
 
 export async function getModel(ctx: ChainContext, modelId: bigint): Promise<{owner: Address; name: string; baseModel: string; versionCount: number}> {
-  const [owner, name, baseModel, versionCount] = await readProtocol<readonly [Address, string, string, number, bigint]>(ctx, 'ModelRegistry', 'getModel', [modelId])
+  const [owner, name, baseModel, versionCount] = await readContract(ctx, 'ModelRegistry', 'getModel', [modelId])
   return {owner, name, baseModel, versionCount: Number(versionCount)}
 }
 
 export async function getModelVersion(ctx: ChainContext, modelId: bigint, version: number): Promise<RegisteredVersion> {
-  const [artifactCid, configHash, datanets] = await readProtocol<readonly [string, Hex, readonly {datanetId: bigint; version: number; root: Hex}[], bigint]>(
-    ctx,
-    'ModelRegistry',
-    'getModelVersion',
-    [modelId, version],
-  )
+  const [artifactCid, configHash, datanets] = await readContract(ctx, 'ModelRegistry', 'getModelVersion', [modelId, version])
   return {modelId, version, artifactCid, configHash, datanets: datanets.map((d) => ({datanetId: d.datanetId, version: Number(d.version), root: d.root}))}
 }
 
@@ -50,7 +45,7 @@ export async function versionsByCid(ctx: ChainContext, cid: string): Promise<Reg
 
 /** The root DatanetRegistry holds for a datanet version (zero when unpublished). */
 export async function datanetVersionRoot(ctx: ChainContext, datanetId: bigint, version: number): Promise<Hex> {
-  return readProtocol<Hex>(ctx, 'DatanetRegistry', 'versionRoot', [datanetId, version])
+  return readContract(ctx, 'DatanetRegistry', 'versionRoot', [datanetId, version])
 }
 
 export const ZERO_ROOT = ('0x' + '00'.repeat(32)) as Hex

@@ -10,7 +10,7 @@ import {resolveSigner} from '../../src/chain/context.js'
 import {publishModel} from '../../src/publish/publish.js'
 import {resolveModel} from '../../src/publish/resolve.js'
 import {rewardBalances} from '../../src/protocol/rewards.js'
-import {readProtocol} from '../../src/protocol/tx.js'
+import {readContract} from '../../src/chain/contract.js'
 
 let c: Chain
 let cid: string
@@ -67,11 +67,11 @@ describe('model references and paid inference', () => {
 
   it('--pay with too little balance is a clear error and pays nothing', async () => {
     const ctx = await resolveSigner({})
-    const before = await readProtocol<bigint>(ctx, 'InferenceSettlement', 'receiptCount')
+    const before = await readContract(ctx, 'InferenceSettlement', 'receiptCount')
     const r = await run(c.config, InferCommand, ['--model', cid, '--text', 'the parcel is late', '--pay', '--fee', '1000000', '--method', 'representer', '--json'])
     expect(r.exitCode).toBe(1)
     expect(r.json.error).toMatchObject({code: 'E_PAYMENT'})
     expect(r.json.error.message).toMatch(/less than the fee 1000000 OPEN plus gas: nothing was paid/)
-    expect(await readProtocol<bigint>(ctx, 'InferenceSettlement', 'receiptCount')).toBe(before)
+    expect(await readContract(ctx, 'InferenceSettlement', 'receiptCount')).toBe(before)
   })
 })

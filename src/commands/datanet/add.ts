@@ -1,14 +1,16 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
-import {type AddResult, activeAddress, addToDatanet, parseContributor} from '../../datanet/index.js'
+import {signerAddress} from '../../chain/context.js'
+import {accountFlag, addressFlag} from '../../cli/flags.js'
+import {type AddResult, addToDatanet} from '../../datanet/index.js'
 
 export type DatanetAddResult = AddResult & {contributor: string}
 
 export default class DatanetAdd extends BaseCommand<DatanetAddResult> {
   static override description = `Validate, hash and stage records from files or folders (.jsonl, .csv, .txt, .md; image and audio datanets also take their media files).
 Every file is checked before anything is staged: one bad file (invalid JSON or UTF-8, a CSV row with the wrong number of fields, a missing text field, a bad contributor address, over 5 MB) refuses the whole add, naming file and line, and the datanet stays as it was. Records already in the datanet are counted as duplicates and not added again.
-A row's own "contributor" field wins over --contributor, which wins over the active account (OPENLEDGER_PRIVATE_KEY, else dev account --account, default 0).
+A row's own "contributor" field wins over --contributor, which wins over the signing account (OPENLEDGER_PRIVATE_KEY, else OPENLEDGER_KEYSTORE, else dev account --account, default 0): the account that later publishes or contributes.
 --json: {name, contributor, files: [{file, sha256, records, added, duplicates, alreadyAdded}], added, duplicates, staged, skipped}.`
   static override examples = [
     '<%= config.bin %> datanet add support-tickets data/tickets.jsonl',
@@ -21,15 +23,15 @@ A row's own "contributor" field wins over --contributor, which wins over the act
     path: Args.string({description: 'Files or folders (folders are read recursively)', required: true}),
   }
   static override flags = {
-    contributor: Flags.string({description: 'Contributor of rows that name none (an address).'}),
+    contributor: addressFlag({description: 'Contributor of rows that name none (an address).'}),
     'text-field': Flags.string({description: 'The field (or CSV column) holding the text; stored as "text".', default: 'text'}),
-    account: Flags.integer({description: 'Dev account whose address is the default contributor.', min: 0, env: 'OPENLEDGER_ACCOUNT'}),
+    account: accountFlag({description: 'Dev account whose address is the default contributor.', env: 'OPENLEDGER_ACCOUNT'}),
   }
 
   async run(): Promise<DatanetAddResult> {
     const {args, argv, flags} = await this.parse(DatanetAdd)
     const paths = (argv as string[]).slice(1)
-    const contributor = flags.contributor ? parseContributor(flags.contributor) : activeAddress({account: flags.account})
+    const contributor = flags.contributor ?? (await signerAddress({account: flags.account}))
     const r = await addToDatanet({name: args.name, paths, contributor, textField: flags['text-field']})
     for (const f of r.files) {
       const what = f.added === 0 && f.records > 0 ? (f.alreadyAdded ? 'already added: nothing new' : 'nothing new') : `${f.added} added`

@@ -1,7 +1,7 @@
-import {Args, Flags} from '@oclif/core'
+import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
-import {chainFlags, chainSelection} from '../../cli/flags.js'
+import {chainFlags, chainSelection, contributionIdsFlag} from '../../cli/flags.js'
 import {type ReviewResult, datanetChain, reviewContributions} from '../../datanet/index.js'
 
 export default class DatanetReview extends BaseCommand<ReviewResult> {
@@ -10,8 +10,8 @@ export default class DatanetReview extends BaseCommand<ReviewResult> {
   static override examples = ['<%= config.bin %> datanet review support-tickets', '<%= config.bin %> datanet review support-tickets --approve 1,2 --reject 3']
   static override args = {name: Args.string({description: 'Datanet name', required: true})}
   static override flags = {
-    approve: Flags.string({description: 'Contribution ids to approve (comma-separated).', multiple: true}),
-    reject: Flags.string({description: 'Contribution ids to reject (comma-separated).', multiple: true}),
+    approve: contributionIdsFlag({description: 'Contribution ids to approve (comma-separated).'}),
+    reject: contributionIdsFlag({description: 'Contribution ids to reject (comma-separated).'}),
     ...chainFlags,
   }
 

@@ -1,9 +1,17 @@
+/**
+ * The one revert decoder: every contract call that fails (simulate, estimate or write) becomes one
+ * OpenledgerError with a clear line. Contracts' own custom errors are explained by the caller's
+ * `explain`; access control, missing funds and unknown reverts are handled here for every contract.
+ */
 import {type Address, BaseError, ContractFunctionRevertedError, keccak256, toHex} from 'viem'
 
-import {ExitCode, OpenledgerError, messageOf} from '../errors.js'
+import {ExitCode, OpenledgerError, type OpenledgerErrorOptions, messageOf} from '../errors.js'
 
 /** The decoded custom error a contract call reverted with. */
 export type DecodedRevert = {errorName: string; args: readonly unknown[]}
+
+/** Maps a contract's custom errors to clear messages; undefined falls back to the generic line. */
+export type ExplainRevert = (revert: DecodedRevert) => OpenledgerError | undefined
 
 /** Finds the decoded revert inside a viem error (simulate, estimate or write), if there is one. */
 export function decodeRevert(err: unknown): DecodedRevert | undefined {
@@ -24,7 +32,7 @@ export class NotAuthorizedError extends OpenledgerError {
 /** The contract refused the call for a reason of the protocol's own (cooldown, nothing to claim, …). */
 export class ProtocolError extends OpenledgerError {
   override name = 'ProtocolError'
-  constructor(code: string, message: string, options: {cause?: unknown; metaMessages?: string[]} = {}) {
+  constructor(code: string, message: string, options: Pick<OpenledgerErrorOptions, 'cause' | 'metaMessages'> = {}) {
     super(code, message, {...options, exitCode: ExitCode.failure})
   }
 }
@@ -40,18 +48,12 @@ export function roleName(role: string): string {
   return ROLE_BY_HASH.get(role.toLowerCase()) ?? role
 }
 
-export type RevertContext = {contract: string; functionName: string; account: Address}
+export type RevertContext = {contract: string; functionName: string; account?: Address}
 
-/**
- * Turns a failed contract call into one clear line. `explain` maps the contract's own custom errors;
- * access-control failures, missing funds and unknown reverts are handled here for every contract.
- */
-export function toProtocolError(
-  err: unknown,
-  ctx: RevertContext,
-  explain: (revert: DecodedRevert) => OpenledgerError | undefined = () => undefined,
-): OpenledgerError {
+/** Turns a failed contract call into one clear line (see the module comment). */
+export function toChainError(err: unknown, ctx: RevertContext, explain: ExplainRevert = () => undefined): OpenledgerError {
   if (err instanceof OpenledgerError) return err
+  const call = `${ctx.contract}.${ctx.functionName}`
   const revert = decodeRevert(err)
   if (revert) {
     if (revert.errorName === 'AccessControlUnauthorizedAccount') {
@@ -61,12 +63,10 @@ export function toProtocolError(
     const explained = explain(revert)
     if (explained) return explained
     const args = revert.args.map((a) => String(a)).join(', ')
-    return new ProtocolError('E_REVERTED', `${ctx.contract}.${ctx.functionName} reverted with ${revert.errorName}(${args})`, {cause: err})
+    return new ProtocolError('E_REVERTED', `${call} reverted with ${revert.errorName}(${args})`, {cause: err})
   }
   if (err instanceof BaseError && err.walk((e) => (e as Error).name === 'InsufficientFundsError')) {
-    return new ProtocolError('E_INSUFFICIENT_FUNDS', `account ${ctx.account} cannot pay for ${ctx.contract}.${ctx.functionName} (value plus gas)`, {
-      cause: err,
-    })
+    return new ProtocolError('E_INSUFFICIENT_FUNDS', `account ${ctx.account} cannot pay for ${call} (value plus gas)`, {cause: err})
   }
-  return new OpenledgerError('E_CHAIN', `${ctx.contract}.${ctx.functionName} failed: ${messageOf(err)}`, {cause: err, exitCode: ExitCode.failure})
+  return new OpenledgerError('E_CHAIN', `${call} failed: ${messageOf(err)}`, {cause: err, exitCode: ExitCode.failure})
 }
