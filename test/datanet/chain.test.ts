@@ -2,6 +2,7 @@
  * The datanet commands, in-process through oclif, against a real anvil with every contract
  * deployed, which a devnet state file (OPENLEDGER_STATE_DIR) points at.
  */
+import {createCipheriv, pbkdf2Sync, randomBytes} from 'node:crypto'
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -11,7 +12,8 @@ import {StandardMerkleTree} from '@openzeppelin/merkle-tree'
 import {Config} from '@oclif/core'
 
 import {runCommand} from '../helpers/run-command.js'
-import {parseEventLogs} from 'viem'
+import {type Hex, keccak256, parseEther, parseEventLogs} from 'viem'
+import {generatePrivateKey, privateKeyToAddress} from 'viem/accounts'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import DatanetAdd from '../../src/commands/datanet/add.js'
@@ -186,7 +188,7 @@ describe('datanet on a devnet', () => {
     const refused = await run(DatanetReview, ['curated', '--reject', '2', '--account', '4', '--json'])
     expect([refused.exitCode, refused.json.error.message]).toEqual([1, expect.stringContaining('NotOwnerOrCurator')])
     const bad = await run(DatanetCurator, ['curated', '0x1234', '--json'])
-    expect([bad.exitCode, bad.json.error.message]).toEqual([2, 'address "0x1234" is not an address (0x followed by 40 hex digits)'])
+    expect([bad.exitCode, bad.json.error.message]).toEqual([2, 'address "0x1234" is not an address (0x followed by 40 hex digits, with a valid checksum if mixed-case)'])
   })
 
   it('public contributions: submitted by a contributor, rejected or approved by the owner, approved records in the next version', async () => {
@@ -228,4 +230,65 @@ describe('datanet on a devnet', () => {
     // The contribution's root is the Merkle root of its own records.
     expect(c1.json.contentRoot).toBe(pub.json.root)
   })
+
+  it('a keystore user: `datanet add` credits the keystore address, the one that then registers and publishes', async () => {
+    const key = generatePrivateKey()
+    const user = privateKeyToAddress(key)
+    const keystore = join(dir, 'user.keystore.json')
+    writeFileSync(keystore, JSON.stringify(encryptKeystore(key, 'hunter2')))
+    await p.publicClient.waitForTransactionReceipt({hash: await p.wallet(0).sendTransaction({to: user, value: parseEther('10')})})
+
+    await run(DatanetCreate, ['keyed', '--json'])
+    const env = {OPENLEDGER_KEYSTORE: keystore, OPENLEDGER_KEYSTORE_PASSWORD: 'hunter2'}
+    const added = await withEnv(env, () => run(DatanetAdd, ['keyed', file('keyed.jsonl', '{"text":"mine"}\n'), '--json']))
+    expect([added.exitCode, added.json.contributor]).toEqual([0, user])
+    // Not dev account 0, which signs when no key is configured.
+    expect(user).not.toBe(p.accounts[0].address)
+    const pub = await withEnv(env, () => run(DatanetPublish, ['keyed', '--json']))
+    expect(pub.exitCode, pub.stdout).toBe(0)
+    const records = (await run(DatanetRecords, ['keyed', '--json'])).json
+    expect(records.map((r: any) => r.contributor)).toEqual([user])
+    const receipt = await p.publicClient.getTransactionReceipt({hash: pub.json.txHash})
+    expect(receipt.from.toLowerCase()).toBe(user.toLowerCase())
+
+    // A keystore without its password is refused before anything is staged.
+    const noPassword = await withEnv({OPENLEDGER_KEYSTORE: keystore}, () => run(DatanetAdd, ['keyed', file('more.jsonl', '{"text":"more"}\n'), '--json']))
+    expect([noPassword.exitCode, noPassword.json.error.message]).toEqual([2, 'OPENLEDGER_KEYSTORE is set but OPENLEDGER_KEYSTORE_PASSWORD is not'])
+  })
 })
+
+/** Runs `fn` with extra environment variables, restoring the environment after. */
+async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]))
+  Object.assign(process.env, vars)
+  try {
+    return await fn()
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k]
+      else process.env[k] = v
+    }
+  }
+}
+
+/** A Web3 Secret Storage v3 keystore (pbkdf2, few rounds: a test key), as geth writes one. */
+function encryptKeystore(key: Hex, password: string) {
+  const salt = randomBytes(32)
+  const iv = randomBytes(16)
+  const c = 1024
+  const derived = pbkdf2Sync(password, salt, c, 32, 'sha256')
+  const cipher = createCipheriv('aes-128-ctr', derived.subarray(0, 16), iv)
+  const ciphertext = Buffer.concat([cipher.update(Buffer.from(key.slice(2), 'hex')), cipher.final()])
+  const mac = keccak256(new Uint8Array(Buffer.concat([derived.subarray(16, 32), ciphertext]))).slice(2)
+  return {
+    version: 3,
+    crypto: {
+      cipher: 'aes-128-ctr',
+      cipherparams: {iv: iv.toString('hex')},
+      ciphertext: ciphertext.toString('hex'),
+      kdf: 'pbkdf2',
+      kdfparams: {c, dklen: 32, prf: 'hmac-sha256', salt: salt.toString('hex')},
+      mac,
+    },
+  }
+}
