@@ -1,5 +1,5 @@
-import {type Address, type Hex, concat, keccak256, numberToHex, pad} from 'viem'
-import {serializeTransaction} from 'viem/op-stack'
+import {type Address, type Hex, keccak256} from 'viem'
+import {getSourceHash, serializeTransaction} from 'viem/op-stack'
 
 /** An OpenPortal `DepositInitiated` event, with where it sits on L1. */
 export type DepositEvent = {
@@ -15,15 +15,6 @@ export type DepositEvent = {
 export const DEPOSIT_GAS = 1_000_000n
 
 /**
- * The OP Stack user-deposit source hash: keccak256(bytes32(0) ‖ keccak256(l1BlockHash ‖ bytes32(logIndex))).
- * It makes each deposit's L2 transaction unique and derivable by anyone from the L1 log.
- */
-export function depositSourceHash(l1BlockHash: Hex, logIndex: number): Hex {
-  const depositId = keccak256(concat([l1BlockHash, pad(numberToHex(logIndex), {size: 32})]))
-  return keccak256(concat([pad('0x00', {size: 32}), depositId]))
-}
-
-/**
  * The L2 deposit transaction (type 0x7e) that credits a deposit: `mint` creates the OPEN on the L2
  * for `from`, and `value` moves it to `to`. Its hash is known before it is sent, so the sender of
  * the L1 deposit can wait for exactly this transaction.
@@ -31,7 +22,8 @@ export function depositSourceHash(l1BlockHash: Hex, logIndex: number): Hex {
 export function depositTransaction(event: DepositEvent): {serialized: Hex; hash: Hex} {
   const serialized = serializeTransaction({
     type: 'deposit',
-    sourceHash: depositSourceHash(event.l1BlockHash, event.logIndex),
+    // The OP Stack user-deposit source hash: unique per L1 log, derivable by anyone from it.
+    sourceHash: getSourceHash({domain: 'userDeposit', l1BlockHash: event.l1BlockHash, l1LogIndex: event.logIndex}),
     from: event.from,
     to: event.to,
     mint: event.amount,
