@@ -2,6 +2,7 @@ import {existsSync, readFileSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 
 
+import {anvilClient, revertToSnapshot} from '../chain/anvil.js'
 import {ExitCode, OpenledgerError, UsageError} from '../errors.js'
 import {stateDir as defaultStateDir} from '../store/paths.js'
 import {layerClients} from './clients.js'
@@ -128,8 +129,8 @@ export async function restoreDevnet(name: string, dir = defaultStateDir()): Prom
   const l1 = layerClients('l1', state.l1.chainId, state.l1.rpcUrl)
   const l2 = layerClients('l2', state.l2.chainId, state.l2.rpcUrl)
   const [ok1, ok2] = await Promise.all([
-    l1.public.request({method: 'evm_revert' as never, params: [ids.l1] as never}),
-    l2.public.request({method: 'evm_revert' as never, params: [ids.l2] as never}),
+    revertToSnapshot(anvilClient(l1.chain), ids.l1),
+    revertToSnapshot(anvilClient(l2.chain), ids.l2),
   ])
   if (!ok1 || !ok2) throw new OpenledgerError('E_SNAPSHOT_REVERT', `anvil refused to revert to snapshot "${name}"`, {exitCode: ExitCode.state})
   // Snapshots taken after this one no longer exist on the chains.

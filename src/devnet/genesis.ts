@@ -7,6 +7,7 @@ import {gunzipSync} from 'node:zlib'
 import {type Address, type Hex, erc20Abi, hexToBytes, parseEther} from 'viem'
 import {privateKeyToAccount} from 'viem/accounts'
 
+import {anvilClient} from '../chain/anvil.js'
 import {type DevAccount, DEV_ROLES} from '../chain/dev-accounts.js'
 import {DEVNET_L1_CHAIN_ID, DEVNET_L2_CHAIN_ID} from '../chain/networks.js'
 import {OpenPortal, artifacts, artifactsHash} from '../contracts/artifacts/index.js'
@@ -125,7 +126,7 @@ export async function buildGenesis(l1: LayerClients, l2: LayerClients, accounts:
 export async function saveGenesis(key: string, l1: LayerClients, l2: LayerClients, deployments: DevnetDeployment[]): Promise<void> {
   const dir = genesisCacheDir(key)
   for (const [name, layer] of [['l1', l1], ['l2', l2]] as const) {
-    const dump = (await layer.public.request({method: 'anvil_dumpState' as never, params: [] as never})) as Hex
+    const dump = await anvilClient(layer.chain).dumpState()
     writeFileAtomic(join(dir, `${name}.json`), gunzipSync(hexToBytes(dump)))
   }
   writeJsonAtomic(join(dir, 'meta.json'), {format: GENESIS_FORMAT, key, deployments} satisfies GenesisMeta)

@@ -4,6 +4,7 @@ import {join} from 'node:path'
 import type {Hex} from 'viem'
 import {privateKeyToAccount} from 'viem/accounts'
 
+import {anvilClient} from '../chain/anvil.js'
 import {DEV_ROLES, devAccounts} from '../chain/dev-accounts.js'
 import {DEVNET_L1_CHAIN_ID, DEVNET_L2_CHAIN_ID} from '../chain/networks.js'
 import {acquireLock} from '../store/lock.js'
@@ -175,13 +176,10 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Run
 }
 
 async function setIntervalMining(layers: LayerClients[], seconds: number): Promise<void> {
-  for (const l of layers) await l.public.request({method: 'evm_setIntervalMining' as never, params: [seconds] as never})
+  for (const l of layers) await anvilClient(l.chain).setIntervalMining({interval: seconds})
 }
 
 export async function takeSnapshot(l1: LayerClients, l2: LayerClients): Promise<{l1: Hex; l2: Hex}> {
-  const [a, b] = await Promise.all([
-    l1.public.request({method: 'evm_snapshot' as never, params: [] as never}),
-    l2.public.request({method: 'evm_snapshot' as never, params: [] as never}),
-  ])
-  return {l1: a as Hex, l2: b as Hex}
+  const [a, b] = await Promise.all([anvilClient(l1.chain).snapshot(), anvilClient(l2.chain).snapshot()])
+  return {l1: a, l2: b}
 }
