@@ -2,9 +2,9 @@ import {Args, Flags} from '@oclif/core'
 import {readFileSync} from 'node:fs'
 
 import {BaseCommand} from '../cli/base-command.js'
-import {chainFlags, chainSelection} from '../cli/flags.js'
+import {chainFlags, chainSelection, openAmountFlag} from '../cli/flags.js'
 import {resolveSigner} from '../chain/context.js'
-import {formatOpen, parseOpen} from '../chain/amounts.js'
+import {formatOpen} from '../chain/amounts.js'
 import {UsageError} from '../errors.js'
 import {DEVICES, type DeviceRequest} from '../model/backend.js'
 import {type Prediction, loadModel, predict} from '../model/infer.js'
@@ -73,7 +73,7 @@ With --attribute each prediction adds "attribution":{"method","records":[{"recor
     }),
     'top-k': Flags.integer({description: 'Records listed (and paid) per attribution.', default: 20, min: 1}),
     pay: Flags.boolean({description: 'Pay the fee through InferenceSettlement, split by the attribution (implies --attribute; the model must be published).'}),
-    fee: Flags.string({description: 'Fee in OPEN for --pay (default 0.01).', dependsOn: ['pay']}),
+    fee: openAmountFlag({description: 'Fee in OPEN for --pay (default 0.01).', dependsOn: ['pay']}),
   }
 
   async run(): Promise<InferResult> {
@@ -83,7 +83,7 @@ With --attribute each prediction adds "attribution":{"method","records":[{"recor
     if (single === undefined && !flags.input) throw new UsageError('nothing to predict: give --text "…" or --input <file.jsonl>')
     if (single !== undefined && single.trim() === '') throw new UsageError('--text is empty')
     if (flags.pay && single === undefined) throw new UsageError('--pay settles one inference: give --text, not --input')
-    const fee = flags.fee !== undefined ? parseOpen(flags.fee, '--fee') : DEFAULT_INFERENCE_FEE
+    const fee = flags.fee ?? DEFAULT_INFERENCE_FEE
     const signer = flags.pay ? await resolveSigner(chainSelection(flags)) : undefined
     const resolved = await resolveModel(flags.model)
     const model = await loadModel(resolved.path, {device: flags.device as DeviceRequest | undefined, allowRemote: flags.offline ? false : undefined})

@@ -1,8 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base-command.js'
-import {chainFlags, chainSelection} from '../cli/flags.js'
-import {parseOpen} from '../chain/amounts.js'
+import {chainFlags, chainSelection, openAmountFlag} from '../cli/flags.js'
 import {UsageError} from '../errors.js'
 import {DEVICES, type DeviceRequest} from '../model/backend.js'
 import {createInferenceServer} from '../serve/server.js'
@@ -24,7 +23,7 @@ Stops gracefully on SIGTERM or SIGINT (requests in flight finish).`
     'max-models': Flags.integer({description: 'Models kept loaded at once (least recently used evicted).', default: 32, min: 1}),
     'batch-window': Flags.integer({description: 'Milliseconds a batch waits for more requests.', default: 2, min: 0}),
     'max-batch': Flags.integer({description: 'Largest encoder batch.', default: 64, min: 1}),
-    fee: Flags.string({description: 'Fee in OPEN per request with "pay": true (default 0.01).'}),
+    fee: openAmountFlag({description: 'Fee in OPEN per request with "pay": true (default 0.01).'}),
     device: Flags.string({description: 'Execution device for the encoder.', options: [...DEVICES], env: 'OPENLEDGER_DEVICE'}),
   }
 
@@ -36,7 +35,7 @@ Stops gracefully on SIGTERM or SIGINT (requests in flight finish).`
       maxBatch: flags['max-batch'],
       device: flags.device as DeviceRequest | undefined,
       chain: chainSelection(flags),
-      fee: flags.fee ? parseOpen(flags.fee, '--fee') : undefined,
+      fee: flags.fee,
     })
     if (flags.models) await srv.preload(flags.models.split(',').map((s) => s.trim()).filter(Boolean))
     const {url} = await srv.listen(flags.port, flags.host).catch(async (err: NodeJS.ErrnoException) => {

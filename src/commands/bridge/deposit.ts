@@ -1,11 +1,8 @@
-import {Args, Flags} from '@oclif/core'
-import {getAddress, isAddress} from 'viem'
 
 import {BaseCommand} from '../../cli/base-command.js'
-import {chainFlags, chainSelection} from '../../cli/flags.js'
-import {formatOpen, parseOpen} from '../../chain/amounts.js'
+import {addressFlag, chainFlags, chainSelection, openAmountArg} from '../../cli/flags.js'
+import {formatOpen} from '../../chain/amounts.js'
 import {resolveSigner} from '../../chain/context.js'
-import {UsageError} from '../../errors.js'
 import {type DepositResult, depositToL2} from '../../devnet/bridge/transfers.js'
 import {DevnetNotRunningError} from '../../devnet/errors.js'
 import {devnetStatePath} from '../../devnet/state.js'
@@ -16,19 +13,18 @@ export default class BridgeDeposit extends BaseCommand<DepositResult> {
 Waits until the L2 has credited it. Re-running after an interruption finishes the pending deposit instead of sending another.
 --json: {"nonce","from","to","amount" (wei),"l1TxHash","l2TxHash","l2BalanceBefore","l2BalanceAfter","resumed"}.`
   static override examples = ['<%= config.bin %> bridge deposit 5', '<%= config.bin %> bridge deposit 100 --to 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --account 1 --json']
-  static override args = {amount: Args.string({description: 'OPEN to deposit, e.g. 5 or 0.25.', required: true})}
+  static override args = {amount: openAmountArg({description: 'OPEN to deposit, e.g. 5 or 0.25.', required: true})}
   static override flags = {
-    to: Flags.string({description: 'L2 recipient (default: the sender).'}),
+    to: addressFlag({description: 'L2 recipient (default: the sender).'}),
     ...chainFlags,
   }
 
   async run(): Promise<DepositResult> {
     const {args, flags} = await this.parse(BridgeDeposit)
-    const amount = parseOpen(args.amount, 'amount')
-    if (flags.to && !isAddress(flags.to)) throw new UsageError(`--to ${flags.to} is not an address`)
+    const amount = args.amount
     const ctx = await resolveSigner(chainSelection(flags))
     if (!ctx.devnet) throw new DevnetNotRunningError(devnetStatePath())
-    const result = await depositToL2(ctx.devnet, ctx.account, amount, flags.to ? getAddress(flags.to) : undefined)
+    const result = await depositToL2(ctx.devnet, ctx.account, amount, flags.to)
     this.log(`${result.resumed ? 'resumed and completed' : 'deposited'} ${formatOpen(amount)} → ${result.to} on L2`)
     this.log(`L1 tx ${result.l1TxHash}\nL2 tx ${result.l2TxHash}`)
     this.log(`L2 balance ${formatOpen(BigInt(result.l2BalanceBefore))} → ${formatOpen(BigInt(result.l2BalanceAfter))}`)

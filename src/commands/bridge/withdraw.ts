@@ -1,11 +1,8 @@
-import {Args, Flags} from '@oclif/core'
-import {getAddress, isAddress} from 'viem'
 
 import {BaseCommand} from '../../cli/base-command.js'
-import {chainFlags, chainSelection} from '../../cli/flags.js'
-import {formatOpen, parseOpen} from '../../chain/amounts.js'
+import {addressFlag, chainFlags, chainSelection, openAmountArg} from '../../cli/flags.js'
+import {formatOpen} from '../../chain/amounts.js'
 import {resolveSigner} from '../../chain/context.js'
-import {UsageError} from '../../errors.js'
 import {type WithdrawResult, withdrawToL1} from '../../devnet/bridge/transfers.js'
 import {DevnetNotRunningError} from '../../devnet/errors.js'
 import {devnetStatePath} from '../../devnet/state.js'
@@ -16,19 +13,18 @@ export default class BridgeWithdraw extends BaseCommand<WithdrawResult> {
 Waits until the L1 release. (On the devnet the relayer stands in for the OP Stack's proof and challenge window.)
 --json: {"nonce","from","to","amount" (wei),"l2TxHash","l1TxHash","l1BalanceBefore","l1BalanceAfter"}.`
   static override examples = ['<%= config.bin %> bridge withdraw 2', '<%= config.bin %> bridge withdraw 1.5 --account 1 --json']
-  static override args = {amount: Args.string({description: 'OPEN to withdraw, e.g. 2 or 0.5.', required: true})}
+  static override args = {amount: openAmountArg({description: 'OPEN to withdraw, e.g. 2 or 0.5.', required: true})}
   static override flags = {
-    to: Flags.string({description: 'L1 recipient (default: the sender).'}),
+    to: addressFlag({description: 'L1 recipient (default: the sender).'}),
     ...chainFlags,
   }
 
   async run(): Promise<WithdrawResult> {
     const {args, flags} = await this.parse(BridgeWithdraw)
-    const amount = parseOpen(args.amount, 'amount')
-    if (flags.to && !isAddress(flags.to)) throw new UsageError(`--to ${flags.to} is not an address`)
+    const amount = args.amount
     const ctx = await resolveSigner(chainSelection(flags))
     if (!ctx.devnet) throw new DevnetNotRunningError(devnetStatePath())
-    const result = await withdrawToL1(ctx.devnet, ctx.account, amount, flags.to ? getAddress(flags.to) : undefined)
+    const result = await withdrawToL1(ctx.devnet, ctx.account, amount, flags.to)
     this.log(`withdrew ${formatOpen(amount)} → ${result.to} on L1`)
     this.log(`L2 tx ${result.l2TxHash}\nL1 tx ${result.l1TxHash}`)
     this.log(`L1 balance ${formatOpen(BigInt(result.l1BalanceBefore))} → ${formatOpen(BigInt(result.l1BalanceAfter))}`)

@@ -1,8 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
-import {chainFlags, chainSelection} from '../../cli/flags.js'
-import {parseAddress} from '../../chain/amounts.js'
+import {addressArg, chainFlags, chainSelection} from '../../cli/flags.js'
 import {type CuratorResult, datanetChain, setDatanetCurator} from '../../datanet/index.js'
 
 export default class DatanetCurator extends BaseCommand<CuratorResult> {
@@ -14,7 +13,7 @@ export default class DatanetCurator extends BaseCommand<CuratorResult> {
   ]
   static override args = {
     name: Args.string({description: 'Datanet name', required: true}),
-    address: Args.string({description: 'The curator’s address', required: true}),
+    address: addressArg({description: 'The curator’s address', required: true}),
   }
   static override flags = {
     remove: Flags.boolean({description: 'Remove the curator instead of adding it.'}),
@@ -23,8 +22,7 @@ export default class DatanetCurator extends BaseCommand<CuratorResult> {
 
   async run(): Promise<CuratorResult> {
     const {args, flags} = await this.parse(DatanetCurator)
-    const curator = parseAddress(args.address, 'address')
-    const r = await setDatanetCurator({name: args.name, curator, enabled: !flags.remove, chain: await datanetChain(chainSelection(flags))})
+    const r = await setDatanetCurator({name: args.name, curator: args.address, enabled: !flags.remove, chain: await datanetChain(chainSelection(flags))})
     this.log(`${r.enabled ? 'Added' : 'Removed'} curator ${r.curator} of ${r.name} (tx ${r.txHash})`)
     return r
   }

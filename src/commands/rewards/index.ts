@@ -1,8 +1,6 @@
-import {Flags} from '@oclif/core'
-
 import {BaseCommand} from '../../cli/base-command.js'
-import {chainFlags, chainSelection} from '../../cli/flags.js'
-import {formatOpen, parseAddress} from '../../chain/amounts.js'
+import {addressFlag, chainFlags, chainSelection} from '../../cli/flags.js'
+import {formatOpen} from '../../chain/amounts.js'
 import {type RewardBalances, rewardBalances} from '../../protocol/rewards.js'
 import {resolveSubject} from '../../protocol/subject.js'
 import {type ContributorTrail, contributorTrail} from '../../publish/trail.js'
@@ -18,13 +16,12 @@ is not stored here) and earned (every credit ever, wei). \`rewards claim\` pays 
   static override examples = ['<%= config.bin %> rewards --account 3', '<%= config.bin %> rewards --address 0x90F79bf6EB2c4f870365E785982E1f101E93b906 --json']
   static override flags = {
     ...chainFlags,
-    address: Flags.string({description: 'Address to show (default: the signing account).'}),
+    address: addressFlag({description: 'Address to show (default: the signing account).'}),
   }
 
   async run(): Promise<RewardBalances & {trail: ContributorTrail}> {
     const {flags} = await this.parse(Rewards)
-    const address = flags.address ? parseAddress(flags.address, '--address') : undefined
-    const subject = await resolveSubject(chainSelection(flags), address)
+    const subject = await resolveSubject(chainSelection(flags), flags.address)
     const balances = await rewardBalances(subject.ctx, {address: subject.address})
     this.log(`${balances.address}`)
     this.log(`  as contributor:  ${formatOpen(balances.contributor)}`)

@@ -1,9 +1,9 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
-import {chainFlags, chainSelection} from '../../cli/flags.js'
+import {addressArg, chainFlags, chainSelection, openAmountArg} from '../../cli/flags.js'
 import {resolveSigner} from '../../chain/context.js'
-import {formatOpen, parseAddress, parseOpen} from '../../chain/amounts.js'
+import {formatOpen} from '../../chain/amounts.js'
 import {type SlashResult, slash} from '../../protocol/stake.js'
 
 export default class StakeSlash extends BaseCommand<SlashResult> {
@@ -17,8 +17,8 @@ JSON result: transactionHash; staker; amount (wei slashed, decimal string); evid
     '<%= config.bin %> stake slash 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 4 --evidence 0x5f…e1 --json',
   ]
   static override args = {
-    address: Args.string({description: 'The staker to slash.', required: true}),
-    amount: Args.string({description: 'OPEN to slash, in whole units.', required: true}),
+    address: addressArg({description: 'The staker to slash.', required: true}),
+    amount: openAmountArg({description: 'OPEN to slash, in whole units.', required: true}),
   }
   static override flags = {
     ...chainFlags,
@@ -27,10 +27,8 @@ JSON result: transactionHash; staker; amount (wei slashed, decimal string); evid
 
   async run(): Promise<SlashResult> {
     const {args, flags} = await this.parse(StakeSlash)
-    const staker = parseAddress(args.address, 'address')
-    const amount = parseOpen(args.amount, 'amount')
     const ctx = await resolveSigner(chainSelection(flags))
-    const result = await slash(ctx, {staker, amount, evidence: flags.evidence})
+    const result = await slash(ctx, {staker: args.address, amount: args.amount, evidence: flags.evidence})
     this.log(`Slashed ${formatOpen(result.amount)} from ${result.staker} to the treasury ${result.treasury}; left: ${formatOpen(result.staked)}`)
     this.log(`tx ${result.transactionHash}`)
     return result

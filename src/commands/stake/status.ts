@@ -1,8 +1,6 @@
-import {Flags} from '@oclif/core'
-
 import {BaseCommand} from '../../cli/base-command.js'
-import {chainFlags, chainSelection} from '../../cli/flags.js'
-import {formatOpen, parseAddress} from '../../chain/amounts.js'
+import {addressFlag, chainFlags, chainSelection} from '../../cli/flags.js'
+import {formatOpen} from '../../chain/amounts.js'
 import {type StakeStatus, stakeStatus} from '../../protocol/stake.js'
 import {resolveSubject} from '../../protocol/subject.js'
 
@@ -19,13 +17,12 @@ rewards (staking rewards claimable now, wei); cooldownSeconds (the contract's co
   ]
   static override flags = {
     ...chainFlags,
-    address: Flags.string({description: 'Address to show (default: the signing account).'}),
+    address: addressFlag({description: 'Address to show (default: the signing account).'}),
   }
 
   async run(): Promise<StakeStatus> {
     const {flags} = await this.parse(StakeStatusCommand)
-    const address = flags.address ? parseAddress(flags.address, '--address') : undefined
-    const subject = await resolveSubject(chainSelection(flags), address)
+    const subject = await resolveSubject(chainSelection(flags), flags.address)
     const status = await stakeStatus(subject.ctx, {address: subject.address})
     this.log(`${status.address}`)
     this.log(`  staked:     ${formatOpen(status.staked)}${status.role ? ` (${status.role})` : ''}`)

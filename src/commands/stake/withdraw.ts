@@ -1,10 +1,10 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
-import {chainFlags, chainSelection} from '../../cli/flags.js'
+import {chainFlags, chainSelection, openAmountArg} from '../../cli/flags.js'
 import {resolveSigner} from '../../chain/context.js'
 import {UsageError} from '../../errors.js'
-import {formatOpen, parseOpen} from '../../chain/amounts.js'
+import {formatOpen} from '../../chain/amounts.js'
 import {
   type WithdrawalCompleteResult,
   type WithdrawalRequestResult,
@@ -28,7 +28,7 @@ unlocksAt (ISO 8601). With --complete: step "completed"; transactionHash; addres
     '<%= config.bin %> stake withdraw --account 1            # the whole active stake',
     '<%= config.bin %> stake withdraw --complete --account 1 --json',
   ]
-  static override args = {amount: Args.string({description: 'OPEN to withdraw (default: the whole active stake).'})}
+  static override args = {amount: openAmountArg({description: 'OPEN to withdraw (default: the whole active stake).'})}
   static override flags = {
     ...chainFlags,
     complete: Flags.boolean({description: 'Pay out the pending withdrawal (after the cooldown).'}),
@@ -39,7 +39,7 @@ unlocksAt (ISO 8601). With --complete: step "completed"; transactionHash; addres
     if (flags.complete && args.amount !== undefined) {
       throw new UsageError('--complete pays out the whole pending withdrawal: leave out the amount')
     }
-    const amount = args.amount === undefined ? undefined : parseOpen(args.amount, 'amount')
+    const amount = args.amount
     const ctx = await resolveSigner(chainSelection(flags))
     if (flags.complete) {
       const done = await completeWithdrawal(ctx)
