@@ -117,7 +117,7 @@ export async function signerAddress(sel: ChainSelection = {}, env: NodeJS.Proces
 }
 
 /** A contract's address on the resolved chain, or a clear error. */
-export function contractAddress(ctx: ChainContext, name: string): Address {
+export function contractAddress(ctx: Pick<ChainContext, 'contracts' | 'chain' | 'devnet'>, name: string): Address {
   const address = ctx.contracts[name]
   if (!address) throw new UnknownContractError(name, ctx.devnet ? 'the devnet (restart it to deploy new contracts)' : `chain ${ctx.chain.id}`)
   return address

@@ -11,6 +11,11 @@ import {type ContractName, artifacts} from '../contracts/artifacts/index.js'
 import {ExitCode, OpenledgerError} from '../errors.js'
 import {type ExplainRevert, toChainError} from './revert.js'
 
+/** What a read needs: a public client and the contract addresses of its chain. */
+export type ContractReader = Pick<ChainContext, 'publicClient' | 'contracts' | 'chain' | 'devnet'>
+/** What a write needs besides: the signer and its wallet client. */
+export type ContractWriter = ContractReader & Pick<SignerContext, 'account' | 'walletClient'>
+
 export type ContractAbi<C extends ContractName> = (typeof artifacts)[C]['abi']
 type Mutability = 'nonpayable' | 'payable'
 type ViewMutability = 'view' | 'pure'
@@ -25,18 +30,20 @@ export type WriteCall<C extends ContractName, F extends WriteFunctionName<C>> = 
   value?: bigint
   /** Maps the contract's custom errors to clear messages. */
   explain?: ExplainRevert
+  /** Called with the hash once sent, before waiting: journal it, so an interrupted run can resume. */
+  onSent?: (hash: Hash) => void
 }
 
 export type WriteResult = {hash: Hash; receipt: TransactionReceipt}
 
-/** How often to ask for a receipt: short, because the devnet mines instantly. */
+/** How often at most to ask for a receipt: short, because the devnet mines instantly. */
 const RECEIPT_POLL_MS = 100
 
 /**
  * Simulates, sends from the signer and waits for the receipt. Every failure becomes one
  * OpenledgerError; a mined but reverted transaction too (with its hash).
  */
-export async function writeContract<C extends ContractName, F extends WriteFunctionName<C>>(ctx: SignerContext, call: WriteCall<C, F>): Promise<WriteResult> {
+export async function writeContract<C extends ContractName, F extends WriteFunctionName<C>>(ctx: ContractWriter, call: WriteCall<C, F>): Promise<WriteResult> {
   const address = contractAddress(ctx, call.contract)
   const where = {contract: call.contract, functionName: call.functionName, account: ctx.account.address}
   // The call was checked against the contract's own ABI in the signature; viem's generics cannot
@@ -56,7 +63,9 @@ export async function writeContract<C extends ContractName, F extends WriteFunct
   } catch (err) {
     throw toChainError(err, where, call.explain)
   }
-  const receipt = await ctx.publicClient.waitForTransactionReceipt({hash, pollingInterval: RECEIPT_POLL_MS})
+  call.onSent?.(hash)
+  const pollingInterval = Math.min(ctx.publicClient.pollingInterval, RECEIPT_POLL_MS)
+  const receipt = await ctx.publicClient.waitForTransactionReceipt({hash, pollingInterval})
   if (receipt.status !== 'success') {
     throw new OpenledgerError('E_TX_REVERTED', `${call.contract}.${call.functionName} transaction ${hash} reverted`, {exitCode: ExitCode.failure})
   }
@@ -68,7 +77,7 @@ export async function readContract<
   C extends ContractName,
   F extends ReadFunctionName<C>,
   const A extends ContractFunctionArgs<ContractAbi<C>, ViewMutability, F>,
->(ctx: ChainContext, contract: C, functionName: F, args?: A): Promise<ContractFunctionReturnType<ContractAbi<C>, ViewMutability, F, A>> {
+>(ctx: ContractReader, contract: C, functionName: F, args?: A): Promise<ContractFunctionReturnType<ContractAbi<C>, ViewMutability, F, A>> {
   const params: ReadContractParameters<ContractAbi<C>, F, A> = {address: contractAddress(ctx, contract), abi: artifacts[contract].abi, functionName, args}
   try {
     return await ctx.publicClient.readContract(params)

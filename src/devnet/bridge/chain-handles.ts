@@ -1,7 +1,9 @@
 import {type Account, type Address, type Hex, keccak256} from 'viem'
 
+import {readContract, writeContract} from '../../chain/contract.js'
 import {OpenL2Bridge, OpenPortal} from '../../contracts/artifacts/index.js'
 import type {LayerClients} from '../clients.js'
+import {writerOn} from './contexts.js'
 import type {DepositEvent} from './deposit-tx.js'
 import type {BridgeChains, WithdrawalEvent} from './relayer.js'
 
@@ -9,7 +11,7 @@ export type BridgeAddresses = {portal: Address; l2Bridge: Address}
 
 /** BridgeChains over the devnet's real chains; the relayer account signs L1 finalisations. */
 export function viemBridgeChains(l1: LayerClients, l2: LayerClients, addresses: BridgeAddresses, relayer: Account): BridgeChains {
-  const l1Wallet = l1.wallet(relayer)
+  const l1Relayer = writerOn(l1, {OpenPortal: addresses.portal}, relayer)
   return {
     l1BlockNumber: () => l1.public.getBlockNumber({cacheTime: 0}),
     l2BlockNumber: () => l2.public.getBlockNumber({cacheTime: 0}),
@@ -67,16 +69,9 @@ export function viemBridgeChains(l1: LayerClients, l2: LayerClients, addresses: 
       await l2.public.waitForTransactionReceipt({hash, pollingInterval: 5})
       return hash
     },
-    isWithdrawalFinalized: (nonce) =>
-      l1.public.readContract({address: addresses.portal, abi: OpenPortal.abi, functionName: 'finalizedWithdrawals', args: [nonce]}),
+    isWithdrawalFinalized: (nonce) => readContract(l1Relayer, 'OpenPortal', 'finalizedWithdrawals', [nonce]),
     async finalizeWithdrawal(event) {
-      const hash = await l1Wallet.writeContract({
-        address: addresses.portal,
-        abi: OpenPortal.abi,
-        functionName: 'finalizeWithdrawal',
-        args: [event.nonce, event.to, event.amount],
-      })
-      await l1.public.waitForTransactionReceipt({hash, pollingInterval: 5})
+      const {hash} = await writeContract(l1Relayer, {contract: 'OpenPortal', functionName: 'finalizeWithdrawal', args: [event.nonce, event.to, event.amount]})
       return hash
     },
   }

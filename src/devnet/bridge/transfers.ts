@@ -1,8 +1,9 @@
 import {join} from 'node:path'
 
-import {type Account, type Address, type Hex, erc20Abi, parseEventLogs} from 'viem'
+import {type Account, type Address, type Hex, parseEventLogs} from 'viem'
 
 import {formatOpen} from '../../chain/amounts.js'
+import {readContract, writeContract} from '../../chain/contract.js'
 import {OpenL2Bridge, OpenPortal} from '../../contracts/artifacts/index.js'
 import {ExitCode, OpenledgerError} from '../../errors.js'
 import {readJsonFile, writeJsonAtomic} from '../../store/atomic.js'
@@ -10,6 +11,7 @@ import {withLock} from '../../store/lock.js'
 import {stateDir as defaultStateDir} from '../../store/paths.js'
 import {type LayerClients, layerClients} from '../clients.js'
 import type {DevnetState} from '../state.js'
+import {readerOn, writerOn} from './contexts.js'
 import {depositTransaction} from './deposit-tx.js'
 
 export class InsufficientBalanceError extends OpenledgerError {
@@ -79,7 +81,6 @@ export async function depositToL2(
 ): Promise<DepositResult> {
   const dir = opts.stateDir ?? defaultStateDir()
   const {l1, l2} = clientsFor(state)
-  const token = state.contracts.OpenToken
   const portal = state.contracts.OpenPortal
   const timeoutMs = opts.timeoutMs ?? 30_000
 
@@ -91,18 +92,27 @@ export async function depositToL2(
     const l2BalanceBefore = await l2.public.getBalance({address: to})
 
     if (!entry) {
-      const balance = await l1.public.readContract({address: token, abi: erc20Abi, functionName: 'balanceOf', args: [account.address]})
+      const sender = writerOn(l1, state.contracts, account)
+      const balance = await readContract(sender, 'OpenToken', 'balanceOf', [account.address])
       if (balance < amount) throw new InsufficientBalanceError('deposit', account.address, balance, amount)
-      const wallet = l1.wallet(account)
-      const allowance = await l1.public.readContract({address: token, abi: erc20Abi, functionName: 'allowance', args: [account.address, portal]})
-      if (allowance < amount) {
-        const approve = await wallet.writeContract({address: token, abi: erc20Abi, functionName: 'approve', args: [portal, amount]})
-        await l1.public.waitForTransactionReceipt({hash: approve})
+      const allowance = await readContract(sender, 'OpenToken', 'allowance', [account.address, portal])
+      if (allowance < amount) await writeContract(sender, {contract: 'OpenToken', functionName: 'approve', args: [portal, amount]})
+      let sent: JournalEntry | undefined
+      // Journalled as soon as it is sent, before its receipt: a re-run after an interruption resumes it.
+      const onSent = (l1TxHash: Hex) => {
+        sent = {l1TxHash, from: account.address, to, amount: amount.toString(), status: 'sent'}
+        journal.push(sent)
+        save()
       }
-      const l1TxHash = await wallet.writeContract({address: portal, abi: OpenPortal.abi, functionName: 'depositTransaction', args: [to, amount]})
-      entry = {l1TxHash, from: account.address, to, amount: amount.toString(), status: 'sent'}
-      journal.push(entry)
-      save()
+      await writeContract(sender, {contract: 'OpenPortal', functionName: 'depositTransaction', args: [to, amount], onSent}).catch((err) => {
+        if (sent && err instanceof OpenledgerError && err.code === 'E_TX_REVERTED') {
+          journal.splice(journal.indexOf(sent), 1)
+          save()
+          throw new OpenledgerError('E_DEPOSIT_FAILED', `the L1 deposit transaction ${sent.l1TxHash} reverted`)
+        }
+        throw err
+      })
+      entry = sent!
     }
 
     const receipt = await l1.public.waitForTransactionReceipt({hash: entry.l1TxHash, timeout: timeoutMs})
@@ -158,19 +168,17 @@ export async function withdrawToL1(
   opts: {timeoutMs?: number} = {},
 ): Promise<WithdrawResult> {
   const {l1, l2} = clientsFor(state)
-  const bridge = state.contracts.OpenL2Bridge
   const portal = state.contracts.OpenPortal
   const timeoutMs = opts.timeoutMs ?? 30_000
   const balance = await l2.public.getBalance({address: account.address})
   if (balance < amount) throw new InsufficientBalanceError('withdrawal', account.address, balance, amount)
-  const l1BalanceBefore = await l1.public.readContract({address: state.contracts.OpenToken, abi: erc20Abi, functionName: 'balanceOf', args: [to]})
-  const l2TxHash = await l2.wallet(account).writeContract({address: bridge, abi: OpenL2Bridge.abi, functionName: 'initiateWithdrawal', args: [to], value: amount})
-  const receipt = await l2.public.waitForTransactionReceipt({hash: l2TxHash})
+  const l1BalanceBefore = await readContract(readerOn(l1, state.contracts), 'OpenToken', 'balanceOf', [to])
+  const {hash: l2TxHash, receipt} = await writeContract(writerOn(l2, state.contracts, account), {contract: 'OpenL2Bridge', functionName: 'initiateWithdrawal', args: [to], value: amount})
   const [event] = parseEventLogs({abi: OpenL2Bridge.abi, eventName: 'WithdrawalInitiated', logs: receipt.logs})
   if (receipt.status !== 'success' || !event) throw new OpenledgerError('E_WITHDRAW_FAILED', `the L2 withdrawal transaction ${l2TxHash} reverted`)
   const nonce = event.args.nonce
   const l1TxHash = await waitFor(() => finalizedTx(l1, portal, nonce), timeoutMs, `withdrawal ${nonce}`)
-  const l1BalanceAfter = await l1.public.readContract({address: state.contracts.OpenToken, abi: erc20Abi, functionName: 'balanceOf', args: [to]})
+  const l1BalanceAfter = await readContract(readerOn(l1, state.contracts), 'OpenToken', 'balanceOf', [to])
   return {
     nonce: nonce.toString(),
     from: account.address,
