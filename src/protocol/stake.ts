@@ -136,7 +136,7 @@ export type SlashResult = {
 }
 
 export async function slash(ctx: SignerContext, params: {staker: Address; amount: bigint; evidence: string}): Promise<SlashResult> {
-  if (params.evidence.trim() === '') throw new UsageError('--evidence must not be empty: give a hash or URI of what justifies the slash')
+  if (params.evidence.trim() === '') throw new UsageError('the slash evidence is empty: give a hash or URI of what justifies the slash')
   const {receipt} = await writeContract(ctx, {
     contract: 'Staking',
     functionName: 'slash',

@@ -1,4 +1,4 @@
-/** `--model <folder|cid|name>` → a local artifact folder, rebuilt from the content store when needed. */
+/** A model reference (folder, CID or registered name) → a local artifact folder, rebuilt from the content store when needed. */
 import {existsSync, statSync} from 'node:fs'
 import {resolve} from 'node:path'
 
@@ -40,7 +40,7 @@ export async function resolveModel(ref: string, opts: ResolveModelOptions = {}):
     }
     if (cid) return {path: await materialise(cid, store), cid, name: ref, via: 'name'}
   }
-  throw new ContentNotFoundError(`--model ${ref}: no such folder, and not a CID or a model name known here`, [
+  throw new ContentNotFoundError(`model "${ref}": no such folder, and not a CID or a model name known here`, [
     'Give an artifact folder, a CID in the local store, or a name registered with `openledger publish`.',
   ])
 }

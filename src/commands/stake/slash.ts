@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
+import {UsageError} from '../../errors.js'
 import {addressArg, chainFlags, chainSelection, openAmountArg} from '../../cli/flags.js'
 import {resolveSigner} from '../../chain/context.js'
 import {formatOpen} from '../../chain/amounts.js'
@@ -22,7 +23,14 @@ JSON result: transactionHash; staker; amount (wei slashed, decimal string); evid
   }
   static override flags = {
     ...chainFlags,
-    evidence: Flags.string({description: 'What justifies the slash: a hash or a URI (recorded on-chain in the Slashed event).', required: true}),
+    evidence: Flags.string({
+      description: 'What justifies the slash: a hash or a URI (recorded on-chain in the Slashed event).',
+      required: true,
+      parse: async (input) => {
+        if (input.trim() === '') throw new UsageError('--evidence must not be empty: give a hash or URI of what justifies the slash')
+        return input
+      },
+    }),
   }
 
   async run(): Promise<SlashResult> {
