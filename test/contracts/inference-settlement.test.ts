@@ -3,7 +3,8 @@ import {type Address, type Hex, keccak256, parseEther, parseEventLogs, toHex, ze
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
 import {InferenceSettlement, ModelRegistry, Staking} from '../../src/contracts/artifacts/index.js'
-import {DEFAULT_SPLIT_BPS, type SplitBps, WEIGHT_SCALE, splitFee} from '../../src/protocol/split.js'
+import {WEIGHT_ONE} from '../../src/attribution/receipt.js'
+import {DEFAULT_SPLIT_BPS, type SplitBps, splitFee} from '../../src/protocol/split.js'
 import {type Protocol, expectRevert, gasCost, revertOf, send, useProtocol} from '../helpers/contracts.js'
 
 const ADMIN = 0
@@ -39,11 +40,11 @@ const setSplit = (bps: SplitBps, from = ADMIN) =>
 const freshAddresses = (n: number, salt: string): Address[] =>
   Array.from({length: n}, (_, i) => `0x${keccak256(toHex(`${salt}/${i}`)).slice(26)}` as Address)
 
-/** Positive integer scores scaled to weights summing to exactly WEIGHT_SCALE (remainder to the first). */
+/** Positive integer scores scaled to weights summing to exactly WEIGHT_ONE (remainder to the first). */
 function toWeights(scores: readonly number[]): bigint[] {
   const total = scores.reduce((a, b) => a + BigInt(b), 0n)
-  const weights = scores.map((s) => (BigInt(s) * WEIGHT_SCALE) / total)
-  weights[0] += WEIGHT_SCALE - weights.reduce((a, b) => a + b, 0n)
+  const weights = scores.map((s) => (BigInt(s) * WEIGHT_ONE) / total)
+  weights[0] += WEIGHT_ONE - weights.reduce((a, b) => a + b, 0n)
   return weights
 }
 
@@ -88,7 +89,7 @@ describe('InferenceSettlement: settle', () => {
   })
 
   it('gives the stakers’ share to the platform when nothing is staked', async () => {
-    const receipt = await settle(parseEther('1'), [addr(CONTRIBUTOR_A)], [WEIGHT_SCALE])
+    const receipt = await settle(parseEther('1'), [addr(CONTRIBUTOR_A)], [WEIGHT_ONE])
     const event = settledEvent(receipt.logs)
     expect([event.platformAmount, event.stakersAmount]).toEqual([parseEther('0.3'), 0n])
     expect(await balance(p.addresses.Staking)).toBe(0n)
@@ -99,14 +100,14 @@ describe('InferenceSettlement: settle', () => {
     await stake(parseEther('1'))
     // 7 wei: model owner 20% → 1, stakers 20% → 1, contributors 50% → 3, of which each third
     // rounds down to 0, 0 and 1 (the last weight is a hair larger); the platform takes 7-1-1-1 = 4.
-    const third = WEIGHT_SCALE / 3n
-    const receipt = await settle(7n, freshAddresses(3, 'dust'), [third, third, WEIGHT_SCALE - 2n * third])
+    const third = WEIGHT_ONE / 3n
+    const receipt = await settle(7n, freshAddresses(3, 'dust'), [third, third, WEIGHT_ONE - 2n * third])
     const e = settledEvent(receipt.logs)
     expect([e.platformAmount, e.modelAmount, e.stakersAmount, e.contributorsAmount]).toEqual([4n, 1n, 1n, 1n])
   })
 
   it('credits a contributor listed twice with both amounts', async () => {
-    await settle(1000n, [addr(CONTRIBUTOR_A), addr(CONTRIBUTOR_A)], [WEIGHT_SCALE / 2n, WEIGHT_SCALE / 2n])
+    await settle(1000n, [addr(CONTRIBUTOR_A), addr(CONTRIBUTOR_A)], [WEIGHT_ONE / 2n, WEIGHT_ONE / 2n])
     expect((await balancesOf(addr(CONTRIBUTOR_A)))[0]).toBe(500n)
   })
 
@@ -117,7 +118,7 @@ describe('InferenceSettlement: settle', () => {
     }
     // First write the counters and the model owner's and treasury's balances, which any later
     // settlement only updates: what remains to grow is the contributors' part.
-    await settle(parseEther('1'), [addr(CONTRIBUTOR_A)], [WEIGHT_SCALE])
+    await settle(parseEther('1'), [addr(CONTRIBUTOR_A)], [WEIGHT_ONE])
     const [g2, g4, g8] = [await gasFor(2), await gasFor(4), await gasFor(8)]
     const perContributorSmall = (g4 - g2) / 2n
     const perContributorLarge = (g8 - g4) / 4n
@@ -141,7 +142,7 @@ describe('InferenceSettlement: settleBatch', () => {
     const stakingBefore = await balance(p.addresses.Staking)
     const items = [
       {fee: parseEther('1'), contributors: [addr(CONTRIBUTOR_A), addr(CONTRIBUTOR_B)], weights: [parseEther('0.75'), parseEther('0.25')]},
-      {fee: 333n, contributors: [addr(CONTRIBUTOR_B)], weights: [WEIGHT_SCALE]},
+      {fee: 333n, contributors: [addr(CONTRIBUTOR_B)], weights: [WEIGHT_ONE]},
     ]
     const receipt = await batch(items, parseEther('1') + 333n)
     const settled = parseEventLogs({abi: InferenceSettlement.abi, logs: receipt.logs, eventName: 'InferenceSettled'}).map((e) => e.args)
@@ -158,7 +159,7 @@ describe('InferenceSettlement: settleBatch', () => {
   })
 
   it('refuses a value that is not the sum of the fees, an empty batch, and any bad item', async () => {
-    const one = {fee: 10n, contributors: [addr(CONTRIBUTOR_A)], weights: [WEIGHT_SCALE]}
+    const one = {fee: 10n, contributors: [addr(CONTRIBUTOR_A)], weights: [WEIGHT_ONE]}
     await expectRevert(batch([one, one], 21n), 'BatchValueMismatch')
     await expectRevert(batch([], 0n), 'EmptyBatch')
     await expectRevert(batch([one, {...one, modelId: 99n}], 20n), 'UnknownModel')
@@ -169,28 +170,28 @@ describe('InferenceSettlement: settleBatch', () => {
 describe('InferenceSettlement: settle refuses', () => {
   const one = () => [addr(CONTRIBUTOR_A)]
   it('a zero fee', async () => {
-    await expectRevert(settle(0n, one(), [WEIGHT_SCALE]), 'ZeroFee')
+    await expectRevert(settle(0n, one(), [WEIGHT_ONE]), 'ZeroFee')
   })
   it('an unknown model', async () => {
-    await expectRevert(settle(1n, one(), [WEIGHT_SCALE], 42n), 'UnknownModel', [42n])
+    await expectRevert(settle(1n, one(), [WEIGHT_ONE], 42n), 'UnknownModel', [42n])
   })
   it('contributors and weights of different lengths', async () => {
-    await expectRevert(settle(1n, one(), [WEIGHT_SCALE, 1n]), 'LengthMismatch', [1n, 2n])
+    await expectRevert(settle(1n, one(), [WEIGHT_ONE, 1n]), 'LengthMismatch', [1n, 2n])
   })
   it('a zero weight or one above the whole', async () => {
-    await expectRevert(settle(1n, [addr(1), addr(3)], [WEIGHT_SCALE, 0n]), 'BadWeight', [1n, 0n])
-    await expectRevert(settle(1n, [addr(1), addr(3)], [WEIGHT_SCALE + 1n, 1n]), 'BadWeight', [0n, WEIGHT_SCALE + 1n])
+    await expectRevert(settle(1n, [addr(1), addr(3)], [WEIGHT_ONE, 0n]), 'BadWeight', [1n, 0n])
+    await expectRevert(settle(1n, [addr(1), addr(3)], [WEIGHT_ONE + 1n, 1n]), 'BadWeight', [0n, WEIGHT_ONE + 1n])
   })
   it('weights that do not sum to the whole', async () => {
-    await expectRevert(settle(1n, [addr(1), addr(3)], [WEIGHT_SCALE / 2n, WEIGHT_SCALE / 2n - 1n]), 'WeightsNotWhole', [
-      WEIGHT_SCALE - 1n,
-      WEIGHT_SCALE,
+    await expectRevert(settle(1n, [addr(1), addr(3)], [WEIGHT_ONE / 2n, WEIGHT_ONE / 2n - 1n]), 'WeightsNotWhole', [
+      WEIGHT_ONE - 1n,
+      WEIGHT_ONE,
     ])
-    await expectRevert(settle(1n, [addr(1), addr(3)], [WEIGHT_SCALE, 1n]), 'WeightsNotWhole', [WEIGHT_SCALE + 1n, WEIGHT_SCALE])
-    await expectRevert(settle(1n, [], []), 'WeightsNotWhole', [0n, WEIGHT_SCALE])
+    await expectRevert(settle(1n, [addr(1), addr(3)], [WEIGHT_ONE, 1n]), 'WeightsNotWhole', [WEIGHT_ONE + 1n, WEIGHT_ONE])
+    await expectRevert(settle(1n, [], []), 'WeightsNotWhole', [0n, WEIGHT_ONE])
   })
   it('the zero address as a contributor', async () => {
-    await expectRevert(settle(1n, [zeroAddress], [WEIGHT_SCALE]), 'ZeroContributor', [0n])
+    await expectRevert(settle(1n, [zeroAddress], [WEIGHT_ONE]), 'ZeroContributor', [0n])
   })
   it('more contributors than MAX_CONTRIBUTORS', async () => {
     const n = 257
@@ -200,7 +201,7 @@ describe('InferenceSettlement: settle refuses', () => {
 
 describe('InferenceSettlement: claim', () => {
   it('pays out what each party is owed, once', async () => {
-    await settle(parseEther('2'), [addr(CONTRIBUTOR_A)], [WEIGHT_SCALE])
+    await settle(parseEther('2'), [addr(CONTRIBUTOR_A)], [WEIGHT_ONE])
     for (const [who, owed] of [
       [CONTRIBUTOR_A, parseEther('1')],
       [MODEL_OWNER, parseEther('0.4')],
@@ -242,7 +243,7 @@ describe('InferenceSettlement: governance', () => {
   it('credits future platform shares to a new treasury', async () => {
     await expectRevert(send(p, CONTRIBUTOR_A, {...settlement(), functionName: 'setTreasury', args: [addr(7)]}), 'AccessControlUnauthorizedAccount')
     await send(p, ADMIN, {...settlement(), functionName: 'setTreasury', args: [addr(7)]})
-    await settle(parseEther('1'), [addr(CONTRIBUTOR_A)], [WEIGHT_SCALE])
+    await settle(parseEther('1'), [addr(CONTRIBUTOR_A)], [WEIGHT_ONE])
     expect(await balancesOf(addr(7))).toEqual([0n, 0n, parseEther('0.3')])
   })
 })
@@ -298,10 +299,10 @@ describe('InferenceSettlement: properties', () => {
     )
   })
 
-  it('refuses every weight vector that does not sum to WEIGHT_SCALE', async () => {
+  it('refuses every weight vector that does not sum to WEIGHT_ONE', async () => {
     const weightsArb = fc
-      .array(fc.bigInt({min: 1n, max: WEIGHT_SCALE}), {minLength: 1, maxLength: 6})
-      .filter((ws) => ws.reduce((a, b) => a + b, 0n) !== WEIGHT_SCALE)
+      .array(fc.bigInt({min: 1n, max: WEIGHT_ONE}), {minLength: 1, maxLength: 6})
+      .filter((ws) => ws.reduce((a, b) => a + b, 0n) !== WEIGHT_ONE)
     await fc.assert(
       fc.asyncProperty(weightsArb, async (weights) => {
         const contributors = freshAddresses(weights.length, 'not-whole')

@@ -6,7 +6,8 @@ import type {OpenledgerError} from '../../src/errors.js'
 import {parseAddress, parseOpen} from '../../src/chain/amounts.js'
 import {claimRewards, rewardBalances} from '../../src/protocol/rewards.js'
 import {completeWithdrawal, deposit, formatDuration, requestWithdrawal, slash, stakeStatus} from '../../src/protocol/stake.js'
-import {WEIGHT_SCALE, splitFee, weightsFromScores} from '../../src/protocol/split.js'
+import {WEIGHT_ONE} from '../../src/attribution/receipt.js'
+import {splitFee} from '../../src/protocol/split.js'
 import {type Protocol, advanceTime, gasCost, send, useProtocol} from '../helpers/contracts.js'
 
 const ADMIN = 0
@@ -65,15 +66,8 @@ describe('amounts and addresses', () => {
 })
 
 describe('split helpers', () => {
-  it('turn scores into weights the contract accepts', () => {
-    const weights = weightsFromScores([0n, 1n, 2n, 0n])
-    expect(weights.map((w) => w.index)).toEqual([1, 2])
-    expect(weights.reduce((a, w) => a + w.weight, 0n)).toBe(WEIGHT_SCALE)
-    expect(weightsFromScores([0n])).toEqual([])
-  })
-
   it('conserve the fee', () => {
-    const s = splitFee(1001n, [WEIGHT_SCALE / 3n, WEIGHT_SCALE - WEIGHT_SCALE / 3n])
+    const s = splitFee(1001n, [WEIGHT_ONE / 3n, WEIGHT_ONE - WEIGHT_ONE / 3n])
     expect(s.platform + s.modelOwner + s.stakers + s.contributors).toBe(1001n)
   })
 })
@@ -168,7 +162,7 @@ describe('src/protocol/rewards', () => {
       address: p.addresses.InferenceSettlement,
       abi: InferenceSettlement.abi,
       functionName: 'settle',
-      args: [1n, `0x${'ab'.repeat(32)}`, [addr(CONTRIBUTOR)], [WEIGHT_SCALE]],
+      args: [1n, `0x${'ab'.repeat(32)}`, [addr(CONTRIBUTOR)], [WEIGHT_ONE]],
       value: parseEther('1'),
     })
 
