@@ -65,10 +65,7 @@ export class DatanetIntegrityError extends OpenledgerError {
 export class NotOnChainError extends OpenledgerError {
   override name = 'NotOnChainError'
   constructor(name: string) {
-    super('E_DATANET_NOT_ON_CHAIN', `datanet "${name}" is not registered on-chain yet`, {
-      exitCode: ExitCode.state,
-      metaMessages: [`Its owner registers it with \`openledger datanet publish ${name}\` or \`openledger datanet create ${name} --onchain\`.`],
-    })
+    super('E_DATANET_NOT_ON_CHAIN', `datanet "${name}" is not registered on-chain yet`, {exitCode: ExitCode.state})
   }
 }
 

@@ -41,7 +41,7 @@ export async function ensureRegistered(store: DatanetStore, m: DatanetManifest, 
 
 export type RegisterResult = {name: string; datanetId: string; owner: Address; txHash: Hex; registered: boolean}
 
-/** `datanet create --onchain`: registers now, so that the public can contribute before a first version. */
+/** Registers now, so that the public can contribute before a first version. */
 export async function registerDatanet(p: Where & {name: string; chain: DatanetChain}): Promise<RegisterResult> {
   const store = new DatanetStore(p.name, p.stateDir)
   return store.locked(async () => {

@@ -231,6 +231,13 @@ describe('datanet on a devnet', () => {
     expect(c1.json.contentRoot).toBe(pub.json.root)
   })
 
+  it('contributing to a datanet not registered on this chain is refused with what to run', async () => {
+    await run(DatanetCreate, ['local-only', '--json'])
+    const r = await run(DatanetContribute, ['local-only', file('c.jsonl', '{"text":"hi"}\n'), '--account', '1', '--json'])
+    expect([r.exitCode, r.json.error.code, r.json.error.name, r.json.error.message]).toEqual([3, 'E_DATANET_NOT_ON_CHAIN', 'NotOnChainError', 'datanet "local-only" is not registered on-chain yet'])
+    expect(r.json.error.hints).toEqual(['Its owner registers it with `openledger datanet publish local-only` or `openledger datanet create local-only --onchain`.'])
+  })
+
   it('a keystore user: `datanet add` credits the keystore address, the one that then registers and publishes', async () => {
     const key = generatePrivateKey()
     const user = privateKeyToAddress(key)

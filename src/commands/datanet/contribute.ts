@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {chainFlags, chainSelection} from '../../cli/flags.js'
+import {notOnChain, withHints} from '../../cli/hints.js'
 import {type ContributeResult, contributeToDatanet, datanetChain} from '../../datanet/index.js'
 
 export default class DatanetContribute extends BaseCommand<ContributeResult> {
@@ -21,7 +22,7 @@ export default class DatanetContribute extends BaseCommand<ContributeResult> {
   async run(): Promise<ContributeResult> {
     const {args, argv, flags} = await this.parse(DatanetContribute)
     const chain = await datanetChain(chainSelection(flags))
-    const r = await contributeToDatanet({name: args.name, paths: (argv as string[]).slice(1), chain, textField: flags['text-field']})
+    const r = await withHints(contributeToDatanet({name: args.name, paths: (argv as string[]).slice(1), chain, textField: flags['text-field']}), notOnChain(args.name))
     this.log(`Submitted contribution ${r.contributionId} to ${r.name}: ${r.records} records (${r.duplicates} already in it), root ${r.contentRoot}, tx ${r.txHash}.`)
     return r
   }

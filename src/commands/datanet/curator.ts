@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {addressArg, chainFlags, chainSelection} from '../../cli/flags.js'
+import {notOnChain, withHints} from '../../cli/hints.js'
 import {type CuratorResult, datanetChain, setDatanetCurator} from '../../datanet/index.js'
 
 export default class DatanetCurator extends BaseCommand<CuratorResult> {
@@ -22,7 +23,8 @@ export default class DatanetCurator extends BaseCommand<CuratorResult> {
 
   async run(): Promise<CuratorResult> {
     const {args, flags} = await this.parse(DatanetCurator)
-    const r = await setDatanetCurator({name: args.name, curator: args.address, enabled: !flags.remove, chain: await datanetChain(chainSelection(flags))})
+    const chain = await datanetChain(chainSelection(flags))
+    const r = await withHints(setDatanetCurator({name: args.name, curator: args.address, enabled: !flags.remove, chain}), notOnChain(args.name))
     this.log(`${r.enabled ? 'Added' : 'Removed'} curator ${r.curator} of ${r.name} (tx ${r.txHash})`)
     return r
   }

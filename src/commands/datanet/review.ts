@@ -2,6 +2,7 @@ import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {chainFlags, chainSelection, contributionIdsFlag} from '../../cli/flags.js'
+import {notOnChain, withHints} from '../../cli/hints.js'
 import {type ReviewResult, datanetChain, reviewContributions} from '../../datanet/index.js'
 
 export default class DatanetReview extends BaseCommand<ReviewResult> {
@@ -17,7 +18,8 @@ export default class DatanetReview extends BaseCommand<ReviewResult> {
 
   async run(): Promise<ReviewResult> {
     const {args, flags} = await this.parse(DatanetReview)
-    const r = await reviewContributions({name: args.name, approve: flags.approve, reject: flags.reject, chain: await datanetChain(chainSelection(flags))})
+    const chain = await datanetChain(chainSelection(flags))
+    const r = await withHints(reviewContributions({name: args.name, approve: flags.approve, reject: flags.reject, chain}), notOnChain(args.name))
     for (const x of r.reviewed) this.log(`${x.approved ? 'Approved' : 'Rejected'} contribution ${x.id}${x.approved ? `: ${x.staged} records staged` : ''} (tx ${x.txHash})`)
     if (r.reviewed.length === 0) {
       if (r.contributions.length === 0) this.log(`${r.name} has no contributions.`)
