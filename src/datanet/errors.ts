@@ -1,4 +1,4 @@
-import {ExitCode, OpenledgerError, UsageError, messageOf} from '../errors.js'
+import {ExitCode, OpenledgerError, UsageError} from '../errors.js'
 
 /**
  * A file given to `datanet add`/`contribute` is refused whole. The message is one line that names
@@ -67,23 +67,4 @@ export class NotOnChainError extends OpenledgerError {
   constructor(name: string) {
     super('E_DATANET_NOT_ON_CHAIN', `datanet "${name}" is not registered on-chain yet`, {exitCode: ExitCode.state})
   }
-}
-
-/** A transaction or call to DatanetRegistry failed; the viem error is the cause. */
-export class RegistryCallError extends OpenledgerError {
-  override name = 'RegistryCallError'
-  constructor(action: string, cause: unknown) {
-    super('E_DATANET_CHAIN', `${action} failed: ${revertReason(cause)}`, {cause, exitCode: ExitCode.failure})
-  }
-}
-
-function revertReason(err: unknown): string {
-  let e: unknown = err
-  while (e && typeof e === 'object') {
-    const x = e as {data?: {errorName?: string; args?: readonly unknown[]}; reason?: string; cause?: unknown}
-    if (x.data?.errorName) return `reverted with ${x.data.errorName}(${(x.data.args ?? []).map(String).join(', ')})`
-    if (typeof x.reason === 'string' && x.reason) return `reverted: ${x.reason}`
-    e = x.cause
-  }
-  return messageOf(err)
 }
