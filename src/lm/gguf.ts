@@ -1,0 +1,165 @@
+/**
+ * GGUF export for llama.cpp (and the engines built on it): a Hugging Face Llama base folder as a
+ * "llama" model file, and a PEFT LoRA adapter as a llama.cpp LoRA adapter file that loads on top of
+ * that export (`general.type = "adapter"`, tensors `<base tensor>.lora_a` / `.lora_b`).
+ */
+import {existsSync} from 'node:fs'
+import {basename, join, resolve} from 'node:path'
+
+import {UsageError} from '../errors.js'
+import {writeFileAtomic} from '../store/atomic.js'
+import {type LlamaShape, llamaShape, readJson, readLlamaConfig, readLlamaWeights} from './gguf/hf-folder.js'
+import {ggufTensorName, gpt2TokenizerMetadata, llamaHyperParameters, permuteForRope, ropeHeads} from './gguf/llama.js'
+import {toFloat16Bytes, toFloat32} from './gguf/tensors.js'
+import {GgmlType, type GgufTensor, type GgufValue, encodeGguf} from './gguf/writer.js'
+import {readPeftAdapter} from './peft.js'
+
+export type GgufDtype = 'f32' | 'f16'
+
+export type GgufExport = {path: string; tensors: number; bytes: number}
+
+/** llama_ftype: all F32 = 0, mostly F16 = 1. */
+const FILE_TYPE: Record<GgufDtype, number> = {f32: 0, f16: 1}
+
+function matrixTensor(name: string, shape: number[], data: Float32Array, dtype: GgufDtype): GgufTensor {
+  // Vectors (norm weights) stay F32: llama.cpp adds and multiplies them in F32.
+  if (dtype === 'f16' && shape.length === 2) return {name, shape, type: GgmlType.F16, bytes: toFloat16Bytes(data)}
+  return {name, shape, type: GgmlType.F32, bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength)}
+}
+
+/** The GGUF bytes of a Hugging Face Llama folder (config.json, safetensors, tokenizer.json). */
+export function encodeBaseGguf(baseDir: string, options: {dtype?: GgufDtype; name?: string} = {}): Uint8Array {
+  const dtype = options.dtype ?? 'f16'
+  const config = readLlamaConfig(baseDir)
+  const shape = llamaShape(config)
+  const weights = readLlamaWeights(baseDir)
+  const tokenizerPath = join(baseDir, 'tokenizer.json')
+  const tokenizer = readJson<Parameters<typeof gpt2TokenizerMetadata>[0]>(tokenizerPath)
+  const tokConfigPath = join(baseDir, 'tokenizer_config.json')
+  const tokConfig: Parameters<typeof gpt2TokenizerMetadata>[1] = existsSync(tokConfigPath) ? readJson(tokConfigPath) : {}
+
+  const tensors: GgufTensor[] = []
+  for (const [hfName, raw] of Object.entries(weights)) {
+    const name = ggufTensorName(hfName)
+    if (!name) {
+      if (/rotary_emb/.test(hfName)) continue
+      throw new UsageError(`${baseDir}: weight ${hfName} has no place in a Llama GGUF`)
+    }
+    let data = toFloat32(raw)
+    const module = /\.(q_proj|k_proj)\.weight$/.exec(hfName)?.[1]
+    const heads = module ? ropeHeads(module, shape) : undefined
+    if (heads) data = permuteForRope(data, raw.shape[0], raw.shape[1], heads)
+    tensors.push(matrixTensor(name, raw.shape, data, dtype))
+  }
+  const expected = expectedBaseTensors(shape, config.tie_word_embeddings ?? false)
+  const have = new Map(tensors.map((t) => [t.name, t]))
+  for (const [name, want] of expected) {
+    const t = have.get(name)
+    if (!t) throw new UsageError(`${baseDir}: the weights lack ${name} (HF ${hfNameOf(name)})`)
+    if (t.shape.join('x') !== want.join('x')) throw new UsageError(`${baseDir}: ${hfNameOf(name)} has shape [${t.shape}] but config.json implies [${want}]`)
+  }
+  // llama.cpp loads tensors in any order; a stable order makes exports byte-identical.
+  tensors.sort((a, b) => tensorOrder(a.name) - tensorOrder(b.name) || a.name.localeCompare(b.name))
+
+  const metadata: [string, GgufValue][] = [
+    ['general.architecture', {type: 'string', value: 'llama'}],
+    ['general.type', {type: 'string', value: 'model'}],
+    ['general.name', {type: 'string', value: options.name ?? basename(resolve(baseDir))}],
+    ['general.file_type', {type: 'u32', value: FILE_TYPE[dtype]}],
+    ...llamaHyperParameters(config, shape),
+    ...gpt2TokenizerMetadata(tokenizer, tokConfig, config, tokenizerPath),
+  ]
+  return encodeGguf(metadata, tensors)
+}
+
+function tensorOrder(name: string): number {
+  const m = /^blk\.(\d+)\./.exec(name)
+  if (m) return 1 + Number(m[1])
+  return name === 'token_embd.weight' ? 0 : 1e9
+}
+
+function hfNameOf(gguf: string): string {
+  return gguf
+    .replace('token_embd', 'model.embed_tokens')
+    .replace('output_norm', 'model.norm')
+    .replace(/^output\./, 'lm_head.')
+    .replace(/^blk\.(\d+)\./, 'model.layers.$1.')
+}
+
+function expectedBaseTensors(s: LlamaShape, tied: boolean): Map<string, number[]> {
+  const q = s.heads * s.headDim
+  const kv = s.kvHeads * s.headDim
+  const out = new Map<string, number[]>([
+    ['token_embd.weight', [s.vocab, s.hidden]],
+    ['output_norm.weight', [s.hidden]],
+  ])
+  if (!tied) out.set('output.weight', [s.vocab, s.hidden])
+  for (let i = 0; i < s.layers; i++) {
+    out.set(`blk.${i}.attn_norm.weight`, [s.hidden])
+    out.set(`blk.${i}.attn_q.weight`, [q, s.hidden])
+    out.set(`blk.${i}.attn_k.weight`, [kv, s.hidden])
+    out.set(`blk.${i}.attn_v.weight`, [kv, s.hidden])
+    out.set(`blk.${i}.attn_output.weight`, [s.hidden, q])
+    out.set(`blk.${i}.ffn_norm.weight`, [s.hidden])
+    out.set(`blk.${i}.ffn_gate.weight`, [s.intermediate, s.hidden])
+    out.set(`blk.${i}.ffn_up.weight`, [s.intermediate, s.hidden])
+    out.set(`blk.${i}.ffn_down.weight`, [s.hidden, s.intermediate])
+  }
+  return out
+}
+
+const GGUF_PROJECTION: Record<string, string> = {
+  q_proj: 'attn_q',
+  k_proj: 'attn_k',
+  v_proj: 'attn_v',
+  o_proj: 'attn_output',
+  gate_proj: 'ffn_gate',
+  up_proj: 'ffn_up',
+  down_proj: 'ffn_down',
+}
+
+/**
+ * The GGUF bytes of a PEFT LoRA adapter for llama.cpp. B's rows of q/k get the same rotary
+ * reordering as the base's q/k, so B·A stays the update of the exported weight. Shapes are
+ * checked against the base's config.json first.
+ */
+export function encodeLoraGguf(adapterDir: string, baseDir: string, options: {dtype?: GgufDtype} = {}): Uint8Array {
+  const dtype = options.dtype ?? 'f32'
+  const adapter = readPeftAdapter(adapterDir, {baseDir})
+  const shape = llamaShape(readLlamaConfig(baseDir))
+  const tensors: GgufTensor[] = []
+  for (const w of adapter.weights) {
+    const base = `blk.${w.layer}.${GGUF_PROJECTION[w.module]}.weight`
+    const heads = ropeHeads(w.module, shape)
+    const b = heads ? permuteForRope(w.b.data, w.b.shape[0], w.b.shape[1], heads) : w.b.data
+    tensors.push(matrixTensor(`${base}.lora_a`, w.a.shape, w.a.data, dtype), matrixTensor(`${base}.lora_b`, w.b.shape, b, dtype))
+  }
+  const metadata: [string, GgufValue][] = [
+    ['general.architecture', {type: 'string', value: 'llama'}],
+    ['general.type', {type: 'string', value: 'adapter'}],
+    ['general.name', {type: 'string', value: basename(resolve(adapterDir))}],
+    ['general.file_type', {type: 'u32', value: FILE_TYPE[dtype]}],
+    ['adapter.type', {type: 'string', value: 'lora'}],
+    ['adapter.lora.alpha', {type: 'f32', value: adapter.settings.alpha}],
+  ]
+  return encodeGguf(metadata, tensors)
+}
+
+/** Writes the base as GGUF (whole file, atomically). Default f16, as the base ships. */
+export function exportBaseGguf(baseDir: string, outFile: string, options: {dtype?: GgufDtype; name?: string} = {}): GgufExport {
+  const bytes = encodeBaseGguf(baseDir, options)
+  writeFileAtomic(outFile, bytes)
+  return {path: outFile, tensors: countTensors(bytes), bytes: bytes.length}
+}
+
+/** Writes a PEFT adapter as a llama.cpp LoRA GGUF (whole file, atomically). Default f32. */
+export function exportLoraGguf(adapterDir: string, baseDir: string, outFile: string, options: {dtype?: GgufDtype} = {}): GgufExport {
+  const bytes = encodeLoraGguf(adapterDir, baseDir, options)
+  writeFileAtomic(outFile, bytes)
+  return {path: outFile, tensors: countTensors(bytes), bytes: bytes.length}
+}
+
+function countTensors(bytes: Uint8Array): number {
+  return Number(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(8, true))
+}
+
