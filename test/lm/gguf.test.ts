@@ -10,7 +10,7 @@
 import {cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {type Llama, LlamaLogLevel, type LlamaModel, getLlama, readGgufFileInfo} from 'node-llama-cpp'
+import {type ControlledEvaluateInputItem, type Llama, LlamaLogLevel, type LlamaModel, type Token, getLlama, readGgufFileInfo} from 'node-llama-cpp'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {encodeLoraGguf, exportBaseGguf, exportLoraGguf} from '../../src/lm/gguf.js'
@@ -50,8 +50,10 @@ async function run(model: LlamaModel, ids: number[], lora?: string): Promise<{lo
   const context = await model.createContext({contextSize: 128, threads: 1, ...(lora ? {lora: {adapters: [{filePath: lora, scale: 1}]}} : {})})
   try {
     const sequence = context.getSequence()
+    // Temperature 1 and no truncation: the probabilities are the plain softmax of the logits.
     const next = {generateNext: {probabilities: true, options: {temperature: 1, topK: 0, topP: 1, minP: 0}}}
-    let input: Parameters<typeof sequence.controlledEvaluate>[0] = ids.map((t, i) => (i === ids.length - 1 ? ([t, next] as [number, typeof next]) : t))
+    const tokens = ids as Token[]
+    let input: ControlledEvaluateInputItem[] = tokens.map((t, i) => (i === tokens.length - 1 ? [t, next] : t))
     let logprobs: Float64Array | undefined
     const greedy: number[] = []
     for (let step = 0; step < ref.base.greedy.length; step++) {
@@ -61,7 +63,7 @@ async function run(model: LlamaModel, ids: number[], lora?: string): Promise<{lo
         logprobs = new Float64Array(ref.base.logprobs.length).fill(Number.NEGATIVE_INFINITY)
         for (const [token, p] of probs) logprobs[token] = Math.log(p)
       }
-      const best = probs.keys().next().value as number
+      const best = probs.keys().next().value as Token
       greedy.push(best)
       input = [[best, next]]
     }
