@@ -7,6 +7,7 @@ import {contractsGasBench} from './contracts-gas.js'
 import {runDatanetBench} from './datanet.js'
 import {devBenchRows, runDevBench} from './dev.js'
 import {benchDevnet} from './devnet.js'
+import {ggufBenchRows} from './gguf.js'
 import {runModelBench} from './model.js'
 import {printTable} from './report.js'
 import {runServeBench} from './serve.js'
@@ -32,6 +33,7 @@ const parts: Record<string, () => Promise<unknown>> = {
     log('\nserve: HTTP inference under autocannon load (1 and 100 models) vs a constant handler')
     await runServeBench({log})
   },
+  gguf: async () => printTable('gguf: base export and PEFT adapter read (min of 5) vs a plain read + copy of the same file', ggufBenchRows()),
   attribution: async () => {
     log('\nattribution: influence queries, suffix array, span queries')
     await runAttributionBench({}, log)
