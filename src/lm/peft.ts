@@ -196,7 +196,8 @@ export function writePeftAdapter(dir: string, adapter: PeftAdapter, options: {ca
 
 /**
  * Reads a PEFT LoRA folder (ours or PEFT's own; F32/F16/BF16 tensors). With `baseDir`, checks every
- * shape against the base's config.json. Errors are one line naming the file.
+ * shape against the base's config.json and, when the adapter names its base by hash, that hash.
+ * Errors are one line naming the file.
  */
 export function readPeftAdapter(dir: string, options: {baseDir?: string} = {}): PeftAdapter {
   const configPath = join(dir, ADAPTER_CONFIG_FILE)
@@ -249,5 +250,12 @@ export function readPeftAdapter(dir: string, options: {baseDir?: string} = {}): 
   weights.sort((x, y) => x.layer - y.layer || LORA_TARGETS.indexOf(x.module) - LORA_TARGETS.indexOf(y.module))
   const base = options.baseDir ? llamaShape(readLlamaConfig(options.baseDir)) : undefined
   checkWeights(weights, settings, weightsPath, base)
+  if (options.baseDir && settings.baseSha256) {
+    // Same shapes are not the same model: an adapter only means something on the weights it was trained on.
+    const actual = baseWeightsSha256(options.baseDir)
+    if (actual !== settings.baseSha256) {
+      throw new UsageError(`${weightsPath}: trained on a base whose weights hash to ${settings.baseSha256.slice(0, 12)}…, but ${options.baseDir} hashes to ${actual.slice(0, 12)}…`)
+    }
+  }
   return {settings, weights}
 }

@@ -147,6 +147,15 @@ describe('PEFT adapter validation: one line naming the file', () => {
     expect(() => readPeftAdapter(dir, {baseDir: other})).toThrow(/adapter_model\.safetensors: .*layers\.0\.self_attn\.q_proj maps 32 → 32 but the base's q_proj maps 64 → 64/)
   })
 
+  it('a base with the right shapes but other weights', () => {
+    const dir = written('other-weights', () => {})
+    const other = join(tmp, 'retrained-base')
+    mkdirSync(other, {recursive: true})
+    writeFileSync(join(other, 'config.json'), readFileSync(join(baseDir, 'config.json')))
+    writeFileSync(join(other, 'model.safetensors'), encodeSafetensors({'model.norm.weight': {shape: [32], data: new Float32Array(32).fill(2)}}))
+    expect(() => readPeftAdapter(dir, {baseDir: other})).toThrow(/adapter_model\.safetensors: trained on a base whose weights hash to [0-9a-f]{12}…, but .*retrained-base hashes to [0-9a-f]{12}…/)
+  })
+
   it('a missing half of a pair and a tensor PEFT would not write', () => {
     const dir = join(tmp, 'bad-tensors')
     writePeftAdapter(dir, adapterFor(['q_proj'], 2))
