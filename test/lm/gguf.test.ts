@@ -4,8 +4,9 @@
  * (scripts/lm/gguf-reference.py → test/fixtures/lm/gguf-reference) does.
  *
  * Tolerances on the first generated token's log-probabilities, over the whole vocabulary:
- * f32 export ≤ 1e-3 (only summation order differs); f16 export ≤ 5e-2 (llama.cpp rounds the
- * activations to f16 for f16 matrices). Greedy continuations must be identical.
+ * f32 export ≤ 1e-4 (only summation order differs; measured 1.3e-5 with the adapter); f16 export ≤ 5e-2 (llama.cpp rounds the
+ * activations to f16 for f16 matrices). Greedy continuations must be identical up to the first
+ * near-tie in the reference (top-two logit margin under twice the tolerance).
  */
 import {cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -18,7 +19,7 @@ import {permuteForRope} from '../../src/lm/gguf/llama.js'
 
 const BASE = join(import.meta.dirname, '../../assets/lm/openledger-base')
 const FIXTURE = join(import.meta.dirname, '../fixtures/lm/gguf-reference')
-const F32_TOLERANCE = 1e-3
+const F32_TOLERANCE = 1e-4
 const F16_TOLERANCE = 5e-2
 
 type Reference = {logprobs: number[]; greedy: number[]; margins: number[]}
@@ -47,7 +48,15 @@ async function load(path: string): Promise<LlamaModel> {
 /** Log-probabilities of the token after `ids` and a greedy continuation, as llama.cpp computes them. */
 async function run(model: LlamaModel, ids: number[], lora?: string): Promise<{logprobs: Float64Array; greedy: number[]}> {
   // One thread: ggml's worker threads spin while waiting, which starves a shared 2-core machine.
-  const context = await model.createContext({contextSize: 128, threads: 1, ...(lora ? {lora: {adapters: [{filePath: lora, scale: 1}]}} : {})})
+  // An f32 KV cache and no flash attention (llama.cpp's CPU defaults keep K/V in f16 and accumulate
+  // attention in f16: 3.6e-3 off with the strong test adapter), so the comparison measures the export.
+  const context = await model.createContext({
+    contextSize: 128,
+    threads: 1,
+    flashAttention: false,
+    experimentalKvCacheKeyType: 'F32',
+    experimentalKvCacheValueType: 'F32',
+    ...(lora ? {lora: {adapters: [{filePath: lora, scale: 1}]}} : {})})
   try {
     const sequence = context.getSequence()
     // Temperature 1 and no truncation: the probabilities are the plain softmax of the logits.
@@ -71,6 +80,17 @@ async function run(model: LlamaModel, ids: number[], lora?: string): Promise<{lo
   } finally {
     await context.dispose()
   }
+}
+
+/**
+ * Greedy tokens must be identical up to the first step where the reference's top two logits are
+ * closer than the numeric tolerance allows to tell apart (after a near-tie the paths may fork).
+ */
+function expectSameGreedy(got: number[], want: Reference, tolerance: number): void {
+  const fork = want.margins.findIndex((m) => m < 2 * tolerance)
+  const n = fork === -1 ? want.greedy.length : fork
+  expect(n).toBeGreaterThanOrEqual(3)
+  expect(got.slice(0, n)).toEqual(want.greedy.slice(0, n))
 }
 
 function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -125,14 +145,16 @@ describe('GGUF export of the default base', () => {
     const model = await load(exportBaseGguf(BASE, join(tmp, 'base-f32.gguf'), {dtype: 'f32'}).path)
     const got = await run(model, ref.ids)
     expect(maxDiff(got.logprobs, ref.base.logprobs)).toBeLessThan(F32_TOLERANCE)
-    expect(got.greedy).toEqual(ref.base.greedy)
+    expectSameGreedy(got.greedy, ref.base, F32_TOLERANCE)
   })
 
   it('f16: agrees within the f16 tolerance', async () => {
     const model = await load(exportBaseGguf(BASE, join(tmp, 'base-f16.gguf'), {dtype: 'f16'}).path)
     const got = await run(model, ref.ids)
-    expect(maxDiff(got.logprobs, ref.base.logprobs)).toBeLessThan(F16_TOLERANCE)
-    expect(got.greedy).toEqual(ref.base.greedy)
+    const diff = maxDiff(got.logprobs, ref.base.logprobs)
+    expect(diff).toBeLessThan(F16_TOLERANCE)
+    expect(diff).toBeGreaterThan(0) // it really ran in f16
+    expectSameGreedy(got.greedy, ref.base, F16_TOLERANCE)
   })
 })
 
@@ -158,7 +180,8 @@ describe('GGUF export of a PEFT LoRA adapter', () => {
     // The adapter must matter, or this comparison would prove nothing.
     expect(maxDiff(ref.adapter.logprobs, ref.base.logprobs)).toBeGreaterThan(100 * F32_TOLERANCE)
     expect(maxDiff(got.logprobs, ref.adapter.logprobs)).toBeLessThan(F32_TOLERANCE)
-    expect(got.greedy).toEqual(ref.adapter.greedy)
+    expectSameGreedy(got.greedy, ref.adapter, F32_TOLERANCE)
+    expect(ref.adapter.greedy).not.toEqual(ref.base.greedy)
   })
 
   it('refuses an adapter whose shapes do not fit the base, naming the file', () => {
