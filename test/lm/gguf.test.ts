@@ -4,9 +4,10 @@
  * (scripts/lm/gguf-reference.py → test/fixtures/lm/gguf-reference) does.
  *
  * Tolerances on the first generated token's log-probabilities, over the whole vocabulary:
- * f32 export ≤ 1e-4 (only summation order differs; measured 1.3e-5 with the adapter); f16 export ≤ 5e-2 (llama.cpp rounds the
- * activations to f16 for f16 matrices). Greedy continuations must be identical up to the first
- * near-tie in the reference (top-two logit margin under twice the tolerance).
+ * f32 export ≤ 1e-4 (only summation order differs; measured 8.7e-6, 1.3e-5 with the adapter);
+ * f16 export ≤ 5e-3 (llama.cpp rounds the activations to f16 for f16 matrices; measured 4.4e-4).
+ * Greedy continuations must be identical up to the first near-tie in the reference (top-two logit
+ * margin under twice the tolerance).
  */
 import {cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -20,7 +21,7 @@ import {permuteForRope} from '../../src/lm/gguf/llama.js'
 const BASE = join(import.meta.dirname, '../../assets/lm/openledger-base')
 const FIXTURE = join(import.meta.dirname, '../fixtures/lm/gguf-reference')
 const F32_TOLERANCE = 1e-4
-const F16_TOLERANCE = 5e-2
+const F16_TOLERANCE = 5e-3
 
 type Reference = {logprobs: number[]; greedy: number[]; margins: number[]}
 const ref: {prompt: string; ids: number[]; base: Reference; adapter: Reference} = JSON.parse(readFileSync(join(FIXTURE, 'reference.json'), 'utf8'))
