@@ -82,18 +82,33 @@ export function floatToHalf(value: number): number {
   return sign | out
 }
 
+let halfTable: Float32Array | undefined
+
+/** All 65,536 half values widened once: a lookup is several times faster than decoding each. */
+function halfs(): Float32Array {
+  if (!halfTable) {
+    halfTable = new Float32Array(65536)
+    for (let h = 0; h < 65536; h++) halfTable[h] = halfToFloat(h)
+  }
+  return halfTable
+}
+
+/** Little-endian host assumed (x86, ARM): safetensors and GGUF are little-endian. */
 export function toFloat32(t: RawTensor): Float32Array {
   const count = t.shape.reduce((a, b) => a * b, 1)
+  // Copy first: tensors inside a file need not sit at an aligned offset for a typed-array view.
+  const aligned = new Uint8Array(t.bytes.byteLength)
+  aligned.set(t.bytes)
+  if (t.dtype === 'F32') return new Float32Array(aligned.buffer, 0, count)
+  const words = new Uint16Array(aligned.buffer, 0, count)
   const out = new Float32Array(count)
-  const view = new DataView(t.bytes.buffer, t.bytes.byteOffset, t.bytes.byteLength)
-  if (t.dtype === 'F32') {
-    for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true)
-  } else if (t.dtype === 'F16') {
-    for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(i * 2, true))
+  if (t.dtype === 'F16') {
+    const table = halfs()
+    for (let i = 0; i < count; i++) out[i] = table[words[i]]
   } else {
     // bfloat16 is the high half of a float32.
-    const words = new Uint32Array(out.buffer)
-    for (let i = 0; i < count; i++) words[i] = view.getUint16(i * 2, true) << 16
+    const bits = new Uint32Array(out.buffer)
+    for (let i = 0; i < count; i++) bits[i] = words[i] << 16
   }
   return out
 }
