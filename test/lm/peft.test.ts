@@ -19,7 +19,11 @@ import {
 } from '../../src/lm/peft.js'
 import {llamaShape, readLlamaConfig} from '../../src/lm/gguf/hf-folder.js'
 
-/** The keys of adapter_config.json as PEFT 0.18.1's LoraConfig.save_pretrained writes them. */
+/**
+ * The keys of adapter_config.json as PEFT v0.18.1 writes them: the dataclass fields of PeftConfig
+ * (src/peft/config.py) and LoraConfig (src/peft/tuners/lora/config.py), less runtime_config, which
+ * LoraConfig.to_dict drops; json.dumps(indent=2, sort_keys=True).
+ */
 const PEFT_0_18_1_KEYS = [
   'alora_invocation_tokens', 'alpha_pattern', 'arrow_config', 'auto_mapping', 'base_model_name_or_path', 'bias',
   'corda_config', 'ensure_weight_tying', 'eva_config', 'exclude_modules', 'fan_in_fan_out', 'inference_mode',
@@ -71,7 +75,7 @@ describe('PEFT adapter files', () => {
     writePeftAdapter(dir, adapter)
 
     const config = JSON.parse(readFileSync(join(dir, 'adapter_config.json'), 'utf8'))
-    expect(Object.keys(config).sort()).toEqual(PEFT_0_18_1_KEYS)
+    expect(Object.keys(config)).toEqual(PEFT_0_18_1_KEYS) // in sort_keys order, as PEFT writes
     expect(config).toMatchObject({peft_type: 'LORA', task_type: 'CAUSAL_LM', r: 4, lora_alpha: 8, lora_dropout: 0.05, bias: 'none', fan_in_fan_out: false, use_rslora: false, use_dora: false, base_model_name_or_path: 'openledger-base'})
     expect(config.target_modules).toEqual(['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'])
 
