@@ -10,22 +10,27 @@ export function sendJson(res: ServerResponse, status: number, value: unknown): v
 }
 
 export function sendError(res: ServerResponse, status: number, code: string, message: string): void {
+  // After a 413 the rest of the body is unread garbage on the socket: do not reuse it.
+  if (status === 413) res.shouldKeepAlive = false
   sendJson(res, status, {error: {code, message}})
 }
 
-/** The whole body as UTF-8; 413 past `maxBytes` (and the connection dropped: the rest is not read). */
+/**
+ * The whole body as UTF-8; 413 past `maxBytes`. The rest of an oversized body is read and dropped
+ * (not kept) so the client gets its 413 rather than a reset; the connection then closes.
+ */
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const parts: Buffer[] = []
+    let parts: Buffer[] | undefined = []
     let size = 0
     req.on('data', (c: Buffer) => {
+      if (!parts) return
       size += c.length
-      if (size > maxBytes) {
-        reject(new HttpError(413, 'E_BODY_TOO_LARGE', `request body over ${maxBytes} bytes`))
-        req.destroy()
-      } else parts.push(c)
+      if (size <= maxBytes) return parts.push(c)
+      parts = undefined
+      reject(new HttpError(413, 'E_BODY_TOO_LARGE', `request body over ${maxBytes} bytes`))
     })
-    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')))
+    req.on('end', () => parts && resolve(Buffer.concat(parts).toString('utf8')))
     req.on('error', reject)
   })
 }

@@ -24,7 +24,7 @@ export type InferenceServerOptions = {
   stateDir?: string
   /** Models kept loaded at once (LRU). Default 32. */
   maxModels?: number
-  /** How long a batch waits for more requests, in ms. Default 2. */
+  /** How long a batch waits for more requests, in ms. Default 0: what arrives in one event-loop turn (see MicroBatcher). */
   batchWindowMs?: number
   /** Largest encoder (and attribution) batch. Default 64. */
   maxBatch?: number
@@ -65,7 +65,7 @@ export type InferenceServer = {
 }
 
 export function createInferenceServer(options: InferenceServerOptions = {}): InferenceServer {
-  const batch = {maxSize: options.maxBatch ?? 64, maxWaitMs: options.batchWindowMs ?? 2}
+  const batch = {maxSize: options.maxBatch ?? 64, maxWaitMs: options.batchWindowMs ?? 0}
   const registry = new ModelRegistry({
     stateDir: options.stateDir,
     chain: options.chain,

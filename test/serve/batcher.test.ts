@@ -33,6 +33,15 @@ describe('MicroBatcher', () => {
     expect(r.batches).toEqual([[7]])
   })
 
+  it('maxWaitMs 0 batches what arrives in the same event-loop turn', async () => {
+    const r = recorder()
+    const b = new MicroBatcher(r.run, {maxSize: 64, maxWaitMs: 0})
+    const first = [1, 2, 3].map((x) => b.add(x))
+    expect(await Promise.all(first)).toEqual([10, 20, 30])
+    expect(await b.add(4)).toBe(40)
+    expect(r.batches).toEqual([[1, 2, 3], [4]])
+  })
+
   it('items arriving while a batch runs go together into the next one, in order', async () => {
     const r = recorder()
     const b = new MicroBatcher(r.run, {maxSize: 3, maxWaitMs: 600_000})

@@ -70,16 +70,43 @@ describe('serve', () => {
     expect(r.json.prediction.receipt.model).toBe(cids[0])
   })
 
-  it('bad requests get 400 with a JSON error', async () => {
-    for (const body of ['{not json', '[]', {text: 'x'}, {model: cids[0]}, {model: cids[0], text: ''}, {model: cids[0], text: 'x', attribute: 'yes'}]) {
+  it('bad requests get 400 with a JSON error naming the field at fault', async () => {
+    const cases: Array<[unknown, RegExp]> = [
+      ['{not json', /not valid JSON/],
+      ['[]', /must be a JSON object/],
+      [{text: 'x'}, /^"model" must be/],
+      [{model: cids[0]}, /^"text" must be/],
+      [{model: cids[0], text: ''}, /^"text" must be a non-empty string/],
+      [{model: cids[0], text: 'x', attribute: 'yes'}, /^"attribute" must be true or false/],
+      [{model: cids[0], text: 'x', pay: 1}, /^"pay" must be true or false/],
+      [{model: cids[0], text: 'x', topK: 0}, /^"topK" must be a positive integer/],
+      [{model: cids[0], text: 'x', top_k: 5}, /^"top_k" is not a field of \/v1\/infer/],
+    ]
+    for (const [body, message] of cases) {
       const r = await post(body)
       expect(r.status, JSON.stringify(body)).toBe(400)
-      expect(r.json.error.code).toMatch(/^E_/)
+      expect(r.json.error).toMatchObject({code: 'E_BAD_REQUEST', message: expect.stringMatching(message)})
     }
     const unknown = await post({model: 'no-such-model', text: 'hello'})
     expect(unknown.status).toBe(400)
-    expect(unknown.json.error).toMatchObject({code: 'E_UNKNOWN_MODEL'})
+    expect(unknown.json.error).toMatchObject({code: 'E_UNKNOWN_MODEL', message: expect.stringMatching(/^"model": .*no-such-model/)})
     expect((await fetch(`${url}/nope`)).status).toBe(404)
+    const get = await fetch(`${url}/v1/infer`)
+    expect(get.status).toBe(405)
+    expect(((await get.json()) as any).error.message).toMatch(/use POST/)
+  })
+
+  it('a body over the limit gets 413', async () => {
+    const small = createInferenceServer({stateDir: c.stateDir, maxBodyBytes: 64})
+    const u = (await small.listen(0, '127.0.0.1')).url
+    try {
+      const res = await fetch(`${u}/v1/infer`, {method: 'POST', body: JSON.stringify({model: cids[0], text: 'x'.repeat(100)})})
+      expect(res.status).toBe(413)
+      expect(((await res.json()) as any).error).toMatchObject({code: 'E_BODY_TOO_LARGE', message: 'request body over 64 bytes'})
+      expect(small.stats().loaded).toBe(0)
+    } finally {
+      await small.close()
+    }
   })
 
   it('evicts least recently used models past the limit and reloads them on demand', async () => {
