@@ -72,6 +72,9 @@ export async function loadBuiltinEncoder(device: Device, dir = builtinEncoderDir
     executionProviders: [device],
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
+    // Idle pool threads sleep instead of spinning: a server runs this graph in many tiny calls, and
+    // spinning threads take the cores its HTTP handling needs (bench/serve.ts).
+    extra: {session: {intra_op: {allow_spinning: '0'}}},
   })
   const dim = meta.dim
 
