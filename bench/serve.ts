@@ -175,8 +175,14 @@ export async function runServeBench(
     const runs: LoadResult[][] = targets.map(() => [])
     // Warm-up (JIT, first batches), not counted.
     for (const t of targets) await load({url: t.url, seconds: 1, connections, bodies: t.bodies})
-    // Interleaved, so drift in the machine's load touches every row alike.
-    for (let i = 0; i < repeats; i++) for (const [k, t] of targets.entries()) runs[k].push(await load({url: t.url, seconds, connections, bodies: t.bodies}))
+    // Interleaved, so drift in the machine's load touches every row alike, and rotated, so each row
+    // takes each place in the sequence rather than always following the same one.
+    for (let i = 0; i < repeats; i++) {
+      for (let j = 0; j < targets.length; j++) {
+        const k = (i + j) % targets.length
+        runs[k].push(await load({url: targets[k].url, seconds, connections, bodies: targets[k].bodies}))
+      }
+    }
     const baseRps = median(runs[0].map((r) => r.rps))
     const rows: ServeBenchRow[] = targets.map((t, k) => ({
       name: t.name,
