@@ -39,7 +39,10 @@ export async function attributeRows(ma: ModelAttribution, rows: PredictedRow[], 
     const [{headInfluenceScoresBatch}, {RowMatmul}] = await Promise.all([import('../attribution/influence.js'), import('../attribution/row-matmul.js')])
     const {N, D} = ma.attributor.input
     ma.matmul ??= await RowMatmul.create(ma.attributor.input.H, N, D)
-    scores = await headInfluenceScoresBatch(ma.attributor, headHessian(ma), queries, ma.matmul)
+    // A lone query with one direction (two labels) would be a one-column MatMul, which ONNX Runtime
+    // computes on another kernel path than any batch: run it twice so it is a batch like any other.
+    const batch = queries.length === 1 ? [queries[0], queries[0]] : queries
+    scores = (await headInfluenceScoresBatch(ma.attributor, headHessian(ma), batch, ma.matmul)).slice(0, queries.length)
   } else scores = queries.map((q) => scoreQuery(ma, q.h, method, q.label))
   return rows.map((r, i) => attributedPrediction(ma, r.prediction, scores[i], r.text, method, typeof topK === 'function' ? topK(i) : topK))
 }

@@ -81,6 +81,8 @@ export class ModelRegistry {
   private readonly encoders = new Map<string, Promise<{encoder: Encoder; batcher: MicroBatcher<string, Float32Array>}>>()
   private readonly models = new Map<string, Promise<LoadedModel>>()
   private readonly refs = new Map<string, Promise<ResolvedModel>>()
+  /** Every encoder batcher made, for the counters (kept after an encoder is freed). */
+  private readonly batchers: MicroBatcher<string, Float32Array>[] = []
   evictions = 0
 
   constructor(private readonly options: ModelRegistryOptions) {}
@@ -141,8 +143,6 @@ export class ModelRegistry {
     this.encoders.clear()
     this.models.clear()
   }
-
-  private readonly batchers: MicroBatcher<string, Float32Array>[] = []
 
   private resolve(ref: string): Promise<ResolvedModel> {
     let r = this.refs.get(ref)

@@ -84,11 +84,14 @@ describe('serve and infer give one receipt per text', () => {
     expect(cli.prediction.attribution.contributors.length).toBeGreaterThan(1)
   })
 
-  it('concurrent requests (batched as they arrive) match infer --input over all texts', async () => {
-    const served = await Promise.all(TEXTS.map(post))
+  it('each text alone and all at once (batches of other shapes) match infer --input over all texts', async () => {
     const input = join(tmp.dir, 'texts.jsonl')
     writeFileSync(input, TEXTS.map((t) => JSON.stringify(t)).join('\n') + '\n')
-    const cli = await infer(['--input', input])
-    expect(served.map((s) => JSON.stringify(s.prediction.receipt))).toEqual(cli.predictions.map((p: {receipt: unknown}) => JSON.stringify(p.receipt)))
+    const cli = (await infer(['--input', input])).predictions.map((p: {receipt: unknown}) => JSON.stringify(p.receipt))
+    const alone = []
+    for (const text of TEXTS) alone.push(await post(text))
+    expect(alone.map((s) => JSON.stringify(s.prediction.receipt))).toEqual(cli)
+    const together = await Promise.all(TEXTS.map(post))
+    expect(together.map((s) => JSON.stringify(s.prediction.receipt))).toEqual(cli)
   })
 })
