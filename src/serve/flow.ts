@@ -13,8 +13,11 @@ import type {FeeSplitPaid, SettleReturnType} from '../publish/pay.js'
 export type PaidReceipt = AttributedPrediction['receipt'] & {fee?: string; split?: FeeSplitPaid; txHash?: string; receiptId?: string}
 export type InferredPrediction = Prediction & Partial<Pick<AttributedPrediction, 'attribution'>> & {receipt?: PaidReceipt}
 
-/** One text's prediction with the adapter output attribution needs. */
-export type PredictedRow = {text: string; prediction: Prediction; h: Float32Array}
+/**
+ * One text's prediction with the adapter output attribution needs, and the model id its receipt
+ * names when not the attribution's own (a folder's CID, known once it is paid for).
+ */
+export type PredictedRow = {text: string; prediction: Prediction; h: Float32Array; modelId?: string}
 
 /** The JSON `infer --json` prints for one text and `serve` answers. */
 export type InferAnswer = {prediction: InferredPrediction; model: string; cid?: string; device: string; split?: FeeSplitPaid; txHash?: string}
@@ -44,7 +47,9 @@ export async function attributeRows(ma: ModelAttribution, rows: PredictedRow[], 
     const batch = queries.length === 1 ? [queries[0], queries[0]] : queries
     scores = (await headInfluenceScoresBatch(ma.attributor, headHessian(ma), batch, ma.matmul)).slice(0, queries.length)
   } else scores = queries.map((q) => scoreQuery(ma, q.h, method, q.label))
-  return rows.map((r, i) => attributedPrediction(ma, r.prediction, scores[i], r.text, method, typeof topK === 'function' ? topK(i) : topK))
+  return rows.map((r, i) =>
+    attributedPrediction(r.modelId && r.modelId !== ma.modelId ? {...ma, modelId: r.modelId} : ma, r.prediction, scores[i], r.text, method, typeof topK === 'function' ? topK(i) : topK),
+  )
 }
 
 /** One attributed answer to settle: the registered model id and CID it is paid to, and the fee. */

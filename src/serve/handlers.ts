@@ -30,13 +30,14 @@ export async function infer(ctx: ServeContext, req: InferRequest): Promise<Infer
   const embedding = await entry.encode.add(req.text)
   const [row] = predictedRows(predictEmbeddings(entry.model, embedding), [req.text])
   const at = {model: entry.model.path, device: entry.model.device}
-  if (!req.attribute && !req.pay) return inferAnswer(row.prediction, {...at, cid: entry.cid})
+  // As `infer`: a model named by folder gets a CID (its folder's) only in paid answers.
+  if (!req.attribute && !req.pay) return inferAnswer(row.prediction, {...at, cid: entry.ref.cid})
   if (req.pay && !entry.cid) {
     const {folderCid} = await import('../publish/cid.js')
     entry.cid ??= await folderCid(entry.model.path)
   }
-  const attributed = await entry.attribute(row, req.topK)
-  if (!req.pay) return inferAnswer(attributed, {...at, cid: entry.cid})
+  const attributed = await entry.attribute(req.pay ? {...row, modelId: entry.cid} : row, req.topK)
+  if (!req.pay) return inferAnswer(attributed, {...at, cid: entry.ref.cid})
   const cid = entry.cid!
   const {modelIdForCid} = await import('../publish/pay.js')
   const modelId = await modelIdForCid(await ctx.signer(), cid)

@@ -46,23 +46,26 @@ export class LoadedModel {
     this.cid = ref.cid
   }
 
-  /** Attributes one predicted row, batched with the concurrent requests for this model. */
+  /**
+   * Attributes one predicted row, batched with the concurrent requests for this model. Receipts
+   * name the model as `infer` does: by the CID it was asked for by, else by its weights hash, or by
+   * the row's own `modelId` (a folder's CID, for a paid request).
+   */
   async attribute(row: PredictedRow, topK?: number): Promise<AttributedPrediction> {
-    const modelId = this.cid
-    this.attribution ??= (async () => {
-      const {loadModelAttribution} = await import('../attribution/from-model.js')
-      const ma = await loadModelAttribution(this.model, {stateDir: this.options.stateDir, ...(modelId ? {modelId} : {})})
-      const batcher = new MicroBatcher<AttributeItem, AttributedPrediction>(
-        (items) => attributeRows(ma, items.map((it) => it.row), this.options.method, (i) => items[i].topK),
-        this.options.batch,
-      )
-      return {ma, batcher}
-    })()
-    this.attribution.catch(() => (this.attribution = undefined))
-    const {ma, batcher} = await this.attribution
-    // Receipts name the model by its CID once it has one (as `infer` does): a folder first served
-    // unpaid is named by its weights hash until a paid request computes its folder's CID.
-    if (this.cid) ma.modelId = this.cid
+    if (!this.attribution) {
+      const modelId = this.ref.cid
+      this.attribution = (async () => {
+        const {loadModelAttribution} = await import('../attribution/from-model.js')
+        const ma = await loadModelAttribution(this.model, {stateDir: this.options.stateDir, ...(modelId ? {modelId} : {})})
+        const batcher = new MicroBatcher<AttributeItem, AttributedPrediction>(
+          (items) => attributeRows(ma, items.map((it) => it.row), this.options.method, (i) => items[i].topK),
+          this.options.batch,
+        )
+        return {ma, batcher}
+      })()
+      this.attribution.catch(() => (this.attribution = undefined))
+    }
+    const {batcher} = await this.attribution
     return batcher.add({row, topK})
   }
 
