@@ -207,7 +207,7 @@ export async function runServeBench(
     const baselineMs = minMedian(readTimes)
     log(
       `  ${bigRecords}-record model (training.json ${mib(trainingJsonBytes)}): load ${loadMs.median.toFixed(1)} ms (min ${loadMs.min.toFixed(1)}), retains ${mib(retainedBytes)}; ` +
-        `baseline, reading its training.json as loading used to: ${baselineMs.median.toFixed(1)} ms (min ${baselineMs.min.toFixed(1)}), retains ${mib(baselineRetainedBytes)}; load ${(loadMs.median / baselineMs.median).toFixed(2)}× baseline`,
+        `baseline, reading its training.json as loading used to: ${baselineMs.median.toFixed(1)} ms (min ${baselineMs.min.toFixed(1)}), retains ${mib(baselineRetainedBytes)}; load ${(loadMs.median / baselineMs.median).toPrecision(2)}× baseline`,
     )
     log(`  encoder batches (${many}-model server): ${stats.batches} for ${stats.texts} texts (largest ${stats.maxBatch})`)
     return {
