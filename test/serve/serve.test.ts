@@ -113,11 +113,16 @@ describe('serve', () => {
     const small = createInferenceServer({stateDir: c.stateDir, maxModels: 1})
     const u = (await small.listen(0, '127.0.0.1')).url
     try {
+      const receipts: string[] = []
+      // Attributed, so each eviction also frees the model's attribution state, rebuilt on return.
       for (const m of [cids[0], cids[1], cids[0]]) {
-        const res = await fetch(`${u}/v1/infer`, {method: 'POST', body: JSON.stringify({model: m, text: 'the parcel is late'})})
+        const res = await fetch(`${u}/v1/infer`, {method: 'POST', body: JSON.stringify({model: m, text: 'the parcel is late', attribute: true})})
         expect(res.status).toBe(200)
+        receipts.push(JSON.stringify(((await res.json()) as any).prediction.receipt))
       }
       expect(small.stats()).toMatchObject({loaded: 1, evictions: 2})
+      expect(receipts[2]).toBe(receipts[0])
+      expect(receipts[1]).not.toBe(receipts[0])
     } finally {
       await small.close()
     }
