@@ -1,6 +1,6 @@
 import {join} from 'node:path'
 
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 
 import {type Chain, startChain, trainArtifact} from '../publish/helpers.js'
 import {resolveSigner} from '../../src/chain/context.js'
@@ -157,7 +157,8 @@ describe('serve', () => {
     const s2 = createInferenceServer({stateDir: c.stateDir})
     const u = (await s2.listen(0, '127.0.0.1')).url
     const pending = fetch(`${u}/v1/infer`, {method: 'POST', body: JSON.stringify({model: cids[1], text: 'the package is lost'})})
-    await new Promise((r) => setTimeout(r, 5))
+    // Close once the server has the request (it is in flight), not after a guessed delay.
+    await vi.waitFor(() => expect(s2.stats().requests).toBe(1))
     await s2.close()
     expect((await pending).status).toBe(200)
   })
