@@ -1,27 +1,42 @@
 /**
- * `serve` under load: autocannon in-process against the server on 127.0.0.1, requests/s and
- * p50/p99 latency with 1 and with 100 models loaded (requests spread over all of them), and the
- * memory each extra loaded model costs. Baseline in the same run: a handler answering a constant
- * JSON body on the same node:http stack.
+ * `serve` under load. autocannon runs in its own process (bench/serve-load.ts), so the server's
+ * process does nothing but serve. Rows, each repeated (min and median of req/s; median p50/p99):
+ * - baseline: a node:http handler answering a constant JSON body, in this process like the server;
+ * - serve with 1 model loaded;
+ * - serve with 100 models loaded, requests spread over all of them;
+ * then the memory each extra loaded model costs, and the load time and retained memory of a model
+ * whose training.json lists 100k records (baseline: reading that training.json, which loading a
+ * model used to do and keep).
  */
-import {cpSync, mkdtempSync, rmSync} from 'node:fs'
+import {spawn} from 'node:child_process'
+import {cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
-import {pathToFileURL} from 'node:url'
+import {dirname, join} from 'node:path'
+import {fileURLToPath, pathToFileURL} from 'node:url'
+import {setFlagsFromString} from 'node:v8'
+import {runInNewContext} from 'node:vm'
 
-// @ts-expect-error autocannon ships no types
-import autocannon from 'autocannon'
-
+import type {TrainingManifest} from '../src/model/artifact.js'
 import {DEFAULT_MODEL_CONFIG} from '../src/model/config.js'
 import type {TrainSource} from '../src/model/datanet-source.js'
 import {loadBuiltinEncoder} from '../src/model/encoders/builtin.js'
+import {type Model, loadModel, readTraining} from '../src/model/infer.js'
 import {trainModel} from '../src/model/train.js'
 import {createInferenceServer} from '../src/serve/server.js'
+import {median} from './report.js'
+import type {LoadParams, LoadResult} from './serve-load.js'
 
-export type ServeBenchRow = {name: string; rps: number; p50: number; p99: number; errors: number; non2xx: number}
-export type ServeBenchResult = {rows: ServeBenchRow[]; bytesPerExtraModel: number; batches: {texts: number; batches: number; maxBatch: number}}
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
+
+export type ServeBenchRow = {name: string; rps: {min: number; median: number}; p50: number; p99: number; ratio: number; errors: number; non2xx: number}
+export type ServeBenchResult = {
+  rows: ServeBenchRow[]
+  bytesPerExtraModel: number
+  bigModel: {records: number; trainingJsonBytes: number; loadMs: {min: number; median: number}; retainedBytes: number; baselineMs: {min: number; median: number}; baselineRetainedBytes: number}
+  batches: {texts: number; batches: number; maxBatch: number}
+}
 
 function source(): TrainSource {
   const topics: Record<string, string[]> = {
@@ -39,38 +54,59 @@ function source(): TrainSource {
   return {name: 'bench', datanetId: null, version: 1, root: '0x' + '00'.repeat(32), records}
 }
 
-async function load(url: string, seconds: number, connections: number, bodies: () => string): Promise<ServeBenchRow & {raw: unknown}> {
-  const r = await autocannon({
-    url,
-    connections,
-    duration: seconds,
-    method: 'POST',
-    headers: {'content-type': 'application/json'},
-    requests: [{method: 'POST', setupRequest: (req: Record<string, unknown>) => ({...req, body: bodies()})}],
+/** One autocannon run in a child process. */
+function load(params: LoadParams): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'serve-load.ts'), JSON.stringify(params)], {cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit']})
+    let out = ''
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()))
+    child.once('error', reject)
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`the load generator exited ${code}`))))
   })
-  return {name: '', rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx, raw: r}
 }
 
+// Memory is read after a full collection; the flag is set here so `npm run bench` needs no Node option.
+setFlagsFromString('--expose-gc')
+const gc = runInNewContext('gc') as () => void
 function footprint(): number {
-  ;(globalThis as {gc?: () => void}).gc?.()
+  gc()
+  gc()
   const m = process.memoryUsage()
   return m.heapUsed + m.arrayBuffers
 }
 
-export async function runServeBench(options: {seconds?: number; connections?: number; models?: number; log?: (s: string) => void} = {}): Promise<ServeBenchResult> {
-  const seconds = options.seconds ?? 5
+const minMedian = (xs: number[]) => ({min: Math.min(...xs), median: median(xs)})
+
+/** A copy of `from` whose training.json lists `n` training records, as a 100k-record training writes. */
+function bigArtifact(from: string, to: string, n: number): void {
+  cpSync(from, to, {recursive: true})
+  const t = JSON.parse(readFileSync(join(from, 'training.json'), 'utf8')) as TrainingManifest
+  t.records = Array.from({length: n}, (_, i) => ({
+    recordHash: '0x' + i.toString(16).padStart(64, '0'),
+    contributor: '0x' + ((i % 97) + 1).toString(16).padStart(40, '0'),
+    label: i % 3,
+    split: i % 10 === 0 ? 'val' : 'train',
+  }))
+  writeFileSync(join(to, 'training.json'), JSON.stringify(t, null, 2) + '\n')
+}
+
+export async function runServeBench(
+  options: {seconds?: number; connections?: number; models?: number; repeats?: number; bigRecords?: number; log?: (s: string) => void} = {},
+): Promise<ServeBenchResult> {
+  const seconds = options.seconds ?? 3
   const connections = options.connections ?? 32
   const many = options.models ?? 100
+  const repeats = options.repeats ?? 3
+  const bigRecords = options.bigRecords ?? 100_000
   const log = options.log ?? (() => {})
   const dir = mkdtempSync(join(tmpdir(), 'openledger-serve-bench-'))
   const prevCache = process.env.OPENLEDGER_CACHE_DIR
   process.env.OPENLEDGER_CACHE_DIR ??= join(dir, 'cache')
-  const rows: ServeBenchRow[] = []
+  const closers: Array<() => Promise<void>> = []
   try {
     const encoder = await loadBuiltinEncoder('cpu')
     const first = join(dir, 'models', 'm0')
     await trainModel({source: source(), config: {...DEFAULT_MODEL_CONFIG, num_train_epochs: 3, device: 'cpu'}, out: first, encoder})
-    await encoder.dispose()
     const folders = [first]
     for (let i = 1; i < many; i++) {
       const f = join(dir, 'models', `m${i}`)
@@ -78,7 +114,32 @@ export async function runServeBench(options: {seconds?: number; connections?: nu
       folders.push(f)
     }
     const texts = ['my card was charged twice', 'the parcel is late', 'my password does not work', 'refund missing for my order']
-    let k = 0
+
+    // The 100k-record model: load time and retained memory, against reading its training.json.
+    const big = join(dir, 'models', 'big')
+    bigArtifact(first, big, bigRecords)
+    const loadTimes: number[] = []
+    const readTimes: number[] = []
+    for (let i = 0; i < repeats; i++) {
+      let t0 = performance.now()
+      await loadModel(big, {encoder})
+      loadTimes.push(performance.now() - t0)
+      t0 = performance.now()
+      readTraining(big)
+      readTimes.push(performance.now() - t0)
+    }
+    const HELD = 5
+    let before = footprint()
+    const held: Model[] = []
+    for (let i = 0; i < HELD; i++) held.push(await loadModel(big, {encoder}))
+    const retainedBytes = (footprint() - before) / HELD
+    held.length = 0
+    before = footprint()
+    const manifests: TrainingManifest[] = []
+    for (let i = 0; i < HELD; i++) manifests.push(readTraining(big))
+    const baselineRetainedBytes = (footprint() - before) / HELD
+    manifests.length = 0
+    await encoder.dispose()
 
     const constant = JSON.stringify({prediction: {label: 'billing', probabilities: {billing: 0.9, login: 0.05, shipping: 0.05}}, model: first, device: 'cpu'})
     const base = createServer((req, res) => {
@@ -89,35 +150,74 @@ export async function runServeBench(options: {seconds?: number; connections?: nu
       })
     })
     await new Promise<void>((r) => base.listen(0, '127.0.0.1', r))
+    closers.push(() => new Promise<void>((r) => base.close(() => r())))
     const baseUrl = `http://127.0.0.1:${(base.address() as AddressInfo).port}/v1/infer`
-    const b = await load(baseUrl, seconds, connections, () => JSON.stringify({model: first, text: texts[k++ % 4]}))
-    rows.push({...b, name: 'baseline: constant handler'})
-    await new Promise<void>((r) => base.close(() => r()))
 
-    const srv = createInferenceServer({maxModels: many + 1})
-    const {url} = await srv.listen(0, '127.0.0.1')
-    await srv.preload([first])
-    const before = footprint()
-    const one = await load(`${url}/v1/infer`, seconds, connections, () => JSON.stringify({model: first, text: texts[k++ % 4]}))
-    rows.push({...one, name: '1 model loaded'})
+    const one = createInferenceServer({maxModels: 1, device: 'cpu'})
+    closers.push(() => one.close())
+    const oneUrl = `${(await one.listen(0, '127.0.0.1')).url}/v1/infer`
+    await one.preload([first])
+    const all = createInferenceServer({maxModels: many, device: 'cpu'})
+    closers.push(() => all.close())
+    const allUrl = `${(await all.listen(0, '127.0.0.1')).url}/v1/infer`
+    await all.preload([first])
     const mem0 = footprint()
-    await srv.preload(folders)
-    const mem1 = footprint()
-    const hundred = await load(`${url}/v1/infer`, seconds, connections, () => JSON.stringify({model: folders[k++ % folders.length], text: texts[k % 4]}))
-    rows.push({...hundred, name: `${many} models loaded, requests spread over all`})
-    const stats = srv.stats()
-    await srv.close()
-    void before
-    const bytesPerExtraModel = (mem1 - mem0) / (many - 1)
+    await all.preload(folders)
+    const bytesPerExtraModel = (footprint() - mem0) / Math.max(1, many - 1)
+
+    const oneBodies = texts.map((text) => JSON.stringify({model: first, text}))
+    const allBodies = Array.from({length: many * texts.length}, (_, i) => JSON.stringify({model: folders[i % many], text: texts[Math.floor(i / many) % texts.length]}))
+    const targets = [
+      {name: 'baseline: constant node:http handler', url: baseUrl, bodies: oneBodies},
+      {name: 'serve, 1 model loaded', url: oneUrl, bodies: oneBodies},
+      {name: `serve, ${many} models loaded, requests spread`, url: allUrl, bodies: allBodies},
+    ]
+    const runs: LoadResult[][] = targets.map(() => [])
+    // Warm-up (JIT, first batches), not counted.
+    for (const t of targets) await load({url: t.url, seconds: 1, connections, bodies: t.bodies})
+    // Interleaved, so drift in the machine's load touches every row alike, and rotated, so each row
+    // takes each place in the sequence rather than always following the same one.
+    for (let i = 0; i < repeats; i++) {
+      for (let j = 0; j < targets.length; j++) {
+        const k = (i + j) % targets.length
+        runs[k].push(await load({url: targets[k].url, seconds, connections, bodies: targets[k].bodies}))
+      }
+    }
+    const baseRps = median(runs[0].map((r) => r.rps))
+    const rows: ServeBenchRow[] = targets.map((t, k) => ({
+      name: t.name,
+      rps: minMedian(runs[k].map((r) => r.rps)),
+      p50: median(runs[k].map((r) => r.p50)),
+      p99: median(runs[k].map((r) => r.p99)),
+      ratio: median(runs[k].map((r) => r.rps)) / baseRps,
+      errors: runs[k].reduce((a, r) => a + r.errors, 0),
+      non2xx: runs[k].reduce((a, r) => a + r.non2xx, 0),
+    }))
+    const stats = all.stats()
+    log(`  ${repeats} runs of ${seconds} s each, ${connections} connections, load generator in its own process`)
     for (const r of rows) {
       log(
-        `${r.name.padEnd(44)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${String(r.p50).padStart(4)} ms  p99 ${String(r.p99).padStart(4)} ms  ${(r.rps / rows[0].rps).toFixed(2)}× baseline${r.errors || r.non2xx ? `  errors ${r.errors} non-2xx ${r.non2xx}` : ''}`,
+        `  ${r.name.padEnd(46)} ${r.rps.median.toFixed(0).padStart(6)} req/s (min ${r.rps.min.toFixed(0)})  p50 ${String(r.p50).padStart(3)} ms  p99 ${String(r.p99).padStart(4)} ms  ${r.ratio.toFixed(2)}× baseline${r.errors || r.non2xx ? `  errors ${r.errors} non-2xx ${r.non2xx}` : ''}`,
       )
     }
-    log(`memory per extra loaded model: ${(bytesPerExtraModel / 1024).toFixed(1)} KiB (heap + array buffers)`)
-    log(`encoder batches: ${stats.batches} for ${stats.texts} texts (largest ${stats.maxBatch})`)
-    return {rows, bytesPerExtraModel, batches: {texts: stats.texts, batches: stats.batches, maxBatch: stats.maxBatch}}
+    log(`  memory per extra loaded model: ${(bytesPerExtraModel / 1024).toFixed(1)} KiB (heap + array buffers, after GC)`)
+    const mib = (b: number) => `${(b / 2 ** 20).toFixed(2)} MiB`
+    const trainingJsonBytes = statSync(join(big, 'training.json')).size
+    const loadMs = minMedian(loadTimes)
+    const baselineMs = minMedian(readTimes)
+    log(
+      `  ${bigRecords}-record model (training.json ${mib(trainingJsonBytes)}): load ${loadMs.median.toFixed(1)} ms (min ${loadMs.min.toFixed(1)}), retains ${mib(retainedBytes)}; ` +
+        `baseline, reading its training.json as loading used to: ${baselineMs.median.toFixed(1)} ms (min ${baselineMs.min.toFixed(1)}), retains ${mib(baselineRetainedBytes)}; load ${(loadMs.median / baselineMs.median).toPrecision(2)}× baseline`,
+    )
+    log(`  encoder batches (${many}-model server): ${stats.batches} for ${stats.texts} texts (largest ${stats.maxBatch})`)
+    return {
+      rows,
+      bytesPerExtraModel,
+      bigModel: {records: bigRecords, trainingJsonBytes, loadMs, retainedBytes, baselineMs, baselineRetainedBytes},
+      batches: {texts: stats.texts, batches: stats.batches, maxBatch: stats.maxBatch},
+    }
   } finally {
+    for (const close of closers.reverse()) await close().catch(() => undefined)
     if (prevCache === undefined) delete process.env.OPENLEDGER_CACHE_DIR
     else process.env.OPENLEDGER_CACHE_DIR = prevCache
     rmSync(dir, {recursive: true, force: true})
@@ -125,6 +225,5 @@ export async function runServeBench(options: {seconds?: number; connections?: nu
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const seconds = Number(process.env.BENCH_SECONDS ?? 5)
-  await runServeBench({seconds, log: (s) => process.stdout.write(s + '\n')})
+  await runServeBench({seconds: Number(process.env.BENCH_SECONDS ?? 3), log: (s) => process.stdout.write(s + '\n')})
 }

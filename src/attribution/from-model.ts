@@ -156,7 +156,7 @@ export function attributedPrediction(
   const receipt = buildReceipt({
     method,
     model: ma.modelId,
-    checkpoint: `epoch-${ma.model.training.metrics.bestEpoch}`,
+    checkpoint: `epoch-${ma.model.bestEpoch}`,
     inputHash: textHash(text),
     outputHash: textHash(p.label),
     scores,

@@ -7,18 +7,14 @@ import {resolveSigner} from '../chain/context.js'
 import {formatOpen} from '../chain/amounts.js'
 import {UsageError} from '../errors.js'
 import {DEVICES, type DeviceRequest} from '../model/backend.js'
-import {type Prediction, loadModel, predict} from '../model/infer.js'
-import type {AttributedPrediction, GradientMethod} from '../attribution/from-model.js'
+import {loadModel, predict} from '../model/infer.js'
+import type {GradientMethod} from '../attribution/from-model.js'
 import {folderCid} from '../publish/cid.js'
-import {DEFAULT_INFERENCE_FEE, type FeeSplitPaid, modelIdForCid, settleInference} from '../publish/pay.js'
+import {DEFAULT_INFERENCE_FEE, modelIdForCid} from '../publish/pay.js'
 import {resolveModel} from '../publish/resolve.js'
+import {type InferAnswer, type InferredPrediction, attributeRows, inferAnswer, payRows, predictedRows} from '../serve/flow.js'
 
-type PaidReceipt = AttributedPrediction['receipt'] & {fee?: string; split?: FeeSplitPaid; txHash?: string; receiptId?: string}
-type Attributed = Prediction & Partial<Pick<AttributedPrediction, 'attribution'>> & {receipt?: PaidReceipt}
-
-export type InferResult =
-  | {prediction: Attributed; model: string; cid?: string; device: string; split?: FeeSplitPaid; txHash?: string}
-  | {predictions: Attributed[]; model: string; cid?: string; device: string}
+export type InferResult = InferAnswer | {predictions: InferredPrediction[]; model: string; cid?: string; device: string}
 
 /** Reads texts from a JSONL file: each line a JSON string or an object with the text field. */
 export function readInputFile(path: string, textField: string): string[] {
@@ -89,36 +85,35 @@ With --attribute each prediction adds "attribution":{"method","records":[{"recor
     const model = await loadModel(resolved.path, {device: flags.device as DeviceRequest | undefined, allowRemote: flags.offline ? false : undefined})
     try {
       const texts = single !== undefined ? [single] : readInputFile(flags.input!, flags['text-field'] ?? model.config.text_field)
-      let predictions: Attributed[]
-      const ref = resolved.cid ? {cid: resolved.cid} : {}
-      if (flags.attribute || flags.pay) {
-        const {attributeTexts, loadModelAttribution} = await import('../attribution/from-model.js')
-        const cid = resolved.cid ?? (flags.pay ? await folderCid(model.path) : undefined)
-        const ma = await loadModelAttribution(model, cid ? {modelId: cid} : {})
-        predictions = await attributeTexts(ma, texts, {method: flags.method as GradientMethod, topK: flags['top-k']})
-        for (const p of predictions) {
+      // The flow `serve` runs too (src/serve/flow.ts): predict, attribute, pay.
+      const out = await predict(model, texts)
+      const rows = predictedRows(out, texts)
+      const cid = resolved.cid ?? (flags.pay ? await folderCid(model.path) : undefined)
+      const at = {model: model.path, cid, device: model.device}
+      if (!flags.attribute && !flags.pay) {
+        if (single !== undefined) {
+          const p = rows[0].prediction
           this.log(`${p.label} (${(p.probabilities[p.label] * 100).toFixed(1)}%)`)
-          for (const r of p.attribution!.records.slice(0, 5)) this.log(`  ${r.score.toExponential(3).padStart(11)}  ${r.recordHash}  ${r.contributor}`)
+          return inferAnswer(p, at)
         }
-        if (single !== undefined && signer && cid) {
-          const p = predictions[0]
-          const modelId = await modelIdForCid(signer, cid)
-          const paid = await settleInference(signer, {modelId, receipt: p.receipt!, fee, cid})
-          p.receipt = {...p.receipt!, fee: paid.fee, split: paid.split, txHash: paid.txHash, receiptId: paid.receiptId}
-          this.log(`Paid ${formatOpen(fee)}: receipt ${paid.receiptId}, tx ${paid.txHash}`)
-          return {prediction: p, model: model.path, cid, device: model.device, split: paid.split, txHash: paid.txHash}
-        }
-        if (single !== undefined) return {prediction: predictions[0], model: model.path, ...ref, device: model.device}
-        return {predictions, model: model.path, ...ref, device: model.device}
+        for (const {prediction: p} of rows) this.log(`${p.label}\t${p.probabilities[p.label].toFixed(3)}`)
+        return {predictions: rows.map((r) => r.prediction), model: model.path, ...(cid ? {cid} : {}), device: model.device}
       }
-      ;({predictions} = await predict(model, texts))
-      if (single !== undefined) {
-        const p = predictions[0]
+      const {loadModelAttribution} = await import('../attribution/from-model.js')
+      const ma = await loadModelAttribution(model, cid ? {modelId: cid} : {})
+      const predictions = await attributeRows(ma, rows, flags.method as GradientMethod, flags['top-k'])
+      for (const p of predictions) {
         this.log(`${p.label} (${(p.probabilities[p.label] * 100).toFixed(1)}%)`)
-        return {prediction: p, model: model.path, ...ref, device: model.device}
+        for (const r of p.attribution.records.slice(0, 5)) this.log(`  ${r.score.toExponential(3).padStart(11)}  ${r.recordHash}  ${r.contributor}`)
       }
-      for (const p of predictions) this.log(`${p.label}\t${p.probabilities[p.label].toFixed(3)}`)
-      return {predictions, model: model.path, ...ref, device: model.device}
+      if (signer && cid) {
+        const modelId = await modelIdForCid(signer, cid)
+        const [{prediction, paid}] = await payRows(signer, [{prediction: predictions[0], modelId, cid, fee}])
+        this.log(`Paid ${formatOpen(fee)}: receipt ${paid.receiptId}, tx ${paid.txHash}`)
+        return inferAnswer(prediction, at, paid)
+      }
+      if (single !== undefined) return inferAnswer(predictions[0], at)
+      return {predictions, model: model.path, ...(cid ? {cid} : {}), device: model.device}
     } finally {
       await model.dispose()
     }

@@ -21,8 +21,8 @@ Stops gracefully on SIGTERM or SIGINT (requests in flight finish).`
     host: Flags.string({description: 'Address to listen on.', default: '127.0.0.1'}),
     models: Flags.string({description: 'Models to load at start: CIDs, names or folders, comma-separated.'}),
     'max-models': Flags.integer({description: 'Models kept loaded at once (least recently used evicted).', default: 32, min: 1}),
-    'batch-window': Flags.integer({description: 'Milliseconds a batch waits for more requests.', default: 2, min: 0}),
-    'max-batch': Flags.integer({description: 'Largest encoder batch.', default: 64, min: 1}),
+    'batch-window': Flags.integer({description: 'Milliseconds a batch waits for more requests (0: batch what arrives in one event-loop turn).', default: 0, min: 0}),
+    'max-batch': Flags.integer({description: 'Largest batch through the encoder, and through one model\'s attribution.', default: 64, min: 1}),
     fee: openAmountFlag({description: 'Fee in OPEN per request with "pay": true (default 0.01).'}),
     device: Flags.string({description: 'Execution device for the encoder.', options: [...DEVICES], env: 'OPENLEDGER_DEVICE'}),
   }

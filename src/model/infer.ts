@@ -8,10 +8,18 @@ import {ArtifactError} from './errors.js'
 import type {Standardizer} from './fit.js'
 import {Workspace, type Weights, forwardRow} from './math.js'
 
+/**
+ * A loaded artifact: what answering needs (config, weights, standardiser, encoder) and nothing
+ * more. training.json (every training record: 21 MiB for 100k records) stays on disk and is read
+ * only by what needs it (attribution, once per model).
+ */
 export type Model = {
   path: string
   config: ArtifactConfig
-  training: TrainingManifest
+  /** training.json, read from disk on each access (not kept): see readTraining. */
+  readonly training: TrainingManifest
+  /** The epoch whose weights are model.safetensors (read from training.json once, then kept). */
+  readonly bestEpoch: number
   weights: Weights
   standardizer: Standardizer
   encoder: Encoder
@@ -52,7 +60,8 @@ export async function loadModel(ref: string, options: LoadModelOptions = {}): Pr
   if (config.format !== ARTIFACT_FORMAT || !Array.isArray(config.labels) || !config.tensors || !config.encoder) {
     throw new ArtifactError(`${join(path, 'config.json')} is corrupt: not an ${ARTIFACT_FORMAT} config`)
   }
-  const training = readArtifactJson<TrainingManifest>(join(path, 'training.json'), 'training manifest')
+  const trainingPath = join(path, 'training.json')
+  if (!existsSync(trainingPath)) throw new ArtifactError(`${trainingPath} is missing: not a complete model artifact (training manifest)`)
   const {weights, standardizer} = readWeightsFile(join(path, 'model.safetensors'), config)
   let encoder = options.encoder
   let device = encoder?.device ?? options.device ?? 'auto'
@@ -68,7 +77,28 @@ export async function loadModel(ref: string, options: LoadModelOptions = {}): Pr
   }
   const own = !options.encoder
   const enc = encoder
-  return {path, config, training, weights, standardizer, encoder: enc, device, dispose: async () => (own ? enc.dispose() : undefined)}
+  let bestEpoch: number | undefined
+  return {
+    path,
+    config,
+    get training() {
+      return readTraining(path)
+    },
+    get bestEpoch() {
+      bestEpoch ??= readTraining(path).metrics.bestEpoch
+      return bestEpoch
+    },
+    weights,
+    standardizer,
+    encoder: enc,
+    device,
+    dispose: async () => (own ? enc.dispose() : undefined),
+  }
+}
+
+/** Reads an artifact's training.json (the manifest of every training record). */
+export function readTraining(artifactPath: string): TrainingManifest {
+  return readArtifactJson<TrainingManifest>(join(artifactPath, 'training.json'), 'training manifest')
 }
 
 /** Runs the adapter and head on precomputed encoder outputs (n × D). */

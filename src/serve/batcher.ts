@@ -1,50 +1,98 @@
 /**
- * Dynamic batching: texts from concurrent requests for one encoder are collected for at most
- * `windowMs` (or until `maxBatch` are waiting) and encoded in one call; each caller gets its row.
+ * The one micro-batcher: items given one at a time are handed to `run` in batches of at most
+ * `maxSize`, each caller getting the result at its own index. A batch starts when `maxSize` items
+ * wait or `maxWaitMs` after the first of them arrived; batches run one at a time, in arrival order,
+ * and items that arrive while one runs go together into the next (that wait already paid for the
+ * window). `close` flushes what waits and resolves once every batch has finished.
+ *
+ * Used for the encoder (texts of concurrent requests, one ONNX Runtime call), attribution (the
+ * queries of one model, one pass over its training matrix) and payment (one `settleBatch`).
  */
-import type {Encoder} from '../model/encoders/types.js'
+import {ClosedError} from './errors.js'
 
-type Pending = {text: string; resolve: (v: Float32Array) => void; reject: (e: unknown) => void}
+export type MicroBatcherOptions = {
+  /** Largest batch handed to `run`. */
+  maxSize: number
+  /**
+   * How long the first waiting item waits for company, in ms. 0: only for what arrives in the same
+   * turn of the event loop (everything node:http parsed from the sockets that were ready), which
+   * adds no latency when the work itself is cheap.
+   */
+  maxWaitMs: number
+}
 
-export type BatcherStats = {batches: number; texts: number; maxBatch: number}
+export type BatcherStats = {batches: number; items: number; largest: number}
 
-export class EncodeBatcher {
-  private queue: Pending[] = []
-  private timer: NodeJS.Timeout | undefined
-  private running = Promise.resolve()
-  readonly stats: BatcherStats = {batches: 0, texts: 0, maxBatch: 0}
+type Waiting<In, Out> = {item: In; resolve: (v: Out) => void; reject: (e: unknown) => void}
 
+export class MicroBatcher<In, Out> {
+  private queue: Waiting<In, Out>[] = []
+  private cancelWait: (() => void) | undefined
+  private running: Promise<void> | undefined
+  private closed = false
+  readonly stats: BatcherStats = {batches: 0, items: 0, largest: 0}
+
+  /** `run` returns one result per item, in the items' order; a throw fails the whole batch. */
   constructor(
-    readonly encoder: Encoder,
-    readonly options: {windowMs: number; maxBatch: number},
-  ) {}
+    private readonly run: (items: In[]) => Promise<Out[]>,
+    readonly options: MicroBatcherOptions,
+  ) {
+    if (!(options.maxSize >= 1)) throw new RangeError(`maxSize must be at least 1, got ${options.maxSize}`)
+  }
 
-  encode(text: string): Promise<Float32Array> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({text, resolve, reject})
-      if (this.queue.length >= this.options.maxBatch) this.flush()
-      else this.timer ??= setTimeout(() => this.flush(), this.options.windowMs)
+  add(item: In): Promise<Out> {
+    if (this.closed) return Promise.reject(new ClosedError())
+    return new Promise<Out>((resolve, reject) => {
+      this.queue.push({item, resolve, reject})
+      if (this.queue.length >= this.options.maxSize) this.start()
+      else if (!this.running && !this.cancelWait) this.wait()
     })
   }
 
-  private flush(): void {
-    if (this.timer) clearTimeout(this.timer)
-    this.timer = undefined
-    const batch = this.queue.splice(0, this.options.maxBatch)
-    if (batch.length === 0) return
-    if (this.queue.length) this.timer = setTimeout(() => this.flush(), this.options.windowMs)
-    // One encoder call at a time, in arrival order.
-    this.running = this.running.then(async () => {
-      try {
-        const out = await this.encoder.encode(batch.map((p) => p.text))
-        const D = this.encoder.dim
-        this.stats.batches++
-        this.stats.texts += batch.length
-        this.stats.maxBatch = Math.max(this.stats.maxBatch, batch.length)
-        batch.forEach((p, i) => p.resolve(out.slice(i * D, (i + 1) * D)))
-      } catch (err) {
-        for (const p of batch) p.reject(err)
-      }
+  /** Items waiting for a batch (not counting the one running). */
+  get waiting(): number {
+    return this.queue.length
+  }
+
+  /** Stops taking items, runs every waiting one now, resolves when all batches are done. */
+  async close(): Promise<void> {
+    this.closed = true
+    this.start()
+    while (this.running) await this.running
+  }
+
+  private wait(): void {
+    if (this.options.maxWaitMs > 0) {
+      const t = setTimeout(() => this.start(), this.options.maxWaitMs)
+      this.cancelWait = () => clearTimeout(t)
+    } else {
+      const t = setImmediate(() => this.start())
+      this.cancelWait = () => clearImmediate(t)
+    }
+  }
+
+  private start(): void {
+    this.cancelWait?.()
+    this.cancelWait = undefined
+    if (this.running || this.queue.length === 0) return
+    const batch = this.queue.splice(0, this.options.maxSize)
+    this.running = this.runBatch(batch).finally(() => {
+      this.running = undefined
+      // Whatever arrived meanwhile has waited at least one batch: send it now.
+      if (this.queue.length) this.start()
     })
+  }
+
+  private async runBatch(batch: Waiting<In, Out>[]): Promise<void> {
+    try {
+      const out = await this.run(batch.map((w) => w.item))
+      if (out.length !== batch.length) throw new Error(`a batch of ${batch.length} gave ${out.length} results`)
+      this.stats.batches++
+      this.stats.items += batch.length
+      this.stats.largest = Math.max(this.stats.largest, batch.length)
+      batch.forEach((w, i) => w.resolve(out[i]))
+    } catch (err) {
+      for (const w of batch) w.reject(err)
+    }
   }
 }

@@ -1,6 +1,6 @@
 import {join} from 'node:path'
 
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 
 import {type Chain, startChain, trainArtifact} from '../publish/helpers.js'
 import {resolveSigner} from '../../src/chain/context.js'
@@ -70,27 +70,59 @@ describe('serve', () => {
     expect(r.json.prediction.receipt.model).toBe(cids[0])
   })
 
-  it('bad requests get 400 with a JSON error', async () => {
-    for (const body of ['{not json', '[]', {text: 'x'}, {model: cids[0]}, {model: cids[0], text: ''}, {model: cids[0], text: 'x', attribute: 'yes'}]) {
+  it('bad requests get 400 with a JSON error naming the field at fault', async () => {
+    const cases: Array<[unknown, RegExp]> = [
+      ['{not json', /not valid JSON/],
+      ['[]', /must be a JSON object/],
+      [{text: 'x'}, /^"model" must be/],
+      [{model: cids[0]}, /^"text" must be/],
+      [{model: cids[0], text: ''}, /^"text" must be a non-empty string/],
+      [{model: cids[0], text: 'x', attribute: 'yes'}, /^"attribute" must be true or false/],
+      [{model: cids[0], text: 'x', pay: 1}, /^"pay" must be true or false/],
+      [{model: cids[0], text: 'x', topK: 0}, /^"topK" must be a positive integer/],
+      [{model: cids[0], text: 'x', top_k: 5}, /^"top_k" is not a field of \/v1\/infer/],
+    ]
+    for (const [body, message] of cases) {
       const r = await post(body)
       expect(r.status, JSON.stringify(body)).toBe(400)
-      expect(r.json.error.code).toMatch(/^E_/)
+      expect(r.json.error).toMatchObject({code: 'E_BAD_REQUEST', message: expect.stringMatching(message)})
     }
     const unknown = await post({model: 'no-such-model', text: 'hello'})
     expect(unknown.status).toBe(400)
-    expect(unknown.json.error).toMatchObject({code: 'E_UNKNOWN_MODEL'})
+    expect(unknown.json.error).toMatchObject({code: 'E_UNKNOWN_MODEL', message: expect.stringMatching(/^"model": .*no-such-model/)})
     expect((await fetch(`${url}/nope`)).status).toBe(404)
+    const get = await fetch(`${url}/v1/infer`)
+    expect(get.status).toBe(405)
+    expect(((await get.json()) as any).error.message).toMatch(/use POST/)
+  })
+
+  it('a body over the limit gets 413', async () => {
+    const small = createInferenceServer({stateDir: c.stateDir, maxBodyBytes: 64})
+    const u = (await small.listen(0, '127.0.0.1')).url
+    try {
+      const res = await fetch(`${u}/v1/infer`, {method: 'POST', body: JSON.stringify({model: cids[0], text: 'x'.repeat(100)})})
+      expect(res.status).toBe(413)
+      expect(((await res.json()) as any).error).toMatchObject({code: 'E_BODY_TOO_LARGE', message: 'request body over 64 bytes'})
+      expect(small.stats().loaded).toBe(0)
+    } finally {
+      await small.close()
+    }
   })
 
   it('evicts least recently used models past the limit and reloads them on demand', async () => {
     const small = createInferenceServer({stateDir: c.stateDir, maxModels: 1})
     const u = (await small.listen(0, '127.0.0.1')).url
     try {
+      const receipts: string[] = []
+      // Attributed, so each eviction also frees the model's attribution state, rebuilt on return.
       for (const m of [cids[0], cids[1], cids[0]]) {
-        const res = await fetch(`${u}/v1/infer`, {method: 'POST', body: JSON.stringify({model: m, text: 'the parcel is late'})})
+        const res = await fetch(`${u}/v1/infer`, {method: 'POST', body: JSON.stringify({model: m, text: 'the parcel is late', attribute: true})})
         expect(res.status).toBe(200)
+        receipts.push(JSON.stringify(((await res.json()) as any).prediction.receipt))
       }
       expect(small.stats()).toMatchObject({loaded: 1, evictions: 2})
+      expect(receipts[2]).toBe(receipts[0])
+      expect(receipts[1]).not.toBe(receipts[0])
     } finally {
       await small.close()
     }
@@ -125,7 +157,8 @@ describe('serve', () => {
     const s2 = createInferenceServer({stateDir: c.stateDir})
     const u = (await s2.listen(0, '127.0.0.1')).url
     const pending = fetch(`${u}/v1/infer`, {method: 'POST', body: JSON.stringify({model: cids[1], text: 'the package is lost'})})
-    await new Promise((r) => setTimeout(r, 5))
+    // Close once the server has the request (it is in flight), not after a guessed delay.
+    await vi.waitFor(() => expect(s2.stats().requests).toBe(1))
     await s2.close()
     expect((await pending).status).toBe(200)
   })

@@ -72,6 +72,9 @@ export async function loadBuiltinEncoder(device: Device, dir = builtinEncoderDir
     executionProviders: [device],
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
+    // Idle pool threads sleep instead of spinning: a server runs this graph in many tiny calls, and
+    // spinning threads take the cores its HTTP handling needs (bench/serve.ts).
+    extra: {session: {intra_op: {allow_spinning: '0'}}},
   })
   const dim = meta.dim
 
@@ -84,19 +87,27 @@ export async function loadBuiltinEncoder(device: Device, dir = builtinEncoderDir
     async encode(texts: string[]): Promise<Float32Array> {
       const out = new Float32Array(texts.length * dim)
       const tokens = texts.map((t) => tokenizer.tokenize(t))
-      // Batch texts of similar length together so padding stays small.
+      // Rows run in groups of equal token count, so never padded, and never alone (ONNX Runtime
+      // takes another kernel path for a batch of one): a text's vector is then the same bits
+      // whatever it is batched with, and `serve` (which batches concurrent requests) and `infer`
+      // give one receipt per text.
       const order = tokens.map((_, i) => i).sort((a, b) => tokens[a].length - tokens[b].length)
-      for (let start = 0; start < order.length; start += BATCH) {
-        const idx = order.slice(start, start + BATCH)
-        const len = Math.max(1, ...idx.map((i) => tokens[i].length))
-        const ids = new BigInt64Array(idx.length * len)
-        idx.forEach((i, row) => {
+      for (let start = 0; start < order.length; ) {
+        const n = tokens[order[start]].length
+        let end = start + 1
+        while (end < order.length && end - start < BATCH && tokens[order[end]].length === n) end++
+        const idx = order.slice(start, end)
+        const rows = idx.length === 1 ? [idx[0], idx[0]] : idx
+        const len = Math.max(1, n)
+        const ids = new BigInt64Array(rows.length * len)
+        rows.forEach((i, row) => {
           const t = tokens[i]
           for (let j = 0; j < t.length; j++) ids[row * len + j] = BigInt(t[j])
         })
-        const res = await session.run({input_ids: new ort.Tensor('int64', ids, [idx.length, len])})
+        const res = await session.run({input_ids: new ort.Tensor('int64', ids, [rows.length, len])})
         const data = res.sentence_embedding.data as Float32Array
         idx.forEach((i, row) => out.set(data.subarray(row * dim, (row + 1) * dim), i * dim))
+        start = end
       }
       return out
     },

@@ -1,0 +1,78 @@
+/**
+ * The one inference flow, predict → attribute → pay, shared by `infer` and `serve` so that one text
+ * always gets one receipt. Each step takes a batch: `infer` hands it a file's texts, `serve` the
+ * concurrent requests its batchers collected. Attribution with the influence function always runs
+ * through ONNX Runtime's MatMul over the training matrix (headInfluenceScoresBatch), whatever the
+ * batch size, so a receipt's 1e18 weights never depend on which command produced it.
+ */
+import type {AttributedPrediction, GradientMethod, ModelAttribution} from '../attribution/from-model.js'
+import type {Prediction, PredictReturnType} from '../model/infer.js'
+import type {SignerContext} from '../chain/context.js'
+import type {FeeSplitPaid, SettleReturnType} from '../publish/pay.js'
+
+export type PaidReceipt = AttributedPrediction['receipt'] & {fee?: string; split?: FeeSplitPaid; txHash?: string; receiptId?: string}
+export type InferredPrediction = Prediction & Partial<Pick<AttributedPrediction, 'attribution'>> & {receipt?: PaidReceipt}
+
+/**
+ * One text's prediction with the adapter output attribution needs, and the model id its receipt
+ * names when not the attribution's own (a folder's CID, known once it is paid for).
+ */
+export type PredictedRow = {text: string; prediction: Prediction; h: Float32Array; modelId?: string}
+
+/** The JSON `infer --json` prints for one text and `serve` answers. */
+export type InferAnswer = {prediction: InferredPrediction; model: string; cid?: string; device: string; split?: FeeSplitPaid; txHash?: string}
+
+/** Splits a batched prediction into rows (h copied out, so a row outlives the batch's buffers). */
+export function predictedRows(out: PredictReturnType, texts: string[]): PredictedRow[] {
+  const D = texts.length ? out.h.length / texts.length : 0
+  return out.predictions.map((prediction, i) => ({text: texts[i], prediction, h: out.h.slice(i * D, (i + 1) * D)}))
+}
+
+/**
+ * Attributes predicted rows to the training records: one pass over the training matrix for the
+ * whole batch with the influence function; the other methods score row by row. `topK` per row.
+ */
+export async function attributeRows(ma: ModelAttribution, rows: PredictedRow[], method: GradientMethod, topK: number | ((i: number) => number | undefined) = 20): Promise<AttributedPrediction[]> {
+  if (rows.length === 0) return []
+  const {headHessian, scoreQuery, attributedPrediction} = await import('../attribution/from-model.js')
+  const labels = ma.model.config.labels
+  const queries = rows.map((r) => ({h: r.h, label: labels.indexOf(r.prediction.label)}))
+  let scores: ArrayLike<number>[]
+  if (method === 'if') {
+    const [{headInfluenceScoresBatch}, {RowMatmul}] = await Promise.all([import('../attribution/influence.js'), import('../attribution/row-matmul.js')])
+    const {N, D} = ma.attributor.input
+    ma.matmul ??= await RowMatmul.create(ma.attributor.input.H, N, D)
+    // A lone query with one direction (two labels) would be a one-column MatMul, which ONNX Runtime
+    // computes on another kernel path than any batch: run it twice so it is a batch like any other.
+    const batch = queries.length === 1 ? [queries[0], queries[0]] : queries
+    scores = (await headInfluenceScoresBatch(ma.attributor, headHessian(ma), batch, ma.matmul)).slice(0, queries.length)
+  } else scores = queries.map((q) => scoreQuery(ma, q.h, method, q.label))
+  return rows.map((r, i) =>
+    attributedPrediction(r.modelId && r.modelId !== ma.modelId ? {...ma, modelId: r.modelId} : ma, r.prediction, scores[i], r.text, method, typeof topK === 'function' ? topK(i) : topK),
+  )
+}
+
+/** One attributed answer to settle: the registered model id and CID it is paid to, and the fee. */
+export type PayRow = {prediction: AttributedPrediction; modelId: bigint; cid: string; fee: bigint}
+
+/** Pays for a batch of answers in one transaction (`settle` for one, `settleBatch` for more). */
+export async function payRows(ctx: SignerContext, rows: PayRow[], opts: {stateDir?: string} = {}): Promise<Array<{prediction: InferredPrediction; paid: SettleReturnType}>> {
+  // viem and the contract artifacts load only when something is paid.
+  const {settleInferences} = await import('../publish/pay.js')
+  const paid = await settleInferences(
+    ctx,
+    rows.map((r) => ({modelId: r.modelId, receipt: r.prediction.receipt, fee: r.fee, cid: r.cid})),
+    opts,
+  )
+  return rows.map((r, i) => ({prediction: paidPrediction(r.prediction, paid[i]), paid: paid[i]}))
+}
+
+/** An attributed prediction with what its settlement paid folded into the receipt. */
+export function paidPrediction(p: AttributedPrediction, paid: SettleReturnType): InferredPrediction {
+  return {...p, receipt: {...p.receipt, fee: paid.fee, split: paid.split, txHash: paid.txHash, receiptId: paid.receiptId}}
+}
+
+/** The answer for one text: the same shape from `infer --json` and from `serve`. */
+export function inferAnswer(p: InferredPrediction, at: {model: string; cid?: string; device: string}, paid?: SettleReturnType): InferAnswer {
+  return {prediction: p, model: at.model, ...(at.cid ? {cid: at.cid} : {}), device: at.device, ...(paid ? {split: paid.split, txHash: paid.txHash} : {})}
+}

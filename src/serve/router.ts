@@ -1,0 +1,34 @@
+/** Which handler a request goes to: method and path in, a handler or an HTTP error out. */
+import type {IncomingMessage, ServerResponse} from 'node:http'
+
+import {infer, health, type ServeContext} from './handlers.js'
+import {HttpError} from './errors.js'
+import {readBody, sendJson} from './http.js'
+import {parseInferRequest} from './request.js'
+
+export type RouteHandler = (ctx: ServeContext, req: IncomingMessage, res: ServerResponse) => Promise<void>
+
+const routes: Record<string, Record<string, RouteHandler>> = {
+  '/health': {
+    GET: async (ctx, _req, res) => {
+      const h = health(ctx)
+      sendJson(res, h.status, h.body)
+    },
+  },
+  '/v1/infer': {
+    POST: async (ctx, req, res) => {
+      ctx.requests++
+      const body = parseInferRequest(await readBody(req, ctx.maxBodyBytes))
+      sendJson(res, 200, await infer(ctx, body))
+    },
+  },
+}
+
+/** The handler for a request; throws 404 for an unknown path and 405 for a method it lacks. */
+export function route(method: string | undefined, pathname: string): RouteHandler {
+  const byMethod = routes[pathname]
+  if (!byMethod) throw new HttpError(404, 'E_NOT_FOUND', `no route ${method} ${pathname}`)
+  const h = byMethod[method ?? '']
+  if (!h) throw new HttpError(405, 'E_METHOD', `use ${Object.keys(byMethod).join(' or ')} for ${pathname}`)
+  return h
+}
