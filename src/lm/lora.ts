@@ -82,7 +82,7 @@ export function initLora(model: LlamaConfig, config: LoraConfig, seed: number): 
       const [out, inp] = projectionShape(model, target)
       const bound = 1 / Math.sqrt(inp)
       const a = Float32Array.from({length: config.r * inp}, () => (2 * rand() - 1) * bound)
-      layer[target] = {A: tf.variable(tf.tensor2d(a, [config.r, inp]), true, `lora.${i}.${target}.A`), B: tf.variable(tf.zeros([out, config.r]), true, `lora.${i}.${target}.B`)}
+      layer[target] = {A: tf.variable(tf.tensor2d(a, [config.r, inp]), true), B: tf.variable(tf.zeros([out, config.r]), true)}
     }
     layers.push(layer)
   }
