@@ -26,7 +26,8 @@ export type LmDevice = {
   fallbackReason?: string
 }
 
-export type WebgpuProbe = {ok: true; adapter: string} | {ok: false; reason: string}
+/** `software`: a CPU rasterizer (Mesa's lavapipe, SwiftShader): correct but slower than wasm. */
+export type WebgpuProbe = {ok: true; adapter: string; software: boolean} | {ok: false; reason: string}
 
 let probePromise: Promise<WebgpuProbe> | undefined
 let current: LmDevice | undefined
@@ -59,11 +60,13 @@ export function probeWebgpu(): Promise<WebgpuProbe> {
       const gpu = create([])
       const adapter = await gpu.requestAdapter()
       if (!adapter) return {ok: false, reason: 'no WebGPU adapter answered (no Vulkan driver Dawn accepts)'}
-      const info = adapter.info
+      const info = adapter.info as GPUAdapterInfo & {isFallbackAdapter?: boolean}
+      const name = [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' / ') || 'unknown adapter'
+      const software = Boolean(info?.isFallbackAdapter) || /llvmpipe|lavapipe|swiftshader|software/i.test(name)
       Object.assign(globalThis, globals)
       const nav = ((globalThis as {navigator?: object}).navigator ??= {}) as {gpu?: unknown}
       Object.defineProperty(nav, 'gpu', {value: gpu, configurable: true, writable: true})
-      return {ok: true, adapter: [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' / ') || 'unknown adapter'}
+      return {ok: true, adapter: name, software}
     } catch (err) {
       return {ok: false, reason: (err instanceof Error ? err.message : String(err)).split('\n')[0]}
     }
@@ -79,15 +82,16 @@ async function useBackend(name: 'wasm' | 'webgpu'): Promise<void> {
 }
 
 /**
- * `auto` takes webgpu when an adapter answers and the backend starts, else the CPU with the reason;
- * an explicit `webgpu` that cannot start is an error naming the device.
+ * `auto` takes webgpu when a hardware adapter answers and the backend starts, else the CPU with the
+ * reason (a software adapter is used only when asked for by name: it is what CI tests on, but wasm
+ * is faster); an explicit `webgpu` that cannot start is an error naming the device.
  */
 export async function selectLmDevice(requested: LmDeviceRequest = 'auto'): Promise<LmDevice> {
   if (!(LM_DEVICES as readonly string[]).includes(requested)) throw new UsageError(`device ${requested} is not one of ${LM_DEVICES.join(', ')}`)
   if (requested !== 'cpu') {
     const probe = await probeWebgpu()
-    let reason = probe.ok ? undefined : probe.reason
-    if (probe.ok) {
+    let reason = probe.ok ? (probe.software && requested === 'auto' ? `the only WebGPU adapter is a software rasterizer (${probe.adapter}), slower than wasm` : undefined) : probe.reason
+    if (probe.ok && !reason) {
       try {
         await useBackend('webgpu')
         current = {device: 'webgpu', backend: 'webgpu', requested, adapter: probe.adapter}

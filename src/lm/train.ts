@@ -318,9 +318,13 @@ export async function trainLora(args: TrainLoraArgs): Promise<LmTrainResult> {
       const lr = learningRate(h, state.step, totalSteps)
       const t = state.step + 1
       const grads = acc
+      // Read asynchronously: webgpu has no synchronous readback in Node.
+      // Pairwise adds, not addN: webgpu binds every addN input at once and caps storage buffers at 8.
+      const sq = tf.tidy(() => grads.map((g) => tf.sum(tf.square(g))).reduce((a, b) => tf.add(a, b)))
+      const norm = Math.sqrt((await sq.data())[0]) / Math.max(1, stepTokens)
+      sq.dispose()
       tf.tidy(() => {
         const scaled = grads.map((g) => tf.div(g, Math.max(1, stepTokens)))
-        const norm = Math.sqrt(scaled.reduce((s, g) => s + tf.sum(tf.square(g)).dataSync()[0], 0))
         const clip = h.max_grad_norm > 0 && norm > h.max_grad_norm ? h.max_grad_norm / (norm + 1e-6) : 1
         const bc1 = 1 - h.adam_beta1 ** t
         const bc2 = 1 - h.adam_beta2 ** t
