@@ -8,6 +8,7 @@ import {runDatanetBench} from './datanet.js'
 import {devBenchRows, runDevBench} from './dev.js'
 import {benchDevnet} from './devnet.js'
 import {ggufBenchRows} from './gguf.js'
+import {runLmBench} from './lm.js'
 import {runModelBench} from './model.js'
 import {printTable} from './report.js'
 import {runServeBench} from './serve.js'
@@ -34,6 +35,10 @@ const parts: Record<string, () => Promise<unknown>> = {
     await runServeBench({log})
   },
   gguf: async () => printTable('gguf: base export and PEFT adapter read (min of 5) vs a plain read + copy of the same file', ggufBenchRows()),
+  lm: async () => {
+    log('\nlm: LoRA training tokens/s vs PyTorch, generation with vs without the KV cache, webgpu vs cpu')
+    await runLmBench({log})
+  },
   attribution: async () => {
     log('\nattribution: influence queries, suffix array, span queries')
     await runAttributionBench({}, log)
