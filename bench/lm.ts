@@ -71,14 +71,7 @@ function benchModelDir(tmp: string): {dir: string; what: string} {
 }
 
 function parameterCount(m: LlamaModel): number {
-  const seen = new Set<tf.Tensor>()
-  let n = 0
-  for (const t of [m.embed, m.lmHead, m.norm, ...m.layers.flatMap((l) => Object.values(l))]) {
-    if (seen.has(t)) continue
-    seen.add(t)
-    n += t.size
-  }
-  return n
+  return Object.values(expectedTensorShapes(m.config)).reduce((n, shape) => n + shape.reduce((a, b) => a * b, 1), 0)
 }
 
 const fmt = (xs: number[]) => `min ${Math.min(...xs).toFixed(0)}, median ${median(xs).toFixed(0)} tok/s`

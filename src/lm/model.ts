@@ -1,24 +1,28 @@
 /**
  * The Llama forward pass on TensorFlow.js, with HF semantics: RMSNorm, rotary positions (rotate_half,
  * rope_theta), grouped-query attention (kv head h // (heads / kv_heads) serves query head h),
- * SwiGLU MLP, tied or untied head. Weights keep HF's [out, in] layout; projections are x·Wᵀ.
- * LoRA is added per projection, either one adapter for the whole batch or one per row.
+ * SwiGLU MLP, tied or untied head. Projection weights are stored transposed ([in, out], see
+ * matmul.ts for why); LoRA tensors keep PEFT's layout. LoRA is added per projection, either one
+ * adapter for the whole batch or one per row.
  */
 import * as tf from '@tensorflow/tfjs'
 
 import type {Tensor} from '../model/safetensors.js'
 import type {LlamaConfig} from './config.js'
 import {LORA_TARGETS, type LoraAdapter, type LoraTarget} from './lora.js'
+import {linearFrozen, matMulBT, matMulNN} from './matmul.js'
 
 type Linear = 'q_proj' | 'k_proj' | 'v_proj' | 'o_proj' | 'gate_proj' | 'up_proj' | 'down_proj'
 
+/** Norm weights, and each projection transposed: HF's W [out, in] stored as Wᵀ [in, out]. */
 export type LayerWeights = {inputNorm: tf.Tensor1D; postNorm: tf.Tensor1D} & Record<Linear, tf.Tensor2D>
 
 export type LlamaModel = {
   config: LlamaConfig
+  /** [vocab, hidden], for the lookup. */
   embed: tf.Tensor2D
-  /** The output head [vocab, hidden]: the embedding matrix itself when tied. */
-  lmHead: tf.Tensor2D
+  /** The output head transposed, [hidden, vocab] (a transposed copy of the embeddings when tied). */
+  lmHeadT: tf.Tensor2D
   norm: tf.Tensor1D
   layers: LayerWeights[]
 }
@@ -49,6 +53,7 @@ export type ForwardOptions = {
 /** Builds the tfjs model from HF-named f32 tensors (as `readLlamaWeights` returns them). */
 export function buildLlama(config: LlamaConfig, tensors: Record<string, Tensor>): LlamaModel {
   const t2 = (name: string) => tf.tensor2d(tensors[name].data, tensors[name].shape as [number, number])
+  const t2T = (name: string) => tf.tidy(() => tf.transpose(t2(name)))
   const t1 = (name: string) => tf.tensor1d(tensors[name].data)
   const embed = t2('model.embed_tokens.weight')
   const layers: LayerWeights[] = []
@@ -57,20 +62,21 @@ export function buildLlama(config: LlamaConfig, tensors: Record<string, Tensor>)
     layers.push({
       inputNorm: t1(p + 'input_layernorm.weight'),
       postNorm: t1(p + 'post_attention_layernorm.weight'),
-      q_proj: t2(p + 'self_attn.q_proj.weight'),
-      k_proj: t2(p + 'self_attn.k_proj.weight'),
-      v_proj: t2(p + 'self_attn.v_proj.weight'),
-      o_proj: t2(p + 'self_attn.o_proj.weight'),
-      gate_proj: t2(p + 'mlp.gate_proj.weight'),
-      up_proj: t2(p + 'mlp.up_proj.weight'),
-      down_proj: t2(p + 'mlp.down_proj.weight'),
+      q_proj: t2T(p + 'self_attn.q_proj.weight'),
+      k_proj: t2T(p + 'self_attn.k_proj.weight'),
+      v_proj: t2T(p + 'self_attn.v_proj.weight'),
+      o_proj: t2T(p + 'self_attn.o_proj.weight'),
+      gate_proj: t2T(p + 'mlp.gate_proj.weight'),
+      up_proj: t2T(p + 'mlp.up_proj.weight'),
+      down_proj: t2T(p + 'mlp.down_proj.weight'),
     })
   }
-  return {config, embed, lmHead: config.tieWordEmbeddings ? embed : t2('lm_head.weight'), norm: t1('model.norm.weight'), layers}
+  const lmHeadT = config.tieWordEmbeddings ? tf.transpose(embed) : t2T('lm_head.weight')
+  return {config, embed, lmHeadT, norm: t1('model.norm.weight'), layers}
 }
 
 export function disposeLlama(m: LlamaModel): void {
-  tf.dispose([m.embed, m.lmHead, m.norm, ...m.layers.flatMap((l) => Object.values(l))])
+  tf.dispose([m.embed, m.lmHeadT, m.norm, ...m.layers.flatMap((l) => Object.values(l))])
 }
 
 /** One adapter for every row of the batch. */
@@ -173,9 +179,10 @@ function causalMask(start: number, length: number, groups: number): tf.Tensor2D 
   return tf.tensor2d(m, [groups * length, total])
 }
 
-function linear(x: tf.Tensor3D, w: tf.Tensor2D, lora: LoraBinding | undefined, layer: number, target: Linear, dropoutSeed: number | undefined): tf.Tensor3D {
+function linear(x: tf.Tensor3D, wt: tf.Tensor2D, lora: LoraBinding | undefined, layer: number, target: Linear, dropoutSeed: number | undefined): tf.Tensor3D {
   const [b, t, d] = x.shape
-  const base = tf.reshape(tf.matMul(tf.reshape(x, [b * t, d]), w, false, true), [b, t, w.shape[0]]) as tf.Tensor3D
+  const out = wt.shape[1]
+  const base = tf.reshape(linearFrozen(tf.reshape(x, [b * t, d]), wt), [b, t, out]) as tf.Tensor3D
   const l = lora?.layers[layer]?.[target]
   if (!l) return base
   let xin: tf.Tensor3D = x
@@ -185,10 +192,10 @@ function linear(x: tf.Tensor3D, w: tf.Tensor2D, lora: LoraBinding | undefined, l
   }
   let delta: tf.Tensor3D
   if (l.A.rank === 2) {
-    const h = tf.matMul(tf.reshape(xin, [b * t, d]), l.A as tf.Tensor2D, false, true)
-    delta = tf.reshape(tf.matMul(h, l.B as tf.Tensor2D, false, true), [b, t, w.shape[0]]) as tf.Tensor3D
+    const h = matMulBT(tf.reshape(xin, [b * t, d]) as tf.Tensor2D, l.A as tf.Tensor2D)
+    delta = tf.reshape(matMulBT(h, l.B as tf.Tensor2D), [b, t, out]) as tf.Tensor3D
   } else {
-    delta = tf.matMul(tf.matMul(xin, l.A as tf.Tensor3D, false, true), l.B as tf.Tensor3D, false, true)
+    delta = matMulBT(matMulBT(xin, l.A as tf.Tensor3D), l.B as tf.Tensor3D)
   }
   return tf.add(base, tf.mul(delta, l.scale)) as tf.Tensor3D
 }
@@ -222,8 +229,8 @@ export function forward(model: LlamaModel, ids: tf.Tensor2D, options: ForwardOpt
     // Grouped-query attention without copying K/V: the `groups` query heads that share kv head g are
     // stacked along the query axis ([B, kv, groups·T, hd]), so one batched matmul per kv head serves them.
     const qg = tf.reshape(q, [B, c.numKvHeads, groups * T, c.headDim])
-    const scores = tf.add(tf.mul(tf.matMul(qg, k, false, true), scale), mask)
-    const attn = tf.reshape(tf.matMul(tf.softmax(scores), v), [B, c.numHeads, T, c.headDim])
+    const scores = tf.add(tf.mul(matMulBT(qg, k), scale), mask)
+    const attn = tf.reshape(matMulNN(tf.softmax(scores) as tf.Tensor4D, v), [B, c.numHeads, T, c.headDim])
     const merged = tf.reshape(tf.transpose(attn, [0, 2, 1, 3]), [B, T, c.numHeads * c.headDim]) as tf.Tensor3D
     h = tf.add(h, linear(merged, w.o_proj, options.lora, i, 'o_proj', options.dropoutSeed))
     const y = rmsNorm(h, w.postNorm, c.rmsNormEps)
@@ -232,7 +239,7 @@ export function forward(model: LlamaModel, ids: tf.Tensor2D, options: ForwardOpt
     h = tf.add(h, linear(tf.mul(tf.mul(gate, tf.sigmoid(gate)), up) as tf.Tensor3D, w.down_proj, options.lora, i, 'down_proj', options.dropoutSeed))
   })
   const out = rmsNorm(h, model.norm, c.rmsNormEps)
-  const logits = tf.reshape(tf.matMul(tf.reshape(out, [B * T, c.hiddenSize]), model.lmHead, false, true), [B, T, c.vocabSize]) as tf.Tensor3D
+  const logits = tf.reshape(linearFrozen(tf.reshape(out, [B * T, c.hiddenSize]), model.lmHeadT), [B, T, c.vocabSize]) as tf.Tensor3D
   return {logits, cache: options.useCache ? {length: start + T, layers: newCache} : undefined}
 }
 
