@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs'
 import {sfc32} from '../model/prng.js'
 import type {LmTokenizer} from './tokenizer.js'
 import type {LoraAdapter} from './lora.js'
-import {type KvCache, type LlamaModel, type LoraBinding, bindLora, forward} from './model.js'
+import {type KvCache, type LlamaModel, type LoraBinding, bindLora, bindLoraRows, disposeLoraRows, forward} from './model.js'
 
 export type FinishReason = 'stop' | 'length'
 
@@ -97,62 +97,135 @@ function heldBack(text: string, stops: string[]): number {
   return hold
 }
 
+/** One sequence's decoding state: sampling, end tokens, stop strings, streaming, the result. */
+class RowDecoder {
+  readonly tokens: number[] = []
+  private text = ''
+  private emitted = 0
+  private finishReason: FinishReason = 'length'
+  private readonly rand: () => number
+  private readonly stops: string[]
+  private readonly stopIds: Set<number>
+  readonly maxTokens: number
+  done = false
+
+  constructor(
+    private readonly promptIds: number[],
+    private readonly options: GenerateOptions,
+    private readonly decode?: (ids: number[]) => string,
+  ) {
+    if (!promptIds.length) throw new Error('generation needs at least one prompt token')
+    this.maxTokens = options.maxTokens ?? 128
+    this.stops = (options.stop ?? []).filter((x) => x.length > 0)
+    this.stopIds = new Set(options.stopTokenIds ?? [])
+    this.rand = sfc32(options.seed ?? 0)
+    if (this.maxTokens <= 0) this.done = true
+  }
+
+  /** Samples from this row's logits and records the token; returns it (or undefined when the row ended). */
+  accept(logits: Float32Array): number | undefined {
+    const next = sampleToken(logits, this.options.temperature ?? 0, this.options.topP ?? 1, this.rand)
+    if (this.stopIds.has(next)) {
+      this.finishReason = 'stop'
+      this.done = true
+      return undefined
+    }
+    this.tokens.push(next)
+    this.options.onToken?.(next)
+    if (this.decode) {
+      this.text = this.decode(this.tokens)
+      const hits = this.stops.map((x) => this.text.indexOf(x)).filter((i) => i >= 0)
+      if (hits.length) {
+        this.text = this.text.slice(0, Math.min(...hits))
+        this.finishReason = 'stop'
+        this.done = true
+        return next
+      }
+      const safe = this.text.length - heldBack(this.text, this.stops)
+      // A decoder can rewrite the tail of earlier text (byte-level pieces completing a character):
+      // emit only what extends what was already emitted.
+      if (safe > this.emitted && this.options.onText) {
+        this.options.onText(this.text.slice(this.emitted, safe))
+        this.emitted = safe
+      }
+    }
+    if (this.tokens.length >= this.maxTokens) this.done = true
+    return next
+  }
+
+  result(): GenerateResult {
+    if (this.options.onText && this.text.length > this.emitted) this.options.onText(this.text.slice(this.emitted))
+    this.emitted = this.text.length
+    const p = this.promptIds.length
+    return {text: this.text, tokens: this.tokens, finishReason: this.finishReason, usage: {promptTokens: p, completionTokens: this.tokens.length, totalTokens: p + this.tokens.length}}
+  }
+}
+
 /**
  * Generates after `promptIds`. `decode` turns generated ids into text (needed for stop strings and
  * the text callback; without it `text` is empty).
  */
 export async function generateTokens(model: LlamaModel, promptIds: number[], options: GenerateOptions = {}, decode?: (ids: number[]) => string): Promise<GenerateResult> {
-  if (!promptIds.length) throw new Error('generation needs at least one prompt token')
-  const maxTokens = options.maxTokens ?? 128
+  const row = new RowDecoder(promptIds, options, decode)
   const useCache = options.useCache ?? true
-  const stops = (options.stop ?? []).filter((s) => s.length > 0)
-  const stopIds = new Set(options.stopTokenIds ?? [])
-  const rand = sfc32(options.seed ?? 0)
   const lora = options.lora ? bindLora(options.lora) : undefined
-  const tokens: number[] = []
-  let text = ''
-  let emitted = 0
-  let finishReason: FinishReason = 'length'
   let cache: KvCache | undefined
   let pending = promptIds
   try {
-    while (tokens.length < maxTokens) {
-      const input = useCache ? pending : [...promptIds, ...tokens]
-      const out = step(model, input, lora, cache, useCache)
+    while (!row.done) {
+      const out = step(model, useCache ? pending : [...promptIds, ...row.tokens], lora, cache, useCache)
       disposeCache(cache)
       cache = out.cache
       const logits = (await out.last.data()) as Float32Array
       out.last.dispose()
-      const next = sampleToken(logits, options.temperature ?? 0, options.topP ?? 1, rand)
-      if (stopIds.has(next)) {
-        finishReason = 'stop'
-        break
-      }
-      tokens.push(next)
-      options.onToken?.(next)
-      pending = [next]
-      if (decode) {
-        text = decode(tokens)
-        const at = stops.length ? Math.min(...stops.map((s) => text.indexOf(s)).filter((i) => i >= 0)) : Number.POSITIVE_INFINITY
-        if (Number.isFinite(at)) {
-          text = text.slice(0, at)
-          finishReason = 'stop'
-          break
-        }
-        const safe = text.length - heldBack(text, stops)
-        // A decoder can rewrite the tail of earlier text (byte-level pieces completing a character):
-        // emit only what extends what was already emitted.
-        if (safe > emitted && options.onText) {
-          options.onText(text.slice(emitted, safe))
-          emitted = safe
-        }
-      }
+      const next = row.accept(logits)
+      if (next !== undefined) pending = [next]
     }
   } finally {
     disposeCache(cache)
   }
-  if (options.onText && text.length > emitted) options.onText(text.slice(emitted))
-  return {text, tokens, finishReason, usage: {promptTokens: promptIds.length, completionTokens: tokens.length, totalTokens: promptIds.length + tokens.length}}
+  return row.result()
+}
+
+export type BatchRequest = {promptIds: number[]; options?: Omit<GenerateOptions, 'useCache' | 'lora'>; lora?: LoraAdapter | null}
+
+/**
+ * Generates for several prompts at once, each with its own adapter (or none) and sampling options:
+ * prompts are left-padded to one length (pads masked, positions counted per row), LoRA is applied
+ * per row, and every step is one forward pass of one position for the whole batch over the KV cache.
+ * Rows that have finished ride along until the last one ends. Results are in request order.
+ */
+export async function generateBatch(model: LlamaModel, requests: BatchRequest[], decode?: (ids: number[]) => string): Promise<GenerateResult[]> {
+  if (!requests.length) return []
+  const rows = requests.map((r) => new RowDecoder(r.promptIds, r.options ?? {}, decode))
+  const P = Math.max(...requests.map((r) => r.promptIds.length))
+  const padLeft = requests.map((r) => P - r.promptIds.length)
+  const binding = requests.some((r) => r.lora) ? bindLoraRows(model.config, requests.map((r) => r.lora ?? null)) : undefined
+  const V = model.config.vocabSize
+  let cache: KvCache | undefined
+  let input = requests.map((r, b) => [...Array(padLeft[b]).fill(0), ...r.promptIds])
+  try {
+    while (rows.some((r) => !r.done)) {
+      const T = input[0].length
+      const out = tf.tidy(() => {
+        const res = forward(model, tf.tensor2d(input, [input.length, T], 'int32'), {lora: binding, cache, useCache: true, padLeft})
+        return {last: tf.reshape(tf.slice(res.logits, [0, T - 1, 0], [input.length, 1, V]), [input.length, V]), cache: res.cache!}
+      })
+      disposeCache(cache)
+      cache = out.cache
+      const logits = (await out.last.data()) as Float32Array
+      out.last.dispose()
+      input = rows.map((row, b) => {
+        if (row.done) return [0]
+        const next = row.accept(logits.subarray(b * V, (b + 1) * V))
+        return [next ?? 0]
+      })
+    }
+  } finally {
+    disposeCache(cache)
+    if (binding) disposeLoraRows(binding)
+  }
+  return rows.map((r) => r.result())
 }
 
 /** Generates a continuation of `prompt` with the base's tokenizer; eos ends generation. */

@@ -48,6 +48,11 @@ export type ForwardOptions = {
   useCache?: boolean
   /** Seed for LoRA dropout; dropout is applied only when given (training). */
   dropoutSeed?: number
+  /**
+   * Pads at the start of each row (batched generation of prompts of different lengths): positions
+   * count from each row's first real token, and pad keys are masked out.
+   */
+  padLeft?: number[]
 }
 
 /** Builds the tfjs model from HF-named f32 tensors (as `readLlamaWeights` returns them). */
@@ -140,26 +145,35 @@ function rmsNorm(x: tf.Tensor3D, w: tf.Tensor1D, eps: number): tf.Tensor3D {
   return tf.mul(tf.mul(x, tf.rsqrt(tf.add(variance, eps))), w)
 }
 
-/** cos and sin [T, head_dim] for positions start..start+T-1, HF's layout (frequencies repeated twice). */
-function rotary(c: LlamaConfig, start: number, length: number): {cos: tf.Tensor2D; sin: tf.Tensor2D} {
+/**
+ * cos and sin for positions start..start+T-1, HF's layout (frequencies repeated twice): [T, head_dim],
+ * or [B, 1, T, head_dim] when rows are left-padded (row b's first real token is position 0).
+ */
+function rotary(c: LlamaConfig, start: number, length: number, padLeft?: number[]): {cos: tf.Tensor; sin: tf.Tensor} {
   const d = c.headDim
   const half = d / 2
-  const cos = new Float32Array(length * d)
-  const sin = new Float32Array(length * d)
-  for (let t = 0; t < length; t++) {
-    for (let i = 0; i < half; i++) {
-      // inv_freq in f32 as HF computes it, so long positions agree with PyTorch to the last bits.
-      const invFreq = Math.fround(1 / Math.fround(c.ropeTheta ** Math.fround((2 * i) / d)))
-      const angle = Math.fround((start + t) * invFreq)
-      cos[t * d + i] = cos[t * d + i + half] = Math.cos(angle)
-      sin[t * d + i] = sin[t * d + i + half] = Math.sin(angle)
+  const rows = padLeft ?? [0]
+  const cos = new Float32Array(rows.length * length * d)
+  const sin = new Float32Array(rows.length * length * d)
+  for (let b = 0; b < rows.length; b++) {
+    for (let t = 0; t < length; t++) {
+      const pos = Math.max(0, start + t - rows[b])
+      const o = (b * length + t) * d
+      for (let i = 0; i < half; i++) {
+        // inv_freq in f32 as HF computes it, so long positions agree with PyTorch to the last bits.
+        const invFreq = Math.fround(1 / Math.fround(c.ropeTheta ** Math.fround((2 * i) / d)))
+        const angle = Math.fround(pos * invFreq)
+        cos[o + i] = cos[o + i + half] = Math.cos(angle)
+        sin[o + i] = sin[o + i + half] = Math.sin(angle)
+      }
     }
   }
-  return {cos: tf.tensor2d(cos, [length, d]), sin: tf.tensor2d(sin, [length, d])}
+  const shape = padLeft ? [rows.length, 1, length, d] : [length, d]
+  return {cos: tf.tensor(cos, shape), sin: tf.tensor(sin, shape)}
 }
 
 /** x·cos + rotate_half(x)·sin, rotate_half(x) = [−x₂, x₁] over the last axis. */
-function applyRotary(x: tf.Tensor4D, cos: tf.Tensor2D, sin: tf.Tensor2D): tf.Tensor4D {
+function applyRotary(x: tf.Tensor4D, cos: tf.Tensor, sin: tf.Tensor): tf.Tensor4D {
   const half = x.shape[3] / 2
   const [x1, x2] = tf.split(x, [half, half], 3)
   const rotated = tf.concat([tf.neg(x2), x1], 3)
@@ -167,16 +181,23 @@ function applyRotary(x: tf.Tensor4D, cos: tf.Tensor2D, sin: tf.Tensor2D): tf.Ten
 }
 
 /**
- * Additive causal mask [groups·T, S], repeated once per query head of a kv group: query t (at
- * position start + t) sees keys 0..start + t.
+ * Additive causal mask, repeated once per query head of a kv group: query t (at position start + t)
+ * sees keys 0..start + t. [groups·T, S], or [B, 1, groups·T, S] when rows are left-padded (a row
+ * never sees its pad keys).
  */
-function causalMask(start: number, length: number, groups: number): tf.Tensor2D {
+function causalMask(start: number, length: number, groups: number, padLeft?: number[]): tf.Tensor {
   const total = start + length
-  const m = new Float32Array(groups * length * total)
-  for (let g = 0; g < groups; g++) {
-    for (let t = 0; t < length; t++) for (let s = start + t + 1; s < total; s++) m[(g * length + t) * total + s] = -1e9
+  const rows = padLeft ?? [0]
+  const m = new Float32Array(rows.length * groups * length * total)
+  for (let b = 0; b < rows.length; b++) {
+    for (let g = 0; g < groups; g++) {
+      for (let t = 0; t < length; t++) {
+        const o = ((b * groups + g) * length + t) * total
+        for (let s = 0; s < total; s++) if (s > start + t || s < rows[b]) m[o + s] = -1e9
+      }
+    }
   }
-  return tf.tensor2d(m, [groups * length, total])
+  return padLeft ? tf.tensor4d(m, [rows.length, 1, groups * length, total]) : tf.tensor2d(m, [groups * length, total])
 }
 
 function linear(x: tf.Tensor3D, wt: tf.Tensor2D, lora: LoraBinding | undefined, layer: number, target: Linear, dropoutSeed: number | undefined): tf.Tensor3D {
@@ -208,8 +229,8 @@ export function forward(model: LlamaModel, ids: tf.Tensor2D, options: ForwardOpt
   const c = model.config
   const [B, T] = ids.shape
   const start = options.cache?.length ?? 0
-  const {cos, sin} = rotary(c, start, T)
-  const mask = causalMask(start, T, c.numHeads / c.numKvHeads)
+  const {cos, sin} = rotary(c, start, T, options.padLeft)
+  const mask = causalMask(start, T, c.numHeads / c.numKvHeads, options.padLeft)
   const groups = c.numHeads / c.numKvHeads
   const scale = 1 / Math.sqrt(c.headDim)
   let h = tf.reshape(tf.gather(model.embed, tf.reshape(ids, [B * T])), [B, T, c.hiddenSize]) as tf.Tensor3D

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs'
 import {afterAll, describe, expect, it} from 'vitest'
 
 import {selectLmDevice} from '../../src/lm/device.js'
-import {generateText, generateTokens} from '../../src/lm/generate.js'
+import {generateBatch, generateText, generateTokens} from '../../src/lm/generate.js'
 import {loadLlamaBase} from '../../src/lm/load.js'
 import {initLora, loraParams} from '../../src/lm/lora.js'
 import {bindLora, bindLoraRows, disposeLoraRows, forward} from '../../src/lm/model.js'
@@ -106,5 +106,28 @@ describe('batched LoRA: a different adapter per row', () => {
     // And the adapters do change the output (the test could fail).
     const plain = forward(base.model, tf.tensor2d([rows[0]], undefined, 'int32')).logits
     expect(tf.max(tf.abs(tf.sub(tf.slice(mixed, [0, 0, 0], [1, rows[0].length, V]), plain))).dataSync()[0]).toBeGreaterThan(1e-2)
+  })
+})
+
+describe('batched generation: one forward pass per step for prompts of different lengths and adapters', () => {
+  it('each row generates exactly what it generates alone', async () => {
+    const a1 = randomAdapter(21, 4, ['q_proj', 'v_proj'])
+    const a2 = randomAdapter(22, 2, ['o_proj', 'down_proj'])
+    const decode = (ids: number[]) => base.tokenizer.decode(ids)
+    const requests = [
+      {promptIds: base.tokenizer.encode('the cat sat on the mat and'), lora: a1, options: {maxTokens: 10, temperature: 1.5, seed: 4}},
+      {promptIds: base.tokenizer.encode('a bird'), lora: null, options: {maxTokens: 6}},
+      {promptIds: base.tokenizer.encode('the moon was'), lora: a2, options: {maxTokens: 10, temperature: 1.2, seed: 5}},
+      {promptIds: base.tokenizer.encode('yes'), lora: a1, options: {maxTokens: 8, temperature: 0.8, topP: 0.9, seed: 6}},
+    ]
+    const batched = await generateBatch(base.model, requests, decode)
+    expect(batched.map((r) => r.tokens.length)).toEqual([10, 6, 10, 8])
+    for (const [i, req] of requests.entries()) {
+      const alone = await generateTokens(base.model, req.promptIds, {...req.options, lora: req.lora ?? undefined}, decode)
+      expect(batched[i], `row ${i}`).toEqual(alone)
+    }
+    // The adapters matter: row 0 without its adapter generates something else.
+    const plain = await generateTokens(base.model, requests[0].promptIds, requests[0].options, decode)
+    expect(plain.tokens).not.toEqual(batched[0].tokens)
   })
 })
