@@ -26,7 +26,7 @@ export type LoraAdapter = {
 
 /** PEFT's module path for a projection: attention ones under self_attn, the MLP ones under mlp. */
 export function moduleOf(target: LoraTarget): 'self_attn' | 'mlp' {
-  return target.endsWith('_proj') && ['gate_proj', 'up_proj', 'down_proj'].includes(target) ? 'mlp' : 'self_attn'
+  return target === 'gate_proj' || target === 'up_proj' || target === 'down_proj' ? 'mlp' : 'self_attn'
 }
 
 /** [out, in] of a target projection in a model with this config. */

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs'
 
 import type {Tensor} from '../model/safetensors.js'
 import type {LlamaConfig} from './config.js'
-import {LORA_TARGETS, type LoraAdapter, type LoraTarget} from './lora.js'
+import {LORA_TARGETS, type LoraAdapter, type LoraTarget, projectionShape} from './lora.js'
 import {linearFrozen, matMulBT, matMulNN} from './matmul.js'
 
 type Linear = 'q_proj' | 'k_proj' | 'v_proj' | 'o_proj' | 'gate_proj' | 'up_proj' | 'down_proj'
@@ -108,7 +108,7 @@ export function bindLoraRows(model: LlamaConfig, adapters: Array<LoraAdapter | n
         const scales: number[] = []
         for (const a of adapters) {
           const pair = a?.layers[i]?.[target]
-          const [outDim, inDim] = projectionDims(model, target)
+          const [outDim, inDim] = projectionShape(model, target)
           if (!pair || !a) {
             As.push(tf.zeros([rMax, inDim]))
             Bs.push(tf.zeros([outDim, rMax]))
@@ -131,13 +131,6 @@ export function bindLoraRows(model: LlamaConfig, adapters: Array<LoraAdapter | n
 
 export function disposeLoraRows(b: LoraBinding): void {
   for (const layer of b.layers) for (const p of Object.values(layer)) tf.dispose([p.A, p.B, ...(typeof p.scale === 'number' ? [] : [p.scale])])
-}
-
-function projectionDims(c: LlamaConfig, target: LoraTarget): [number, number] {
-  const h = c.hiddenSize
-  const q = c.numHeads * c.headDim
-  const kv = c.numKvHeads * c.headDim
-  return {q_proj: [q, h], k_proj: [kv, h], v_proj: [kv, h], o_proj: [h, q], gate_proj: [c.intermediateSize, h], up_proj: [c.intermediateSize, h], down_proj: [h, c.intermediateSize]}[target] as [number, number]
 }
 
 function rmsNorm(x: tf.Tensor3D, w: tf.Tensor1D, eps: number): tf.Tensor3D {
