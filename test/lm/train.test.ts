@@ -41,6 +41,14 @@ describe('LoRA training', () => {
     expect(ex.ids.at(-1)).toBe(base.tokenizer.eosTokenId)
   })
 
+  it('bad records and hyperparameters are one line naming the record or the field', async () => {
+    expect(() => tokenizeRecords(base.tokenizer, [{text: 'the cat'}, {question: 'x'} as unknown as LmRecord], 32)).toThrow('record 1: needs a string "text" field, or string "prompt" and "response" fields')
+    expect(() => tokenizeRecords(base.tokenizer, [{prompt: 'the cat sat on the mat', response: 'yes'}], 4)).toThrow('record 0: no response token is left within cutoff_len 4')
+    await expect(trainLora({model: base.model, examples, hyperparameters: {...small, per_device_train_batch_size: 0}})).rejects.toThrow('per_device_train_batch_size must be a positive integer, got 0')
+    await expect(trainLora({model: base.model, examples, hyperparameters: {...small, lora_target: 'q_proj,wq'}})).rejects.toThrow('lora_target wq is not one of q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj (or all)')
+    await expect(trainLora({model: base.model, examples, hyperparameters: {...small, val_size: 24}})).rejects.toThrow('val_size 24 leaves no record to train on (24 records)')
+  })
+
   it('lowers the held-out loss below the base, reports progress, returns PEFT-named tensors', async () => {
     const progress: LmTrainProgress[] = []
     const {val} = splitValidation(examples.length, small.val_size, small.seed)
