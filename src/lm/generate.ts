@@ -79,7 +79,7 @@ export function sampleToken(logits: Float32Array, temperature: number, topP: num
 function step(model: LlamaModel, ids: number[], lora: LoraBinding | undefined, cache: KvCache | undefined, useCache: boolean): {last: tf.Tensor1D; cache?: KvCache} {
   return tf.tidy(() => {
     const input = tf.tensor2d(Int32Array.from(ids), [1, ids.length], 'int32')
-    const out = forward(model, input, {lora, cache, useCache})
+    const out = forward(model, input, {lora, cache, useCache, inference: true})
     const V = model.config.vocabSize
     const last = tf.reshape(tf.slice(out.logits, [0, ids.length - 1, 0], [1, 1, V]), [V]) as tf.Tensor1D
     return out.cache ? {last, cache: out.cache} : {last}
@@ -208,7 +208,7 @@ export async function generateBatch(model: LlamaModel, requests: BatchRequest[],
     while (rows.some((r) => !r.done)) {
       const T = input[0].length
       const out = tf.tidy(() => {
-        const res = forward(model, tf.tensor2d(input, [input.length, T], 'int32'), {lora: binding, cache, useCache: true, padLeft})
+        const res = forward(model, tf.tensor2d(input, [input.length, T], 'int32'), {lora: binding, cache, useCache: true, padLeft, inference: true})
         return {last: tf.reshape(tf.slice(res.logits, [0, T - 1, 0], [input.length, 1, V]), [input.length, V]), cache: res.cache!}
       })
       disposeCache(cache)

@@ -50,3 +50,15 @@ export function matMulNN<T extends tf.Tensor>(a: T, b: T): T {
   }) as unknown as CustomGradFn)
   return f(a, b) as T
 }
+
+/** The three products, with gradients (training, scoring gradients) or without (generation). */
+export type MatMulOps = {linearFrozen: typeof linearFrozen; matMulBT: typeof matMulBT; matMulNN: typeof matMulNN}
+
+export const GRAD_OPS: MatMulOps = {linearFrozen, matMulBT, matMulNN}
+
+/** Plain kernels without the custom-gradient scopes, which cost a few ms per generated token. */
+export const INFERENCE_OPS: MatMulOps = {
+  linearFrozen: (x, wt) => tf.matMul(x, wt),
+  matMulBT: (a, b) => tf.matMul(a, t(b)) as typeof a,
+  matMulNN: (a, b) => tf.matMul(a, b) as typeof a,
+}

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs'
 import type {Tensor} from '../model/safetensors.js'
 import type {LlamaConfig} from './config.js'
 import {LORA_TARGETS, type LoraAdapter, type LoraTarget, projectionShape} from './lora.js'
-import {linearFrozen, matMulBT, matMulNN} from './matmul.js'
+import {GRAD_OPS, INFERENCE_OPS, type MatMulOps} from './matmul.js'
 
 type Linear = 'q_proj' | 'k_proj' | 'v_proj' | 'o_proj' | 'gate_proj' | 'up_proj' | 'down_proj'
 
@@ -53,6 +53,8 @@ export type ForwardOptions = {
    * count from each row's first real token, and pad keys are masked out.
    */
   padLeft?: number[]
+  /** No gradient will be taken (generation, evaluation): plain kernels, no custom-gradient scopes. */
+  inference?: boolean
 }
 
 /** Builds the tfjs model from HF-named f32 tensors (as `readLlamaWeights` returns them). */
@@ -193,7 +195,8 @@ function causalMask(start: number, length: number, groups: number, padLeft?: num
   return padLeft ? tf.tensor4d(m, [rows.length, 1, groups * length, total]) : tf.tensor2d(m, [groups * length, total])
 }
 
-function linear(x: tf.Tensor3D, wt: tf.Tensor2D, lora: LoraBinding | undefined, layer: number, target: Linear, dropoutSeed: number | undefined): tf.Tensor3D {
+function linear(ops: MatMulOps, x: tf.Tensor3D, wt: tf.Tensor2D, lora: LoraBinding | undefined, layer: number, target: Linear, dropoutSeed: number | undefined): tf.Tensor3D {
+  const {linearFrozen, matMulBT} = ops
   const [b, t, d] = x.shape
   const out = wt.shape[1]
   const base = tf.reshape(linearFrozen(tf.reshape(x, [b * t, d]), wt), [b, t, out]) as tf.Tensor3D
@@ -222,6 +225,7 @@ export function forward(model: LlamaModel, ids: tf.Tensor2D, options: ForwardOpt
   const c = model.config
   const [B, T] = ids.shape
   const start = options.cache?.length ?? 0
+  const ops = options.inference ? INFERENCE_OPS : GRAD_OPS
   const {cos, sin} = rotary(c, start, T, options.padLeft)
   const mask = causalMask(start, T, c.numHeads / c.numKvHeads, options.padLeft)
   const groups = c.numHeads / c.numKvHeads
@@ -231,9 +235,9 @@ export function forward(model: LlamaModel, ids: tf.Tensor2D, options: ForwardOpt
   model.layers.forEach((w, i) => {
     const x = rmsNorm(h, w.inputNorm, c.rmsNormEps)
     const heads = (y: tf.Tensor3D, n: number) => tf.transpose(tf.reshape(y, [B, T, n, c.headDim]), [0, 2, 1, 3]) as tf.Tensor4D
-    const q = applyRotary(heads(linear(x, w.q_proj, options.lora, i, 'q_proj', options.dropoutSeed), c.numHeads), cos, sin)
-    let k = applyRotary(heads(linear(x, w.k_proj, options.lora, i, 'k_proj', options.dropoutSeed), c.numKvHeads), cos, sin)
-    let v = heads(linear(x, w.v_proj, options.lora, i, 'v_proj', options.dropoutSeed), c.numKvHeads)
+    const q = applyRotary(heads(linear(ops, x, w.q_proj, options.lora, i, 'q_proj', options.dropoutSeed), c.numHeads), cos, sin)
+    let k = applyRotary(heads(linear(ops, x, w.k_proj, options.lora, i, 'k_proj', options.dropoutSeed), c.numKvHeads), cos, sin)
+    let v = heads(linear(ops, x, w.v_proj, options.lora, i, 'v_proj', options.dropoutSeed), c.numKvHeads)
     const past = options.cache?.layers[i]
     if (past) {
       k = tf.concat([past.k, k], 2)
@@ -243,17 +247,17 @@ export function forward(model: LlamaModel, ids: tf.Tensor2D, options: ForwardOpt
     // Grouped-query attention without copying K/V: the `groups` query heads that share kv head g are
     // stacked along the query axis ([B, kv, groups·T, hd]), so one batched matmul per kv head serves them.
     const qg = tf.reshape(q, [B, c.numKvHeads, groups * T, c.headDim])
-    const scores = tf.add(tf.mul(matMulBT(qg, k), scale), mask)
-    const attn = tf.reshape(matMulNN(tf.softmax(scores) as tf.Tensor4D, v), [B, c.numHeads, T, c.headDim])
+    const scores = tf.add(tf.mul(ops.matMulBT(qg, k), scale), mask)
+    const attn = tf.reshape(ops.matMulNN(tf.softmax(scores) as tf.Tensor4D, v), [B, c.numHeads, T, c.headDim])
     const merged = tf.reshape(tf.transpose(attn, [0, 2, 1, 3]), [B, T, c.numHeads * c.headDim]) as tf.Tensor3D
-    h = tf.add(h, linear(merged, w.o_proj, options.lora, i, 'o_proj', options.dropoutSeed))
+    h = tf.add(h, linear(ops, merged, w.o_proj, options.lora, i, 'o_proj', options.dropoutSeed))
     const y = rmsNorm(h, w.postNorm, c.rmsNormEps)
-    const gate = linear(y, w.gate_proj, options.lora, i, 'gate_proj', options.dropoutSeed)
-    const up = linear(y, w.up_proj, options.lora, i, 'up_proj', options.dropoutSeed)
-    h = tf.add(h, linear(tf.mul(tf.mul(gate, tf.sigmoid(gate)), up) as tf.Tensor3D, w.down_proj, options.lora, i, 'down_proj', options.dropoutSeed))
+    const gate = linear(ops, y, w.gate_proj, options.lora, i, 'gate_proj', options.dropoutSeed)
+    const up = linear(ops, y, w.up_proj, options.lora, i, 'up_proj', options.dropoutSeed)
+    h = tf.add(h, linear(ops, tf.mul(tf.mul(gate, tf.sigmoid(gate)), up) as tf.Tensor3D, w.down_proj, options.lora, i, 'down_proj', options.dropoutSeed))
   })
   const out = rmsNorm(h, model.norm, c.rmsNormEps)
-  const logits = tf.reshape(linearFrozen(tf.reshape(out, [B * T, c.hiddenSize]), model.lmHeadT), [B, T, c.vocabSize]) as tf.Tensor3D
+  const logits = tf.reshape(ops.linearFrozen(tf.reshape(out, [B * T, c.hiddenSize]), model.lmHeadT), [B, T, c.vocabSize]) as tf.Tensor3D
   return {logits, cache: options.useCache ? {length: start + T, layers: newCache} : undefined}
 }
 

@@ -182,7 +182,7 @@ export async function evaluateLoss(model: LlamaModel, adapter: LoraAdapter | und
     const part = examples.slice(i, i + batchSize)
     const s = tf.tidy(() => {
       const {ids, mask} = batchTensors(part, pad)
-      return causalLmLossSum(forward(model, ids, adapter ? {lora: bindLora(adapter)} : {}).logits, ids, mask)
+      return causalLmLossSum(forward(model, ids, {lora: adapter ? bindLora(adapter) : undefined, inference: true}).logits, ids, mask)
     })
     sum += (await s.data())[0]
     s.dispose()
