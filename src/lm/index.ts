@@ -3,6 +3,7 @@ export {type LlamaConfig, expectedTensorShapes, parseLlamaConfig, readLlamaConfi
 export {type LmExample, type LmRecord, promptText, tokenizeRecord, tokenizeRecords} from './data.js'
 export {LM_DEVICES, type LmDevice, type LmDeviceRequest, currentLmDevice, describeLmDevice, probeWebgpu, selectLmDevice} from './device.js'
 export {LmModelError, LmTrainingError} from './errors.js'
+export {type ExampleGradient, exampleLoraGradients} from './gradients.js'
 export {type BatchRequest, type FinishReason, type GenerateOptions, type GenerateResult, generateBatch, generateText, generateTokens, sampleToken} from './generate.js'
 export {type LlamaBase, loadLlamaBase, loadLlamaModel} from './load.js'
 export {

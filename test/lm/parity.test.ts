@@ -9,6 +9,7 @@ import {describe, expect, it} from 'vitest'
 import {selectLmDevice} from '../../src/lm/device.js'
 import {loadLlamaModel} from '../../src/lm/load.js'
 import {LORA_TARGETS, type LoraAdapter, loraFromPeft, loraParams} from '../../src/lm/lora.js'
+import {exampleLoraGradients} from '../../src/lm/gradients.js'
 import {bindLora, causalLmLossSum, forward} from '../../src/lm/model.js'
 import {readSafetensorsF32} from '../../src/lm/weights.js'
 
@@ -57,6 +58,29 @@ describe.each(['tiny-tied-gqa', 'tiny-untied-gqa'])('parity with PyTorch: %s', (
       expect(ref.some((v) => v !== 0)).toBe(true)
       const err = relErr(await g.data() as Float32Array, ref)
       expect(err, p.key).toBeLessThan(1e-4)
+    }
+  })
+})
+
+describe('per-example LoRA gradients (for attribution)', () => {
+  it('sum, over the examples of the batch, to PyTorch’s batch gradient times the token count', async () => {
+    const dir = join(FIXTURES, 'tiny-untied-gqa')
+    const golden = readSafetensorsF32(join(dir, 'golden.safetensors'))
+    const model = loadLlamaModel(dir)
+    const [r, alpha] = golden['meta.r_alpha'].data
+    // A plain-tensor adapter, as inference loads it: the function makes its own trainable copy.
+    const adapter = loraFromPeft(golden, model.config, {r, alpha, dropout: 0, targetModules: [...LORA_TARGETS]})
+    const [B, T] = golden.input_ids.shape
+    const examples = Array.from({length: B}, (_, b) => ({ids: Array.from(golden.input_ids.data.slice(b * T, (b + 1) * T)), lossMask: Array.from(golden.loss_mask.data.slice(b * T, (b + 1) * T))}))
+    const per = await exampleLoraGradients(model, adapter, examples)
+    const tokens = per.reduce((s, g) => s + g.tokens, 0)
+    expect(per.map((g) => g.tokens)).toEqual([8, 5])
+    expect(Math.abs(per.reduce((s, g) => s + g.loss, 0) / tokens - golden.loss.data[0])).toBeLessThan(1e-5 * golden.loss.data[0])
+    for (const key of Object.keys(per[0].grads)) {
+      const sum = per[0].grads[key].map((v, i) => (v + per[1].grads[key][i]) / tokens)
+      expect(relErr(sum, golden[key + '.grad'].data), key).toBeLessThan(1e-4)
+      // The two examples' gradients differ (the test could fail).
+      expect(relErr(per[0].grads[key], per[1].grads[key])).toBeGreaterThan(0.1)
     }
   })
 })
