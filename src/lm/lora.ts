@@ -67,6 +67,13 @@ export function parseLoraTarget(spec: string | string[] | undefined): LoraTarget
   return names as LoraTarget[]
 }
 
+/** A Variable holding `init`'s values; `init` is released (tf.variable keeps its own reference). */
+function toVariable(init: tf.Tensor2D): tf.Variable<tf.Rank.R2> {
+  const v = tf.variable(init, true)
+  init.dispose()
+  return v
+}
+
 /**
  * A fresh adapter: A uniform in ±1/√in (Kaiming-uniform with a = √5, PEFT's init), B zero, from a
  * seeded generator so the same seed gives the same bytes. Trainable tensors are tf.Variables.
@@ -82,7 +89,7 @@ export function initLora(model: LlamaConfig, config: LoraConfig, seed: number): 
       const [out, inp] = projectionShape(model, target)
       const bound = 1 / Math.sqrt(inp)
       const a = Float32Array.from({length: config.r * inp}, () => (2 * rand() - 1) * bound)
-      layer[target] = {A: tf.variable(tf.tensor2d(a, [config.r, inp]), true), B: tf.variable(tf.zeros([out, config.r]), true)}
+      layer[target] = {A: toVariable(tf.tensor2d(a, [config.r, inp])), B: toVariable(tf.zeros([out, config.r]))}
     }
     layers.push(layer)
   }
@@ -128,7 +135,7 @@ export function loraFromPeft(tensors: Record<string, Tensor>, model: LlamaConfig
         if (!t) throw new LmModelError(`${source}: tensor ${key} is missing`)
         if (t.shape.length !== 2 || t.shape[0] !== shape[0] || t.shape[1] !== shape[1]) throw new LmModelError(`${source}: tensor ${key} has shape ${JSON.stringify(t.shape)}, expected ${JSON.stringify(shape)}`)
         const x = tf.tensor2d(t.data, shape)
-        return options.trainable ? tf.variable(x, true) : x
+        return options.trainable ? toVariable(x) : x
       }
       layer[target] = {A: pick('A', [config.r, inp]), B: pick('B', [out, config.r])}
     }

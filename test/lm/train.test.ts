@@ -121,3 +121,18 @@ describe('LoRA training', () => {
     expect(best).toBeCloseTo(r.history[0].valLoss!, 4)
   })
 })
+
+describe('tensor hygiene', () => {
+  it('training, evaluation and generation leave no tensors behind but the returned adapter', async () => {
+    const {generateTokens, generateBatch} = await import('../../src/lm/generate.js')
+    const {disposeLora} = await import('../../src/lm/lora.js')
+    const tf = await import('@tensorflow/tfjs')
+    const before = tf.memory().numTensors
+    const r = await trainLora({model: base.model, examples, hyperparameters: {...small, gradient_accumulation_steps: 2}, checkpointDir: join(root, 'ck-leak')})
+    await evaluateLoss(base.model, r.adapter, examples.slice(0, 4), 2)
+    await generateTokens(base.model, [1, 5, 6], {maxTokens: 5, lora: r.adapter})
+    await generateBatch(base.model, [{promptIds: [1, 5], lora: r.adapter}, {promptIds: [1, 5, 6, 7]}])
+    disposeLora(r.adapter)
+    expect(tf.memory().numTensors).toBe(before)
+  })
+})
