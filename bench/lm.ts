@@ -2,7 +2,7 @@
  * Language-model benchmarks, each a ratio against a baseline measured in the same run:
  *  - LoRA training tokens/s of our engine (tfjs wasm, one thread) against PyTorch on the same model
  *    and batch (scripts/lm/bench_torch.py, one thread; needs python3 with torch, e.g. Debian's
- *    python3-torch; the bench says when it is missing);
+ *    python3-torch; the bench says when it is missing, and which BLAS library PyTorch loaded);
  *  - generation tokens/s with the KV cache against without it;
  *  - webgpu against the CPU when a hardware GPU adapter answers.
  * The model is the default base under assets/lm/ when there is one, else a random Llama of ~4M
@@ -97,7 +97,7 @@ async function ourTraining(model: LlamaModel, batch: number[][], steps: number):
   return rates.slice(1)
 }
 
-function torchTraining(dir: string, batch: number[][], steps: number, tmp: string): {rates: number[]; version: string} | {missing: string} {
+function torchTraining(dir: string, batch: number[][], steps: number, tmp: string): {rates: number[]; version: string; blas: string} | {missing: string} {
   const python = ['/usr/bin/python3', 'python3'].find((p) => {
     try {
       execFileSync(p, ['-c', 'import torch'], {stdio: 'ignore'})
@@ -111,7 +111,7 @@ function torchTraining(dir: string, batch: number[][], steps: number, tmp: strin
   writeFileSync(file, JSON.stringify({input_ids: batch, r: 8, alpha: 16, targets: ['q_proj', 'v_proj'], lr: 1e-4}))
   const out = execFileSync(python, [join(import.meta.dirname, '..', 'scripts', 'lm', 'bench_torch.py'), dir, file, String(steps), '1'], {encoding: 'utf8'})
   const res = JSON.parse(out.trim().split('\n').at(-1)!)
-  return {rates: res.tokensPerSecond, version: res.torch}
+  return {rates: res.tokensPerSecond, version: res.torch, blas: res.blas}
 }
 
 async function generation(model: LlamaModel, prompt: number[], n: number, useCache: boolean): Promise<number> {
@@ -140,7 +140,8 @@ export async function runLmBench(options: {steps?: number; batch?: number; seq?:
     log(`training, ours (tfjs ${tf.version_core}, wasm):  ${fmt(ours)}`)
     if ('missing' in torch) log(`training, PyTorch: ${torch.missing}`)
     else {
-      log(`training, PyTorch ${torch.version} (1 thread): ${fmt(torch.rates)}`)
+      // Which BLAS PyTorch runs on decides its speed (Debian's default is the reference BLAS, ~14× slower than OpenBLAS here).
+      log(`training, PyTorch ${torch.version} (1 thread; BLAS ${torch.blas}): ${fmt(torch.rates)}`)
       log(`  ratio ours / PyTorch: ${(median(ours) / median(torch.rates)).toFixed(2)}× (median), ${(Math.min(...ours) / Math.min(...torch.rates)).toFixed(2)}× (min); target ≥ 0.5×`)
     }
 

@@ -2,7 +2,7 @@
 
 Usage: python3 scripts/lm/bench_torch.py <model dir> <batch.json> <steps> <threads>
 batch.json: {"input_ids": [[...], ...], "r": 8, "alpha": 16, "targets": ["q_proj", "v_proj"], "lr": 1e-4}
-Prints one JSON line: {"tokensPerSecond": [per step...], "torch": version, "threads": n}.
+Prints one JSON line: {"tokensPerSecond": [per step...], "torch": version, "threads": n, "blas": library}.
 """
 import json
 import os
@@ -49,7 +49,18 @@ def main():
         opt.step()
         opt.zero_grad()
         rates.append(tokens / (time.perf_counter() - t0))
-    print(json.dumps({"tokensPerSecond": rates[1:], "torch": torch.__version__, "threads": threads}))
+    print(json.dumps({"tokensPerSecond": rates[1:], "torch": torch.__version__, "threads": threads, "blas": loaded_blas()}))
+
+
+def loaded_blas():
+    """The BLAS library this process actually mapped (Debian's torch links libblas.so.3, which the
+    alternatives system points at the reference BLAS unless OpenBLAS or BLIS is installed)."""
+    try:
+        with open("/proc/self/maps") as f:
+            libs = {line.split()[-1] for line in f if "blas" in line.lower() and line.split()[-1].startswith("/")}
+        return ", ".join(sorted(os.path.realpath(p) for p in libs)) or "unknown"
+    except OSError:
+        return "unknown"
 
 
 main()
