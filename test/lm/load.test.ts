@@ -106,3 +106,19 @@ describe('loading a Hugging Face Llama folder', () => {
     expect(text).toContain(dir)
   })
 })
+
+describe('the shipped default base (assets/lm/openledger-base)', () => {
+  it('loads (f16 weights, BPE tokenizer) and continues text the same with and without the KV cache', async () => {
+    const {generateTokens} = await import('../../src/lm/generate.js')
+    const base = await loadLlamaBase(join(import.meta.dirname, '..', '..', 'assets', 'lm', 'openledger-base'))
+    expect(base.config.torchDtype).toBe('float16')
+    const text = 'The jury said that the city'
+    const ids = base.tokenizer.encode(text, {addSpecialTokens: false})
+    expect(base.tokenizer.decode(ids)).toBe(text)
+    const cached = await generateTokens(base.model, ids, {maxTokens: 12})
+    const uncached = await generateTokens(base.model, ids, {maxTokens: 12, useCache: false})
+    expect(cached.tokens).toEqual(uncached.tokens)
+    // A pretrained model continues with words, not one repeated token.
+    expect(new Set(cached.tokens).size).toBeGreaterThan(4)
+  })
+})
