@@ -1,6 +1,17 @@
-import {describe, expect, it} from 'vitest'
+import {readFileSync, readdirSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
 
-import {decodeSafetensors, encodeSafetensors} from '../../src/model/safetensors.js'
+import {afterAll, describe, expect, it} from 'vitest'
+
+import {
+  SafetensorsFile,
+  SafetensorsWriter,
+  decodeSafetensors,
+  encodeSafetensors,
+  withSafetensorsFile,
+  writeSafetensorsFile,
+} from '../../src/model/safetensors.js'
+import {tempDir} from '../helpers/env.js'
 
 /** An independent reader written from the format's spec (huggingface/safetensors README). */
 function specRead(bytes: Uint8Array) {
@@ -59,5 +70,105 @@ describe('safetensors', () => {
     bad[10] = 0x7b
     expect(() => decodeSafetensors(bad)).toThrow(/JSON/)
     expect(() => encodeSafetensors({x: {shape: [2, 2], data: new Float32Array(3)}})).toThrow(/shape/)
+  })
+})
+
+describe('safetensors files: streamed writes, reads by position', () => {
+  const {dir, cleanup} = tempDir('ol-st-')
+  afterAll(cleanup)
+
+  const rows = 1000
+  const dim = 7
+  const matrix = Float32Array.from({length: rows * dim}, (_, i) => i * 0.5 - 3)
+  const ids = Uint32Array.from({length: rows}, (_, i) => rows - i)
+  const hessian = Float64Array.from({length: 9}, (_, i) => i / 3)
+
+  it('streams tensors in chunks into a file a spec reader reads, with __metadata__', () => {
+    const path = join(dir, 'streamed.safetensors')
+    const writer = new SafetensorsWriter(
+      path,
+      [
+        {name: 'emb', dtype: 'F32', shape: [rows, dim]},
+        {name: 'ids', dtype: 'U32', shape: [rows]},
+        {name: 'h', dtype: 'F64', shape: [3, 3]},
+      ],
+      {key: 'k1', version: '2', encoder: '0xabc'},
+    )
+    for (let r = 0; r < rows; r += 64) writer.write('emb', matrix.subarray(r * dim, Math.min(rows, r + 64) * dim))
+    writer.write('ids', ids)
+    // Raw bytes go in too, split anywhere.
+    const hb = new Uint8Array(hessian.buffer)
+    writer.write('h', hb.subarray(0, 5))
+    writer.write('h', hb.subarray(5))
+    // Nothing is visible before commit.
+    expect(readdirSync(dir).filter((f) => f === 'streamed.safetensors')).toEqual([])
+    writer.commit()
+    expect(readdirSync(dir)).toEqual(['streamed.safetensors'])
+
+    const bytes = readFileSync(path)
+    const {n, header} = specRead(bytes)
+    expect((8 + n) % 8).toBe(0)
+    expect(header.__metadata__).toEqual({key: 'k1', version: '2', encoder: '0xabc'})
+    expect(header.ids).toEqual({dtype: 'U32', shape: [rows], data_offsets: [rows * dim * 4, rows * dim * 4 + rows * 4]})
+    expect(8 + n + header.h.data_offsets[1]).toBe(bytes.length)
+    // The F32 tensor as the spec reader sees it.
+    expect(specRead(bytes).out.emb.values.slice(0, 3)).toEqual([-3, -2.5, -2])
+  })
+
+  it('reads the header, whole tensors and row ranges by position', () => {
+    const path = join(dir, 'streamed.safetensors')
+    withSafetensorsFile(path, (f) => {
+      expect(f.metadata).toEqual({key: 'k1', version: '2', encoder: '0xabc'})
+      expect(f.info('emb')).toMatchObject({dtype: 'F32', shape: [rows, dim]})
+      expect(f.read('ids')).toEqual(ids)
+      expect(f.read('h')).toEqual(hessian)
+      expect(f.readRows('emb', 10, 13)).toEqual(matrix.slice(10 * dim, 13 * dim))
+      expect(f.readRows('emb', rows - 1, rows)).toEqual(matrix.slice((rows - 1) * dim))
+      expect(f.readRows('emb', 5, 5).length).toBe(0)
+      expect(f.readBytes('ids', 4, 8)).toEqual(new Uint8Array(ids.buffer, 4, 4))
+      expect(() => f.readRows('emb', 999, 1001)).toThrow(/rows 999..1001 outside tensor emb of 1000 rows/)
+      expect(() => f.info('nope')).toThrow(/has no tensor nope/)
+    })
+  })
+
+  it('writes from whole arrays and iterables, and the file decodes as before', () => {
+    const path = join(dir, 'whole.safetensors')
+    writeSafetensorsFile(path, [
+      {name: 'a', dtype: 'F32', shape: [2, 2], data: Float32Array.from([1, 2, 3, 4])},
+      {name: 'b', dtype: 'F32', shape: [3], data: [Float32Array.from([5]), Float32Array.from([6, 7])]},
+    ])
+    const {tensors} = decodeSafetensors(readFileSync(path))
+    expect(Array.from(tensors.a.data)).toEqual([1, 2, 3, 4])
+    expect(Array.from(tensors.b.data)).toEqual([5, 6, 7])
+  })
+
+  it('refuses out-of-order, oversized, mistyped and incomplete writes, leaving no file behind', () => {
+    const specs = [
+      {name: 'x', dtype: 'F32' as const, shape: [2]},
+      {name: 'y', dtype: 'I32' as const, shape: [1]},
+    ]
+    const path = join(dir, 'bad.safetensors')
+    const w1 = new SafetensorsWriter(path, specs)
+    expect(() => w1.write('y', Int32Array.from([1]))).toThrow(/y written out of order \(expected x\)/)
+    expect(() => w1.write('x', new Float32Array(3))).toThrow(/more bytes than its shape holds/)
+    expect(() => w1.write('x', new Float64Array(1))).toThrow(/x is F32, got Float64Array/)
+    w1.write('x', new Float32Array(2))
+    expect(() => w1.commit()).toThrow(/tensor y is missing 4 bytes/)
+    expect(readdirSync(dir).filter((f) => f.includes('bad'))).toEqual([])
+    expect(() => new SafetensorsWriter(path, [{name: '__metadata__', dtype: 'F32', shape: [1]}])).toThrow(/reserved/)
+  })
+
+  it('names the file when it is truncated or its header is not JSON', () => {
+    const good = readFileSync(join(dir, 'streamed.safetensors'))
+    const cut = join(dir, 'cut.safetensors')
+    writeFileSync(cut, good.subarray(0, good.length - 4))
+    expect(() => SafetensorsFile.open(cut)).toThrow(new RegExp(`${cut} is corrupt: tensor h has offsets outside the file`))
+    const broken = Buffer.from(good)
+    broken[8] = 0x5b
+    broken[9] = 0x5b
+    writeFileSync(cut, broken)
+    expect(() => SafetensorsFile.open(cut)).toThrow(/is corrupt: the header is not/)
+    writeFileSync(cut, good.subarray(0, 6))
+    expect(() => SafetensorsFile.open(cut)).toThrow(/is corrupt: shorter than the 8-byte header length/)
   })
 })
