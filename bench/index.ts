@@ -9,7 +9,7 @@ import {devBenchRows, runDevBench} from './dev.js'
 import {benchDevnet} from './devnet.js'
 import {ggufBenchRows} from './gguf.js'
 import {runLmBench} from './lm.js'
-import {runModelBench} from './model.js'
+import {cacheBenchRows, runModelBench} from './model.js'
 import {printTable} from './report.js'
 import {runServeBench} from './serve.js'
 
@@ -26,8 +26,9 @@ const parts: Record<string, () => Promise<unknown>> = {
     runDatanetBench(100_000, log)
   },
   model: async () => {
-    log('\nmodel: encoder throughput and training time')
-    await runModelBench({log})
+    log('\nmodel: encoder throughput, training time, the embedding cache as train uses it')
+    const r = await runModelBench({log})
+    if (r.cache) printTable('Embedding cache as `train` uses it (built-in encoder, CPU)', cacheBenchRows(r.cache))
   },
   dev: async () => printTable('dev --once per template: first run vs a second with nothing changed', devBenchRows(await runDevBench())),
   serve: async () => {

@@ -3,7 +3,10 @@
  *  - encoder throughput (records/s) of the built-in encoder through ONNX Runtime on the CPU, against
  *    the same computation (tokenise, gather, SIF-weighted sum, normalise) in a plain JS loop;
  *    on a machine where WebGPU (or CUDA) starts, the same encoder on that provider against the CPU;
- *  - training time from cached embeddings (read the binary cache, standardise, AdamW epochs) at 10k
+ *  - the embedding cache exactly as `train` uses it (`encodeRecords`, chunks of 1024): encoding N
+ *    records uncached (the baseline), into an empty cache (cold) and from a full one (warm), and a
+ *    cold and a warm `train` (that encoding plus the same fit);
+ *  - training time from cached embeddings (read the cache, standardise, AdamW epochs) at 10k
  *    and 100k records.
  *
  *   npx tsx bench/model.ts [--texts 20000] [--epochs 10] [--json]
@@ -21,7 +24,8 @@ import {EmbeddingCache} from '../src/model/cache.js'
 import {BuiltinTokenizer, builtinEncoderDir, loadBuiltinEncoder} from '../src/model/encoders/builtin.js'
 import {DEFAULT_HYPERPARAMETERS, fit, fitStandardizer, standardize} from '../src/model/fit.js'
 import {gaussian, sfc32} from '../src/model/prng.js'
-import {type Row, printTable} from './report.js'
+import {encodeRecords} from '../src/model/train.js'
+import {type Row, median, printTable} from './report.js'
 
 const {onnx} = onnxProto as unknown as typeof import('onnx-proto')
 
@@ -31,6 +35,90 @@ export type ModelBenchResult = {
   jsBaseline: {recordsPerSecond: number; ms: number}
   maxAbsDiff: number
   training: {records: number; epochs: number; cacheReadMs: number; fitMs: number; msPerEpoch: number; memoryPassMs: number}[]
+  cache?: CacheBenchResult
+}
+
+type Timings = {min: number; median: number; runs: number[]}
+export type CacheBenchResult = {records: number; uncached: Timings; cold: Timings; warm: Timings; fitMs: number}
+
+function timings(runs: number[]): Timings {
+  return {min: Math.min(...runs), median: median(runs), runs}
+}
+
+/**
+ * The embedding cache as `train` drives it: `encodeRecords` with the built-in CPU encoder over N
+ * synthetic records, uncached (baseline), cold (an empty cache, filled as it goes) and warm (the
+ * cache full), each repeated. A cold and a warm `train` are that encoding plus one fit over the
+ * vectors (measured once: the fit does not depend on where the vectors came from).
+ */
+export async function runCacheBench(options: {records?: number; repeat?: number; epochs?: number; log?: (s: string) => void} = {}): Promise<CacheBenchResult> {
+  const log = options.log ?? ((s: string) => process.stderr.write(s + '\n'))
+  const n = options.records ?? 100_000
+  const repeat = options.repeat ?? 3
+  const dir = builtinEncoderDir()
+  const vocab = readFileSync(join(dir, 'vocab.txt'), 'utf8').split('\n').filter(Boolean)
+  const texts = syntheticTexts(vocab, n, 7)
+  const hashes = texts.map((_, i) => '0x' + (i + 1).toString(16).padStart(64, '0'))
+  const enc = await loadBuiltinEncoder('cpu')
+  const tmp = mkdtempSync(join(tmpdir(), 'ol-bench-cache-'))
+  const saved = process.env.OPENLEDGER_CACHE_DIR
+  const uncached: number[] = []
+  const cold: number[] = []
+  const warm: number[] = []
+  let vectors: Float32Array = new Float32Array(0)
+  try {
+    await enc.encode(texts.slice(0, 512))
+    for (let r = 0; r < repeat; r++) {
+      let t0 = performance.now()
+      vectors = (await encodeRecords(enc, hashes, texts, {cache: false})).vectors
+      uncached.push(performance.now() - t0)
+      // A fresh empty cache for each cold run.
+      process.env.OPENLEDGER_CACHE_DIR = join(tmp, `run${r}`)
+      t0 = performance.now()
+      const c = await encodeRecords(enc, hashes, texts)
+      cold.push(performance.now() - t0)
+      if (c.encoded !== n) throw new Error(`cold run found ${c.cached} cached`)
+      t0 = performance.now()
+      const w = await encodeRecords(enc, hashes, texts)
+      warm.push(performance.now() - t0)
+      if (w.cached !== n) throw new Error(`warm run encoded ${w.encoded}`)
+      for (let j = 0; j < vectors.length; j += 997) if (w.vectors[j] !== vectors[j]) throw new Error('the cache gave other vectors')
+    }
+  } finally {
+    if (saved === undefined) delete process.env.OPENLEDGER_CACHE_DIR
+    else process.env.OPENLEDGER_CACHE_DIR = saved
+    await enc.dispose()
+    rmSync(tmp, {recursive: true, force: true})
+  }
+  const D = enc.dim
+  const C = 6
+  const rows = Int32Array.from({length: n}, (_, i) => i)
+  const trainRows = rows.filter((i) => i % 10 !== 0)
+  const valRows = rows.filter((i) => i % 10 === 0)
+  const t0 = performance.now()
+  const X = standardize(vectors, D, fitStandardizer(vectors, D, trainRows))
+  await fit(
+    {X, D, y: Int32Array.from(rows, (i) => i % C), C, rowKeys: Uint32Array.from(rows, (i) => Math.imul(i + 1, 2654435761) >>> 0), trainRows, valRows},
+    {...DEFAULT_HYPERPARAMETERS, num_train_epochs: options.epochs ?? 3, early_stopping_patience: 0},
+  )
+  const fitMs = performance.now() - t0
+  const result = {records: n, uncached: timings(uncached), cold: timings(cold), warm: timings(warm), fitMs}
+  log(
+    `  embedding cache, ${n} records: uncached ${result.uncached.median.toFixed(0)} ms, cold ${result.cold.median.toFixed(0)} ms, warm ${result.warm.median.toFixed(0)} ms (medians); ` +
+      `cold train ${((result.cold.median + fitMs) / (result.warm.median + fitMs)).toFixed(2)}× warm`,
+  )
+  return result
+}
+
+export function cacheBenchRows(r: CacheBenchResult): Row[] {
+  const note = (t: Timings) => `min ${t.min.toFixed(0)}, median of ${t.runs.length}`
+  return [
+    {name: `encode ${r.records}, uncached (baseline)`, ms: r.uncached.median, note: note(r.uncached)},
+    {name: `encode ${r.records}, cold cache (fill)`, ms: r.cold.median, baseline: r.uncached.median, note: note(r.cold)},
+    {name: `encode ${r.records}, warm cache (read)`, ms: r.warm.median, baseline: r.uncached.median, note: note(r.warm)},
+    {name: `train ${r.records}, warm (baseline)`, ms: r.warm.median + r.fitMs, note: `warm encode + fit ${r.fitMs.toFixed(0)} ms`},
+    {name: `train ${r.records}, cold`, ms: r.cold.median + r.fitMs, baseline: r.warm.median + r.fitMs, note: 'target ≤ 1.5×'},
+  ]
 }
 
 function syntheticTexts(vocab: string[], n: number, seed = 1): string[] {
@@ -64,7 +152,7 @@ function loadTables(dir: string) {
   return {table, weights, dim: Number(emb.dims![1])}
 }
 
-export async function runModelBench(options: {texts?: number; epochs?: number; log?: (s: string) => void} = {}): Promise<ModelBenchResult> {
+export async function runModelBench(options: {texts?: number; epochs?: number; cacheRecords?: number; log?: (s: string) => void} = {}): Promise<ModelBenchResult> {
   const log = options.log ?? ((s: string) => process.stderr.write(s + '\n'))
   const n = options.texts ?? 20_000
   const epochs = options.epochs ?? 10
@@ -167,12 +255,15 @@ export async function runModelBench(options: {texts?: number; epochs?: number; l
   } finally {
     rmSync(tmp, {recursive: true, force: true})
   }
-  return {texts: n, encoder: encoderRows, jsBaseline: {ms: jsMs, recordsPerSecond: (n / jsMs) * 1000}, maxAbsDiff, training}
+  const cache = options.cacheRecords === 0 ? undefined : await runCacheBench({records: options.cacheRecords, log})
+  return {texts: n, encoder: encoderRows, jsBaseline: {ms: jsMs, recordsPerSecond: (n / jsMs) * 1000}, maxAbsDiff, training, cache}
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const {values} = parseArgs({options: {texts: {type: 'string', default: '20000'}, epochs: {type: 'string', default: '10'}, json: {type: 'boolean', default: false}}})
-  const r = await runModelBench({texts: Number(values.texts), epochs: Number(values.epochs)})
+  const {values} = parseArgs({
+    options: {texts: {type: 'string', default: '20000'}, epochs: {type: 'string', default: '10'}, 'cache-records': {type: 'string', default: '100000'}, json: {type: 'boolean', default: false}},
+  })
+  const r = await runModelBench({texts: Number(values.texts), epochs: Number(values.epochs), cacheRecords: Number(values['cache-records'])})
   if (values.json) {
     console.log(JSON.stringify(r, null, 2))
   } else {
@@ -188,5 +279,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       tr.push({name: `${t.records} records: ${t.epochs} epochs (standardise + AdamW)`, ms: t.fitMs, note: `${t.msPerEpoch.toFixed(0)} ms/epoch; one N×D pass ${t.memoryPassMs.toFixed(1)} ms`})
     }
     printTable('Training from cached embeddings (D = 100, 6 classes, rank 8, batch 32)', tr)
+    if (r.cache) printTable('Embedding cache as `train` uses it (built-in encoder, CPU)', cacheBenchRows(r.cache))
   }
 }

@@ -1,13 +1,14 @@
 import {createHash} from 'node:crypto'
-import {readFileSync} from 'node:fs'
+import {readdirSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {writeFileAtomic} from '../store/atomic.js'
-import {withLock} from '../store/lock.js'
 import {cacheDir} from '../store/paths.js'
+import {SafetensorsFile, writeSafetensorsFile} from './safetensors.js'
 
-const MAGIC = 0x43454c4f // "OLEC"
-const VERSION = 1
+const FORMAT = 'openledger-embeddings'
+const VERSION = '2'
+/** Pending vectors are written early past this many bytes, so a huge job's memory stays bounded. */
+const MAX_PENDING_BYTES = 256 * 1024 * 1024
 
 /** 32 key bytes: a bytes32 record hash as is, anything else by its sha256. */
 function keyBytes(recordHash: string): Buffer {
@@ -15,14 +16,33 @@ function keyBytes(recordHash: string): Buffer {
   return createHash('sha256').update(recordHash).digest()
 }
 
+/** Where one cached vector lies: its segment and row. */
+type Location = {segment: SegmentRef; row: number}
+type SegmentRef = {path: string; rows: number}
+
 /**
  * Embeddings on disk, keyed by (encoder hash, text field, record hash): the record hash covers the
- * record's content, the field says which part of it was encoded. 256 binary shards by the key's
- * first byte; each shard is rewritten whole and atomically, under a lock shared by processes.
- * Shard layout: u32 magic "OLEC", u32 version, u32 dim, u32 count, then count × (32-byte key, dim × f32), LE.
+ * record's content, the field says which part of it was encoded.
+ *
+ * Append-only segments: each job writes what it encoded as one safetensors file (`keys` U8 [n, 32],
+ * `vectors` F32 [n, dim], `__metadata__` naming the format, encoder, field and dim), named by the
+ * sha256 of its keys, with one fsync. Nothing is ever rewritten, so no lock is needed: two jobs
+ * write two segments. A lookup reads every segment's keys (32 bytes an entry) and then only the
+ * vector rows the job asks for, in runs. A segment that does not parse is skipped: the cache is
+ * disposable.
+ *
+ * `getMany` notes which keys the job lacks; `putMany` collects vectors until all of those have
+ * arrived (or past 256 MiB) and then writes them as one segment, so a caller that encodes in chunks
+ * (as training does) still writes once. `flush` writes whatever is pending.
  */
 export class EmbeddingCache {
   readonly dir: string
+  private index: Map<string, Location> | undefined
+  private pendingKeys: Buffer[] = []
+  private pendingVectors: Float32Array[] = []
+  private pendingBytes = 0
+  /** Keys the last getMany missed and putMany has not delivered yet. */
+  private awaited = new Set<string>()
 
   constructor(
     readonly encoderHash: string,
@@ -34,80 +54,142 @@ export class EmbeddingCache {
     this.dir = join(root, encoderHash.replace(/^0x/, ''), field)
   }
 
-  private shardPath(shard: number): string {
-    return join(this.dir, shard.toString(16).padStart(2, '0') + '.bin')
+  private metadata(): Record<string, string> {
+    return {format: FORMAT, version: VERSION, encoder: this.encoderHash, textField: this.textField, dim: String(this.dim)}
   }
 
-  private readShard(shard: number): Map<string, Float32Array> {
-    const map = new Map<string, Float32Array>()
-    let buf: Buffer
+  /** Key (as a latin1 string of its 32 bytes) → segment and row, over every readable segment. */
+  private loadIndex(): Map<string, Location> {
+    const index = new Map<string, Location>()
+    let names: string[]
     try {
-      buf = readFileSync(this.shardPath(shard))
+      names = readdirSync(this.dir).filter((n) => n.endsWith('.safetensors'))
     } catch {
-      return map
+      return index
     }
-    // A shard that does not parse is ignored (and rewritten on the next put): the cache is disposable.
-    if (buf.length < 16 || buf.readUInt32LE(0) !== MAGIC || buf.readUInt32LE(4) !== VERSION || buf.readUInt32LE(8) !== this.dim) return map
-    const count = buf.readUInt32LE(12)
-    const entry = 32 + this.dim * 4
-    if (buf.length !== 16 + count * entry) return map
-    for (let i = 0; i < count; i++) {
-      const off = 16 + i * entry
-      const vec = new Float32Array(this.dim)
-      new Uint8Array(vec.buffer).set(buf.subarray(off + 32, off + entry))
-      map.set(buf.toString('hex', off, off + 32), vec)
+    const want = this.metadata()
+    for (const name of names.sort()) {
+      const path = join(this.dir, name)
+      let file: SafetensorsFile
+      try {
+        file = SafetensorsFile.open(path)
+      } catch {
+        continue
+      }
+      try {
+        const keys = file.tensors.get('keys')
+        const vectors = file.tensors.get('vectors')
+        const meta = file.metadata
+        if (!keys || !vectors || Object.entries(want).some(([k, v]) => meta[k] !== v)) continue
+        const rows = keys.shape[0]
+        if (keys.dtype !== 'U8' || keys.shape[1] !== 32 || vectors.dtype !== 'F32' || vectors.shape[0] !== rows || vectors.shape[1] !== this.dim) continue
+        const bytes = Buffer.from(file.readBytes('keys'))
+        const segment = {path, rows}
+        for (let r = 0; r < rows; r++) index.set(bytes.toString('latin1', r * 32, r * 32 + 32), {segment, row: r})
+      } catch {
+        // unreadable: skipped
+      } finally {
+        file.close()
+      }
     }
-    return map
+    return index
   }
 
   /** Fills `out` (n × dim) for the keys found; returns the indices of those not in the cache. */
   getMany(recordHashes: string[], out: Float32Array): number[] {
-    const {keys, byShard} = groupByShard(recordHashes)
+    // A lookup starts a new job: what the last one put is written, what it still awaited is dropped.
+    this.flush()
+    this.awaited.clear()
+    this.index ??= this.loadIndex()
     const missing: number[] = []
-    for (const [shard, idx] of byShard) {
-      const map = this.readShard(shard)
-      for (const i of idx) {
-        const v = map.get(keys[i].toString('hex'))
-        if (v) out.set(v, i * this.dim)
-        else missing.push(i)
+    const bySegment = new Map<SegmentRef, Array<[row: number, i: number]>>()
+    for (let i = 0; i < recordHashes.length; i++) {
+      const key = keyBytes(recordHashes[i]).toString('latin1')
+      const at = this.index.get(key)
+      if (!at) {
+        missing.push(i)
+        this.awaited.add(key)
+        continue
+      }
+      let list = bySegment.get(at.segment)
+      if (!list) bySegment.set(at.segment, (list = []))
+      list.push([at.row, i])
+    }
+    for (const [segment, hits] of bySegment) {
+      if (!this.readHits(segment, hits, out)) {
+        // The segment vanished or broke since it was indexed: its hits become misses.
+        for (const [, i] of hits) {
+          missing.push(i)
+          this.awaited.add(keyBytes(recordHashes[i]).toString('latin1'))
+        }
       }
     }
     return missing.sort((a, b) => a - b)
   }
 
+  /** Reads the rows `hits` asks for, in runs of consecutive rows (a warm job reads its segment in one go). */
+  private readHits(segment: SegmentRef, hits: Array<[number, number]>, out: Float32Array): boolean {
+    hits.sort((a, b) => a[0] - b[0])
+    const D = this.dim
+    try {
+      const file = SafetensorsFile.open(segment.path)
+      try {
+        for (let s = 0; s < hits.length; ) {
+          let e = s + 1
+          // Extend the run over rows that are close: reading a few unneeded rows beats another read call.
+          while (e < hits.length && hits[e][0] - hits[e - 1][0] <= 8) e++
+          const first = hits[s][0]
+          const rows = file.readRows<'F32'>('vectors', first, hits[e - 1][0] + 1)
+          for (let k = s; k < e; k++) {
+            const r = hits[k][0] - first
+            out.set(rows.subarray(r * D, (r + 1) * D), hits[k][1] * D)
+          }
+          s = e
+        }
+      } finally {
+        file.close()
+      }
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  /**
+   * Adds vectors (n × dim, in the order of `recordHashes`). Written as one segment once every key the
+   * last `getMany` missed has arrived; without such a lookup, at once.
+   */
   async putMany(recordHashes: string[], vectors: Float32Array): Promise<void> {
     if (recordHashes.length === 0) return
-    const {keys, byShard} = groupByShard(recordHashes)
-    await withLock(join(this.dir, '.lock'), () => {
-      for (const [shard, idx] of byShard) {
-        const map = this.readShard(shard)
-        for (const i of idx) map.set(keys[i].toString('hex'), vectors.subarray(i * this.dim, (i + 1) * this.dim))
-        const entry = 32 + this.dim * 4
-        const buf = Buffer.alloc(16 + map.size * entry)
-        buf.writeUInt32LE(MAGIC, 0)
-        buf.writeUInt32LE(VERSION, 4)
-        buf.writeUInt32LE(this.dim, 8)
-        buf.writeUInt32LE(map.size, 12)
-        let off = 16
-        for (const [k, v] of map) {
-          buf.write(k, off, 'hex')
-          Buffer.from(v.buffer, v.byteOffset, v.byteLength).copy(buf, off + 32)
-          off += entry
-        }
-        writeFileAtomic(this.shardPath(shard), buf)
-      }
-    })
+    if (vectors.length !== recordHashes.length * this.dim) throw new Error(`putMany: ${vectors.length} values for ${recordHashes.length} vectors of ${this.dim}`)
+    for (const h of recordHashes) {
+      const k = keyBytes(h)
+      this.pendingKeys.push(k)
+      this.awaited.delete(k.toString('latin1'))
+    }
+    this.pendingVectors.push(vectors.slice())
+    this.pendingBytes += vectors.byteLength
+    if (this.awaited.size === 0 || this.pendingBytes >= MAX_PENDING_BYTES) this.flush()
   }
-}
 
-/** Each record's cache key and, per shard (the key's first byte), the indices of its records. */
-function groupByShard(recordHashes: string[]): {keys: Buffer[]; byShard: Map<number, number[]>} {
-  const keys = recordHashes.map((h) => keyBytes(h))
-  const byShard = new Map<number, number[]>()
-  keys.forEach((k, i) => {
-    const list = byShard.get(k[0]) ?? []
-    list.push(i)
-    byShard.set(k[0], list)
-  })
-  return {keys, byShard}
+  /** Writes the pending vectors as one segment (one fsync); nothing when none are pending. */
+  flush(): void {
+    const n = this.pendingKeys.length
+    if (n === 0) return
+    const keys = Buffer.concat(this.pendingKeys)
+    const name = createHash('sha256').update(keys).digest('hex').slice(0, 40)
+    writeSafetensorsFile(
+      join(this.dir, `${name}.safetensors`),
+      [
+        {name: 'keys', dtype: 'U8', shape: [n, 32], data: keys},
+        {name: 'vectors', dtype: 'F32', shape: [n, this.dim], data: this.pendingVectors},
+      ],
+      this.metadata(),
+    )
+    this.pendingKeys = []
+    this.pendingVectors = []
+    this.pendingBytes = 0
+    // The next lookup sees the new segment.
+    this.index = undefined
+  }
 }

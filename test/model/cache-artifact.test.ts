@@ -27,22 +27,50 @@ describe('embedding cache', () => {
     // Another encoder or another field shares nothing.
     expect(new EmbeddingCache('0xenc2', 3, 'text', root).getMany(keys, new Float32Array(9))).toEqual([0, 1, 2])
     expect(new EmbeddingCache('0xenc1', 3, 'body', root).getMany(keys, new Float32Array(9))).toEqual([0, 1, 2])
-    // Later puts merge into the shard instead of replacing it.
+    // Later puts add to what is there.
     await cache.putMany([hash(3)], Float32Array.from([0.5, 0.5, 0.5]))
     expect(cache.getMany([hash(1), hash(3)], new Float32Array(6))).toEqual([])
   })
 
-  it('treats a corrupt shard as empty and rewrites it', async () => {
+  it('writes one segment per job, however many chunks the job puts', async () => {
+    const root = join(tmp, 'c3')
+    const cache = new EmbeddingCache('0xenc', 2, 'text', root)
+    const keys = Array.from({length: 10}, (_, i) => hash(i + 1))
+    const out = new Float32Array(20)
+    expect(cache.getMany(keys, out)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    // Chunks as training puts them: nothing is written until the last missing vector arrives.
+    for (let s = 0; s < 10; s += 3) {
+      expect(existsSync(cache.dir) ? readdirSync(cache.dir) : []).toEqual([])
+      const part = keys.slice(s, s + 3)
+      await cache.putMany(part, Float32Array.from(part.flatMap((_, k) => [s + k, -(s + k)])))
+    }
+    expect(readdirSync(cache.dir).filter((f) => f.endsWith('.safetensors'))).toHaveLength(1)
+    // A second job over some of the same records and some new ones reads the first's rows and adds one segment.
+    const again = new EmbeddingCache('0xenc', 2, 'text', root)
+    const job2 = [hash(3), hash(50), hash(9)]
+    const out2 = new Float32Array(6)
+    expect(again.getMany(job2, out2)).toEqual([1])
+    await again.putMany([hash(50)], Float32Array.from([7, 7]))
+    expect(readdirSync(cache.dir).filter((f) => f.endsWith('.safetensors'))).toHaveLength(2)
+    const out3 = new Float32Array(6)
+    expect(new EmbeddingCache('0xenc', 2, 'text', root).getMany(job2, out3)).toEqual([])
+    expect(Array.from(out3)).toEqual([2, -2, 7, 7, 8, -8])
+  })
+
+  it('skips a corrupt or foreign segment as missing, and writes the vectors again', async () => {
     const root = join(tmp, 'c2')
     const cache = new EmbeddingCache('0xenc', 2, 'text', root)
     await cache.putMany([hash(1)], Float32Array.from([1, 2]))
-    const shard = join(cache.dir, '00.bin')
-    writeFileSync(shard, readFileSync(shard).subarray(0, 20))
-    expect(cache.getMany([hash(1)], new Float32Array(2))).toEqual([0])
-    await cache.putMany([hash(1)], Float32Array.from([3, 4]))
+    const [segment] = readdirSync(cache.dir)
+    writeFileSync(join(cache.dir, segment), readFileSync(join(cache.dir, segment)).subarray(0, 20))
+    const fresh = new EmbeddingCache('0xenc', 2, 'text', root)
+    expect(fresh.getMany([hash(1)], new Float32Array(2))).toEqual([0])
+    await fresh.putMany([hash(1)], Float32Array.from([3, 4]))
     const out = new Float32Array(2)
-    expect(cache.getMany([hash(1)], out)).toEqual([])
+    expect(new EmbeddingCache('0xenc', 2, 'text', root).getMany([hash(1)], out)).toEqual([])
     expect(Array.from(out)).toEqual([3, 4])
+    // Another dim under the same encoder folder is not read as this one.
+    expect(new EmbeddingCache('0xenc', 3, 'text', root).getMany([hash(1)], new Float32Array(3))).toEqual([0])
   })
 })
 
