@@ -1,11 +1,12 @@
 import type {Address, Hex} from 'viem'
 
 import {UsageError} from '../errors.js'
-import {writeFileAtomic} from '../store/atomic.js'
 import {DatanetExistsError, DatanetIntegrityError, VersionNotFoundError} from './errors.js'
-import {type IngestedFile, ingestPaths} from './ingest.js'
+import type {Hash32Set} from './hash32-set.js'
+import {type IngestedFile, collectFiles, ingestFile} from './ingest.js'
+import {StreamFileWriter} from './lines.js'
 import {type MerkleLeaf, MerkleTree} from './merkle.js'
-import {DatanetStore, listDatanetNames} from './store.js'
+import {DatanetStore, type DraftSegmentWriter, listDatanetNames, recordKey} from './store.js'
 import {type DatanetManifest, type DatanetRecord, type Modality, MODALITIES, type RecordView, type VersionInfo} from './types.js'
 
 type Where = {stateDir?: string}
@@ -73,22 +74,37 @@ export type AddToDatanetParameters = Where & {
 }
 
 /**
- * Validates every file first (a bad one refuses the whole add, the datanet untouched), then, under
- * the datanet's lock, stages the records that are not in it yet: a record is a duplicate when its
- * hash is in the latest version, the draft, or earlier in this add (the first contributor keeps it).
+ * Stages the records that are not in the datanet yet, as one new draft segment: a record is a
+ * duplicate when its hash is in the latest version, the draft, or earlier in this add (the first
+ * contributor keeps it). Files are read, validated and hashed one at a time into the segment; the
+ * first bad one (InvalidRecordFileError naming file and line) drops the segment, leaving the
+ * datanet as it was. The cost is the files' plus reading the hashes already there (32 bytes a
+ * record), not rewriting the draft.
  */
 export async function addToDatanet(p: AddToDatanetParameters): Promise<AddResult> {
   const store = new DatanetStore(p.name, p.stateDir)
   const {modality} = store.readManifest()
-  const {files, skipped} = ingestPaths(p.paths, {modality, textField: p.textField, defaultContributor: p.contributor})
+  const {files, skipped} = collectFiles(p.paths, modality)
+  const opts = {modality, textField: p.textField, defaultContributor: p.contributor}
   return store.locked(() => {
     const m = store.readManifest()
-    const draft = store.readDraft()
-    const known = knownHashes(store, m, draft)
-    const reports = files.map((f) => stage(f, known, draft))
+    const known = store.knownKeys(m)
+    const segment = store.draftAppender()
+    const reports: AddFileReport[] = []
+    try {
+      for (const path of files) {
+        const f = ingestFile(path, opts)
+        reports.push(stage(f, known, segment))
+        // Blobs are named by their content: one left by an add that fails later is harmless.
+        if (f.blob) store.writeBlob(f.blob.name, f.blob.data)
+      }
+    } catch (err) {
+      segment.abort()
+      throw err
+    }
     const added = reports.reduce((s, r) => s + r.added, 0)
-    for (const f of files) if (f.blob) store.writeBlob(f.blob.name, f.blob.data)
-    if (added > 0) store.writeDraft(draft)
+    if (added > 0) segment.commit()
+    else segment.abort()
     const at = new Date().toISOString()
     for (const r of reports) {
       if (!r.alreadyAdded) {
@@ -98,26 +114,26 @@ export async function addToDatanet(p: AddToDatanetParameters): Promise<AddResult
       }
     }
     store.writeManifest(m)
-    return {name: p.name, files: reports, added, duplicates: reports.reduce((s, r) => s + r.duplicates, 0), staged: draft.length, skipped}
+    return {name: p.name, files: reports, added, duplicates: reports.reduce((s, r) => s + r.duplicates, 0), staged: store.draftCount(), skipped}
   })
 }
 
-function stage(f: IngestedFile, known: Set<string>, draft: DatanetRecord[]): AddFileReport {
+function stage(f: IngestedFile, known: Hash32Set, segment: DraftSegmentWriter): AddFileReport {
   let added = 0
+  const key = new Uint8Array(32)
   for (const r of f.records) {
-    const k = r.recordHash.toLowerCase()
-    if (known.has(k)) continue
-    known.add(k)
-    draft.push(r)
+    recordKey(r.recordHash, key)
+    if (!known.add(key)) continue
+    segment.append(r, key)
     added++
   }
   return {file: f.path, sha256: f.sha256, records: f.records.length, added, duplicates: f.records.length - added, alreadyAdded: false}
 }
 
-/** Hashes already in the datanet: its latest version and its draft. */
+/** Hashes already in the datanet: its latest version and its draft (as lowercase hex; `store.knownKeys` gives bytes). */
 export function knownHashes(store: DatanetStore, m: DatanetManifest, draft: DatanetRecord[]): Set<string> {
   const known = new Set<string>()
-  if (m.versions.length) for (const r of store.readVersion(m.versions.at(-1)!)) known.add(r.recordHash.toLowerCase())
+  if (m.versions.length) store.forEachVersionRecord(m.versions.at(-1)!, (r) => known.add(r.recordHash.toLowerCase()))
   for (const r of draft) known.add(r.recordHash.toLowerCase())
   return known
 }
@@ -143,9 +159,9 @@ export async function loadDatanetVersion(name: string, opts: LoadDatanetVersionO
   const store = new DatanetStore(name, opts.stateDir)
   const m = store.readManifest()
   if (opts.allowDraft && opts.version === undefined) {
-    const draft = store.readDraft()
-    if (draft.length > 0 || m.versions.length === 0) {
-      const records = [...(m.versions.length ? store.readVersion(m.versions.at(-1)!) : []), ...draft]
+    if (store.draftCount() > 0 || m.versions.length === 0) {
+      const records = m.versions.length ? store.readVersion(m.versions.at(-1)!) : []
+      store.forEachDraftRecord((r) => records.push(r))
       if (records.length === 0) throw new VersionNotFoundError(name, 'draft', [])
       return {name, datanetId: m.chain?.datanetId, version: 'draft', root: MerkleTree.of(leavesOf(records)).root, records}
     }
@@ -214,15 +230,32 @@ export async function datanetProof(p: Where & {name: string; recordHash: string;
 
 export type ExportResult = {name: string; version: number | 'draft'; root: Hex; records: number; format: 'jsonl'; out?: string}
 
+const exportLine = (r: DatanetRecord) => JSON.stringify({...r.fields, contributor: r.contributor}) + '\n'
+
 /**
  * JSONL with one line per record, `{...fields, "contributor"}`: the form `datanet add` reads, so an
- * export re-imports to the same record hashes.
+ * export re-imports to the same record hashes. With `out`, streamed to that file (atomically);
+ * with `write`, line by line to it (stdout); otherwise returned as `text`.
  */
-export async function exportDatanet(p: Where & {name: string; version?: string | number; out?: string}): Promise<ExportResult & {text: string}> {
+export async function exportDatanet(
+  p: Where & {name: string; version?: string | number; out?: string; write?: (line: string) => void},
+): Promise<ExportResult & {text: string}> {
   const v = await loadSelected(p.name, p.version, p.stateDir)
   let text = ''
-  for (const r of v.records) text += JSON.stringify({...r.fields, contributor: r.contributor}) + '\n'
-  if (p.out) writeFileAtomic(p.out, text)
+  if (p.out) {
+    const w = new StreamFileWriter(p.out)
+    try {
+      for (const r of v.records) w.writeText(exportLine(r))
+    } catch (err) {
+      w.abort()
+      throw err
+    }
+    w.commit()
+  } else if (p.write) {
+    for (const r of v.records) p.write(exportLine(r))
+  } else {
+    for (const r of v.records) text += exportLine(r)
+  }
   return {name: p.name, version: v.version, root: v.root, records: v.records.length, format: 'jsonl', ...(p.out ? {out: p.out} : {}), text}
 }
 
@@ -273,7 +306,7 @@ function summarize(store: DatanetStore, m: DatanetManifest): DatanetSummary {
     ...(m.chain ? {datanetId: m.chain.datanetId} : {}),
     versions: m.versions.length,
     ...(last ? {latest: {version: last.version, root: last.root, records: last.records}} : {}),
-    staged: store.readDraft().length,
+    staged: store.draftCount(),
     pendingContributions: m.contributions.filter((c) => c.status === 'pending').length,
   }
 }

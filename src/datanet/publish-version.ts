@@ -3,11 +3,9 @@ import type {Hex} from 'viem'
 
 import type {DatanetChain} from './chain.js'
 import {DatanetIntegrityError, NothingToPublishError} from './errors.js'
-import {leavesOf} from './local.js'
-import {MerkleTree} from './merkle.js'
 import {dataUri, ensureRegistered} from './registration.js'
 import {registryPublishFeePaid, registryPublishVersion, registryVersionEvents} from './registry.js'
-import {DatanetStore, serializeRecords, sha256Hex} from './store.js'
+import {DatanetStore} from './store.js'
 import type {VersionInfo} from './types.js'
 
 type Where = {stateDir?: string}
@@ -41,14 +39,12 @@ export async function publishDatanet(p: Where & {name: string; chain: DatanetCha
   const store = new DatanetStore(p.name, p.stateDir)
   return store.locked(async () => {
     const m = store.readManifest()
-    const draft = store.readDraft()
-    if (draft.length === 0) throw new NothingToPublishError(p.name)
-    const previous = m.versions.length ? store.readVersion(m.versions.at(-1)!) : []
-    const records = [...previous, ...draft]
-    const root = MerkleTree.of(leavesOf(records)).root
-    const content = serializeRecords(records)
-    const byteSize = Buffer.byteLength(content)
-    const sha256 = sha256Hex(content)
+    if (store.draftCount() === 0) throw new NothingToPublishError(p.name)
+    // The version streamed to a temp file: its root, size and sha256, never held as one string.
+    const staged = store.prepareVersion(m)
+    const {root, byteSize, sha256} = staged
+    const records = {length: staged.records}
+    const draft = {length: staged.added}
     const {registered, chain} = await ensureRegistered(store, m, p.chain)
     const metadataURI = dataUri({format: 'openledger-datanet-version-v1', name: m.name, records: records.length, byteSize, sha256})
     // Resumable: a run that sent its transaction but stopped before writing the version locally
@@ -65,7 +61,7 @@ export async function publishDatanet(p: Where & {name: string; chain: DatanetCha
       : await registryPublishVersion(p.chain, {datanetId: BigInt(chain.datanetId), root, recordCount: records.length, byteSize, metadataURI})
     if (r.root.toLowerCase() !== root) throw new DatanetIntegrityError(`VersionPublished in ${r.txHash} carries root ${r.root}, not ${root}`)
     const version = (m.versions.at(-1)?.version ?? 0) + 1
-    const file = store.writeVersionFile(version, content)
+    const file = staged.commit(version)
     const info: VersionInfo = {
       version,
       root,
@@ -86,7 +82,7 @@ export async function publishDatanet(p: Where & {name: string; chain: DatanetCha
     }
     m.versions.push(info)
     store.writeManifest(m)
-    store.writeDraft([])
+    store.clearDraft()
     return {
       name: p.name,
       datanetId: chain.datanetId,

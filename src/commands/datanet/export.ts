@@ -16,9 +16,18 @@ export default class DatanetExport extends BaseCommand<ExportResult> {
 
   async run(): Promise<ExportResult> {
     const {args, flags} = await this.parse(DatanetExport)
-    const {text, ...result} = await exportDatanet({name: args.name, version: flags.version, out: flags.out})
+    // To stdout in chunks of about 1 MB: never the whole export as one string.
+    let pending = ''
+    const write = flags.out || this.jsonEnabled() ? undefined : (line: string) => {
+      pending += line
+      if (pending.length >= 1 << 20) {
+        process.stdout.write(pending)
+        pending = ''
+      }
+    }
+    const {text: _, ...result} = await exportDatanet({name: args.name, version: flags.version, out: flags.out, write})
+    if (pending) process.stdout.write(pending)
     if (flags.out) this.note(`Wrote ${result.records} records of ${result.name} version ${result.version} to ${flags.out}.`)
-    else if (!this.jsonEnabled()) process.stdout.write(text)
     return result
   }
 }
