@@ -3,12 +3,14 @@
  * row starts on; it throws InvalidRecordFileError naming the file and line of the first problem.
  *
  * - `.jsonl`: one JSON object per line; blank lines are skipped; CRLF and LF both end a line.
- * - `.csv`: RFC 4180. The first row is the header (names trimmed, unique, non-empty); every other
+ * - `.csv`: RFC 4180, parsed by csv-parse. The first row is the header (names trimmed, unique, non-empty); every other
  *   row has exactly as many fields; quoted fields may hold commas, quotes (`""`) and line breaks;
  *   rows end with CRLF, LF or CR; empty lines are skipped; values stay strings.
  * - `.txt`, `.md`: one record per file, `{"text": <the whole file>}` with line endings turned into
  *   LF and leading/trailing whitespace trimmed; an empty document is refused.
  */
+import {type Options as CsvOptions, parse as parseCsvText} from 'csv-parse/sync'
+
 import {InvalidRecordFileError} from './errors.js'
 
 export type ParsedRow = {line: number; row: Record<string, unknown>}
@@ -109,75 +111,81 @@ export function parseCsv(text: string, file: string): ParsedRow[] {
   })
 }
 
-/** CSV records with the line each starts on; empty lines are skipped. */
-export function csvRecords(text: string, file: string): Array<{line: number; fields: string[]}> {
-  const out: Array<{line: number; fields: string[]}> = []
-  const n = text.length
-  let i = 0
-  let line = 1
-  while (i < n) {
-    const startLine = line
-    const fields: string[] = []
-    let field = ''
-    let rowDone = false
-    // An empty line is no record.
-    if (text[i] === '\n' || text[i] === '\r') {
-      i += text[i] === '\r' && text[i + 1] === '\n' ? 2 : 1
-      line++
-      continue
-    }
-    while (!rowDone) {
-      if (text[i] === '"') {
-        const quoteLine = line
-        i++
-        for (;;) {
-          if (i >= n) throw new InvalidRecordFileError(file, quoteLine, 'quoted field is never closed')
-          const c = text[i]
-          if (c === '"') {
-            if (text[i + 1] === '"') {
-              field += '"'
-              i += 2
-              continue
-            }
-            i++
-            break
-          }
-          if (c === '\n') line++
-          else if (c === '\r' && text[i + 1] !== '\n') line++
-          field += c
-          i++
-        }
-        const next = text[i]
-        if (i < n && next !== ',' && next !== '\n' && next !== '\r') {
-          throw new InvalidRecordFileError(file, line, `unexpected character ${JSON.stringify(next)} after a closing quote`)
-        }
-      } else {
-        let j = i
-        while (j < n) {
-          const c = text[j]
-          if (c === ',' || c === '\n' || c === '\r') break
-          if (c === '"') throw new InvalidRecordFileError(file, line, 'a quote inside an unquoted field (quote the whole field and double the quote)')
-          j++
-        }
-        field = text.slice(i, j)
-        i = j
-      }
-      fields.push(field)
-      field = ''
-      if (i >= n) rowDone = true
-      else if (text[i] === ',') {
-        i++
-        if (i >= n) fields.push('')
-        rowDone = i >= n
-      } else {
-        i += text[i] === '\r' && text[i + 1] === '\n' ? 2 : 1
-        line++
-        rowDone = true
-      }
-    }
-    out.push({line: startLine, fields})
+/** Line breaks (CRLF, LF or a lone CR, each one break) in text[from, to). */
+function lineBreaks(text: string, from: number, to: number): number {
+  let n = 0
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) n++
   }
-  return out
+  return n
+}
+
+/**
+ * The line a record starts on, from csv-parse's count of lines at its end and its raw text: the
+ * raw text starts with any empty lines skipped before it and ends with its record delimiter.
+ */
+function startLine(endLine: number, raw: string): number {
+  let from = 0
+  while (from < raw.length && (raw[from] === '\n' || raw[from] === '\r')) from++
+  let to = raw.length
+  if (raw.endsWith('\r\n')) to -= 2
+  else if (raw.endsWith('\n') || raw.endsWith('\r')) to -= 1
+  return endLine - lineBreaks(raw, Math.min(from, to), to)
+}
+
+/**
+ * CSV records with the line each starts on; empty lines are skipped. Parsing is csv-parse's
+ * (RFC 4180, strict quotes); its errors become one line naming the file and line.
+ */
+export function csvRecords(text: string, file: string): Array<{line: number; fields: string[]}> {
+  let lastEnd = 0
+  let records: Array<{record: string[]; info: {lines: number}; raw: string}>
+  try {
+    const options: CsvOptions = {
+      info: true,
+      raw: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      on_record: (record, context) => {
+        lastEnd = context.lines
+        return record
+      },
+    }
+    records = parseCsvText(text, options) as unknown as typeof records
+  } catch (err) {
+    const e = err as Error & {code?: string; lines?: number}
+    const at = e.lines ?? lastEnd + 1
+    switch (e.code) {
+      case 'CSV_QUOTE_NOT_CLOSED':
+        // The unterminated record starts on the first non-empty line after the last complete one.
+        throw new InvalidRecordFileError(file, firstNonEmptyLineAfter(text, lastEnd), 'quoted field is never closed')
+      case 'INVALID_OPENING_QUOTE':
+        throw new InvalidRecordFileError(file, at, 'a quote inside an unquoted field (quote the whole field and double the quote)')
+      case 'CSV_INVALID_CLOSING_QUOTE': {
+        const got = /got "(.*)" at line/s.exec(e.message)?.[1]
+        throw new InvalidRecordFileError(file, at, `unexpected character ${JSON.stringify(got ?? '?')} after a closing quote`)
+      }
+      default:
+        throw new InvalidRecordFileError(file, at, `not valid CSV (${e.message.split('\n')[0]})`)
+    }
+  }
+  return records.map(({record, info, raw}) => ({line: startLine(info.lines, raw), fields: record}))
+}
+
+/** The number of the first line after line `after` that holds anything. */
+function firstNonEmptyLineAfter(text: string, after: number): number {
+  let line = 1
+  let i = 0
+  for (; i < text.length && line <= after; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) line++
+  }
+  while (i < text.length && (text[i] === '\n' || text[i] === '\r')) {
+    if (text[i] === '\n' || text[i + 1] !== '\n') line++
+    i++
+  }
+  return line
 }
 
 /** A .txt or .md file is one record: its whole text. */

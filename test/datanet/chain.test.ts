@@ -27,6 +27,7 @@ import DatanetProof from '../../src/commands/datanet/proof.js'
 import DatanetPublish from '../../src/commands/datanet/publish.js'
 import DatanetRecords from '../../src/commands/datanet/records.js'
 import DatanetReview from '../../src/commands/datanet/review.js'
+import {DatanetStore} from '../../src/datanet/store.js'
 import DatanetShow from '../../src/commands/datanet/show.js'
 import {DatanetRegistry} from '../../src/contracts/artifacts/index.js'
 import {loadDatanetVersion} from '../../src/datanet/index.js'
@@ -85,12 +86,12 @@ describe('datanet on a devnet', () => {
     expect(added.json).toMatchObject({added: 3000, duplicates: 0, staged: 3000})
 
     // A file with a broken third line is refused naming line 3 and changes nothing.
-    const draftBefore = readFileSync(join(stateDir, 'datanets', 'tickets', 'draft.jsonl'))
+    const draftBefore = new DatanetStore('tickets', stateDir).readDraft()
     const broken = file('broken.jsonl', '{"text":"new one"}\n{"text":"new two"}\n{"text": "oops\n{"text":"new four"}\n')
     const refused = await run(DatanetAdd, ['tickets', broken])
     expect(refused.exitCode).toBe(2)
     expect(refused.stderr.trim().split('\n')[0]).toMatch(new RegExp(`^.*Error.*: ${broken.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3: not valid JSON`))
-    expect(readFileSync(join(stateDir, 'datanets', 'tickets', 'draft.jsonl'))).toEqual(draftBefore)
+    expect(new DatanetStore('tickets', stateDir).readDraft()).toEqual(draftBefore)
 
     // Re-adding the same file adds nothing, and says so.
     const again = await run(DatanetAdd, ['tickets', data])

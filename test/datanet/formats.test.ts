@@ -76,6 +76,8 @@ describe('CSV (RFC 4180)', () => {
 
   it('refuses broken quoting and bad headers', () => {
     expect(refusal(() => parseCsv('text\n"never closed\n', 'f.csv')).shortMessage).toBe('f.csv:2: quoted field is never closed')
+    expect(refusal(() => parseCsv('text\nok\n\n"never\nclosed\n', 'f.csv')).shortMessage).toBe('f.csv:4: quoted field is never closed')
+    expect(refusal(() => parseCsv('text,label\n"two\nlines",a\nx,"b"c\n', 'f.csv')).shortMessage).toMatch(/^f\.csv:4: unexpected character "c" after a closing quote/)
     expect(refusal(() => parseCsv('text\nab"c\n', 'f.csv')).shortMessage).toMatch(/^f\.csv:2: a quote inside an unquoted field/)
     expect(refusal(() => parseCsv('text\n"a"b\n', 'f.csv')).shortMessage).toMatch(/^f\.csv:2: unexpected character "b" after a closing quote/)
     expect(refusal(() => parseCsv('text,text\n', 'f.csv')).shortMessage).toBe('f.csv:1: header names column "text" twice')
