@@ -4,7 +4,7 @@
  */
 import {runAttributionBench} from './attribution.js'
 import {contractsGasBench} from './contracts-gas.js'
-import {runDatanetBench} from './datanet.js'
+import {runDatanetBenchAll} from './datanet.js'
 import {devBenchRows, runDevBench} from './dev.js'
 import {benchDevnet} from './devnet.js'
 import {ggufBenchRows} from './gguf.js'
@@ -22,8 +22,8 @@ const parts: Record<string, () => Promise<unknown>> = {
     await contractsGasBench(log)
   },
   datanet: async () => {
-    log('\ndatanet: ingest + Merkle root of 100k records vs StandardMerkleTree.of')
-    runDatanetBench(100_000, log)
+    log('\ndatanet: ingest + Merkle root of 100k records vs StandardMerkleTree.of; keccak; add and publish at scale')
+    await runDatanetBenchAll({log})
   },
   model: async () => {
     log('\nmodel: encoder throughput, training time, the embedding cache as train uses it')
