@@ -78,17 +78,17 @@ export async function reviewContributions(p: Where & {name: string; approve?: re
       let staged = 0
       let duplicates = 0
       if (step.approve && step.records) {
-        const draft = store.readDraft()
-        const known = knownHashes(store, m, draft)
+        const known = knownHashes(store, m, store.readDraft())
+        const fresh = []
         for (const rec of step.records) {
           if (known.has(rec.recordHash.toLowerCase())) duplicates++
           else {
             known.add(rec.recordHash.toLowerCase())
-            draft.push(rec)
+            fresh.push(rec)
             staged++
           }
         }
-        store.writeDraft(draft)
+        store.appendDraft(fresh)
       }
       step.e.status = step.approve ? 'approved' : 'rejected'
       step.e.reviewTxHash = r.txHash

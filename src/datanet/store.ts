@@ -485,8 +485,9 @@ export class DatanetStore {
         sha256,
         commit: (v: number) => {
           if (v !== version) throw new Error(`prepared version ${version}, asked to commit ${v}`)
-          keys.commit()
+          // The version first: its keys file is only a cache of it (rebuilt from it when missing).
           this.commitVersion(lines, path)
+          keys.commit()
           return rel
         },
         discard,
