@@ -12,7 +12,7 @@
  *    transaction) of 1M and 10M records, each in a child process for its peak RSS, against
  *    StandardMerkleTree.of over the same 1M leaves (also in a child).
  *
- *   npx tsx bench/datanet.ts [--records 100000] [--scale 10000000] [--no-scale]
+ *   npx tsx bench/datanet.ts [--records 100000] [--scale 10000000] [--no-scale] [--parts ingest,keccak,merkle,add,scale]
  */
 import {spawnSync} from 'node:child_process'
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
@@ -258,23 +258,35 @@ export function scaleRows(scale = 10_000_000): Row[] {
   return rows
 }
 
-/** Everything above; `scale: 0` leaves out the 1M/10M rows (minutes and gigabytes of disk). */
-export async function runDatanetBenchAll(options: {records?: number; scale?: number; log?: (line: string) => void} = {}): Promise<void> {
+export const DATANET_PARTS = ['ingest', 'keccak', 'merkle', 'add', 'scale'] as const
+type Part = (typeof DATANET_PARTS)[number]
+
+/** Everything above (or the `parts` named); `scale: 0` leaves out the 1M/10M rows (minutes and gigabytes of disk). */
+export async function runDatanetBenchAll(options: {records?: number; scale?: number; parts?: Part[]; log?: (line: string) => void} = {}): Promise<void> {
   const log = options.log ?? console.log
-  runDatanetBench(options.records ?? 100_000, log)
-  printTable('keccak256: hand-written against @noble/hashes and viem', keccakRows())
-  printTable('Merkle root: hand-written against @openzeppelin/merkle-tree', merkleRows())
-  if (options.scale !== 0) {
-    printTable('datanet add: many calls against one', await addCallsRows())
-    printTable('datanet at scale: add + stage a version (child processes, peak RSS)', scaleRows(options.scale ?? 10_000_000))
-  }
+  const parts = new Set(options.parts ?? DATANET_PARTS)
+  if (parts.has('ingest')) runDatanetBench(options.records ?? 100_000, log)
+  if (parts.has('keccak')) printTable('keccak256: hand-written against @noble/hashes and viem', keccakRows())
+  if (parts.has('merkle')) printTable('Merkle root: hand-written against @openzeppelin/merkle-tree', merkleRows())
+  if (options.scale === 0) return
+  if (parts.has('add')) printTable('datanet add: many calls against one', await addCallsRows())
+  if (parts.has('scale')) printTable('datanet at scale: add + stage a version (child processes, peak RSS)', scaleRows(options.scale ?? 10_000_000))
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const {values} = parseArgs({
-    options: {records: {type: 'string', default: '100000'}, scale: {type: 'string', default: '10000000'}, 'no-scale': {type: 'boolean', default: false}, child: {type: 'string'}},
+    options: {
+      records: {type: 'string', default: '100000'},
+      scale: {type: 'string', default: '10000000'},
+      'no-scale': {type: 'boolean', default: false},
+      parts: {type: 'string'},
+      child: {type: 'string'},
+    },
     allowPositionals: true,
   })
+  const parts = values.parts?.split(',').map((x) => x.trim()) as Part[] | undefined
+  const unknown = parts?.filter((x) => !DATANET_PARTS.includes(x))
+  if (unknown?.length) throw new Error(`--parts: unknown ${unknown.join(', ')}; known: ${DATANET_PARTS.join(', ')}`)
   if (values.child) await childMain(values.child, Number(process.argv.at(-1)))
-  else await runDatanetBenchAll({records: Number(values.records), scale: values['no-scale'] ? 0 : Number(values.scale)})
+  else await runDatanetBenchAll({records: Number(values.records), scale: values['no-scale'] ? 0 : Number(values.scale), parts})
 }

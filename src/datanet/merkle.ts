@@ -112,19 +112,7 @@ export class MerkleTree {
       nodes.set(hashes.subarray(order[i] * 32, order[i] * 32 + 32), t * 32)
       treeIndexOf[order[i]] = t
     }
-    const pair = new Uint8Array(64)
-    for (let i = m - 1 - n; i >= 0; i--) {
-      const l = (2 * i + 1) * 32
-      const r = l + 32
-      if (compare32(nodes, l, nodes, r) <= 0) {
-        // The children are adjacent and already in order: hash them in place.
-        keccak256x64Into(nodes, l, nodes, i * 32)
-      } else {
-        pair.set(nodes.subarray(r, r + 32), 0)
-        pair.set(nodes.subarray(l, l + 32), 32)
-        keccak256x64Into(pair, 0, nodes, i * 32)
-      }
-    }
+    hashInnerNodes(nodes, n)
     return new MerkleTree(nodes, treeIndexOf)
   }
 
@@ -152,6 +140,56 @@ export class MerkleTree {
     }
     return proof
   }
+}
+
+/** Node i = hash of the sorted pair (2i+1, 2i+2), for every inner node of a tree of n leaves, bottom up. */
+function hashInnerNodes(nodes: Uint8Array, n: number): void {
+  const pair = new Uint8Array(64)
+  for (let i = n - 2; i >= 0; i--) {
+    const l = (2 * i + 1) * 32
+    const r = l + 32
+    if (compare32(nodes, l, nodes, r) <= 0) {
+      // The children are adjacent and already in order: hash them in place.
+      keccak256x64Into(nodes, l, nodes, i * 32)
+    } else {
+      pair.set(nodes.subarray(r, r + 32), 0)
+      pair.set(nodes.subarray(l, l + 32), 32)
+      keccak256x64Into(pair, 0, nodes, i * 32)
+    }
+  }
+}
+
+/**
+ * The root of a tree whose n leaf hashes the caller wrote, in input order, at the end of `nodes`
+ * (2n-1 nodes of 32 bytes: leaf i at node n-1+i). The leaves are sorted in place and the inner
+ * nodes hashed into the same array, so the memory is the tree itself plus 12 bytes a leaf for the
+ * sort, with no second copy of the leaves: how a version of millions of records gets its root.
+ */
+export function merkleRootInPlace(nodes: Uint8Array, n: number): Hex {
+  if (n < 1 || nodes.length !== (2 * n - 1) * 32) throw new MerkleInputError(`a tree of ${n} leaves has ${2 * n - 1} nodes, not ${nodes.length / 32}`)
+  const base = (n - 1) * 32
+  const order = sortLeafHashes(nodes.subarray(base))
+  // Leaf position k (node n-1+k) takes the input leaf order[n-1-k]: sorted descending, as
+  // StandardMerkleTree lays them out. Applied in place by following each cycle of the permutation.
+  const done = new Uint8Array(n)
+  const tmp = new Uint8Array(32)
+  for (let k = 0; k < n; k++) {
+    if (done[k]) continue
+    tmp.set(nodes.subarray(base + k * 32, base + k * 32 + 32))
+    let j = k
+    for (;;) {
+      done[j] = 1
+      const from = order[n - 1 - j]
+      if (from === k) {
+        nodes.set(tmp, base + j * 32)
+        break
+      }
+      nodes.copyWithin(base + j * 32, base + from * 32, base + from * 32 + 32)
+      j = from
+    }
+  }
+  hashInnerNodes(nodes, n)
+  return toHex(nodes, 0, 32)
 }
 
 /** The root StandardMerkleTree.of(leaves, ['bytes32', 'address']) computes. */

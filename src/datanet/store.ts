@@ -9,7 +9,7 @@ import {stateDir as defaultStateDir} from '../store/paths.js'
 import {DatanetIntegrityError, DatanetNotFoundError, VersionNotFoundError} from './errors.js'
 import {Hash32Set} from './hash32-set.js'
 import {StreamFileWriter, forEachLine} from './lines.js'
-import {MerkleTree, leafHashInto} from './merkle.js'
+import {leafHashInto, merkleRootInPlace} from './merkle.js'
 import type {DatanetManifest, DatanetRecord, VersionInfo} from './types.js'
 
 /**
@@ -426,7 +426,8 @@ export class DatanetStore {
   /**
    * Stages the next version without holding it in memory: the latest version's lines (checked
    * against its sha256) then the draft's, streamed into a temp file and a keys file, hashed on the
-   * way, with each line's Merkle leaf collected (32 bytes a record: the only part that grows).
+   * way, each line's Merkle leaf written into the tree's node array (64 bytes a record, plus 12
+   * for the sort: the only part that grows).
    * The bytes are the same as the records serialized one line each, in that order.
    */
   prepareVersion(m: DatanetManifest): PreparedVersion {
@@ -447,7 +448,9 @@ export class DatanetStore {
       keys.abort()
     }
     try {
-      const leaves = new Uint8Array(total * 32)
+      // The tree's node array, leaves written at its end in input order; sorted and hashed in place.
+      const nodes = new Uint8Array(Math.max(0, 2 * total - 1) * 32)
+      const leavesAt = (total - 1) * 32
       const hash = new Uint8Array(32)
       const address = new Uint8Array(20)
       let n = 0
@@ -458,7 +461,7 @@ export class DatanetStore {
             if (end === start) return
             lineKeyInto(buf, start, end, `${file}:${line}`, hash, address)
             if (n >= total) throw new CorruptFileError(file, `holds more records than the manifest and draft keys count (${total})`)
-            leafHashInto(hash, 0, address, 0, leaves, n * 32)
+            leafHashInto(hash, 0, address, 0, nodes, leavesAt + n * 32)
             keys.write(hash)
             lines.write(buf.subarray(start, end))
             lines.write(NEWLINE)
@@ -474,7 +477,7 @@ export class DatanetStore {
       }
       for (const seg of this.draftSegments()) copy(seg)
       if (n !== total) throw new CorruptFileError(this.dir, `the version and draft hold ${n} records, their keys count ${total}`)
-      const root = n === 0 ? ('0x' as `0x${string}`) : MerkleTree.fromLeafHashes(leaves).root
+      const root = n === 0 ? ('0x' as `0x${string}`) : merkleRootInPlace(nodes, n)
       const byteSize = lines.bytes
       const sha256 = lines.sha256()
       return {

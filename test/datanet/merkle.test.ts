@@ -5,7 +5,7 @@ import fc from 'fast-check'
 import {type Address, type Hex, getAddress} from 'viem'
 import {describe, expect, it} from 'vitest'
 
-import {MerkleTree, leafHash, merkleProof, merkleRoot, processProof, verifyMerkleProof} from '../../src/datanet/merkle.js'
+import {MerkleTree, leafHash, leafHashesOf, merkleProof, merkleRoot, merkleRootInPlace, processProof, verifyMerkleProof} from '../../src/datanet/merkle.js'
 
 const hex32 = fc.uint8Array({minLength: 32, maxLength: 32}).map((b) => ('0x' + Buffer.from(b).toString('hex')) as Hex)
 const address = fc.uint8Array({minLength: 20, maxLength: 20}).map((b) => getAddress('0x' + Buffer.from(b).toString('hex')) as Address)
@@ -30,6 +30,21 @@ describe('Merkle tree against @openzeppelin/merkle-tree', () => {
       }),
       {numRuns: 200},
     )
+  })
+
+  it('builds the same root in place from leaf hashes written at the end of the node array', () => {
+    fc.assert(
+      fc.property(fc.array(leaf, {minLength: 1, maxLength: 300}), (leaves) => {
+        const n = leaves.length
+        const nodes = new Uint8Array((2 * n - 1) * 32)
+        nodes.set(leafHashesOf(leaves), (n - 1) * 32)
+        expect(merkleRootInPlace(nodes, n)).toBe(StandardMerkleTree.of(leaves.map((l) => [...l]), ENC).root)
+        // The whole array is the tree StandardMerkleTree lays out.
+        expect(nodes).toEqual(MerkleTree.of(leaves).nodes)
+      }),
+      {numRuns: 150},
+    )
+    expect(() => merkleRootInPlace(new Uint8Array(64), 2)).toThrow(/3 nodes/)
   })
 
   it('handles exactly 1, 2 and 3 leaves', () => {
