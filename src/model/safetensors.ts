@@ -365,6 +365,22 @@ export class SafetensorsFile {
     return this.readElements(t, start * row, end * row) as TypedArrayOf<D>
   }
 
+  /**
+   * Rows [start, end) read straight into `out` from element `at` on (no intermediate copy);
+   * `out` must be of the tensor's dtype.
+   */
+  readRowsInto(name: string, start: number, end: number, out: AnyTypedArray, at = 0): void {
+    const t = this.info(name)
+    if (dtypeOf(out) !== t.dtype) throw new TypeError(`${this.path}: tensor ${name} is ${t.dtype}, not ${out.constructor.name}`)
+    if (!(Number.isInteger(start) && Number.isInteger(end) && t.shape.length > 0 && start >= 0 && start <= end && end <= t.shape[0])) {
+      throw new RangeError(`${this.path}: rows ${start}..${end} outside tensor ${name} of ${t.shape[0] ?? 0} rows`)
+    }
+    const row = elementCount(t.shape.slice(1))
+    const size = out.BYTES_PER_ELEMENT
+    if (at < 0 || at + (end - start) * row > out.length) throw new RangeError(`${this.path}: ${end - start} rows do not fit in the output at ${at}`)
+    readExactly(this.openFd(), new Uint8Array(out.buffer, out.byteOffset + at * size, (end - start) * row * size), t.begin + start * row * size)
+  }
+
   private readElements(t: TensorInfo, first: number, last: number): AnyTypedArray {
     const Ctor = ARRAYS[t.dtype]
     const out = new Ctor(last - first)
