@@ -10,10 +10,15 @@ const VERSION = '2'
 /** Pending vectors are written early past this many bytes, so a huge job's memory stays bounded. */
 const MAX_PENDING_BYTES = 256 * 1024 * 1024
 
-/** 32 key bytes: a bytes32 record hash as is, anything else by its sha256. */
-function keyBytes(recordHash: string): Buffer {
-  if (/^0x[0-9a-fA-F]{64}$/.test(recordHash)) return Buffer.from(recordHash.slice(2), 'hex')
-  return createHash('sha256').update(recordHash).digest()
+const HEX64 = /^0x[0-9a-fA-F]{64}$/
+
+/**
+ * A record's key as 64 lowercase hex digits: a bytes32 record hash as is, anything else by its
+ * sha256. Hex strings, not bytes, so the common case costs a slice and no conversion.
+ */
+function keyHex(recordHash: string): string {
+  if (recordHash.length === 66 && HEX64.test(recordHash)) return recordHash.slice(2).toLowerCase()
+  return createHash('sha256').update(recordHash).digest('hex')
 }
 
 /** Where one cached vector lies: its segment and row. */
@@ -31,18 +36,18 @@ type SegmentRef = {path: string; rows: number}
  * vector rows the job asks for, in runs. A segment that does not parse is skipped: the cache is
  * disposable.
  *
- * `getMany` notes which keys the job lacks; `putMany` collects vectors until all of those have
+ * `getMany` notes how many vectors the job lacks; `putMany` collects vectors until that many have
  * arrived (or past 256 MiB) and then writes them as one segment, so a caller that encodes in chunks
  * (as training does) still writes once. `flush` writes whatever is pending.
  */
 export class EmbeddingCache {
   readonly dir: string
   private index: Map<string, Location> | undefined
-  private pendingKeys: Buffer[] = []
+  private pendingKeys: string[] = []
   private pendingVectors: Float32Array[] = []
   private pendingBytes = 0
-  /** Keys the last getMany missed and putMany has not delivered yet. */
-  private awaited = new Set<string>()
+  /** How many vectors the last getMany missed that putMany has not delivered yet. */
+  private awaited = 0
 
   constructor(
     readonly encoderHash: string,
@@ -58,7 +63,7 @@ export class EmbeddingCache {
     return {format: FORMAT, version: VERSION, encoder: this.encoderHash, textField: this.textField, dim: String(this.dim)}
   }
 
-  /** Key (as a latin1 string of its 32 bytes) → segment and row, over every readable segment. */
+  /** Key (hex) → segment and row, over every readable segment. */
   private loadIndex(): Map<string, Location> {
     const index = new Map<string, Location>()
     let names: string[]
@@ -85,7 +90,7 @@ export class EmbeddingCache {
         if (keys.dtype !== 'U8' || keys.shape[1] !== 32 || vectors.dtype !== 'F32' || vectors.shape[0] !== rows || vectors.shape[1] !== this.dim) continue
         const bytes = Buffer.from(file.readBytes('keys'))
         const segment = {path, rows}
-        for (let r = 0; r < rows; r++) index.set(bytes.toString('latin1', r * 32, r * 32 + 32), {segment, row: r})
+        for (let r = 0; r < rows; r++) index.set(bytes.toString('hex', r * 32, r * 32 + 32), {segment, row: r})
       } catch {
         // unreadable: skipped
       } finally {
@@ -99,16 +104,13 @@ export class EmbeddingCache {
   getMany(recordHashes: string[], out: Float32Array): number[] {
     // A lookup starts a new job: what the last one put is written, what it still awaited is dropped.
     this.flush()
-    this.awaited.clear()
     this.index ??= this.loadIndex()
     const missing: number[] = []
     const bySegment = new Map<SegmentRef, Array<[row: number, i: number]>>()
     for (let i = 0; i < recordHashes.length; i++) {
-      const key = keyBytes(recordHashes[i]).toString('latin1')
-      const at = this.index.get(key)
+      const at = this.index.get(keyHex(recordHashes[i]))
       if (!at) {
         missing.push(i)
-        this.awaited.add(key)
         continue
       }
       let list = bySegment.get(at.segment)
@@ -118,12 +120,10 @@ export class EmbeddingCache {
     for (const [segment, hits] of bySegment) {
       if (!this.readHits(segment, hits, out)) {
         // The segment vanished or broke since it was indexed: its hits become misses.
-        for (const [, i] of hits) {
-          missing.push(i)
-          this.awaited.add(keyBytes(recordHashes[i]).toString('latin1'))
-        }
+        for (const [, i] of hits) missing.push(i)
       }
     }
+    this.awaited = missing.length
     return missing.sort((a, b) => a - b)
   }
 
@@ -139,6 +139,12 @@ export class EmbeddingCache {
           // Extend the run over rows that are close: reading a few unneeded rows beats another read call.
           while (e < hits.length && hits[e][0] - hits[e - 1][0] <= 8) e++
           const first = hits[s][0]
+          if (hits[e - 1][0] - first === e - 1 - s && hits[e - 1][1] - hits[s][1] === e - 1 - s) {
+            // Rows and outputs both consecutive (a warm job asking in the order it wrote): read straight into `out`.
+            file.readRowsInto('vectors', first, hits[e - 1][0] + 1, out, hits[s][1] * D)
+            s = e
+            continue
+          }
           const rows = file.readRows<'F32'>('vectors', first, hits[e - 1][0] + 1)
           for (let k = s; k < e; k++) {
             const r = hits[k][0] - first
@@ -162,21 +168,18 @@ export class EmbeddingCache {
   async putMany(recordHashes: string[], vectors: Float32Array): Promise<void> {
     if (recordHashes.length === 0) return
     if (vectors.length !== recordHashes.length * this.dim) throw new Error(`putMany: ${vectors.length} values for ${recordHashes.length} vectors of ${this.dim}`)
-    for (const h of recordHashes) {
-      const k = keyBytes(h)
-      this.pendingKeys.push(k)
-      this.awaited.delete(k.toString('latin1'))
-    }
+    for (const h of recordHashes) this.pendingKeys.push(keyHex(h))
     this.pendingVectors.push(vectors.slice())
     this.pendingBytes += vectors.byteLength
-    if (this.awaited.size === 0 || this.pendingBytes >= MAX_PENDING_BYTES) this.flush()
+    this.awaited = Math.max(0, this.awaited - recordHashes.length)
+    if (this.awaited === 0 || this.pendingBytes >= MAX_PENDING_BYTES) this.flush()
   }
 
   /** Writes the pending vectors as one segment (one fsync); nothing when none are pending. */
   flush(): void {
     const n = this.pendingKeys.length
     if (n === 0) return
-    const keys = Buffer.concat(this.pendingKeys)
+    const keys = Buffer.from(this.pendingKeys.join(''), 'hex')
     const name = createHash('sha256').update(keys).digest('hex').slice(0, 40)
     writeSafetensorsFile(
       join(this.dir, `${name}.safetensors`),
