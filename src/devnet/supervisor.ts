@@ -2,17 +2,15 @@ import {mkdirSync} from 'node:fs'
 import {join} from 'node:path'
 
 import type {Hex} from 'viem'
-import {privateKeyToAccount} from 'viem/accounts'
 
 import {anvilClient} from '../chain/anvil.js'
 import {DEV_ROLES, devAccounts} from '../chain/dev-accounts.js'
-import {DEVNET_L1_CHAIN_ID, DEVNET_L2_CHAIN_ID} from '../chain/networks.js'
+import {DEVNET_L1_CHAIN_ID, DEVNET_L2_CHAIN_ID} from '../chain/network-names.js'
 import {acquireLock} from '../store/lock.js'
 import {stateDir as defaultStateDir} from '../store/paths.js'
 import {AnvilInstance} from './anvil-instance.js'
-import {viemBridgeChains} from './bridge/chain-handles.js'
-import {Relayer} from './bridge/relayer.js'
-import {type LayerClients, layerClients} from './clients.js'
+import type {Relayer} from './bridge/relayer.js'
+import type {LayerClients} from './clients.js'
 import {DevnetAlreadyRunningError} from './errors.js'
 import {buildGenesis, findCachedGenesis, genesisKey, saveGenesis} from './genesis.js'
 import {type DevnetDeployment, type DevnetState, devnetDir, readDevnetState, removeDevnetState, isProcessAlive, writeDevnetState} from './state.js'
@@ -62,6 +60,10 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Run
   const release = acquireLock(join(dir, 'devnet.lock'))
   const logs = devnetDir(dir)
   mkdirSync(logs, {recursive: true})
+
+  // viem, the clients and the relayer (about 1,300 modules) load while the anvils start, not before.
+  const chainModules = loadChainModules()
+  chainModules.catch(() => {})
 
   const accounts = devAccounts()
   const key = genesisKey(accounts)
@@ -120,6 +122,7 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Run
         void stop('chain-exited', `${label} anvil exited (${signal ?? `code ${code}`}): ${instance.lastLines.at(-1) ?? ''}`).catch(() => {})
       })
     }
+    const {layerClients, viemBridgeChains, Relayer, privateKeyToAccount} = await chainModules
     const l1Clients = layerClients('l1', DEVNET_L1_CHAIN_ID, l1.rpcUrl)
     const l2Clients = layerClients('l2', DEVNET_L2_CHAIN_ID, l2.rpcUrl)
 
@@ -177,6 +180,16 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Run
 
 async function setIntervalMining(layers: LayerClients[], seconds: number): Promise<void> {
   for (const l of layers) await anvilClient(l.chain).setIntervalMining({interval: seconds})
+}
+
+async function loadChainModules() {
+  const [{layerClients}, {viemBridgeChains}, {Relayer}, {privateKeyToAccount}] = await Promise.all([
+    import('./clients.js'),
+    import('./bridge/chain-handles.js'),
+    import('./bridge/relayer.js'),
+    import('viem/accounts'),
+  ])
+  return {layerClients, viemBridgeChains, Relayer, privateKeyToAccount}
 }
 
 export async function takeSnapshot(l1: LayerClients, l2: LayerClients): Promise<{l1: Hex; l2: Hex}> {
