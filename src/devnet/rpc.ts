@@ -1,3 +1,5 @@
+import type {Hex} from 'viem'
+
 /**
  * One JSON-RPC call over HTTP with Node's fetch, for the devnet's read-only checks (`devnet status`,
  * readiness): viem's client costs about 0.2 s of imports, more than the whole `status` command may
@@ -36,4 +38,10 @@ export async function jsonRpc<T = unknown>(url: string, method: string, params: 
 /** The chain's latest block number (eth_blockNumber). */
 export async function blockNumber(url: string): Promise<bigint> {
   return BigInt(await jsonRpc<string>(url, 'eth_blockNumber'))
+}
+
+/** Snapshots both chains (evm_snapshot); restoring one returns both to this point. */
+export async function takeSnapshot(l1RpcUrl: string, l2RpcUrl: string): Promise<{l1: Hex; l2: Hex}> {
+  const [a, b] = await Promise.all([jsonRpc<Hex>(l1RpcUrl, 'evm_snapshot'), jsonRpc<Hex>(l2RpcUrl, 'evm_snapshot')])
+  return {l1: a, l2: b}
 }
