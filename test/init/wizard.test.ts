@@ -39,7 +39,7 @@ class FakeStdin extends EventEmitter {
   }
 }
 
-type Mounted = {stdout: FakeStdout; stdin: FakeStdin; templates: ReturnType<typeof listTemplates>; answers: () => WizardAnswers | null | undefined; exited: Promise<void>}
+type Mounted = {stdout: FakeStdout; stdin: FakeStdin; templates: ReturnType<typeof listTemplates>; answers: () => WizardAnswers | null | undefined; exited: Promise<unknown>}
 
 function mountWizard(): Mounted {
   const stdout = new FakeStdout()
