@@ -3,6 +3,7 @@
  * run. Pick parts with arguments: `npm run bench -- devnet datanet`.
  */
 import {runAttributionBench} from './attribution.js'
+import {benchCli} from './cli.js'
 import {contractsGasBench} from './contracts-gas.js'
 import {runDatanetBenchAll} from './datanet.js'
 import {devBenchRows, runDevBench} from './dev.js'
@@ -16,6 +17,7 @@ import {runServeBench} from './serve.js'
 const log = (line: string) => process.stdout.write(line + '\n')
 
 const parts: Record<string, () => Promise<unknown>> = {
+  cli: async () => printTable('cli: start-up through bin/run.js vs node -e 0 (min and median of 7)', await benchCli()),
   devnet: async () => printTable('devnet: start to ready, bridge round trip', await benchDevnet()),
   contracts: async () => {
     log('\ncontracts: gas used')

@@ -1,15 +1,20 @@
 import {type Chain, defineChain} from 'viem'
-import {openledger} from 'viem/chains'
 import {chainConfig as opStackConfig} from 'viem/op-stack'
 
-export type NetworkName = 'devnet' | 'testnet' | 'mainnet'
-export const NETWORK_NAMES: readonly NetworkName[] = ['devnet', 'testnet', 'mainnet']
+export {DEVNET_L1_CHAIN_ID, DEVNET_L2_CHAIN_ID, NETWORK_NAMES, type NetworkName} from './network-names.js'
 
-/** Devnet chain ids: L1 is anvil's familiar 31337; the L2 is "1612" + "1337", distinct from 1612 and 161201. */
-export const DEVNET_L1_CHAIN_ID = 31_337
-export const DEVNET_L2_CHAIN_ID = 16_121_337
-
-export const openledgerMainnet: Chain = openledger
+/**
+ * viem's `openledger` chain, written out: `viem/chains` loads every chain viem knows (about 700
+ * modules, 0.1 s) to give us this one. test/chain/networks.test.ts checks it against viem's.
+ */
+export const openledgerMainnet: Chain = defineChain({
+  id: 1612,
+  name: 'OpenLedger',
+  nativeCurrency: {name: 'Open', symbol: 'OPEN', decimals: 18},
+  rpcUrls: {default: {http: ['https://rpc.openledger.xyz']}},
+  blockExplorers: {default: {name: 'OpenLedger Explorer', url: 'https://scan.openledger.xyz'}},
+  testnet: false,
+})
 
 export const openledgerTestnet: Chain = defineChain({
   id: 161_201,

@@ -1,10 +1,13 @@
 import {Args, Flags} from '@oclif/core'
 import type {Address} from 'viem'
 
-import {parseAddress, parseOpen} from '../chain/amounts.js'
 import type {ChainSelection} from '../chain/context.js'
-import {NETWORK_NAMES, type NetworkName} from '../chain/networks.js'
+import {NETWORK_NAMES, type NetworkName} from '../chain/network-names.js'
 import {UsageError} from '../errors.js'
+
+// viem (behind the parsers) loads only when one of these flags is given: every command imports this
+// file, and most never parse an address or an amount (npm run bench -- cli).
+const amounts = () => import('../chain/amounts.js')
 
 /**
  * Typed flags and arguments for the values commands take again and again. Each parses and checks its
@@ -15,13 +18,13 @@ import {UsageError} from '../errors.js'
 /** An address flag: checksummed Address. */
 export const addressFlag = Flags.custom<Address>({
   helpValue: '<address>',
-  parse: async (input, _ctx, opts) => parseAddress(input, `--${opts.name}`),
+  parse: async (input, _ctx, opts) => (await amounts()).parseAddress(input, `--${opts.name}`),
 })
 
 /** An OPEN amount flag ("10", "0.5"): wei. Zero is refused. */
 export const openAmountFlag = Flags.custom<bigint>({
   helpValue: '<OPEN>',
-  parse: async (input, _ctx, opts) => parseOpen(input, `--${opts.name}`),
+  parse: async (input, _ctx, opts) => (await amounts()).parseOpen(input, `--${opts.name}`),
 })
 
 /** A devnet dev account index: a non-negative integer. */
@@ -48,12 +51,12 @@ export const contributionIdsFlag = Flags.custom<bigint>({
 
 /** An address argument: checksummed Address. */
 export const addressArg = Args.custom<Address>({
-  parse: async (input, _ctx, opts) => parseAddress(input, opts.name),
+  parse: async (input, _ctx, opts) => (await amounts()).parseAddress(input, opts.name),
 })
 
 /** An OPEN amount argument ("10", "0.5"): wei. Zero is refused. */
 export const openAmountArg = Args.custom<bigint>({
-  parse: async (input, _ctx, opts) => parseOpen(input, opts.name),
+  parse: async (input, _ctx, opts) => (await amounts()).parseOpen(input, opts.name),
 })
 
 /**

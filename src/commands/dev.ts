@@ -29,7 +29,8 @@ Without --once it then serves the models and watches the config and data files, 
 
     if (!flags.once) {
       const {runDevWatch} = await import('../dev/watch.js')
-      return runDevWatch({...options, port: flags.port, interactive: Boolean(process.stdout.isTTY && process.stdin.isTTY)})
+      const view = process.stdout.isTTY && process.stdin.isTTY ? (await import('../ui/dev-view.js')).inkDevView() : undefined
+      return runDevWatch({...options, port: flags.port, view})
     }
     const summary = await runDevOnce({...options, onEvent: (e) => this.note(eventLine(e))})
     this.printSummary(summary)

@@ -3,14 +3,10 @@ import {readFileSync} from 'node:fs'
 
 import {BaseCommand} from '../cli/base-command.js'
 import {chainFlags, chainSelection, openAmountFlag} from '../cli/flags.js'
-import {resolveSigner} from '../chain/context.js'
-import {formatOpen} from '../chain/amounts.js'
 import {UsageError} from '../errors.js'
 import {DEVICES, type DeviceRequest} from '../model/backend.js'
 import {loadModel, predict} from '../model/infer.js'
 import type {GradientMethod} from '../attribution/from-model.js'
-import {folderCid} from '../publish/cid.js'
-import {DEFAULT_INFERENCE_FEE, modelIdForCid} from '../publish/pay.js'
 import {resolveModel} from '../publish/resolve.js'
 import {type InferAnswer, type InferredPrediction, attributeRows, inferAnswer, payRows, predictedRows} from '../serve/flow.js'
 
@@ -74,6 +70,10 @@ With --attribute each prediction adds "attribution":{"method","records":[{"recor
 
   async run(): Promise<InferResult> {
     const {args, flags} = await this.parse(Infer)
+    // viem and the IPFS libraries only for --pay: plain inference starts fast (npm run bench -- cli).
+    const [{resolveSigner}, {formatOpen}, {folderCid}, {DEFAULT_INFERENCE_FEE, modelIdForCid}] = flags.pay
+      ? await Promise.all([import('../chain/context.js'), import('../chain/amounts.js'), import('../publish/cid.js'), import('../publish/pay.js')])
+      : [{resolveSigner: undefined!}, {formatOpen: undefined!}, {folderCid: undefined!}, {DEFAULT_INFERENCE_FEE: undefined!, modelIdForCid: undefined!}]
     const single = flags.text ?? args.text
     if (single !== undefined && flags.input) throw new UsageError('give either --text or --input, not both')
     if (single === undefined && !flags.input) throw new UsageError('nothing to predict: give --text "…" or --input <file.jsonl>')

@@ -38,7 +38,7 @@ On a terminal a short wizard asks for the template and the name; with --yes, --j
     if (flags.template !== undefined && !templates.some((t) => t.name === flags.template)) {
       throw new UsageError(`--template ${flags.template}: no such template (${templates.map((t) => t.name).join(', ')})`)
     }
-    if (flags.name !== undefined) checkProjectName(flags.name)
+    if (flags.name !== undefined) checkProjectName(flags.name, '--name')
     if (args.dir !== undefined) this.refuseNonEmpty(args.dir, flags.force)
 
     let template = flags.template

@@ -59,6 +59,8 @@ export default class Train extends BaseCommand<TrainResult> {
   }
 
   async run(): Promise<TrainResult> {
+    // Messages about a flag's value name the flag (the model config itself speaks of its keys).
+    const OVERRIDE_FLAGS = {learning_rate: '--lr', num_train_epochs: '--epochs', per_device_train_batch_size: '--batch-size', lora_rank: '--adapter-rank', val_size: '--val-size', seed: '--seed', text_field: '--text-field', label_field: '--label-field', encoder: '--encoder', device: '--device'} as const
     const {flags} = await this.parse(Train)
     const num = (flag: string, v: string | undefined) => {
       if (v === undefined) return undefined
@@ -78,7 +80,7 @@ export default class Train extends BaseCommand<TrainResult> {
       encoder: flags.encoder,
       device: flags.device as ModelConfig['device'] | undefined,
     }
-    const config = resolveModelConfig({configFile: flags.config, modelName: flags['model-name'], overrides})
+    const config = resolveModelConfig({configFile: flags.config, modelName: flags['model-name'], overrides, overrideNames: OVERRIDE_FLAGS})
     const exclude = flags['exclude-records'] ? readExcludeFile(flags['exclude-records']) : []
     const datanet = flags.datanet ?? readDatanetFromConfig(flags.config, flags['model-name'])
     if (!datanet) throw new UsageError('--datanet is required (or set the model\'s datanet in openledger.config.json)')

@@ -5,7 +5,7 @@ import {UsageError} from '../errors.js'
 import {DEFAULT_MODEL_CONFIG, type ModelConfig} from '../model/config.js'
 import {childPath, configSchema, validateSchema} from './schema.js'
 
-export {CONFIG_SCHEMA_FILE, checkSupported, childPath, configSchema, configSchemaPath, validateSchema} from './schema.js'
+export {CONFIG_SCHEMA_FILE, childPath, configSchema, configSchemaPath, validateSchema} from './schema.js'
 export type {JsonSchema, SchemaIssue} from './schema.js'
 
 export const CONFIG_FILE = 'openledger.config.json'

@@ -2,12 +2,12 @@ import {readFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {Ajv2020, type ErrorObject, type ValidateFunction} from 'ajv/dist/2020.js'
+
 /**
- * A validator for the subset of JSON Schema (draft 2020-12) that schemas/openledger.config.schema.json
- * uses: type, enum, properties, required, additionalProperties (false), items, minItems, minLength,
- * pattern, minimum, maximum, exclusiveMinimum, exclusiveMaximum and local $ref (#/$defs/…).
- * Annotations (title, description, default, $id, $schema) are ignored. A keyword outside the subset
- * makes `checkSupported` fail, so the schema cannot grow a rule the validator would skip.
+ * schemas/openledger.config.schema.json (JSON Schema draft 2020-12), checked by Ajv. Ajv's errors
+ * are turned into one line naming the JSON path at fault (`$.models[0].learning_rate must be > 0`),
+ * the form every config message in this project has.
  */
 
 export type JsonSchema = {
@@ -33,12 +33,6 @@ export type JsonType = 'object' | 'array' | 'string' | 'number' | 'integer' | 'b
 
 export type SchemaIssue = {path: string; message: string}
 
-export const SUPPORTED_KEYWORDS = new Set([
-  '$ref', 'type', 'enum', 'properties', 'required', 'additionalProperties', 'items', 'minItems', 'minLength', 'pattern',
-  'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', '$defs',
-  '$schema', '$id', 'title', 'description', 'default', 'examples',
-])
-
 export const CONFIG_SCHEMA_FILE = 'openledger.config.schema.json'
 
 /** schemas/openledger.config.schema.json of this package (the same path from src/ and dist/). */
@@ -58,7 +52,7 @@ export function childPath(path: string, key: string | number): string {
   return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`
 }
 
-const ARTICLE: Record<JsonType, string> = {
+const ARTICLE: Record<string, string> = {
   object: 'an object',
   array: 'an array',
   string: 'a string',
@@ -68,84 +62,96 @@ const ARTICLE: Record<JsonType, string> = {
   null: 'null',
 }
 
-function typeOf(value: unknown): JsonType {
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'array'
-  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number'
-  return typeof value as JsonType
+const COMPARISON: Record<string, string> = {'>=': '≥', '<=': '≤', '>': '>', '<': '<'}
+
+let ajv: Ajv2020 | undefined
+const compiled = new Map<string, ValidateFunction>()
+
+/**
+ * The validator for `schema`, or for the sub-schema at `pointer` (`#/$defs/model`). Strict mode:
+ * a keyword Ajv does not know fails here rather than being skipped.
+ */
+function validatorFor(schema: JsonSchema, pointer = ''): ValidateFunction {
+  ajv ??= new Ajv2020({allErrors: true, strict: true, verbose: true})
+  const id = String(schema.$id ?? 'openledger:config')
+  if (!ajv.getSchema(id)) ajv.addSchema({...schema, $id: id})
+  const key = id + '#' + pointer
+  let v = compiled.get(key)
+  if (!v) {
+    v = ajv.getSchema(key)
+    if (!v) throw new Error(`schema: no sub-schema at #${pointer}`)
+    compiled.set(key, v)
+  }
+  return v
 }
 
-function matchesType(value: unknown, type: JsonType): boolean {
-  const actual = typeOf(value)
-  return actual === type || (type === 'number' && actual === 'integer')
+/** Ajv's instancePath (a JSON pointer) as `$.a[0]["b c"]`, walking the value so that array indexes are told from keys. */
+function jsonPath(value: unknown, pointer: string, base: string): string {
+  let path = base
+  let at = value
+  for (const raw of pointer.split('/').slice(1)) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~')
+    if (Array.isArray(at)) {
+      path = childPath(path, Number(key))
+      at = at[Number(key)]
+    } else {
+      path = childPath(path, key)
+      at = (at as Record<string, unknown> | undefined)?.[key]
+    }
+  }
+  return path
 }
 
-function resolveRef(root: JsonSchema, ref: string): JsonSchema {
-  const m = /^#\/\$defs\/([^/]+)$/.exec(ref)
-  const target = m ? root.$defs?.[m[1]] : undefined
-  if (!target) throw new Error(`schema: unsupported or unknown $ref ${ref}`)
-  return target
+function issueOf(value: unknown, e: ErrorObject, base: string): SchemaIssue {
+  const path = jsonPath(value, e.instancePath, base)
+  const p = e.params as Record<string, unknown>
+  switch (e.keyword) {
+    case 'type':
+      return {path, message: `must be ${String(p.type).split(',').map((t) => ARTICLE[t] ?? t).join(' or ')}`}
+    case 'enum':
+      return {path, message: `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`}
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return {path, message: `must be ${COMPARISON[String(p.comparison)]} ${p.limit}`}
+    case 'minLength':
+      return {path, message: p.limit === 1 ? 'must not be empty' : `must be at least ${p.limit} characters`}
+    case 'pattern':
+      return {path, message: `must match ${p.pattern} (got ${JSON.stringify(e.data)})`}
+    case 'minItems':
+      return {path, message: `must have at least ${p.limit} item${p.limit === 1 ? '' : 's'}`}
+    case 'required':
+      return {path: childPath(path, String(p.missingProperty)), message: 'is required'}
+    case 'additionalProperties': {
+      const known = Object.keys((e.parentSchema as JsonSchema | undefined)?.properties ?? {})
+      return {path: childPath(path, String(p.additionalProperty)), message: `is not a known key (known: ${known.join(', ')})`}
+    }
+    default:
+      return {path, message: e.message ?? `fails ${e.keyword}`}
+  }
 }
 
-/** Every problem with `value`, in document order; the first is the one to report. */
-export function validateSchema(value: unknown, schema: JsonSchema, root: JsonSchema = schema, path = '$'): SchemaIssue[] {
-  if (schema.$ref) {
-    const {$ref, ...rest} = schema
-    return [...validateSchema(value, resolveRef(root, $ref), root, path), ...validateSchema(value, rest, root, path)]
-  }
-  const issues: SchemaIssue[] = []
-  if (schema.type !== undefined) {
-    const types = Array.isArray(schema.type) ? schema.type : [schema.type]
-    if (!types.some((t) => matchesType(value, t))) {
-      return [{path, message: `must be ${types.map((t) => ARTICLE[t]).join(' or ')}`}]
-    }
-  }
-  if (schema.enum && !schema.enum.some((e) => e === value)) {
-    return [{path, message: `must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}`}]
-  }
-  if (typeof value === 'number') {
-    if (schema.minimum !== undefined && value < schema.minimum) issues.push({path, message: `must be ≥ ${schema.minimum}`})
-    if (schema.exclusiveMinimum !== undefined && value <= schema.exclusiveMinimum) issues.push({path, message: `must be > ${schema.exclusiveMinimum}`})
-    if (schema.maximum !== undefined && value > schema.maximum) issues.push({path, message: `must be ≤ ${schema.maximum}`})
-    if (schema.exclusiveMaximum !== undefined && value >= schema.exclusiveMaximum) issues.push({path, message: `must be < ${schema.exclusiveMaximum}`})
-  }
-  if (typeof value === 'string') {
-    if (schema.minLength !== undefined && [...value].length < schema.minLength) {
-      issues.push({path, message: schema.minLength === 1 ? 'must not be empty' : `must be at least ${schema.minLength} characters`})
-    } else if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(value)) {
-      issues.push({path, message: `must match ${schema.pattern} (got ${JSON.stringify(value)})`})
-    }
-  }
-  if (Array.isArray(value)) {
-    if (schema.minItems !== undefined && value.length < schema.minItems) {
-      issues.push({path, message: `must have at least ${schema.minItems} item${schema.minItems === 1 ? '' : 's'}`})
-    }
-    if (schema.items) value.forEach((item, i) => issues.push(...validateSchema(item, schema.items!, root, childPath(path, i))))
-  }
-  if (typeOf(value) === 'object') {
-    const obj = value as Record<string, unknown>
-    const props = schema.properties ?? {}
-    for (const key of Object.keys(obj)) {
-      if (key in props) issues.push(...validateSchema(obj[key], props[key], root, childPath(path, key)))
-      else if (schema.additionalProperties === false) {
-        issues.push({path: childPath(path, key), message: `is not a known key (known: ${Object.keys(props).join(', ')})`})
-      }
-    }
-    for (const key of schema.required ?? []) {
-      if (!(key in obj)) issues.push({path: childPath(path, key), message: 'is required'})
-    }
-  }
-  return issues
-}
+/** Rank of an error: a wrong type or value says more than what follows from it (a missing key of a non-object). */
+const SPECIFIC_FIRST = ['type', 'enum', 'additionalProperties', 'required']
 
-/** Keywords in `schema` that `validateSchema` does not implement (with where they are). */
-export function checkSupported(schema: unknown, path = '#'): string[] {
-  if (!schema || typeof schema !== 'object' || Array.isArray(schema)) return []
-  const out: string[] = []
-  for (const [k, v] of Object.entries(schema)) {
-    if (!SUPPORTED_KEYWORDS.has(k)) out.push(`${path}/${k}`)
-    if (k === 'properties' || k === '$defs') for (const [name, sub] of Object.entries(v as object)) out.push(...checkSupported(sub, `${path}/${k}/${name}`))
-    if (k === 'items') out.push(...checkSupported(v, `${path}/items`))
-  }
-  return out
+/**
+ * Every problem with `value` against `schema` (or its sub-schema at `pointer`, e.g. `/$defs/model`),
+ * each with the JSON path at fault, starting from `base` (`$`). The first is the one to report: errors
+ * at the shallowest path first, a wrong type before the range checks that cannot apply to it.
+ */
+export function validateSchema(value: unknown, schema: JsonSchema, pointer = '', base = '$'): SchemaIssue[] {
+  const validate = validatorFor(schema, pointer)
+  if (validate(value)) return []
+  const errors = [...(validate.errors ?? [])]
+  // Where a value has the wrong type, only that is said about it (as before: nothing else can apply).
+  const wrongType = new Set(errors.filter((e) => e.keyword === 'type').map((e) => e.instancePath))
+  const kept = errors.filter((e) => e.keyword === 'type' || !wrongType.has(e.instancePath))
+  const order = (e: ErrorObject) => [e.instancePath.split('/').length, SPECIFIC_FIRST.includes(e.keyword) ? SPECIFIC_FIRST.indexOf(e.keyword) : SPECIFIC_FIRST.length] as const
+  kept.sort((a, b) => {
+    const [da, ka] = order(a)
+    const [db, kb] = order(b)
+    return da - db || ka - kb
+  })
+  return kept.map((e) => issueOf(value, e, base))
 }

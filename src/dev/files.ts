@@ -1,43 +1,20 @@
-import {existsSync, readdirSync, statSync} from 'node:fs'
+import {existsSync, statSync} from 'node:fs'
 import {join, relative, resolve, sep} from 'node:path'
 
+import picomatch from 'picomatch'
+
 import {ConfigError} from '../config/index.js'
+import {walkFiles} from '../store/walk.js'
 
 const GLOB_CHARS = /[*?[]/
 
-/** A glob (`*`, `**`, `?`, `[abc]`) over forward-slash paths as a RegExp. */
+/** A glob (`*`, `**`, `?`, `[abc]`, `{a,b}`) over forward-slash paths as a RegExp (picomatch; dotfiles only when named). */
 export function globToRegExp(glob: string): RegExp {
-  let re = ''
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]
-    if (c === '*') {
-      if (glob[i + 1] === '*') {
-        const slash = glob[i + 2] === '/'
-        re += slash ? '(?:[^/]*/)*' : '.*'
-        i += slash ? 2 : 1
-      } else re += '[^/]*'
-    } else if (c === '?') re += '[^/]'
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 1)
-      if (end < 0) re += '\\['
-      else {
-        re += '[' + glob.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\') + ']'
-        i = end
-      }
-    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&')
-  }
-  return new RegExp(`^${re}$`)
+  return picomatch.makeRe(glob)
 }
 
 /** Files under `dir` (relative, forward slashes), skipping hidden entries and node_modules. */
-function walk(root: string, dir: string, out: string[]): void {
-  for (const e of readdirSync(dir, {withFileTypes: true})) {
-    if (e.name.startsWith('.') || e.name === 'node_modules') continue
-    const p = join(dir, e.name)
-    if (e.isDirectory()) walk(root, p, out)
-    else if (e.isFile()) out.push(relative(root, p).split(sep).join('/'))
-  }
-}
+const projectFiles = (dir: string) => walkFiles(dir, {skip: (name) => name.startsWith('.') || name === 'node_modules'})
 
 /**
  * The files a datanet's `files` list names, relative to the config's folder: plain paths (files or
@@ -54,16 +31,11 @@ export function expandFiles(projectDir: string, patterns: string[], jsonPath: st
       const abs = resolve(projectDir, p)
       if (!existsSync(abs)) throw new ConfigError(configFile, where, `"${pattern}": no such file or folder`)
       if (statSync(abs).isDirectory()) {
-        const files: string[] = []
-        walk(abs, abs, files)
-        for (const f of files) out.add(relative(projectDir, join(abs, f)).split(sep).join('/'))
+        for (const f of projectFiles(abs)) out.add(relative(projectDir, join(abs, f)).split(sep).join('/'))
       } else out.add(relative(projectDir, abs).split(sep).join('/'))
       return
     }
-    if (all === undefined) {
-      all = []
-      walk(projectDir, projectDir, all)
-    }
+    all ??= projectFiles(projectDir)
     const re = globToRegExp(p)
     const hits = all.filter((f) => re.test(f))
     if (hits.length === 0) throw new ConfigError(configFile, where, `"${pattern}" matches no file`)

@@ -17,11 +17,10 @@ export type DevView = {
 export type RunDevWatchParameters = RunDevParameters & {
   loaded: LoadedProjectConfig
   port?: number
-  /** A live ink view (a terminal) rather than log lines on stderr. */
-  interactive: boolean
   /** Stops watching (tests); SIGINT and SIGTERM do too. */
   signal?: AbortSignal
   debounceMs?: number
+  /** How progress is shown; log lines on stderr by default (the command passes the ink view on a terminal). */
   view?: DevView
 }
 
@@ -57,7 +56,7 @@ export function plainView(write: (line: string) => void = (l) => process.stderr.
  * reported and the last good state kept. Resolves with the last summary once stopped.
  */
 export async function runDevWatch(p: RunDevWatchParameters): Promise<DevSummary> {
-  const view: DevView = p.view ?? (p.interactive ? (await import('../ui/dev-view.js')).inkDevView() : plainView())
+  const view: DevView = p.view ?? plainView()
   let loaded = p.loaded
   const onEvent = (e: DevEvent) => {
     p.onEvent?.(e)

@@ -1,11 +1,12 @@
+import {type ChildProcess, spawn} from 'node:child_process'
 import {existsSync, mkdirSync, openSync, writeSync, closeSync} from 'node:fs'
 import {dirname} from 'node:path'
-
-import {type ResultPromise, execa} from 'execa'
 
 import {resolveAnvilBinary} from './anvil-binary.js'
 import {AnvilStartError, PortInUseError} from './errors.js'
 import {isPortFree} from './ports.js'
+import {jsonRpc} from './rpc.js'
+import {poll} from '../util/poll.js'
 
 export type AnvilStatus = 'idle' | 'starting' | 'started' | 'stopping' | 'stopped'
 
@@ -45,7 +46,9 @@ export class AnvilInstance {
   /** The last lines anvil printed, for error messages. */
   readonly lastLines: string[] = []
   port: number
-  private child?: ResultPromise
+  private child?: ChildProcess
+  /** Resolves once the process has exited (never rejects). */
+  private exited?: Promise<void>
   private exitListeners: Array<(code: number | null, signal: string | null) => void> = []
   private logFd?: number
 
@@ -95,17 +98,30 @@ export class AnvilInstance {
       this.logFd = openSync(o.logFile, 'a')
     }
 
-    const child = execa(file, args, {reject: false, cleanup: true, stdin: 'ignore', buffer: false, all: true})
-    this.child = child
-    let ready: (port: number) => void
-    let failed: (reason: string) => void
+    let ready!: (port: number) => void
+    let failed!: (reason: string) => void
     const listening = new Promise<number>((resolve, reject) => {
       ready = resolve
       failed = (reason) => reject(new Error(reason))
     })
 
+    // node:child_process rather than execa: the detached supervisor spawns anvil first thing, and
+    // execa's ~100 modules would delay every devnet start (bench: `npm run bench -- cli`).
+    const child = spawn(file, args, {stdio: ['ignore', 'pipe', 'pipe']})
+    this.child = child
+    // Off Linux there is no parent-death signal: at least a normal exit of ours takes anvil along.
+    const killOnExit = () => child.kill('SIGKILL')
+    process.once('exit', killOnExit)
+    this.exited = new Promise<void>((resolve) => {
+      child.once('close', () => resolve())
+      child.once('error', (err) => {
+        failed(err.message)
+        resolve()
+      })
+    }).finally(() => process.off('exit', killOnExit))
+
     let pending = ''
-    child.all!.on('data', (chunk: Buffer) => {
+    const onOutput = (chunk: Buffer) => {
       const text = chunk.toString()
       if (this.logFd !== undefined) writeSync(this.logFd, text)
       pending += text
@@ -121,13 +137,16 @@ export class AnvilInstance {
         if (m) ready(Number(m[2]))
         if (/address already in use/i.test(line)) failed('address already in use')
       }
-    })
+    }
+    // stdout and stderr as one stream, as a terminal would show them.
+    child.stdout!.on('data', onOutput)
+    child.stderr!.on('data', onOutput)
 
-    child.then((result) => {
+    void this.exited.then(() => {
       this.closeLog()
       const wasRunning = this.status === 'started'
-      const code = result.exitCode ?? null
-      const signal = result.signal ?? null
+      const code = child.exitCode
+      const signal = child.signalCode
       if (this.status === 'starting') failed(`exited before listening (${signal ?? `code ${code}`})`)
       this.status = 'stopped'
       if (wasRunning) for (const l of this.exitListeners) l(code, signal)
@@ -152,27 +171,19 @@ export class AnvilInstance {
     this.status = 'started'
   }
 
-  /** Polls eth_chainId until anvil answers; checks that it is the chain we asked for. */
+  /**
+   * Polls eth_chainId until anvil answers; checks that it is the chain we asked for. No deadline of
+   * its own: start() races it against the start timeout.
+   */
   private async probe(): Promise<void> {
-    for (;;) {
-      try {
-        const res = await fetch(this.rpcUrl, {
-          method: 'POST',
-          headers: {'content-type': 'application/json'},
-          body: JSON.stringify({jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: []}),
-        })
-        const body = (await res.json()) as {result?: string}
-        if (body.result) {
-          const id = Number.parseInt(body.result, 16)
-          if (id !== this.options.chainId) throw new Error(`answered chain id ${id}, expected ${this.options.chainId}`)
-          return
-        }
-      } catch (err) {
-        if ((err as Error).message.startsWith('answered chain id')) throw err
-      }
+    const answered = async () => {
       if (this.status !== 'starting') throw new Error('exited while starting')
-      await new Promise((r) => setTimeout(r, 10))
+      const id = await jsonRpc<string>(this.rpcUrl, 'eth_chainId').catch(() => undefined)
+      if (id === undefined) return undefined
+      if (Number.parseInt(id, 16) !== this.options.chainId) throw new Error(`answered chain id ${Number.parseInt(id, 16)}, expected ${this.options.chainId}`)
+      return true
     }
+    await poll(answered, {timeoutMs: Number.POSITIVE_INFINITY})
   }
 
   /** SIGTERM, then SIGKILL if anvil is still there after the stop timeout. Idempotent. */
@@ -193,7 +204,7 @@ export class AnvilInstance {
       child.kill('SIGTERM')
       let timer: NodeJS.Timeout | undefined
       const timedOut = await Promise.race([
-        child.then(() => false),
+        this.exited!.then(() => false),
         new Promise<boolean>((r) => {
           timer = setTimeout(() => r(true), stopTimeoutMs)
         }),
@@ -201,10 +212,10 @@ export class AnvilInstance {
       clearTimeout(timer)
       if (timedOut) {
         child.kill('SIGKILL')
-        await child
+        await this.exited
       }
     } else {
-      await child
+      await this.exited
     }
     this.closeLog()
     this.status = 'stopped'

@@ -1,13 +1,11 @@
 import {existsSync, readFileSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 
-
-import {anvilClient, revertToSnapshot} from '../chain/anvil.js'
 import {ExitCode, OpenledgerError, UsageError} from '../errors.js'
 import {stateDir as defaultStateDir} from '../store/paths.js'
-import {layerClients} from './clients.js'
 import {DevnetNotRunningError} from './errors.js'
-import {takeSnapshot} from './supervisor.js'
+import {blockNumber, jsonRpc, takeSnapshot} from './rpc.js'
+import {poll} from '../util/poll.js'
 import {type DevnetState, devnetDir, devnetStatePath, isProcessAlive, readDevnetState, removeDevnetState, writeDevnetState} from './state.js'
 
 export type DevnetStatus =
@@ -28,9 +26,8 @@ export type DevnetStatus =
 export async function devnetStatus(dir = defaultStateDir()): Promise<DevnetStatus> {
   const state = readDevnetState(dir)
   if (!state || !isProcessAlive(state.supervisorPid)) return {running: false, stateFile: devnetStatePath(dir), stale: Boolean(state)}
-  const l1 = layerClients('l1', state.l1.chainId, state.l1.rpcUrl)
-  const l2 = layerClients('l2', state.l2.chainId, state.l2.rpcUrl)
-  const [b1, b2] = await Promise.all([l1.public.getBlockNumber(), l2.public.getBlockNumber()]).catch((err) => {
+  // Plain JSON-RPC, not viem clients: status is asked often (scripts poll it) and must start fast.
+  const [b1, b2] = await Promise.all([blockNumber(state.l1.rpcUrl), blockNumber(state.l2.rpcUrl)]).catch((err) => {
     throw new OpenledgerError('E_DEVNET_UNREACHABLE', `the devnet supervisor (pid ${state.supervisorPid}) runs but its chains do not answer`, {cause: err})
   })
   return {
@@ -52,15 +49,10 @@ export function requireRunningDevnet(dir = defaultStateDir()): DevnetState {
   return state
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
+/** Whether every process exited within the time (polled: they are not our children, so no exit event). */
 async function waitForExit(pids: number[], timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs
-  while (Date.now() < end) {
-    if (pids.every((p) => !isProcessAlive(p))) return true
-    await sleep(20)
-  }
-  return pids.every((p) => !isProcessAlive(p))
+  const allGone = () => pids.every((p) => !isProcessAlive(p))
+  return poll(allGone, {timeoutMs, intervalMs: 20}).catch(() => allGone())
 }
 
 export type StopResult = {stopped: true; supervisorPid: number; forced: boolean}
@@ -105,10 +97,8 @@ export type SnapshotResult = {name: string; l1BlockNumber: string; l2BlockNumber
 export async function snapshotDevnet(name: string, dir = defaultStateDir()): Promise<SnapshotResult> {
   checkSnapshotName(name)
   const state = requireRunningDevnet(dir)
-  const l1 = layerClients('l1', state.l1.chainId, state.l1.rpcUrl)
-  const l2 = layerClients('l2', state.l2.chainId, state.l2.rpcUrl)
-  const ids = await takeSnapshot(l1, l2)
-  const [b1, b2] = await Promise.all([l1.public.getBlockNumber(), l2.public.getBlockNumber()])
+  const ids = await takeSnapshot(state.l1.rpcUrl, state.l2.rpcUrl)
+  const [b1, b2] = await Promise.all([blockNumber(state.l1.rpcUrl), blockNumber(state.l2.rpcUrl)])
   state.snapshots[name] = ids
   writeDevnetState(state, dir)
   return {name, l1BlockNumber: b1.toString(), l2BlockNumber: b2.toString()}
@@ -126,20 +116,15 @@ export async function restoreDevnet(name: string, dir = defaultStateDir()): Prom
     const known = Object.keys(state.snapshots).filter((n) => n !== 'genesis')
     throw new UsageError(`no snapshot named "${name}" in this devnet session${known.length ? ` (known: ${known.join(', ')})` : ''}`)
   }
-  const l1 = layerClients('l1', state.l1.chainId, state.l1.rpcUrl)
-  const l2 = layerClients('l2', state.l2.chainId, state.l2.rpcUrl)
-  const [ok1, ok2] = await Promise.all([
-    revertToSnapshot(anvilClient(l1.chain), ids.l1),
-    revertToSnapshot(anvilClient(l2.chain), ids.l2),
-  ])
+  const [ok1, ok2] = await Promise.all([jsonRpc<boolean>(state.l1.rpcUrl, 'evm_revert', [ids.l1]), jsonRpc<boolean>(state.l2.rpcUrl, 'evm_revert', [ids.l2])])
   if (!ok1 || !ok2) throw new OpenledgerError('E_SNAPSHOT_REVERT', `anvil refused to revert to snapshot "${name}"`, {exitCode: ExitCode.state})
   // Snapshots taken after this one no longer exist on the chains.
   const order = Object.entries(state.snapshots).sort((a, b) => Number(BigInt(a[1].l1) - BigInt(b[1].l1)))
   const after = new Set(order.filter(([, v]) => BigInt(v.l1) > BigInt(ids.l1)).map(([n]) => n))
   for (const n of after) delete state.snapshots[n]
-  state.snapshots[name] = await takeSnapshot(l1, l2)
+  state.snapshots[name] = await takeSnapshot(state.l1.rpcUrl, state.l2.rpcUrl)
   writeDevnetState(state, dir)
-  const [b1, b2] = await Promise.all([l1.public.getBlockNumber(), l2.public.getBlockNumber()])
+  const [b1, b2] = await Promise.all([blockNumber(state.l1.rpcUrl), blockNumber(state.l2.rpcUrl)])
   return {name, l1BlockNumber: b1.toString(), l2BlockNumber: b2.toString()}
 }
 

@@ -4,25 +4,21 @@ import {createRequire} from 'node:module'
 import {join} from 'node:path'
 import {gunzipSync} from 'node:zlib'
 
-import {type Address, type Hex, erc20Abi, hexToBytes, parseEther} from 'viem'
-import {privateKeyToAccount} from 'viem/accounts'
+import type {Address, Hex} from 'viem'
 
-import {anvilClient} from '../chain/anvil.js'
 import {type DevAccount, DEV_ROLES} from '../chain/dev-accounts.js'
-import {DEVNET_L1_CHAIN_ID, DEVNET_L2_CHAIN_ID} from '../chain/networks.js'
+import {DEVNET_L1_CHAIN_ID, DEVNET_L2_CHAIN_ID} from '../chain/network-names.js'
 import {OpenPortal, artifacts, artifactsHash} from '../contracts/artifacts/index.js'
 import {readJsonFile, writeFileAtomic, writeJsonAtomic} from '../store/atomic.js'
 import {cacheDir} from '../store/paths.js'
-import {viemBridgeChains} from './bridge/chain-handles.js'
-import {Relayer} from './bridge/relayer.js'
 import type {LayerClients} from './clients.js'
 import {DEPLOYMENTS, type DeployContext} from './deployments.js'
 import type {DevnetDeployment} from './state.js'
 
 /** OPEN each dev account holds on L1 at genesis (the treasury, account 0, keeps the rest). */
-export const GENESIS_L1_OPEN = parseEther('100000')
+export const GENESIS_L1_OPEN = 100_000n * 10n ** 18n
 /** Native OPEN each dev account holds on the L2 at genesis: delivered by real bridge deposits. */
-export const GENESIS_L2_OPEN = parseEther('10000')
+export const GENESIS_L2_OPEN = 10_000n * 10n ** 18n
 
 /** Bump when what the genesis build does changes, so old cached states are not loaded. */
 const GENESIS_FORMAT = 1
@@ -73,6 +69,13 @@ export function findCachedGenesis(key: string): CachedGenesis | undefined {
  * the OPEN locked in the portal.
  */
 export async function buildGenesis(l1: LayerClients, l2: LayerClients, accounts: DevAccount[]): Promise<DevnetDeployment[]> {
+  // Loaded here, not at the top: a devnet started from the cached genesis never needs them.
+  const [{erc20Abi}, {privateKeyToAccount}, {viemBridgeChains}, {Relayer}] = await Promise.all([
+    import('viem'),
+    import('viem/accounts'),
+    import('./bridge/chain-handles.js'),
+    import('./bridge/relayer.js'),
+  ])
   const admin = privateKeyToAccount(accounts[DEV_ROLES.admin].privateKey)
   const relayer = privateKeyToAccount(accounts[DEV_ROLES.relayer].privateKey)
   const ctx: DeployContext = {admin: admin.address, treasury: admin.address, relayer: relayer.address, addresses: {}}
@@ -125,9 +128,10 @@ export async function buildGenesis(l1: LayerClients, l2: LayerClients, accounts:
 /** Saves both chains' state (anvil_dumpState) and the deployments into the genesis cache. */
 export async function saveGenesis(key: string, l1: LayerClients, l2: LayerClients, deployments: DevnetDeployment[]): Promise<void> {
   const dir = genesisCacheDir(key)
+  const {anvilClient} = await import('../chain/anvil.js')
   for (const [name, layer] of [['l1', l1], ['l2', l2]] as const) {
     const dump = await anvilClient(layer.chain).dumpState()
-    writeFileAtomic(join(dir, `${name}.json`), gunzipSync(hexToBytes(dump)))
+    writeFileAtomic(join(dir, `${name}.json`), gunzipSync(Buffer.from(dump.slice(2), 'hex')))
   }
   writeJsonAtomic(join(dir, 'meta.json'), {format: GENESIS_FORMAT, key, deployments} satisfies GenesisMeta)
 }

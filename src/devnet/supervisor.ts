@@ -1,19 +1,15 @@
 import {mkdirSync} from 'node:fs'
 import {join} from 'node:path'
 
-import type {Hex} from 'viem'
-import {privateKeyToAccount} from 'viem/accounts'
 
-import {anvilClient} from '../chain/anvil.js'
 import {DEV_ROLES, devAccounts} from '../chain/dev-accounts.js'
-import {DEVNET_L1_CHAIN_ID, DEVNET_L2_CHAIN_ID} from '../chain/networks.js'
+import {DEVNET_L1_CHAIN_ID, DEVNET_L2_CHAIN_ID} from '../chain/network-names.js'
 import {acquireLock} from '../store/lock.js'
 import {stateDir as defaultStateDir} from '../store/paths.js'
 import {AnvilInstance} from './anvil-instance.js'
-import {viemBridgeChains} from './bridge/chain-handles.js'
-import {Relayer} from './bridge/relayer.js'
-import {type LayerClients, layerClients} from './clients.js'
+import type {Relayer} from './bridge/relayer.js'
 import {DevnetAlreadyRunningError} from './errors.js'
+import {jsonRpc, takeSnapshot} from './rpc.js'
 import {buildGenesis, findCachedGenesis, genesisKey, saveGenesis} from './genesis.js'
 import {type DevnetDeployment, type DevnetState, devnetDir, readDevnetState, removeDevnetState, isProcessAlive, writeDevnetState} from './state.js'
 
@@ -120,37 +116,21 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Run
         void stop('chain-exited', `${label} anvil exited (${signal ?? `code ${code}`}): ${instance.lastLines.at(-1) ?? ''}`).catch(() => {})
       })
     }
-    const l1Clients = layerClients('l1', DEVNET_L1_CHAIN_ID, l1.rpcUrl)
-    const l2Clients = layerClients('l2', DEVNET_L2_CHAIN_ID, l2.rpcUrl)
-
     let deployments: DevnetDeployment[]
     if (cached) {
       deployments = cached.meta.deployments
     } else {
+      const {layerClients} = await loadChainModules()
+      const l1Clients = layerClients('l1', DEVNET_L1_CHAIN_ID, l1.rpcUrl)
+      const l2Clients = layerClients('l2', DEVNET_L2_CHAIN_ID, l2.rpcUrl)
       deployments = await buildGenesis(l1Clients, l2Clients, accounts)
       await saveGenesis(key, l1Clients, l2Clients, deployments)
-      if (options.blockTime !== undefined) await setIntervalMining([l1Clients, l2Clients], options.blockTime)
+      if (options.blockTime !== undefined) await Promise.all([setIntervalMining(l1.rpcUrl, options.blockTime), setIntervalMining(l2.rpcUrl, options.blockTime)])
     }
     emit({stage: 'genesis', fromCache: Boolean(cached)})
 
     const contracts = Object.fromEntries(deployments.map((d) => [d.name, d.address]))
-    relayer = new Relayer(
-      viemBridgeChains(
-        l1Clients,
-        l2Clients,
-        {portal: contracts.OpenPortal, l2Bridge: contracts.OpenL2Bridge},
-        privateKeyToAccount(accounts[DEV_ROLES.relayer].privateKey),
-      ),
-      {
-        onError: (err) => emit({stage: 'relayer-error', message: (err as Error).message?.split('\n')[0] ?? String(err)}),
-        onRelay: (r) => emit({stage: 'relayed', deposits: r.deposits.length, withdrawals: r.withdrawals.length}),
-      },
-    )
-    // Everything up to now was relayed when the genesis was built: start from the current heads.
-    await relayer.skipToHeads()
-    relayer.start()
-
-    const genesisSnapshot = await takeSnapshot(l1Clients, l2Clients)
+    const genesisSnapshot = await takeSnapshot(l1.rpcUrl, l2.rpcUrl)
     const admin = accounts[DEV_ROLES.admin].address
     const state: DevnetState = {
       version: 1,
@@ -168,6 +148,32 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Run
     }
     writeDevnetState(state, dir)
     emit({stage: 'ready', ms: Math.round(performance.now() - t0)})
+
+    // viem, the clients and the relayer (about 600 modules, 0.2 s) load only now, after ready: a start
+    // from the cached genesis needs none of them, and loading them earlier, even while the anvils
+    // boot, holds up the event loop that answers them. The relayer scans both chains from block 0 rather than from the
+    // heads: a deposit sent between ready and its first pass is relayed too, and the genesis's own
+    // deposits are found already credited (every relay step checks first, so a rescan is free of
+    // side effects).
+    void loadChainModules().then(
+      ({layerClients, viemBridgeChains, Relayer, privateKeyToAccount}) => {
+        if (stopping) return
+        relayer = new Relayer(
+          viemBridgeChains(
+            layerClients('l1', DEVNET_L1_CHAIN_ID, l1.rpcUrl),
+            layerClients('l2', DEVNET_L2_CHAIN_ID, l2.rpcUrl),
+            {portal: contracts.OpenPortal, l2Bridge: contracts.OpenL2Bridge},
+            privateKeyToAccount(accounts[DEV_ROLES.relayer].privateKey),
+          ),
+          {
+            onError: (err) => emit({stage: 'relayer-error', message: (err as Error).message?.split('\n')[0] ?? String(err)}),
+            onRelay: (r) => emit({stage: 'relayed', deposits: r.deposits.length, withdrawals: r.withdrawals.length}),
+          },
+        )
+        relayer.start()
+      },
+      (err) => emit({stage: 'relayer-error', message: `the bridge relayer could not load: ${(err as Error).message}`}),
+    )
     return {state, done, stop: () => stop('stopped')}
   } catch (err) {
     await stop('stopped').catch(() => {})
@@ -175,11 +181,17 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Run
   }
 }
 
-async function setIntervalMining(layers: LayerClients[], seconds: number): Promise<void> {
-  for (const l of layers) await anvilClient(l.chain).setIntervalMining({interval: seconds})
+async function loadChainModules() {
+  const [{layerClients}, {viemBridgeChains}, {Relayer}, {privateKeyToAccount}] = await Promise.all([
+    import('./clients.js'),
+    import('./bridge/chain-handles.js'),
+    import('./bridge/relayer.js'),
+    import('viem/accounts'),
+  ])
+  return {layerClients, viemBridgeChains, Relayer, privateKeyToAccount}
 }
 
-export async function takeSnapshot(l1: LayerClients, l2: LayerClients): Promise<{l1: Hex; l2: Hex}> {
-  const [a, b] = await Promise.all([anvilClient(l1.chain).snapshot(), anvilClient(l2.chain).snapshot()])
-  return {l1: a, l2: b}
+/** Mines a block every `seconds` from now on (anvil mines per transaction until told otherwise). */
+async function setIntervalMining(rpcUrl: string, seconds: number): Promise<void> {
+  await jsonRpc(rpcUrl, 'evm_setIntervalMining', [seconds])
 }

@@ -17,8 +17,9 @@ export function defaultProjectName(dir: string): string {
   return base || 'openledger-app'
 }
 
-export function checkProjectName(name: string, flag = '--name'): string {
-  if (!PROJECT_NAME.test(name)) throw new UsageError(`${flag} "${name}": use 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit`)
+/** `label` names the value in the message: the command passes its flag (`--name`). */
+export function checkProjectName(name: string, label = 'project name'): string {
+  if (!PROJECT_NAME.test(name)) throw new UsageError(`${label} "${name}": use 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit`)
   return name
 }
 
@@ -61,14 +62,15 @@ export function folderState(dir: string): 'missing' | 'empty' | 'non-empty' {
 /**
  * Writes a template into `dir`. Every file is rendered into a staging folder beside `dir` first and
  * moved into place only once all are written: a new or empty folder appears whole (one rename); with
- * --force over a non-empty one, each file is replaced by a rename and nothing else there is touched.
+ * `force` over a non-empty one, each file is replaced by a rename and nothing else there is touched.
  */
 export function scaffoldProject(p: ScaffoldParameters): ScaffoldResult {
   const dir = resolve(p.dir)
   const name = checkProjectName(p.name ?? defaultProjectName(dir))
   const state = folderState(dir)
   if (state === 'non-empty' && !p.force) {
-    throw new UsageError(`${p.dir} is not empty: choose another folder, or pass --force to write the template's files into it`)
+    // The command checks first and names its flag; this guards programmatic callers.
+    throw new UsageError(`${p.dir} is not empty: choose another folder, or set force to write the template's files into it`)
   }
   const files = planScaffold(p.template, name)
   mkdirSync(dirname(dir), {recursive: true})

@@ -1,8 +1,9 @@
 import {existsSync, readFileSync, readdirSync} from 'node:fs'
-import {dirname, join, relative, sep} from 'node:path'
+import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {UsageError} from '../errors.js'
+import {walkFiles} from '../store/walk.js'
 
 const packageRoot = () => join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
@@ -45,7 +46,7 @@ export function listTemplates(): TemplateInfo[] {
 export function templateDir(name: string): string {
   const known = listTemplates().map((t) => t.name)
   if (!known.includes(name)) {
-    throw new UsageError(`--template ${name}: no such template (${known.join(', ')})`, {metaMessages: ['`openledger init --list` shows them.']})
+    throw new UsageError(`no template named "${name}" (known: ${known.join(', ')})`)
   }
   return join(templatesDir(), name)
 }
@@ -53,14 +54,5 @@ export function templateDir(name: string): string {
 /** A template's files, relative with forward slashes, sorted; template.json left out. */
 export function templateFiles(name: string): string[] {
   const root = templateDir(name)
-  const out: string[] = []
-  const walk = (dir: string) => {
-    for (const e of readdirSync(dir, {withFileTypes: true})) {
-      const p = join(dir, e.name)
-      if (e.isDirectory()) walk(p)
-      else if (e.isFile()) out.push(relative(root, p).split(sep).join('/'))
-    }
-  }
-  walk(root)
-  return out.filter((f) => f !== TEMPLATE_META).sort()
+  return walkFiles(root).filter((f) => f !== TEMPLATE_META)
 }

@@ -3,7 +3,8 @@ import {join} from 'node:path'
 
 import {UsageError} from '../errors.js'
 import {readJsonFile} from '../store/atomic.js'
-import {DEVICES, type DeviceRequest} from './backend.js'
+import {type JsonSchema, configSchema, validateSchema} from '../config/schema.js'
+import type {DeviceRequest} from './backend.js'
 import {DEFAULT_HYPERPARAMETERS, type TrainHyperparameters} from './fit.js'
 
 /** The `model` section of openledger.config.json: hyperparameters plus what to train on. */
@@ -23,22 +24,18 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = {
   device: 'auto',
 }
 
-type Rule = {flag: string; check: (v: unknown) => boolean; want: string}
-const int = (min: number, max = Number.MAX_SAFE_INTEGER) => (v: unknown) => Number.isInteger(v) && (v as number) >= min && (v as number) <= max
-const RULES: Record<keyof ModelConfig, Rule> = {
-  learning_rate: {flag: '--lr', check: (v) => typeof v === 'number' && v > 0 && v < 10, want: 'a number in (0, 10)'},
-  num_train_epochs: {flag: '--epochs', check: int(1, 100_000), want: 'an integer ≥ 1'},
-  per_device_train_batch_size: {flag: '--batch-size', check: int(1, 1 << 20), want: 'an integer ≥ 1'},
-  lora_rank: {flag: '--adapter-rank', check: int(1, 1024), want: 'an integer from 1 to 1024'},
-  val_size: {flag: '--val-size', check: (v) => typeof v === 'number' && v >= 0 && v < 1, want: 'a fraction in [0, 1)'},
-  seed: {flag: '--seed', check: int(0, 2 ** 32 - 1), want: 'an integer from 0 to 2^32-1'},
-  weight_decay: {flag: '--weight-decay', check: (v) => typeof v === 'number' && v >= 0 && v < 10, want: 'a number ≥ 0'},
-  lr_scheduler_type: {flag: '--lr-scheduler', check: (v) => v === 'constant' || v === 'linear' || v === 'cosine', want: 'constant, linear or cosine'},
-  early_stopping_patience: {flag: '--patience', check: int(0, 100_000), want: 'an integer ≥ 0 (0: never stop early)'},
-  text_field: {flag: '--text-field', check: (v) => typeof v === 'string' && v !== '', want: 'a field name'},
-  label_field: {flag: '--label-field', check: (v) => typeof v === 'string' && v !== '', want: 'a field name'},
-  encoder: {flag: '--encoder', check: (v) => typeof v === 'string' && v !== '', want: '"builtin", a folder or a Hugging Face id'},
-  device: {flag: '--device', check: (v) => (DEVICES as readonly unknown[]).includes(v), want: DEVICES.join(', ')},
+/** The keys of a model section, as schemas/openledger.config.schema.json defines them ($defs/model). */
+function modelKeySchemas(): Record<string, JsonSchema> {
+  return configSchema().$defs!.model.properties!
+}
+
+/**
+ * One model key's value checked against the config schema: `$.model.lr`-style paths for the file,
+ * or the name the caller gives (a command passes its flag) for an override. Throws a UsageError.
+ */
+function checkModelValue(key: string, value: unknown, where: string, prefix = ''): void {
+  const [issue] = validateSchema(value, configSchema(), `/$defs/model/properties/${key}`, where)
+  if (issue) throw new UsageError(`${prefix}${issue.path} ${issue.message}, got ${JSON.stringify(value)}`)
 }
 
 export type ResolveModelConfigParameters = {
@@ -49,6 +46,8 @@ export type ResolveModelConfigParameters = {
   modelName?: string
   /** Values from flags; they win over the file. */
   overrides?: Partial<ModelConfig>
+  /** How messages name each override (a command passes its flag, `--lr`); default the config key. */
+  overrideNames?: Partial<Record<keyof ModelConfig, string>>
 }
 
 /**
@@ -66,7 +65,7 @@ export function modelSection(file: string, modelName?: string): {section: Record
     if (modelName !== undefined && index < 0) throw new UsageError(`${file}: no model named "${modelName}" in models (known: ${names.join(', ')})`)
     if (index < 0) {
       if (entries.length === 0) return {section: {}, path: 'models', explicit: false}
-      throw new UsageError(`${file} lists ${entries.length} models: choose one with --model-name (${names.join(', ')})`)
+      throw new UsageError(`${file} lists ${entries.length} models: choose one by name (${names.join(', ')})`)
     }
     const entry = entries[index]
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new UsageError(`${file}: models[${index}] must be an object`)
@@ -80,19 +79,19 @@ export function modelSection(file: string, modelName?: string): {section: Record
 /** Defaults ← the config file's model section ← flags; every value validated, naming its flag or key. */
 export function resolveModelConfig(params: ResolveModelConfigParameters = {}): ModelConfig {
   const file = params.configFile ?? join(params.cwd ?? process.cwd(), 'openledger.config.json')
-  if (params.configFile && readJsonFile(file) === undefined) throw new UsageError(`--config ${params.configFile}: no such file`)
+  if (params.configFile && readJsonFile(file) === undefined) throw new UsageError(`${params.configFile}: no such file`)
   const {section: fromFile, path} = modelSection(file, params.modelName)
   const config: Record<string, unknown> = {...DEFAULT_MODEL_CONFIG}
+  const keys = Object.keys(DEFAULT_MODEL_CONFIG)
   for (const [k, v] of Object.entries(fromFile)) {
     if (k === 'datanet' || k === 'version' || k === 'name') continue // what to train and what to call it: read by the command
-    if (!(k in RULES)) throw new UsageError(`${file}: unknown key ${path}.${k} (known: ${Object.keys(RULES).join(', ')})`)
-    if (!RULES[k as keyof ModelConfig].check(v)) throw new UsageError(`${file}: ${path}.${k} must be ${RULES[k as keyof ModelConfig].want}, got ${JSON.stringify(v)}`)
+    if (!keys.includes(k) || !(k in modelKeySchemas())) throw new UsageError(`${file}: unknown key ${path}.${k} (known: ${keys.join(', ')})`)
+    checkModelValue(k, v, `${path}.${k}`, `${file}: `)
     config[k] = v
   }
   for (const [k, v] of Object.entries(params.overrides ?? {})) {
     if (v === undefined) continue
-    const rule = RULES[k as keyof ModelConfig]
-    if (!rule.check(v)) throw new UsageError(`${rule.flag} must be ${rule.want}, got ${JSON.stringify(v)}`)
+    checkModelValue(k, v, params.overrideNames?.[k as keyof ModelConfig] ?? k)
     config[k] = v
   }
   return config as ModelConfig

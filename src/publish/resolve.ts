@@ -2,10 +2,9 @@
 import {existsSync, statSync} from 'node:fs'
 import {resolve} from 'node:path'
 
-import {type ChainSelection, resolveChain} from '../chain/context.js'
+import type {ChainSelection} from '../chain/context.js'
 import {ContentNotFoundError} from './errors.js'
-import {getModel, getModelVersion, modelIdByName} from './registry.js'
-import {materialise, parseCid, storedRoots, type StoreOptions} from './store.js'
+import type {StoreOptions} from './store.js'
 
 export type ResolvedModel = {path: string; cid?: string; name?: string; via: 'folder' | 'cid' | 'name'}
 
@@ -17,6 +16,12 @@ export type ResolveModelOptions = StoreOptions & {
 export async function resolveModel(ref: string, opts: ResolveModelOptions = {}): Promise<ResolvedModel> {
   const path = resolve(ref)
   if (existsSync(path) && statSync(path).isDirectory()) return {path, via: 'folder'}
+  // The content store (IPFS libraries) and the chain (viem) only for a CID or a name: a folder starts fast.
+  const [{materialise, parseCid, storedRoots}, {resolveChain}, {getModel, getModelVersion, modelIdByName}] = await Promise.all([
+    import('./store.js'),
+    import('../chain/context.js'),
+    import('./registry.js'),
+  ])
   const store = {stateDir: opts.stateDir}
   if (parseCid(ref)) {
     const cid = parseCid(ref)!.toV1().toString()

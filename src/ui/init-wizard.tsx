@@ -1,5 +1,5 @@
-import {Box, Text, render, useApp, useInput} from 'ink'
-import {useState} from 'react'
+import {Box, type Key, Text, render, useApp, useInput} from 'ink'
+import {useEffect, useReducer} from 'react'
 
 import type {TemplateInfo} from '../init/templates.js'
 
@@ -18,48 +18,60 @@ export type InitWizardProps = {
 
 type Step = 'template' | 'name' | 'preview'
 
+type WizardState = {step: Step; index: number; name: string; error?: string; outcome?: {answers: WizardAnswers | null}}
+type KeyPress = {input: string; key: Key}
+
+/**
+ * One key press applied to the wizard's state. A reducer rather than state read in the input
+ * handler: keys that arrive before React has re-rendered (a paste, a loaded machine) each see the
+ * state the previous key left, never the state of the last render.
+ */
+function step(props: InitWizardProps, s: WizardState, {input, key}: KeyPress): WizardState {
+  if (s.outcome) return s
+  const template = props.templates[s.index]
+  if (key.escape || (key.ctrl && input === 'c')) {
+    if (s.step === 'template' || (key.ctrl && input === 'c')) return {...s, outcome: {answers: null}}
+    return {...s, step: s.step === 'preview' ? 'name' : 'template'}
+  }
+  if (s.step === 'template') {
+    const n = props.templates.length
+    if (key.upArrow) return {...s, index: (s.index + n - 1) % n}
+    if (key.downArrow || key.tab) return {...s, index: (s.index + 1) % n}
+    if (key.return) return {...s, name: props.initialName(template.name), error: undefined, step: 'name'}
+    return s
+  }
+  if (s.step === 'name') {
+    if (key.return) {
+      const problem = props.validateName(s.name)
+      return {...s, error: problem, step: problem ? 'name' : 'preview'}
+    }
+    if (key.backspace || key.delete) return {...s, name: s.name.slice(0, -1)}
+    if (input && !key.ctrl && !key.meta) return {...s, name: (s.name + input).replace(/[\r\n]/g, '')}
+    return s
+  }
+  if (key.return || input === 'y') return {...s, outcome: {answers: {template: template.name, name: s.name}}}
+  return s
+}
+
 export function InitWizard(props: InitWizardProps) {
   const {exit} = useApp()
   const start = Math.max(0, props.templates.findIndex((t) => t.name === props.initialTemplate))
-  const [step, setStep] = useState<Step>('template')
-  const [index, setIndex] = useState(start)
-  const [name, setName] = useState('')
-  const [error, setError] = useState<string | undefined>()
+  const [state, dispatch] = useReducer((s: WizardState, k: KeyPress) => step(props, s, k), {step: 'template', index: start, name: ''})
+  const {index, name, error, outcome} = state
   const template = props.templates[index]
 
-  const finish = (answers: WizardAnswers | null) => {
-    props.onDone(answers)
+  useEffect(() => {
+    if (!outcome) return
+    props.onDone(outcome.answers)
     exit()
-  }
+  }, [outcome])
 
-  useInput((input, key) => {
-    if (key.escape || (key.ctrl && input === 'c')) {
-      if (step === 'template' || (key.ctrl && input === 'c')) return finish(null)
-      setStep(step === 'preview' ? 'name' : 'template')
-      return
-    }
-    if (step === 'template') {
-      if (key.upArrow) setIndex((i) => (i + props.templates.length - 1) % props.templates.length)
-      else if (key.downArrow || key.tab) setIndex((i) => (i + 1) % props.templates.length)
-      else if (key.return) {
-        setName(props.initialName(template.name))
-        setError(undefined)
-        setStep('name')
-      }
-    } else if (step === 'name') {
-      if (key.return) {
-        const problem = props.validateName(name)
-        setError(problem)
-        if (!problem) setStep('preview')
-      } else if (key.backspace || key.delete) setName((n) => n.slice(0, -1))
-      else if (input && !key.ctrl && !key.meta) setName((n) => (n + input).replace(/[\r\n]/g, ''))
-    } else if (key.return || input === 'y') finish({template: template.name, name})
-  })
+  useInput((input, key) => dispatch({input, key}))
 
   return (
     <Box flexDirection="column" paddingY={1}>
       <Text bold>openledger init</Text>
-      {step === 'template' && (
+      {state.step === 'template' && (
         <Box flexDirection="column" marginTop={1}>
           <Text>Pick a template (↑/↓, enter):</Text>
           {props.templates.map((t, i) => (
@@ -71,7 +83,7 @@ export function InitWizard(props: InitWizardProps) {
           ))}
         </Box>
       )}
-      {step === 'name' && (
+      {state.step === 'name' && (
         <Box flexDirection="column" marginTop={1}>
           <Text>
             Template: <Text color="cyan">{template.name}</Text>
@@ -83,7 +95,7 @@ export function InitWizard(props: InitWizardProps) {
           {error ? <Text color="red">{error}</Text> : <Text dimColor>enter to continue, esc to go back</Text>}
         </Box>
       )}
-      {step === 'preview' && (
+      {state.step === 'preview' && (
         <Box flexDirection="column" marginTop={1}>
           <Text>
             {template.name} → <Text color="cyan">{props.dir ?? name}/</Text>

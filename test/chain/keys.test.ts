@@ -1,12 +1,15 @@
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
+import {HDKey} from '@scure/bip32'
+import {mnemonicToSeedSync} from '@scure/bip39'
+import {bytesToHex} from 'viem'
 import {generatePrivateKey, privateKeyToAddress} from 'viem/accounts'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {tempDir} from '../helpers/env.js'
 import {resolveSigner} from '../../src/chain/context.js'
-import {devAccounts} from '../../src/chain/dev-accounts.js'
+import {DEV_ACCOUNT_COUNT, DEV_MNEMONIC, devAccounts, isDevAddress} from '../../src/chain/dev-accounts.js'
 import {decryptKeystore} from '../../src/chain/keystore.js'
 import {AnvilInstance} from '../../src/devnet/anvil-instance.js'
 
@@ -24,6 +27,23 @@ const PBKDF2_VECTOR = {
   id: '3198bc9c-6672-5ab3-d995-4942343ae5b6',
   version: 3,
 }
+
+describe('dev accounts', () => {
+  it('are the accounts the mnemonic derives at m/44\'/60\'/0\'/0/i', () => {
+    const master = HDKey.fromMasterSeed(mnemonicToSeedSync(DEV_MNEMONIC))
+    const derived = Array.from({length: DEV_ACCOUNT_COUNT}, (_, index) => {
+      const privateKey = bytesToHex(master.derive(`m/44'/60'/0'/0/${index}`).privateKey!)
+      return {index, address: privateKeyToAddress(privateKey), privateKey}
+    })
+    expect(devAccounts()).toEqual(derived)
+    expect(devAccounts(3)).toEqual(derived.slice(0, 3))
+  })
+
+  it('recognises a dev address in any case', () => {
+    expect(isDevAddress(devAccounts()[4].address.toLowerCase())).toBe(true)
+    expect(isDevAddress(privateKeyToAddress(generatePrivateKey()))).toBe(false)
+  })
+})
 
 describe('keystores', () => {
   const tmp = tempDir()

@@ -2,7 +2,7 @@ import {appendFileSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {execa} from 'execa'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 
 import {type LoadedProjectConfig, validateProjectConfig} from '../../src/config/index.js'
 import {expandFiles, globToRegExp} from '../../src/dev/files.js'
@@ -74,13 +74,15 @@ describe('dev without --once: watches, runs again what changed, stops on SIGTERM
     })
     let err = ''
     child.stderr!.on('data', (b: Buffer) => (err += b.toString()))
+    /** Waits for `re` in what dev printed after `after`; returns where the output now ends. */
     const waitFor = async (re: RegExp, after = 0) => {
-      const t0 = Date.now()
-      while (!re.test(err.slice(after))) {
-        if (Date.now() - t0 > 60_000) throw new Error(`timed out waiting for ${re}; stderr:\n${err}`)
-        if (child.exitCode !== null) throw new Error(`dev exited (${child.exitCode}); stderr:\n${err}`)
-        await new Promise((r) => setTimeout(r, 50))
-      }
+      await vi.waitFor(
+        () => {
+          if (child.exitCode !== null) throw new Error(`dev exited (${child.exitCode}); stderr:\n${err}`)
+          if (!re.test(err.slice(after))) throw new Error(`waiting for ${re}; stderr:\n${err}`)
+        },
+        {timeout: 60_000, interval: 20},
+      )
       return err.length
     }
     try {

@@ -186,12 +186,15 @@ describe('bad input: one line, nothing written', () => {
   })
 
   it('config values are validated naming the flag or key', () => {
-    expect(() => resolveModelConfig({cwd: tmp, overrides: {lora_rank: 0}})).toThrow(/^--adapter-rank must be an integer from 1 to 1024, got 0$/)
+    expect(() => resolveModelConfig({cwd: tmp, overrides: {lora_rank: 0}})).toThrow(/^lora_rank must be ≥ 1, got 0$/)
+    expect(() => resolveModelConfig({cwd: tmp, overrides: {lora_rank: 0}, overrideNames: {lora_rank: '--adapter-rank'}})).toThrow(/^--adapter-rank must be ≥ 1, got 0$/)
     const file = join(tmp, 'openledger.config.json')
     writeFileSync(file, JSON.stringify({model: {learning_rate: 0.02, num_train_epochs: 3, datanet: 'news'}}))
     expect(resolveModelConfig({configFile: file, overrides: {num_train_epochs: 5}})).toMatchObject({learning_rate: 0.02, num_train_epochs: 5})
     writeFileSync(file, JSON.stringify({model: {lr: 0.02}}))
     expect(() => resolveModelConfig({configFile: file})).toThrow(/unknown key model\.lr/)
+    writeFileSync(file, JSON.stringify({models: [{name: 'm', datanet: 'news', text_field: 't', label_field: 'l', device: 'tpu'}]}))
+    expect(() => resolveModelConfig({configFile: file})).toThrow(/openledger\.config\.json: models\[0\]\.device must be one of "auto", "cpu", "webgpu", "cuda", got "tpu"$/)
   })
 })
 

@@ -1,5 +1,5 @@
 import {BaseCommand} from '../../cli/base-command.js'
-import {type DatanetSummary, listDatanets} from '../../datanet/index.js'
+import {type DatanetSummary, listDatanets} from '../../datanet/local.js'
 
 export default class DatanetList extends BaseCommand<DatanetSummary[]> {
   static override description = `List the datanets of this folder.

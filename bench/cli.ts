@@ -1,0 +1,130 @@
+/**
+ * CLI start-up through the built `bin/run.js`, each command its own process as a user runs it, every
+ * row a ratio to `node -e 0` timed in the same run (interleaved, so machine load hits both alike).
+ * `devnet start --detach` is also compared with its budget: two bare anvils + 4× `node -e 0`.
+ * Needs `npm run build` first.  Run: npm run bench -- cli
+ */
+import {spawnSync} from 'node:child_process'
+import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {AnvilInstance} from '../src/devnet/anvil-instance.js'
+import {median, printTable, type Row} from './report.js'
+
+const BIN = join(import.meta.dirname, '..', 'bin', 'run.js')
+
+type Timing = {min: number; median: number}
+const stats = (xs: number[]): Timing => ({min: Math.min(...xs), median: median(xs)})
+
+function timeProcess(args: string[], cwd: string, env: NodeJS.ProcessEnv, expectExit = 0): number {
+  const t = performance.now()
+  const r = spawnSync(process.execPath, args, {cwd, env, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8'})
+  const ms = performance.now() - t
+  if (r.status !== expectExit) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr || r.stdout}`)
+  return ms
+}
+
+async function twoBareAnvils(): Promise<number> {
+  const t = performance.now()
+  const l1 = new AnvilInstance({label: 'L1', port: 0, portFlag: '-', chainId: 31_337})
+  const l2 = new AnvilInstance({label: 'L2', port: 0, portFlag: '-', chainId: 16_121_337, optimism: true})
+  await Promise.all([l1.start(), l2.start()])
+  const ms = performance.now() - t
+  await Promise.all([l1.stop(), l2.stop()])
+  return ms
+}
+
+/** A folder with a draft datanet and a model trained on it, made through the CLI itself. */
+function makeProject(cwd: string, env: NodeJS.ProcessEnv): string {
+  const topics = {
+    sport: ['the team won the final match', 'a late goal decided the game', 'the striker scored twice', 'fans cheered the champions'],
+    weather: ['heavy rain flooded the streets', 'a storm swept the coast', 'snow closed the mountain pass', 'the heatwave broke records'],
+  }
+  const rows = Object.entries(topics).flatMap(([label, texts]) => texts.flatMap((t, i) => [0, 1, 2].map((k) => JSON.stringify({text: `${t} ${i}-${k}`, label}))))
+  writeFileSync(join(cwd, 'news.jsonl'), rows.join('\n') + '\n')
+  const run = (args: string[]) => {
+    const r = spawnSync(process.execPath, [BIN, ...args], {cwd, env, encoding: 'utf8'})
+    if (r.status !== 0) throw new Error(`openledger ${args.join(' ')} exited ${r.status}: ${r.stderr || r.stdout}`)
+    return r.stdout
+  }
+  run(['datanet', 'create', 'news'])
+  run(['datanet', 'add', 'news', 'news.jsonl'])
+  const trained = JSON.parse(run(['train', '--datanet', 'news', '--allow-draft', '--text-field', 'text', '--label-field', 'label', '--epochs', '2', '--device', 'cpu', '--json']))
+  return trained.artifact.path as string
+}
+
+export async function benchCli(runs = 7): Promise<Row[]> {
+  if (!existsSync(join(import.meta.dirname, '..', 'dist', 'commands'))) throw new Error('bench cli needs a build: npm run build')
+  const work = mkdtempSync(join(tmpdir(), 'openledger-bench-cli-'))
+  const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', NODE_ENV: 'production', OPENLEDGER_CACHE_DIR: join(work, 'cache'), OPENLEDGER_OFFLINE: '1'}
+  delete env.OPENLEDGER_STATE_DIR
+  try {
+    const model = makeProject(work, env)
+    const commands: {name: string; args: string[]; target: number; exit?: number}[] = [
+      {name: '--version', args: ['--version'], target: 2.5},
+      {name: '--help', args: ['--help'], target: 2.5},
+      {name: 'datanet list', args: ['datanet', 'list'], target: 2.5},
+      {name: 'contracts list', args: ['contracts', 'list'], target: 2.5},
+      {name: 'devnet status (not running)', args: ['devnet', 'status'], target: 3, exit: 3},
+      {name: 'infer --text --device cpu', args: ['infer', '--model', model, '--text', 'the storm hit the coast', '--device', 'cpu'], target: 3},
+      // --device auto (the default) probes cuda and webgpu first: on a machine with a Vulkan loader the
+      // webgpu probe alone can take seconds, so this row shows the probe's cost on top of the one above.
+      {name: 'infer --text (--device auto)', args: ['infer', '--model', model, '--text', 'the storm hit the coast'], target: 3},
+    ]
+    // Warm the file system cache and the genesis cache (the first devnet start builds it).
+    timeProcess(['-e', '0'], work, env)
+    for (const c of commands) timeProcess([BIN, ...c.args], work, env, c.exit)
+    timeProcess([BIN, 'devnet', 'start', '--detach'], work, env)
+    timeProcess([BIN, 'devnet', 'stop'], work, env)
+
+    const bare: number[] = []
+    const byCommand = new Map<string, number[]>(commands.map((c) => [c.name, []]))
+    const running: number[] = []
+    const startDetach: number[] = []
+    const anvils: number[] = []
+    for (let i = 0; i < runs; i++) {
+      for (const c of commands) {
+        bare.push(timeProcess(['-e', '0'], work, env))
+        byCommand.get(c.name)!.push(timeProcess([BIN, ...c.args], work, env, c.exit))
+      }
+      anvils.push(await twoBareAnvils())
+      startDetach.push(timeProcess([BIN, 'devnet', 'start', '--detach'], work, env))
+      timeProcess([BIN, 'devnet', 'stop'], work, env)
+    }
+    // Status of a running devnet, asked once it has settled (right after start the supervisor is
+    // still loading the relayer, which would be measured instead).
+    timeProcess([BIN, 'devnet', 'start', '--detach'], work, env)
+    timeProcess([BIN, 'devnet', 'status'], work, env)
+    for (let i = 0; i < runs; i++) {
+      bare.push(timeProcess(['-e', '0'], work, env))
+      running.push(timeProcess([BIN, 'devnet', 'status'], work, env))
+    }
+    timeProcess([BIN, 'devnet', 'stop'], work, env)
+    const node = stats(bare)
+    const row = (name: string, t: Timing, target: string): Row => ({
+      name,
+      ms: t.median,
+      baseline: node.median,
+      note: `min ${t.min.toFixed(0)} ms = ${(t.min / node.min).toFixed(2)}× min; target ${target}`,
+    })
+    const budget = stats(anvils.map((a, i) => a + 4 * bare[i]))
+    return [
+      {name: 'node -e 0', ms: node.median, baseline: node.median, note: `min ${node.min.toFixed(0)} ms`},
+      ...commands.map((c) => row(c.name, stats(byCommand.get(c.name)!), `≤ ${c.target}×`)),
+      row('devnet status (running)', stats(running), '≤ 3×'),
+      {name: 'two bare anvils (L1 + OP L2)', ms: stats(anvils).median, baseline: node.median, note: `min ${stats(anvils).min.toFixed(0)} ms`},
+      {
+        name: 'devnet start --detach',
+        ms: stats(startDetach).median,
+        baseline: node.median,
+        note: `${(stats(startDetach).median / budget.median).toFixed(2)}× its budget of two bare anvils + 4× node -e 0 (${budget.median.toFixed(0)} ms; target ≤ 1×); min ${stats(startDetach).min.toFixed(0)} ms`,
+      },
+    ]
+  } finally {
+    spawnSync(process.execPath, [BIN, 'devnet', 'stop'], {cwd: work, env, stdio: 'ignore'})
+    rmSync(work, {recursive: true, force: true})
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) printTable('cli: start-up through bin/run.js vs node -e 0', await benchCli())
