@@ -9,6 +9,7 @@ import {RowMatmul} from '../src/attribution/row-matmul.js'
 import {buildSpanIndex, traceSpans} from '../src/attribution/spans.js'
 import {buildLcpArray, buildSuffixArray, naiveSuffixArray} from '../src/attribution/suffix-array.js'
 import type {AttributionInput} from '../src/attribution/types.js'
+import {createRandom} from '../src/model/prng.js'
 
 export type AttributionBenchOptions = {
   N: number; D: number; C: number; r: number; checkpoints: number
@@ -24,14 +25,6 @@ export const defaultBench: AttributionBenchOptions = {
 }
 
 export type AttributionBenchResult = Record<string, number>
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0
-    return s / 4294967296
-  }
-}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)
@@ -76,7 +69,7 @@ function unrolledSum(a: Float32Array): number {
 export async function runAttributionBench(partial: Partial<AttributionBenchOptions> = {}, log: (line: string) => void = console.log): Promise<AttributionBenchResult> {
   const o = {...defaultBench, ...partial}
   const out: AttributionBenchResult = {}
-  const rand = lcg(42)
+  const rand = createRandom(42).next
   const {N, D, C, r} = o
   const sym = (n: number, scale: number) => Float32Array.from({length: n}, () => (rand() - 0.5) * scale)
   const H = sym(N * D, 0.2)

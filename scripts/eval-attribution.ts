@@ -18,9 +18,9 @@ import {join} from 'node:path'
 import {parseArgs} from 'node:util'
 
 import {traceOutput} from '../src/attribution/datanet-trace.js'
-import {headOnlySetup} from '../src/attribution/eval/report.js'
-import {looCorrelation} from '../src/attribution/eval/harness.js'
-import {pearson, rng, rocAuc} from '../src/attribution/linalg.js'
+import {looCorrelation} from '../eval/harness.js'
+import {pearson, rocAuc} from '../eval/metrics.js'
+import {headOnlySetup} from '../eval/synthetic-report.js'
 import {createAttributor, factorHeadHessian, headInfluenceScores} from '../src/attribution/influence.js'
 import {loadModelAttribution, scoreQuery, selfInfluenceRecords} from '../src/attribution/from-model.js'
 import {addToDatanet, createDatanet} from '../src/datanet/index.js'
@@ -28,6 +28,7 @@ import {resolveModelConfig} from '../src/model/config.js'
 import {loadDatanetSource} from '../src/model/datanet-source.js'
 import {loadEncoder} from '../src/model/encoders/index.js'
 import {loadModel, predict} from '../src/model/infer.js'
+import {createRandom} from '../src/model/prng.js'
 import {trainModel} from '../src/model/train.js'
 import {loadBrown, splitByDocument} from './eval-encoder.js'
 
@@ -37,7 +38,7 @@ export async function evalAttribution(opts: {data: string; perClass: number; ans
   const work = mkdtempSync(join(tmpdir(), 'openledger-eval-'))
   const stateDir = join(work, '.openledger')
   // Deterministic, so every run draws the same flips and samples.
-  const random = rng(20_261_124).next
+  const random = createRandom(20_261_124).next
   try {
     const {train, test} = splitByDocument(loadBrown(opts.data, opts.perClass))
     const labels = [...new Set(train.map((e) => e.label))].sort()

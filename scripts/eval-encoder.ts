@@ -12,7 +12,8 @@ import {parseArgs} from 'node:util'
 
 import {loadBuiltinEncoder} from '../src/model/encoders/builtin.js'
 import {DEFAULT_HYPERPARAMETERS, fit, fitStandardizer, standardize} from '../src/model/fit.js'
-import {evaluate} from '../src/model/math.js'
+import {evaluate, softmaxInto} from '../src/model/math.js'
+import {createRandom, shuffleInPlace} from '../src/model/prng.js'
 
 /** Brown genre letters → topic labels (four fiction genres pooled into one). */
 const TOPICS: Record<string, string> = {a: 'news', d: 'religion', e: 'hobbies', h: 'government', j: 'science', k: 'fiction', l: 'fiction', n: 'fiction', p: 'fiction'}
@@ -102,14 +103,10 @@ function trainSparseLR(X: Sparse[], y: number[], V: number, C: number, l2: numbe
   const g = new Float32Array(W.length)
   let t = 0
   const order = X.map((_, i) => i)
-  let s = seed
-  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32)
+  const rand = createRandom(seed)
   const p = new Float64Array(C)
   for (let e = 0; e < epochs; e++) {
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(rand() * (i + 1))
-      ;[order[i], order[j]] = [order[j], order[i]]
-    }
+    shuffleInPlace(order, rand)
     for (let b = 0; b < order.length; b += 64) {
       g.fill(0)
       const batch = order.slice(b, b + 64)
@@ -136,17 +133,13 @@ function trainSparseLR(X: Sparse[], y: number[], V: number, C: number, l2: numbe
 }
 
 function scoreSparse(W: Float32Array, x: Sparse, V: number, C: number, p: Float64Array) {
-  let max = -Infinity
   for (let c = 0; c < C; c++) {
     const base = c * (V + 1)
     let s = W[base + V]
     for (let k = 0; k < x.idx.length; k++) s += W[base + x.idx[k]] * x.val[k]
     p[c] = s
-    if (s > max) max = s
   }
-  let sum = 0
-  for (let c = 0; c < C; c++) sum += p[c] = Math.exp(p[c] - max)
-  for (let c = 0; c < C; c++) p[c] /= sum
+  softmaxInto(p, C, p)
 }
 
 function sparseAccuracy(W: Float32Array, X: Sparse[], y: number[], V: number, C: number) {

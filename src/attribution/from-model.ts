@@ -7,6 +7,7 @@ import {readWeightsFile} from '../model/artifact.js'
 import type {Model} from '../model/infer.js'
 import {predict} from '../model/infer.js'
 import {standardize} from '../model/fit.js'
+import {crossEntropy} from '../model/math.js'
 import {encodeRecords} from '../model/train.js'
 import {cacheDir} from '../store/paths.js'
 import {AttributionInputError, NoCheckpointsError} from './errors.js'
@@ -198,7 +199,7 @@ export function selfInfluenceRecords(ma: ModelAttribution, method: 'if' | 'traci
   const pr = ma.attributor.final.Pr
   return ma.records
     .map((r, i) => {
-      const loss = -Math.log(Math.max(pr[i * C + labels[i]], 1e-12))
+      const loss = crossEntropy(pr, labels[i], i * C)
       return {
         recordHash: r.recordHash,
         contributor: r.contributor,

@@ -1,5 +1,5 @@
 import {AttributionInputError} from './errors.js'
-import {softmaxInto} from './linalg.js'
+import {headForward} from '../model/math.js'
 import type {AttributionInput, HeadAdapterWeights} from './types.js'
 
 /** Per-record quantities of one set of weights, computed once (O(N·D·(C + 2r))). */
@@ -91,37 +91,6 @@ function headGram(W: Float32Array, D: number, C: number): Float64Array {
   return G
 }
 
-/**
- * Forward pass of one encoder output: fills Ah (r), hp (D), p (C) and returns nothing.
- * `h` is read at offset `ho`.
- */
-export function forwardRow(
-  w: HeadAdapterWeights, D: number, C: number, r: number,
-  h: ArrayLike<number>, ho: number, Ah: Float64Array, hp: Float64Array, z: Float64Array, p: Float64Array,
-): void {
-  const P = D + 1
-  const {A, B, W} = w
-  for (let k = 0; k < r; k++) {
-    let s = 0
-    const ak = k * D
-    for (let j = 0; j < D; j++) s += A[ak + j] * h[ho + j]
-    Ah[k] = s
-  }
-  for (let j = 0; j < D; j++) {
-    let s = h[ho + j]
-    const bj = j * r
-    for (let k = 0; k < r; k++) s += B[bj + k] * Ah[k]
-    hp[j] = s
-  }
-  for (let c = 0; c < C; c++) {
-    const wc = c * P
-    let s = W[wc + D]
-    for (let j = 0; j < D; j++) s += W[wc + j] * hp[j]
-    z[c] = s
-  }
-  softmaxInto(z, C, p)
-}
-
 /** Bᵀ W_Dᵀ res (r) into out. */
 function bTu(w: HeadAdapterWeights, D: number, C: number, r: number, res: ArrayLike<number>, u: Float64Array, out: Float64Array): void {
   const P = D + 1
@@ -156,7 +125,7 @@ export function prepareWeights(input: AttributionInput, w: HeadAdapterWeights, l
   const u = new Float64Array(D)
   const bu = new Float64Array(r)
   for (let i = 0; i < N; i++) {
-    forwardRow(w, D, C, r, H, i * D, ah, hp, z, p)
+    headForward(w, D, C, r, H, i * D, ah, hp, z, p)
     for (let c = 0; c < C; c++) {
       res[c] = p[c] - (c === labels[i] ? 1 : 0)
       Pr[i * C + c] = p[c]
@@ -186,7 +155,7 @@ export function queryState(
   const hp = new Float64Array(D)
   const z = new Float64Array(C)
   const p = new Float64Array(C)
-  forwardRow(w, D, C, r, h, 0, Ah, hp, z, p)
+  headForward(w, D, C, r, h, 0, Ah, hp, z, p)
   let y = label
   if (y === undefined) {
     y = 0
@@ -204,7 +173,7 @@ export function queryState(
 /** Class probabilities of one encoder output. */
 export function predictProba(w: HeadAdapterWeights, D: number, C: number, r: number, h: ArrayLike<number>, ho = 0): Float64Array {
   const p = new Float64Array(C)
-  forwardRow(w, D, C, r, h, ho, new Float64Array(r), new Float64Array(D), new Float64Array(C), p)
+  headForward(w, D, C, r, h, ho, new Float64Array(r), new Float64Array(D), new Float64Array(C), p)
   return p
 }
 

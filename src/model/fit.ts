@@ -1,5 +1,5 @@
 import {AdamW, Workspace, cloneWeights, evaluate, lossAndGrads, type Weights, zerosLike} from './math.js'
-import {gaussian, mix32, sfc32} from './prng.js'
+import {createRandom, mix32} from './prng.js'
 import type {TrainProgressEvent} from './progress.js'
 
 /** Hyperparameters, in LLaMA-Factory's vocabulary. */
@@ -61,7 +61,7 @@ export type FitResult = {
 
 export function initWeights(D: number, C: number, r: number, seed: number): Weights {
   const w: Weights = {D, C, r, A: new Float32Array(r * D), B: new Float32Array(D * r), W: new Float32Array(C * (D + 1))}
-  const normal = gaussian(sfc32(seed ^ 0x5eed))
+  const normal = createRandom(seed ^ 0x5eed).gauss
   const std = 1 / Math.sqrt(D)
   for (let j = 0; j < w.A.length; j++) w.A[j] = normal() * std
   return w

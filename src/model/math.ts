@@ -45,39 +45,68 @@ export class Workspace {
   }
 }
 
-/** Forward pass for row `row` of X: fills ws.z, ws.hp, ws.p; returns nothing. */
-export function forwardRow(w: Weights, X: Float32Array, row: number, ws: Workspace): void {
-  const {D, C, r, A, B, W} = w
-  const off = row * D
-  const {z, hp, logits, p} = ws
+/** The trainable weights without their sizes (attribution keeps D, C and r beside them). */
+export type HeadWeights = {A: Float32Array; B: Float32Array; W: Float32Array}
+
+/** Numerically stable softmax of `z` (length C) into `out` (which may be `z` itself). */
+export function softmaxInto(z: ArrayLike<number>, C: number, out: Float64Array): void {
+  let m = -Infinity
+  for (let c = 0; c < C; c++) if (z[c] > m) m = z[c]
+  let s = 0
+  for (let c = 0; c < C; c++) {
+    const e = Math.exp(z[c] - m)
+    out[c] = e
+    s += e
+  }
+  for (let c = 0; c < C; c++) out[c] /= s
+}
+
+/**
+ * Smallest probability a loss is taken of: −log(0) would poison every mean it enters, and 1e-30
+ * (a loss of 69) is far beyond any probability a trained head gives its own label.
+ */
+export const MIN_PROBABILITY = 1e-30
+
+/** Cross-entropy −log p[label] of one row of probabilities (read at `offset`). */
+export function crossEntropy(p: ArrayLike<number>, label: number, offset = 0): number {
+  return -Math.log(Math.max(p[offset + label], MIN_PROBABILITY))
+}
+
+/**
+ * The forward pass of one encoder output h (read at `ho`): Ah = A h (r), hp = h + B Ah (D),
+ * logits = W [hp; 1] (C), p = softmax(logits). Training, inference, attribution and the evaluation
+ * all run this one function, so a prediction and its attribution see the same bits.
+ */
+export function headForward(
+  w: {A: ArrayLike<number>; B: ArrayLike<number>; W: ArrayLike<number>}, D: number, C: number, r: number,
+  h: ArrayLike<number>, ho: number, Ah: Float64Array, hp: Float64Array, logits: Float64Array, p: Float64Array,
+): void {
+  const {A, B, W} = w
   for (let k = 0; k < r; k++) {
     let s = 0
     const ak = k * D
-    for (let d = 0; d < D; d++) s += A[ak + d] * X[off + d]
-    z[k] = s
+    for (let d = 0; d < D; d++) s += A[ak + d] * h[ho + d]
+    Ah[k] = s
   }
   for (let d = 0; d < D; d++) {
-    let s = X[off + d]
+    let s = h[ho + d]
     const bd = d * r
-    for (let k = 0; k < r; k++) s += B[bd + k] * z[k]
+    for (let k = 0; k < r; k++) s += B[bd + k] * Ah[k]
     hp[d] = s
   }
-  let max = -Infinity
   const stride = D + 1
   for (let c = 0; c < C; c++) {
     const wc = c * stride
     let s = W[wc + D]
     for (let d = 0; d < D; d++) s += W[wc + d] * hp[d]
     logits[c] = s
-    if (s > max) max = s
   }
-  let sum = 0
-  for (let c = 0; c < C; c++) {
-    const e = Math.exp(logits[c] - max)
-    logits[c] = e
-    sum += e
-  }
-  for (let c = 0; c < C; c++) p[c] = logits[c] / sum
+  softmaxInto(logits, C, p)
+}
+
+/** Forward pass for row `row` of X: fills ws.z, ws.hp, ws.p; returns nothing. */
+export function forwardRow(w: Weights, X: Float32Array, row: number, ws: Workspace): void {
+  headForward(w, w.D, w.C, w.r, X, row * w.D, ws.z, ws.hp, ws.logits, ws.p)
 }
 
 /**
@@ -109,7 +138,7 @@ export function lossAndGrads(
     const row = rows[i]
     forwardRow(w, X, row, ws)
     const label = y[row]
-    loss -= Math.log(Math.max(p[label], 1e-30))
+    loss += crossEntropy(p, label)
     p[label] -= 1 // p is now the residual r = p − onehot(y)
     for (let d = 0; d < D; d++) u[d] = 0
     for (let c = 0; c < C; c++) {
@@ -172,7 +201,7 @@ export function evaluate(w: Weights, X: Float32Array, y: Int32Array, rows: Array
     const row = rows[i]
     forwardRow(w, X, row, ws)
     const label = y[row]
-    loss -= Math.log(Math.max(ws.p[label], 1e-30))
+    loss += crossEntropy(ws.p, label)
     let best = 0
     for (let c = 1; c < w.C; c++) if (ws.p[c] > ws.p[best]) best = c
     if (best === label) correct++

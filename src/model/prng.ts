@@ -48,3 +48,30 @@ export function mix32(x: number): number {
   x ^= x >>> 16
   return x >>> 0
 }
+
+export type Random = {
+  /** Uniform in [0, 1). */
+  next: () => number
+  /** Standard normal. */
+  gauss: () => number
+  /** Uniform integer in [0, n). */
+  int: (n: number) => number
+}
+
+/**
+ * The repository's one seedable random source (sfc32, Box–Muller for normals): training, the
+ * evaluation, benches and tests all draw from it, so a seed means the same sequence everywhere.
+ */
+export function createRandom(seed: number): Random {
+  const next = sfc32(seed)
+  return {next, gauss: gaussian(next), int: (n) => Math.floor(next() * n)}
+}
+
+/** Fisher–Yates shuffle of `a` in place. */
+export function shuffleInPlace<T>(a: T[], rand: Random): T[] {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = rand.int(i + 1)
+    ;[a[i], a[j]] = [a[j], a[i]]
+  }
+  return a
+}

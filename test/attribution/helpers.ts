@@ -1,16 +1,16 @@
-import {rng} from '../../src/attribution/linalg.js'
+import {createRandom, type Random} from '../../src/model/prng.js'
 import type {AttributionInput, HeadAdapterWeights} from '../../src/attribution/types.js'
 
-export function randomArray(g: ReturnType<typeof rng>, n: number, scale = 1): Float32Array {
+export function randomArray(g: Random, n: number, scale = 1): Float32Array {
   return Float32Array.from({length: n}, () => g.gauss() * scale)
 }
 
-export function randomWeights(g: ReturnType<typeof rng>, D: number, C: number, r: number): HeadAdapterWeights {
+export function randomWeights(g: Random, D: number, C: number, r: number): HeadAdapterWeights {
   return {A: randomArray(g, r * D, 0.3), B: randomArray(g, D * r, 0.3), W: randomArray(g, C * (D + 1), 0.5)}
 }
 
 export function randomInput(seed: number, N: number, D: number, C: number, r: number, K = 3): AttributionInput {
-  const g = rng(seed)
+  const g = createRandom(seed)
   const H = randomArray(g, N * D, 0.7)
   const labels = Int32Array.from({length: N}, () => g.int(C))
   const w = randomWeights(g, D, C, r)

@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import {GraphBuilder, DT} from '../../scripts/lib/onnx-builder.js'
 import {createAttributor, factorHeadHessian, headInfluenceScores, headInfluenceScoresBatch} from '../../src/attribution/influence.js'
-import {rng} from '../../src/attribution/linalg.js'
+import {createRandom} from '../../src/model/prng.js'
 import {MATMUL_MODEL_B64, RowMatmul} from '../../src/attribution/row-matmul.js'
 import {randomArray, randomInput} from './helpers.js'
 
@@ -26,7 +26,7 @@ describe('influence queries through ONNX Runtime', () => {
     const Hf = factorHeadHessian(att, {damping: 0.05})
     const mm = await RowMatmul.create(input.H, N, D)
     try {
-      const g = rng(5)
+      const g = createRandom(5)
       const queries = [1, 2, 3].map(() => ({h: randomArray(g, D)}))
       const batch = await headInfluenceScoresBatch(att, Hf, queries, mm)
       expect(batch).toHaveLength(3)

@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import fc from 'fast-check'
 import {afterAll, describe, expect, it} from 'vitest'
 
-import {rng} from '../../src/attribution/linalg.js'
+import {createRandom, type Random} from '../../src/model/prng.js'
 import {
   buildSpanIndex, createEmbeddingIndex, fuseRankings, loadSpanIndex, longestMatch, recordAt, saveSpanIndex, tokenize, traceSpans, traceText,
 } from '../../src/attribution/spans.js'
@@ -15,7 +15,7 @@ const dir = mkdtempSync(join(tmpdir(), 'olsx-'))
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
 
 function vocabulary(size: number): string[] {
-  const g = rng(17)
+  const g = createRandom(17)
   const letters = 'abcdefghijklmnopqrstuvwxyz'
   const out = new Set<string>()
   while (out.size < size) out.add(Array.from({length: 3 + g.int(6)}, () => letters[g.int(26)]).join(''))
@@ -24,12 +24,12 @@ function vocabulary(size: number): string[] {
 
 const words = vocabulary(3000)
 const common = ['the', 'of', 'and', 'a', 'to', 'in', 'is', 'it', 'that', 'for']
-function sentence(g: ReturnType<typeof rng>, n: number): string {
+function sentence(g: Random, n: number): string {
   const w: string[] = []
   for (let i = 0; i < n; i++) w.push(g.next() < 0.35 ? common[g.int(common.length)] : words[Math.floor(words.length * g.next() ** 2)])
   return w.join(' ') + '.'
 }
-const g = rng(1)
+const g = createRandom(1)
 const texts = Array.from({length: 400}, () => Array.from({length: 3}, () => sentence(g, 12)).join(' '))
 const records = texts.map((_, i) => ({recordHash: `0x${i.toString(16).padStart(64, '0')}`, contributor: `0x${(i % 7).toString(16).padStart(40, '0')}`}))
 const idx = buildSpanIndex(texts, {records})
@@ -105,7 +105,7 @@ describe('span index', () => {
 
 describe('span tracing', () => {
   it('a 15-word verbatim quote embedded in other words traces to its record first', () => {
-    const g2 = rng(9)
+    const g2 = createRandom(9)
     for (let trial = 0; trial < 10; trial++) {
       const r = g2.int(texts.length)
       const tk = texts[r].split(' ')
@@ -155,7 +155,7 @@ describe('embedding side and hybrid', () => {
       if (common.includes(w) || !/\w/.test(w)) continue
       let h = 2166136261
       for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w.charCodeAt(i), 16777619)
-      const gg = rng(h >>> 0)
+      const gg = createRandom(h >>> 0)
       for (let j = 0; j < Dm; j++) v[j] += gg.gauss()
     }
     return v
@@ -177,7 +177,7 @@ describe('embedding side and hybrid', () => {
   it('hybrid keeps the verbatim source first', () => {
     const r = 7
     const tk = texts[r].split(' ')
-    const out = `${sentence(rng(3), 8).slice(0, -1)} ${tk.slice(0, 15).join(' ')}`
+    const out = `${sentence(createRandom(3), 8).slice(0, -1)} ${tk.slice(0, 15).join(' ')}`
     const t = traceText(idx, out, {method: 'hybrid', embeddings: ei, vector: hashVec(out)})
     expect(t.records[0].index).toBe(r)
     expect(() => traceText(idx, out, {method: 'hybrid'})).toThrowError(/needs the records' vectors/)

@@ -1,12 +1,13 @@
 import {pathToFileURL} from 'node:url'
 
-import {createAttributor, factorHeadHessian, gradDotScores, headInfluenceScores, representerScores, selfInfluence, selfTracIn, tracInScores, type Attributor} from '../influence.js'
-import {rocAuc} from '../linalg.js'
-import {predictProba} from '../model.js'
-import type {AttributionInput} from '../types.js'
+import {createAttributor, factorHeadHessian, gradDotScores, headInfluenceScores, representerScores, selfInfluence, selfTracIn, tracInScores, type Attributor} from '../src/attribution/influence.js'
+import {predictProba} from '../src/attribution/model.js'
+import type {AttributionInput} from '../src/attribution/types.js'
+import {crossEntropy} from '../src/model/math.js'
 import {linearDatamodelingScore, looCorrelation, topKRemoval, type LabelledQuery, type RetrainFn, type ScoreFn} from './harness.js'
 import {flipLabels, gaussianClusters} from './synthetic.js'
-import {trainSoftmaxHead, trainSoftmaxHeadGD} from './trainer.js'
+import {trainSoftmaxHead, trainSoftmaxHeadGD} from './head-trainer.js'
+import {rocAuc} from './metrics.js'
 
 export type SyntheticEvalOptions = {
   N: number; D: number; C: number; seed: number; lambda: number
@@ -114,7 +115,7 @@ export async function runSyntheticEvaluation(partial: Partial<SyntheticEvalOptio
   const si = selfInfluence(attN, factorHeadHessian(attN))
   const st = selfTracIn(attN)
   const loss = new Float64Array(o.N)
-  for (let i = 0; i < o.N; i++) loss[i] = -Math.log(attN.final.Pr[i * o.C + flip.labels[i]])
+  for (let i = 0; i < o.N; i++) loss[i] = crossEntropy(attN.final.Pr, flip.labels[i], i * o.C)
   return {
     options: o,
     trainAccuracy: accuracy(input, H, labels),

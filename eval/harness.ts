@@ -1,7 +1,9 @@
-import {createAttributor, factorHeadHessian, selfInfluence, type Attributor} from '../influence.js'
-import {pearson, rng, rocAuc, spearman} from '../linalg.js'
-import {predictProba} from '../model.js'
-import type {AttributionInput, HeadAdapterWeights, Query} from '../types.js'
+import {createAttributor, factorHeadHessian, selfInfluence, type Attributor} from '../src/attribution/influence.js'
+import {predictProba} from '../src/attribution/model.js'
+import type {AttributionInput, HeadAdapterWeights, Query} from '../src/attribution/types.js'
+import {crossEntropy} from '../src/model/math.js'
+import {createRandom, shuffleInPlace} from '../src/model/prng.js'
+import {pearson, rocAuc, spearman} from './metrics.js'
 
 /** Retrains the model without the given training indices (same configuration, same seed). */
 export type RetrainFn = (excluded: Int32Array) => Promise<HeadAdapterWeights>
@@ -15,8 +17,7 @@ export type ScoreFn = (att: Attributor, query: Query & {label: number}) => Float
 export type LabelledQuery = {h: Float32Array; label: number}
 
 function lossOf(w: HeadAdapterWeights, input: AttributionInput, q: LabelledQuery): number {
-  const p = predictProba(w, input.D, input.C, input.r, q.h)
-  return -Math.log(Math.max(p[q.label], 1e-300))
+  return crossEntropy(predictProba(w, input.D, input.C, input.r, q.h), q.label)
 }
 
 /**
@@ -63,17 +64,13 @@ export async function linearDatamodelingScore(p: {
   const {att, tests} = p
   const N = att.input.N
   const alpha = p.alpha ?? 0.5
-  const g = rng(p.seed ?? 1)
+  const g = createRandom(p.seed ?? 1)
   const scores = tests.map((t) => p.score(att, t))
   const outputs = tests.map(() => new Float64Array(p.m))
   const sums = tests.map(() => new Float64Array(p.m))
   const size = Math.floor(alpha * N)
   for (let s = 0; s < p.m; s++) {
-    const idx = Array.from({length: N}, (_, i) => i)
-    for (let i = N - 1; i > 0; i--) {
-      const j = g.int(i + 1)
-      ;[idx[i], idx[j]] = [idx[j], idx[i]]
-    }
+    const idx = shuffleInPlace(Array.from({length: N}, (_, i) => i), g)
     const kept = idx.slice(0, size)
     const excluded = Int32Array.from(idx.slice(size)).sort()
     const w = await p.retrain(excluded)
@@ -106,7 +103,7 @@ export async function topKRemoval(p: {
 }): Promise<{wins: number; total: number; meanDropTop: number; meanDropRandom: number}> {
   const {att, tests, k} = p
   const N = att.input.N
-  const g = rng(p.seed ?? 7)
+  const g = createRandom(p.seed ?? 7)
   let wins = 0
   let dropTop = 0
   let dropRand = 0

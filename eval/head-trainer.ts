@@ -1,5 +1,6 @@
-import {AttributionInputError} from '../errors.js'
-import {choleskyInPlace, cholSolve, softmaxInto} from '../linalg.js'
+import {AttributionInputError} from '../src/attribution/errors.js'
+import {choleskyInPlace, cholSolve} from '../src/attribution/linalg.js'
+import {crossEntropy, headForward} from '../src/model/math.js'
 
 export type HeadTrainOptions = {
   /** L2 strength λ of (1/N) Σ w_i ℓ_i + (λ/2)‖W‖² (the bias is regularised too). */
@@ -15,6 +16,9 @@ export type HeadTrainOptions = {
 
 export type HeadTrainResult = {W: Float32Array; iterations: number; gradNorm: number; objective: number}
 
+const NO_ADAPTER = new Float32Array(0)
+const NO_ADAPTER_STATE = new Float64Array(0)
+
 function objectiveAndGradient(
   X: Float32Array, N: number, D: number, C: number, labels: Int32Array, sw: Float64Array | undefined,
   lambda: number, W: Float64Array, grad: Float64Array | undefined, Pout: Float64Array | undefined,
@@ -22,20 +26,18 @@ function objectiveAndGradient(
   const P = D + 1
   const z = new Float64Array(C)
   const p = new Float64Array(C)
+  const hp = new Float64Array(D)
+  // A head-only model (r = 0) through the one forward pass.
+  const head = {A: NO_ADAPTER, B: NO_ADAPTER, W}
   let f = 0
   if (grad) grad.fill(0)
   for (let i = 0; i < N; i++) {
     const w = sw ? sw[i] : 1
     const o = i * D
-    for (let c = 0; c < C; c++) {
-      let s = W[c * P + D]
-      for (let j = 0; j < D; j++) s += W[c * P + j] * X[o + j]
-      z[c] = s
-    }
-    softmaxInto(z, C, p)
+    headForward(head, D, C, 0, X, o, NO_ADAPTER_STATE, hp, z, p)
     if (Pout) for (let c = 0; c < C; c++) Pout[i * C + c] = p[c]
     if (w === 0) continue
-    f += (-Math.log(Math.max(p[labels[i]], 1e-300)) * w) / N
+    f += (crossEntropy(p, labels[i]) * w) / N
     if (grad) {
       for (let c = 0; c < C; c++) {
         const rc = ((p[c] - (c === labels[i] ? 1 : 0)) * w) / N

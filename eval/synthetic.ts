@@ -1,4 +1,4 @@
-import {rng} from '../linalg.js'
+import {createRandom, shuffleInPlace} from '../src/model/prng.js'
 
 export type ClusterData = {N: number; D: number; C: number; H: Float32Array; labels: Int32Array}
 
@@ -9,7 +9,7 @@ export type ClusterData = {N: number; D: number; C: number; H: Float32Array; lab
  */
 export function gaussianClusters(opts: {N: number; D: number; C: number; seed: number; separation?: number; means?: Float64Array}): ClusterData & {means: Float64Array} {
   const {N, D, C} = opts
-  const g = rng(opts.seed)
+  const g = createRandom(opts.seed)
   const sep = opts.separation ?? 3.5
   let means = opts.means
   if (!means) {
@@ -28,15 +28,11 @@ export function gaussianClusters(opts: {N: number; D: number; C: number; seed: n
 
 /** Flips `fraction` of the labels to a different class, chosen at random. */
 export function flipLabels(labels: Int32Array, C: number, fraction: number, seed: number): {labels: Int32Array; flipped: Uint8Array} {
-  const g = rng(seed)
+  const g = createRandom(seed)
   const N = labels.length
   const out = Int32Array.from(labels)
   const flipped = new Uint8Array(N)
-  const idx = Array.from({length: N}, (_, i) => i)
-  for (let i = N - 1; i > 0; i--) {
-    const j = g.int(i + 1)
-    ;[idx[i], idx[j]] = [idx[j], idx[i]]
-  }
+  const idx = shuffleInPlace(Array.from({length: N}, (_, i) => i), g)
   const m = Math.round(N * fraction)
   for (let k = 0; k < m; k++) {
     const i = idx[k]

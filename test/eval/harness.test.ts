@@ -1,9 +1,9 @@
 import {describe, expect, it} from 'vitest'
 
-import {linearDatamodelingScore, looCorrelation, mislabelAuc, topKRemoval} from '../../src/attribution/eval/harness.js'
-import {headOnlySetup} from '../../src/attribution/eval/report.js'
-import {flipLabels, gaussianClusters} from '../../src/attribution/eval/synthetic.js'
-import {trainSoftmaxHead} from '../../src/attribution/eval/trainer.js'
+import {linearDatamodelingScore, looCorrelation, mislabelAuc, topKRemoval} from '../../eval/harness.js'
+import {headOnlySetup} from '../../eval/synthetic-report.js'
+import {flipLabels, gaussianClusters} from '../../eval/synthetic.js'
+import {trainSoftmaxHead} from '../../eval/head-trainer.js'
 import {createAttributor, factorHeadHessian, gradDotScores, headInfluenceScores} from '../../src/attribution/influence.js'
 import {predictProba} from '../../src/attribution/model.js'
 
