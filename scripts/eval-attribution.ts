@@ -28,6 +28,7 @@ import {resolveModelConfig} from '../src/model/config.js'
 import {loadDatanetSource} from '../src/model/datanet-source.js'
 import {loadEncoder} from '../src/model/encoders/index.js'
 import {loadModel, predict} from '../src/model/infer.js'
+import {headForward} from '../src/model/math.js'
 import {createRandom} from '../src/model/prng.js'
 import {trainModel} from '../src/model/train.js'
 import {loadBrown, splitByDocument} from './eval-encoder.js'
@@ -125,15 +126,10 @@ export async function evalAttribution(opts: {data: string; perClass: number; ans
     // h' = h + B·A·h of the real sentences, a softmax head trained to convergence with the same L2.
     const {N, D: Dh, C, r, H, labels: ys, A, B} = ma.attributor.input
     const Hp = new Float32Array(N * Dh)
-    const ah = new Float64Array(r)
+    const [ah, hp, z, p] = [new Float64Array(r), new Float64Array(Dh), new Float64Array(C), new Float64Array(C)]
     for (let i = 0; i < N; i++) {
-      ah.fill(0)
-      for (let l = 0; l < r; l++) for (let j = 0; j < Dh; j++) ah[l] += A[l * Dh + j] * H[i * Dh + j]
-      for (let j = 0; j < Dh; j++) {
-        let v = H[i * Dh + j]
-        for (let l = 0; l < r; l++) v += B[j * r + l] * ah[l]
-        Hp[i * Dh + j] = v
-      }
+      headForward({A, B, W: ma.attributor.input.W}, Dh, C, r, H, i * Dh, ah, hp, z, p)
+      Hp.set(hp, i * Dh)
     }
     const lambda = config.weight_decay
     const head = headOnlySetup(Hp, N, Dh, C, ys, lambda, false)
