@@ -1,4 +1,5 @@
 import {AttributionInputError} from './errors.js'
+import {topKByScore} from './top-k.js'
 import type {RecordMeta} from './types.js'
 
 export type Aggregated = {
@@ -16,7 +17,7 @@ export function aggregateScores(scores: ArrayLike<number>, records: RecordMeta[]
   if (scores.length !== records.length) throw new AttributionInputError(`${scores.length} scores for ${records.length} records`)
   const N = records.length
   const k = Math.max(0, Math.min(topK, N))
-  const order = Array.from({length: N}, (_, i) => i).sort((a, b) => scores[b] - scores[a] || a - b).slice(0, k)
+  const order = topKByScore(scores, k)
   let pay = order.map((i) => Math.max(0, scores[i]))
   if (!pay.some((v) => v > 0)) pay = order.map(() => 1)
   const total = pay.reduce((a, b) => a + b, 0)

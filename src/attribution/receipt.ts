@@ -2,6 +2,7 @@ import {keccak256, stringToBytes} from 'viem'
 
 import {WEIGHT_SCALE} from '../protocol/split.js'
 import {AttributionInputError} from './errors.js'
+import {topK} from './top-k.js'
 import type {AttributionMethod, RecordMeta} from './types.js'
 
 /** The settlement contract's fixed-point one (1e18), under the name receipts have always exported. */
@@ -74,9 +75,11 @@ export function buildReceipt(p: ReceiptParams): Receipt {
   const N = p.records.length
   if (p.scores.length !== N) throw new AttributionInputError(`${p.scores.length} scores for ${N} records`)
   if (N === 0) throw new AttributionInputError('no records to attribute to')
-  const topK = Math.max(1, Math.min(p.topK ?? 20, N))
-  const order = Array.from({length: N}, (_, i) => i).sort((a, b) => p.scores[b] - p.scores[a] || (p.records[a].recordHash < p.records[b].recordHash ? -1 : 1))
-  const top = order.slice(0, topK)
+  const topKCount = Math.max(1, Math.min(p.topK ?? 20, N))
+  // Selection, not a sort of all N: proponents first, ties by record hash (then position, so the
+  // order is total and the receipt the same whichever path computed the scores).
+  const {scores, records: metas} = p
+  const top = topK(N, topKCount, (a, b) => scores[b] - scores[a] || (metas[a].recordHash < metas[b].recordHash ? -1 : metas[a].recordHash > metas[b].recordHash ? 1 : a - b))
   const records: ReceiptRecord[] = top.map((i) => ({
     recordHash: p.records[i].recordHash,
     contributor: p.records[i].contributor.toLowerCase(),

@@ -1,4 +1,5 @@
 import {AttributionInputError} from '../errors.js'
+import {topKByScore} from '../top-k.js'
 
 export type EmbeddingIndex = {N: number; D: number; E: Float32Array; invNorm: Float32Array}
 
@@ -34,6 +35,5 @@ export function embeddingNeighbours(ei: EmbeddingIndex, v: Float32Array, k = 20)
     if (j < D) s0 += E[i * D + j] * v[j]
     scores[i] = (s0 + s1) * ei.invNorm[i] * vn
   }
-  const order = Array.from({length: N}, (_, i) => i).sort((a, b) => scores[b] - scores[a] || a - b)
-  return order.slice(0, k).map((i) => ({index: i, score: scores[i]}))
+  return topKByScore(scores, k).map((i) => ({index: i, score: scores[i]}))
 }

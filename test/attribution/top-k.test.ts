@@ -1,0 +1,21 @@
+import {describe, expect, it} from 'vitest'
+
+import {topK, topKByScore} from '../../src/attribution/top-k.js'
+import {createRandom} from '../../src/model/prng.js'
+
+describe('topK (bounded-heap selection)', () => {
+  it('equals the first k of a full sort, ties included', () => {
+    const g = createRandom(11)
+    for (const n of [0, 1, 2, 7, 100, 1000]) {
+      // Few distinct values, so ties are common and the tie-break decides.
+      const scores = Float64Array.from({length: n}, () => g.int(17) - 8)
+      const full = Array.from({length: n}, (_, i) => i).sort((a, b) => scores[b] - scores[a] || a - b)
+      for (const k of [0, 1, 3, 20, n, n + 5]) expect(topKByScore(scores, k)).toEqual(full.slice(0, k))
+    }
+  })
+
+  it('follows any total order', () => {
+    const keys = ['d', 'a', 'c', 'b', 'e']
+    expect(topK(keys.length, 3, (a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0))).toEqual([1, 3, 2])
+  })
+})
