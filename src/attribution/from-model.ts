@@ -97,7 +97,7 @@ export async function loadModelAttribution(model: Model, opts: {stateDir?: strin
 
 /** The head Hessian, factored once per model and cached under the cache dir (never in the artifact). */
 export function headHessian(ma: ModelAttribution): HeadHessian {
-  ma.hessian ??= loadOrFactorHeadHessian(ma.attributor, join(cacheDir(), 'attribution', `${ma.modelId.replace(/[^a-zA-Z0-9]/g, '_')}.hessian`))
+  ma.hessian ??= loadOrFactorHeadHessian(ma.attributor, join(cacheDir(), 'attribution', `${ma.modelId.replace(/[^a-zA-Z0-9]/g, '_')}.hessian.safetensors`))
   return ma.hessian
 }
 

@@ -1,4 +1,4 @@
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -9,6 +9,7 @@ import {
   loadOrFactorHeadHessian, representerResidual, representerScores, selfInfluence, selfTracIn, tracInScores,
 } from '../../src/attribution/influence.js'
 import {createRandom} from '../../src/model/prng.js'
+import {SafetensorsFile} from '../../src/model/safetensors.js'
 import {predictProba} from '../../src/attribution/model.js'
 import {trainSoftmaxHead} from '../../eval/head-trainer.js'
 import {OpenledgerError} from '../../src/errors.js'
@@ -164,15 +165,22 @@ describe('head influence function', () => {
     }
   })
 
-  it('caches the factor on disk under a key and reloads it with one read', () => {
+  it('caches the factor as safetensors under a key and reloads it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'olhf-'))
     try {
-      const path = join(dir, 'head.hessian')
+      const path = join(dir, 'head.hessian.safetensors')
       const a = loadOrFactorHeadHessian(att, path, {damping})
+      const file = SafetensorsFile.open(path)
+      expect(file.metadata).toMatchObject({format: 'openledger-head-hessian', key: a.key, damping: String(damping)})
+      expect(file.info('L')).toMatchObject({dtype: 'F64', shape: [n, n]})
+      file.close()
       const b = loadOrFactorHeadHessian(att, path, {damping})
       expect(a.kind === 'dense' && b.kind === 'dense').toBe(true)
       if (a.kind === 'dense' && b.kind === 'dense') expect(Array.from(b.L)).toEqual(Array.from(a.L))
       expect(loadHeadHessian(path, 'another-key')).toBeUndefined()
+      // A file in another format is a miss (rebuilt), not an error.
+      writeFileSync(path, 'OLHF not safetensors')
+      expect(loadHeadHessian(path, a.key!)).toBeUndefined()
       expect(Array.from(headInfluenceScores(att, b, {h}))).toEqual(Array.from(headInfluenceScores(att, a, {h})))
     } finally {
       rmSync(dir, {recursive: true, force: true})

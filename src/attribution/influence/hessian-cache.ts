@@ -1,15 +1,15 @@
 import {createHash} from 'node:crypto'
-import {readFileSync} from 'node:fs'
 
-import {CorruptFileError, writeFileAtomic} from '../../store/atomic.js'
+import {SafetensorsFile, writeSafetensorsFile} from '../../model/safetensors.js'
+import {CorruptFileError} from '../../store/atomic.js'
 import {AttributionInputError} from '../errors.js'
 import type {AttributionInput} from '../types.js'
 import type {Attributor} from './attributor.js'
 import {defaultDamping, factorHeadHessian, type HeadHessian, type HessianOptions} from './head-hessian.js'
 
-const HF_MAGIC = 0x46484c4f // 'OLHF'
-const HF_VERSION = 1
-const HF_HEADER = 96
+/** Bumped when the cache's meaning changes; a file of another version is a miss. */
+const HESSIAN_CACHE_VERSION = '2'
+const HESSIAN_CACHE_FORMAT = 'openledger-head-hessian'
 
 /** A key that changes with anything the factor depends on: weights, encoder outputs, labels, λ. */
 export function hessianKey(input: AttributionInput, damping: number): string {
@@ -20,45 +20,46 @@ export function hessianKey(input: AttributionInput, damping: number): string {
   return h.digest('hex')
 }
 
-/** Writes a dense factor: a 96-byte header (magic, version, C, P, λ, key) then L row-major. */
+/**
+ * Writes a dense factor as safetensors: tensor `L` (F64, n×n, row-major) with `__metadata__`
+ * {format, version, key, C, P, damping}, streamed and renamed into place.
+ */
 export function saveHeadHessian(path: string, Hf: HeadHessian, key: string): void {
   if (Hf.kind !== 'dense') throw new AttributionInputError('only a dense head Hessian factor can be cached')
   const n = Hf.C * Hf.P
-  const buf = new Uint8Array(HF_HEADER + n * n * 8)
-  const dv = new DataView(buf.buffer)
-  dv.setUint32(0, HF_MAGIC, true)
-  dv.setUint32(4, HF_VERSION, true)
-  dv.setUint32(8, Hf.C, true)
-  dv.setUint32(12, Hf.P, true)
-  dv.setFloat64(16, Hf.damping, true)
-  buf.set(Buffer.from(key.padEnd(64, ' ').slice(0, 64), 'ascii'), 24)
-  buf.set(new Uint8Array(Hf.L.buffer, Hf.L.byteOffset, Hf.L.byteLength), HF_HEADER)
-  writeFileAtomic(path, buf)
+  writeSafetensorsFile(path, [{name: 'L', dtype: 'F64', shape: [n, n], data: Hf.L}], {
+    format: HESSIAN_CACHE_FORMAT,
+    version: HESSIAN_CACHE_VERSION,
+    key,
+    C: String(Hf.C),
+    P: String(Hf.P),
+    damping: String(Hf.damping),
+  })
 }
 
-/** Loads a cached factor with one read; undefined when missing or made for another key. */
+/** Loads a cached factor; undefined when missing, of another version or made for another key. */
 export function loadHeadHessian(path: string, key: string): HeadHessian | undefined {
-  let buf: Buffer
+  let file: SafetensorsFile
   try {
-    buf = readFileSync(path)
+    file = SafetensorsFile.open(path)
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    // A missing file is a miss; so is one in the earlier private format (it is rebuilt and replaced).
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || err instanceof CorruptFileError) return undefined
     throw err
   }
-  if (buf.length < HF_HEADER) throw new CorruptFileError(path, 'not a head Hessian cache (too short)')
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.length)
-  if (dv.getUint32(0, true) !== HF_MAGIC) throw new CorruptFileError(path, 'not a head Hessian cache (bad magic)')
-  if (dv.getUint32(4, true) !== HF_VERSION) return undefined
-  const C = dv.getUint32(8, true)
-  const P = dv.getUint32(12, true)
-  const damping = dv.getFloat64(16, true)
-  const stored = buf.subarray(24, 88).toString('ascii').trimEnd()
-  if (stored !== key) return undefined
-  const n = C * P
-  if (buf.length !== HF_HEADER + n * n * 8) throw new CorruptFileError(path, 'truncated head Hessian cache')
-  const off = buf.byteOffset + HF_HEADER
-  const L = off % 8 === 0 ? new Float64Array(buf.buffer, off, n * n) : new Float64Array(buf.buffer.slice(off, off + n * n * 8))
-  return {kind: 'dense', C, P, damping, L, key}
+  try {
+    const m = file.metadata
+    if (m.format !== HESSIAN_CACHE_FORMAT || m.version !== HESSIAN_CACHE_VERSION || m.key !== key) return undefined
+    const C = Number(m.C)
+    const P = Number(m.P)
+    const info = file.info('L')
+    if (info.dtype !== 'F64' || info.shape.length !== 2 || info.shape[0] !== C * P || info.shape[1] !== C * P) {
+      throw new CorruptFileError(path, `tensor L is ${info.dtype} ${JSON.stringify(info.shape)}, expected F64 [${C * P}, ${C * P}]`)
+    }
+    return {kind: 'dense', C, P, damping: Number(m.damping), L: file.read<'F64'>('L'), key}
+  } finally {
+    file.close()
+  }
 }
 
 /** Cached factor when present for this key, else factor and cache it. */
