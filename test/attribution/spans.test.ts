@@ -7,9 +7,11 @@ import {afterAll, describe, expect, it} from 'vitest'
 
 import {createRandom, type Random} from '../../src/model/prng.js'
 import {
-  buildSpanIndex, createEmbeddingIndex, fuseRankings, loadSpanIndex, longestMatch, recordAt, saveSpanIndex, tokenize, traceSpans, traceText,
+  buildSpanIndex, createEmbeddingIndex, fuseRankings, longestMatch, openSpanIndex, recordAt, saveSpanIndex, tokenize, traceSpans, traceText,
 } from '../../src/attribution/spans.js'
 import {OpenledgerError} from '../../src/errors.js'
+import {SafetensorsFile} from '../../src/model/safetensors.js'
+import type {IntColumn} from '../../src/attribution/spans/span-index.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'olsx-'))
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
@@ -51,7 +53,7 @@ describe('span index', () => {
   })
 
   it('longest match equals a brute-force scan of the corpus', () => {
-    const T = idx.tokens
+    const T = idx.arrays.tokens
     fc.assert(
       fc.property(fc.integer({min: 0, max: T.length - 20}), fc.integer({min: 1, max: 15}), fc.integer({min: 0, max: 2999}), (pos, len, noise) => {
         // a corpus window with its last token replaced: the match is at least len − 1 long
@@ -76,16 +78,30 @@ describe('span index', () => {
     )
   })
 
-  it('round-trips through a versioned binary file', () => {
-    const path = join(dir, 'index.olsx')
+  it('round-trips through safetensors and is read by position', () => {
+    const path = join(dir, 'index.spans.safetensors')
     saveSpanIndex(path, idx)
-    const back = loadSpanIndex(path)
-    expect(Array.from(back.sa)).toEqual(Array.from(idx.sa))
-    expect(Array.from(back.lcp)).toEqual(Array.from(idx.lcp))
-    expect(back.vocab).toEqual(idx.vocab)
-    expect(back.records).toEqual(records)
-    const text = 'zzz ' + texts[5].split(' ').slice(2, 20).join(' ')
-    expect(traceSpans(back, text)).toEqual(traceSpans(idx, text))
+    const file = SafetensorsFile.open(path)
+    expect(file.metadata).toMatchObject({format: 'openledger-span-index', version: '2'})
+    expect(file.info('sa')).toMatchObject({dtype: 'I32', shape: [idx.arrays.sa.length]})
+    file.close()
+    const back = openSpanIndex(path)
+    try {
+      const n = idx.arrays.tokens.length
+      // Read backwards, so pages are fetched out of order.
+      const backwards = (c: IntColumn) => Int32Array.from({length: n}, (_, j) => c.get(n - 1 - j)).reverse()
+      expect(backwards(back.sa)).toEqual(idx.arrays.sa)
+      expect(backwards(back.lcp)).toEqual(idx.arrays.lcp)
+      expect(backwards(back.tokens)).toEqual(idx.arrays.tokens)
+      expect(back.vocab).toEqual(idx.vocab)
+      for (let r = 0; r < records.length; r++) expect(back.recordMeta?.(r)).toEqual(records[r])
+      const text = 'zzz ' + texts[5].split(' ').slice(2, 20).join(' ')
+      const traced = traceSpans(back, text)
+      expect(traced.spans.length).toBeGreaterThan(0)
+      expect(traced).toEqual(traceSpans(idx, text))
+    } finally {
+      back.close()
+    }
   })
 
   it('refuses a missing, foreign or damaged file in one line', () => {
@@ -93,7 +109,7 @@ describe('span index', () => {
     writeFileSync(bad, Buffer.alloc(64))
     for (const [p, re] of [[join(dir, 'missing.olsx'), /no span index at/], [bad, /not a span index/]] as const) {
       try {
-        loadSpanIndex(p)
+        openSpanIndex(p)
         throw new Error('expected an error')
       } catch (err) {
         expect((err as OpenledgerError).code).toBe('E_SPAN_INDEX')

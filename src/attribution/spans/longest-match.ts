@@ -5,7 +5,7 @@ function lcpWith(idx: SpanIndex, q: Int32Array, from: number, end: number, s: nu
   const T = idx.tokens
   const n = T.length
   let d = 0
-  while (from + d < end && s + d < n && q[from + d] === T[s + d]) d++
+  while (from + d < end && s + d < n && q[from + d] === T.get(s + d)) d++
   return d
 }
 
@@ -23,22 +23,22 @@ export function longestMatch(idx: SpanIndex, q: Int32Array, from: number, end: n
   let hi = n
   while (lo < hi) {
     const mid = (lo + hi) >>> 1
-    const s = sa[mid]
+    const s = sa.get(mid)
     let d = 0
-    while (from + d < end && s + d < n && q[from + d] === T[s + d]) d++
+    while (from + d < end && s + d < n && q[from + d] === T.get(s + d)) d++
     // suffix < query when the suffix ends first or has a smaller token at the first difference
-    const less = from + d < end && (s + d >= n || T[s + d] < q[from + d])
+    const less = from + d < end && (s + d >= n || T.get(s + d) < q[from + d])
     if (less) lo = mid + 1
     else hi = mid
   }
-  const a = lo > 0 ? lcpWith(idx, q, from, end, sa[lo - 1]) : 0
-  const b = lo < n ? lcpWith(idx, q, from, end, sa[lo]) : 0
+  const a = lo > 0 ? lcpWith(idx, q, from, end, sa.get(lo - 1)) : 0
+  const b = lo < n ? lcpWith(idx, q, from, end, sa.get(lo)) : 0
   const L = Math.max(a, b)
   if (L === 0) return {length: 0, lo: 0, hi: 0}
   const k = b >= a ? lo : lo - 1
   let s = k
   let e = k + 1
-  while (s > 0 && lcp[s] >= L && e - s <= cap) s--
-  while (e < n && lcp[e] >= L && e - s <= cap) e++
+  while (s > 0 && lcp.get(s) >= L && e - s <= cap) s--
+  while (e < n && lcp.get(e) >= L && e - s <= cap) e++
   return {length: L, lo: s, hi: e}
 }

@@ -1,80 +1,126 @@
-import {readFileSync} from 'node:fs'
-
-import {writeFileAtomic} from '../../store/atomic.js'
+import {SafetensorsFile, writeSafetensorsFile} from '../../model/safetensors.js'
+import {CorruptFileError} from '../../store/atomic.js'
 import {SpanIndexError} from '../errors.js'
 import type {RecordMeta} from '../types.js'
-import {finishIndex, type SpanIndex} from './span-index.js'
+import {type BuiltSpanIndex, type IntColumn, type SpanIndex, vocabularyIds} from './span-index.js'
 
-const MAGIC = 0x58534c4f // 'OLSX'
-export const SPAN_INDEX_VERSION = 1
-const HEADER = 32
+export const SPAN_INDEX_VERSION = 2
+const SPAN_INDEX_FORMAT = 'openledger-span-index'
 
 /**
- * Binary layout, little-endian: a 32-byte header (magic 'OLSX', version, n tokens, records,
- * vocabulary size, JSON length), then Int32 arrays tokens[n], sa[n], lcp[n], recordStarts[records+1],
- * counts[vocab], then UTF-8 JSON {vocab, records?, info?}. Loaded with one read; the arrays are views.
+ * The stored index is safetensors, laid out as infini-gram lays out its index: the token array and
+ * the suffix table of fixed-width (4-byte) pointers into it, plus the LCP array beside the table.
+ * Tensors: tokens, sa, lcp (I32 [n]); record_starts (I32 [records + 1]); counts (I32 [vocabulary]);
+ * vocab (U8: the tokens joined by newlines, which no token contains); record_meta_offsets
+ * (I32 [records + 1]) and record_meta (U8: one JSON object per record). `__metadata__` holds the
+ * format, version and the caller's `info` (datanet, version, root, text field) as JSON.
  */
-export function saveSpanIndex(path: string, idx: SpanIndex): void {
-  const json = Buffer.from(JSON.stringify({vocab: idx.vocab, records: idx.records, info: idx.info}), 'utf8')
-  const n = idx.tokens.length
+export function saveSpanIndex(path: string, idx: BuiltSpanIndex): void {
+  const {tokens, sa, lcp} = idx.arrays
+  const n = tokens.length
   const nr = idx.recordStarts.length - 1
-  const V = idx.vocab.length
-  const ints = 3 * n + nr + 1 + V
-  const buf = new Uint8Array(HEADER + ints * 4 + json.length)
-  const dv = new DataView(buf.buffer)
-  dv.setUint32(0, MAGIC, true)
-  dv.setUint32(4, SPAN_INDEX_VERSION, true)
-  dv.setUint32(8, n, true)
-  dv.setUint32(12, nr, true)
-  dv.setUint32(16, V, true)
-  dv.setUint32(20, json.length, true)
-  let off = HEADER
-  for (const a of [idx.tokens, idx.sa, idx.lcp, idx.recordStarts, idx.counts]) {
-    buf.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), off)
-    off += a.byteLength
-  }
-  buf.set(json, off)
-  writeFileAtomic(path, buf)
+  const vocab = Buffer.from(idx.vocab.join('\n'), 'utf8')
+  const metaParts = (idx.records ?? []).map((r) => Buffer.from(JSON.stringify(r), 'utf8'))
+  const metaOffsets = new Int32Array(metaParts.length ? nr + 1 : 0)
+  for (let i = 0; i < metaParts.length; i++) metaOffsets[i + 1] = metaOffsets[i] + metaParts[i].length
+  const meta = Buffer.concat(metaParts)
+  writeSafetensorsFile(
+    path,
+    [
+      {name: 'tokens', dtype: 'I32', shape: [n], data: tokens},
+      {name: 'sa', dtype: 'I32', shape: [n], data: sa},
+      {name: 'lcp', dtype: 'I32', shape: [n], data: lcp},
+      {name: 'record_starts', dtype: 'I32', shape: [nr + 1], data: idx.recordStarts},
+      {name: 'counts', dtype: 'I32', shape: [idx.counts.length], data: idx.counts},
+      {name: 'vocab', dtype: 'U8', shape: [vocab.length], data: vocab},
+      {name: 'record_meta_offsets', dtype: 'I32', shape: [metaOffsets.length], data: metaOffsets},
+      {name: 'record_meta', dtype: 'U8', shape: [meta.length], data: meta},
+    ],
+    {format: SPAN_INDEX_FORMAT, version: String(SPAN_INDEX_VERSION), info: JSON.stringify(idx.info ?? {})},
+  )
 }
 
-export function loadSpanIndex(path: string): SpanIndex {
-  let buf: Buffer
+/** 1024 pointers (4 KiB) per page: a binary search over n suffixes touches about log2(n) pages. */
+const PAGE_SHIFT = 10
+
+/** A stored I32 column read a page at a time, each page read once. */
+function pagedColumn(file: SafetensorsFile, name: string): IntColumn {
+  const length = file.info(name).shape[0]
+  const pages = new Map<number, Int32Array>()
+  const mask = (1 << PAGE_SHIFT) - 1
+  return {
+    length,
+    get(i) {
+      const p = i >>> PAGE_SHIFT
+      let page = pages.get(p)
+      if (!page) {
+        page = file.readRows<'I32'>(name, p << PAGE_SHIFT, Math.min(length, (p + 1) << PAGE_SHIFT))
+        pages.set(p, page)
+      }
+      return page[i & mask]
+    },
+  }
+}
+
+export type OpenSpanIndex = SpanIndex & {close(): void}
+
+/**
+ * Opens a stored index for queries: the header, the per-record offsets, the counts and the
+ * vocabulary are read; the token array, suffix table and LCP array are read by position as queries
+ * touch them, and a record's metadata only when a span lands in it. Close it when done.
+ */
+export function openSpanIndex(path: string): OpenSpanIndex {
+  let file: SafetensorsFile
   try {
-    buf = readFileSync(path)
+    file = SafetensorsFile.open(path)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new SpanIndexError(`no span index at ${path}`)
+    if (err instanceof CorruptFileError) throw new SpanIndexError(`${path} is not a span index (${err.message})`, {cause: err})
     throw err
   }
-  if (buf.length < HEADER) throw new SpanIndexError(`${path} is not a span index (too short)`)
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.length)
-  if (dv.getUint32(0, true) !== MAGIC) throw new SpanIndexError(`${path} is not a span index (bad magic)`)
-  const version = dv.getUint32(4, true)
-  if (version !== SPAN_INDEX_VERSION) throw new SpanIndexError(`${path} has span index format ${version}, this version reads ${SPAN_INDEX_VERSION}`)
-  const n = dv.getUint32(8, true)
-  const nr = dv.getUint32(12, true)
-  const V = dv.getUint32(16, true)
-  const jl = dv.getUint32(20, true)
-  const ints = 3 * n + nr + 1 + V
-  if (buf.length !== HEADER + ints * 4 + jl) throw new SpanIndexError(`${path} is truncated or damaged (size ${buf.length})`)
-  const base = buf.byteOffset + HEADER
-  const all = base % 4 === 0 ? new Int32Array(buf.buffer, base, ints) : new Int32Array(buf.buffer.slice(base, base + ints * 4))
-  let o = 0
-  const take = (len: number): Int32Array => {
-    const a = all.subarray(o, o + len)
-    o += len
-    return a
-  }
-  const tokens = take(n)
-  const sa = take(n)
-  const lcp = take(n)
-  const recordStarts = take(nr + 1)
-  const counts = take(V)
-  let meta: {vocab: string[]; records?: RecordMeta[]; info?: Record<string, unknown>}
   try {
-    meta = JSON.parse(buf.subarray(HEADER + ints * 4).toString('utf8'))
+    const m = file.metadata
+    if (m.format !== SPAN_INDEX_FORMAT) throw new SpanIndexError(`${path} is not a span index (format ${m.format ?? 'missing'})`)
+    if (m.version !== String(SPAN_INDEX_VERSION)) throw new SpanIndexError(`${path} has span index format ${m.version}, this version reads ${SPAN_INDEX_VERSION}`)
+    for (const name of ['tokens', 'sa', 'lcp', 'record_starts', 'counts', 'record_meta_offsets']) {
+      if (file.info(name).dtype !== 'I32') throw new SpanIndexError(`${path} is damaged (${name} is not I32)`)
+    }
+    const vocab = Buffer.from(file.read<'U8'>('vocab')).toString('utf8').split('\n')
+    const counts = file.read<'I32'>('counts')
+    if (vocab.length !== counts.length) throw new SpanIndexError(`${path} is damaged (vocabulary size)`)
+    const n = file.info('tokens').shape[0]
+    if (file.info('sa').shape[0] !== n || file.info('lcp').shape[0] !== n) throw new SpanIndexError(`${path} is damaged (array lengths)`)
+    const metaOffsets = file.read<'I32'>('record_meta_offsets')
+    let info: Record<string, unknown>
+    try {
+      info = JSON.parse(m.info ?? '{}')
+    } catch (err) {
+      throw new SpanIndexError(`${path} is damaged (metadata is not JSON)`, {cause: err})
+    }
+    const recordMeta = metaOffsets.length
+      ? (i: number): RecordMeta | undefined => {
+          if (!(i >= 0 && i + 1 < metaOffsets.length)) return undefined
+          return JSON.parse(Buffer.from(file.readBytes('record_meta', metaOffsets[i], metaOffsets[i + 1])).toString('utf8')) as RecordMeta
+        }
+      : undefined
+    return {
+      tokens: pagedColumn(file, 'tokens'),
+      sa: pagedColumn(file, 'sa'),
+      lcp: pagedColumn(file, 'lcp'),
+      recordStarts: file.read<'I32'>('record_starts'),
+      counts,
+      vocab,
+      ids: vocabularyIds(vocab),
+      recordMeta,
+      info,
+      close: () => file.close(),
+    }
   } catch (err) {
-    throw new SpanIndexError(`${path} is damaged (metadata is not JSON)`, {cause: err})
+    file.close()
+    if (err instanceof CorruptFileError) throw new SpanIndexError(`${path} is damaged (${err.message})`, {cause: err})
+    throw err
   }
-  if (meta.vocab.length !== V) throw new SpanIndexError(`${path} is damaged (vocabulary size)`)
-  return finishIndex(tokens, sa, lcp, recordStarts, counts, meta.vocab, meta.records, meta.info)
 }
+
+/** @deprecated the name before indexes were read by position; use openSpanIndex (and close it). */
+export const loadSpanIndex = openSpanIndex

@@ -1,7 +1,7 @@
 import {AttributionInputError} from '../errors.js'
 import {buildLcpArray, buildSuffixArray} from '../suffix-array.js'
 import type {RecordMeta} from '../types.js'
-import {isSentenceBreak, isWordToken, SEPARATOR, tokenize} from './tokenize.js'
+import {SEPARATOR, tokenize} from './tokenize.js'
 
 /**
  * Span tracing of a text output against a datanet's records (OLMoTrace-style, at word level):
@@ -12,48 +12,52 @@ import {isSentenceBreak, isWordToken, SEPARATOR, tokenize} from './tokenize.js'
  */
 export type SpanIndex = {
   /** Corpus token ids (records joined by SEPARATOR), length n. */
-  tokens: Int32Array
-  sa: Int32Array
-  lcp: Int32Array
+  tokens: IntColumn
+  /** Suffix array: the start of each suffix in sorted order (fixed-width pointers into tokens). */
+  sa: IntColumn
+  /** lcp[k]: longest common prefix of the suffixes at ranks k − 1 and k. */
+  lcp: IntColumn
   /** Token offset of each record's first token; length records + 1 (prefix sums). */
   recordStarts: Int32Array
   /** Corpus count of each vocabulary id. */
   counts: Int32Array
   vocab: string[]
   ids: Map<string, number>
-  /** 1 for sentence-break ids. */
-  isBreak: Uint8Array
-  /** 1 for word ids (not punctuation, not the separator). */
-  isWord: Uint8Array
-  records?: RecordMeta[]
+  /** Who is behind record i, when the index carries it. */
+  recordMeta?: (i: number) => RecordMeta | undefined
   info?: Record<string, unknown>
 }
 
-/** Derives the lookup tables (ids, word and sentence-break flags) from the stored arrays. */
-export function finishIndex(
-  tokens: Int32Array, sa: Int32Array, lcp: Int32Array, recordStarts: Int32Array, counts: Int32Array,
-  vocab: string[], records?: RecordMeta[], info?: Record<string, unknown>,
-): SpanIndex {
+/**
+ * A column of 32-bit integers read by position: an array in memory while an index is built, pages
+ * of the file once it is stored (so a query reads the few pages its binary searches touch).
+ */
+export type IntColumn = {readonly length: number; get(i: number): number}
+
+export function memoryColumn(a: Int32Array): IntColumn {
+  return {length: a.length, get: (i) => a[i]}
+}
+
+/** A freshly built index, with the arrays and record list that `saveSpanIndex` stores. */
+export type BuiltSpanIndex = SpanIndex & {
+  arrays: {tokens: Int32Array; sa: Int32Array; lcp: Int32Array}
+  records?: RecordMeta[]
+}
+
+/** The vocabulary's lookup table (token → id). */
+export function vocabularyIds(vocab: string[]): Map<string, number> {
   const ids = new Map<string, number>()
-  const isBreak = new Uint8Array(vocab.length)
-  const isWord = new Uint8Array(vocab.length)
-  vocab.forEach((w, i) => {
-    ids.set(w, i)
-    if (i !== SEPARATOR) {
-      if (isSentenceBreak(w)) isBreak[i] = 1
-      if (isWordToken(w)) isWord[i] = 1
-    }
-  })
-  return {tokens, sa, lcp, recordStarts, counts, vocab, ids, isBreak, isWord, records, info}
+  vocab.forEach((w, i) => ids.set(w, i))
+  return ids
 }
 
 /** Builds the index of a datanet's record texts (in record order). */
-export function buildSpanIndex(texts: string[], opts: {records?: RecordMeta[]; info?: Record<string, unknown>} = {}): SpanIndex {
+export function buildSpanIndex(texts: string[], opts: {records?: RecordMeta[]; info?: Record<string, unknown>} = {}): BuiltSpanIndex {
   if (opts.records && opts.records.length !== texts.length) {
     throw new AttributionInputError(`${texts.length} texts but ${opts.records.length} record entries`)
   }
   const vocab: string[] = ['\u0000']
-  const ids = new Map<string, number>()
+  const ids = new Map<string, number>([['\u0000', SEPARATOR]])
   const seq: number[] = []
   const recordStarts = new Int32Array(texts.length + 1)
   texts.forEach((text, r) => {
@@ -75,7 +79,12 @@ export function buildSpanIndex(texts: string[], opts: {records?: RecordMeta[]; i
   const lcp = buildLcpArray(tokens, sa)
   const counts = new Int32Array(vocab.length)
   for (let i = 0; i < tokens.length; i++) counts[tokens[i]]++
-  return finishIndex(tokens, sa, lcp, recordStarts, counts, vocab, opts.records, opts.info)
+  const records = opts.records
+  return {
+    tokens: memoryColumn(tokens), sa: memoryColumn(sa), lcp: memoryColumn(lcp), recordStarts, counts, vocab, ids,
+    recordMeta: records ? (i) => records[i] : undefined,
+    info: opts.info, arrays: {tokens, sa, lcp}, records,
+  }
 }
 
 /** Record containing corpus position `pos` (binary search over the prefix sums). */

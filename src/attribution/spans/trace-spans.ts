@@ -30,7 +30,7 @@ export type RecordScore = {index: number; score: number; recordHash?: string; co
 export type SpanTrace = {spans: TracedSpan[]; records: RecordScore[]; outputWords: number}
 
 export function withMeta(idx: SpanIndex, index: number, score: number): RecordScore {
-  const m = idx.records?.[index]
+  const m = idx.recordMeta?.(index)
   return m ? {index, score, recordHash: m.recordHash, contributor: m.contributor} : {index, score}
 }
 
@@ -85,7 +85,7 @@ export function traceSpans(idx: SpanIndex, text: string, opts: SpanOptions = {})
     let logp = 0
     for (let i = j; i < e; i++) logp += Math.log(idx.counts[q[i]] / total)
     const recs = new Set<number>()
-    for (let k = fin.lo; k < fin.hi; k++) recs.add(recordAt(idx, idx.sa[k]))
+    for (let k = fin.lo; k < fin.hi; k++) recs.add(recordAt(idx, idx.sa.get(k)))
     cands.push({
       text: text.slice(tk.starts[j], tk.ends[e - 1]),
       start: tk.starts[j],
