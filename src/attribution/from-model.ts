@@ -13,6 +13,7 @@ import {cacheDir} from '../store/paths.js'
 import {AttributionInputError, NoCheckpointsError} from './errors.js'
 import {type Attributor, type HeadHessian, createAttributor, gradDotScores, headInfluenceScores, headInfluenceScoresBatch, loadOrFactorHeadHessian, representerScores, selfInfluence, selfTracIn, tracInScores} from './influence.js'
 import {type Receipt, buildReceipt, textHash} from './receipt.js'
+import {loadModelState, modelStateKey, saveModelState} from './model-state-cache.js'
 import {RowMatmul} from './row-matmul.js'
 import type {AttributionInput, CheckpointWeights, RecordMeta} from './types.js'
 
@@ -42,16 +43,56 @@ export function artifactWeightsHash(model: Model): string {
  * Rebuilds the attribution inputs of a trained artifact: the datanet version it was trained on
  * (verified against the Merkle root in training.json), the training records' encoder outputs
  * (from the embedding cache; re-encoded only if missing), standardised as in training, the final
- * weights and every epoch checkpoint.
+ * weights and every epoch checkpoint. All but the checkpoints is kept in a cache keyed by the
+ * artifact's bytes (model-state-cache.ts), so only the first call per model pays for it.
  */
 export async function loadModelAttribution(model: Model, opts: {stateDir?: string; modelId?: string} = {}): Promise<ModelAttribution> {
+  const t = model.training
+  const train = t.records.filter((r) => r.split === 'train')
+  const records: RecordMeta[] = train.map((entry) => ({recordHash: entry.recordHash, contributor: entry.contributor, datanet: t.datanet.name}))
+  const key = modelStateKey(model.path)
+  const statePath = join(cacheDir(), 'attribution', `${key}.state.safetensors`)
+  const {D, C, r} = model.weights
+  let state = loadModelState(statePath, key)
+  if (state && (state.N !== train.length || state.D !== D || state.C !== C || state.r !== r)) state = undefined
+  const H = state?.H ?? (await trainingMatrix(model, opts.stateDir))
+  const checkpoints: CheckpointWeights[] = t.checkpoints.map((cp) => {
+    const {weights} = readWeightsFile(join(model.path, cp.path), model.config)
+    return {A: weights.A, B: weights.B, W: weights.W, lr: cp.learningRate, epoch: cp.epoch}
+  })
+  const input: AttributionInput = {
+    N: train.length,
+    D,
+    C,
+    r,
+    H,
+    labels: state?.labels ?? Int32Array.from(train.map((e) => e.label)),
+    A: model.weights.A,
+    B: model.weights.B,
+    W: model.weights.W,
+    checkpoints,
+    l2: t.config.weight_decay,
+  }
+  const attributor = createAttributor(input, {prepared: state?.final})
+  if (!state) {
+    const {Ah, Bu, Bth, Pr, Res, G} = attributor.final
+    saveModelState(statePath, key, {N: input.N, D, C, r, H, labels: input.labels, final: {Ah, Bu, Bth, Pr, Res, G}})
+  }
+  return {model, attributor, records, modelId: opts.modelId ?? artifactWeightsHash(model)}
+}
+
+/**
+ * The training records' standardised encoder outputs, in training order, from the datanet version
+ * the model names, after checking that version against the root the model was trained on.
+ */
+async function trainingMatrix(model: Model, stateDir?: string): Promise<Float32Array> {
   const t = model.training
   const version = t.datanet.version
   const source = await loadDatanetSource({
     name: t.datanet.name,
     version: version === 'draft' ? undefined : version,
     allowDraft: version === 'draft',
-    stateDir: opts.stateDir,
+    stateDir,
   }).catch((err) => {
     throw new AttributionInputError(
       `the model's datanet ${t.datanet.name} version ${version} is not available here (${(err as Error).message.split('\n')[0]})`,
@@ -63,36 +104,14 @@ export async function loadModelAttribution(model: Model, opts: {stateDir?: strin
   const byHash = new Map(source.records.map((r) => [r.recordHash.toLowerCase(), r]))
   const train = t.records.filter((r) => r.split === 'train')
   const texts: string[] = []
-  const records: RecordMeta[] = []
   for (const entry of train) {
     const rec = byHash.get(entry.recordHash.toLowerCase())
     const text = rec?.fields[model.config.text_field]
     if (!rec || typeof text !== 'string') throw new AttributionInputError(`training record ${entry.recordHash} is missing from ${t.datanet.name}`)
     texts.push(text)
-    records.push({recordHash: entry.recordHash, contributor: entry.contributor, datanet: t.datanet.name})
   }
-  const hashes = train.map((r) => r.recordHash)
-  const {vectors} = await encodeRecords(model.encoder, hashes, texts, {textField: model.config.text_field})
-  const {D, C, r} = model.weights
-  const H = standardize(vectors, D, model.standardizer)
-  const checkpoints: CheckpointWeights[] = t.checkpoints.map((cp) => {
-    const {weights} = readWeightsFile(join(model.path, cp.path), model.config)
-    return {A: weights.A, B: weights.B, W: weights.W, lr: cp.learningRate, epoch: cp.epoch}
-  })
-  const input: AttributionInput = {
-    N: train.length,
-    D,
-    C,
-    r,
-    H,
-    labels: Int32Array.from(train.map((e) => e.label)),
-    A: model.weights.A,
-    B: model.weights.B,
-    W: model.weights.W,
-    checkpoints,
-    l2: t.config.weight_decay,
-  }
-  return {model, attributor: createAttributor(input), records, modelId: opts.modelId ?? artifactWeightsHash(model)}
+  const {vectors} = await encodeRecords(model.encoder, train.map((r) => r.recordHash), texts, {textField: model.config.text_field})
+  return standardize(vectors, model.weights.D, model.standardizer)
 }
 
 /** The head Hessian, factored once per model and cached under the cache dir (never in the artifact). */

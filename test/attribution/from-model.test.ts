@@ -1,4 +1,4 @@
-import {writeFileSync} from 'node:fs'
+import {existsSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -7,7 +7,10 @@ import '../helpers/env.js'
 import {tempDir} from '../helpers/env.js'
 import {traceOutput} from '../../src/attribution/datanet-trace.js'
 import {type ModelAttribution, attributeTexts, loadModelAttribution, selfInfluenceRecords} from '../../src/attribution/from-model.js'
+import {modelStateKey} from '../../src/attribution/model-state-cache.js'
+import {receiptJson} from '../../src/attribution/receipt.js'
 import {addToDatanet, createDatanet} from '../../src/datanet/index.js'
+import {cacheDir} from '../../src/store/paths.js'
 import {resolveModelConfig} from '../../src/model/config.js'
 import {loadDatanetSource} from '../../src/model/datanet-source.js'
 import {type Model, loadModel} from '../../src/model/infer.js'
@@ -77,8 +80,27 @@ describe('attribution of a trained model (real trainer, built-in encoder, real B
     expect(again.records.map((r) => r.recordHash)).toContain(expected)
   })
 
-  it('refuses an empty text and a model whose datanet is not here', async () => {
+  it('keeps the per-model state in a cache keyed by the artifact: the next load reads neither datanet nor encoder', async () => {
+    const key = modelStateKey(model.path)
+    expect(existsSync(join(cacheDir(), 'attribution', `${key}.state.safetensors`))).toBe(true)
+    // The datanet is not where the second load looks: only the cache can answer.
+    const again = await loadModelAttribution(model, {stateDir: join(tmp.dir, 'elsewhere')})
+    expect(Array.from(again.attributor.input.H)).toEqual(Array.from(ma.attributor.input.H))
+    const text = ['The committee voted on the new budget for the state government']
+    const [a] = await attributeTexts(ma, text)
+    const [b] = await attributeTexts(again, text)
+    expect(receiptJson(b.receipt)).toBe(receiptJson(a.receipt))
+    expect(selfInfluenceRecords(again)).toEqual(selfInfluenceRecords(ma))
+  })
+
+  it('refuses an empty text and, with no cached state, a model whose datanet is not here', async () => {
     await expect(traceOutput({datanet: 'brown', text: '  ', stateDir, allowDraft: true})).rejects.toMatchObject({exitCode: 2})
-    await expect(loadModelAttribution(model, {stateDir: join(tmp.dir, 'elsewhere')})).rejects.toThrow(/not available here/)
+    const saved = process.env.OPENLEDGER_CACHE_DIR
+    process.env.OPENLEDGER_CACHE_DIR = join(tmp.dir, 'empty-cache')
+    try {
+      await expect(loadModelAttribution(model, {stateDir: join(tmp.dir, 'elsewhere')})).rejects.toThrow(/not available here/)
+    } finally {
+      process.env.OPENLEDGER_CACHE_DIR = saved
+    }
   })
 })

@@ -21,10 +21,15 @@ export type Attributor = {
   checkpoints?: PreparedWeights[]
 }
 
+export type CreateAttributorOptions = {
+  /** The final weights' per-record quantities, when already computed for exactly this input (a cache). */
+  prepared?: Omit<PreparedWeights, 'weights' | 'lr'>
+}
+
 /** Validates the input and computes the final weights' per-record quantities once. */
-export function createAttributor(input: AttributionInput): Attributor {
+export function createAttributor(input: AttributionInput, opts: CreateAttributorOptions = {}): Attributor {
   validateInput(input)
-  return {input, final: prepareWeights(input, input)}
+  return {input, final: opts.prepared ? {...opts.prepared, weights: input, lr: 1} : prepareWeights(input, input)}
 }
 
 /** The checkpoints' per-record quantities, prepared on first use (TracIn). */

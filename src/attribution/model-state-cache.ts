@@ -1,0 +1,88 @@
+import {createHash} from 'node:crypto'
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {SafetensorsFile, writeSafetensorsFile} from '../model/safetensors.js'
+import {CorruptFileError} from '../store/atomic.js'
+import type {PreparedWeights} from './model.js'
+
+/**
+ * The per-model state attribution needs before its first query: the training records' standardised
+ * encoder outputs H, their labels, and the final weights' per-record quantities. Building it reads
+ * and re-verifies the datanet version (Merkle root), reads the embedding cache and runs a pass over
+ * H; all of that depends only on the artifact's bytes, so it is done once and kept here, keyed by
+ * them. A query then costs reading this file.
+ */
+export type ModelState = {
+  N: number
+  D: number
+  C: number
+  r: number
+  H: Float32Array
+  labels: Int32Array
+  final: Omit<PreparedWeights, 'weights' | 'lr'>
+}
+
+const STATE_FORMAT = 'openledger-attribution-state'
+const STATE_VERSION = '1'
+
+/**
+ * sha256 of the artifact files the state is derived from: weights and standardiser
+ * (model.safetensors), the training manifest (datanet root, record list, labels, split) and the
+ * config (encoder, text field).
+ */
+export function modelStateKey(artifactPath: string): string {
+  const h = createHash('sha256').update(`${STATE_FORMAT}:${STATE_VERSION}\n`)
+  for (const f of ['model.safetensors', 'training.json', 'config.json']) h.update(readFileSync(join(artifactPath, f)))
+  return h.digest('hex')
+}
+
+export function saveModelState(path: string, key: string, s: ModelState): void {
+  const {N, D, C, r, final: f} = s
+  writeSafetensorsFile(
+    path,
+    [
+      {name: 'H', dtype: 'F32', shape: [N, D], data: s.H},
+      {name: 'labels', dtype: 'I32', shape: [N], data: s.labels},
+      {name: 'Ah', dtype: 'F32', shape: [N, r], data: f.Ah},
+      {name: 'Bu', dtype: 'F32', shape: [N, r], data: f.Bu},
+      {name: 'Bth', dtype: 'F32', shape: [N, r], data: f.Bth},
+      {name: 'Pr', dtype: 'F32', shape: [N, C], data: f.Pr},
+      {name: 'Res', dtype: 'F32', shape: [N, C], data: f.Res},
+      {name: 'G', dtype: 'F64', shape: [C, C], data: f.G},
+    ],
+    {format: STATE_FORMAT, version: STATE_VERSION, key, N: String(N), D: String(D), C: String(C), r: String(r)},
+  )
+}
+
+/** The cached state for `key`; undefined when missing, stale, of another version or unreadable. */
+export function loadModelState(path: string, key: string): ModelState | undefined {
+  let file: SafetensorsFile
+  try {
+    file = SafetensorsFile.open(path)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || err instanceof CorruptFileError) return undefined
+    throw err
+  }
+  try {
+    const m = file.metadata
+    if (m.format !== STATE_FORMAT || m.version !== STATE_VERSION || m.key !== key) return undefined
+    const [N, D, C, r] = [m.N, m.D, m.C, m.r].map(Number)
+    const expect = {H: [N, D], labels: [N], Ah: [N, r], Bu: [N, r], Bth: [N, r], Pr: [N, C], Res: [N, C], G: [C, C]}
+    for (const [name, shape] of Object.entries(expect)) {
+      if (JSON.stringify(file.info(name).shape) !== JSON.stringify(shape)) throw new CorruptFileError(path, `tensor ${name} is not ${JSON.stringify(shape)}`)
+    }
+    return {
+      N, D, C, r,
+      H: file.read<'F32'>('H'),
+      labels: file.read<'I32'>('labels'),
+      final: {Ah: file.read<'F32'>('Ah'), Bu: file.read<'F32'>('Bu'), Bth: file.read<'F32'>('Bth'), Pr: file.read<'F32'>('Pr'), Res: file.read<'F32'>('Res'), G: file.read<'F64'>('G')},
+    }
+  } catch (err) {
+    // A damaged cache is rebuilt, never trusted.
+    if (err instanceof CorruptFileError) return undefined
+    throw err
+  } finally {
+    file.close()
+  }
+}
