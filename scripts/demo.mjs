@@ -80,7 +80,7 @@ try {
 
   const one = step('predict one text and attribute it to records and contributors', ['infer', '--model', model, '--text', test[0].text, '--attribute', '--top-k', '5'])
   show({text: test[0].text, label: one.prediction.label, attribution: one.prediction.attribution})
-  const audit = step('audit the training data by self-influence', ['attribute', '--model', model, '--self-influence'])
+  const audit = step('audit the training data by self-influence', ['attribute', 'self-influence', '--model', model])
   show(audit.records.slice(0, 3))
 
   show(step('stake 10 OPEN as an AI agent (stakers earn a share of inference fees)', ['stake', 'deposit', '10', '--role', 'agent', '--account', '1']))
