@@ -2,11 +2,15 @@
  * Attribution benchmarks; every ratio is against a baseline measured in the same run.
  *   npx tsx bench/attribution.ts [--records 100000] [--dim 384] [--quick]
  */
+import {mkdtempSync, readFileSync, rmSync, statSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {createAttributor, factorHeadHessian, gradDotScores, headInfluenceScores, headInfluenceScoresBatch, tracInScores} from '../src/attribution/influence.js'
 import {RowMatmul} from '../src/attribution/row-matmul.js'
-import {buildSpanIndex, traceSpans} from '../src/attribution/spans.js'
+import {buildReceipt} from '../src/attribution/receipt.js'
+import {buildSpanIndex, openSpanIndex, saveSpanIndex, traceSpans} from '../src/attribution/spans.js'
 import {buildLcpArray, buildSuffixArray, naiveSuffixArray} from '../src/attribution/suffix-array.js'
 import type {AttributionInput} from '../src/attribution/types.js'
 import {createRandom} from '../src/model/prng.js'
@@ -29,6 +33,17 @@ export type AttributionBenchResult = Record<string, number>
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)
   return s[s.length >> 1]
+}
+
+/** Min and median of `repeats` timed runs (ms). */
+function repeatTimes(repeats: number, fn: () => unknown): {min: number; median: number} {
+  const ts: number[] = []
+  for (let k = 0; k < repeats; k++) {
+    const t0 = performance.now()
+    fn()
+    ts.push(performance.now() - t0)
+  }
+  return {min: Math.min(...ts), median: median(ts)}
 }
 
 function time(repeats: number, fn: () => unknown): number {
@@ -121,6 +136,18 @@ export async function runAttributionBench(partial: Partial<AttributionBenchOptio
   log(`query head IF, 8 queries batched through ONNX Runtime: ${out.ifBatch8PerQueryMs.toFixed(1)} ms per query = ${(out.ifBatch8PerQueryMs / out.passPlainMs).toFixed(2)}× plain pass`)
   await mm.dispose()
 
+  log(`# receipt: top-k of N scores`)
+  const scores = headInfluenceScores(att, Hf, q)
+  const metas = Array.from({length: N}, (_, i) => ({recordHash: `0x${i.toString(16).padStart(64, '0')}`, contributor: `0x${(i % 97).toString(16).padStart(40, '0')}`}))
+  const receiptParams = {method: 'if' as const, model: 'bench', checkpoint: 'final', inputHash: '0x', outputHash: '0x', scores, records: metas, topK: 20}
+  // Baseline: what receipts did before selection, a full sort of all N to take the top k.
+  const fullSortTop = () => Array.from({length: N}, (_, i) => i).sort((a, b) => scores[b] - scores[a] || (metas[a].recordHash < metas[b].recordHash ? -1 : 1)).slice(0, 20)
+  const rs = repeatTimes(o.repeats, () => buildReceipt(receiptParams).records.length)
+  const fs = repeatTimes(o.repeats, () => fullSortTop().length)
+  out.receiptMs = rs.median
+  out.receiptFullSortMs = fs.median
+  log(`buildReceipt (top 20 of ${N}, selection): min ${rs.min.toFixed(1)} ms, median ${rs.median.toFixed(1)} ms = ${(rs.median / fs.median).toFixed(3)}× a full sort (min ${fs.min.toFixed(1)}, median ${fs.median.toFixed(1)} ms), ${(rs.median / out.ifQueryOrtMs).toFixed(2)}× the IF query it ranks`)
+
   log(`# suffix array`)
   const zipf = (n: number, V: number) => Int32Array.from({length: n}, () => Math.floor(V * rand() ** 3))
   const big = zipf(o.saTokens, 50_000)
@@ -136,9 +163,12 @@ export async function runAttributionBench(partial: Partial<AttributionBenchOptio
   naiveSuffixArray(small)
   out.naiveMs = performance.now() - t0
   out.naiveMBs = (o.naiveTokens * 4) / 1e6 / (out.naiveMs / 1000)
-  out.saisVsNaive = out.saisMBs / out.naiveMBs
+  const saSame = repeatTimes(o.repeats, () => buildSuffixArray(small, 50_000).length)
+  out.saisSameMs = saSame.median
+  out.saisVsNaive = out.naiveMs / out.saisSameMs
+  log(`same input (${o.naiveTokens} tokens): SA-IS min ${saSame.min.toFixed(1)} ms, median ${saSame.median.toFixed(1)} ms vs naive ${out.naiveMs.toFixed(0)} ms: SA-IS ${out.saisVsNaive.toFixed(1)}× faster`)
   log(`SA-IS: ${o.saTokens} tokens (int32) in ${out.saisMs.toFixed(0)} ms = ${out.saisMBs.toFixed(1)} MB/s (${(o.saTokens / out.saisMs / 1000).toFixed(2)} M tokens/s); LCP ${out.lcpMs.toFixed(0)} ms`)
-  log(`naive Array.prototype.sort: ${o.naiveTokens} tokens in ${out.naiveMs.toFixed(0)} ms = ${out.naiveMBs.toFixed(2)} MB/s; SA-IS ${out.saisVsNaive.toFixed(1)}× faster`)
+  log(`naive Array.prototype.sort: ${o.naiveTokens} tokens in ${out.naiveMs.toFixed(0)} ms = ${out.naiveMBs.toFixed(2)} MB/s`)
 
   log(`# span query`)
   const words = Array.from({length: 20_000}, (_, i) => `w${i.toString(36)}`)
@@ -155,7 +185,30 @@ export async function runAttributionBench(partial: Partial<AttributionBenchOptio
   t0 = performance.now()
   for (const text of outputs) positions += traceSpans(idx, text).outputWords
   out.spanUsPerPosition = ((performance.now() - t0) * 1000) / positions
-  log(`index of ${idx.tokens.length} tokens built in ${out.spanIndexMs.toFixed(0)} ms; span query ${out.spanUsPerPosition.toFixed(2)} µs per output position (${positions} positions)`)
+  log(`index of ${idx.arrays.tokens.length} tokens built in ${out.spanIndexMs.toFixed(0)} ms; span query ${out.spanUsPerPosition.toFixed(2)} µs per output position (${positions} positions)`)
+
+  // The stored index: open and trace one output, reading by position, against reading the whole
+  // file (what loading the index cost before) in the same run.
+  const dir = mkdtempSync(join(tmpdir(), 'ol-bench-spans-'))
+  try {
+    const path = join(dir, 'index.spans.safetensors')
+    saveSpanIndex(path, idx)
+    const bytes = statSync(path).size
+    const opened = repeatTimes(o.repeats, () => {
+      const stored = openSpanIndex(path)
+      try {
+        return traceSpans(stored, outputs[0]).outputWords
+      } finally {
+        stored.close()
+      }
+    })
+    const whole = repeatTimes(o.repeats, () => readFileSync(path).length)
+    out.spanOpenTraceMs = opened.median
+    out.spanReadWholeMs = whole.median
+    log(`stored index (${(bytes / 1e6).toFixed(0)} MB): open + trace one output min ${opened.min.toFixed(1)} ms, median ${opened.median.toFixed(1)} ms = ${(opened.median / whole.median).toFixed(3)}× reading the file whole (min ${whole.min.toFixed(1)}, median ${whole.median.toFixed(1)} ms)`)
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
   return out
 }
 

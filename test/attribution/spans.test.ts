@@ -104,6 +104,20 @@ describe('span index', () => {
     }
   })
 
+  it('stores an index without record metadata too', () => {
+    const bare = buildSpanIndex(texts.slice(0, 50))
+    const path = join(dir, 'bare.spans.safetensors')
+    saveSpanIndex(path, bare)
+    const back = openSpanIndex(path)
+    try {
+      expect(back.recordMeta).toBeUndefined()
+      const text = texts[7].split(' ').slice(1, 15).join(' ')
+      expect(traceSpans(back, text)).toEqual(traceSpans(bare, text))
+    } finally {
+      back.close()
+    }
+  })
+
   it('refuses a missing, foreign or damaged file in one line', () => {
     const bad = join(dir, 'bad.olsx')
     writeFileSync(bad, Buffer.alloc(64))

@@ -1,4 +1,4 @@
-import {SafetensorsFile, writeSafetensorsFile} from '../../model/safetensors.js'
+import {SafetensorsFile, type TensorSource, writeSafetensorsFile} from '../../model/safetensors.js'
 import {CorruptFileError} from '../../store/atomic.js'
 import {SpanIndexError} from '../errors.js'
 import type {RecordMeta} from '../types.js'
@@ -11,8 +11,9 @@ const SPAN_INDEX_FORMAT = 'openledger-span-index'
  * The stored index is safetensors, laid out as infini-gram lays out its index: the token array and
  * the suffix table of fixed-width (4-byte) pointers into it, plus the LCP array beside the table.
  * Tensors: tokens, sa, lcp (I32 [n]); record_starts (I32 [records + 1]); counts (I32 [vocabulary]);
- * vocab (U8: the tokens joined by newlines, which no token contains); record_meta_offsets
- * (I32 [records + 1]) and record_meta (U8: one JSON object per record). `__metadata__` holds the
+ * vocab (U8: the tokens joined by newlines, which no token contains); when the index carries
+ * record metadata, record_meta_offsets (I32 [records + 1]) and record_meta (U8: one JSON object per
+ * record). `__metadata__` holds the
  * format, version and the caller's `info` (datanet, version, root, text field) as JSON.
  */
 export function saveSpanIndex(path: string, idx: BuiltSpanIndex): void {
@@ -20,22 +21,25 @@ export function saveSpanIndex(path: string, idx: BuiltSpanIndex): void {
   const n = tokens.length
   const nr = idx.recordStarts.length - 1
   const vocab = Buffer.from(idx.vocab.join('\n'), 'utf8')
-  const metaParts = (idx.records ?? []).map((r) => Buffer.from(JSON.stringify(r), 'utf8'))
-  const metaOffsets = new Int32Array(metaParts.length ? nr + 1 : 0)
-  for (let i = 0; i < metaParts.length; i++) metaOffsets[i + 1] = metaOffsets[i] + metaParts[i].length
-  const meta = Buffer.concat(metaParts)
+  const tensors: TensorSource[] = [
+    {name: 'tokens', dtype: 'I32', shape: [n], data: tokens},
+    {name: 'sa', dtype: 'I32', shape: [n], data: sa},
+    {name: 'lcp', dtype: 'I32', shape: [n], data: lcp},
+    {name: 'record_starts', dtype: 'I32', shape: [nr + 1], data: idx.recordStarts},
+    {name: 'counts', dtype: 'I32', shape: [idx.counts.length], data: idx.counts},
+    {name: 'vocab', dtype: 'U8', shape: [vocab.length], data: vocab},
+  ]
+  // Record metadata only when the index carries it (an index of bare texts has none).
+  if (idx.records?.length) {
+    const parts = idx.records.map((r) => Buffer.from(JSON.stringify(r), 'utf8'))
+    const offsets = new Int32Array(nr + 1)
+    for (let i = 0; i < parts.length; i++) offsets[i + 1] = offsets[i] + parts[i].length
+    const meta = Buffer.concat(parts)
+    tensors.push({name: 'record_meta_offsets', dtype: 'I32', shape: [nr + 1], data: offsets}, {name: 'record_meta', dtype: 'U8', shape: [meta.length], data: meta})
+  }
   writeSafetensorsFile(
     path,
-    [
-      {name: 'tokens', dtype: 'I32', shape: [n], data: tokens},
-      {name: 'sa', dtype: 'I32', shape: [n], data: sa},
-      {name: 'lcp', dtype: 'I32', shape: [n], data: lcp},
-      {name: 'record_starts', dtype: 'I32', shape: [nr + 1], data: idx.recordStarts},
-      {name: 'counts', dtype: 'I32', shape: [idx.counts.length], data: idx.counts},
-      {name: 'vocab', dtype: 'U8', shape: [vocab.length], data: vocab},
-      {name: 'record_meta_offsets', dtype: 'I32', shape: [metaOffsets.length], data: metaOffsets},
-      {name: 'record_meta', dtype: 'U8', shape: [meta.length], data: meta},
-    ],
+    tensors,
     {format: SPAN_INDEX_FORMAT, version: String(SPAN_INDEX_VERSION), info: JSON.stringify(idx.info ?? {})},
   )
 }
@@ -82,7 +86,8 @@ export function openSpanIndex(path: string): OpenSpanIndex {
     const m = file.metadata
     if (m.format !== SPAN_INDEX_FORMAT) throw new SpanIndexError(`${path} is not a span index (format ${m.format ?? 'missing'})`)
     if (m.version !== String(SPAN_INDEX_VERSION)) throw new SpanIndexError(`${path} has span index format ${m.version}, this version reads ${SPAN_INDEX_VERSION}`)
-    for (const name of ['tokens', 'sa', 'lcp', 'record_starts', 'counts', 'record_meta_offsets']) {
+    const withMeta = file.tensors.has('record_meta_offsets')
+    for (const name of ['tokens', 'sa', 'lcp', 'record_starts', 'counts', ...(withMeta ? ['record_meta_offsets'] : [])]) {
       if (file.info(name).dtype !== 'I32') throw new SpanIndexError(`${path} is damaged (${name} is not I32)`)
     }
     const vocab = Buffer.from(file.read<'U8'>('vocab')).toString('utf8').split('\n')
@@ -90,7 +95,7 @@ export function openSpanIndex(path: string): OpenSpanIndex {
     if (vocab.length !== counts.length) throw new SpanIndexError(`${path} is damaged (vocabulary size)`)
     const n = file.info('tokens').shape[0]
     if (file.info('sa').shape[0] !== n || file.info('lcp').shape[0] !== n) throw new SpanIndexError(`${path} is damaged (array lengths)`)
-    const metaOffsets = file.read<'I32'>('record_meta_offsets')
+    const metaOffsets = withMeta ? file.read<'I32'>('record_meta_offsets') : new Int32Array(0)
     let info: Record<string, unknown>
     try {
       info = JSON.parse(m.info ?? '{}')
