@@ -9,7 +9,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {pathToFileURL} from 'node:url'
 
-import {createAttributor, factorHeadHessian, gradDotScores, headInfluenceScores, headInfluenceScoresBatch, tracInScores} from '../src/attribution/influence.js'
+import {createAttributor, factorHeadHessian, gradDotScores, headInfluenceScores, headInfluenceScoresBatch, selfInfluence, selfInfluenceBatched, tracInScores} from '../src/attribution/influence.js'
 import {RowMatmul} from '../src/attribution/row-matmul.js'
 import {buildReceipt} from '../src/attribution/receipt.js'
 import {buildSpanIndex, openSpanIndex, saveSpanIndex, traceSpans} from '../src/attribution/spans.js'
@@ -137,6 +137,16 @@ export async function runAttributionBench(partial: Partial<AttributionBenchOptio
   out.ifBatch8PerQueryMs = (performance.now() - tb) / batch.length
   log(`query head IF, 8 queries batched through ONNX Runtime: ${out.ifBatch8PerQueryMs.toFixed(1)} ms per query = ${(out.ifBatch8PerQueryMs / out.passPlainMs).toFixed(2)}× plain pass`)
   await mm.dispose()
+
+  log(`# self-influence of every record (${o.hessianRows} rows, n = ${C * (D + 1)})`)
+  t0 = performance.now()
+  const siScalar = selfInfluence(sub, Hf)
+  out.selfInfluenceScalarMs = performance.now() - t0
+  t0 = performance.now()
+  const siBatched = await selfInfluenceBatched(sub, Hf)
+  out.selfInfluenceBatchedMs = performance.now() - t0
+  if (siBatched[0] === siScalar[0] + 1) log('') // keep both results live
+  log(`per-record triangular solve (scalar JS): ${out.selfInfluenceScalarMs.toFixed(0)} ms; L⁻¹ once + batched ONNX Runtime MatMul: ${out.selfInfluenceBatchedMs.toFixed(0)} ms = ${(out.selfInfluenceBatchedMs / out.selfInfluenceScalarMs).toFixed(3)}× the scalar solve`)
 
   log(`# receipt: top-k of N scores`)
   const scores = headInfluenceScores(att, Hf, q)

@@ -70,12 +70,12 @@ export async function evalAttribution(opts: {data: string; perClass: number; ans
 
     // 1. Mislabel detection.
     const textOf = new Map(source.records.map((r) => [r.recordHash, String(r.fields.text)]))
-    const ranked = selfInfluenceRecords(ma, 'if')
+    const ranked = await selfInfluenceRecords(ma, 'if')
     const isFlipped = ranked.map((r) => flippedTexts.has(textOf.get(r.recordHash)!))
     const auc = rocAuc(ranked.map((r) => r.selfInfluence), isFlipped)
     const aucQuadratic = rocAuc(ranked.map((r) => r.influence), isFlipped)
     const aucLoss = rocAuc(ranked.map((r) => r.loss), isFlipped)
-    const tracin = selfInfluenceRecords(ma, 'tracin')
+    const tracin = await selfInfluenceRecords(ma, 'tracin')
     const aucTracIn = rocAuc(tracin.map((r) => r.selfInfluence), tracin.map((r) => flippedTexts.has(textOf.get(r.recordHash)!)))
     opts.log(`mislabel detection (ROC AUC): self-influence ${auc.toFixed(3)} · gᵀH⁻¹g alone ${aucQuadratic.toFixed(3)} · loss alone ${aucLoss.toFixed(3)} · TracIn self ${aucTracIn.toFixed(3)}`)
 

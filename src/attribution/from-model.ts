@@ -11,7 +11,7 @@ import {crossEntropy} from '../model/math.js'
 import {encodeRecords} from '../model/train.js'
 import {cacheDir} from '../store/paths.js'
 import {AttributionInputError, NoCheckpointsError} from './errors.js'
-import {type Attributor, type HeadHessian, createAttributor, gradDotScores, headInfluenceScores, headInfluenceScoresBatch, loadOrFactorHeadHessian, representerScores, selfInfluence, selfTracIn, tracInScores} from './influence.js'
+import {type Attributor, type HeadHessian, createAttributor, gradDotScores, headInfluenceScores, headInfluenceScoresBatch, loadOrFactorHeadHessian, representerScores, selfInfluenceBatched, selfTracIn, tracInScores} from './influence.js'
 import {type Receipt, buildReceipt, textHash} from './receipt.js'
 import {loadModelState, modelStateKey, saveModelState} from './model-state-cache.js'
 import {RowMatmul} from './row-matmul.js'
@@ -212,9 +212,10 @@ export type SelfInfluenceRecord = {
  * high-leverage (unusual but correct) records first; on real text adding the loss separates
  * flipped labels better (measured in docs/attribution.md). With TracIn the score is its self term.
  */
-export function selfInfluenceRecords(ma: ModelAttribution, method: 'if' | 'tracin' = 'if'): SelfInfluenceRecord[] {
+export async function selfInfluenceRecords(ma: ModelAttribution, method: 'if' | 'tracin' = 'if'): Promise<SelfInfluenceRecord[]> {
   const {N, C, labels} = ma.attributor.input
-  const influence = method === 'if' ? selfInfluence(ma.attributor, headHessian(ma)) : selfTracIn(ma.attributor)
+  // The influence function's quadratic forms run through ONNX Runtime's MatMul, as queries do.
+  const influence = method === 'if' ? await selfInfluenceBatched(ma.attributor, headHessian(ma)) : selfTracIn(ma.attributor)
   const pr = ma.attributor.final.Pr
   return ma.records
     .map((r, i) => {

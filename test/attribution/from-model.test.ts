@@ -57,8 +57,8 @@ describe('attribution of a trained model (real trainer, built-in encoder, real B
     expect(p.receipt.model).toBe(ma.modelId)
   })
 
-  it('scores every training record for self-influence, highest first', () => {
-    const recs = selfInfluenceRecords(ma)
+  it('scores every training record for self-influence, highest first', async () => {
+    const recs = await selfInfluenceRecords(ma)
     expect(recs).toHaveLength(ma.records.length)
     for (let i = 1; i < recs.length; i++) expect(recs[i - 1].selfInfluence).toBeGreaterThanOrEqual(recs[i].selfInfluence)
     // The estimate adds the memorisation term to the loss: never below the training loss.
@@ -90,7 +90,7 @@ describe('attribution of a trained model (real trainer, built-in encoder, real B
     const [a] = await attributeTexts(ma, text)
     const [b] = await attributeTexts(again, text)
     expect(receiptJson(b.receipt)).toBe(receiptJson(a.receipt))
-    expect(selfInfluenceRecords(again)).toEqual(selfInfluenceRecords(ma))
+    expect(await selfInfluenceRecords(again)).toEqual(await selfInfluenceRecords(ma))
   })
 
   it('refuses an empty text and, with no cached state, a model whose datanet is not here', async () => {

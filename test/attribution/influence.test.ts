@@ -6,7 +6,7 @@ import {describe, expect, it} from 'vitest'
 
 import {
   createAttributor, factorHeadHessian, gradDotScores, headHessianVector, headInfluenceScores, loadHeadHessian,
-  loadOrFactorHeadHessian, representerResidual, representerScores, selfInfluence, selfTracIn, tracInScores,
+  loadOrFactorHeadHessian, representerResidual, representerScores, selfInfluence, selfInfluenceBatched, selfTracIn, tracInScores,
 } from '../../src/attribution/influence.js'
 import {createRandom} from '../../src/model/prng.js'
 import {SafetensorsFile} from '../../src/model/safetensors.js'
@@ -162,6 +162,17 @@ describe('head influence function', () => {
       const gi = denseGradient(input, D, C, r, input.H.subarray(i * D, (i + 1) * D), input.labels[i]).subarray(0, n)
       const e = dotAll(gi, gaussSolve(M, n, Float64Array.from(gi)))
       expect(Math.abs(si[i] - e)).toBeLessThan(1e-6 * Math.abs(e))
+    }
+  })
+
+  it('self-influence through the batched MatMul path agrees with the per-record solve', async () => {
+    const Hf = factorHeadHessian(att, {damping})
+    const exact = selfInfluence(att, Hf)
+    // One chunk, and chunks that do not divide N.
+    for (const chunk of [1024, 7]) {
+      const batched = await selfInfluenceBatched(att, Hf, chunk)
+      expect(batched).toHaveLength(exact.length)
+      for (let i = 0; i < exact.length; i++) expect(Math.abs(batched[i] - exact[i])).toBeLessThan(1e-4 * Math.abs(exact[i]) + 1e-9)
     }
   })
 
