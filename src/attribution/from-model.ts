@@ -32,6 +32,8 @@ export type ModelAttribution = {
   hessian?: HeadHessian
   /** The training matrix wrapped for ONNX Runtime, made on the first influence-function query. */
   matmul?: RowMatmul
+  /** The validation split (not in the gradients or the Hessian): the audit scores it too. */
+  validation?: {H: Float32Array; labels: Int32Array; records: RecordMeta[]}
 }
 
 /** sha256 of model.safetensors: changes with any change to the weights. */
@@ -49,13 +51,15 @@ export function artifactWeightsHash(model: Model): string {
 export async function loadModelAttribution(model: Model, opts: {stateDir?: string; modelId?: string} = {}): Promise<ModelAttribution> {
   const t = model.training
   const train = t.records.filter((r) => r.split === 'train')
-  const records: RecordMeta[] = train.map((entry) => ({recordHash: entry.recordHash, contributor: entry.contributor, datanet: t.datanet.name}))
+  const val = t.records.filter((r) => r.split === 'val')
+  const meta = (entry: {recordHash: string; contributor: string}): RecordMeta => ({recordHash: entry.recordHash, contributor: entry.contributor, datanet: t.datanet.name})
+  const records = train.map(meta)
   const key = modelStateKey(model.path)
   const statePath = join(cacheDir(), 'attribution', `${key}.state.safetensors`)
   const {D, C, r} = model.weights
   let state = loadModelState(statePath, key)
-  if (state && (state.N !== train.length || state.D !== D || state.C !== C || state.r !== r)) state = undefined
-  const H = state?.H ?? (await trainingMatrix(model, opts.stateDir))
+  if (state && (state.N !== train.length || state.labelsVal.length !== val.length || state.D !== D || state.C !== C || state.r !== r)) state = undefined
+  const {H, Hval} = state ?? (await trainingMatrices(model, opts.stateDir))
   const checkpoints: CheckpointWeights[] = t.checkpoints.map((cp) => {
     const {weights} = readWeightsFile(join(model.path, cp.path), model.config)
     return {A: weights.A, B: weights.B, W: weights.W, lr: cp.learningRate, epoch: cp.epoch}
@@ -76,16 +80,19 @@ export async function loadModelAttribution(model: Model, opts: {stateDir?: strin
   const attributor = createAttributor(input, {prepared: state?.final})
   if (!state) {
     const {Ah, Bu, Bth, Pr, Res, G} = attributor.final
-    saveModelState(statePath, key, {N: input.N, D, C, r, H, labels: input.labels, final: {Ah, Bu, Bth, Pr, Res, G}})
+    const labelsVal = Int32Array.from(val.map((e) => e.label))
+    saveModelState(statePath, key, {N: input.N, D, C, r, H, labels: input.labels, final: {Ah, Bu, Bth, Pr, Res, G}, Hval, labelsVal})
   }
-  return {model, attributor, records, modelId: opts.modelId ?? artifactWeightsHash(model)}
+  const validation = {H: Hval, labels: state?.labelsVal ?? Int32Array.from(val.map((e) => e.label)), records: val.map(meta)}
+  return {model, attributor, records, validation, modelId: opts.modelId ?? artifactWeightsHash(model)}
 }
 
 /**
- * The training records' standardised encoder outputs, in training order, from the datanet version
- * the model names, after checking that version against the root the model was trained on.
+ * The training and validation records' standardised encoder outputs, each in manifest order, from
+ * the datanet version the model names, after checking that version against the root the model was
+ * trained on.
  */
-async function trainingMatrix(model: Model, stateDir?: string): Promise<Float32Array> {
+async function trainingMatrices(model: Model, stateDir?: string): Promise<{H: Float32Array; Hval: Float32Array}> {
   const t = model.training
   const version = t.datanet.version
   const source = await loadDatanetSource({
@@ -102,16 +109,20 @@ async function trainingMatrix(model: Model, stateDir?: string): Promise<Float32A
     throw new AttributionInputError(`the model was trained on ${t.datanet.name} with root ${t.datanet.root}, but the local version has root ${source.root}`)
   }
   const byHash = new Map(source.records.map((r) => [r.recordHash.toLowerCase(), r]))
-  const train = t.records.filter((r) => r.split === 'train')
+  // Training rows first, then validation rows: one encoding pass (both are in the embedding cache).
+  const rows = [...t.records.filter((r) => r.split === 'train'), ...t.records.filter((r) => r.split === 'val')]
+  const nTrain = rows.findIndex((r) => r.split === 'val')
   const texts: string[] = []
-  for (const entry of train) {
+  for (const entry of rows) {
     const rec = byHash.get(entry.recordHash.toLowerCase())
     const text = rec?.fields[model.config.text_field]
     if (!rec || typeof text !== 'string') throw new AttributionInputError(`training record ${entry.recordHash} is missing from ${t.datanet.name}`)
     texts.push(text)
   }
-  const {vectors} = await encodeRecords(model.encoder, train.map((r) => r.recordHash), texts, {textField: model.config.text_field})
-  return standardize(vectors, model.weights.D, model.standardizer)
+  const {vectors} = await encodeRecords(model.encoder, rows.map((r) => r.recordHash), texts, {textField: model.config.text_field})
+  const all = standardize(vectors, model.weights.D, model.standardizer)
+  const split = (nTrain < 0 ? rows.length : nTrain) * model.weights.D
+  return {H: all.slice(0, split), Hval: all.slice(split)}
 }
 
 /** The head Hessian, factored once per model and cached under the cache dir (never in the artifact). */
@@ -201,10 +212,14 @@ export type SelfInfluenceRecord = {
   loss: number
   /** g_iᵀ H⁻¹ g_i (head IF) or Σ_k lr_k |g_i|² (TracIn): how much the record's fit rests on itself. */
   influence: number
+  /** Whether the record was in the training split (false: the validation split, held out). */
+  inTraining: boolean
 }
 
 /**
- * Self-influence of every training record, highest first: the data-quality audit.
+ * Self-influence of every record of the datanet version the model was trained on, highest first:
+ * the data-quality audit. The validation split is scored too (its records' loss and leverage under
+ * the final model, against the training Hessian), each record saying which split it was in.
  *
  * With the influence function, the score is the first-order estimate of the record's own loss had
  * it been left out, loss_i + g_iᵀ H⁻¹ g_i / N: a mislabelled record has a high loss that only
@@ -213,21 +228,29 @@ export type SelfInfluenceRecord = {
  * flipped labels better (measured in docs/attribution.md). With TracIn the score is its self term.
  */
 export async function selfInfluenceRecords(ma: ModelAttribution, method: 'if' | 'tracin' = 'if'): Promise<SelfInfluenceRecord[]> {
-  const {N, C, labels} = ma.attributor.input
-  // The influence function's quadratic forms run through ONNX Runtime's MatMul, as queries do.
-  const influence = method === 'if' ? await selfInfluenceBatched(ma.attributor, headHessian(ma)) : selfTracIn(ma.attributor)
-  const pr = ma.attributor.final.Pr
-  return ma.records
-    .map((r, i) => {
+  const {N, C} = ma.attributor.input
+  const v = ma.validation
+  // Held-out rows under the same weights: the attributor's per-record quantities for those rows.
+  const parts = [{att: ma.attributor, records: ma.records, inTraining: true}]
+  if (v && v.records.length > 0) parts.push({att: createAttributor({...ma.attributor.input, N: v.records.length, H: v.H, labels: v.labels}), records: v.records, inTraining: false})
+  const out: SelfInfluenceRecord[] = []
+  for (const part of parts) {
+    const {labels} = part.att.input
+    // The influence function's quadratic forms run through ONNX Runtime's MatMul, as queries do.
+    const influence = method === 'if' ? await selfInfluenceBatched(part.att, headHessian(ma)) : selfTracIn(part.att)
+    const pr = part.att.final.Pr
+    part.records.forEach((r, i) => {
       const loss = crossEntropy(pr, labels[i], i * C)
-      return {
+      out.push({
         recordHash: r.recordHash,
         contributor: r.contributor,
         label: ma.model.config.labels[labels[i]],
         selfInfluence: method === 'if' ? loss + influence[i] / N : influence[i],
         loss,
         influence: influence[i],
-      }
+        inTraining: part.inTraining,
+      })
     })
-    .sort((a, b) => b.selfInfluence - a.selfInfluence)
+  }
+  return out.sort((a, b) => b.selfInfluence - a.selfInfluence)
 }

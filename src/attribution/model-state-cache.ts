@@ -2,7 +2,7 @@ import {createHash} from 'node:crypto'
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {SafetensorsFile, writeSafetensorsFile} from '../model/safetensors.js'
+import {SafetensorsFile, type TensorSource, writeSafetensorsFile} from '../model/safetensors.js'
 import {CorruptFileError} from '../store/atomic.js'
 import type {PreparedWeights} from './model.js'
 
@@ -21,10 +21,13 @@ export type ModelState = {
   H: Float32Array
   labels: Int32Array
   final: Omit<PreparedWeights, 'weights' | 'lr'>
+  /** The validation split's rows (Nv×D) and labels: the audit scores them too. */
+  Hval: Float32Array
+  labelsVal: Int32Array
 }
 
 const STATE_FORMAT = 'openledger-attribution-state'
-const STATE_VERSION = '1'
+const STATE_VERSION = '2'
 
 /**
  * sha256 of the artifact files the state is derived from: weights and standardiser
@@ -39,6 +42,14 @@ export function modelStateKey(artifactPath: string): string {
 
 export function saveModelState(path: string, key: string, s: ModelState): void {
   const {N, D, C, r, final: f} = s
+  const Nv = s.labelsVal.length
+  // Zero-length tensors are left out (a model with no validation split has none).
+  const validation: TensorSource[] = Nv
+    ? [
+        {name: 'Hval', dtype: 'F32', shape: [Nv, D], data: s.Hval},
+        {name: 'labelsVal', dtype: 'I32', shape: [Nv], data: s.labelsVal},
+      ]
+    : []
   writeSafetensorsFile(
     path,
     [
@@ -50,8 +61,9 @@ export function saveModelState(path: string, key: string, s: ModelState): void {
       {name: 'Pr', dtype: 'F32', shape: [N, C], data: f.Pr},
       {name: 'Res', dtype: 'F32', shape: [N, C], data: f.Res},
       {name: 'G', dtype: 'F64', shape: [C, C], data: f.G},
+      ...validation,
     ],
-    {format: STATE_FORMAT, version: STATE_VERSION, key, N: String(N), D: String(D), C: String(C), r: String(r)},
+    {format: STATE_FORMAT, version: STATE_VERSION, key, N: String(N), D: String(D), C: String(C), r: String(r), Nv: String(Nv)},
   )
 }
 
@@ -67,8 +79,9 @@ export function loadModelState(path: string, key: string): ModelState | undefine
   try {
     const m = file.metadata
     if (m.format !== STATE_FORMAT || m.version !== STATE_VERSION || m.key !== key) return undefined
-    const [N, D, C, r] = [m.N, m.D, m.C, m.r].map(Number)
-    const expect = {H: [N, D], labels: [N], Ah: [N, r], Bu: [N, r], Bth: [N, r], Pr: [N, C], Res: [N, C], G: [C, C]}
+    const [N, D, C, r, Nv] = [m.N, m.D, m.C, m.r, m.Nv].map(Number)
+    const expect: Record<string, number[]> = {H: [N, D], labels: [N], Ah: [N, r], Bu: [N, r], Bth: [N, r], Pr: [N, C], Res: [N, C], G: [C, C]}
+    if (Nv > 0) Object.assign(expect, {Hval: [Nv, D], labelsVal: [Nv]})
     for (const [name, shape] of Object.entries(expect)) {
       if (JSON.stringify(file.info(name).shape) !== JSON.stringify(shape)) throw new CorruptFileError(path, `tensor ${name} is not ${JSON.stringify(shape)}`)
     }
@@ -77,6 +90,8 @@ export function loadModelState(path: string, key: string): ModelState | undefine
       H: file.read<'F32'>('H'),
       labels: file.read<'I32'>('labels'),
       final: {Ah: file.read<'F32'>('Ah'), Bu: file.read<'F32'>('Bu'), Bth: file.read<'F32'>('Bth'), Pr: file.read<'F32'>('Pr'), Res: file.read<'F32'>('Res'), G: file.read<'F64'>('G')},
+      Hval: Nv > 0 ? file.read<'F32'>('Hval') : new Float32Array(0),
+      labelsVal: Nv > 0 ? file.read<'I32'>('labelsVal') : new Int32Array(0),
     }
   } catch (err) {
     // A damaged cache is rebuilt, never trusted.

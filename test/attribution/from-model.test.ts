@@ -57,9 +57,13 @@ describe('attribution of a trained model (real trainer, built-in encoder, real B
     expect(p.receipt.model).toBe(ma.modelId)
   })
 
-  it('scores every training record for self-influence, highest first', async () => {
+  it('scores every record of the version for self-influence, highest first, saying which split it was in', async () => {
     const recs = await selfInfluenceRecords(ma)
-    expect(recs).toHaveLength(ma.records.length)
+    // Every record of the version: the training split and the held-out validation split.
+    expect(recs).toHaveLength(model.training.records.length)
+    const split = new Map(model.training.records.map((r) => [r.recordHash, r.split]))
+    expect(recs.filter((r) => !r.inTraining).length).toBeGreaterThan(0)
+    for (const r of recs) expect(r.inTraining).toBe(split.get(r.recordHash) === 'train')
     for (let i = 1; i < recs.length; i++) expect(recs[i - 1].selfInfluence).toBeGreaterThanOrEqual(recs[i].selfInfluence)
     // The estimate adds the memorisation term to the loss: never below the training loss.
     for (const r of recs) expect(r.selfInfluence).toBeGreaterThanOrEqual(r.loss - 1e-9)

@@ -6,9 +6,9 @@ import type {SelfInfluenceRecord} from '../../attribution/from-model.js'
 export type SelfInfluenceResult = {model: string; method: 'if' | 'tracin'; records: SelfInfluenceRecord[]}
 
 export default class AttributeSelfInfluence extends BaseCommand<SelfInfluenceResult> {
-  static override description = `Audit a model's training data: every training record's self-influence, highest first (mislabelled or harmful records rank high).
+  static override description = `Audit a model's data: the self-influence of every record of the datanet version it was trained on, highest first (mislabelled or harmful records rank high), the held-out validation split included.
 
---json: {"model","method","records":[{"recordHash","contributor","label","selfInfluence","loss","influence"}]}`
+--json: {"model","method","records":[{"recordHash","contributor","label","selfInfluence","loss","influence","inTraining"}]}`
   static override examples = [
     '<%= config.bin %> attribute self-influence --model .openledger/models/tickets --json',
     '<%= config.bin %> attribute self-influence --model ./model --method tracin --top-k 50',
@@ -27,7 +27,7 @@ export default class AttributeSelfInfluence extends BaseCommand<SelfInfluenceRes
     try {
       const ma = await loadModelAttribution(model)
       const records = await selfInfluenceRecords(ma, method)
-      for (const r of records.slice(0, flags['top-k'])) this.log(`${r.selfInfluence.toExponential(3).padStart(11)}  ${r.label.padEnd(16)} ${r.recordHash}  ${r.contributor}`)
+      for (const r of records.slice(0, flags['top-k'])) this.log(`${r.selfInfluence.toExponential(3).padStart(11)}  ${r.label.padEnd(16)} ${r.inTraining ? 'train' : 'val  '}  ${r.recordHash}  ${r.contributor}`)
       return {model: ma.modelId, method, records}
     } finally {
       await model.dispose()
