@@ -1,12 +1,11 @@
 import {keccak256, stringToBytes} from 'viem'
 
-import {WEIGHT_SCALE} from '../protocol/split.js'
 import {AttributionInputError} from './errors.js'
 import {topK} from './top-k.js'
 import type {AttributionMethod, RecordMeta} from './types.js'
 
-/** The settlement contract's fixed-point one (1e18), under the name receipts have always exported. */
-export {WEIGHT_SCALE as WEIGHT_ONE}
+/** 1e18: weights are fixed-point fractions of this, as the settlement contract expects (the one 1e18 constant). */
+export const WEIGHT_ONE = 10n ** 18n
 
 export type ReceiptRecord = {recordHash: string; contributor: string; datanet?: string; score: number}
 export type ReceiptWeight = {address: string; weight: string}
@@ -53,9 +52,9 @@ export function fixedPointWeights(parts: number[]): bigint[] {
   // Exact integers: each part in units of 2^-52 of the largest.
   const ints = parts.map((p) => BigInt(Math.round((p / max) * 2 ** 52)))
   const total = ints.reduce((a, b) => a + b, 0n)
-  const shares = ints.map((v) => (v * WEIGHT_SCALE) / total)
-  const rems = ints.map((v, i) => ({i, r: (v * WEIGHT_SCALE) % total}))
-  let left = WEIGHT_SCALE - shares.reduce((a, b) => a + b, 0n)
+  const shares = ints.map((v) => (v * WEIGHT_ONE) / total)
+  const rems = ints.map((v, i) => ({i, r: (v * WEIGHT_ONE) % total}))
+  let left = WEIGHT_ONE - shares.reduce((a, b) => a + b, 0n)
   rems.sort((a, b) => (a.r === b.r ? a.i - b.i : a.r > b.r ? -1 : 1))
   for (let k = 0; left > 0n; k++, left--) shares[rems[k % rems.length].i] += 1n
   return shares
@@ -142,7 +141,7 @@ export function textHash(text: string): `0x${string}` {
 export function settlementArgs(r: Receipt): {responseHash: `0x${string}`; contributors: `0x${string}`[]; weights: bigint[]} {
   const weights = r.contributors.map((c) => BigInt(c.weight))
   const sum = weights.reduce((a, b) => a + b, 0n)
-  if (sum !== WEIGHT_SCALE) throw new AttributionInputError(`receipt weights sum to ${sum}, not 1e18`)
+  if (sum !== WEIGHT_ONE) throw new AttributionInputError(`receipt weights sum to ${sum}, not 1e18`)
   for (const c of r.contributors) {
     if (!/^0x[0-9a-f]{40}$/.test(c.address)) throw new AttributionInputError(`contributor ${c.address} is not a 20-byte hex address`)
   }
