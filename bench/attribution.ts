@@ -2,6 +2,7 @@
  * Attribution benchmarks; every ratio is against a baseline measured in the same run.
  *   npx tsx bench/attribution.ts [--records 100000] [--dim 384] [--quick]
  *   npx tsx bench/attribution.ts --cli   (infer --attribute vs infer --text through bin/run.js)
+ *   npx tsx bench/attribution.ts --cli-spans [--megabytes 50]   (a cached attribute spans, whole process)
  */
 import {spawnSync} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
@@ -288,6 +289,65 @@ export async function runAttributionCliBench(opts: {perClass?: number; repeats?:
   }
 }
 
+/**
+ * A cached `attribute spans` through the CLI, whole process, on a published datanet of about
+ * `megabytes` MB (a devnet started in this process; the datanet created, added and published with
+ * the CLI), against `node -e 0` in the same run. The first call builds the index; the timed ones
+ * read the manifest and the index by position.
+ */
+export async function runSpansCliBench(opts: {megabytes?: number; repeats?: number} = {}, log: (line: string) => void = console.log): Promise<{nodeMs: number; spansMs: number}> {
+  const {startDevnet} = await import('../src/devnet/supervisor.js')
+  const bin = join(import.meta.dirname, '..', 'bin', 'run.js')
+  if (!existsSync(join(import.meta.dirname, '..', 'dist', 'commands', 'attribute', 'spans.js'))) throw new Error('bench: run `npm run build` first')
+  const work = mkdtempSync(join(tmpdir(), 'ol-bench-spans-cli-'))
+  const stateDir = join(work, '.openledger')
+  const env = {...process.env, OPENLEDGER_STATE_DIR: stateDir, OPENLEDGER_CACHE_DIR: join(work, 'cache')}
+  const run = (args: string[]) => {
+    const t0 = performance.now()
+    const r = spawnSync(process.execPath, args, {env, encoding: 'utf8', cwd: work, maxBuffer: 1 << 26})
+    if (r.status !== 0) throw new Error(`bench: ${args.slice(1).join(' ')} exited ${r.status}: ${r.stdout.slice(0, 500)} ${r.stderr.slice(0, 500)}`)
+    return {ms: performance.now() - t0, stdout: r.stdout}
+  }
+  const devnet = await startDevnet({stateDir, l1Port: 0, l2Port: 0, fresh: true})
+  try {
+    const rand = createRandom(7)
+    const words = Array.from({length: 30_000}, (_, i) => `w${i.toString(36)}`)
+    const pick = () => words[Math.floor(words.length * rand.next() ** 2)]
+    const target = (opts.megabytes ?? 50) * 1e6
+    const lines: string[] = []
+    let bytes = 0
+    while (bytes < target) {
+      const line = JSON.stringify({text: Array.from({length: 40}, (_, i) => (i % 13 === 12 ? `${pick()}.` : pick())).join(' '), label: 'a'})
+      lines.push(line)
+      bytes += line.length + 1
+    }
+    const file = join(work, 'big.jsonl')
+    writeFileSync(file, lines.join('\n') + '\n')
+    const quote = JSON.parse(lines[Math.floor(lines.length / 2)]).text.split(' ').slice(5, 25).join(' ')
+    for (const args of [['datanet', 'create', 'big'], ['datanet', 'add', 'big', file], ['datanet', 'publish', 'big']]) run([bin, ...args, '--json'])
+    const traceArgs = [bin, 'attribute', 'spans', '--datanet', 'big', '--text', `The answer was ${quote} and nothing more.`, '--json']
+    const first = run(traceArgs)
+    if (!JSON.parse(first.stdout).index.built) throw new Error('bench: the first trace should build the index')
+    const index = JSON.parse(first.stdout).index.path as string
+    const repeats = opts.repeats ?? 5
+    const node: number[] = []
+    const spans: number[] = []
+    for (let k = 0; k < repeats; k++) {
+      node.push(run(['-e', '0']).ms)
+      const r = run(traceArgs)
+      if (JSON.parse(r.stdout).index.built) throw new Error('bench: the index was rebuilt')
+      spans.push(r.ms)
+    }
+    const stat = (xs: number[]) => `${Math.min(...xs).toFixed(0)} / ${median(xs).toFixed(0)} ms`
+    log(`# CLI attribute spans, published datanet of ${(bytes / 1e6).toFixed(0)} MB (${lines.length} records), index ${(statSync(index).size / 1e6).toFixed(0)} MB built once in ${(first.ms / 1000).toFixed(1)} s`)
+    log(`node -e 0: ${stat(node)}; cached attribute spans, whole process: ${stat(spans)} = ${(median(spans) / median(node)).toFixed(1)}× node -e 0 (target ≤ 500 ms)`)
+    return {nodeMs: median(node), spansMs: median(spans)}
+  } finally {
+    await devnet.stop()
+    rmSync(work, {recursive: true, force: true})
+  }
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const args = process.argv.slice(2)
   const opt = (name: string) => {
@@ -298,5 +358,6 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   if (opt('--records')) partial.N = opt('--records')
   if (opt('--dim')) partial.D = opt('--dim')
   if (args.includes('--cli')) await runAttributionCliBench()
+  else if (args.includes('--cli-spans')) await runSpansCliBench({megabytes: opt('--megabytes')})
   else await runAttributionBench(partial)
 }
