@@ -321,10 +321,20 @@ export async function runSpansCliBench(opts: {megabytes?: number; repeats?: numb
       lines.push(line)
       bytes += line.length + 1
     }
-    const file = join(work, 'big.jsonl')
-    writeFileSync(file, lines.join('\n') + '\n')
+    // Files of at most 4 MB (datanet add takes at most 5 MB per file), all added in one call.
+    const files: string[] = []
+    for (let start = 0, size = 0, k = 0; k < lines.length; k++) {
+      size += lines[k].length + 1
+      if (size > 4e6 || k === lines.length - 1) {
+        const file = join(work, `part-${files.length}.jsonl`)
+        writeFileSync(file, lines.slice(start, k + 1).join('\n') + '\n')
+        files.push(file)
+        start = k + 1
+        size = 0
+      }
+    }
     const quote = JSON.parse(lines[Math.floor(lines.length / 2)]).text.split(' ').slice(5, 25).join(' ')
-    for (const args of [['datanet', 'create', 'big'], ['datanet', 'add', 'big', file], ['datanet', 'publish', 'big']]) run([bin, ...args, '--json'])
+    for (const args of [['datanet', 'create', 'big'], ['datanet', 'add', 'big', ...files], ['datanet', 'publish', 'big']]) run([bin, ...args, '--json'])
     const traceArgs = [bin, 'attribute', 'spans', '--datanet', 'big', '--text', `The answer was ${quote} and nothing more.`, '--json']
     const first = run(traceArgs)
     if (!JSON.parse(first.stdout).index.built) throw new Error('bench: the first trace should build the index')
