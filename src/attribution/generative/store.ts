@@ -8,7 +8,7 @@ import {createHash} from 'node:crypto'
 import {existsSync, readFileSync} from 'node:fs'
 import {dirname, join, relative} from 'node:path'
 
-import {type LlamaModel, type LmExample, type LoraAdapter, type LoraConfig, type LoraTarget, disposeLora, exampleLoraGradients, loraFromPeft, readSafetensorsF32} from '../../lm/index.js'
+import {type LlamaModel, type LmExample, type LoraAdapter, type LoraConfig, disposeLora, exampleLoraGradients, loraFromPeft, readSafetensorsF32} from '../../lm/index.js'
 import {decodeSafetensors, encodeSafetensors, type Tensor} from '../../model/safetensors.js'
 import {writeFileAtomic} from '../../store/atomic.js'
 import {AttributionInputError} from '../index.js'
@@ -47,14 +47,6 @@ export function recordsSha256(recordHashes: string[]): string {
   return createHash('sha256').update(recordHashes.join('\n')).digest('hex')
 }
 
-/** Reads adapter_config.json beside an adapter file into the engine's LoRA config. */
-export function readLoraConfig(adapterFile: string): LoraConfig {
-  const path = join(dirname(adapterFile), 'adapter_config.json')
-  if (!existsSync(path)) throw new AttributionInputError(`${path} is missing (the adapter's LoRA settings)`)
-  const raw = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>
-  return {r: Number(raw.r), alpha: Number(raw.lora_alpha), dropout: Number(raw.lora_dropout ?? 0), targetModules: raw.target_modules as LoraTarget[]}
-}
-
 export function loadAdapter(model: LlamaModel, file: string, config: LoraConfig): LoraAdapter {
   if (!existsSync(file)) throw new AttributionInputError(`${file} is missing (an adapter the gradient store refers to)`)
   return loraFromPeft(readSafetensorsF32(file), model.config, config, {trainable: true, source: file})
@@ -84,10 +76,12 @@ export type ComputeGradientStoreArgs = {
   model: LlamaModel
   /** The training examples, in training order (row i of every stored tensor). */
   examples: LmExample[]
-  /** Adapter files (PEFT safetensors, adapter_config.json beside), oldest checkpoint first. */
+  /** Adapter files (PEFT-named safetensors), oldest checkpoint first, with the learning rate of the epoch that ended there. */
   checkpoints: Array<{name: string; adapter: string; lr: number}>
   /** Which checkpoint answers queries (DataInf uses its gradients); default the last. */
   answering?: string
+  /** The adapters' LoRA settings (the training result's `loraConfig`). */
+  loraConfig: LoraConfig
   baseSha256: string
   projection?: Projection
   recordHashes?: string[]
@@ -99,7 +93,7 @@ export async function computeGradientStore(a: ComputeGradientStoreArgs): Promise
   if (a.checkpoints.length === 0) throw new AttributionInputError('no checkpoint adapters to compute gradients under')
   if (a.projection && !(Number.isInteger(a.projection.dim) && a.projection.dim > 0)) throw new AttributionInputError(`projection dimension must be a positive integer, got ${a.projection.dim}`)
   if (a.recordHashes && a.recordHashes.length !== a.examples.length) throw new AttributionInputError(`${a.recordHashes.length} record hashes for ${a.examples.length} examples`)
-  const loraConfig = readLoraConfig(a.checkpoints[0].adapter)
+  const loraConfig = a.loraConfig
   const sets = new Map<string, GradientSet>()
   let layers: Array<{name: string; dim: number}> = []
   const stored: StoredCheckpoint[] = []
