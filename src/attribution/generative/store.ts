@@ -52,7 +52,7 @@ export function loadAdapter(model: LlamaModel, file: string, config: LoraConfig)
   return loraFromPeft(readSafetensorsF32(file), model.config, config, {trainable: true, source: file})
 }
 
-/** Gradients of `examples` under one adapter, projected layer by layer, as a query per example. */
+/** Gradients of each example's mean token loss under one adapter, projected layer by layer. */
 export async function projectedGradients(model: LlamaModel, adapter: LoraAdapter, examples: LmExample[], projection?: Projection): Promise<{names: string[]; dims: number[]; grads: QueryGradient[]; losses: number[]}> {
   const out: QueryGradient[] = []
   const losses: number[] = []
@@ -65,7 +65,10 @@ export async function projectedGradients(model: LlamaModel, adapter: LoraAdapter
         names = Object.keys(g.grads).sort()
         dims = names.map((k) => g.grads[k].length)
       }
-      out.push(names.map((k) => projectLayer(projection, k, g.grads[k])))
+      // The gradient of the mean token loss (as PEFT/Transformers train and DataInf scores): with the
+      // summed loss, long records would dominate every score by length alone.
+      const scale = 1 / Math.max(1, g.tokens)
+      out.push(names.map((k) => projectLayer(projection, k, g.grads[k].map((x) => x * scale))))
       losses.push(g.loss)
     }
   }
