@@ -136,7 +136,9 @@ try {
 
   const selfAuc: Record<string, number> = {}
   for (const m of methods) selfAuc[m] = rocAuc(generativeSelfInfluence(stored, m), isBad)
-  log(`(a) self-influence ROC AUC of the ${nBad} swapped responses: ${methods.map((m) => `${m} ${selfAuc[m].toFixed(3)}`).join(', ')}`)
+  // Baseline: the record's own mean token loss under the final adapter (no gradient at all).
+  selfAuc.loss = rocAuc(stored.losses.get(stored.meta.answering) as Float32Array, isBad)
+  log(`(a) self-influence ROC AUC of the ${nBad} swapped responses: ${methods.map((m) => `${m} ${selfAuc[m].toFixed(3)}`).join(', ')}; training loss alone ${selfAuc.loss.toFixed(3)}`)
 
   // (b) six answers to training prompts (records not swapped), generated greedily by the adapter.
   const cleanIdx = Array.from({length: N}, (_, i) => i).filter((i) => !isBad[i])
@@ -213,7 +215,7 @@ try {
   }
   if (values.json) process.stdout.write(JSON.stringify(summary, null, 1) + '\n')
   else {
-    process.stdout.write(`self-influence ROC AUC (${nBad}/${N} swapped): ${methods.map((m) => `${m} ${selfAuc[m].toFixed(3)}`).join(', ')}\n`)
+    process.stdout.write(`self-influence ROC AUC (${nBad}/${N} swapped): ${methods.map((m) => `${m} ${selfAuc[m].toFixed(3)}`).join(', ')}; training loss alone ${selfAuc.loss.toFixed(3)}\n`)
     process.stdout.write(`removal of top-${REMOVE} vs ${REMOVE} random (answer NLL rises more): ${methods.map((m) => `${m} ${wins[m]}/${answers.length}`).join(', ')}\n`)
     process.stdout.write(`15-word quote of record ${quoteRec}: ${methods.map((m) => `${m} gradient rank ${traced[m].gradientRank}/${N}`).join(', ')}; span traced: ${traced[methods[0]].spanFound}; adapter reproduced ${bestRun} consecutive words\n`)
     process.stdout.write(`total ${summary.seconds.toFixed(0)} s\n`)

@@ -66,6 +66,8 @@ describe('generative attribution', () => {
     const alone = await projectedGradients(base.model, loadAdapter(base.model, checkpoints[1].adapter, trained.loraConfig), [examples[5]], projection)
     const set = back.sets.get('epoch-2')!
     set.layers.forEach((l, j) => expect(Array.from(l.rows.subarray(5 * l.dim, 6 * l.dim))).toEqual(Array.from(alone.grads[0][j])))
+    expect(back.losses.get('epoch-2')![5]).toBe(Math.fround(alone.losses[0]))
+    expect(back.losses.get('epoch-1')).toHaveLength(8)
   })
 
   it('attributes a generated answer to the record it repeats, by gradients and spans, in one receipt summing to 1e18', async () => {

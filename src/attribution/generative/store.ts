@@ -37,7 +37,10 @@ export type GradientStoreMeta = {
   recordsSha256?: string
 }
 
-export type GradientStore = {meta: GradientStoreMeta; sets: Map<string, GradientSet>}
+/** `losses`: per checkpoint, each record's mean token loss (the self-influence baseline). */
+export type GradientStore = {meta: GradientStoreMeta; sets: Map<string, GradientSet>; losses: Map<string, Float32Array>}
+
+const LOSS_TENSOR = '__loss__'
 
 export function fileSha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex')
@@ -69,7 +72,7 @@ export async function projectedGradients(model: LlamaModel, adapter: LoraAdapter
       // summed loss, long records would dominate every score by length alone.
       const scale = 1 / Math.max(1, g.tokens)
       out.push(names.map((k) => projectLayer(projection, k, g.grads[k].map((x) => x * scale))))
-      losses.push(g.loss)
+      losses.push(g.loss * scale)
     }
   }
   return {names, dims, grads: out, losses}
@@ -98,6 +101,7 @@ export async function computeGradientStore(a: ComputeGradientStoreArgs): Promise
   if (a.recordHashes && a.recordHashes.length !== a.examples.length) throw new AttributionInputError(`${a.recordHashes.length} record hashes for ${a.examples.length} examples`)
   const loraConfig = a.loraConfig
   const sets = new Map<string, GradientSet>()
+  const losses = new Map<string, Float32Array>()
   let layers: Array<{name: string; dim: number}> = []
   const stored: StoredCheckpoint[] = []
   for (const c of a.checkpoints) {
@@ -109,6 +113,7 @@ export async function computeGradientStore(a: ComputeGradientStoreArgs): Promise
       disposeLora(adapter)
     }
     const {names, dims, grads} = got
+    losses.set(c.name, Float32Array.from(got.losses))
     layers = names.map((name, j) => ({name, dim: dims[j]}))
     const n = a.examples.length
     sets.set(c.name, {
@@ -136,6 +141,7 @@ export async function computeGradientStore(a: ComputeGradientStoreArgs): Promise
       ...(a.recordHashes ? {recordsSha256: recordsSha256(a.recordHashes)} : {}),
     },
     sets,
+    losses,
   }
 }
 
@@ -143,6 +149,7 @@ export async function computeGradientStore(a: ComputeGradientStoreArgs): Promise
 export function writeGradientStore(path: string, store: GradientStore): void {
   const tensors: Record<string, Tensor> = {}
   for (const [name, set] of store.sets) for (const l of set.layers) tensors[`${name}/${l.name}`] = {shape: [set.records, l.dim], data: l.rows}
+  for (const [name, loss] of store.losses) tensors[`${name}/${LOSS_TENSOR}`] = {shape: [loss.length], data: loss}
   const m = store.meta
   const checkpoints = m.checkpoints.map((c) => ({...c, adapter: relative(dirname(path), c.adapter)}))
   writeFileAtomic(
@@ -180,7 +187,10 @@ export function readGradientStore(path: string): GradientStore {
     const layers = JSON.parse(md['openledger.layers']) as Array<{name: string; dim: number}>
     const checkpoints = (JSON.parse(md['openledger.checkpoints']) as StoredCheckpoint[]).map((c) => ({...c, adapter: join(dirname(path), c.adapter)}))
     const sets = new Map<string, GradientSet>()
+    const losses = new Map<string, Float32Array>()
     for (const c of checkpoints) {
+      const loss = decoded.tensors[`${c.name}/${LOSS_TENSOR}`]
+      if (loss) losses.set(c.name, loss.data)
       sets.set(c.name, {
         records,
         layers: layers.map((l) => {
@@ -203,6 +213,7 @@ export function readGradientStore(path: string): GradientStore {
         ...(md['openledger.records_sha256'] ? {recordsSha256: md['openledger.records_sha256']} : {}),
       },
       sets,
+      losses,
     }
   } catch (err) {
     if (err instanceof GradientStoreError) throw err
