@@ -7,7 +7,7 @@
  *       random records: which lowers the answer's log-likelihood more (wins out of 6);
  *   (c) a 15-word quote of a training record: do spans and gradients trace it to that record.
  *
- *   nice -n 10 npm run eval:lm-attribution -- [--records 80] [--epochs 2] [--projection 256] [--json]
+ *   nice -n 10 npm run eval:lm-attribution -- [--records 100] [--epochs 2] [--projection 256] [--json]
  */
 import {mkdtempSync, readFileSync, readdirSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -23,7 +23,7 @@ import {baseWeightsSha256} from '../src/lm/peft.js'
 
 const {values} = parseArgs({
   options: {
-    records: {type: 'string', default: '60'},
+    records: {type: 'string', default: '100'},
     remove: {type: 'string', default: '20'},
     epochs: {type: 'string', default: '2'},
     projection: {type: 'string', default: '256'},
