@@ -16,10 +16,10 @@ import {parseArgs} from 'node:util'
 
 import {type GenerativeMethod, attributeGeneration, computeGradientStore, generationExample, generativeSelfInfluence, readGradientStore, writeGradientStore} from '../src/attribution/generative/index.js'
 import {type RecordMeta, textHash} from '../src/attribution/index.js'
-import {rocAuc} from '../src/attribution/linalg.js'
 import {type LmHyperparameters, type LmRecord, disposeLora, evaluateLoss, generateText, loadLlamaBase, promptText, selectLmDevice, tokenizeRecords, trainLora} from '../src/lm/index.js'
-import {sfc32} from '../src/model/prng.js'
+import {createRandom, shuffleInPlace} from '../src/model/prng.js'
 import {baseWeightsSha256} from '../src/lm/peft.js'
+import {rocAuc} from './metrics.js'
 
 const {values} = parseArgs({
   options: {
@@ -82,16 +82,8 @@ function longestCommonRun(a: string, b: string): number {
 await selectLmDevice('cpu')
 const base = await loadLlamaBase(values.base)
 const baseSha256 = baseWeightsSha256(values.base)
-const rand = sfc32(seed)
-/** Fisher–Yates over 0..n-1 from the seeded generator. */
-function permutation(n: number): number[] {
-  const a = Array.from({length: n}, (_, i) => i)
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1))
-    ;[a[i], a[j]] = [a[j], a[i]]
-  }
-  return a
-}
+const rand = createRandom(seed)
+const permutation = (n: number): number[] => shuffleInPlace(Array.from({length: n}, (_, i) => i), rand)
 
 // (a) 10% of the responses swapped with another record's response (a derangement among them).
 const clean = brownPairs(values.data, N)

@@ -3,9 +3,9 @@
 import {describe, expect, it} from 'vitest'
 
 import {type GradientSet, type QueryGradient, datainfScores, datainfSelfInfluence, layerDamping, projectLayer, tracinScores, tracinSelfInfluence} from '../../src/attribution/generative/index.js'
-import {gaussian, sfc32} from '../../src/model/prng.js'
+import {createRandom} from '../../src/model/prng.js'
 
-const g = gaussian(sfc32(11))
+const g = createRandom(11).gauss
 const randomSet = (n: number, dims: number[]): GradientSet => ({
   records: n,
   layers: dims.map((dim, j) => ({name: `layer${j}`, dim, rows: Float32Array.from({length: n * dim}, () => g() * (j + 1))})),

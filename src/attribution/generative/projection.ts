@@ -4,7 +4,7 @@
  * stored gradients shrink from d to k values per layer. P is regenerated from (seed, layer name),
  * never stored; training and query gradients go through the same P.
  */
-import {gaussian, mix32, sfc32} from '../../model/prng.js'
+import {createRandom, mix32} from '../../model/prng.js'
 
 export type Projection = {dim: number; seed: number}
 
@@ -21,7 +21,7 @@ function matrix(p: Projection, layer: string, d: number): Float32Array {
   const key = `${p.seed}:${p.dim}:${d}:${layer}`
   let P = cache.get(key)
   if (!P) {
-    const g = gaussian(sfc32(mix32(p.seed ^ nameHash(layer))))
+    const g = createRandom(mix32(p.seed ^ nameHash(layer))).gauss
     const scale = 1 / Math.sqrt(p.dim)
     P = Float32Array.from({length: p.dim * d}, () => g() * scale)
     cache.set(key, P)
