@@ -13,6 +13,7 @@ import {
   computeGradientStore,
   generationExample,
   generativeSelfInfluence,
+  generativeSelfInfluenceReport,
   loadAdapter,
   projectedGradients,
   readGradientStore,
@@ -98,6 +99,11 @@ describe('generative attribution', () => {
     expect(di).toHaveLength(8)
     expect([...di, ...tr].every((x) => Number.isFinite(x) && x > 0)).toBe(true)
     expect(Array.from(tr)).toEqual(Array.from(tracinSelfInfluence(back.meta.checkpoints.map((c) => ({set: back.sets.get(c.name)!, lr: c.lr})))))
+    const report = generativeSelfInfluenceReport({artifactDir: art, recordMeta: meta, method: 'datainf'})
+    expect(report.map((r) => r.index).sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7])
+    expect(report[0].selfInfluence).toBe(Math.max(...di))
+    expect(report.every((r, k) => k === 0 || r.selfInfluence <= report[k - 1].selfInfluence)).toBe(true)
+    expect(report.find((r) => r.index === 2)).toMatchObject({recordHash: meta[2].recordHash, contributor: meta[2].contributor, loss: back.losses.get('epoch-2')![2]})
   })
 
   it('the answer example puts the loss on the generated tokens only', () => {

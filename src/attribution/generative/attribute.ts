@@ -59,6 +59,23 @@ export function generativeSelfInfluence(store: GradientStore, method: Generative
   return tracinSelfInfluence(store.meta.checkpoints.map((c) => ({set: store.sets.get(c.name) as GradientSet, lr: c.lr})))
 }
 
+export type GenerativeSelfInfluenceRecord = {index: number; recordHash: string; contributor: string; selfInfluence: number; loss?: number}
+
+/**
+ * `attribute --self-influence` for a generative datanet: reads and checks the artifact's gradient
+ * store, scores every training record, most suspicious (highest) first, with its own mean token loss.
+ */
+export function generativeSelfInfluenceReport(a: {artifactDir: string; recordMeta: RecordMeta[]; method?: GenerativeMethod}): GenerativeSelfInfluenceRecord[] {
+  const path = join(a.artifactDir, GRADIENT_STORE_FILE)
+  const store = readGradientStore(path)
+  checkStore(store, a.recordMeta, path)
+  const scores = generativeSelfInfluence(store, a.method ?? 'datainf')
+  const loss = store.losses.get(store.meta.answering)
+  return Array.from(scores.keys())
+    .sort((x, y) => scores[y] - scores[x] || x - y)
+    .map((i) => ({index: i, recordHash: a.recordMeta[i].recordHash, contributor: a.recordMeta[i].contributor, selfInfluence: scores[i], ...(loss ? {loss: loss[i]} : {})}))
+}
+
 /** Checks that the store belongs to these adapter files and these records before trusting its rows. */
 export function checkStore(store: GradientStore, records: RecordMeta[], path: string): void {
   if (store.meta.records !== records.length) throw new GradientStoreError(`${path} holds gradients of ${store.meta.records} records, the training records given are ${records.length}`)
