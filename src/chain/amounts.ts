@@ -1,5 +1,5 @@
 /** The one place OPEN amounts and addresses are parsed from text and formatted for people. */
-import {type Address, formatEther, getAddress, isAddress, parseEther} from 'viem'
+import {formatEther, parseEther} from 'viem'
 
 import {UsageError} from '../errors.js'
 
@@ -17,12 +17,5 @@ export function parseOpen(text: string, name: string, {allowZero = false} = {}):
 /** "1.5 OPEN", exact: for people. JSON output carries wei as decimal strings. */
 export const formatOpen = (wei: bigint) => `${formatEther(wei)} OPEN`
 
-/**
- * A checksummed address, or a usage error naming the argument, flag or field. A mixed-case address
- * must carry a valid checksum (a typo in one is caught); all-lowercase or all-uppercase is accepted.
- */
-export function parseAddress(text: string, name: string): Address {
-  const t = text.trim()
-  if (!isAddress(t)) throw new UsageError(`${name} "${text}" is not an address (0x followed by 40 hex digits, with a valid checksum if mixed-case)`)
-  return getAddress(t)
-}
+// Addresses are parsed in ./address.ts, without viem; re-exported for the callers that import them here.
+export {parseAddress} from './address.js'

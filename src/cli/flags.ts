@@ -1,12 +1,13 @@
 import {Args, Flags} from '@oclif/core'
 import type {Address} from 'viem'
 
+import {parseAddress} from '../chain/address.js'
 import type {ChainSelection} from '../chain/context.js'
 import {NETWORK_NAMES, type NetworkName} from '../chain/network-names.js'
 import {UsageError} from '../errors.js'
 
-// viem (behind the parsers) loads only when one of these flags is given: every command imports this
-// file, and most never parse an address or an amount (npm run bench -- cli).
+// viem (behind the amount parser) loads only when an amount is given: every command imports this
+// file, and most never parse an amount (npm run bench -- cli). Addresses are parsed without viem.
 const amounts = () => import('../chain/amounts.js')
 
 /**
@@ -18,7 +19,7 @@ const amounts = () => import('../chain/amounts.js')
 /** An address flag: checksummed Address. */
 export const addressFlag = Flags.custom<Address>({
   helpValue: '<address>',
-  parse: async (input, _ctx, opts) => (await amounts()).parseAddress(input, `--${opts.name}`),
+  parse: async (input, _ctx, opts) => parseAddress(input, `--${opts.name}`),
 })
 
 /** An OPEN amount flag ("10", "0.5"): wei. Zero is refused. */
@@ -51,7 +52,7 @@ export const contributionIdsFlag = Flags.custom<bigint>({
 
 /** An address argument: checksummed Address. */
 export const addressArg = Args.custom<Address>({
-  parse: async (input, _ctx, opts) => (await amounts()).parseAddress(input, opts.name),
+  parse: async (input, _ctx, opts) => parseAddress(input, opts.name),
 })
 
 /** An OPEN amount argument ("10", "0.5"): wei. Zero is refused. */

@@ -2,8 +2,9 @@ import {createHash} from 'node:crypto'
 import {readFileSync, readdirSync, statSync} from 'node:fs'
 import {extname, join} from 'node:path'
 
-import {type Address, type Hex, getAddress, isAddress, zeroAddress} from 'viem'
+import type {Address, Hex} from 'viem'
 
+import {ZERO_ADDRESS, checksumAddress, isAddress} from '../chain/address.js'
 import {UsageError} from '../errors.js'
 import {toHex} from './bytes.js'
 import {CanonicalJsonError, canonicalJson} from './canonical-json.js'
@@ -121,8 +122,8 @@ export function toRecord({line, row}: ParsedRow, file: string, opts: IngestOptio
     if (typeof own !== 'string' || !isAddress(own.trim())) {
       throw new InvalidRecordFileError(file, line, `contributor ${JSON.stringify(own)} is not an address (0x and 40 hex digits, with a valid checksum if mixed-case)`)
     }
-    contributor = getAddress(own.trim())
-    if (contributor === zeroAddress) throw new InvalidRecordFileError(file, line, 'contributor is the zero address')
+    contributor = checksumAddress(own.trim()) as Address
+    if (contributor === ZERO_ADDRESS) throw new InvalidRecordFileError(file, line, 'contributor is the zero address')
   }
   if (opts.requireContributor && contributor !== opts.requireContributor) {
     throw new InvalidRecordFileError(file, line, `contributor ${contributor} is not the signer ${opts.requireContributor}: a contribution is the signer's own`)

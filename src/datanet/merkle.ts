@@ -1,5 +1,6 @@
-import {type Address, type Hex, getAddress} from 'viem'
+import type {Address, Hex} from 'viem'
 
+import {checksumAddress} from '../chain/address.js'
 import {compare32, hexInto, toHex} from './bytes.js'
 import {keccak256Into, keccak256x64Into} from './keccak.js'
 
@@ -224,5 +225,7 @@ export function processProof(leafHashHex: Hex, proof: ReadonlyArray<Hex>): Hex {
 
 /** Whether `proof` proves `leaf` under `root`. */
 export function verifyMerkleProof(root: Hex, leaf: MerkleLeaf, proof: ReadonlyArray<Hex>): boolean {
-  return processProof(leafHash([leaf[0], getAddress(leaf[1])]), proof) === root.toLowerCase()
+  const address = checksumAddress(leaf[1])
+  if (!address) throw new MerkleInputError(`${leaf[1]} is not an address`)
+  return processProof(leafHash([leaf[0], address]), proof) === root.toLowerCase()
 }
