@@ -1,5 +1,3 @@
-import {join} from 'node:path'
-
 import {
   type Account,
   type Address,
@@ -15,8 +13,8 @@ import {
 import {UsageError} from '../errors.js'
 import {DevnetNotRunningError} from '../devnet/errors.js'
 import {type DevnetState, devnetStatePath, readRunningDevnet} from '../devnet/state.js'
-import {readJsonFile} from '../store/atomic.js'
 import {stateDir} from '../store/paths.js'
+import {deployedAddresses} from './deployments.js'
 import {devAccounts} from './dev-accounts.js'
 import {UnknownContractError} from './errors.js'
 import {signerAccount} from './signer.js'
@@ -81,7 +79,7 @@ export async function resolveChain(sel: ChainSelection = {}): Promise<ChainConte
   } else {
     chain = network === 'mainnet' ? openledgerMainnet : openledgerTestnet
   }
-  const contracts = readJsonFile<Record<string, Address>>(join(dir, 'deployments', `${chain.id}.json`)) ?? {}
+  const contracts = deployedAddresses(dir, chain.id)
   return {
     network: sel.rpcUrl ? 'custom' : (network as NetworkName),
     chain,

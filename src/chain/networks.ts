@@ -1,6 +1,8 @@
 import {type Chain, defineChain} from 'viem'
 import {chainConfig as opStackConfig} from 'viem/op-stack'
 
+import {MAINNET_CHAIN_ID, TESTNET_CHAIN_ID} from './network-names.js'
+
 export {DEVNET_L1_CHAIN_ID, DEVNET_L2_CHAIN_ID, NETWORK_NAMES, type NetworkName} from './network-names.js'
 
 /**
@@ -8,7 +10,7 @@ export {DEVNET_L1_CHAIN_ID, DEVNET_L2_CHAIN_ID, NETWORK_NAMES, type NetworkName}
  * modules, 0.1 s) to give us this one. test/chain/networks.test.ts checks it against viem's.
  */
 export const openledgerMainnet: Chain = defineChain({
-  id: 1612,
+  id: MAINNET_CHAIN_ID,
   name: 'OpenLedger',
   nativeCurrency: {name: 'Open', symbol: 'OPEN', decimals: 18},
   rpcUrls: {default: {http: ['https://rpc.openledger.xyz']}},
@@ -17,7 +19,7 @@ export const openledgerMainnet: Chain = defineChain({
 })
 
 export const openledgerTestnet: Chain = defineChain({
-  id: 161_201,
+  id: TESTNET_CHAIN_ID,
   name: 'OpenLedger Testnet',
   nativeCurrency: {name: 'Open', symbol: 'OPN', decimals: 18},
   rpcUrls: {default: {http: ['https://rpctn.openledger.xyz']}},
