@@ -1,7 +1,11 @@
-import {existsSync, readFileSync} from 'node:fs'
+import {execFile} from 'node:child_process'
+import {createHash} from 'node:crypto'
+import {existsSync, readFileSync, readdirSync, statSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {dirname, join} from 'node:path'
+import {pathToFileURL} from 'node:url'
 
+import {readJsonFile, writeJsonAtomic} from '../store/atomic.js'
 import {cacheDir} from '../store/paths.js'
 import {DeviceUnavailableError} from './errors.js'
 
@@ -68,20 +72,13 @@ export function probeDevice(device: Device): Promise<DeviceProbe> {
       if (device === 'cuda' && !cudaLibraryPresent()) {
         return {device, ok: false, reason: 'the CUDA execution provider is not installed (reinstall onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12)'}
       }
-      if (device === 'webgpu' && !vulkanLoaderPresent()) {
-        return {device, ok: false, reason: 'no Vulkan loader (libvulkan.so.1), which WebGPU needs on Linux'}
+      if (device === 'webgpu') {
+        if (!vulkanLoaderPresent()) return {device, ok: false, reason: 'no Vulkan loader (libvulkan.so.1), which WebGPU needs on Linux'}
+        return probeWebgpuCached()
       }
       try {
         const ort = await loadOrt()
-        const session = await ort.InferenceSession.create(Buffer.from(PROBE_MODEL_B64, 'base64'), {
-          executionProviders: [device],
-          logSeverityLevel: 4,
-        })
-        const out = await session.run({x: new ort.Tensor('float32', new Float32Array([1, 2, 3, 4]), [1, 4])})
-        const y = out.y.data as Float32Array
-        await session.release()
-        if (y[0] !== 4 || y[1] !== 6) return {device, ok: false, reason: 'the probe model gave a wrong result'}
-        return {device, ok: true}
+        return checkProbeOutput(device, await runProbe(ort, device))
       } catch (err) {
         return {device, ok: false, reason: firstLine(err)}
       }
@@ -89,6 +86,127 @@ export function probeDevice(device: Device): Promise<DeviceProbe> {
     probeCache.set(device, p)
   }
   return p
+}
+
+async function runProbe(ort: Ort, device: Device): Promise<number[]> {
+  const session = await ort.InferenceSession.create(Buffer.from(PROBE_MODEL_B64, 'base64'), {executionProviders: [device], logSeverityLevel: 4})
+  const out = await session.run({x: new ort.Tensor('float32', new Float32Array([1, 2, 3, 4]), [1, 4])})
+  const y = out.y.data as Float32Array
+  await session.release()
+  return [y[0], y[1]]
+}
+
+function checkProbeOutput(device: Device, y: number[]): DeviceProbe {
+  return y[0] === 4 && y[1] === 6 ? {device, ok: true} : {device, ok: false, reason: 'the probe model gave a wrong result'}
+}
+
+/** Where the WebGPU probe's answer is kept, with the key it holds for. */
+export const webgpuProbeCachePath = () => join(cacheDir(), 'device-probe-webgpu.json')
+
+type WebgpuProbeFile = {key: string; probe: DeviceProbe}
+
+/**
+ * Starting a WebGPU adapter takes 0.4–0.5 s and makes Dawn print warnings on stderr, and `--device
+ * auto` asks on every call: the answer is kept on disk until something it depends on changes (see
+ * webgpuProbeKey). The probe itself runs in a child process, so that Dawn's stderr is captured (shown
+ * with OPENLEDGER_DEBUG) rather than written over the command's own output.
+ */
+async function probeWebgpuCached(): Promise<DeviceProbe> {
+  const key = webgpuProbeKey()
+  const path = webgpuProbeCachePath()
+  let cached: WebgpuProbeFile | undefined
+  try {
+    cached = readJsonFile<WebgpuProbeFile>(path)
+  } catch {
+    // A corrupt cache file is only a lost answer: probe again and overwrite it.
+  }
+  if (cached?.key === key && cached.probe?.device === 'webgpu' && typeof cached.probe.ok === 'boolean') return cached.probe
+  const probe = await probeInChild('webgpu')
+  try {
+    writeJsonAtomic(path, {key, probe} satisfies WebgpuProbeFile)
+  } catch {
+    // A read-only cache folder costs the next call a probe, nothing more.
+  }
+  return probe
+}
+
+/**
+ * What the WebGPU answer depends on: the ONNX Runtime build (its WebGPU provider embeds Dawn), the
+ * webgpu package, Node's ABI, the Vulkan ICD manifests present (and the variables that choose them),
+ * the kernel GPU drivers' versions and the GPU device nodes.
+ */
+export function webgpuProbeKey(env: NodeJS.ProcessEnv = process.env): string {
+  const parts: unknown[] = [1, process.platform, process.arch, process.versions.modules, packageVersion('onnxruntime-node'), packageVersion('webgpu')]
+  for (const v of ['VK_ICD_FILENAMES', 'VK_DRIVER_FILES', 'VK_ADD_DRIVER_FILES', 'LD_LIBRARY_PATH', 'XDG_DATA_DIRS']) parts.push(env[v] ?? null)
+  for (const dir of ['/etc/vulkan/icd.d', '/usr/share/vulkan/icd.d', '/usr/local/share/vulkan/icd.d', '/dev/dri']) parts.push(listing(dir))
+  for (const file of ['/proc/driver/nvidia/version', '/sys/module/nvidia/version', '/sys/module/amdgpu/version', '/sys/module/i915/version']) parts.push(readOrNull(file))
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex')
+}
+
+function packageVersion(name: string): string | null {
+  try {
+    const require = createRequire(import.meta.url)
+    return (JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as {version: string}).version
+  } catch {
+    return null
+  }
+}
+
+/** Names with size and modification time: an ICD manifest edited in place changes the key too. */
+function listing(dir: string): string[] | null {
+  try {
+    return readdirSync(dir)
+      .sort()
+      .map((name) => {
+        try {
+          const st = statSync(join(dir, name))
+          return `${name}:${st.size}:${st.mtimeMs}`
+        } catch {
+          return name
+        }
+      })
+  } catch {
+    return null
+  }
+}
+
+function readOrNull(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch {
+    return null
+  }
+}
+
+/** Runs the probe model on `device` in a child Node process; its stderr is kept off ours. */
+function probeInChild(device: Device): Promise<DeviceProbe> {
+  let ortUrl: string
+  try {
+    ortUrl = pathToFileURL(createRequire(import.meta.url).resolve('onnxruntime-node')).href
+  } catch (err) {
+    return Promise.resolve({device, ok: false, reason: firstLine(err)})
+  }
+  const script = `
+    const m = await import(${JSON.stringify(ortUrl)}); const ort = m.default ?? m; ort.env.logLevel = 'error'
+    try {
+      const s = await ort.InferenceSession.create(Buffer.from(${JSON.stringify(PROBE_MODEL_B64)}, 'base64'), {executionProviders: [${JSON.stringify(device)}], logSeverityLevel: 4})
+      const out = await s.run({x: new ort.Tensor('float32', new Float32Array([1, 2, 3, 4]), [1, 4])})
+      const y = out.y.data; await s.release()
+      process.stdout.write(JSON.stringify({y: [y[0], y[1]]}))
+    } catch (err) { process.stdout.write(JSON.stringify({error: String(err?.message ?? err)})) }`
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--input-type=module', '-e', script], {timeout: 60_000, maxBuffer: 1 << 20}, (err, stdout, stderr) => {
+      if (process.env.OPENLEDGER_DEBUG && stderr) process.stderr.write(stderr)
+      let answer: {y?: number[]; error?: string} | undefined
+      try {
+        answer = JSON.parse(stdout)
+      } catch {}
+      if (answer?.y) resolve(checkProbeOutput(device, answer.y))
+      else if (answer?.error) resolve({device, ok: false, reason: firstLine(answer.error)})
+      // No answer: the process crashed or hung in the driver (its command line is the script: not shown).
+      else resolve({device, ok: false, reason: `the probe process ended without an answer (${err?.signal ?? `exit code ${err?.code ?? 0}`})${stderr.trim() ? `: ${firstLine(stderr)}` : ''}`})
+    })
+  })
 }
 
 export type ResolvedDevice = {device: Device; requested: DeviceRequest; tried: DeviceProbe[]}
