@@ -4,7 +4,7 @@
  * the `as const` ABIs in src/contracts/artifacts/, so a wrong function name or argument is a
  * compile error. Writes return the hash and the receipt, for callers that journal what they sent.
  */
-import type {Abi, ContractFunctionArgs, ContractFunctionName, ContractFunctionReturnType, Hash, ReadContractParameters, TransactionReceipt} from 'viem'
+import type {Abi, Address, ContractFunctionArgs, ContractFunctionName, ContractFunctionReturnType, Hash, ReadContractParameters, TransactionReceipt} from 'viem'
 
 import {type ChainContext, type SignerContext, contractAddress} from './context.js'
 import {type ContractName, artifacts} from '../contracts/artifacts/index.js'
@@ -44,16 +44,33 @@ const RECEIPT_POLL_MS = 100
  * OpenledgerError; a mined but reverted transaction too (with its hash).
  */
 export async function writeContract<C extends ContractName, F extends WriteFunctionName<C>>(ctx: ContractWriter, call: WriteCall<C, F>): Promise<WriteResult> {
-  const address = contractAddress(ctx, call.contract)
-  const where = {contract: call.contract, functionName: call.functionName, account: ctx.account.address}
   // The call was checked against the contract's own ABI in the signature; viem's generics cannot
   // follow a contract chosen by name, so the request is built over the plain Abi type.
-  const abi: Abi = artifacts[call.contract].abi
+  return writeContractAt(ctx, {...call, address: contractAddress(ctx, call.contract), abi: artifacts[call.contract].abi})
+}
+
+/** A write to a contract given by address and ABI (checked by the caller's own types, if any). */
+export type WriteAtCall = {
+  address: Address
+  abi: Abi
+  functionName: string
+  args?: unknown
+  value?: bigint
+  /** The contract's name in messages; the address when not given. */
+  contract?: string
+  explain?: ExplainRevert
+  onSent?: (hash: Hash) => void
+}
+
+/** writeContract for a contract not named in this folder's state (tests' own deployments). */
+export async function writeContractAt(ctx: Pick<ContractWriter, 'publicClient' | 'account' | 'walletClient'>, call: WriteAtCall): Promise<WriteResult> {
+  const contract = call.contract ?? call.address
+  const where = {contract, functionName: call.functionName, account: ctx.account.address}
   let hash: Hash
   try {
     const {request} = await ctx.publicClient.simulateContract({
-      address,
-      abi,
+      address: call.address,
+      abi: call.abi,
       functionName: call.functionName,
       args: argList(call.args),
       value: call.value,
@@ -67,7 +84,7 @@ export async function writeContract<C extends ContractName, F extends WriteFunct
   const pollingInterval = Math.min(ctx.publicClient.pollingInterval, RECEIPT_POLL_MS)
   const receipt = await ctx.publicClient.waitForTransactionReceipt({hash, pollingInterval})
   if (receipt.status !== 'success') {
-    throw new OpenledgerError('E_TX_REVERTED', `${call.contract}.${call.functionName} transaction ${hash} reverted`, {exitCode: ExitCode.failure})
+    throw new OpenledgerError('E_TX_REVERTED', `${contract}.${call.functionName} transaction ${hash} reverted`, {exitCode: ExitCode.failure})
   }
   return {hash, receipt}
 }

@@ -4,7 +4,7 @@ import {createRequire} from 'node:module'
 import {join} from 'node:path'
 import {gunzipSync} from 'node:zlib'
 
-import type {Address, Hex} from 'viem'
+import type {Abi, Address, Hex} from 'viem'
 
 import {type DevAccount, DEV_ROLES} from '../chain/dev-accounts.js'
 import {DEVNET_L1_CHAIN_ID, DEVNET_L2_CHAIN_ID} from '../chain/network-names.js'
@@ -84,11 +84,10 @@ export async function buildGenesis(l1: LayerClients, l2: LayerClients, accounts:
   const deploy = async (layer: LayerClients, chain: 'l1' | 'l2') => {
     for (const d of DEPLOYMENTS.filter((x) => x.chain === chain)) {
       const artifact = artifacts[d.name]
-      const hash = await layer.wallet(admin).deployContract({
-        abi: artifact.abi as readonly unknown[],
-        bytecode: artifact.bytecode as Hex,
-        args: d.args(ctx) as unknown[],
-      } as never)
+      // Each DEPLOYMENTS row builds its constructor arguments for its own contract; viem's generics
+      // cannot follow a contract chosen by name, so the call is typed over the plain Abi.
+      const abi: Abi = artifact.abi
+      const hash = await layer.wallet(admin).deployContract({abi, bytecode: artifact.bytecode as Hex, args: d.args(ctx)})
       const receipt = await layer.public.waitForTransactionReceipt({hash, pollingInterval: 5})
       if (receipt.status !== 'success' || !receipt.contractAddress) throw new Error(`deploying ${d.name} on ${chain} failed`)
       ctx.addresses[d.name] = receipt.contractAddress

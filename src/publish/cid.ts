@@ -90,7 +90,7 @@ export async function importFolder(folder: string, blocks: WritableBlocks): Prom
     }
   }
   const byPath = new Map<string, {cid: CID; size: bigint}>()
-  for await (const r of importer(candidates(), blocks as never, kuboImporterOptions())) {
+  for await (const r of importer(candidates(), blocks, kuboImporterOptions())) {
     if (r.path !== undefined) byPath.set(r.path, {cid: r.cid, size: r.size})
   }
   const top = byPath.get(ROOT)

@@ -16,8 +16,6 @@ import {
   type Transport,
   type TransactionReceipt,
   type WalletClient,
-  BaseError,
-  ContractFunctionRevertedError,
   createPublicClient,
   createTestClient,
   createWalletClient,
@@ -26,7 +24,10 @@ import {
 import {privateKeyToAccount} from 'viem/accounts'
 import {afterAll, afterEach, beforeAll, beforeEach, expect} from 'vitest'
 
+import {writeContractAt} from '../../src/chain/contract.js'
 import type {SignerContext} from '../../src/chain/context.js'
+import {type DecodedRevert, decodeRevert} from '../../src/chain/revert.js'
+import {OpenledgerError} from '../../src/errors.js'
 import {DEV_ROLES, devAccounts} from '../../src/chain/dev-accounts.js'
 import {type DevnetState, writeDevnetState} from '../../src/devnet/state.js'
 import {DEVNET_L2_CHAIN_ID, devnetChain} from '../../src/chain/networks.js'
@@ -118,12 +119,9 @@ export async function send<
   from: number,
   call: {address: Address; abi: abi; functionName: functionName; args?: args; value?: bigint},
 ): Promise<TransactionReceipt> {
-  const wallet = p.wallet(from)
-  const {request} = await p.publicClient.simulateContract({...(call as any), account: wallet.account})
-  const hash = await wallet.writeContract(request as any)
-  const receipt = await p.publicClient.waitForTransactionReceipt({hash})
-  if (receipt.status !== 'success') throw new Error(`${String(call.functionName)} reverted on-chain`)
-  return receipt
+  // The call is typed against its ABI above; the chain layer sends it (simulate, send, receipt).
+  const name = (Object.keys(p.addresses) as ContractName[]).find((n) => p.addresses[n] === call.address)
+  return (await writeContractAt(p.signer(from), {...call, contract: name})).receipt
 }
 
 /** Everything a transaction cost its sender: execution gas, plus the L1 data fee on an OP chain. */
@@ -133,11 +131,9 @@ export function gasCost(receipt: TransactionReceipt): bigint {
 }
 
 /** The decoded custom error a call reverted with (name and arguments), or undefined. */
-export function revertOf(err: unknown): {errorName: string; args: readonly unknown[]} | undefined {
-  if (!(err instanceof BaseError)) return undefined
-  const reverted = err.walk((e) => e instanceof ContractFunctionRevertedError)
-  if (!(reverted instanceof ContractFunctionRevertedError) || !reverted.data) return undefined
-  return {errorName: reverted.data.errorName, args: reverted.data.args ?? []}
+export function revertOf(err: unknown): DecodedRevert | undefined {
+  // The chain layer wraps viem's error in an OpenledgerError; the decoded revert is in its cause.
+  return decodeRevert(err) ?? (err instanceof OpenledgerError ? decodeRevert(err.cause) : undefined)
 }
 
 /** Asserts that `promise` rejects with the custom error `errorName` (and these args, when given). */
