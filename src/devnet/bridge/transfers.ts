@@ -9,6 +9,7 @@ import {ExitCode, OpenledgerError} from '../../errors.js'
 import {readJsonFile, writeJsonAtomic} from '../../store/atomic.js'
 import {withLock} from '../../store/lock.js'
 import {stateDir as defaultStateDir} from '../../store/paths.js'
+import {poll} from '../../util/poll.js'
 import {type LayerClients, layerClients} from '../clients.js'
 import type {DevnetState} from '../state.js'
 import {readerOn, writerOn} from './contexts.js'
@@ -56,15 +57,9 @@ function clientsFor(state: DevnetState) {
   }
 }
 
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const v = await probe()
-    if (v !== undefined) return v
-    if (Date.now() > end) throw new RelayTimeoutError(what, timeoutMs)
-    await new Promise((r) => setTimeout(r, 25))
-  }
-}
+/** Polls until the relayer's side of a transfer shows up; a relay that never comes is a RelayTimeoutError. */
+const waitForRelay = <T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> =>
+  poll(probe, {timeoutMs, intervalMs: 25, onTimeout: () => new RelayTimeoutError(what, timeoutMs)})
 
 /**
  * Deposits OPEN from L1 to the L2: approve, OpenPortal.depositTransaction, then wait for the relayer's
@@ -130,7 +125,7 @@ export async function depositToL2(
       l1BlockHash: event.blockHash,
       logIndex: event.logIndex,
     })
-    await waitFor(() => l2.public.getTransactionReceipt({hash: l2Tx.hash}).catch(() => undefined), timeoutMs, `deposit ${entry.l1TxHash}`)
+    await waitForRelay(() => l2.public.getTransactionReceipt({hash: l2Tx.hash}).catch(() => undefined), timeoutMs, `deposit ${entry.l1TxHash}`)
     entry.status = 'credited'
     save()
     const l2BalanceAfter = await l2.public.getBalance({address: to})
@@ -177,7 +172,7 @@ export async function withdrawToL1(
   const [event] = parseEventLogs({abi: OpenL2Bridge.abi, eventName: 'WithdrawalInitiated', logs: receipt.logs})
   if (receipt.status !== 'success' || !event) throw new OpenledgerError('E_WITHDRAW_FAILED', `the L2 withdrawal transaction ${l2TxHash} reverted`)
   const nonce = event.args.nonce
-  const l1TxHash = await waitFor(() => finalizedTx(l1, portal, nonce), timeoutMs, `withdrawal ${nonce}`)
+  const l1TxHash = await waitForRelay(() => finalizedTx(l1, portal, nonce), timeoutMs, `withdrawal ${nonce}`)
   const l1BalanceAfter = await readContract(readerOn(l1, state.contracts), 'OpenToken', 'balanceOf', [to])
   return {
     nonce: nonce.toString(),
