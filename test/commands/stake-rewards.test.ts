@@ -2,8 +2,6 @@
  * The stake and rewards commands, run in-process through oclif against a real anvil that a
  * devnet state file (OPENLEDGER_STATE_DIR) points at, as `openledger devnet start` would write it.
  */
-import {mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -23,26 +21,29 @@ import StakeWithdraw from '../../src/commands/stake/withdraw.js'
 import {artifacts} from '../../src/contracts/artifacts/index.js'
 import {type DevnetState, writeDevnetState} from '../../src/devnet/state.js'
 import {type Protocol, advanceTime, startProtocol, writeProtocolDevnetState} from '../helpers/contracts.js'
+import {type TempDir, tempDir} from '../helpers/env.js'
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..')
 
 let p: Protocol
 let config: Config
 let stateDir: string
+let temp: TempDir
 let snap: Hex
 const savedStateDir = process.env.OPENLEDGER_STATE_DIR
 
 beforeAll(async () => {
   p = await startProtocol()
   config = await Config.load({root: ROOT})
-  stateDir = mkdtempSync(join(tmpdir(), 'openledger-stake-'))
+  temp = tempDir('openledger-stake-')
+  stateDir = temp.dir
   writeProtocolDevnetState(p, stateDir)
   process.env.OPENLEDGER_STATE_DIR = stateDir
 })
 afterAll(async () => {
   if (savedStateDir === undefined) delete process.env.OPENLEDGER_STATE_DIR
   else process.env.OPENLEDGER_STATE_DIR = savedStateDir
-  if (stateDir) rmSync(stateDir, {recursive: true, force: true})
+  temp?.cleanup()
   await p?.stop()
 })
 beforeEach(async () => {

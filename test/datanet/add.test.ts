@@ -1,5 +1,4 @@
-import {mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {StandardMerkleTree} from '@openzeppelin/merkle-tree'
@@ -16,18 +15,21 @@ import {
   loadDatanetVersion,
   recordHash,
 } from '../../src/datanet/index.js'
+import {type TempDir, tempDir} from '../helpers/env.js'
 
 const A0 = getAddress('0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266')
 const A1 = getAddress('0x70997970c51812dc3a010c7d01b50e0d17dc79c8')
 const A2 = getAddress('0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc')
 
 let dir: string
+let temp: TempDir
 let stateDir: string
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'openledger-datanet-'))
+  temp = tempDir('openledger-datanet-')
+  dir = temp.dir
   stateDir = join(dir, '.openledger')
 })
-afterEach(() => rmSync(dir, {recursive: true, force: true}))
+afterEach(() => temp?.cleanup())
 
 const file = (name: string, content: string | Uint8Array) => {
   const p = join(dir, name)

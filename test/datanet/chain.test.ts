@@ -3,8 +3,7 @@
  * deployed, which a devnet state file (OPENLEDGER_STATE_DIR) points at.
  */
 import {createCipheriv, pbkdf2Sync, randomBytes} from 'node:crypto'
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -33,6 +32,7 @@ import {DatanetRegistry} from '../../src/contracts/artifacts/index.js'
 import {loadDatanetVersion} from '../../src/datanet/index.js'
 import {type DevnetState, writeDevnetState} from '../../src/devnet/state.js'
 import {type Protocol, startProtocol, writeProtocolDevnetState} from '../helpers/contracts.js'
+import {type TempDir, tempDir} from '../helpers/env.js'
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..')
 const ENC = ['bytes32', 'address']
@@ -40,13 +40,15 @@ const ENC = ['bytes32', 'address']
 let p: Protocol
 let config: Config
 let dir: string
+let temp: TempDir
 let stateDir: string
 const saved = process.env.OPENLEDGER_STATE_DIR
 
 beforeAll(async () => {
   p = await startProtocol()
   config = await Config.load({root: ROOT})
-  dir = mkdtempSync(join(tmpdir(), 'openledger-datanet-chain-'))
+  temp = tempDir('openledger-datanet-chain-')
+  dir = temp.dir
   stateDir = join(dir, '.openledger')
   writeProtocolDevnetState(p, stateDir)
   process.env.OPENLEDGER_STATE_DIR = stateDir
@@ -54,7 +56,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (saved === undefined) delete process.env.OPENLEDGER_STATE_DIR
   else process.env.OPENLEDGER_STATE_DIR = saved
-  if (dir) rmSync(dir, {recursive: true, force: true})
+  temp?.cleanup()
   await p?.stop()
 })
 

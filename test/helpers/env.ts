@@ -9,8 +9,13 @@ import {join} from 'node:path'
 export const TEST_CACHE_DIR = join(tmpdir(), 'openledger-test-cache')
 process.env.OPENLEDGER_CACHE_DIR = TEST_CACHE_DIR
 
-/** A fresh empty folder, removed when `cleanup` runs. */
-export function tempDir(prefix = 'openledger-'): {dir: string; cleanup: () => void} {
+export type TempDir = {dir: string; cleanup: () => void}
+
+/**
+ * The tests' one way to get a scratch folder: a fresh empty one under the OS temp folder, removed
+ * when `cleanup` runs (call it from afterEach/afterAll).
+ */
+export function tempDir(prefix = 'openledger-'): TempDir {
   const dir = mkdtempSync(join(tmpdir(), prefix))
   return {dir, cleanup: () => rmSync(dir, {recursive: true, force: true})}
 }

@@ -1,17 +1,19 @@
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {type ArtifactConfig, type TrainingManifest, writeArtifact} from '../../src/model/artifact.js'
 import {EmbeddingCache} from '../../src/model/cache.js'
 import {initWeights} from '../../src/model/fit.js'
+import {type TempDir, tempDir} from '../helpers/env.js'
 
 let tmp: string
+let temp: TempDir
 beforeAll(() => {
-  tmp = mkdtempSync(join(tmpdir(), 'ol-cache-'))
+  temp = tempDir('ol-cache-')
+  tmp = temp.dir
 })
-afterAll(() => rmSync(tmp, {recursive: true, force: true}))
+afterAll(() => temp?.cleanup())
 
 const hash = (i: number) => '0x' + i.toString(16).padStart(64, '0')
 

@@ -1,8 +1,7 @@
 // End to end through the command classes in a child process (helpers/run-cli.ts, from src/):
 // a real datanet (local draft, via src/datanet), `train`, `infer`, their output and exit codes.
 import {execFile} from 'node:child_process'
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {pathToFileURL} from 'node:url'
 import {promisify} from 'node:util'
@@ -11,11 +10,13 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {addToDatanet, createDatanet} from '../../src/datanet/index.js'
 import {loadDatanetSource} from '../../src/model/datanet-source.js'
 import {CONTRIBUTORS, topicSource} from './helpers/data.js'
+import {type TempDir, tempDir} from '../helpers/env.js'
 
 const run = promisify(execFile)
 const TSX = pathToFileURL(resolve('node_modules/tsx/dist/loader.mjs')).href
 const RUN = resolve('test/model/helpers/run-cli.ts')
 let tmp: string
+let temp: TempDir
 let env: NodeJS.ProcessEnv
 
 async function cli(args: string[]) {
@@ -29,7 +30,8 @@ async function cli(args: string[]) {
 }
 
 beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'ol-cli-'))
+  temp = tempDir('ol-cli-')
+  tmp = temp.dir
   env = {...process.env, OPENLEDGER_STATE_DIR: join(tmp, '.openledger'), OPENLEDGER_CACHE_DIR: join(tmp, 'cache'), OPENLEDGER_OFFLINE: '1', NO_COLOR: '1'}
   const stateDir = join(tmp, '.openledger')
   await createDatanet({name: 'news', stateDir})
@@ -37,7 +39,7 @@ beforeAll(async () => {
   writeFileSync(join(tmp, 'news.jsonl'), rows.join('\n') + '\n')
   await addToDatanet({name: 'news', paths: [join(tmp, 'news.jsonl')], contributor: CONTRIBUTORS[0] as `0x${string}`, stateDir})
 })
-afterAll(() => rmSync(tmp, {recursive: true, force: true}))
+afterAll(() => temp?.cleanup())
 
 describe('train and infer commands', () => {
   let artifact: string

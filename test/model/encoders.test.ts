@@ -1,5 +1,4 @@
-import {mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {rmSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -7,17 +6,20 @@ import {probeDevice, resolveDevice} from '../../src/model/backend.js'
 import {BuiltinTokenizer, builtinEncoderDir, encoderFilesHash, loadBuiltinEncoder, loadEncoder} from '../../src/model/encoders/index.js'
 import type {Encoder} from '../../src/model/encoders/types.js'
 import {expectedEmbedding, writeTinyBert} from './helpers/tiny-bert.js'
+import {type TempDir, tempDir} from '../helpers/env.js'
 
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, v, i) => s + v * b[i], 0)
 const row = (m: Float32Array, i: number, D: number) => m.subarray(i * D, (i + 1) * D)
 
 let tmp: string
+let temp: TempDir
 beforeAll(() => {
-  tmp = mkdtempSync(join(tmpdir(), 'ol-enc-'))
+  temp = tempDir('ol-enc-')
+  tmp = temp.dir
   process.env.OPENLEDGER_CACHE_DIR = join(tmp, 'cache')
   process.env.OPENLEDGER_OFFLINE = '1'
 })
-afterAll(() => rmSync(tmp, {recursive: true, force: true}))
+afterAll(() => temp?.cleanup())
 
 const cudaAvailable = (await probeDevice('cuda')).ok
 

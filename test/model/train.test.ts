@@ -1,5 +1,4 @@
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -10,20 +9,23 @@ import {loadModel, predict, predictEmbeddings} from '../../src/model/infer.js'
 import {decodeSafetensors} from '../../src/model/safetensors.js'
 import {trainModel} from '../../src/model/train.js'
 import {topicSource} from './helpers/data.js'
+import {type TempDir, tempDir} from '../helpers/env.js'
 
 let tmp: string
+let temp: TempDir
 let encoder: Encoder
 const config: ModelConfig = {...DEFAULT_MODEL_CONFIG, num_train_epochs: 12, learning_rate: 0.01, val_size: 0.2, device: 'cpu'}
 
 beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'ol-train-'))
+  temp = tempDir('ol-train-')
+  tmp = temp.dir
   process.env.OPENLEDGER_CACHE_DIR = join(tmp, 'cache')
   process.env.OPENLEDGER_OFFLINE = '1'
   encoder = await loadBuiltinEncoder('cpu')
 })
 afterAll(async () => {
   await encoder.dispose()
-  rmSync(tmp, {recursive: true, force: true})
+  temp?.cleanup()
 })
 
 describe('trainModel → artifact → loadModel/predict', () => {
