@@ -68,8 +68,9 @@ export async function benchCli(runs = 7): Promise<Row[]> {
       {name: 'contracts list', args: ['contracts', 'list'], target: 2.5},
       {name: 'devnet status (not running)', args: ['devnet', 'status'], target: 3, exit: 3},
       {name: 'infer --text --device cpu', args: ['infer', '--model', model, '--text', 'the storm hit the coast', '--device', 'cpu'], target: 3},
-      // --device auto (the default) probes cuda and webgpu first: on a machine with a Vulkan loader the
-      // webgpu probe alone can take seconds, so this row shows the probe's cost on top of the one above.
+      // --device auto (the default) asks cuda and webgpu first. The WebGPU probe's answer is cached on
+      // disk (src/model/backend.ts) and the warm-up below fills that cache, so this row shows what auto
+      // costs on top of the one above once probed: the WebGPU session itself where WebGPU is found.
       {name: 'infer --text (--device auto)', args: ['infer', '--model', model, '--text', 'the storm hit the coast'], target: 3},
     ]
     // Warm the file system cache and the genesis cache (the first devnet start builds it).
