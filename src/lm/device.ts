@@ -3,13 +3,11 @@
  * (Dawn from the `webgpu` package, which loads Vulkan at run time on Linux). tfjs has one global
  * backend per process, so the choice is made once and shared by every model in the process.
  */
-import {existsSync, readFileSync} from 'node:fs'
-import {join} from 'node:path'
-
 import * as tf from '@tensorflow/tfjs'
 import '@tensorflow/tfjs-backend-wasm'
 
 import {UsageError} from '../errors.js'
+import {adapterName, isSoftwareAdapter, vulkanLoaderPresent} from '../util/gpu.js'
 
 export const LM_DEVICES = ['auto', 'cpu', 'webgpu'] as const
 export type LmDeviceRequest = (typeof LM_DEVICES)[number]
@@ -37,17 +35,6 @@ export function currentLmDevice(): LmDevice | undefined {
   return current
 }
 
-function vulkanLoaderPresent(): boolean {
-  if (process.platform !== 'linux') return true
-  const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib']
-  if (dirs.some((d) => existsSync(join(d, 'libvulkan.so.1')))) return true
-  try {
-    return readFileSync('/etc/ld.so.cache').includes('libvulkan.so.1')
-  } catch {
-    return false
-  }
-}
-
 /**
  * Asks Dawn for an adapter. On success `navigator.gpu` is set to Dawn's GPU object, which the tfjs
  * webgpu backend reads when it initialises (Node has no navigator.gpu of its own).
@@ -61,8 +48,8 @@ export function probeWebgpu(): Promise<WebgpuProbe> {
       const adapter = await gpu.requestAdapter()
       if (!adapter) return {ok: false, reason: 'no WebGPU adapter answered (no Vulkan driver Dawn accepts)'}
       const info = adapter.info as GPUAdapterInfo & {isFallbackAdapter?: boolean}
-      const name = [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' / ') || 'unknown adapter'
-      const software = Boolean(info?.isFallbackAdapter) || /llvmpipe|lavapipe|swiftshader|software/i.test(name)
+      const name = adapterName(info)
+      const software = isSoftwareAdapter(info, name)
       Object.assign(globalThis, globals)
       const nav = ((globalThis as {navigator?: object}).navigator ??= {}) as {gpu?: unknown}
       Object.defineProperty(nav, 'gpu', {value: gpu, configurable: true, writable: true})

@@ -7,6 +7,7 @@ import {pathToFileURL} from 'node:url'
 
 import {readJsonFile, writeJsonAtomic} from '../store/atomic.js'
 import {cacheDir} from '../store/paths.js'
+import {adapterName, isSoftwareAdapter, vulkanLoaderPresent} from '../util/gpu.js'
 import {DeviceUnavailableError} from './errors.js'
 
 export const DEVICES = ['auto', 'cpu', 'webgpu', 'cuda'] as const
@@ -33,7 +34,8 @@ export function loadOrt(): Promise<Ort> {
 const PROBE_MODEL_B64 =
   'CAgSCm9wZW5sZWRnZXI6dAoUCgF4CgF3EgF5GgF5IgZNYXRNdWwSBXByb2JlKisKAgQCEAFCAXdKIAAAgD8AAAAAAAAAAAAAgD8AAIA/AAAAAAAAAAAAAIA/WhMKAXgSDgoMCAESCAoCCAEKAggEYhMKAXkSDgoMCAESCAoCCAEKAggCQgQKABAN'
 
-export type DeviceProbe = {device: Device; ok: boolean; reason?: string}
+/** `software`: the WebGPU adapter is a CPU rasterizer (see isSoftwareAdapter); `adapter`: its name. */
+export type DeviceProbe = {device: Device; ok: boolean; reason?: string; adapter?: string; software?: boolean}
 
 const probeCache = new Map<Device, Promise<DeviceProbe>>()
 
@@ -44,21 +46,6 @@ function cudaLibraryPresent(): boolean {
     const pkg = dirname(require.resolve('onnxruntime-node/package.json'))
     const dir = join(pkg, 'bin', 'napi-v6', process.platform, process.arch)
     return existsSync(join(dir, 'libonnxruntime_providers_cuda.so')) || existsSync(join(dir, 'onnxruntime_providers_cuda.dll'))
-  } catch {
-    return false
-  }
-}
-
-/**
- * WebGPU runs on Vulkan on Linux. Without a Vulkan loader the provider cannot start, and probing it
- * anyway makes Dawn print a warning on stderr: check for libvulkan.so.1 first.
- */
-function vulkanLoaderPresent(): boolean {
-  if (process.platform !== 'linux') return true
-  const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib', '/lib/x86_64-linux-gnu']
-  if (dirs.some((d) => existsSync(join(d, 'libvulkan.so.1')))) return true
-  try {
-    return readFileSync('/etc/ld.so.cache').includes('libvulkan.so.1')
   } catch {
     return false
   }
@@ -136,7 +123,7 @@ async function probeWebgpuCached(): Promise<DeviceProbe> {
  * the kernel GPU drivers' versions and the GPU device nodes.
  */
 export function webgpuProbeKey(env: NodeJS.ProcessEnv = process.env): string {
-  const parts: unknown[] = [1, process.platform, process.arch, process.versions.modules, packageVersion('onnxruntime-node'), packageVersion('webgpu')]
+  const parts: unknown[] = [2, process.platform, process.arch, process.versions.modules, packageVersion('onnxruntime-node'), packageVersion('webgpu')]
   for (const v of ['VK_ICD_FILENAMES', 'VK_DRIVER_FILES', 'VK_ADD_DRIVER_FILES', 'LD_LIBRARY_PATH', 'XDG_DATA_DIRS']) parts.push(env[v] ?? null)
   for (const dir of ['/etc/vulkan/icd.d', '/usr/share/vulkan/icd.d', '/usr/local/share/vulkan/icd.d', '/dev/dri']) parts.push(listing(dir))
   for (const file of ['/proc/driver/nvidia/version', '/sys/module/nvidia/version', '/sys/module/amdgpu/version', '/sys/module/i915/version']) parts.push(readOrNull(file))
@@ -186,22 +173,39 @@ function probeInChild(device: Device): Promise<DeviceProbe> {
   } catch (err) {
     return Promise.resolve({device, ok: false, reason: firstLine(err)})
   }
+  // For webgpu, also ask Dawn (the webgpu package) which adapter answers, so that auto can pass
+  // over a software rasterizer; ONNX Runtime's provider does not say which adapter it took.
+  let webgpuUrl: string | undefined
+  if (device === 'webgpu') {
+    try {
+      webgpuUrl = pathToFileURL(createRequire(import.meta.url).resolve('webgpu')).href
+    } catch {}
+  }
   const script = `
     const m = await import(${JSON.stringify(ortUrl)}); const ort = m.default ?? m; ort.env.logLevel = 'error'
+    let info
+    ${webgpuUrl ? `try { const {create} = await import(${JSON.stringify(webgpuUrl)}); const a = await create([]).requestAdapter(); info = a && {vendor: a.info?.vendor, architecture: a.info?.architecture, description: a.info?.description, isFallbackAdapter: a.info?.isFallbackAdapter} } catch {}` : ''}
     try {
       const s = await ort.InferenceSession.create(Buffer.from(${JSON.stringify(PROBE_MODEL_B64)}, 'base64'), {executionProviders: [${JSON.stringify(device)}], logSeverityLevel: 4})
       const out = await s.run({x: new ort.Tensor('float32', new Float32Array([1, 2, 3, 4]), [1, 4])})
       const y = out.y.data; await s.release()
-      process.stdout.write(JSON.stringify({y: [y[0], y[1]]}))
+      process.stdout.write(JSON.stringify({y: [y[0], y[1]], info}))
     } catch (err) { process.stdout.write(JSON.stringify({error: String(err?.message ?? err)})) }`
   return new Promise((resolve) => {
     execFile(process.execPath, ['--input-type=module', '-e', script], {timeout: 60_000, maxBuffer: 1 << 20}, (err, stdout, stderr) => {
       if (process.env.OPENLEDGER_DEBUG && stderr) process.stderr.write(stderr)
-      let answer: {y?: number[]; error?: string} | undefined
+      let answer: {y?: number[]; error?: string; info?: {vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean}} | undefined
       try {
         answer = JSON.parse(stdout)
       } catch {}
-      if (answer?.y) resolve(checkProbeOutput(device, answer.y))
+      if (answer?.y) {
+        const probe = checkProbeOutput(device, answer.y)
+        if (answer.info) {
+          const adapter = adapterName(answer.info)
+          Object.assign(probe, {adapter, software: isSoftwareAdapter(answer.info, adapter)})
+        }
+        resolve(probe)
+      }
       else if (answer?.error) resolve({device, ok: false, reason: firstLine(answer.error)})
       // No answer: the process crashed or hung in the driver (its command line is the script: not shown).
       else resolve({device, ok: false, reason: `the probe process ended without an answer (${err?.signal ?? `exit code ${err?.code ?? 0}`})${stderr.trim() ? `: ${firstLine(stderr)}` : ''}`})
@@ -231,6 +235,10 @@ export async function resolveDevice(requested: DeviceRequest = 'auto'): Promise<
   const tried: DeviceProbe[] = []
   for (const device of AUTO_ORDER) {
     const probe = await probeDevice(device)
+    if (probe.ok && probe.software) {
+      tried.push({...probe, ok: false, reason: `the only WebGPU adapter is a software rasterizer (${probe.adapter}), slower than cpu`})
+      continue
+    }
     tried.push(probe)
     if (probe.ok) return {device, requested, tried}
   }

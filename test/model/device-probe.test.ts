@@ -52,3 +52,43 @@ describe('WebGPU probe cache', () => {
     expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({key: file.key, probe})
   })
 })
+
+describe('auto and software adapters', () => {
+  it('auto never runs on a software rasterizer: a planted software webgpu answer falls through to cpu with the reason', async () => {
+    const cache = tempDir('openledger-probe-soft-')
+    const savedCacheDir = process.env.OPENLEDGER_CACHE_DIR
+    process.env.OPENLEDGER_CACHE_DIR = cache.dir
+    try {
+      vi.resetModules()
+      const backend = await import('../../src/model/backend.js')
+      const probe = await backend.probeDevice('webgpu')
+      // Where the probe ran (a Vulkan loader is present), plant a software adapter under the real key.
+      if (existsSync(backend.webgpuProbeCachePath())) {
+        const planted = {device: 'webgpu', ok: true, adapter: 'mesa / cpu / llvmpipe (LLVM 19)', software: true}
+        writeFileSync(backend.webgpuProbeCachePath(), JSON.stringify({key: backend.webgpuProbeKey(), probe: planted}))
+        vi.resetModules()
+        const again = await import('../../src/model/backend.js')
+        const resolved = await again.resolveDevice('auto')
+        expect(resolved.device).not.toBe('webgpu')
+        expect(resolved.tried.find((t) => t.device === 'webgpu')).toMatchObject({ok: false, reason: expect.stringContaining('software rasterizer')})
+        // Asked for by name, the software adapter is still used (it is what CI tests the GPU path on).
+        expect((await again.resolveDevice('webgpu')).device).toBe('webgpu')
+      } else {
+        expect(probe.ok).toBe(false)
+        expect((await backend.resolveDevice('auto')).device).not.toBe('webgpu')
+      }
+    } finally {
+      process.env.OPENLEDGER_CACHE_DIR = savedCacheDir
+      cache.cleanup()
+    }
+  })
+
+  it('names the adapter the real probe found, and flags lavapipe/llvmpipe as software', async () => {
+    const {isSoftwareAdapter, adapterName} = await import('../../src/util/gpu.js')
+    const soft = {vendor: 'mesa', architecture: '', description: 'llvmpipe (LLVM 19.1.7, 256 bits)'}
+    expect(isSoftwareAdapter(soft, adapterName(soft))).toBe(true)
+    const hard = {vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H200'}
+    expect(isSoftwareAdapter(hard, adapterName(hard))).toBe(false)
+    expect(isSoftwareAdapter({isFallbackAdapter: true}, 'x')).toBe(true)
+  })
+})
