@@ -2,7 +2,7 @@ import {createHash} from 'node:crypto'
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {SafetensorsFile, type TensorSource, writeSafetensorsFile} from '../model/safetensors.js'
+import {readCacheFile, type TensorSource, writeSafetensorsFile} from '../model/safetensors.js'
 import {CorruptFileError} from '../store/atomic.js'
 import type {PreparedWeights} from './model.js'
 
@@ -69,35 +69,22 @@ export function saveModelState(path: string, key: string, s: ModelState): void {
 
 /** The cached state for `key`; undefined when missing, stale, of another version or unreadable. */
 export function loadModelState(path: string, key: string): ModelState | undefined {
-  let file: SafetensorsFile
-  try {
-    file = SafetensorsFile.open(path)
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || err instanceof CorruptFileError) return undefined
-    throw err
-  }
-  try {
+  // A missing, damaged or stale file is rebuilt, never trusted.
+  return readCacheFile(path, {format: STATE_FORMAT, version: STATE_VERSION, key}, (file) => {
     const m = file.metadata
-    if (m.format !== STATE_FORMAT || m.version !== STATE_VERSION || m.key !== key) return undefined
-    const [N, D, C, r, Nv] = [m.N, m.D, m.C, m.r, m.Nv].map(Number)
-    const expect: Record<string, number[]> = {H: [N, D], labels: [N], Ah: [N, r], Bu: [N, r], Bth: [N, r], Pr: [N, C], Res: [N, C], G: [C, C]}
-    if (Nv > 0) Object.assign(expect, {Hval: [Nv, D], labelsVal: [Nv]})
-    for (const [name, shape] of Object.entries(expect)) {
-      if (JSON.stringify(file.info(name).shape) !== JSON.stringify(shape)) throw new CorruptFileError(path, `tensor ${name} is not ${JSON.stringify(shape)}`)
-    }
-    return {
-      N, D, C, r,
-      H: file.read<'F32'>('H'),
-      labels: file.read<'I32'>('labels'),
-      final: {Ah: file.read<'F32'>('Ah'), Bu: file.read<'F32'>('Bu'), Bth: file.read<'F32'>('Bth'), Pr: file.read<'F32'>('Pr'), Res: file.read<'F32'>('Res'), G: file.read<'F64'>('G')},
-      Hval: Nv > 0 ? file.read<'F32'>('Hval') : new Float32Array(0),
-      labelsVal: Nv > 0 ? file.read<'I32'>('labelsVal') : new Int32Array(0),
-    }
-  } catch (err) {
-    // A damaged cache is rebuilt, never trusted.
-    if (err instanceof CorruptFileError) return undefined
-    throw err
-  } finally {
-    file.close()
-  }
+      const [N, D, C, r, Nv] = [m.N, m.D, m.C, m.r, m.Nv].map(Number)
+      const expect: Record<string, number[]> = {H: [N, D], labels: [N], Ah: [N, r], Bu: [N, r], Bth: [N, r], Pr: [N, C], Res: [N, C], G: [C, C]}
+      if (Nv > 0) Object.assign(expect, {Hval: [Nv, D], labelsVal: [Nv]})
+      for (const [name, shape] of Object.entries(expect)) {
+        if (JSON.stringify(file.info(name).shape) !== JSON.stringify(shape)) throw new CorruptFileError(path, `tensor ${name} is not ${JSON.stringify(shape)}`)
+      }
+      return {
+        N, D, C, r,
+        H: file.read<'F32'>('H'),
+        labels: file.read<'I32'>('labels'),
+        final: {Ah: file.read<'F32'>('Ah'), Bu: file.read<'F32'>('Bu'), Bth: file.read<'F32'>('Bth'), Pr: file.read<'F32'>('Pr'), Res: file.read<'F32'>('Res'), G: file.read<'F64'>('G')},
+        Hval: Nv > 0 ? file.read<'F32'>('Hval') : new Float32Array(0),
+        labelsVal: Nv > 0 ? file.read<'I32'>('labelsVal') : new Int32Array(0),
+      }
+  })
 }

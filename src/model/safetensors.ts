@@ -418,3 +418,31 @@ function readExactly(fd: number, into: Uint8Array, position: number): void {
     off += n
   }
 }
+
+/** What a cache file records in its `__metadata__` to say which job it answers. */
+export type CacheIdentity = {format: string; version: string; key: string}
+
+/**
+ * Reads a cache file written with `identity` in its metadata. A missing file, a damaged one (any
+ * CorruptFileError, from opening or from `read`) and one written for another format, version or
+ * key are all a miss (undefined): a cache is rebuilt, never trusted. Other errors propagate.
+ */
+export function readCacheFile<T>(path: string, identity: CacheIdentity, read: (file: SafetensorsFile) => T): T | undefined {
+  let file: SafetensorsFile
+  try {
+    file = SafetensorsFile.open(path)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || err instanceof CorruptFileError) return undefined
+    throw err
+  }
+  try {
+    const m = file.metadata
+    if (m.format !== identity.format || m.version !== identity.version || m.key !== identity.key) return undefined
+    return read(file)
+  } catch (err) {
+    if (err instanceof CorruptFileError) return undefined
+    throw err
+  } finally {
+    file.close()
+  }
+}

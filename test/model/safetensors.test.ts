@@ -8,9 +8,11 @@ import {
   SafetensorsWriter,
   decodeSafetensors,
   encodeSafetensors,
+  readCacheFile,
   withSafetensorsFile,
   writeSafetensorsFile,
 } from '../../src/model/safetensors.js'
+import {CorruptFileError} from '../../src/store/atomic.js'
 import {tempDir} from '../helpers/env.js'
 
 /** An independent reader written from the format's spec (huggingface/safetensors README). */
@@ -175,5 +177,34 @@ describe('safetensors files: streamed writes, reads by position', () => {
     expect(() => SafetensorsFile.open(cut)).toThrow(/is corrupt: the header is not/)
     writeFileSync(cut, good.subarray(0, 6))
     expect(() => SafetensorsFile.open(cut)).toThrow(/is corrupt: shorter than the 8-byte header length/)
+  })
+})
+
+describe('readCacheFile', () => {
+  const tmp = tempDir('openledger-cache-file-')
+  afterAll(() => tmp.cleanup())
+  const identity = {format: 'test-cache', version: '1', key: 'abc'}
+  const path = join(tmp.dir, 'c.safetensors')
+  writeSafetensorsFile(path, [{name: 'x', dtype: 'F32', shape: [2], data: new Float32Array([1, 2])}], identity)
+  const readX = (file: SafetensorsFile) => Array.from(file.read<'F32'>('x'))
+
+  it('answers only for its own format, version and key', () => {
+    expect(readCacheFile(path, identity, readX)).toEqual([1, 2])
+    expect(readCacheFile(path, {...identity, key: 'other'}, readX)).toBeUndefined()
+    expect(readCacheFile(path, {...identity, version: '2'}, readX)).toBeUndefined()
+    expect(readCacheFile(path, {...identity, format: 'another'}, readX)).toBeUndefined()
+    expect(readCacheFile(join(tmp.dir, 'missing.safetensors'), identity, readX)).toBeUndefined()
+  })
+
+  it('treats a damaged file, or one the reader finds inconsistent, as a miss; other errors propagate', () => {
+    const damaged = join(tmp.dir, 'damaged.safetensors')
+    writeFileSync(damaged, readFileSync(path).subarray(0, 20))
+    expect(readCacheFile(damaged, identity, readX)).toBeUndefined()
+    expect(readCacheFile(path, identity, () => {
+      throw new CorruptFileError(path, 'tensor x has the wrong shape')
+    })).toBeUndefined()
+    expect(() => readCacheFile(path, identity, () => {
+      throw new TypeError('a bug in the reader')
+    })).toThrow(TypeError)
   })
 })

@@ -1,6 +1,6 @@
 import {createHash} from 'node:crypto'
 
-import {SafetensorsFile, writeSafetensorsFile} from '../../model/safetensors.js'
+import {readCacheFile, writeSafetensorsFile} from '../../model/safetensors.js'
 import {CorruptFileError} from '../../store/atomic.js'
 import {AttributionInputError} from '../errors.js'
 import type {AttributionInput} from '../types.js'
@@ -39,27 +39,17 @@ export function saveHeadHessian(path: string, Hf: HeadHessian, key: string): voi
 
 /** Loads a cached factor; undefined when missing, of another version or made for another key. */
 export function loadHeadHessian(path: string, key: string): HeadHessian | undefined {
-  let file: SafetensorsFile
-  try {
-    file = SafetensorsFile.open(path)
-  } catch (err) {
-    // A missing file is a miss; so is one in the earlier private format (it is rebuilt and replaced).
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || err instanceof CorruptFileError) return undefined
-    throw err
-  }
-  try {
+  // A missing, damaged or stale file (also one in the earlier private format) is rebuilt and replaced.
+  return readCacheFile(path, {format: HESSIAN_CACHE_FORMAT, version: HESSIAN_CACHE_VERSION, key}, (file) => {
     const m = file.metadata
-    if (m.format !== HESSIAN_CACHE_FORMAT || m.version !== HESSIAN_CACHE_VERSION || m.key !== key) return undefined
     const C = Number(m.C)
     const P = Number(m.P)
     const info = file.info('L')
     if (info.dtype !== 'F64' || info.shape.length !== 2 || info.shape[0] !== C * P || info.shape[1] !== C * P) {
       throw new CorruptFileError(path, `tensor L is ${info.dtype} ${JSON.stringify(info.shape)}, expected F64 [${C * P}, ${C * P}]`)
     }
-    return {kind: 'dense', C, P, damping: Number(m.damping), L: file.read<'F64'>('L'), key}
-  } finally {
-    file.close()
-  }
+    return {kind: 'dense' as const, C, P, damping: Number(m.damping), L: file.read<'F64'>('L'), key}
+  })
 }
 
 /** Cached factor when present for this key, else factor and cache it. */
