@@ -68,8 +68,8 @@ On a terminal a short wizard asks for the template and the name; with --yes, --j
     this.log('')
     this.log('Next:')
     if (dir !== '.') this.log(`  cd ${dir}`)
-    this.log('  npm install             # openledger as a dev dependency (the config\'s $schema points into it)')
-    this.log('  npx openledger dev      # devnet, datanets, training, publishing; then serves and watches')
+    // The openledger that ran init (on PATH): it is not on the npm registry, so no `npm install`/`npx`.
+    this.log(`  ${this.config.bin} dev          # devnet, datanets, training, publishing; then serves and watches`)
     this.log(dim('See README.md for the template\'s own steps.', process.stdout))
     return r
   }
