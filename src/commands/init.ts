@@ -11,7 +11,7 @@ export type InitResult = {dir: string; template: string; name: string; files: st
 export default class Init extends BaseCommand<InitResult | TemplateInfo[]> {
   static override description = `Start a project from a template: openledger.config.json, sample data, a README and a CI workflow.
 On a terminal a short wizard asks for the template and the name; with --yes, --json or no TTY on stdin it never asks (flags, then defaults: the first template, the folder's name). A non-empty folder is refused unless --force; files are staged beside it and moved into place once all are written.
---json: {"dir","template","name","files":[…]}; with --list: [{"name","description"}].`
+--json: the shape is schemas/commands/init.schema.json.`
   static override examples = [
     '<%= config.bin %> init',
     '<%= config.bin %> init my-app --template text-classifier',

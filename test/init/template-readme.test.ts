@@ -6,6 +6,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {BIN, cli} from '../helpers/cli.js'
 import {TEST_CACHE_DIR, tempDir} from '../helpers/env.js'
+import {expectSchema} from '../helpers/json-schema.js'
 
 /** The command lines of a README's fenced `sh` blocks, in order: `\` continuations joined, blank lines dropped. */
 export function readmeShellLines(markdown: string): string[] {
@@ -53,8 +54,10 @@ describe('the community-datanet README, run line by line as written', () => {
       const r = await execa('sh', ['-c', line], {cwd: dir, env, extendEnv: true, reject: false, stdin: 'ignore', timeout: 180_000})
       expect(r.exitCode, `${line}\n${r.stderr}`).toBe(0)
     }
-    // What the steps did: version 2 holds the approved contributions, and account 3 claimed fees.
+    // What the steps did: two versions, the second with the approved contributions.
     const show = await cli(dir, ['datanet', 'show', 'city-reports', '--json'], env)
-    expect(show.json.versions.map((v: {version: number}) => v.version)).toEqual([1, 2])
+    expectSchema('datanet show', show.json)
+    expect(show.json.versionHistory.map((v: {version: number}) => v.version)).toEqual([1, 2])
+    expect(show.json.contributions.map((c: {status: string}) => c.status)).toEqual(['approved', 'approved', 'rejected'])
   }, 600_000)
 })

@@ -61,7 +61,7 @@ describe('train and infer commands', () => {
     expect(out.device).toBe('cpu')
     expect(out.metrics.valAccuracy).toBeGreaterThan(0.7)
     expect(out.datanet).toMatchObject({name: 'news', version: 'draft', root: expect.stringMatching(/^0x[0-9a-f]{64}$/)})
-    artifact = out.artifact.path
+    artifact = out.artifact
     expect(artifact.startsWith(join(tmp, '.openledger', 'models', 'news-vdraft-'))).toBe(true)
   })
 
