@@ -1,5 +1,3 @@
-import {getAddress} from 'viem'
-
 import type {DevnetState} from './state.js'
 
 /** What `devnet start --json` prints: a stable shape other tools rely on. */
@@ -18,8 +16,7 @@ export function devnetSummary(state: DevnetState, stateFile = '.openledger/devne
   return {
     l1: {rpcUrl: state.l1.rpcUrl, chainId: state.l1.chainId},
     l2: {rpcUrl: state.l2.rpcUrl, chainId: state.l2.chainId},
-    // Checksummed, as every address printed (deployment records keep what the receipts gave).
-    contracts: Object.fromEntries(Object.entries(state.contracts).map(([name, address]) => [name, getAddress(address)])),
+    contracts: state.contracts,
     accounts: state.accounts,
     roles: state.roles,
     supervisorPid: state.supervisorPid,
