@@ -6,6 +6,7 @@ import {type Chain, startChain, trainArtifact} from '../publish/helpers.js'
 import {resolveSigner} from '../../src/chain/context.js'
 import {publishModel} from '../../src/publish/publish.js'
 import {type InferenceServer, createInferenceServer} from '../../src/serve/server.js'
+import {expectSchema} from '../helpers/json-schema.js'
 
 let c: Chain
 let srv: InferenceServer
@@ -131,6 +132,8 @@ describe('serve', () => {
   it('pays per request when asked: the split adds up to the fee', async () => {
     const r = await post({model: 'beta', text: 'my password does not work', pay: true})
     expect(r.status, JSON.stringify(r.json)).toBe(200)
+    // The same shape as `infer --pay --json`.
+    expectSchema('infer', r.json)
     const s = r.json.prediction.receipt.split
     expect(BigInt(s.platform) + BigInt(s.model) + BigInt(s.stakers) + BigInt(s.contributors)).toBe(10n ** 16n)
     expect(r.json.prediction.receipt.txHash).toMatch(/^0x[0-9a-f]{64}$/)
