@@ -13,7 +13,7 @@ export default class Serve extends BaseCommand<ServeResult> {
 
 GET /health → {"ok","loaded","requests"}. POST /v1/infer {"model":"<cid|name|folder>","text":"…","attribute":true|false,"pay":true|false}
 → the same JSON as \`infer --json\`. A malformed body or an unknown model: 400 {"error":{"code","message"}}.
-Stops gracefully on SIGTERM or SIGINT (requests in flight finish).`
+Stops gracefully on SIGTERM or SIGINT (requests in flight finish); --json then prints schemas/commands/serve.schema.json.`
   static override examples = ['<%= config.bin %> serve --port 8080', '<%= config.bin %> serve --models bafybei…,support-router --max-models 16']
   static override flags = {
     ...chainFlags,
