@@ -1,4 +1,4 @@
-import {checksumAddress} from '../chain/checksum.js'
+import {toChecksumAddress} from '../chain/address.js'
 
 import {AttributionInputError} from './errors.js'
 import {topKByScore} from './top-k.js'
@@ -26,14 +26,14 @@ export function aggregateScores(scores: ArrayLike<number>, records: RecordMeta[]
   const byC = new Map<string, number>()
   const byD = new Map<string, number>()
   order.forEach((i, j) => {
-    const c = checksumAddress(records[i].contributor)
+    const c = toChecksumAddress(records[i].contributor)
     byC.set(c, (byC.get(c) ?? 0) + pay[j] / total)
     const d = records[i].datanet ?? ''
     byD.set(d, (byD.get(d) ?? 0) + pay[j] / total)
   })
   const sorted = (m: Map<string, number>) => [...m].filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
   return {
-    records: order.map((i) => ({index: i, ...records[i], contributor: checksumAddress(records[i].contributor), score: scores[i]})),
+    records: order.map((i) => ({index: i, ...records[i], contributor: toChecksumAddress(records[i].contributor), score: scores[i]})),
     contributors: sorted(byC).map(([address, weight]) => ({address, weight})),
     datanets: sorted(byD).map(([datanet, weight]) => ({datanet, weight})),
   }

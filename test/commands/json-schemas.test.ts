@@ -1,13 +1,10 @@
 import {existsSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
-import {createHash} from 'node:crypto'
 import {join, relative} from 'node:path'
 
-import {getAddress} from 'viem'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {cli} from '../helpers/cli.js'
 import {tempDir} from '../helpers/env.js'
-import {checksumAddress} from '../../src/chain/checksum.js'
 import {SCHEMAS_DIR, commandSchemaFile, expectSchema, schemaErrors} from '../helpers/json-schema.js'
 
 const COMMANDS_DIR = join(import.meta.dirname, '..', '..', 'src', 'commands')
@@ -31,15 +28,6 @@ describe('--json shapes: schemas/commands/<command>.schema.json', () => {
     const manifest = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'oclif.manifest.json'), 'utf8'))
     const missing = commandIds().filter((id) => !String(manifest.commands[id.split(' ').join(':')]?.description).includes(relative(join(SCHEMAS_DIR, '..'), commandSchemaFile(id))))
     expect(missing).toEqual([])
-  })
-
-  it('checksumAddress is EIP-55, as viem getAddress', () => {
-    for (let i = 0; i < 200; i++) {
-      const lower = `0x${createHash('sha256').update(String(i)).digest('hex').slice(0, 40)}`
-      expect(checksumAddress(lower)).toBe(getAddress(lower))
-      expect(checksumAddress(lower.toUpperCase().replace('0X', '0x'))).toBe(getAddress(lower))
-    }
-    expect(() => checksumAddress('0x1234')).toThrow(/not a 20-byte hex address/)
   })
 
   it('a schema refuses what it must: a lower-case address, a number for wei, an unknown key; errors use the shared shape', () => {

@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 
-import {checksumAddress} from '../../chain/checksum.js'
+import {toChecksumAddress} from '../../chain/address.js'
 import {BaseCommand} from '../../cli/base-command.js'
 import {chainFlags, chainSelection} from '../../cli/flags.js'
 import {type OnChainState, type ShowResult, datanetReader, onChainState, showDatanet} from '../../datanet/index.js'
@@ -30,7 +30,7 @@ export default class DatanetShow extends BaseCommand<DatanetShowResult> {
       this.log(`chain: ${onChain.versionCount} versions${bad.length ? `; MISMATCH for version ${bad.map((b) => b.version).join(', ')}` : ', roots match the local versions'}`)
     }
     // Checksummed, as every address printed (the manifest keeps the registry as it was resolved).
-    const registry = <T extends {registry?: string}>(x: T): T => (x.registry ? {...x, registry: checksumAddress(x.registry)} : x)
+    const registry = <T extends {registry?: string}>(x: T): T => (x.registry ? {...x, registry: toChecksumAddress(x.registry)} : x)
     return {...s, ...(s.chain ? {chain: registry(s.chain)} : {}), versionHistory: s.versionHistory.map(registry), ...(onChain ? {onChain} : {})}
   }
 }
