@@ -1,48 +1,21 @@
 /**
- * Reading the half-precision tensors that language-model folders hold. src/model/safetensors.ts
- * reads and writes F32 only (classifier heads); base models ship as F16 or BF16 and PEFT writes
- * adapters in the base's dtype, so this reads F32 / F16 / BF16 and widens to float32 exactly.
+ * Half-precision tensors as language-model checkpoints ship them (F16, BF16), widened to float32
+ * exactly and narrowed back to F16 as numpy's astype(float16) does. safetensors.ts reads and writes
+ * their raw 16-bit patterns; this is the one place those patterns are converted.
+ * Little-endian host assumed (x86, ARM): safetensors and GGUF are little-endian.
  */
-import type {Tensor} from '../../model/safetensors.js'
+import type {DType, RawTensor} from './safetensors.js'
 
-export type SafetensorsDtype = 'F32' | 'F16' | 'BF16'
+export type FloatDType = 'F32' | 'F16' | 'BF16'
 
-export type RawTensor = {dtype: SafetensorsDtype; shape: number[]; bytes: Uint8Array}
+/** The dtypes `toFloat32` widens. */
+export const FLOAT_DTYPES: readonly FloatDType[] = ['F32', 'F16', 'BF16']
 
-const WIDTH: Record<SafetensorsDtype, number> = {F32: 4, F16: 2, BF16: 2}
-
-/** Parses a safetensors file's tensors without converting them; throws a plain Error with the reason. */
-export function decodeSafetensorsRaw(bytes: Uint8Array): {tensors: Record<string, RawTensor>; metadata?: Record<string, string>} {
-  if (bytes.length < 8) throw new Error('shorter than the 8-byte header length')
-  const n = Number(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true))
-  if (n <= 0 || 8 + n > bytes.length) throw new Error(`header length ${n} does not fit in ${bytes.length} bytes`)
-  let header: Record<string, {dtype: string; shape: number[]; data_offsets: [number, number]}>
-  try {
-    header = JSON.parse(Buffer.from(bytes.subarray(8, 8 + n)).toString('utf8'))
-  } catch {
-    throw new Error('the header is not valid JSON')
-  }
-  const start = 8 + n
-  const tensors: Record<string, RawTensor> = {}
-  let metadata: Record<string, string> | undefined
-  for (const [name, info] of Object.entries(header)) {
-    if (name === '__metadata__') {
-      metadata = info as unknown as Record<string, string>
-      continue
-    }
-    if (!(info.dtype in WIDTH)) throw new Error(`tensor ${name} has dtype ${info.dtype}; F32, F16 and BF16 are supported`)
-    const dtype = info.dtype as SafetensorsDtype
-    const [begin, end] = info.data_offsets
-    const count = info.shape.reduce((a, b) => a * b, 1)
-    if (!(begin >= 0 && start + end <= bytes.length && end - begin === count * WIDTH[dtype])) {
-      throw new Error(`tensor ${name} has offsets outside the file or not matching its shape`)
-    }
-    tensors[name] = {dtype, shape: info.shape, bytes: bytes.subarray(start + begin, start + end)}
-  }
-  return {tensors, metadata}
+export function isFloatDType(dtype: DType): dtype is FloatDType {
+  return (FLOAT_DTYPES as readonly string[]).includes(dtype)
 }
 
-/** IEEE binary16 → float32 (exact). */
+/** IEEE binary16 → float32 (exact: every half is a float). */
 export function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1
   const exp = (h >> 10) & 0x1f
@@ -93,8 +66,9 @@ function halfs(): Float32Array {
   return halfTable
 }
 
-/** Little-endian host assumed (x86, ARM): safetensors and GGUF are little-endian. */
-export function toFloat32(t: RawTensor): Float32Array {
+/** An F32, F16 or BF16 tensor's values as float32 (a fresh array); throws for any other dtype. */
+export function toFloat32(t: Pick<RawTensor, 'dtype' | 'shape' | 'bytes'>): Float32Array {
+  if (!isFloatDType(t.dtype)) throw new Error(`dtype ${t.dtype}; supported: ${FLOAT_DTYPES.join(', ')}`)
   const count = t.shape.reduce((a, b) => a * b, 1)
   // Copy first: tensors inside a file need not sit at an aligned offset for a typed-array view.
   const aligned = new Uint8Array(t.bytes.byteLength)
@@ -113,12 +87,9 @@ export function toFloat32(t: RawTensor): Float32Array {
   return out
 }
 
+/** float32 values as F16 bytes (round to nearest even). */
 export function toFloat16Bytes(data: Float32Array): Uint8Array {
   const out = new Uint16Array(data.length)
   for (let i = 0; i < data.length; i++) out[i] = floatToHalf(data[i])
   return new Uint8Array(out.buffer)
-}
-
-export function widen(t: RawTensor): Tensor {
-  return {shape: t.shape, data: toFloat32(t)}
 }
