@@ -7,10 +7,10 @@ import * as tf from '@tensorflow/tfjs'
 
 import type {Tensor} from '../model/safetensors.js'
 import {sfc32} from '../model/prng.js'
-import type {LlamaConfig} from './config.js'
+import {type LlamaConfig, llamaShape} from './config.js'
 import {LmModelError} from './errors.js'
 
-import {DEFAULT_LORA_TARGETS, LORA_TARGETS, type LoraTarget, isLoraTarget, peftTensorName} from './lora-targets.js'
+import {DEFAULT_LORA_TARGETS, LORA_TARGETS, type LoraTarget, isLoraTarget, peftTensorName, projectionSize} from './lora-targets.js'
 
 export {DEFAULT_LORA_TARGETS, LORA_TARGETS, type LoraTarget, moduleOf} from './lora-targets.js'
 
@@ -27,21 +27,8 @@ export type LoraAdapter = {
 
 /** [out, in] of a target projection in a model with this config. */
 export function projectionShape(c: LlamaConfig, target: LoraTarget): [number, number] {
-  const h = c.hiddenSize
-  switch (target) {
-    case 'q_proj':
-      return [c.numHeads * c.headDim, h]
-    case 'k_proj':
-    case 'v_proj':
-      return [c.numKvHeads * c.headDim, h]
-    case 'o_proj':
-      return [h, c.numHeads * c.headDim]
-    case 'gate_proj':
-    case 'up_proj':
-      return [c.intermediateSize, h]
-    case 'down_proj':
-      return [h, c.intermediateSize]
-  }
+  const size = projectionSize(target, llamaShape(c))
+  return [size.out, size.in]
 }
 
 export function checkLoraConfig(l: LoraConfig): void {

@@ -16,11 +16,11 @@ import {FLOAT_DTYPES, isFloatDType, toFloat32} from '../model/half.js'
 import {decodeSafetensorsRaw, encodeSafetensors, type Tensor} from '../model/safetensors.js'
 import {writeFileAtomic, writeJsonAtomic} from '../store/atomic.js'
 import {type LlamaShape, llamaShape, readLlamaConfig} from './config.js'
-import {LORA_TARGETS, type LoraTarget, isLoraTarget, moduleOf, peftTensorName} from './lora-targets.js'
+import {LORA_TARGETS, type LoraTarget, isLoraTarget, moduleOf, peftTensorName, projectionSize} from './lora-targets.js'
 import {readJson} from './read-json.js'
 import {weightFiles} from './weights.js'
 
-export {DEFAULT_LORA_TARGETS, LORA_TARGETS, type LoraTarget, peftTensorName} from './lora-targets.js'
+export {DEFAULT_LORA_TARGETS, LORA_TARGETS, type LoraTarget, peftTensorName, projectionSize} from './lora-targets.js'
 
 export const ADAPTER_CONFIG_FILE = 'adapter_config.json'
 export const ADAPTER_WEIGHTS_FILE = 'adapter_model.safetensors'
@@ -44,26 +44,6 @@ export type PeftAdapter = {settings: LoraSettings; weights: LoraWeight[]}
 
 
 const KEY = /^base_model\.model\.model\.layers\.(\d+)\.(self_attn|mlp)\.([a-z_]+)\.lora_(A|B)\.weight$/
-
-/** [in, out] of a projection in a base of this shape. */
-export function projectionSize(module: LoraTarget, s: LlamaShape): {in: number; out: number} {
-  const q = s.heads * s.headDim
-  const kv = s.kvHeads * s.headDim
-  switch (module) {
-    case 'q_proj':
-      return {in: s.hidden, out: q}
-    case 'k_proj':
-    case 'v_proj':
-      return {in: s.hidden, out: kv}
-    case 'o_proj':
-      return {in: q, out: s.hidden}
-    case 'gate_proj':
-    case 'up_proj':
-      return {in: s.hidden, out: s.intermediate}
-    case 'down_proj':
-      return {in: s.intermediate, out: s.hidden}
-  }
-}
 
 /** `adapter_config.json` as PEFT 0.18.1's LoraConfig saves it (every field, PEFT's defaults). */
 export function peftAdapterConfig(s: LoraSettings): Record<string, unknown> {
