@@ -1,7 +1,7 @@
 import {existsSync, readFileSync} from 'node:fs'
 import {basename, join} from 'node:path'
 
-import {FLOAT_DTYPES, isFloatDType, toFloat32} from '../model/half.js'
+import {FLOAT_DTYPES, isFloatDType, widenHalfBits} from '../model/half.js'
 import {SafetensorsFile, type Tensor} from '../model/safetensors.js'
 import {CorruptFileError} from '../store/atomic.js'
 import {type LlamaConfig, expectedTensorShapes} from './config.js'
@@ -24,7 +24,7 @@ export function readSafetensorsF32(file: string, wanted?: (name: string) => bool
     for (const [name, info] of st.tensors) {
       if (wanted && !wanted(name)) continue
       if (!isFloatDType(info.dtype)) throw new LmModelError(`${file}: tensor ${name} has dtype ${info.dtype}; supported: ${FLOAT_DTYPES.join(', ')}`)
-      const data = info.dtype === 'F32' ? st.read<'F32'>(name) : toFloat32({dtype: info.dtype, shape: info.shape, bytes: st.readBytes(name)})
+      const data = info.dtype === 'F32' ? st.read<'F32'>(name) : widenHalfBits(info.dtype, st.read<'F16'>(name))
       out[name] = {shape: info.shape, data}
     }
     return out

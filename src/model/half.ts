@@ -74,9 +74,14 @@ export function toFloat32(t: Pick<RawTensor, 'dtype' | 'shape' | 'bytes'>): Floa
   const aligned = new Uint8Array(t.bytes.byteLength)
   aligned.set(t.bytes)
   if (t.dtype === 'F32') return new Float32Array(aligned.buffer, 0, count)
-  const words = new Uint16Array(aligned.buffer, 0, count)
+  return widenHalfBits(t.dtype, new Uint16Array(aligned.buffer, 0, count))
+}
+
+/** F16 or BF16 bit patterns (as SafetensorsFile.read returns them) widened to float32, exactly. */
+export function widenHalfBits(dtype: 'F16' | 'BF16', words: Uint16Array): Float32Array {
+  const count = words.length
   const out = new Float32Array(count)
-  if (t.dtype === 'F16') {
+  if (dtype === 'F16') {
     const table = halfs()
     for (let i = 0; i < count; i++) out[i] = table[words[i]]
   } else {
