@@ -1,8 +1,7 @@
-import {randomBytes} from 'node:crypto'
-import {closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync} from 'node:fs'
-import {basename, dirname, join} from 'node:path'
+import {closeSync, fstatSync, openSync, readSync} from 'node:fs'
 
 import {CorruptFileError} from '../store/atomic.js'
+import {StreamFileWriter} from '../store/stream-writer.js'
 
 /**
  * The safetensors format (huggingface/safetensors): 8-byte little-endian header length N, N bytes of
@@ -187,8 +186,6 @@ export function decodeSafetensorsRaw(bytes: Uint8Array): {tensors: Record<string
   return {tensors, metadata: parsed.metadata}
 }
 
-const WRITE_BUFFER = 1 << 20
-
 /**
  * Streams a safetensors file to disk: the header first (the specs fix every offset), then each
  * tensor's bytes in the declared order, in as many `write` calls as the caller likes. `commit`
@@ -196,11 +193,9 @@ const WRITE_BUFFER = 1 << 20
  * old file or the new one, never half of it. Memory is one 1 MiB buffer, whatever the file's size.
  */
 export class SafetensorsWriter {
-  private fd: number | undefined
-  private readonly tmp: string
+  private readonly file: StreamFileWriter
+  private closed = false
   private readonly specs: TensorSpec[]
-  private readonly buffer = Buffer.allocUnsafe(WRITE_BUFFER)
-  private buffered = 0
   /** Index of the tensor being written and the bytes it still expects. */
   private current = 0
   private remaining: number
@@ -212,12 +207,11 @@ export class SafetensorsWriter {
   ) {
     this.specs = specs.map((s) => ({...s, shape: [...s.shape]}))
     const {bytes} = headerBytes(this.specs, metadata)
-    mkdirSync(dirname(path), {recursive: true})
-    this.tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
-    this.fd = openSync(this.tmp, 'w')
+    // No sha256 here: caches are keyed by what they were built from, not by their own bytes.
+    this.file = new StreamFileWriter(path, {hash: false})
     this.remaining = this.expected(0)
     try {
-      this.flushBytes(bytes)
+      this.file.write(bytes)
     } catch (err) {
       this.abort()
       throw err
@@ -227,16 +221,6 @@ export class SafetensorsWriter {
   private expected(i: number): number {
     const s = this.specs[i]
     return s ? elementCount(s.shape) * dtypeSize(s.dtype) : 0
-  }
-
-  private flushBytes(bytes: Uint8Array): void {
-    let off = 0
-    while (off < bytes.length) off += writeSync(this.fd as number, bytes, off, bytes.length - off)
-  }
-
-  private flush(): void {
-    if (this.buffered > 0) this.flushBytes(this.buffer.subarray(0, this.buffered))
-    this.buffered = 0
   }
 
   /** Skips past tensors already complete (and empty ones) to the next that expects bytes. */
@@ -249,7 +233,7 @@ export class SafetensorsWriter {
    * complete, the next in declared order. `data` is the tensor's typed array or raw bytes.
    */
   write(name: string, data: ArrayBufferView): void {
-    if (this.fd === undefined) throw new Error(`${this.path}: writer is closed`)
+    if (this.closed) throw new Error(`${this.path}: writer is closed`)
     if (this.remaining === 0) this.advance()
     const spec = this.specs[this.current]
     if (!spec || spec.name !== name) throw new Error(`${this.path}: tensor ${name} written out of order (expected ${spec ? spec.name : 'no more data'})`)
@@ -259,39 +243,25 @@ export class SafetensorsWriter {
     }
     if (data.byteLength > this.remaining) throw new Error(`${this.path}: tensor ${name} given more bytes than its shape holds`)
     this.remaining -= data.byteLength
-    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-    if (bytes.length >= WRITE_BUFFER) {
-      this.flush()
-      this.flushBytes(bytes)
-      return
-    }
-    if (this.buffered + bytes.length > WRITE_BUFFER) this.flush()
-    this.buffer.set(bytes, this.buffered)
-    this.buffered += bytes.length
+    this.file.write(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
   }
 
   /** Checks completeness, fsyncs once and moves the file into place. */
   commit(): void {
-    if (this.fd === undefined) throw new Error(`${this.path}: writer is closed`)
-    try {
-      this.advance()
-      if (this.current < this.specs.length) throw new Error(`${this.path}: tensor ${this.specs[this.current].name} is missing ${this.remaining} bytes`)
-      this.flush()
-      fsyncSync(this.fd)
-      closeSync(this.fd)
-      this.fd = undefined
-      renameSync(this.tmp, this.path)
-    } catch (err) {
+    if (this.closed) throw new Error(`${this.path}: writer is closed`)
+    this.advance()
+    if (this.current < this.specs.length) {
       this.abort()
-      throw err
+      throw new Error(`${this.path}: tensor ${this.specs[this.current].name} is missing ${this.remaining} bytes`)
     }
+    this.closed = true
+    this.file.commit()
   }
 
   /** Drops the temp file; the target is left as it was. */
   abort(): void {
-    if (this.fd !== undefined) closeSync(this.fd)
-    this.fd = undefined
-    rmSync(this.tmp, {force: true})
+    this.closed = true
+    this.file.abort()
   }
 }
 
