@@ -26,6 +26,7 @@ import {DEFAULT_HYPERPARAMETERS, fit, fitStandardizer, standardize} from '../src
 import {gaussian, sfc32} from '../src/model/prng.js'
 import {encodeRecords} from '../src/model/train.js'
 import {type Row, median, printTable} from './report.js'
+import {widenHalfBits} from '../src/model/half.js'
 
 const {onnx} = onnxProto as unknown as typeof import('onnx-proto')
 
@@ -132,15 +133,6 @@ function syntheticTexts(vocab: string[], n: number, seed = 1): string[] {
   })
 }
 
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1
-  const e = (h >> 10) & 0x1f
-  const m = h & 0x3ff
-  if (e === 0) return s * m * 2 ** -24
-  if (e === 31) return m ? NaN : s * Infinity
-  return s * (1 + m / 1024) * 2 ** (e - 15)
-}
-
 /** The built-in encoder's tables, read from its ONNX file, for the plain-JS reference. */
 function loadTables(dir: string) {
   const model = onnx.ModelProto.decode(readFileSync(join(dir, 'model.onnx')))
@@ -148,7 +140,7 @@ function loadTables(dir: string) {
   const emb = get('embeddings_f16')
   const raw = emb.rawData!
   const half = new Uint16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength))
-  const table = Float32Array.from(half, halfToFloat)
+  const table = widenHalfBits('F16', half)
   const w = get('token_weights').rawData!
   const weights = new Float32Array(w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength))
   return {table, weights, dim: Number(emb.dims![1])}

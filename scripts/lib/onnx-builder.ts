@@ -1,6 +1,7 @@
 // A small helper over onnx-proto for building ONNX graphs in scripts and tests (dev only: onnx-proto
 // is a devDependency, so nothing under src/ imports this file).
 import onnxProto from 'onnx-proto'
+import {floatToHalf} from '../../src/model/half.js'
 
 const {onnx} = onnxProto as unknown as typeof import('onnx-proto')
 
@@ -69,38 +70,7 @@ function valueInfo(name: string, elemType: number, dims: Dim[]): import('onnx-pr
   }
 }
 
-/** float32 → IEEE half bits (round to nearest even), for float16 initializers. */
+/** float32 → IEEE half bits (round to nearest even), for float16 initializers: the project's one converter. */
 export function toHalf(values: Float32Array): Uint16Array {
-  const out = new Uint16Array(values.length)
-  const f = new Float32Array(1)
-  const u = new Uint32Array(f.buffer)
-  for (let i = 0; i < values.length; i++) {
-    f[0] = values[i]
-    const x = u[0]
-    const sign = (x >>> 16) & 0x8000
-    let exp = ((x >>> 23) & 0xff) - 127 + 15
-    let mant = x & 0x7fffff
-    if (exp >= 31) {
-      out[i] = sign | 0x7c00
-    } else if (exp <= 0) {
-      if (exp < -10) {
-        out[i] = sign
-      } else {
-        mant |= 0x800000
-        const shift = 14 - exp
-        let h = mant >> shift
-        const rem = mant & ((1 << shift) - 1)
-        const half = 1 << (shift - 1)
-        if (rem > half || (rem === half && h & 1)) h++
-        out[i] = sign | h
-      }
-    } else {
-      let h = (exp << 10) | (mant >> 13)
-      const rem = mant & 0x1fff
-      if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++
-      out[i] = sign | h
-      exp = 0
-    }
-  }
-  return out
+  return Uint16Array.from(values, floatToHalf)
 }
