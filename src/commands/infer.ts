@@ -1,4 +1,4 @@
-import {Args, Flags} from '@oclif/core'
+import {Args, Flags, type Interfaces} from '@oclif/core'
 import {readFileSync} from 'node:fs'
 
 import {BaseCommand} from '../cli/base-command.js'
@@ -8,9 +8,12 @@ import {DEVICES, type DeviceRequest} from '../model/backend.js'
 import {loadModel, predict} from '../model/infer.js'
 import type {GradientMethod} from '../attribution/from-model.js'
 import {resolveModel} from '../publish/resolve.js'
+import {isLmArtifact} from '../lm/artifact.js'
+import type {GenerateResult} from '../lm/generate.js'
+import type {LmDeviceRequest} from '../lm/device.js'
 import {type InferAnswer, type InferredPrediction, attributeRows, inferAnswer, payRows, predictedRows} from '../serve/flow.js'
 
-export type InferResult = InferAnswer | {predictions: InferredPrediction[]; model: string; cid?: string; device: string}
+export type InferResult = GenerateAnswer | InferAnswer | {predictions: InferredPrediction[]; model: string; cid?: string; device: string}
 
 /** Reads texts from a JSONL file: each line a JSON string or an object with the text field. */
 export function readInputFile(path: string, textField: string): string[] {
@@ -36,6 +39,9 @@ export function readInputFile(path: string, textField: string): string[] {
   if (out.length === 0) throw new UsageError(`--input ${path}: no lines to predict`)
   return out
 }
+
+/** `infer --prompt --json`: the generation and where it ran. */
+export type GenerateAnswer = Pick<GenerateResult, 'text' | 'tokens' | 'finishReason' | 'usage'> & {model: string; cid?: string; device: string}
 
 export default class Infer extends BaseCommand<InferResult> {
   static override description = `Predict labels with a trained model artifact: one text, or a JSONL file in input order.
@@ -66,10 +72,18 @@ With --attribute each prediction adds "attribution":{"method","records":[{"recor
     'top-k': Flags.integer({description: 'Records listed (and paid) per attribution.', default: 20, min: 1}),
     pay: Flags.boolean({description: 'Pay the fee through InferenceSettlement, split by the attribution (implies --attribute; the model must be published).'}),
     fee: openAmountFlag({description: 'Fee in OPEN for --pay (default 0.01).', dependsOn: ['pay']}),
+    prompt: Flags.string({description: 'Generate: the prompt for a language-model adapter (streams on a TTY; --json gives {"text","tokens","finishReason","usage"}).'}),
+    'max-tokens': Flags.integer({description: 'Generate: most tokens to generate.', default: 128, min: 1}),
+    temperature: Flags.string({description: 'Generate: sampling temperature (0: greedy, the default).'}),
+    'top-p': Flags.string({description: 'Generate: nucleus sampling, in (0, 1].'}),
+    seed: Flags.integer({description: 'Generate: sampling seed.', min: 0}),
+    stop: Flags.string({description: 'Generate: stop before this string (repeatable).', multiple: true}),
+    base: Flags.string({description: 'Generate: base model folder, when the adapter\'s base is not where it was trained.'}),
   }
 
   async run(): Promise<InferResult> {
     const {args, flags} = await this.parse(Infer)
+    if (flags.prompt !== undefined) return this.generate(flags)
     // viem and the IPFS libraries only for --pay: plain inference starts fast (npm run bench -- cli).
     const [{resolveSigner}, {formatOpen}, {folderCid}, {DEFAULT_INFERENCE_FEE, modelIdForCid}] = flags.pay
       ? await Promise.all([import('../chain/context.js'), import('../chain/amounts.js'), import('../publish/cid.js'), import('../publish/pay.js')])
@@ -82,6 +96,7 @@ With --attribute each prediction adds "attribution":{"method","records":[{"recor
     const fee = flags.fee ?? DEFAULT_INFERENCE_FEE
     const signer = flags.pay ? await resolveSigner(chainSelection(flags)) : undefined
     const resolved = await resolveModel(flags.model)
+    if (isLmArtifact(resolved.path)) throw new UsageError(`--model ${flags.model} is a language-model adapter: give --prompt "…", not --text`)
     const model = await loadModel(resolved.path, {device: flags.device as DeviceRequest | undefined, allowRemote: flags.offline ? false : undefined})
     try {
       const texts = single !== undefined ? [single] : readInputFile(flags.input!, flags['text-field'] ?? model.config.text_field)
@@ -118,4 +133,43 @@ With --attribute each prediction adds "attribution":{"method","records":[{"recor
       await model.dispose()
     }
   }
+
+  /** --prompt: generate with a language-model adapter; tokens stream to a TTY as they come. */
+  private async generate(flags: Interfaces.InferredFlags<typeof Infer.flags>): Promise<GenerateAnswer> {
+    if (flags.text !== undefined || flags.input) throw new UsageError('give either --prompt (a language model) or --text/--input (a classifier)')
+    if (flags.attribute || flags.pay) throw new UsageError('--attribute and --pay are not available with --prompt yet')
+    if (flags.prompt!.trim() === '') throw new UsageError('--prompt is empty')
+    const num = (flag: string, v: string | undefined, ok: (n: number) => boolean, want: string) => {
+      if (v === undefined) return undefined
+      const n = Number(v)
+      if (!Number.isFinite(n) || !ok(n)) throw new UsageError(`--${flag} must be ${want}, got ${JSON.stringify(v)}`)
+      return n
+    }
+    const temperature = num('temperature', flags.temperature, (n) => n >= 0, 'a number ≥ 0')
+    const topP = num('top-p', flags['top-p'], (n) => n > 0 && n <= 1, 'a number in (0, 1]')
+    // The engine (TensorFlow.js) loads only for --prompt: classifier inference starts as fast as before.
+    const [{complete, loadLmArtifact}, {LM_DEVICES}] = await Promise.all([import('../lm/complete.js'), import('../lm/device.js')])
+    const device = flags.device ?? 'auto'
+    if (!(LM_DEVICES as readonly string[]).includes(device)) throw new UsageError(`--device ${device}: a language model runs on ${LM_DEVICES.join(', ')}`)
+    const resolved = await resolveModel(flags.model)
+    if (!isLmArtifact(resolved.path)) throw new UsageError(`--model ${flags.model} is not a language-model adapter (no adapter_config.json): use --text for a classifier`)
+    const lm = await loadLmArtifact(resolved.path, {device: device as LmDeviceRequest, baseDir: flags.base})
+    try {
+      const stream = !this.jsonEnabled() && process.stdout.isTTY
+      const r = await complete(lm, flags.prompt!, {
+        maxTokens: flags['max-tokens'],
+        temperature,
+        topP,
+        seed: flags.seed,
+        stop: flags.stop,
+        onText: stream ? (d) => process.stdout.write(d) : undefined,
+      })
+      if (stream) process.stdout.write('\n')
+      else this.log(r.text)
+      return {text: r.text, tokens: r.tokens, finishReason: r.finishReason, usage: r.usage, model: resolved.path, ...(resolved.cid ? {cid: resolved.cid} : {}), device: lm.device.device}
+    } finally {
+      lm.dispose()
+    }
+  }
+
 }
