@@ -15,6 +15,7 @@ import type {TrainSource} from '../model/datanet-source.js'
 import {TrainingDataError} from '../model/errors.js'
 import {trainingCurveSvg} from '../model/svg.js'
 import {stateDir} from '../store/paths.js'
+import {LM_ARTIFACT_KIND, type LmTrainingManifest, isLmArtifact} from './artifact-files.js'
 import {type LmRecord, tokenizeRecords} from './data.js'
 import {type LmDevice, type LmDeviceRequest, describeLmDevice, selectLmDevice} from './device.js'
 import {type LlamaBase, loadLlamaBase} from './load.js'
@@ -22,30 +23,13 @@ import {type LoraAdapter, type LoraConfig, disposeLora, loraFromPeft} from './lo
 import {LmModelError} from './errors.js'
 import type {Tensor} from '../model/safetensors.js'
 import {disposeLlama} from './model.js'
-import {ADAPTER_CONFIG_FILE, type LoraWeight, baseWeightsSha256, peftTensorName, readPeftAdapter, writePeftAdapter} from './peft.js'
+import {type LoraWeight, baseWeightsSha256, peftTensorName, readPeftAdapter, writePeftAdapter} from './peft.js'
 import {DEFAULT_HYPERPARAMETERS, type LmEpochRecord, type LmHyperparameters, type LmTrainProgress, evaluateLoss, latestCheckpoint, trainLora} from './train.js'
 
-/** `kind` in training.json: what tells a generative artifact from a classifier. */
-export const LM_ARTIFACT_KIND = 'generate'
+export {LM_ARTIFACT_KIND, type LmTrainingManifest, isLmArtifact}
 
 /** The default base that ships with openledger (assets/lm/openledger-base). */
 export const DEFAULT_BASE_DIR = fileURLToPath(new URL('../../assets/lm/openledger-base', import.meta.url))
-
-export type LmTrainingManifest = {
-  kind: typeof LM_ARTIFACT_KIND
-  datanet: {name: string; id: string | null; version: number | 'draft'; root: string}
-  base: {name: string; path: string; sha256: string}
-  /** Which record layout was found: causal LM on `text`, or loss on `response` after `prompt`. */
-  format: 'text' | 'prompt-response'
-  hyperparameters: LmHyperparameters
-  configHash: string
-  device: string
-  metrics: {epochs: LmEpochRecord[]; bestEpoch: number; stoppedEarly: boolean; baseValLoss: number | null; bestValLoss: number | null; trainTokens: number; tokensPerSecond: number}
-  split: {train: number; val: number}
-  excludedRecords: string[]
-  /** Every record used, in datanet order. */
-  records: Array<{recordHash: string; contributor: string; split: 'train' | 'val'}>
-}
 
 export type TrainLmArtifactParameters = {
   source: TrainSource
@@ -94,11 +78,6 @@ export function lmRecords(source: TrainSource, excluded: Set<string>): {records:
   return {records, lm, format}
 }
 
-/** True when `dir` holds a generative artifact (a PEFT adapter) rather than a classifier. */
-export function isLmArtifact(dir: string): boolean {
-  return existsSync(join(dir, ADAPTER_CONFIG_FILE))
-}
-
 /** Trains a LoRA adapter on a datanet version and writes the artifact folder whole. */
 export async function trainLmArtifact(params: TrainLmArtifactParameters): Promise<TrainLmArtifactResult> {
   const {source} = params
@@ -112,7 +91,8 @@ export async function trainLmArtifact(params: TrainLmArtifactParameters): Promis
   try {
     const baseSha = baseWeightsSha256(baseDir)
     const examples = tokenizeRecords(base.tokenizer, lm, h.cutoff_len)
-    const configHash = sha256Hex(canonicalJson({kind: LM_ARTIFACT_KIND, hyperparameters: h, base: baseSha}))
+    const config = {kind: LM_ARTIFACT_KIND, base: baseSha, ...h} as LmTrainingManifest['config']
+    const configHash = sha256Hex(canonicalJson(config))
     const runId = sha256Hex(canonicalJson({root: source.root, config: configHash, excluded: excludedList})).slice(2, 10)
     const path = resolve(params.out ?? join(stateDir(), 'models', `${source.name}-v${source.version}-${runId}`))
     // Checkpoints live outside the artifact, keyed by the run, so --resume finds them after a crash.
@@ -132,6 +112,7 @@ export async function trainLmArtifact(params: TrainLmArtifactParameters): Promis
         base: {name: basename(baseDir), path: baseDir, sha256: baseSha},
         format,
         hyperparameters: h,
+        config,
         configHash,
         device: device.device,
         metrics: {
