@@ -78,6 +78,12 @@ export function lmRecords(source: TrainSource, excluded: Set<string>): {records:
   return {records, lm, format}
 }
 
+/** training.json's config and its hash: what `dev` compares to decide whether to retrain. */
+export function lmConfigHash(hyperparameters: Partial<LmHyperparameters>, baseSha256: string): {config: LmTrainingManifest['config']; configHash: string} {
+  const config = {kind: LM_ARTIFACT_KIND, base: baseSha256, ...DEFAULT_HYPERPARAMETERS, ...hyperparameters} as LmTrainingManifest['config']
+  return {config, configHash: sha256Hex(canonicalJson(config))}
+}
+
 /** Trains a LoRA adapter on a datanet version and writes the artifact folder whole. */
 export async function trainLmArtifact(params: TrainLmArtifactParameters): Promise<TrainLmArtifactResult> {
   const {source} = params
@@ -91,8 +97,7 @@ export async function trainLmArtifact(params: TrainLmArtifactParameters): Promis
   try {
     const baseSha = baseWeightsSha256(baseDir)
     const examples = tokenizeRecords(base.tokenizer, lm, h.cutoff_len)
-    const config = {kind: LM_ARTIFACT_KIND, base: baseSha, ...h} as LmTrainingManifest['config']
-    const configHash = sha256Hex(canonicalJson(config))
+    const {config, configHash} = lmConfigHash(h, baseSha)
     const runId = sha256Hex(canonicalJson({root: source.root, config: configHash, excluded: excludedList})).slice(2, 10)
     const path = resolve(params.out ?? join(stateDir(), 'models', `${source.name}-v${source.version}-${runId}`))
     // Checkpoints live outside the artifact, keyed by the run, so --resume finds them after a crash.
