@@ -33,5 +33,5 @@ describe('template chat-agent: init, then dev --once', () => {
     expect(answer.exitCode, answer.stderr).toBe(0)
     expect(answer.json).toMatchObject({finishReason: expect.stringMatching(/^(stop|length)$/), cid: s.models[0].cid})
     expect(answer.json.usage.completionTokens).toBe(answer.json.tokens.length)
-  })
+  }, 600_000)
 })
