@@ -8,8 +8,9 @@ import {type ModelConfig, modelSection, resolveModelConfig} from '../model/confi
 import {loadDatanetSource} from '../model/datanet-source.js'
 import {type TrainModelReturnType, trainModel} from '../model/train.js'
 import {withTrainProgress} from '../ui/train-progress.js'
-import {type TrainLmArtifactResult, trainLmArtifact} from '../lm/artifact.js'
-import {DEFAULT_HYPERPARAMETERS, type LmDeviceRequest, LM_DEVICES, type LmHyperparameters} from '../lm/index.js'
+import type {TrainLmArtifactResult} from '../lm/artifact.js'
+import type {LmDeviceRequest} from '../lm/device.js'
+import type {LmHyperparameters} from '../lm/train.js'
 import {lmProgressPrinter} from '../ui/lm-progress.js'
 
 export type TrainResult = (TrainModelReturnType | (TrainLmArtifactResult & {task: 'generate'})) & {datanet: {name: string; id: string | null; version: number | 'draft'; root: string}}
@@ -110,7 +111,9 @@ export default class Train extends BaseCommand<TrainResult> {
 
   /** `--task generate`: a LoRA adapter on a Llama base, progress as plain lines on stderr. */
   private async trainGenerate(flags: Interfaces.InferredFlags<typeof Train.flags>, section: Record<string, unknown>): Promise<TrainResult> {
-    const {hyperparameters, base, device} = lmHyperparametersFrom(section, flags)
+    // The engine (TensorFlow.js) loads only for --task generate: the classifier path starts as before.
+    const [{trainLmArtifact}, {DEFAULT_HYPERPARAMETERS}, {LM_DEVICES}] = await Promise.all([import('../lm/artifact.js'), import('../lm/train.js'), import('../lm/device.js')])
+    const {hyperparameters, base, device} = lmHyperparametersFrom(section, flags, DEFAULT_HYPERPARAMETERS, LM_DEVICES)
     const exclude = flags['exclude-records'] ? readExcludeFile(flags['exclude-records']) : []
     const datanet = flags.datanet ?? (typeof section.datanet === 'string' ? section.datanet : undefined)
     if (!datanet) throw new UsageError('--datanet is required (or set the model\'s datanet in openledger.config.json)')
@@ -140,13 +143,17 @@ function readDatanetFromConfig(configFile: string | undefined, modelName: string
   return typeof v === 'string' ? v : undefined
 }
 
-const LM_KEYS = new Set([...Object.keys(DEFAULT_HYPERPARAMETERS), 'base', 'device'])
-
 /**
  * A generate model's settings: defaults ← its openledger.config.json entry (LLaMA-Factory's keys,
  * `base`, `device`) ← flags. Each bad value is one line naming the key or the flag.
  */
-export function lmHyperparametersFrom(section: Record<string, unknown>, flags: Interfaces.InferredFlags<typeof Train.flags>): {hyperparameters: Partial<LmHyperparameters>; base?: string; device: LmDeviceRequest} {
+export function lmHyperparametersFrom(
+  section: Record<string, unknown>,
+  flags: Interfaces.InferredFlags<typeof Train.flags>,
+  DEFAULT_HYPERPARAMETERS: LmHyperparameters,
+  LM_DEVICES: readonly string[],
+): {hyperparameters: Partial<LmHyperparameters>; base?: string; device: LmDeviceRequest} {
+  const LM_KEYS = new Set([...Object.keys(DEFAULT_HYPERPARAMETERS), 'base', 'device'])
   const h: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(section)) {
     if (k === 'datanet' || k === 'version' || k === 'name' || k === 'task') continue
@@ -176,7 +183,7 @@ export function lmHyperparametersFrom(section: Record<string, unknown>, flags: I
   }
   for (const [k, v] of Object.entries(fromFlags)) if (v !== undefined) h[k] = v
   const device = (flags.device ?? h.device ?? 'auto') as string
-  if (!(LM_DEVICES as readonly string[]).includes(device)) throw new UsageError(`--device ${device}: a generate model runs on ${LM_DEVICES.join(', ')}`)
+  if (!LM_DEVICES.includes(device)) throw new UsageError(`--device ${device}: a generate model runs on ${LM_DEVICES.join(', ')}`)
   const base = flags.base ?? (h.base as string | undefined)
   delete h.base
   delete h.device

@@ -6,19 +6,22 @@
  */
 import {resolve as resolvePath} from 'node:path'
 
-import {adapterBaseDir, isLmArtifact, loadAdapter} from '../lm/artifact.js'
-import {endTokenIds, promptIds, trainedWithChat} from '../lm/complete.js'
-import {type LmDeviceRequest, selectLmDevice} from '../lm/device.js'
-import {type GenerateOptions, type GenerateResult, generateBatch} from '../lm/generate.js'
-import {type LlamaBase, loadLlamaBase} from '../lm/load.js'
-import {type LoraAdapter, disposeLora} from '../lm/lora.js'
-import {disposeLlama} from '../lm/model.js'
+import {isLmArtifact} from '../lm/artifact-files.js'
+import type {LmDeviceRequest} from '../lm/device.js'
+import type {GenerateOptions, GenerateResult} from '../lm/generate.js'
+import type {LlamaBase} from '../lm/load.js'
+import type {LoraAdapter} from '../lm/lora.js'
 import type {ChatMessage} from '../lm/tokenizer.js'
 import {resolveModel} from '../publish/resolve.js'
 import {MicroBatcher} from './batcher.js'
 import {BadRequestError} from './errors.js'
 
 export type LmAdaptersOptions = {stateDir?: string; device?: LmDeviceRequest; maxAdapters: number; maxBatch: number; batchWindowMs: number}
+
+// TensorFlow.js loads with the first generation request, not with the server.
+type Engine = typeof import('./lm-engine.js')
+let enginePromise: Promise<Engine> | undefined
+const engine = () => (enginePromise ??= import('./lm-engine.js'))
 
 type Entry = {path: string; adapter: LoraAdapter; chat: boolean; inUse: number; lastUsed: number}
 type Job = {promptIds: number[]; lora: LoraAdapter; options: Omit<GenerateOptions, 'useCache' | 'lora'>}
@@ -37,6 +40,7 @@ export class LmAdapters {
     this.batcher = new MicroBatcher(
       async (jobs) => {
         const base = await this.base!
+        const {generateBatch} = await engine()
         return generateBatch(base.model, jobs.map((j) => ({promptIds: j.promptIds, lora: j.lora, options: j.options})), (t) => base.tokenizer.decode(t))
       },
       {maxSize: options.maxBatch, maxWaitMs: options.batchWindowMs},
@@ -52,6 +56,7 @@ export class LmAdapters {
     const entry = await this.acquire(req.model)
     try {
       const base = await this.base!
+      const {endTokenIds, promptIds} = await engine()
       const ids = promptIds(base, req.prompt, typeof req.prompt !== 'string' && entry.chat)
       const result = await this.batcher.add({promptIds: ids, lora: entry.adapter, options: {...req.options, stopTokenIds: endTokenIds(base)}})
       return {...result, model: req.model}
@@ -64,6 +69,8 @@ export class LmAdapters {
   async close(): Promise<void> {
     await this.batcher.close()
     await Promise.allSettled(this.entries.values())
+    if (!this.loaded.size && !this.base) return
+    const {disposeLlama, disposeLora} = await engine()
     for (const e of this.loaded.values()) disposeLora(e.adapter)
     this.entries.clear()
     this.loaded.clear()
@@ -89,6 +96,7 @@ export class LmAdapters {
   }
 
   private async load(path: string): Promise<Entry> {
+    const {adapterBaseDir, loadAdapter, loadLlamaBase, selectLmDevice, trainedWithChat} = await engine()
     const baseDir = adapterBaseDir(path)
     if (!this.base) {
       this.base = selectLmDevice(this.options.device ?? 'auto').then(() => loadLlamaBase(baseDir))
@@ -110,7 +118,8 @@ export class LmAdapters {
       if (!victim) return
       this.loaded.delete(victim.path)
       this.entries.delete(victim.path)
-      disposeLora(victim.adapter)
+      // Loaded adapters imply a loaded engine: the import resolves at once.
+      void engine().then((e) => e.disposeLora(victim.adapter))
       this.evictions++
     }
   }
