@@ -28,8 +28,8 @@ export type ModelEntry = Partial<Omit<ModelConfig, 'text_field' | 'label_field'>
   /** Required for a classifier (the default task); a generate model has neither. */
   text_field: string
   label_field: string
-  /** classify (default) or generate: a LoRA adapter on a language model (its keys: LmHyperparameters, base). */
-  task?: 'classify' | 'generate'
+  /** "generate": a LoRA adapter on a language model ($defs/generateModel: LmHyperparameters' keys, base); absent for a classifier. */
+  task?: 'generate'
   base?: string
 }
 
@@ -88,9 +88,6 @@ export function validateProjectConfig(value: unknown, file = CONFIG_FILE): Proje
   unique(datanets, 'datanets')
   unique(models, 'models')
   models.forEach((m, i) => {
-    if (m.task !== 'generate') {
-      for (const k of ['text_field', 'label_field'] as const) if (m[k] === undefined) throw new ConfigError(file, `$.models[${i}]`, `is missing "${k}" (a classifier needs it; set "task": "generate" for a language model)`)
-    }
     if (!datanets.some((d) => d.name === m.datanet)) {
       const known = datanets.map((d) => d.name)
       throw new ConfigError(file, `$.models[${i}].datanet`, `"${m.datanet}" is not a datanet of this config (${known.length ? `$.datanets has ${known.join(', ')}` : '$.datanets is empty'})`)

@@ -84,7 +84,7 @@ export function resolveModelConfig(params: ResolveModelConfigParameters = {}): M
   const config: Record<string, unknown> = {...DEFAULT_MODEL_CONFIG}
   const keys = Object.keys(DEFAULT_MODEL_CONFIG)
   for (const [k, v] of Object.entries(fromFile)) {
-    if (k === 'datanet' || k === 'version' || k === 'name' || (k === 'task' && v === 'classify')) continue // what to train and what to call it: read by the command
+    if (k === 'datanet' || k === 'version' || k === 'name') continue // what to train and what to call it: read by the command
     if (!keys.includes(k) || !(k in modelKeySchemas())) throw new UsageError(`${file}: unknown key ${path}.${k} (known: ${keys.join(', ')})`)
     checkModelValue(k, v, `${path}.${k}`, `${file}: `)
     config[k] = v
