@@ -68,6 +68,7 @@ export default class Train extends BaseCommand<TrainResult> {
     'cutoff-len': Flags.integer({description: 'generate: cutoff_len, tokens kept per record.', min: 1}),
     'gradient-accumulation-steps': Flags.integer({description: 'generate: gradient_accumulation_steps.', min: 1}),
     resume: Flags.boolean({description: 'generate: continue from the last epoch checkpoint of the same run.'}),
+    gradients: Flags.boolean({description: 'generate: store every record\'s LoRA gradients in the artifact, for attributing generated text (--no-gradients skips it).', default: true, allowNo: true}),
   }
 
   async run(): Promise<TrainResult> {
@@ -125,6 +126,7 @@ export default class Train extends BaseCommand<TrainResult> {
       device,
       out: flags.out,
       resume: flags.resume,
+      gradients: flags.gradients,
       excludeRecords: exclude,
       onDevice: (_d, text) => process.stderr.write(`device ${text}\n`),
       onProgress: lmProgressPrinter(process.stderr),

@@ -6,7 +6,7 @@
  * is written under a temporary name and renamed, so it appears whole or not at all.
  */
 import {randomBytes} from 'node:crypto'
-import {existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {basename, dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -24,7 +24,8 @@ import {LmModelError} from './errors.js'
 import type {Tensor} from '../model/safetensors.js'
 import {disposeLlama} from './model.js'
 import {type LoraWeight, baseWeightsSha256, peftTensorName, readPeftAdapter, writePeftAdapter} from './peft.js'
-import {DEFAULT_HYPERPARAMETERS, type LmEpochRecord, type LmHyperparameters, type LmTrainProgress, evaluateLoss, latestCheckpoint, trainLora} from './train.js'
+import {DEFAULT_HYPERPARAMETERS, type LmEpochRecord, type LmHyperparameters, type LmTrainProgress, evaluateLoss, latestCheckpoint, learningRate, trainLora} from './train.js'
+import {GRADIENT_STORE_FILE, computeGradientStore, writeGradientStore} from '../attribution/generative/store.js'
 
 export {LM_ARTIFACT_KIND, type LmTrainingManifest, isLmArtifact}
 
@@ -42,6 +43,13 @@ export type TrainLmArtifactParameters = {
   /** Continue from the latest epoch checkpoint of the same run (same data, base and hyperparameters). */
   resume?: boolean
   excludeRecords?: string[]
+  /**
+   * Per-record LoRA gradients under every epoch's adapter, stored in the artifact
+   * (lm-gradients.safetensors, with the epochs' adapters under checkpoints/) for attributing
+   * generated text. Default true; JL-projected to `gradientDim` values per LoRA tensor (default 64).
+   */
+  gradients?: boolean
+  gradientDim?: number
   onDevice?: (device: LmDevice, description: string) => void
   onProgress?: (p: LmTrainProgress) => void
 }
@@ -141,7 +149,35 @@ export async function trainLmArtifact(params: TrainLmArtifactParameters): Promis
           weights.push({layer, module, a, b})
         }
       }
-      writeLmArtifact(path, {
+      // Gradients under each epoch's adapter (TracIn), the best one answering (DataInf); rows are
+      // training.json's records, in that order.
+      const steps = Math.ceil(Math.ceil(result.trainIndices.length / h.per_device_train_batch_size) / h.gradient_accumulation_steps) * h.num_train_epochs
+      const epochs = result.history.filter((e) => existsSync(join(checkpoints, `checkpoint-epoch-${e.epoch}`, 'adapter_model.safetensors')))
+      const writeGradients =
+        params.gradients === false || epochs.length === 0
+          ? undefined
+          : async (dir: string) => {
+              const ckpts = epochs.map((e) => {
+                const file = join(dir, 'checkpoints', `epoch-${e.epoch}`, 'adapter_model.safetensors')
+                mkdirSync(dirname(file), {recursive: true})
+                copyFileSync(join(checkpoints, `checkpoint-epoch-${e.epoch}`, 'adapter_model.safetensors'), file)
+                return {name: `epoch-${e.epoch}`, adapter: file, lr: learningRate(h, Math.max(0, e.step - 1), steps)}
+              })
+              const answering = ckpts.find((c) => c.name === `epoch-${result.bestEpoch}`)?.name
+              const store = await computeGradientStore({
+                model: base.model,
+                examples,
+                checkpoints: ckpts,
+                answering,
+                loraConfig: result.loraConfig,
+                baseSha256: baseSha,
+                projection: {dim: params.gradientDim ?? 64, seed: h.seed},
+                recordHashes: records.map((r) => r.recordHash),
+              })
+              writeGradientStore(join(dir, GRADIENT_STORE_FILE), store)
+            }
+      await writeLmArtifact(path, {
+        writeGradients,
         settings: {r: h.lora_rank, alpha: h.lora_alpha, dropout: h.lora_dropout, targetModules: result.loraConfig.targetModules, baseModel: basename(baseDir), baseSha256: baseSha},
         weights,
         training,
@@ -161,7 +197,10 @@ export async function trainLmArtifact(params: TrainLmArtifactParameters): Promis
   }
 }
 
-function writeLmArtifact(path: string, p: {settings: Parameters<typeof writePeftAdapter>[1]['settings']; weights: LoraWeight[]; training: LmTrainingManifest}): void {
+async function writeLmArtifact(
+  path: string,
+  p: {settings: Parameters<typeof writePeftAdapter>[1]['settings']; weights: LoraWeight[]; training: LmTrainingManifest; writeGradients?: (dir: string) => Promise<void>},
+): Promise<void> {
   const parent = dirname(path)
   mkdirSync(parent, {recursive: true})
   const tmp = join(parent, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
@@ -169,6 +208,7 @@ function writeLmArtifact(path: string, p: {settings: Parameters<typeof writePeft
     mkdirSync(tmp)
     writePeftAdapter(tmp, {settings: p.settings, weights: p.weights}, {card: lmModelCard(p.training, p.settings.targetModules, p.settings.r)})
     writeFileSync(join(tmp, 'training.json'), JSON.stringify(p.training, null, 2) + '\n')
+    await p.writeGradients?.(tmp)
     const m = p.training.metrics
     const epochs = m.epochs.map((e) => ({epoch: e.epoch, trainLoss: e.trainLoss, valLoss: e.valLoss ?? null, valAccuracy: null, learningRate: p.training.hyperparameters.learning_rate, seconds: 0}))
     writeFileSync(join(tmp, 'training-curve.svg'), trainingCurveSvg(epochs, m.bestEpoch))
@@ -218,7 +258,8 @@ openledger infer --model <this folder> --prompt "…"
 openledger export --format gguf --model <this folder>
 \`\`\`
 
-Files: \`adapter_config.json\` + \`adapter_model.safetensors\` (PEFT's layout), \`training.json\` (datanet version, hyperparameters, losses, records).
+Files: \`adapter_config.json\` + \`adapter_model.safetensors\` (PEFT's layout), \`training.json\` (datanet version, hyperparameters, losses, records),
+\`checkpoints/epoch-<n>/adapter_model.safetensors\` and \`lm-gradients.safetensors\` (per-record LoRA gradients for attribution).
 `
 }
 

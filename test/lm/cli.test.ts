@@ -11,6 +11,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {addToDatanet, createDatanet} from '../../src/datanet/index.js'
 import {readPeftAdapter} from '../../src/lm/peft.js'
+import {GRADIENT_STORE_FILE, readGradientStore} from '../../src/attribution/generative/store.js'
 
 const run = promisify(execFile)
 const TSX = pathToFileURL(resolve('node_modules/tsx/dist/loader.mjs')).href
@@ -64,9 +65,14 @@ describe('train --task generate, infer --prompt, export --format gguf', () => {
     expect(t.records).toHaveLength(36)
     expect(t.records.filter((x: {split: string}) => x.split === 'val')).toHaveLength(6)
     expect(t.metrics.epochs.map((e: {epoch: number}) => e.epoch)).toEqual([1, 2, 3])
+    // Per-record gradients for attributing generated text: every record, under every epoch's adapter.
+    const store = readGradientStore(join(out, GRADIENT_STORE_FILE))
+    expect(store.meta).toMatchObject({records: 36, answering: `epoch-${t.metrics.bestEpoch}`, baseSha256: t.base.sha256, projection: {dim: 64, seed: 42}})
+    expect(store.meta.checkpoints.map((c) => c.name)).toEqual(['epoch-1', 'epoch-2', 'epoch-3'])
+    for (const c of store.meta.checkpoints) expect(existsSync(join(out, 'checkpoints', c.name, 'adapter_model.safetensors'))).toBe(true)
   }, 300_000)
 
-  it('--resume continues from the last checkpoint with more epochs', async () => {
+  it('--resume picks up the run\'s checkpoints: with every epoch done it trains nothing and writes the same adapter', async () => {
     const out = join(tmp, 'adapter')
     const r = await cli(['train', '--task', 'generate', '--datanet', 'capitals', '--allow-draft', '--epochs', '3', '--lr', '0.003', '--batch-size', '4', '--val-size', '6', '--cutoff-len', '48', '--device', 'cpu', '--out', join(tmp, 'again'), '--resume', '--json'])
     expect(r.code, r.stderr).toBe(0)
