@@ -51,7 +51,7 @@ function makeProject(cwd: string, env: NodeJS.ProcessEnv): string {
   run(['datanet', 'create', 'news'])
   run(['datanet', 'add', 'news', 'news.jsonl'])
   const trained = JSON.parse(run(['train', '--datanet', 'news', '--allow-draft', '--text-field', 'text', '--label-field', 'label', '--epochs', '2', '--device', 'cpu', '--json']))
-  return trained.artifact.path as string
+  return trained.artifact as string
 }
 
 export async function benchCli(runs = 7): Promise<Row[]> {

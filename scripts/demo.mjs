@@ -73,7 +73,7 @@ try {
 
   const trained = step('train adapter + head on the published version (built-in encoder)', ['train', '--datanet', 'brown', '--text-field', 'text', '--label-field', 'label'])
   show({artifact: trained.artifact, device: trained.device, bestEpoch: trained.metrics.bestEpoch, valAccuracy: trained.metrics.valAccuracy})
-  const model = trained.artifact.path
+  const model = trained.artifact
   const preds = step('predict the held-out sentences', ['infer', '--model', model, '--input', 'test.jsonl'])
   const correct = preds.predictions.filter((p, i) => p.label === test[i].label).length
   process.stdout.write(`held-out accuracy: ${(correct / test.length).toFixed(3)} (${correct}/${test.length})\n`)

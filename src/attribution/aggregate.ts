@@ -1,3 +1,5 @@
+import {toChecksumAddress} from '../chain/address.js'
+
 import {AttributionInputError} from './errors.js'
 import {topKByScore} from './top-k.js'
 import type {RecordMeta} from './types.js'
@@ -24,14 +26,14 @@ export function aggregateScores(scores: ArrayLike<number>, records: RecordMeta[]
   const byC = new Map<string, number>()
   const byD = new Map<string, number>()
   order.forEach((i, j) => {
-    const c = records[i].contributor.toLowerCase()
+    const c = toChecksumAddress(records[i].contributor)
     byC.set(c, (byC.get(c) ?? 0) + pay[j] / total)
     const d = records[i].datanet ?? ''
     byD.set(d, (byD.get(d) ?? 0) + pay[j] / total)
   })
   const sorted = (m: Map<string, number>) => [...m].filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
   return {
-    records: order.map((i) => ({index: i, ...records[i], contributor: records[i].contributor.toLowerCase(), score: scores[i]})),
+    records: order.map((i) => ({index: i, ...records[i], contributor: toChecksumAddress(records[i].contributor), score: scores[i]})),
     contributors: sorted(byC).map(([address, weight]) => ({address, weight})),
     datanets: sorted(byD).map(([datanet, weight]) => ({datanet, weight})),
   }

@@ -1,4 +1,4 @@
-import {keccak256, stringToBytes} from 'viem'
+import {getAddress, keccak256, stringToBytes} from 'viem'
 
 import {AttributionInputError} from './errors.js'
 import {topK} from './top-k.js'
@@ -81,7 +81,8 @@ export function buildReceipt(p: ReceiptParams): Receipt {
   const top = topK(N, topKCount, (a, b) => scores[b] - scores[a] || (metas[a].recordHash < metas[b].recordHash ? -1 : metas[a].recordHash > metas[b].recordHash ? 1 : a - b))
   const records: ReceiptRecord[] = top.map((i) => ({
     recordHash: p.records[i].recordHash,
-    contributor: p.records[i].contributor.toLowerCase(),
+    // Checksummed, as every address the CLI prints; one spelling per address, so grouping holds.
+    contributor: getAddress(p.records[i].contributor),
     ...(p.records[i].datanet !== undefined ? {datanet: p.records[i].datanet} : {}),
     score: round12(p.scores[i]),
   }))
@@ -143,7 +144,7 @@ export function settlementArgs(r: Receipt): {responseHash: `0x${string}`; contri
   const sum = weights.reduce((a, b) => a + b, 0n)
   if (sum !== WEIGHT_ONE) throw new AttributionInputError(`receipt weights sum to ${sum}, not 1e18`)
   for (const c of r.contributors) {
-    if (!/^0x[0-9a-f]{40}$/.test(c.address)) throw new AttributionInputError(`contributor ${c.address} is not a 20-byte hex address`)
+    if (!/^0x[0-9a-fA-F]{40}$/.test(c.address)) throw new AttributionInputError(`contributor ${c.address} is not a 20-byte hex address`)
   }
   return {responseHash: receiptHash(r), contributors: r.contributors.map((c) => c.address as `0x${string}`), weights}
 }

@@ -43,6 +43,13 @@ export function checksumAddress(text: string): Address | undefined {
   return ADDRESS.test(text) ? checksum(text) : undefined
 }
 
+/** The checksummed form of a 20-byte hex address in any casing; anything else is a TypeError (a bug, not input). */
+export function toChecksumAddress(text: string): Address {
+  const c = checksumAddress(text)
+  if (!c) throw new TypeError(`${text} is not a 20-byte hex address`)
+  return c
+}
+
 /**
  * A checksummed address, or a usage error naming the argument, flag or field. A mixed-case address
  * must carry a valid checksum (a typo in one is caught); all-lowercase is accepted.

@@ -1,4 +1,5 @@
 import {Flags} from '@oclif/core'
+import {resolve} from 'node:path'
 
 import {BaseCommand} from '../cli/base-command.js'
 import {UsageError} from '../errors.js'
@@ -8,7 +9,7 @@ import {dim, green} from '../ui/color.js'
 export default class Dev extends BaseCommand<DevSummary> {
   static override description = `Run the project in openledger.config.json: validate the config, start the devnet (or reuse this folder's), publish the datanets whose records changed, train the models whose datanet root or config changed, publish them, stake for the agent. What did not change is skipped, and said so.
 Without --once it then serves the models and watches the config and data files, running again what changed (a live view on a terminal, log lines otherwise); Ctrl-C stops it and leaves the devnet up.
---once --json: {"project","network","devnet":{"started","l1","l2","supervisorPid","stateFile"},"datanets":[{"name","version","root","records","added","changed"}],"models":[{"name","datanet","artifact","configHash","trained","cid","published"}],"agent"?,"changed","seconds"}.`
+--once --json: the shape is schemas/commands/dev.schema.json.`
   static override examples = ['<%= config.bin %> dev', '<%= config.bin %> dev --once --json']
   static override flags = {
     once: Flags.boolean({description: 'Run the pipeline once, print the summary and exit (the devnet stays up).'}),
@@ -34,7 +35,8 @@ Without --once it then serves the models and watches the config and data files, 
     }
     const summary = await runDevOnce({...options, onEvent: (e) => this.note(eventLine(e))})
     this.printSummary(summary)
-    return summary
+    // `artifact` is an absolute path in every command's JSON (as in `train`); people read it relative.
+    return {...summary, models: summary.models.map((m) => ({...m, artifact: resolve(m.artifact)}))}
   }
 
   private printSummary(s: DevSummary): void {

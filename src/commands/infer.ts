@@ -46,7 +46,7 @@ export type GenerateAnswer = Pick<GenerateResult, 'text' | 'tokens' | 'finishRea
 export default class Infer extends BaseCommand<InferResult> {
   static override description = `Predict labels with a trained model artifact: one text, or a JSONL file in input order.
 
---json: {"prediction":{"label","probabilities":{"<label>":p}}} for --text, {"predictions":[…]} for --input.
+--json: the shape is schemas/commands/infer.schema.json.
 With --attribute each prediction adds "attribution":{"method","records":[{"recordHash","contributor","score"}],"contributors":[{"address","weight"}],"datanets":[…]} (records sorted by score, proponents first; weights in 1e18 fixed point summing exactly to 1e18) and a "receipt" (model hash, checkpoint, input and output hashes, top records, weights).`
   static override examples = [
     '<%= config.bin %> infer --model .openledger/models/support-tickets-v1-1a2b3c4d --text "my card was charged twice"',
@@ -125,7 +125,7 @@ With --attribute each prediction adds "attribution":{"method","records":[{"recor
         const modelId = await modelIdForCid(signer, cid)
         const [{prediction, paid}] = await payRows(signer, [{prediction: predictions[0], modelId, cid, fee}])
         this.log(`Paid ${formatOpen(fee)}: receipt ${paid.receiptId}, tx ${paid.txHash}`)
-        return inferAnswer(prediction, at, paid)
+        return inferAnswer(prediction, at)
       }
       if (single !== undefined) return inferAnswer(predictions[0], at)
       return {predictions, model: model.path, ...(cid ? {cid} : {}), device: model.device}

@@ -11,7 +11,7 @@ export type InitResult = {dir: string; template: string; name: string; files: st
 export default class Init extends BaseCommand<InitResult | TemplateInfo[]> {
   static override description = `Start a project from a template: openledger.config.json, sample data, a README and a CI workflow.
 On a terminal a short wizard asks for the template and the name; with --yes, --json or no TTY on stdin it never asks (flags, then defaults: the first template, the folder's name). A non-empty folder is refused unless --force; files are staged beside it and moved into place once all are written.
---json: {"dir","template","name","files":[…]}; with --list: [{"name","description"}].`
+--json: the shape is schemas/commands/init.schema.json.`
   static override examples = [
     '<%= config.bin %> init',
     '<%= config.bin %> init my-app --template text-classifier',
@@ -68,8 +68,8 @@ On a terminal a short wizard asks for the template and the name; with --yes, --j
     this.log('')
     this.log('Next:')
     if (dir !== '.') this.log(`  cd ${dir}`)
-    this.log('  npm install             # openledger as a dev dependency (the config\'s $schema points into it)')
-    this.log('  npx openledger dev      # devnet, datanets, training, publishing; then serves and watches')
+    // The openledger that ran init (on PATH): it is not on the npm registry, so no `npm install`/`npx`.
+    this.log(`  ${this.config.bin} dev          # devnet, datanets, training, publishing; then serves and watches`)
     this.log(dim('See README.md for the template\'s own steps.', process.stdout))
     return r
   }

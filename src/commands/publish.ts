@@ -11,7 +11,7 @@ export default class Publish extends BaseCommand<PublishModelReturnType> {
 The CID is what \`ipfs add -r --cid-version 1 <folder>\` prints. Resumable: run it again after an
 interruption and it finishes the job without registering anything twice.
 
-JSON result: cid; modelId (decimal string); version; txHash (of registerVersion); name; owner;
+JSON result (schemas/commands/publish.schema.json): cid; modelId (decimal string); version; txHash (of registerVersion); name; owner;
 baseModel; configHash; datanets [{datanetId, version, root}]; did (steps this run did); alreadyRegistered; ipfs?.`
   static override examples = [
     '<%= config.bin %> publish --model .openledger/models/support-tickets-v1-1a2b3c4d',

@@ -16,7 +16,7 @@ GET /health → {"ok","loaded","requests"}. POST /v1/infer {"model":"<cid|name|f
 OpenAI-compatible generation with language-model adapters: POST /v1/completions {"model","prompt",…} and POST /v1/chat/completions {"model","messages",…}
 ("model": an adapter folder, CID or name; max_tokens, temperature, top_p, seed, stop; "stream": true for server-sent events ending with data: [DONE]).
 One base in memory; adapters load on first use (LRU, --max-adapters); concurrent requests for different adapters share each forward pass.
-Stops gracefully on SIGTERM or SIGINT (requests in flight finish).`
+Stops gracefully on SIGTERM or SIGINT (requests in flight finish); --json then prints schemas/commands/serve.schema.json.`
   static override examples = ['<%= config.bin %> serve --port 8080', '<%= config.bin %> serve --models bafybei…,support-router --max-models 16']
   static override flags = {
     ...chainFlags,

@@ -13,7 +13,11 @@ import type {LmDeviceRequest} from '../lm/device.js'
 import type {LmHyperparameters} from '../lm/train.js'
 import {lmProgressPrinter} from '../ui/lm-progress.js'
 
-export type TrainResult = (TrainModelReturnType | (TrainLmArtifactResult & {task: 'generate'})) & {datanet: {name: string; id: string | null; version: number | 'draft'; root: string}}
+type TrainedDatanet = {datanet: {name: string; datanetId: string | null; version: number | 'draft'; root: string}}
+/** `artifact` is the folder's absolute path (as in `dev`), its config hash beside it, for both tasks. */
+export type TrainResult =
+  | (Omit<TrainModelReturnType, 'datanet' | 'artifact'> & {artifact: string; configHash: string} & TrainedDatanet)
+  | (Omit<TrainLmArtifactResult, 'artifact'> & {task: 'generate'; artifact: string; configHash: string} & TrainedDatanet)
 
 /** Reads --exclude-records: one record hash a line; blank lines and # comments ignored. */
 export function readExcludeFile(path: string): string[] {
@@ -35,7 +39,7 @@ export function readExcludeFile(path: string): string[] {
 
 export default class Train extends BaseCommand<TrainResult> {
   static override description =
-    'Train a text classifier (frozen encoder + low-rank adapter + softmax head) on a published datanet version and write the model artifact.'
+    'Train a text classifier (frozen encoder + low-rank adapter + softmax head) on a published datanet version and write the model artifact. --json: the shape is schemas/commands/train.schema.json.'
   static override examples = [
     '<%= config.bin %> train --datanet support-tickets --text-field text --label-field label',
     '<%= config.bin %> train --datanet support-tickets --epochs 20 --lr 0.001 --device cpu --json',
@@ -107,7 +111,9 @@ export default class Train extends BaseCommand<TrainResult> {
     this.log(`Trained on ${result.records.train} records (${result.records.val} validation) of ${source.name} v${source.version}, device ${result.device}`)
     this.log(`Best epoch ${m.bestEpoch}/${m.epochs}: val accuracy ${m.valAccuracy === null ? 'n/a' : (m.valAccuracy * 100).toFixed(1) + '%'}, val loss ${m.valLoss?.toFixed(4) ?? 'n/a'}`)
     this.log(`Artifact: ${result.artifact.path}`)
-    return {...result, datanet: {name: source.name, id: source.datanetId, version: source.version, root: source.root}}
+    // `artifact` is the folder's absolute path, as in `dev`; its config hash sits beside it, as there.
+    const {artifact, ...rest} = result
+    return {...rest, artifact: artifact.path, configHash: artifact.configHash, datanet: {name: source.name, datanetId: source.datanetId, version: source.version, root: source.root}}
   }
 
   /** `--task generate`: a LoRA adapter on a Llama base, progress as plain lines on stderr. */
@@ -136,7 +142,8 @@ export default class Train extends BaseCommand<TrainResult> {
     this.log(`Trained a LoRA adapter on ${result.records.train} records (${result.records.val} validation) of ${source.name} v${source.version}, device ${result.device}`)
     this.log(`Best epoch ${m.bestEpoch}/${m.epochs.length}: val loss ${f(m.bestValLoss)} (base ${f(m.baseValLoss)}), ${Math.round(m.tokensPerSecond)} tokens/s`)
     this.log(`Artifact: ${result.artifact.path}`)
-    return {task: 'generate', ...result, datanet: {name: source.name, id: source.datanetId, version: source.version, root: source.root}}
+    const {artifact, ...rest} = result
+    return {task: 'generate', ...rest, artifact: artifact.path, configHash: artifact.configHash, datanet: {name: source.name, datanetId: source.datanetId, version: source.version, root: source.root}}
   }
 }
 

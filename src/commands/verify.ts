@@ -14,7 +14,7 @@ datanet root on-chain equals training.json's, and the config hash equals the has
 config (and the registered one). Exit 1 naming what differs; with --cid and that CID in the store,
 the files that differ are named too.
 
-JSON result: ok; cid; source (folder or store); registered [{modelId, version, name, txHash}];
+JSON result (schemas/commands/verify.schema.json): ok; cid; source (folder or store); registered [{modelId, version, name, txHash}];
 checks [{check, ok, message}]. A failure is an E_VERIFY_FAILED error whose details list the checks.`
   static override examples = [
     '<%= config.bin %> verify ./model',

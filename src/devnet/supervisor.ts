@@ -2,6 +2,7 @@ import {mkdirSync} from 'node:fs'
 import {join} from 'node:path'
 
 
+import {toChecksumAddress} from '../chain/address.js'
 import {DEV_ROLES, devAccounts} from '../chain/dev-accounts.js'
 import {DEVNET_L1_CHAIN_ID, DEVNET_L2_CHAIN_ID} from '../chain/network-names.js'
 import {acquireLock} from '../store/lock.js'
@@ -129,6 +130,8 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Run
     }
     emit({stage: 'genesis', fromCache: Boolean(cached)})
 
+    // Checksummed (receipts and older genesis caches give lower case): every address printed is.
+    deployments = deployments.map((d) => ({...d, address: toChecksumAddress(d.address)}))
     const contracts = Object.fromEntries(deployments.map((d) => [d.name, d.address]))
     const genesisSnapshot = await takeSnapshot(l1.rpcUrl, l2.rpcUrl)
     const admin = accounts[DEV_ROLES.admin].address

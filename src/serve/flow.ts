@@ -20,7 +20,8 @@ export type InferredPrediction = Prediction & Partial<Pick<AttributedPrediction,
 export type PredictedRow = {text: string; prediction: Prediction; h: Float32Array; modelId?: string}
 
 /** The JSON `infer --json` prints for one text and `serve` answers. */
-export type InferAnswer = {prediction: InferredPrediction; model: string; cid?: string; device: string; split?: FeeSplitPaid; txHash?: string}
+/** A paid prediction's `split` and `txHash` are in `prediction.receipt`, once. */
+export type InferAnswer = {prediction: InferredPrediction; model: string; cid?: string; device: string}
 
 /** Splits a batched prediction into rows (h copied out, so a row outlives the batch's buffers). */
 export function predictedRows(out: PredictReturnType, texts: string[]): PredictedRow[] {
@@ -73,6 +74,6 @@ export function paidPrediction(p: AttributedPrediction, paid: SettleReturnType):
 }
 
 /** The answer for one text: the same shape from `infer --json` and from `serve`. */
-export function inferAnswer(p: InferredPrediction, at: {model: string; cid?: string; device: string}, paid?: SettleReturnType): InferAnswer {
-  return {prediction: p, model: at.model, ...(at.cid ? {cid: at.cid} : {}), device: at.device, ...(paid ? {split: paid.split, txHash: paid.txHash} : {})}
+export function inferAnswer(p: InferredPrediction, at: {model: string; cid?: string; device: string}): InferAnswer {
+  return {prediction: p, model: at.model, ...(at.cid ? {cid: at.cid} : {}), device: at.device}
 }

@@ -44,6 +44,6 @@ export async function infer(ctx: ServeContext, req: InferRequest): Promise<Infer
   const cid = entry.cid!
   const {modelIdForCid} = await import('../publish/pay.js')
   const modelId = await modelIdForCid(await ctx.signer(), cid)
-  const {prediction, paid} = await ctx.payments.add({prediction: attributed, modelId, cid, fee: ctx.fee})
-  return inferAnswer(prediction, {...at, cid}, paid)
+  const {prediction} = await ctx.payments.add({prediction: attributed, modelId, cid, fee: ctx.fee})
+  return inferAnswer(prediction, {...at, cid})
 }

@@ -7,6 +7,7 @@ import {type Chain, run, startChain, trainArtifact} from '../publish/helpers.js'
 import AttributeSelfInfluence from '../../src/commands/attribute/self-influence.js'
 import AttributeSpans from '../../src/commands/attribute/spans.js'
 import {DatanetStore, datanetsDir} from '../../src/datanet/store.js'
+import {expectSchema} from '../helpers/json-schema.js'
 
 let c: Chain
 const saved = process.env.OPENLEDGER_STATE_DIR
@@ -28,6 +29,7 @@ describe('attribute spans', () => {
     const argv = ['--datanet', 'tickets', '--text', `The answer was: ${quote}. That is all.`, '--json']
     const first = await run(c.config, AttributeSpans, argv)
     expect(first.exitCode).toBe(0)
+    expectSchema('attribute spans', first.json)
     expect(first.json).toMatchObject({datanet: 'tickets', version: 1, method: 'spans', index: {built: true}})
     expect(first.json.records[0]).toMatchObject({recordHash: record.recordHash, contributor: record.contributor})
     expect(first.json.index.path).toMatch(/\.spans\.safetensors$/)
@@ -52,6 +54,7 @@ describe('attribute self-influence', () => {
     const r = await run(c.config, AttributeSelfInfluence, ['--model', model, '--json'])
     expect(r.json.error).toBeUndefined()
     expect(r.exitCode).toBe(0)
+    expectSchema('attribute self-influence', r.json)
     expect(r.json.method).toBe('if')
     const scores = r.json.records.map((x: {selfInfluence: number}) => x.selfInfluence)
     expect(scores.length).toBeGreaterThan(0)

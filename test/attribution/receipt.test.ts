@@ -1,5 +1,6 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
+import {getAddress} from 'viem'
 
 import {aggregateScores} from '../../src/attribution/aggregate.js'
 import {buildReceipt, canonicalJson, fixedPointWeights, receiptHash, receiptJson, settlementArgs, textHash, WEIGHT_ONE} from '../../src/attribution/receipt.js'
@@ -46,7 +47,7 @@ describe('receipt', () => {
     for (const c of r.contributors) {
       const want = pos.filter((x) => x.contributor === c.address).reduce((a, b) => a + b.score, 0) / total
       expect(Number(c.weight) / 1e18).toBeCloseTo(want, 9)
-      expect(c.address).toBe(c.address.toLowerCase())
+      expect(c.address).toBe(getAddress(c.address))
     }
     const agg = aggregateScores(scores, recs, 8)
     expect(agg.contributors.map((c) => c.address)).toEqual(r.contributors.map((c) => c.address))

@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import {getAddress, isAddress as viemIsAddress} from 'viem'
 import {describe, expect, it} from 'vitest'
 
-import {checksumAddress, isAddress, parseAddress} from '../../src/chain/address.js'
+import {checksumAddress, isAddress, parseAddress, toChecksumAddress} from '../../src/chain/address.js'
 import {UsageError} from '../../src/errors.js'
 
 const hexAddress = fc.uint8Array({minLength: 20, maxLength: 20}).map((b) => `0x${Buffer.from(b).toString('hex')}`)
@@ -49,5 +49,6 @@ describe('address parser (EIP-55 without viem)', () => {
     expect(() => parseAddress('0x12', '--curator')).toThrow(/^--curator "0x12" is not an address/)
     expect(parseAddress('  0x0000000000000000000000000000000000000001 ', 'a')).toBe('0x0000000000000000000000000000000000000001')
     expect(checksumAddress('nope')).toBeUndefined()
+    expect(() => toChecksumAddress('0x1234')).toThrow(/not a 20-byte hex address/)
   })
 })

@@ -22,6 +22,7 @@ import {artifacts} from '../../src/contracts/artifacts/index.js'
 import {type DevnetState, writeDevnetState} from '../../src/devnet/state.js'
 import {type Protocol, advanceTime, startProtocol, writeProtocolDevnetState} from '../helpers/contracts.js'
 import {type TempDir, tempDir} from '../helpers/env.js'
+import {expectSchema} from '../helpers/json-schema.js'
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..')
 
@@ -59,9 +60,11 @@ describe('stake commands on the devnet', () => {
   it('deposit 10 as agent, slash refused without the role, slashed 4 by the admin, 6 left', async () => {
     const dep = await run(StakeDeposit, ['10', '--role', 'agent', '--account', '1', '--json'])
     expect(dep.exitCode).toBe(0)
+    expectSchema('stake deposit', dep.json)
     expect(dep.json).toMatchObject({address: account1(), role: 'agent', amount: parseEther('10').toString(), staked: parseEther('10').toString()})
 
     const status = await run(StakeStatus, ['--account', '1', '--json'])
+    expectSchema('stake status', status.json)
     expect(status.json).toMatchObject({address: account1(), staked: parseEther('10').toString(), role: 'agent', pendingWithdrawal: '0'})
 
     const refused = await run(StakeSlash, [account1(), '4', '--evidence', 'ipfs://report', '--account', '2'])
@@ -71,6 +74,7 @@ describe('stake commands on the devnet', () => {
 
     const slashed = await run(StakeSlash, [account1(), '4', '--evidence', 'ipfs://report', '--json'])
     expect(slashed.exitCode).toBe(0)
+    expectSchema('stake slash', slashed.json)
     expect(slashed.json).toMatchObject({staker: account1(), amount: parseEther('4').toString(), evidence: 'ipfs://report', staked: parseEther('6').toString()})
 
     const human = await run(StakeStatus, ['--address', account1()])
@@ -80,15 +84,18 @@ describe('stake commands on the devnet', () => {
   it('withdraws: request, a clear refusal during the cooldown, then --complete', async () => {
     await run(StakeDeposit, ['5', '--role', 'validator', '--account', '1'])
     const requested = await run(StakeWithdraw, ['2', '--account', '1', '--json'])
+    expectSchema('stake withdraw', requested.json)
     expect(requested.json).toMatchObject({step: 'requested', amount: parseEther('2').toString(), pendingWithdrawal: parseEther('2').toString()})
 
     const early = await run(StakeWithdraw, ['--complete', '--account', '1', '--json'])
     expect(early.exitCode).toBe(1)
+    expectSchema('stake withdraw', early.json)
     expect(early.json.error.code).toBe('E_COOLDOWN')
     expect(early.json.error.message).toContain(`it unlocks at ${requested.json.unlocksAt}`)
 
     await advanceTime(p, 7 * 86_400)
     const done = await run(StakeWithdraw, ['--complete', '--account', '1', '--json'])
+    expectSchema('stake withdraw', done.json)
     expect(done.json).toMatchObject({step: 'completed', amount: parseEther('2').toString()})
   })
 
@@ -106,6 +113,7 @@ describe('stake commands on the devnet', () => {
 describe('rewards commands on the devnet', () => {
   it('shows zero balances, refuses an empty claim, then claims staking rewards', async () => {
     const empty = await run(Rewards, ['--account', '1', '--json'])
+    expectSchema('rewards', empty.json)
     expect(empty.json).toEqual({address: account1(), contributor: '0', modelOwner: '0', platform: '0', staker: '0', total: '0', trail: {earned: '0', records: [], unmatched: []}})
     const nothing = await run(RewardsClaim, ['--account', '1', '--json'])
     expect([nothing.exitCode, nothing.json.error.code]).toEqual([1, 'E_NOTHING_TO_CLAIM'])
@@ -122,8 +130,10 @@ describe('rewards commands on the devnet', () => {
     await p.publicClient.waitForTransactionReceipt({hash: await wallet.writeContract(request)})
 
     const balances = await run(Rewards, ['--address', account1(), '--json'])
+    expectSchema('rewards', balances.json)
     expect(balances.json).toMatchObject({staker: parseEther('0.3').toString(), total: parseEther('0.3').toString()})
     const claimed = await run(RewardsClaim, ['--account', '1', '--json'])
+    expectSchema('rewards claim', claimed.json)
     expect(claimed.json).toMatchObject({address: account1(), total: parseEther('0.3').toString(), claims: [{source: 'staking', amount: parseEther('0.3').toString()}]})
   })
 })
@@ -132,6 +142,7 @@ describe('contracts abi', () => {
   it('prints the ABI of every protocol contract', async () => {
     for (const name of ['DatanetRegistry', 'ModelRegistry', 'InferenceSettlement', 'Staking']) {
       const out = await run(ContractsAbi, [name, '--json'])
+      expectSchema('contracts abi', out.json)
       expect(out.json).toEqual(JSON.parse(JSON.stringify(artifacts[name as keyof typeof artifacts].abi)))
     }
   })

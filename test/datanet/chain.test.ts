@@ -33,6 +33,7 @@ import {loadDatanetVersion} from '../../src/datanet/index.js'
 import {type DevnetState, writeDevnetState} from '../../src/devnet/state.js'
 import {type Protocol, startProtocol, writeProtocolDevnetState} from '../helpers/contracts.js'
 import {type TempDir, tempDir} from '../helpers/env.js'
+import {expectSchema} from '../helpers/json-schema.js'
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..')
 const ENC = ['bytes32', 'address']
@@ -81,10 +82,13 @@ function tickets(n: number, offset = 0): string {
 
 describe('datanet on a devnet', () => {
   it('create, add, publish: the published root is StandardMerkleTree.of over `records --json`, an event carries it, proofs verify', async () => {
-    expect((await run(DatanetCreate, ['tickets', '--summary', 'Support tickets', '--tags', 'support,billing', '--json'])).json).toMatchObject({name: 'tickets', modality: 'text', tags: ['support', 'billing']})
+    const created = (await run(DatanetCreate, ['tickets', '--summary', 'Support tickets', '--tags', 'support,billing', '--json'])).json
+    expectSchema('datanet create', created)
+    expect(created).toMatchObject({name: 'tickets', modality: 'text', tags: ['support', 'billing']})
     const data = file('tickets.jsonl', tickets(3000))
     const added = await run(DatanetAdd, ['tickets', data, '--json'])
     expect(added.exitCode).toBe(0)
+    expectSchema('datanet add', added.json)
     expect(added.json).toMatchObject({added: 3000, duplicates: 0, staged: 3000})
 
     // A file with a broken third line is refused naming line 3 and changes nothing.
@@ -103,10 +107,12 @@ describe('datanet on a devnet', () => {
 
     const pub = await run(DatanetPublish, ['tickets', '--json'])
     expect(pub.exitCode, pub.stderr).toBe(0)
+    expectSchema('datanet publish', pub.json)
     expect(pub.json).toMatchObject({name: 'tickets', datanetId: '1', version: 1, chainVersion: 1, records: 3000, registered: true})
     expect(pub.json.txHash).toMatch(/^0x[0-9a-f]{64}$/)
 
     const records = (await run(DatanetRecords, ['tickets', '--json'])).json
+    expectSchema('datanet records', records)
     expect(records).toHaveLength(3000)
     expect(Object.keys(records[0])).toEqual(['recordHash', 'contributor', 'text', 'label'])
     const oz = StandardMerkleTree.of(records.map((r: any) => [r.recordHash, r.contributor]), ENC)
@@ -119,6 +125,7 @@ describe('datanet on a devnet', () => {
     expect(pub.json.fee).toBe(fee.toString())
 
     const proof = (await run(DatanetProof, ['tickets', records[1234].recordHash, '--json'])).json
+    expectSchema('datanet proof', proof)
     expect(proof.root).toBe(oz.root)
     expect(proof.leaf).toEqual([records[1234].recordHash, records[1234].contributor])
     expect(StandardMerkleTree.verify(oz.root, ENC, proof.leaf, proof.proof)).toBe(true)
@@ -134,16 +141,21 @@ describe('datanet on a devnet', () => {
     expect(pub2.json).toMatchObject({version: 2, records: 3005, added: 5, registered: false})
     expect(readFileSync(join(stateDir, 'datanets', 'tickets', 'versions', '1.jsonl'))).toEqual(v1File)
     const diff = (await run(DatanetDiff, ['tickets', '1', '2', '--json'])).json
+    expectSchema('datanet diff', diff)
     expect([diff.added.length, diff.removed.length, diff.unchanged]).toEqual([5, 0, 3000])
     expect((await run(DatanetRecords, ['tickets', '--version', '1', '--json'])).json).toHaveLength(3000)
 
     const nothing = await run(DatanetPublish, ['tickets', '--json'])
+    expectSchema('datanet publish', nothing.json)
     expect([nothing.exitCode, nothing.json.error.code]).toEqual([2, 'E_NOTHING_TO_PUBLISH'])
 
     const show = (await run(DatanetShow, ['tickets', '--json'])).json
+    expectSchema('datanet show', show)
     expect(show.onChain).toMatchObject({datanetId: '1', owner: p.accounts[0].address, versionCount: 2})
     expect(show.onChain.versions.map((v: any) => [v.version, v.matchesLocal])).toEqual([[1, true], [2, true]])
-    expect((await run(DatanetList, ['--json'])).json[0]).toMatchObject({name: 'tickets', versions: 2, latest: {version: 2, records: 3005}})
+    const list = (await run(DatanetList, ['--json'])).json
+    expectSchema('datanet list', list)
+    expect(list[0]).toMatchObject({name: 'tickets', versions: 2, latest: {version: 2, records: 3005}})
 
     const exported = await run(DatanetExport, ['tickets', '--version', '1'])
     expect(exported.stdout.trim().split('\n')).toHaveLength(3000)
@@ -181,6 +193,7 @@ describe('datanet on a devnet', () => {
     const notOwner = await run(DatanetCurator, ['curated', curator, '--account', '5', '--json'])
     expect([notOwner.exitCode, notOwner.json.error.message]).toEqual([1, expect.stringContaining('NotDatanetOwner')])
     const added = await run(DatanetCurator, ['curated', curator, '--json'])
+    expectSchema('datanet curator', added.json)
     expect(added.json).toMatchObject({curator, enabled: true})
     expect(await p.publicClient.readContract({address: p.addresses.DatanetRegistry, abi: DatanetRegistry.abi, functionName: 'isCurator', args: [BigInt(added.json.datanetId), curator]})).toBe(true)
     await run(DatanetContribute, ['curated', file('k1.jsonl', '{"text":"curated one","label":"a"}\n'), '--account', '1'])
@@ -198,6 +211,7 @@ describe('datanet on a devnet', () => {
     await run(DatanetCreate, ['public', '--onchain', '--json'])
     const c1 = await run(DatanetContribute, ['public', file('c1.jsonl', '{"text":"from account 1","label":"a"}\n{"text":"another","label":"b"}\n'), '--account', '1', '--json'])
     expect(c1.exitCode, c1.stderr).toBe(0)
+    expectSchema('datanet contribute', c1.json)
     expect(c1.json).toMatchObject({contributionId: '1', contributor: p.accounts[1].address, records: 2})
     const c2 = await run(DatanetContribute, ['public', file('c2.jsonl', '{"text":"spam","label":"x"}\n'), '--account', '2', '--json'])
     expect(c2.json.contributionId).toBe('2')
@@ -208,6 +222,7 @@ describe('datanet on a devnet', () => {
     expect(forged.stderr).toMatch(/c3\.jsonl:1: contributor .* is not the signer/)
 
     const pending = (await run(DatanetReview, ['public', '--json'])).json
+    expectSchema('datanet review', pending)
     expect(pending.contributions.map((c: any) => [c.id, c.status, c.local])).toEqual([['1', 'pending', true], ['2', 'pending', true]])
 
     // Only the owner or a curator may review.
@@ -217,6 +232,7 @@ describe('datanet on a devnet', () => {
 
     const reviewed = await run(DatanetReview, ['public', '--approve', '1', '--reject', '2', '--json'])
     expect(reviewed.exitCode, reviewed.stderr).toBe(0)
+    expectSchema('datanet review', reviewed.json)
     expect(reviewed.json.reviewed.map((r: any) => [r.id, r.approved, r.staged])).toEqual([['1', true, 2], ['2', false, 0]])
     expect(reviewed.json.contributions.map((c: any) => c.status)).toEqual(['approved', 'rejected'])
     const events = await p.publicClient.getContractEvents({address: p.addresses.DatanetRegistry, abi: DatanetRegistry.abi, eventName: 'ContributionReviewed', args: {datanetId: BigInt(reviewed.json.datanetId)}, fromBlock: 0n})

@@ -1,6 +1,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {type Project, expectSummaryShape, initProject} from './helpers.js'
+import {expectSchema} from '../helpers/json-schema.js'
 
 describe('template community-datanet: init, dev --once, contributions, review, dev --once', () => {
   let p: Project
@@ -30,7 +31,9 @@ describe('template community-datanet: init, dev --once, contributions, review, d
     expect(c3.exitCode, c3.stderr).toBe(0)
     const c4 = await p.run(['datanet', 'contribute', 'city-reports', 'data/contributions/account-4.jsonl', '--account', '4', '--json'])
     expect(c4.exitCode, c4.stderr).toBe(0)
+    expectSchema('datanet contribute', c3.json)
     const review = await p.run(['datanet', 'review', 'city-reports', '--approve', c3.json.contributionId, '--reject', c4.json.contributionId, '--json'])
+    expectSchema('datanet review', review.json)
     expect(review.exitCode, review.stderr).toBe(0)
 
     const r = await p.run(['dev', '--once', '--json'])

@@ -4,6 +4,7 @@ import {expect} from 'vitest'
 
 import {type CliResult, cli} from '../helpers/cli.js'
 import {tempDir} from '../helpers/env.js'
+import {expectSchema} from '../helpers/json-schema.js'
 
 /** Devnets started by these tests take free ports, so test files can run side by side. */
 export const DEV_ENV = {OPENLEDGER_L1_PORT: '0', OPENLEDGER_L2_PORT: '0'}
@@ -29,6 +30,7 @@ export async function initProject(template: string): Promise<Project> {
 
 /** Asserts the shape `dev --once --json` promises. */
 export function expectSummaryShape(s: any): void {
+  expectSchema('dev', s)
   expect(s.devnet).toMatchObject({
     l1: {rpcUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), chainId: 31337},
     l2: {rpcUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), chainId: 16121337},
@@ -38,7 +40,7 @@ export function expectSummaryShape(s: any): void {
     expect(d).toMatchObject({name: expect.any(String), version: expect.any(Number), root: expect.stringMatching(/^0x[0-9a-f]{64}$/), changed: expect.any(Boolean)})
   }
   for (const m of s.models) {
-    expect(m).toMatchObject({name: expect.any(String), artifact: expect.stringMatching(/^\.openledger\/models\//), trained: expect.any(Boolean)})
+    expect(m).toMatchObject({name: expect.any(String), artifact: expect.stringMatching(/^\/.*\/\.openledger\/models\/[^/]+$/), trained: expect.any(Boolean)})
     expect(m.cid).toMatch(/^bafy[a-z2-7]+$/)
   }
 }

@@ -1,6 +1,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {type Project, expectSummaryShape, initProject} from './helpers.js'
+import {expectSchema} from '../helpers/json-schema.js'
 
 describe('template paid-agent: init, then dev --once stakes for the agent once', () => {
   let p: Project
@@ -19,6 +20,7 @@ describe('template paid-agent: init, then dev --once stakes for the agent once',
     expect(r.json.agent).toMatchObject({account: 2, staked: stake.toString(), deposited: stake.toString()})
     const status = await p.run(['stake', 'status', '--account', '2', '--json'])
     expect(status.exitCode, status.stderr).toBe(0)
+    expectSchema('stake status', status.json)
     expect(status.json).toMatchObject({role: 'agent', staked: stake.toString()})
   })
 

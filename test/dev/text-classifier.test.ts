@@ -44,7 +44,9 @@ describe('template text-classifier: init, then dev --once', () => {
     expect(s.models).toEqual([expect.objectContaining({name: 'ticket-router', datanet: 'support-tickets', trained: true, published: true})])
     expect(s.models[0].valAccuracy).toBeGreaterThan(0.6)
     expect(s.changed).toBe(true)
-    const training = JSON.parse(readFileSync(join(p.dir, s.models[0].artifact, 'training.json'), 'utf8'))
+    // An absolute path, as in `train --json`.
+    expect(s.models[0].artifact.startsWith(join(p.dir, '.openledger', 'models') + '/')).toBe(true)
+    const training = JSON.parse(readFileSync(join(s.models[0].artifact, 'training.json'), 'utf8'))
     expect(training.datanet.root).toBe(s.datanets[0].root)
     expect(training.configHash).toBe(s.models[0].configHash)
     const state = JSON.parse(readFileSync(join(p.dir, '.openledger', 'dev-state.json'), 'utf8'))

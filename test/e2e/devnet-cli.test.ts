@@ -8,6 +8,7 @@ import {afterAll, describe, expect, it} from 'vitest'
 import {tempDir} from '../helpers/env.js'
 import {cli} from '../helpers/cli.js'
 import {isProcessAlive} from '../../src/store/process.js'
+import {expectSchema} from '../helpers/json-schema.js'
 
 describe('openledger devnet and bridge, end to end through bin/run.js', () => {
   const tmp = tempDir()
@@ -20,6 +21,7 @@ describe('openledger devnet and bridge, end to end through bin/run.js', () => {
     const start = await cli(tmp.dir, ['devnet', 'start', '--detach', '--json', '--l1-port', '0', '--l2-port', '0'])
     expect(start.exitCode, start.stderr).toBe(0)
     const s = start.json
+    expectSchema('devnet start', s)
     expect(s.l1).toMatchObject({rpcUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), chainId: 31337})
     expect(s.l2.chainId).toBe(16121337)
     expect(Object.keys(s.contracts)).toEqual(expect.arrayContaining(['OpenToken', 'OpenPortal']))
@@ -30,21 +32,25 @@ describe('openledger devnet and bridge, end to end through bin/run.js', () => {
     const before = await l2.getBalance({address: s.accounts[0].address})
     const dep = await cli(tmp.dir, ['bridge', 'deposit', '5', '--json'])
     expect(dep.exitCode, dep.stderr).toBe(0)
+    expectSchema('bridge deposit', dep.json)
     expect(dep.json.amount).toBe(parseEther('5').toString())
     expect(await l2.getBalance({address: s.accounts[0].address})).toBe(before + parseEther('5'))
 
     const status = await cli(tmp.dir, ['devnet', 'status', '--json'])
     expect(status.exitCode).toBe(0)
+    expectSchema('devnet status', status.json)
     expect(status.json).toMatchObject({running: true, supervisorPid: s.supervisorPid})
 
     const stop = await cli(tmp.dir, ['devnet', 'stop', '--json'])
     expect(stop.exitCode).toBe(0)
+    expectSchema('devnet stop', stop.json)
     expect(stop.json.stopped).toBe(true)
     const anvils = [status.json.l1.pid, status.json.l2.pid, s.supervisorPid]
     expect(anvils.filter(isProcessAlive)).toEqual([])
 
     const after = await cli(tmp.dir, ['devnet', 'status', '--json'])
     expect(after.exitCode).toBe(3)
+    expectSchema('devnet status', after.json)
     expect(after.json.running).toBe(false)
   })
 
@@ -70,6 +76,7 @@ describe('openledger devnet and bridge, end to end through bin/run.js', () => {
     expect(r.exitCode).toBe(3)
     expect(r.stderr.trim().split('\n')[0]).toMatch(/^Error: no devnet is running for this folder/)
     const j = await cli(tmp.dir, ['devnet', 'stop', '--json'])
+    expectSchema('devnet stop', j.json)
     expect(j.json.error).toMatchObject({code: 'E_DEVNET_NOT_RUNNING'})
   })
 

@@ -19,7 +19,7 @@ beforeAll(async () => {
   c = await startChain(4)
   process.env.OPENLEDGER_STATE_DIR = c.stateDir
   const r = await trainLmArtifact({source: c.source, hyperparameters: {num_train_epochs: 1, cutoff_len: 32, val_size: 2}, device: 'cpu', out: join(c.dir, 'models', 'lora')})
-  adapter = r.artifact.path
+  adapter = r.artifact
 })
 afterAll(async () => {
   if (saved === undefined) delete process.env.OPENLEDGER_STATE_DIR

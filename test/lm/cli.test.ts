@@ -54,7 +54,7 @@ describe('train --task generate, infer --prompt, export --format gguf', () => {
     expect(r.stderr).toMatch(/^device cpu/m)
     expect(r.stderr).toMatch(/tokens\/s · ETA/)
     expect(r.stderr).toMatch(/validation loss/)
-    artifact = res.artifact.path
+    artifact = res.artifact
     expect(artifact).toBe(out)
     for (const f of ['adapter_config.json', 'adapter_model.safetensors', 'training.json', 'README.md', 'training-curve.svg']) expect(existsSync(join(out, f)), f).toBe(true)
     const adapter = readPeftAdapter(out, {baseDir: resolve('assets/lm/openledger-base')})

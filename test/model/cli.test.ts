@@ -11,6 +11,7 @@ import {addToDatanet, createDatanet} from '../../src/datanet/index.js'
 import {loadDatanetSource} from '../../src/model/datanet-source.js'
 import {CONTRIBUTORS, topicSource} from './helpers/data.js'
 import {type TempDir, tempDir} from '../helpers/env.js'
+import {expectSchema} from '../helpers/json-schema.js'
 
 const run = promisify(execFile)
 const TSX = pathToFileURL(resolve('node_modules/tsx/dist/loader.mjs')).href
@@ -48,6 +49,7 @@ describe('train and infer commands', () => {
     await expect(loadDatanetSource({name: 'news', stateDir: join(tmp, '.openledger')})).rejects.toMatchObject({exitCode: expect.any(Number)})
     const r = await cli(['train', '--datanet', 'news', '--json'])
     expect(r.code).toBe(3)
+    expectSchema('train', JSON.parse(r.stdout))
     const error = JSON.parse(r.stdout).error
     expect(error.message).toBe('datanet "news" has no published version to train on')
     expect(error.hints.join(' ')).toMatch(/--allow-draft/)
@@ -58,16 +60,18 @@ describe('train and infer commands', () => {
     expect(r.stderr).toBe('')
     expect(r.code).toBe(0)
     const out = JSON.parse(r.stdout)
+    expectSchema('train', out)
     expect(out.device).toBe('cpu')
     expect(out.metrics.valAccuracy).toBeGreaterThan(0.7)
     expect(out.datanet).toMatchObject({name: 'news', version: 'draft', root: expect.stringMatching(/^0x[0-9a-f]{64}$/)})
-    artifact = out.artifact.path
+    artifact = out.artifact
     expect(artifact.startsWith(join(tmp, '.openledger', 'models', 'news-vdraft-'))).toBe(true)
   })
 
   it('infer --text and --input give labels with probabilities, in input order', async () => {
     const one = await cli(['infer', '--model', artifact, '--text', 'the storm swept across the coastal towns', '--json'])
     expect(one.code).toBe(0)
+    expectSchema('infer', JSON.parse(one.stdout))
     const p = JSON.parse(one.stdout).prediction
     expect(p.label).toBe('weather')
     expect(Object.keys(p.probabilities).sort()).toEqual(['finance', 'sports', 'weather'])
@@ -75,6 +79,7 @@ describe('train and infer commands', () => {
     writeFileSync(input, [{text: 'investors worried about bond yields'}, 'the coach celebrated after the final match', {text: 'thick fog delayed flights over the city'}].map((x) => JSON.stringify(x)).join('\n'))
     const many = await cli(['infer', '--model', artifact, '--input', input, '--json'])
     expect(many.code).toBe(0)
+    expectSchema('infer', JSON.parse(many.stdout))
     expect(JSON.parse(many.stdout).predictions.map((x: {label: string}) => x.label)).toEqual(['finance', 'sports', 'weather'])
   })
 

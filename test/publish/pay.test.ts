@@ -11,6 +11,7 @@ import {publishModel} from '../../src/publish/publish.js'
 import {resolveModel} from '../../src/publish/resolve.js'
 import {rewardBalances} from '../../src/protocol/rewards.js'
 import {readContract} from '../../src/chain/contract.js'
+import {expectSchema} from '../helpers/json-schema.js'
 
 let c: Chain
 let cid: string
@@ -43,25 +44,31 @@ describe('model references and paid inference', () => {
     const r = await run(c.config, InferCommand, ['--model', 'paid-router', '--text', 'my card was charged twice', '--pay', '--fee', fee, '--method', 'representer', '--json'])
     expect(r.exitCode, r.stdout + r.stderr).toBe(0)
     const wei = 123456789012345678n
+    expectSchema('infer', r.json)
     const s = r.json.prediction.receipt.split
-    expect(r.json.split).toEqual(s)
+    // Once, in the receipt: not repeated at the top level.
+    expect([r.json.split, r.json.txHash]).toEqual([undefined, undefined])
     expect(BigInt(s.platform) + BigInt(s.model) + BigInt(s.stakers) + BigInt(s.contributors)).toBe(wei)
-    expect(r.json.prediction.receipt.txHash).toBe(r.json.txHash)
+    expect(r.json.prediction.receipt.txHash).toMatch(/^0x[0-9a-f]{64}$/)
     const top = r.json.prediction.attribution.contributors[0].address
     const ctx = await resolveSigner({})
     const bal = await rewardBalances(ctx, {address: top})
     expect(bal.contributor).toBeGreaterThan(0n)
     const trail = await run(c.config, Rewards, ['--address', top, '--json'])
     expect(trail.exitCode, trail.stdout).toBe(0)
+    expectSchema('rewards', trail.json)
     expect(BigInt(trail.json.contributor)).toBe(bal.contributor)
     expect(BigInt(trail.json.trail.earned)).toBe(bal.contributor)
     const recs = trail.json.trail.records
     expect(recs.length).toBeGreaterThan(0)
     expect(recs.reduce((a: bigint, x: {earned: string}) => a + BigInt(x.earned), 0n)).toBe(bal.contributor)
-    expect(recs[0]).toMatchObject({datanet: 'tickets', acceptedIn: {version: 1}, inferences: [{receiptId: '1', txHash: r.json.txHash, model: expect.stringMatching(/^bafy/)}]})
-    const idx = c.p.accounts.findIndex((a) => a.address.toLowerCase() === top)
+    expect(recs[0]).toMatchObject({datanet: 'tickets', acceptedIn: {version: 1}, inferences: [{receiptId: '1', txHash: r.json.prediction.receipt.txHash, model: expect.stringMatching(/^bafy/)}]})
+    // Checksummed, as every address printed: the same string as the account's.
+    const idx = c.p.accounts.findIndex((a) => a.address === top)
+    expect(idx).toBeGreaterThanOrEqual(0)
     const claim = await run(c.config, RewardsClaim, ['--account', String(idx), '--json'])
     expect(claim.exitCode, claim.stdout).toBe(0)
+    expectSchema('rewards claim', claim.json)
     expect(BigInt(claim.json.total)).toBe(bal.contributor)
   })
 
@@ -70,6 +77,7 @@ describe('model references and paid inference', () => {
     const before = await readContract(ctx, 'InferenceSettlement', 'receiptCount')
     const r = await run(c.config, InferCommand, ['--model', cid, '--text', 'the parcel is late', '--pay', '--fee', '1000000', '--method', 'representer', '--json'])
     expect(r.exitCode).toBe(1)
+    expectSchema('infer', r.json)
     expect(r.json.error).toMatchObject({code: 'E_PAYMENT'})
     expect(r.json.error.message).toMatch(/less than the fee 1000000 OPEN plus gas: nothing was paid/)
     expect(await readContract(ctx, 'InferenceSettlement', 'receiptCount')).toBe(before)

@@ -11,6 +11,7 @@ import {resolveSigner} from '../../src/chain/context.js'
 import {ModelRegistry} from '../../src/contracts/artifacts/index.js'
 import {folderCid} from '../../src/publish/cid.js'
 import {journalPath, publishModel} from '../../src/publish/publish.js'
+import {expectSchema} from '../helpers/json-schema.js'
 
 let c: Chain
 let modelA: string
@@ -64,6 +65,7 @@ describe('publish', () => {
     const r = await run(c.config, PublishCommand, ['--model', modelA, '--name', 'router', '--json'])
     expect(r.exitCode, r.stdout + r.stderr).toBe(0)
     const cid = await folderCid(modelA)
+    expectSchema('publish', r.json)
     expect(r.json).toMatchObject({cid, modelId: '1', version: 1, txHash: expect.stringMatching(/^0x[0-9a-f]{64}$/), name: 'router'})
     const training = JSON.parse(readFileSync(join(modelA, 'training.json'), 'utf8'))
     const ev = await registryEvents()
@@ -76,6 +78,7 @@ describe('publish', () => {
   it('running it again registers nothing more: the existing version is found', async () => {
     const r = await run(c.config, PublishCommand, ['--model', modelA, '--name', 'router', '--json'])
     expect(r.exitCode).toBe(0)
+    expectSchema('publish', r.json)
     expect(r.json).toMatchObject({modelId: '1', version: 1, alreadyRegistered: true, did: []})
     expect(r.json.txHash).toMatch(/^0x[0-9a-f]{64}$/)
     const ev = await registryEvents()
@@ -144,6 +147,7 @@ describe('verify', () => {
     const r = await verify([modelA])
     expect(r.exitCode, r.stdout).toBe(0)
     expect(r.json.ok).toBe(true)
+    expectSchema('verify', r.json)
     expect(r.json.registered).toMatchObject([{modelId: '1', version: 1, name: 'router'}])
     expect(r.json.checks.map((x: {check: string}) => x.check)).toEqual(['cid', 'artifact', 'registry', 'config-hash', 'datanet-root', 'lineage', 'base-model'])
     const cid = await folderCid(modelA)
@@ -176,6 +180,7 @@ describe('verify', () => {
     const dir = tampered(name.replace(/\W+/g, '-'), change)
     const plain = await verify([dir])
     expect(plain.exitCode).toBe(1)
+    expectSchema('verify', plain.json)
     expect(plain.json.error.code).toBe('E_VERIFY_FAILED')
     expect(plain.json.error.message).toMatch(/registry: no ModelVersionRegistered event with CID/)
     const withCid = await verify([dir, '--cid', await folderCid(modelA)])

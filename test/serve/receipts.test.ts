@@ -16,6 +16,7 @@ import {loadDatanetSource} from '../../src/model/datanet-source.js'
 import {loadBuiltinEncoder} from '../../src/model/encoders/builtin.js'
 import {trainModel} from '../../src/model/train.js'
 import {CONTRIBUTORS, topicSource} from '../model/helpers/data.js'
+import {expectSchema} from '../helpers/json-schema.js'
 
 const execFileP = promisify(execFile)
 const TSX = pathToFileURL(resolve('node_modules/tsx/dist/loader.mjs')).href
@@ -64,7 +65,9 @@ afterAll(async () => {
 
 async function infer(args: string[]) {
   const {stdout} = await execFileP(process.execPath, ['--import', TSX, RUN, 'infer', '--model', model, '--device', 'cpu', '--attribute', '--json', ...args], {cwd: tmp.dir, env: env('infer-cache'), timeout: 120_000})
-  return JSON.parse(stdout)
+  const json = JSON.parse(stdout)
+  expectSchema('infer', json)
+  return json
 }
 
 async function post(text: string) {

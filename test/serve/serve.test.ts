@@ -6,6 +6,7 @@ import {type Chain, startChain, trainArtifact} from '../publish/helpers.js'
 import {resolveSigner} from '../../src/chain/context.js'
 import {publishModel} from '../../src/publish/publish.js'
 import {type InferenceServer, createInferenceServer} from '../../src/serve/server.js'
+import {expectSchema} from '../helpers/json-schema.js'
 
 let c: Chain
 let srv: InferenceServer
@@ -131,9 +132,12 @@ describe('serve', () => {
   it('pays per request when asked: the split adds up to the fee', async () => {
     const r = await post({model: 'beta', text: 'my password does not work', pay: true})
     expect(r.status, JSON.stringify(r.json)).toBe(200)
-    const s = r.json.split
+    // The same shape as `infer --pay --json`.
+    expectSchema('infer', r.json)
+    const s = r.json.prediction.receipt.split
     expect(BigInt(s.platform) + BigInt(s.model) + BigInt(s.stakers) + BigInt(s.contributors)).toBe(10n ** 16n)
-    expect(r.json.txHash).toMatch(/^0x[0-9a-f]{64}$/)
+    expect(r.json.prediction.receipt.txHash).toMatch(/^0x[0-9a-f]{64}$/)
+    expect(r.json.split).toBeUndefined()
   })
 
   it('settles concurrent paid requests together on-chain, each with its own receipt', async () => {
@@ -142,7 +146,7 @@ describe('serve', () => {
     const rs = await Promise.all(texts.map((text, k) => post({model: k % 2 ? 'beta' : cids[0], text, pay: true})))
     for (const r of rs) {
       expect(r.status, JSON.stringify(r.json)).toBe(200)
-      const s = r.json.split
+      const s = r.json.prediction.receipt.split
       expect(BigInt(s.platform) + BigInt(s.model) + BigInt(s.stakers) + BigInt(s.contributors)).toBe(10n ** 16n)
     }
     const after = srv.stats()
@@ -150,7 +154,7 @@ describe('serve', () => {
     // Fewer transactions than requests, and distinct receipts.
     expect(after.settlements - before.settlements).toBeLessThan(texts.length)
     expect(new Set(rs.map((r) => r.json.prediction.receipt.receiptId)).size).toBe(texts.length)
-    expect(new Set(rs.map((r) => r.json.txHash)).size).toBe(after.settlements - before.settlements)
+    expect(new Set(rs.map((r) => r.json.prediction.receipt.txHash)).size).toBe(after.settlements - before.settlements)
   })
 
   it('closes gracefully: a request in flight finishes', async () => {

@@ -8,7 +8,7 @@ export type SelfInfluenceResult = {model: string; method: 'if' | 'tracin'; recor
 export default class AttributeSelfInfluence extends BaseCommand<SelfInfluenceResult> {
   static override description = `Audit a model's data: the self-influence of every record of the datanet version it was trained on, highest first (mislabelled or harmful records rank high), the held-out validation split included.
 
---json: {"model","method","records":[{"recordHash","contributor","label","selfInfluence","loss","influence","inTraining"}]}`
+--json: the shape is schemas/commands/attribute-self-influence.schema.json.`
   static override examples = [
     '<%= config.bin %> attribute self-influence --model .openledger/models/tickets --json',
     '<%= config.bin %> attribute self-influence --model ./model --method tracin --top-k 50',

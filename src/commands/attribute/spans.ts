@@ -6,7 +6,7 @@ import type {TraceMethod, TraceOutputResult} from '../../attribution/datanet-tra
 export default class AttributeSpans extends BaseCommand<TraceOutputResult> {
   static override description = `Trace a text output back to the datanet records it repeats: verbatim spans found through the version's suffix array (built once per version, then read by position), paraphrases by the encoder's vectors (--method embedding), or both rankings fused (--method hybrid).
 
---json: {"datanet","version","method","spans":[{"text","start","end","words","count","records":[…]}],"records":[{"recordHash","contributor","score"}],"index":{"path","built"}}
+--json: the shape is schemas/commands/attribute-spans.schema.json.
 For the attribution of a model's prediction, use \`infer --attribute\`.`
   static override examples = [
     '<%= config.bin %> attribute spans --datanet support-tickets --text "…model output…" --json',

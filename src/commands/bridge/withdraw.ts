@@ -11,7 +11,7 @@ export default class BridgeWithdraw extends BaseCommand<WithdrawResult> {
   static override description = `Withdraw native OPEN from the devnet's L2 to L1: burned by OpenL2Bridge, released from OpenPortal by the relayer.
 
 Waits until the L1 release. (On the devnet the relayer stands in for the OP Stack's proof and challenge window.)
---json: {"nonce","from","to","amount" (wei),"l2TxHash","l1TxHash","l1BalanceBefore","l1BalanceAfter"}.`
+--json: the shape is schemas/commands/bridge-withdraw.schema.json.`
   static override examples = ['<%= config.bin %> bridge withdraw 2', '<%= config.bin %> bridge withdraw 1.5 --account 1 --json']
   static override args = {amount: openAmountArg({description: 'OPEN to withdraw, e.g. 2 or 0.5.', required: true})}
   static override flags = {

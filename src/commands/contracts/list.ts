@@ -6,7 +6,7 @@ import {type ContractListEntry, listContracts} from '../../contracts/registry.js
 export type ContractsListResult = ContractListEntry[]
 
 export default class ContractsList extends BaseCommand<ContractsListResult> {
-  static override description = 'List the protocol contracts, with their chain and address on the resolved network.'
+  static override description = 'List the protocol contracts, with their chain and address on the resolved network. --json: the shape is schemas/commands/contracts-list.schema.json.'
   static override examples = ['<%= config.bin %> contracts list', '<%= config.bin %> contracts list --json']
   static override flags = {...chainFlags}
 

@@ -11,7 +11,7 @@ export default class DatanetAdd extends BaseCommand<DatanetAddResult> {
   static override description = `Validate, hash and stage records from files or folders (.jsonl, .csv, .txt, .md; image and audio datanets also take their media files).
 Every file is checked before anything is staged: one bad file (invalid JSON or UTF-8, a CSV row with the wrong number of fields, a missing text field, a bad contributor address, over 5 MB) refuses the whole add, naming file and line, and the datanet stays as it was. Records already in the datanet are counted as duplicates and not added again.
 A row's own "contributor" field wins over --contributor, which wins over the signing account (OPENLEDGER_PRIVATE_KEY, else OPENLEDGER_KEYSTORE, else dev account --account, default 0): the account that later publishes or contributes.
---json: {name, contributor, files: [{file, sha256, records, added, duplicates, alreadyAdded}], added, duplicates, staged, skipped}.`
+--json: the shape is schemas/commands/datanet-add.schema.json.`
   static override examples = [
     '<%= config.bin %> datanet add support-tickets data/tickets.jsonl',
     '<%= config.bin %> datanet add support-tickets data/ --contributor 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --json',

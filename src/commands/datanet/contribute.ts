@@ -7,7 +7,7 @@ import {type ContributeResult, contributeToDatanet, datanetChain} from '../../da
 
 export default class DatanetContribute extends BaseCommand<ContributeResult> {
   static override description = `Submit records to a public datanet (on-chain: DatanetRegistry.submitContribution with their Merkle root). The signer is the contributor of every record; the owner or a curator approves or rejects with \`datanet review\`.
---json: {name, datanetId, contributionId, contributor, contentRoot, records, duplicates, uri, txHash}.`
+--json: the shape is schemas/commands/datanet-contribute.schema.json.`
   static override examples = ['<%= config.bin %> datanet contribute support-tickets my-tickets.jsonl --account 1']
   static override strict = false
   static override args = {

@@ -17,7 +17,7 @@ export type DatanetCreateResult = {
 
 export default class DatanetCreate extends BaseCommand<DatanetCreateResult> {
   static override description =
-    'Create a datanet: a local draft in .openledger/datanets/<name>/. It is registered on-chain by its first `datanet publish`, or now with --onchain (needed before the public can contribute).'
+    'Create a datanet: a local draft in .openledger/datanets/<name>/. It is registered on-chain by its first `datanet publish`, or now with --onchain (needed before the public can contribute). --json: the shape is schemas/commands/datanet-create.schema.json.'
   static override examples = [
     '<%= config.bin %> datanet create support-tickets --summary "Customer support tickets" --tags support,billing',
     '<%= config.bin %> datanet create bird-calls --modality audio --onchain --json',

@@ -7,7 +7,7 @@ import {type CuratorResult, datanetChain, setDatanetCurator} from '../../datanet
 
 export default class DatanetCurator extends BaseCommand<CuratorResult> {
   static override description = `Add a curator to a datanet (or remove one with --remove): curators review contributions and publish versions. Only the datanet's owner may.
---json: {"name","datanetId","curator","enabled","txHash"}.`
+--json: the shape is schemas/commands/datanet-curator.schema.json.`
   static override examples = [
     '<%= config.bin %> datanet curator support-tickets 0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
     '<%= config.bin %> datanet curator support-tickets 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --remove --json',

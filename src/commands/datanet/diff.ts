@@ -5,7 +5,7 @@ import {type DiffResult, diffVersions} from '../../datanet/index.js'
 
 export default class DatanetDiff extends BaseCommand<DiffResult> {
   static override description = `Records added and removed between two versions (numbers, latest or draft); a record is its [recordHash, contributor] leaf.
---json: {name, from: {version, root, records}, to: {…}, added: [record…], removed: [record…], unchanged}.`
+--json: the shape is schemas/commands/datanet-diff.schema.json.`
   static override examples = ['<%= config.bin %> datanet diff support-tickets 1 2', '<%= config.bin %> datanet diff support-tickets latest draft --json']
   static override args = {
     name: Args.string({description: 'Datanet name', required: true}),

@@ -5,7 +5,7 @@ import {type ExportResult, exportDatanet} from '../../datanet/index.js'
 
 export default class DatanetExport extends BaseCommand<ExportResult> {
   static override description = `Export a version as JSONL, one {...fields, contributor} per line (the form \`datanet add\` reads: it re-imports to the same record hashes). Without --out the records go to stdout.
---json (with --out): {name, version, root, records, format, out}.`
+--json (with --out): the shape is schemas/commands/datanet-export.schema.json.`
   static override examples = ['<%= config.bin %> datanet export support-tickets --version 1 --out v1.jsonl']
   static override args = {name: Args.string({description: 'Datanet name', required: true})}
   static override flags = {

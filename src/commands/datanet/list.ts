@@ -3,7 +3,7 @@ import {type DatanetSummary, listDatanets} from '../../datanet/local.js'
 
 export default class DatanetList extends BaseCommand<DatanetSummary[]> {
   static override description = `List the datanets of this folder.
---json: [{name, modality, summary?, tags, datanetId?, versions, latest?: {version, root, records}, staged, pendingContributions}].`
+--json: the shape is schemas/commands/datanet-list.schema.json.`
   static override examples = ['<%= config.bin %> datanet list', '<%= config.bin %> datanet list --json']
 
   async run(): Promise<DatanetSummary[]> {

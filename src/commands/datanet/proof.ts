@@ -5,7 +5,7 @@ import {type ProofResult, datanetProof} from '../../datanet/index.js'
 
 export default class DatanetProof extends BaseCommand<ProofResult> {
   static override description = `The Merkle proof of one record in a version, for StandardMerkleTree.verify(root, ['bytes32','address'], leaf, proof) or OpenZeppelin's MerkleProof.verify on-chain.
---json: {root, leaf: [recordHash, contributor], proof: [...], name, datanetId?, version, leafEncoding}.`
+--json: the shape is schemas/commands/datanet-proof.schema.json.`
   static override examples = ['<%= config.bin %> datanet proof support-tickets 0x3f…c1 --json']
   static override args = {
     name: Args.string({description: 'Datanet name', required: true}),

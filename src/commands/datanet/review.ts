@@ -7,7 +7,7 @@ import {type ReviewResult, datanetChain, reviewContributions} from '../../datane
 
 export default class DatanetReview extends BaseCommand<ReviewResult> {
   static override description = `List a datanet's contributions, or approve and reject them on-chain as its owner or a curator. Approved records are staged for the next \`datanet publish\`.
---json: {name, datanetId, reviewed: [{id, approved, staged, duplicates, txHash}], contributions: [{id, contributor, contentRoot, records, uri, status, txHash, local}]}.`
+--json: the shape is schemas/commands/datanet-review.schema.json.`
   static override examples = ['<%= config.bin %> datanet review support-tickets', '<%= config.bin %> datanet review support-tickets --approve 1,2 --reject 3']
   static override args = {name: Args.string({description: 'Datanet name', required: true})}
   static override flags = {

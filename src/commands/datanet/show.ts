@@ -1,5 +1,6 @@
 import {Args} from '@oclif/core'
 
+import {toChecksumAddress} from '../../chain/address.js'
 import {BaseCommand} from '../../cli/base-command.js'
 import {chainFlags, chainSelection} from '../../cli/flags.js'
 import {type OnChainState, type ShowResult, datanetReader, onChainState, showDatanet} from '../../datanet/index.js'
@@ -8,7 +9,7 @@ export type DatanetShowResult = ShowResult & {onChain?: OnChainState}
 
 export default class DatanetShow extends BaseCommand<DatanetShowResult> {
   static override description = `Show a datanet: metadata, versions (root, records, tx), contributions, and what the chain says when it is reachable.
---json: {name, modality, summary?, description?, tags, createdAt, datanetId?, chain?, versions, latest?, staged, versionHistory: [...], contributions: [...], onChain?: {datanetId, owner, versionCount, versions: [{version, root, records, txHash, matchesLocal}]}}.`
+--json: the shape is schemas/commands/datanet-show.schema.json.`
   static override examples = ['<%= config.bin %> datanet show support-tickets --json']
   static override args = {name: Args.string({description: 'Datanet name', required: true})}
   static override flags = {...chainFlags}
@@ -28,6 +29,8 @@ export default class DatanetShow extends BaseCommand<DatanetShowResult> {
       const bad = onChain.versions.filter((v) => v.matchesLocal === false)
       this.log(`chain: ${onChain.versionCount} versions${bad.length ? `; MISMATCH for version ${bad.map((b) => b.version).join(', ')}` : ', roots match the local versions'}`)
     }
-    return {...s, ...(onChain ? {onChain} : {})}
+    // Checksummed, as every address printed (the manifest keeps the registry as it was resolved).
+    const registry = <T extends {registry?: string}>(x: T): T => (x.registry ? {...x, registry: toChecksumAddress(x.registry)} : x)
+    return {...s, ...(s.chain ? {chain: registry(s.chain)} : {}), versionHistory: s.versionHistory.map(registry), ...(onChain ? {onChain} : {})}
   }
 }

@@ -7,7 +7,7 @@ type LogsResult = {file: string; lines: string[]}
 
 export default class DevnetLogs extends BaseCommand<LogsResult> {
   static override description = `Print the end of a devnet log: the supervisor's (relayer, errors) or an anvil's.
---json: {"file","lines":[…]}.`
+--json: the shape is schemas/commands/devnet-logs.schema.json.`
   static override examples = ['<%= config.bin %> devnet logs', '<%= config.bin %> devnet logs --chain l2 -n 100']
   static override flags = {
     chain: Flags.string({description: 'Which log.', options: ['supervisor', 'l1', 'l2'], default: 'supervisor'}),

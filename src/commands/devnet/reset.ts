@@ -3,7 +3,7 @@ import {type SnapshotResult, restoreDevnet} from '../../devnet/control.js'
 
 export default class DevnetReset extends BaseCommand<SnapshotResult> {
   static override description = `Return the running devnet to its genesis: contracts freshly deployed, dev accounts funded, nothing else. Named snapshots are dropped.
---json: {"name":"genesis","l1BlockNumber","l2BlockNumber"}.`
+--json: the shape is schemas/commands/devnet-reset.schema.json.`
   static override examples = ['<%= config.bin %> devnet reset']
 
   async run(): Promise<SnapshotResult> {

@@ -5,7 +5,7 @@ import {type SnapshotResult, restoreDevnet} from '../../devnet/control.js'
 
 export default class DevnetRestore extends BaseCommand<SnapshotResult> {
   static override description = `Return both chains to a named snapshot. The snapshot stays usable; those taken after it are dropped.
---json: {"name","l1BlockNumber","l2BlockNumber"}.`
+--json: the shape is schemas/commands/devnet-restore.schema.json.`
   static override examples = ['<%= config.bin %> devnet restore before-publish']
   static override args = {name: Args.string({description: 'Snapshot name given to `devnet snapshot`.', required: true})}
 

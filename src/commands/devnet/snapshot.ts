@@ -5,7 +5,7 @@ import {type SnapshotResult, snapshotDevnet} from '../../devnet/control.js'
 
 export default class DevnetSnapshot extends BaseCommand<SnapshotResult> {
   static override description = `Save both chains' state under a name; \`devnet restore <name>\` returns both to exactly this point.
---json: {"name","l1BlockNumber","l2BlockNumber"}.`
+--json: the shape is schemas/commands/devnet-snapshot.schema.json.`
   static override examples = ['<%= config.bin %> devnet snapshot before-publish']
   static override args = {name: Args.string({description: 'Snapshot name (letters, digits, . _ -).', required: true})}
 

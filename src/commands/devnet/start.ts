@@ -12,7 +12,7 @@ export default class DevnetStart extends BaseCommand<DevnetSummary | void> {
   static override description = `Start the local devnet: an L1 and an OP-style L2 (anvil), OPEN bridged as the L2's gas token, the protocol contracts deployed, dev accounts funded.
 
 Runs in the foreground until Ctrl-C, or with --detach in a background supervisor (stop it with \`devnet stop\`). Writes .openledger/devnet.json, which every other command reads.
---json prints {"l1":{"rpcUrl","chainId"},"l2":{"rpcUrl","chainId"},"contracts":{name:address},"accounts":[{"address","privateKey"}],"roles","supervisorPid","stateFile","genesis":{"key","fromCache"}}. The keys shown are the devnet's well-known dev keys.`
+--json: the shape is schemas/commands/devnet-start.schema.json. The keys shown are the devnet's well-known dev keys.`
   static override examples = [
     '<%= config.bin %> devnet start',
     '<%= config.bin %> devnet start --detach --json',

@@ -6,7 +6,7 @@ export default class DevnetStatusCommand extends BaseCommand<DevnetStatus> {
   static override description = `Show whether this folder's devnet runs, with both chains' RPC URLs and block numbers.
 
 Exits 0 when running and 3 when not (like \`systemctl status\`), so scripts can test it.
---json: {"running":true,"supervisorPid","uptimeSeconds","l1":{"rpcUrl","chainId","blockNumber","pid"},"l2":{…},"contracts":{…},"snapshots":[…]} or {"running":false,"stateFile","stale"}.`
+--json: the shape is schemas/commands/devnet-status.schema.json.`
   static override examples = ['<%= config.bin %> devnet status', '<%= config.bin %> devnet status --json']
 
   async run(): Promise<DevnetStatus> {

@@ -3,7 +3,7 @@ import {type StopResult, stopDevnet} from '../../devnet/control.js'
 
 export default class DevnetStop extends BaseCommand<StopResult> {
   static override description = `Stop this folder's devnet (both anvils and the relayer). Exits 3 when none runs.
---json: {"stopped":true,"supervisorPid","forced"}.`
+--json: the shape is schemas/commands/devnet-stop.schema.json.`
   static override examples = ['<%= config.bin %> devnet stop']
 
   async run(): Promise<StopResult> {

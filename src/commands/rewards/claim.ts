@@ -7,7 +7,7 @@ import {type ClaimResult, claimRewards} from '../../protocol/rewards.js'
 export default class RewardsClaim extends BaseCommand<ClaimResult> {
   static override description = `Claim everything the signing account is owed: inference fees (as contributor, model owner or treasury) and staking rewards.
 
-JSON result: address; claims (one per transaction: source "settlement" or "staking", amount in wei as a
+JSON result (schemas/commands/rewards-claim.schema.json): address; claims (one per transaction: source "settlement" or "staking", amount in wei as a
 decimal string, transactionHash); total (wei paid out). Fails with E_NOTHING_TO_CLAIM when there is none.`
   static override examples = ['<%= config.bin %> rewards claim --account 3', '<%= config.bin %> rewards claim --json']
   static override flags = {...chainFlags}

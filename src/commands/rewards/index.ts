@@ -8,7 +8,7 @@ import {type ContributorTrail, contributorTrail} from '../../publish/trail.js'
 export default class Rewards extends BaseCommand<RewardBalances & {trail: ContributorTrail}> {
   static override description = `Show what an address can claim: as data contributor, model owner, platform treasury and staker.
 
-JSON result (every amount in wei, as a decimal string): address; contributor (inference fees for its
+JSON result (schemas/commands/rewards.schema.json; every amount in wei, as a decimal string): address; contributor (inference fees for its
 data); modelOwner (fees for its models); platform (the platform share, for the treasury); staker (staking
 rewards); total; trail, the per-record trail as contributor: records [{recordHash, datanet, acceptedIn
 {version}, inferences [{receiptId, txHash, model, score, earned}], earned}], unmatched (credits whose receipt

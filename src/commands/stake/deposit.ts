@@ -9,7 +9,7 @@ import {type DepositResult, STAKE_ROLES, deposit} from '../../protocol/stake.js'
 export default class StakeDeposit extends BaseCommand<DepositResult> {
   static override description = `Stake native OPEN as a validator or an AI agent.
 
-An address keeps one role until it has withdrawn everything. JSON result: transactionHash; address (the
+An address keeps one role until it has withdrawn everything. JSON result (schemas/commands/stake-deposit.schema.json): transactionHash; address (the
 staker); role ("validator" or "agent"); amount (wei staked now, decimal string); staked (the address's
 whole active stake after this deposit, wei).`
   static override examples = [

@@ -11,7 +11,7 @@ export default class StakeSlash extends BaseCommand<SlashResult> {
   static override description = `Slash a staker: take OPEN from its stake (active first, then in cooldown) and send it to the treasury.
 
 Only an account holding SLASHER_ROLE on Staking may do this (on the devnet: the admin, account 0).
-JSON result: transactionHash; staker; amount (wei slashed, decimal string); evidence; slasher; treasury
+JSON result (schemas/commands/stake-slash.schema.json): transactionHash; staker; amount (wei slashed, decimal string); evidence; slasher; treasury
 (where the OPEN went); staked and pendingWithdrawal (what the staker has left, wei).`
   static override examples = [
     '<%= config.bin %> stake slash 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 4 --evidence "ipfs://bafy…/report.json"',

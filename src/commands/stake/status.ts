@@ -7,7 +7,7 @@ import {resolveSubject} from '../../protocol/subject.js'
 export default class StakeStatusCommand extends BaseCommand<StakeStatus> {
   static override description = `Show an address's stake, role, pending withdrawal and staking rewards.
 
-JSON result: address; staked (active stake, wei as a decimal string); role ("validator", "agent", or null
+JSON result (schemas/commands/stake-status.schema.json): address; staked (active stake, wei as a decimal string); role ("validator", "agent", or null
 when nothing is staked); pendingWithdrawal (wei in cooldown); unlockTime (unix seconds, null when nothing
 is pending) and unlocksAt (the same as ISO 8601); withdrawable (true once the cooldown has passed);
 rewards (staking rewards claimable now, wei); cooldownSeconds (the contract's cooldown).`

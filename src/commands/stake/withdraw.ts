@@ -20,7 +20,7 @@ export default class StakeWithdraw extends BaseCommand<StakeWithdrawResult> {
   static override description = `Withdraw stake in two steps: request (starts the cooldown), then --complete once it has passed.
 
 Stake in cooldown earns no rewards and can still be slashed; a new request adds to what is pending and
-restarts the cooldown. JSON result, request: step "requested"; transactionHash; address; amount (wei
+restarts the cooldown. JSON result (schemas/commands/stake-withdraw.schema.json), request: step "requested"; transactionHash; address; amount (wei
 requested now, decimal string); pendingWithdrawal (all wei in cooldown); unlockTime (unix seconds) and
 unlocksAt (ISO 8601). With --complete: step "completed"; transactionHash; address; amount (wei paid out).`
   static override examples = [
