@@ -12,7 +12,7 @@ export type ExportResult = {format: 'gguf'; base: GgufExport; adapter: GgufExpor
 export default class Export extends BaseCommand<ExportResult> {
   static override description = `Export a language-model adapter for production engines: the base and the LoRA adapter as GGUF files that llama.cpp loads (llama-cli -m base.gguf --lora adapter.gguf).
 
---json: {"format":"gguf","base":{"path","tensors","bytes"},"adapter":{"path","tensors","bytes"}}.`
+--json: {"format":"gguf","base":{"path","tensors","bytes"},"adapter":{"path","tensors","bytes"}}; the shape is schemas/commands/export.schema.json.`
   static override examples = ['<%= config.bin %> export --format gguf --model .openledger/models/capitals-v1-1a2b3c4d', '<%= config.bin %> export --format gguf --model ./adapter --out gguf/ --dtype f32 --json']
   static override flags = {
     format: Flags.string({description: 'Output format.', options: ['gguf'], default: 'gguf'}),

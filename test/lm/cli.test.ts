@@ -12,6 +12,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {addToDatanet, createDatanet} from '../../src/datanet/index.js'
 import {readPeftAdapter} from '../../src/lm/peft.js'
 import {GRADIENT_STORE_FILE, readGradientStore} from '../../src/attribution/generative/store.js'
+import {expectSchema} from '../helpers/json-schema.js'
 
 const run = promisify(execFile)
 const TSX = pathToFileURL(resolve('node_modules/tsx/dist/loader.mjs')).href
@@ -47,6 +48,7 @@ describe('train --task generate, infer --prompt, export --format gguf', () => {
     const r = await cli(['train', '--task', 'generate', '--datanet', 'capitals', '--allow-draft', '--epochs', '3', '--lr', '0.003', '--batch-size', '4', '--val-size', '6', '--cutoff-len', '48', '--device', 'cpu', '--out', out, '--json'])
     expect(r.code, r.stderr + r.stdout).toBe(0)
     const res = JSON.parse(r.stdout)
+    expectSchema('train', res)
     expect(res.task).toBe('generate')
     expect(res.device).toBe('cpu')
     expect(res.records).toMatchObject({total: 36, train: 30, val: 6})
@@ -86,6 +88,7 @@ describe('train --task generate, infer --prompt, export --format gguf', () => {
     const r = await cli(['infer', '--model', artifact, '--prompt', 'What is the capital of Italy?', '--max-tokens', '12', '--json'])
     expect(r.code, r.stderr).toBe(0)
     const res = JSON.parse(r.stdout)
+    expectSchema('infer', res)
     expect(typeof res.text).toBe('string')
     expect(res.tokens.length).toBeGreaterThan(0)
     expect(res.tokens.length).toBeLessThanOrEqual(12)
@@ -111,6 +114,7 @@ describe('train --task generate, infer --prompt, export --format gguf', () => {
     const r = await cli(['export', '--format', 'gguf', '--model', artifact, '--out', join(tmp, 'gguf'), '--json'])
     expect(r.code, r.stderr).toBe(0)
     const res = JSON.parse(r.stdout)
+    expectSchema('export', res)
     for (const p of [res.base.path, res.adapter.path]) {
       expect(readFileSync(p).subarray(0, 4).toString('latin1')).toBe('GGUF')
       expect(statSync(p).size).toBeGreaterThan(1000)
