@@ -10,6 +10,7 @@ import {promisify} from 'node:util'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {addToDatanet, createDatanet} from '../../src/datanet/index.js'
+import {loadDatanetSource} from '../../src/model/datanet-source.js'
 import {readPeftAdapter} from '../../src/lm/peft.js'
 import {GRADIENT_STORE_FILE, readGradientStore} from '../../src/attribution/generative/store.js'
 import {expectSchema} from '../helpers/json-schema.js'
@@ -102,6 +103,32 @@ describe('train --task generate, infer --prompt, export --format gguf', () => {
       expect(cut.finishReason).toBe('stop')
       expect(cut.text).toBe(res.text.slice(0, res.text.indexOf(word)))
     }
+  }, 300_000)
+
+  it('infer --prompt --attribute: the memorised record answering the prompt is in the receipt, weights sum to 1e18', async () => {
+    const prompt = 'What is the capital of Italy?'
+    const r = await cli(['infer', '--model', artifact, '--prompt', prompt, '--max-tokens', '10', '--attribute', '--top-k', '5', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const res = JSON.parse(r.stdout)
+    expectSchema('infer', res)
+    const source = await loadDatanetSource({name: 'capitals', stateDir: join(tmp, '.openledger'), allowDraft: true})
+    const italy = source.records.find((x) => x.fields.text === prompt)!
+    expect(res.receipt.records.map((x: {recordHash: string}) => x.recordHash)).toContain(italy.recordHash)
+    expect(res.receipt.contributors.reduce((a: bigint, x: {weight: string}) => a + BigInt(x.weight), 0n)).toBe(10n ** 18n)
+    expect(res.receipt.outputHash).toMatch(/^0x[0-9a-f]{64}$/)
+  }, 300_000)
+
+  it('attribute self-influence scores every record of the adapter, highest first', async () => {
+    const r = await cli(['attribute/self-influence', '--model', artifact, '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const res = JSON.parse(r.stdout)
+    expectSchema('attribute self-influence', res)
+    expect(res).toMatchObject({task: 'generate', method: 'datainf'})
+    expect(res.records).toHaveLength(36)
+    expect(new Set(res.records.map((x: {index: number}) => x.index)).size).toBe(36)
+    const s = res.records.map((x: {selfInfluence: number}) => x.selfInfluence)
+    expect(s).toEqual([...s].sort((a: number, b: number) => b - a))
+    expect(res.records.filter((x: {inTraining: boolean}) => !x.inTraining)).toHaveLength(6)
   }, 300_000)
 
   it('infer refuses a bad sampling flag with one line naming it', async () => {
