@@ -94,6 +94,7 @@ With --attribute each prediction adds "attribution":{"method","records":[{"recor
     if (single === undefined && !flags.input) throw new UsageError('nothing to predict: give --text "…" or --input <file.jsonl>')
     if (single !== undefined && single.trim() === '') throw new UsageError('--text is empty')
     if (flags.pay && single === undefined) throw new UsageError('--pay settles one inference: give --text, not --input')
+    if (flags.method === 'datainf') throw new UsageError('--method datainf attributes generated text (--prompt); a classifier uses if, tracin, graddot or representer')
     const fee = flags.fee ?? DEFAULT_INFERENCE_FEE
     const signer = flags.pay ? await resolveSigner(chainSelection(flags)) : undefined
     const resolved = await resolveModel(flags.model)
