@@ -8,7 +8,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {encodeBaseGguf} from '../src/lm/gguf.js'
-import {llamaShape, readLlamaConfig} from '../src/lm/gguf/hf-folder.js'
+import {llamaShape, readLlamaConfig} from '../src/lm/config.js'
 import {type LoraWeight, baseWeightsSha256, projectionSize, readPeftAdapter, writePeftAdapter} from '../src/lm/peft.js'
 import {type Row, median} from './report.js'
 

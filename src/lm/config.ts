@@ -100,3 +100,18 @@ export function expectedTensorShapes(c: LlamaConfig): Record<string, number[]> {
   }
   return out
 }
+
+/** The sizes that fix every projection's shape, as the GGUF and PEFT code name them. */
+export type LlamaShape = {hidden: number; intermediate: number; layers: number; heads: number; kvHeads: number; headDim: number; vocab: number}
+
+export function llamaShape(c: LlamaConfig): LlamaShape {
+  return {
+    hidden: c.hiddenSize,
+    intermediate: c.intermediateSize,
+    layers: c.numLayers,
+    heads: c.numHeads,
+    kvHeads: c.numKvHeads,
+    headDim: c.headDim,
+    vocab: c.vocabSize,
+  }
+}

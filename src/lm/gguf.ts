@@ -6,13 +6,14 @@
 import {existsSync} from 'node:fs'
 import {basename, join, resolve} from 'node:path'
 
-import {UsageError} from '../errors.js'
+import {toFloat16Bytes} from '../model/half.js'
 import {writeFileAtomic} from '../store/atomic.js'
-import {type LlamaShape, llamaShape, readJson, readLlamaConfig, readLlamaWeights} from './gguf/hf-folder.js'
+import {llamaShape, readLlamaConfig} from './config.js'
 import {ggufTensorName, gpt2TokenizerMetadata, llamaHyperParameters, permuteForRope, ropeHeads} from './gguf/llama.js'
-import {toFloat16Bytes, toFloat32} from './gguf/tensors.js'
 import {GgmlType, type GgufTensor, type GgufValue, encodeGguf} from './gguf/writer.js'
 import {readPeftAdapter} from './peft.js'
+import {readJson} from './read-json.js'
+import {readLlamaWeights} from './weights.js'
 
 export type GgufDtype = 'f32' | 'f16'
 
@@ -32,31 +33,23 @@ export function encodeBaseGguf(baseDir: string, options: {dtype?: GgufDtype; nam
   const dtype = options.dtype ?? 'f16'
   const config = readLlamaConfig(baseDir)
   const shape = llamaShape(config)
-  const weights = readLlamaWeights(baseDir)
+  const weights = readLlamaWeights(baseDir, config)
   const tokenizerPath = join(baseDir, 'tokenizer.json')
   const tokenizer = readJson<Parameters<typeof gpt2TokenizerMetadata>[0]>(tokenizerPath)
   const tokConfigPath = join(baseDir, 'tokenizer_config.json')
   const tokConfig: Parameters<typeof gpt2TokenizerMetadata>[1] = existsSync(tokConfigPath) ? readJson(tokConfigPath) : {}
 
   const tensors: GgufTensor[] = []
-  for (const [hfName, raw] of Object.entries(weights)) {
+  // readLlamaWeights checks every tensor config.json implies by name and shape, and widens F16/BF16
+  // to f32 exactly; narrowing back to F16 below gives the stored bits again.
+  for (const [hfName, t] of Object.entries(weights)) {
     const name = ggufTensorName(hfName)
-    if (!name) {
-      if (/rotary_emb/.test(hfName)) continue
-      throw new UsageError(`${baseDir}: weight ${hfName} has no place in a Llama GGUF`)
-    }
-    let data = toFloat32(raw)
+    if (!name) throw new Error(`${hfName} has no GGUF name`) // expectedTensorShapes and ggufTensorName disagree
+    let data = t.data
     const module = /\.(q_proj|k_proj)\.weight$/.exec(hfName)?.[1]
     const heads = module ? ropeHeads(module, shape) : undefined
-    if (heads) data = permuteForRope(data, raw.shape[0], raw.shape[1], heads)
-    tensors.push(matrixTensor(name, raw.shape, data, dtype))
-  }
-  const expected = expectedBaseTensors(shape, config.tie_word_embeddings ?? false)
-  const have = new Map(tensors.map((t) => [t.name, t]))
-  for (const [name, want] of expected) {
-    const t = have.get(name)
-    if (!t) throw new UsageError(`${baseDir}: the weights lack ${name} (HF ${hfNameOf(name)})`)
-    if (t.shape.join('x') !== want.join('x')) throw new UsageError(`${baseDir}: ${hfNameOf(name)} has shape [${t.shape}] but config.json implies [${want}]`)
+    if (heads) data = permuteForRope(data, t.shape[0], t.shape[1], heads)
+    tensors.push(matrixTensor(name, t.shape, data, dtype))
   }
   // llama.cpp loads tensors in any order; a stable order makes exports byte-identical.
   tensors.sort((a, b) => tensorOrder(a.name) - tensorOrder(b.name) || a.name.localeCompare(b.name))
@@ -76,36 +69,6 @@ function tensorOrder(name: string): number {
   const m = /^blk\.(\d+)\./.exec(name)
   if (m) return 1 + Number(m[1])
   return name === 'token_embd.weight' ? 0 : 1e9
-}
-
-function hfNameOf(gguf: string): string {
-  return gguf
-    .replace('token_embd', 'model.embed_tokens')
-    .replace('output_norm', 'model.norm')
-    .replace(/^output\./, 'lm_head.')
-    .replace(/^blk\.(\d+)\./, 'model.layers.$1.')
-}
-
-function expectedBaseTensors(s: LlamaShape, tied: boolean): Map<string, number[]> {
-  const q = s.heads * s.headDim
-  const kv = s.kvHeads * s.headDim
-  const out = new Map<string, number[]>([
-    ['token_embd.weight', [s.vocab, s.hidden]],
-    ['output_norm.weight', [s.hidden]],
-  ])
-  if (!tied) out.set('output.weight', [s.vocab, s.hidden])
-  for (let i = 0; i < s.layers; i++) {
-    out.set(`blk.${i}.attn_norm.weight`, [s.hidden])
-    out.set(`blk.${i}.attn_q.weight`, [q, s.hidden])
-    out.set(`blk.${i}.attn_k.weight`, [kv, s.hidden])
-    out.set(`blk.${i}.attn_v.weight`, [kv, s.hidden])
-    out.set(`blk.${i}.attn_output.weight`, [s.hidden, q])
-    out.set(`blk.${i}.ffn_norm.weight`, [s.hidden])
-    out.set(`blk.${i}.ffn_gate.weight`, [s.intermediate, s.hidden])
-    out.set(`blk.${i}.ffn_up.weight`, [s.intermediate, s.hidden])
-    out.set(`blk.${i}.ffn_down.weight`, [s.hidden, s.intermediate])
-  }
-  return out
 }
 
 const GGUF_PROJECTION: Record<string, string> = {

@@ -7,12 +7,12 @@ import * as tf from '@tensorflow/tfjs'
 
 import type {Tensor} from '../model/safetensors.js'
 import {sfc32} from '../model/prng.js'
-import type {LlamaConfig} from './config.js'
+import {type LlamaConfig, llamaShape} from './config.js'
 import {LmModelError} from './errors.js'
 
-export const LORA_TARGETS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const
-export type LoraTarget = (typeof LORA_TARGETS)[number]
-export const DEFAULT_LORA_TARGETS: LoraTarget[] = ['q_proj', 'v_proj']
+import {DEFAULT_LORA_TARGETS, LORA_TARGETS, type LoraTarget, isLoraTarget, peftTensorName, projectionSize} from './lora-targets.js'
+
+export {DEFAULT_LORA_TARGETS, LORA_TARGETS, type LoraTarget, moduleOf} from './lora-targets.js'
 
 export type LoraConfig = {r: number; alpha: number; dropout: number; targetModules: LoraTarget[]}
 
@@ -24,28 +24,11 @@ export type LoraAdapter = {
   layers: Array<Partial<Record<LoraTarget, LoraPair>>>
 }
 
-/** PEFT's module path for a projection: attention ones under self_attn, the MLP ones under mlp. */
-export function moduleOf(target: LoraTarget): 'self_attn' | 'mlp' {
-  return target === 'gate_proj' || target === 'up_proj' || target === 'down_proj' ? 'mlp' : 'self_attn'
-}
 
 /** [out, in] of a target projection in a model with this config. */
 export function projectionShape(c: LlamaConfig, target: LoraTarget): [number, number] {
-  const h = c.hiddenSize
-  switch (target) {
-    case 'q_proj':
-      return [c.numHeads * c.headDim, h]
-    case 'k_proj':
-    case 'v_proj':
-      return [c.numKvHeads * c.headDim, h]
-    case 'o_proj':
-      return [h, c.numHeads * c.headDim]
-    case 'gate_proj':
-    case 'up_proj':
-      return [c.intermediateSize, h]
-    case 'down_proj':
-      return [h, c.intermediateSize]
-  }
+  const size = projectionSize(target, llamaShape(c))
+  return [size.out, size.in]
 }
 
 export function checkLoraConfig(l: LoraConfig): void {
@@ -54,7 +37,7 @@ export function checkLoraConfig(l: LoraConfig): void {
   if (!(l.dropout >= 0 && l.dropout < 1)) throw new LmModelError(`lora_dropout must be in [0, 1), got ${l.dropout}`)
   if (!l.targetModules.length) throw new LmModelError('lora_target names no module')
   for (const t of l.targetModules) {
-    if (!(LORA_TARGETS as readonly string[]).includes(t)) throw new LmModelError(`lora_target ${t} is not one of ${LORA_TARGETS.join(', ')}`)
+    if (!isLoraTarget(t)) throw new LmModelError(`lora_target ${t} is not one of ${LORA_TARGETS.join(', ')}`)
   }
 }
 
@@ -63,7 +46,7 @@ export function parseLoraTarget(spec: string | string[] | undefined): LoraTarget
   if (spec === undefined) return [...DEFAULT_LORA_TARGETS]
   const names = (Array.isArray(spec) ? spec : spec.split(',')).map((s) => s.trim()).filter(Boolean)
   if (names.length === 1 && names[0] === 'all') return [...LORA_TARGETS]
-  for (const n of names) if (!(LORA_TARGETS as readonly string[]).includes(n)) throw new LmModelError(`lora_target ${n} is not one of ${LORA_TARGETS.join(', ')} (or all)`)
+  for (const n of names) if (!isLoraTarget(n)) throw new LmModelError(`lora_target ${n} is not one of ${LORA_TARGETS.join(', ')} (or all)`)
   return names as LoraTarget[]
 }
 
@@ -96,9 +79,8 @@ export function initLora(model: LlamaConfig, config: LoraConfig, seed: number): 
   return {config: {...config, targetModules: LORA_TARGETS.filter((t) => config.targetModules.includes(t))}, layers}
 }
 
-export function peftKey(layer: number, target: LoraTarget, which: 'A' | 'B'): string {
-  return `base_model.model.model.layers.${layer}.${moduleOf(target)}.${target}.lora_${which}.weight`
-}
+/** The PEFT safetensors key of a LoRA tensor (the name the engine has always exported). */
+export const peftKey = peftTensorName
 
 /** Every trainable tensor of the adapter, in a fixed order (layer, target, A then B). */
 export function loraParams(adapter: LoraAdapter): Array<{key: string; tensor: tf.Tensor2D}> {

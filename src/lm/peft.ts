@@ -9,17 +9,18 @@
  */
 import {createHash} from 'node:crypto'
 import {existsSync, readFileSync} from 'node:fs'
-import {join} from 'node:path'
+import {basename, join} from 'node:path'
 
 import {UsageError} from '../errors.js'
-import {encodeSafetensors, type Tensor} from '../model/safetensors.js'
+import {FLOAT_DTYPES, isFloatDType, toFloat32} from '../model/half.js'
+import {decodeSafetensorsRaw, encodeSafetensors, type Tensor} from '../model/safetensors.js'
 import {writeFileAtomic, writeJsonAtomic} from '../store/atomic.js'
-import {type LlamaShape, llamaShape, readJson, readLlamaConfig} from './gguf/hf-folder.js'
-import {decodeSafetensorsRaw, widen} from './gguf/tensors.js'
+import {type LlamaShape, llamaShape, readLlamaConfig} from './config.js'
+import {LORA_TARGETS, type LoraTarget, isLoraTarget, moduleOf, peftTensorName, projectionSize} from './lora-targets.js'
+import {readJson} from './read-json.js'
+import {weightFiles} from './weights.js'
 
-export const LORA_TARGETS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const
-export type LoraTarget = (typeof LORA_TARGETS)[number]
-export const DEFAULT_LORA_TARGETS: LoraTarget[] = ['q_proj', 'v_proj']
+export {DEFAULT_LORA_TARGETS, LORA_TARGETS, type LoraTarget, peftTensorName, projectionSize} from './lora-targets.js'
 
 export const ADAPTER_CONFIG_FILE = 'adapter_config.json'
 export const ADAPTER_WEIGHTS_FILE = 'adapter_model.safetensors'
@@ -41,41 +42,8 @@ export type LoraWeight = {layer: number; module: LoraTarget; a: Tensor; b: Tenso
 
 export type PeftAdapter = {settings: LoraSettings; weights: LoraWeight[]}
 
-const PARENT: Record<LoraTarget, 'self_attn' | 'mlp'> = {
-  q_proj: 'self_attn',
-  k_proj: 'self_attn',
-  v_proj: 'self_attn',
-  o_proj: 'self_attn',
-  gate_proj: 'mlp',
-  up_proj: 'mlp',
-  down_proj: 'mlp',
-}
-
-export function peftTensorName(layer: number, module: LoraTarget, which: 'A' | 'B'): string {
-  return `base_model.model.model.layers.${layer}.${PARENT[module]}.${module}.lora_${which}.weight`
-}
 
 const KEY = /^base_model\.model\.model\.layers\.(\d+)\.(self_attn|mlp)\.([a-z_]+)\.lora_(A|B)\.weight$/
-
-/** [in, out] of a projection in a base of this shape. */
-export function projectionSize(module: LoraTarget, s: LlamaShape): {in: number; out: number} {
-  const q = s.heads * s.headDim
-  const kv = s.kvHeads * s.headDim
-  switch (module) {
-    case 'q_proj':
-      return {in: s.hidden, out: q}
-    case 'k_proj':
-    case 'v_proj':
-      return {in: s.hidden, out: kv}
-    case 'o_proj':
-      return {in: q, out: s.hidden}
-    case 'gate_proj':
-    case 'up_proj':
-      return {in: s.hidden, out: s.intermediate}
-    case 'down_proj':
-      return {in: s.intermediate, out: s.hidden}
-  }
-}
 
 /** `adapter_config.json` as PEFT 0.18.1's LoraConfig saves it (every field, PEFT's defaults). */
 export function peftAdapterConfig(s: LoraSettings): Record<string, unknown> {
@@ -124,11 +92,11 @@ export function peftAdapterConfig(s: LoraSettings): Record<string, unknown> {
  * "<shard> <sha256 of shard>\n" lines in name order.
  */
 export function baseWeightsSha256(baseDir: string): string {
-  const single = join(baseDir, 'model.safetensors')
-  if (existsSync(single)) return createHash('sha256').update(readFileSync(single)).digest('hex')
-  const index = readJson<{weight_map?: Record<string, string>}>(join(baseDir, 'model.safetensors.index.json'))
-  const lines = [...new Set(Object.values(index.weight_map ?? {}))].sort().map((shard) => `${shard} ${createHash('sha256').update(readFileSync(join(baseDir, shard))).digest('hex')}\n`)
-  return createHash('sha256').update(lines.join('')).digest('hex')
+  const files = weightFiles(baseDir)
+  const hash = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex')
+  if (files.length === 1 && basename(files[0]) === 'model.safetensors') return hash(files[0])
+  const lines = files.map((file) => [basename(file), file]).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  return createHash('sha256').update(lines.map(([shard, file]) => `${shard} ${hash(file)}\n`).join('')).digest('hex')
 }
 
 function checkSettings(s: LoraSettings, where: string): void {
@@ -236,10 +204,11 @@ export function readPeftAdapter(dir: string, options: {baseDir?: string} = {}): 
   const pairs = new Map<string, Partial<LoraWeight>>()
   for (const [name, t] of Object.entries(decoded.tensors)) {
     const m = KEY.exec(name)
-    if (!m || PARENT[m[3] as LoraTarget] !== m[2]) throw new UsageError(`${weightsPath}: tensor ${name} is not a LoRA weight of a Llama projection (expected ${peftTensorName(0, 'q_proj', 'A')} and the like)`)
+    if (!m || !isLoraTarget(m[3]) || moduleOf(m[3]) !== m[2]) throw new UsageError(`${weightsPath}: tensor ${name} is not a LoRA weight of a Llama projection (expected ${peftTensorName(0, 'q_proj', 'A')} and the like)`)
     const key = `${m[1]}.${m[3]}`
     const entry = pairs.get(key) ?? {layer: Number(m[1]), module: m[3] as LoraTarget}
-    entry[m[4] === 'A' ? 'a' : 'b'] = widen(t)
+    if (!isFloatDType(t.dtype)) throw new UsageError(`${weightsPath}: tensor ${name} has dtype ${t.dtype}; supported: ${FLOAT_DTYPES.join(', ')}`)
+    entry[m[4] === 'A' ? 'a' : 'b'] = {shape: t.shape, data: toFloat32(t)}
     pairs.set(key, entry)
   }
   const weights: LoraWeight[] = []

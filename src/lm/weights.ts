@@ -1,67 +1,36 @@
 import {existsSync, readFileSync} from 'node:fs'
 import {basename, join} from 'node:path'
 
-import type {Tensor} from '../model/safetensors.js'
+import {FLOAT_DTYPES, isFloatDType, widenHalfBits} from '../model/half.js'
+import {SafetensorsFile, type Tensor} from '../model/safetensors.js'
+import {CorruptFileError} from '../store/atomic.js'
 import {type LlamaConfig, expectedTensorShapes} from './config.js'
 import {LmModelError} from './errors.js'
 
-type HeaderEntry = {dtype: string; shape: number[]; data_offsets: [number, number]}
-
-const BYTES: Record<string, number> = {F32: 4, F16: 2, BF16: 2}
-
-/** IEEE half → float, exact (every f16 is representable in f32). */
-function f16ToF32(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1
-  const exp = (h >> 10) & 0x1f
-  const frac = h & 0x3ff
-  if (exp === 0) return sign * frac * 2 ** -24
-  if (exp === 31) return frac ? Number.NaN : sign * Number.POSITIVE_INFINITY
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15)
-}
-
-/** Decodes F32, F16 and BF16 tensors to f32 (bf16 is the top half of an f32, f16 is widened exactly). */
-function toF32(dtype: string, bytes: Uint8Array, count: number): Float32Array {
-  const out = new Float32Array(count)
-  if (dtype === 'F32') {
-    new Uint8Array(out.buffer).set(bytes)
-  } else if (dtype === 'BF16') {
-    const u32 = new Uint32Array(out.buffer)
-    for (let i = 0; i < count; i++) u32[i] = (bytes[2 * i] | (bytes[2 * i + 1] << 8)) << 16
-  } else {
-    for (let i = 0; i < count; i++) out[i] = f16ToF32(bytes[2 * i] | (bytes[2 * i + 1] << 8))
-  }
-  return out
-}
-
-/** Reads one safetensors file, widening F16/BF16 to f32; errors name the file and the tensor. */
+/**
+ * Reads one safetensors file through the project's reader, widening F16/BF16 to f32; only the
+ * tensors `wanted` keeps are read from disk. Errors name the file and the tensor.
+ */
 export function readSafetensorsF32(file: string, wanted?: (name: string) => boolean): Record<string, Tensor> {
-  let bytes: Uint8Array
+  let st: SafetensorsFile
   try {
-    bytes = readFileSync(file)
+    st = SafetensorsFile.open(file)
   } catch (err) {
+    if (err instanceof CorruptFileError) throw new LmModelError(`${file}: not a safetensors file (${err.shortMessage.replace(`${file} is corrupt: `, '')})`, {cause: err})
     throw new LmModelError(`${file} cannot be read`, {cause: err})
   }
-  if (bytes.length < 8) throw new LmModelError(`${file}: not a safetensors file (shorter than its 8-byte header length)`)
-  const n = Number(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true))
-  if (n <= 0 || 8 + n > bytes.length) throw new LmModelError(`${file}: not a safetensors file (header length ${n} does not fit in ${bytes.length} bytes)`)
-  let header: Record<string, HeaderEntry>
   try {
-    header = JSON.parse(Buffer.from(bytes.subarray(8, 8 + n)).toString('utf8'))
-  } catch (err) {
-    throw new LmModelError(`${file}: the safetensors header is not valid JSON`, {cause: err})
+    const out: Record<string, Tensor> = {}
+    for (const [name, info] of st.tensors) {
+      if (wanted && !wanted(name)) continue
+      if (!isFloatDType(info.dtype)) throw new LmModelError(`${file}: tensor ${name} has dtype ${info.dtype}; supported: ${FLOAT_DTYPES.join(', ')}`)
+      const data = info.dtype === 'F32' ? st.read<'F32'>(name) : widenHalfBits(info.dtype, st.read<'F16'>(name))
+      out[name] = {shape: info.shape, data}
+    }
+    return out
+  } finally {
+    st.close()
   }
-  const start = 8 + n
-  const out: Record<string, Tensor> = {}
-  for (const [name, info] of Object.entries(header)) {
-    if (name === '__metadata__' || (wanted && !wanted(name))) continue
-    const size = BYTES[info.dtype]
-    if (!size) throw new LmModelError(`${file}: tensor ${name} has dtype ${info.dtype}; supported: F32, F16, BF16`)
-    const count = info.shape.reduce((a, b) => a * b, 1)
-    const [b, e] = info.data_offsets
-    if (!(b >= 0 && start + e <= bytes.length && e - b === count * size)) throw new LmModelError(`${file}: tensor ${name} has offsets outside the file or not matching its shape ${JSON.stringify(info.shape)}`)
-    out[name] = {shape: info.shape, data: toF32(info.dtype, bytes.subarray(start + b, start + e), count)}
-  }
-  return out
 }
 
 /** The safetensors files of a base folder: one `model.safetensors`, or the shards its index names. */

@@ -17,7 +17,11 @@ import {CorruptFileError} from '../store/atomic.js'
  */
 export type Tensor = {shape: number[]; data: Float32Array}
 
-export type DType = 'F64' | 'F32' | 'I64' | 'U64' | 'I32' | 'U32' | 'I16' | 'U16' | 'I8' | 'U8'
+/**
+ * F16 and BF16 have no typed array in Node: they are held as their raw 16-bit patterns (a
+ * Uint16Array); src/model/half.ts widens them to float32 and narrows float32 to F16.
+ */
+export type DType = 'F64' | 'F32' | 'I64' | 'U64' | 'I32' | 'U32' | 'I16' | 'U16' | 'I8' | 'U8' | 'F16' | 'BF16'
 export type TypedArrayOf<D extends DType> = D extends 'F64'
   ? Float64Array
   : D extends 'F32'
@@ -32,7 +36,7 @@ export type TypedArrayOf<D extends DType> = D extends 'F64'
             ? Uint32Array
             : D extends 'I16'
               ? Int16Array
-              : D extends 'U16'
+              : D extends 'U16' | 'F16' | 'BF16'
                 ? Uint16Array
                 : D extends 'I8'
                   ? Int8Array
@@ -50,6 +54,9 @@ const ARRAYS = {
   U16: Uint16Array,
   I8: Int8Array,
   U8: Uint8Array,
+  // After U16, so that dtypeOf(a Uint16Array) stays U16: half-precision bits are never inferred.
+  F16: Uint16Array,
+  BF16: Uint16Array,
 } as const
 
 /** Bytes per element of a dtype. */
@@ -152,17 +159,31 @@ function parseHeader(json: string, dataStart: number, dataLength: number): {meta
 
 /** Parses F32 tensors; throws a plain Error with the reason on any inconsistency. */
 export function decodeSafetensors(bytes: Uint8Array): {tensors: Record<string, Tensor>; metadata?: Record<string, string>} {
+  const raw = decodeSafetensorsRaw(bytes)
+  const tensors: Record<string, Tensor> = {}
+  for (const [name, t] of Object.entries(raw.tensors)) {
+    if (t.dtype !== 'F32') throw new Error(`tensor ${name} has dtype ${t.dtype}; only F32 is supported`)
+    const copy = new Float32Array(elementCount(t.shape))
+    new Uint8Array(copy.buffer).set(t.bytes)
+    tensors[name] = {shape: t.shape, data: copy}
+  }
+  return {tensors, metadata: raw.metadata}
+}
+
+/** A tensor as stored: its dtype, shape and bytes (a view into the decoded buffer, not a copy). */
+export type RawTensor = {dtype: DType; shape: number[]; bytes: Uint8Array}
+
+/**
+ * Parses tensors of any dtype without converting them (F16/BF16 included); throws a plain Error
+ * with the reason on any inconsistency. `decodeSafetensors` is the F32-only reading of the same.
+ */
+export function decodeSafetensorsRaw(bytes: Uint8Array): {tensors: Record<string, RawTensor>; metadata?: Record<string, string>} {
   if (bytes.length < 8) throw new Error('shorter than the 8-byte header length')
   const n = Number(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true))
   if (n <= 0 || 8 + n > bytes.length) throw new Error(`header length ${n} does not fit in ${bytes.length} bytes`)
   const parsed = parseHeader(Buffer.from(bytes.subarray(8, 8 + n)).toString('utf8'), 8 + n, bytes.length - 8 - n)
-  const tensors: Record<string, Tensor> = {}
-  for (const [name, info] of parsed.tensors) {
-    if (info.dtype !== 'F32') throw new Error(`tensor ${name} has dtype ${info.dtype}; only F32 is supported`)
-    const copy = new Float32Array(elementCount(info.shape))
-    new Uint8Array(copy.buffer).set(bytes.subarray(info.begin, info.end))
-    tensors[name] = {shape: info.shape, data: copy}
-  }
+  const tensors: Record<string, RawTensor> = {}
+  for (const [name, info] of parsed.tensors) tensors[name] = {dtype: info.dtype, shape: info.shape, bytes: bytes.subarray(info.begin, info.end)}
   return {tensors, metadata: parsed.metadata}
 }
 
@@ -233,7 +254,7 @@ export class SafetensorsWriter {
     const spec = this.specs[this.current]
     if (!spec || spec.name !== name) throw new Error(`${this.path}: tensor ${name} written out of order (expected ${spec ? spec.name : 'no more data'})`)
     // Raw bytes (a Uint8Array or Buffer) go into any dtype; other typed arrays must match it.
-    if (!(data instanceof Uint8Array) && dtypeOf(data) !== spec.dtype) {
+    if (!(data instanceof Uint8Array) && !(data instanceof ARRAYS[spec.dtype])) {
       throw new Error(`${this.path}: tensor ${name} is ${spec.dtype}, got ${data.constructor.name}`)
     }
     if (data.byteLength > this.remaining) throw new Error(`${this.path}: tensor ${name} given more bytes than its shape holds`)
@@ -371,7 +392,7 @@ export class SafetensorsFile {
    */
   readRowsInto(name: string, start: number, end: number, out: AnyTypedArray, at = 0): void {
     const t = this.info(name)
-    if (dtypeOf(out) !== t.dtype) throw new TypeError(`${this.path}: tensor ${name} is ${t.dtype}, not ${out.constructor.name}`)
+    if (!(out instanceof ARRAYS[t.dtype])) throw new TypeError(`${this.path}: tensor ${name} is ${t.dtype}, not ${out.constructor.name}`)
     if (!(Number.isInteger(start) && Number.isInteger(end) && t.shape.length > 0 && start >= 0 && start <= end && end <= t.shape[0])) {
       throw new RangeError(`${this.path}: rows ${start}..${end} outside tensor ${name} of ${t.shape[0] ?? 0} rows`)
     }

@@ -6,7 +6,7 @@ import {readFileSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
-import {decodeSafetensorsRaw} from '../../src/lm/gguf/tensors.js'
+import {decodeSafetensorsRaw} from '../../src/model/safetensors.js'
 
 const BASE = join(import.meta.dirname, '../../assets/lm/openledger-base')
 const json = (f: string) => JSON.parse(readFileSync(join(BASE, f), 'utf8'))

@@ -4,8 +4,8 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {decodeSafetensors, encodeSafetensors} from '../../src/model/safetensors.js'
-import {decodeSafetensorsRaw, floatToHalf, halfToFloat, toFloat16Bytes, toFloat32} from '../../src/lm/gguf/tensors.js'
+import {floatToHalf, halfToFloat, toFloat16Bytes, toFloat32} from '../../src/model/half.js'
+import {decodeSafetensors, decodeSafetensorsRaw, encodeSafetensors} from '../../src/model/safetensors.js'
 import {
   BASE_SHA256_KEY,
   type LoraSettings,
@@ -17,7 +17,7 @@ import {
   readPeftAdapter,
   writePeftAdapter,
 } from '../../src/lm/peft.js'
-import {llamaShape, readLlamaConfig} from '../../src/lm/gguf/hf-folder.js'
+import {llamaShape, readLlamaConfig} from '../../src/lm/config.js'
 
 /**
  * The keys of adapter_config.json as PEFT v0.18.1 writes them: the dataclass fields of PeftConfig

@@ -7,12 +7,14 @@ import {
   SafetensorsFile,
   SafetensorsWriter,
   decodeSafetensors,
+  decodeSafetensorsRaw,
   encodeSafetensors,
   readCacheFile,
   withSafetensorsFile,
   writeSafetensorsFile,
 } from '../../src/model/safetensors.js'
 import {CorruptFileError} from '../../src/store/atomic.js'
+import {floatToHalf, toFloat16Bytes, toFloat32} from '../../src/model/half.js'
 import {tempDir} from '../helpers/env.js'
 
 /** An independent reader written from the format's spec (huggingface/safetensors README). */
@@ -206,5 +208,42 @@ describe('readCacheFile', () => {
     expect(() => readCacheFile(path, identity, () => {
       throw new TypeError('a bug in the reader')
     })).toThrow(TypeError)
+  })
+})
+
+describe('half-precision tensors (F16, BF16)', () => {
+  const tmp = tempDir('openledger-half-')
+  afterAll(() => tmp.cleanup())
+  const values = Float32Array.from([0, 1, -2.5, 65504, 0.1, -0.333251953125])
+
+  it('writes F16/BF16 bits from a Uint16Array, reads them back raw and widens them exactly', () => {
+    const path = join(tmp.dir, 'half.safetensors')
+    const f16 = new Uint16Array(values.length)
+    for (let i = 0; i < values.length; i++) f16[i] = floatToHalf(values[i])
+    const bf16 = new Uint16Array(new Uint32Array(values.buffer.slice(0)).map((x) => x >>> 16))
+    writeSafetensorsFile(path, [
+      {name: 'h', dtype: 'F16', shape: [2, 3], data: f16},
+      {name: 'b', dtype: 'BF16', shape: [6], data: bf16},
+    ])
+    const header = JSON.parse(readFileSync(path).subarray(8, 8 + Number(readFileSync(path).readBigUInt64LE(0))).toString('utf8'))
+    expect(header.h).toEqual({dtype: 'F16', shape: [2, 3], data_offsets: [0, 12]})
+    expect(header.b).toEqual({dtype: 'BF16', shape: [6], data_offsets: [12, 24]})
+    withSafetensorsFile(path, (f) => {
+      expect(Array.from(f.read<'F16'>('h'))).toEqual(Array.from(f16))
+      expect(Array.from(toFloat32({...f.info('h'), bytes: f.readBytes('h')}))).toEqual([0, 1, -2.5, 65504, 0.0999755859375, -0.333251953125])
+      // bfloat16 keeps float32's exponent and 7 mantissa bits: the top half of each float.
+      expect(Array.from(toFloat32({...f.info('b'), bytes: f.readBytes('b')}))).toEqual([0, 1, -2.5, 65280, 0.099609375, -0.33203125])
+    })
+    const raw = decodeSafetensorsRaw(readFileSync(path))
+    expect(raw.tensors.h.dtype).toBe('F16')
+    expect(Array.from(raw.tensors.h.bytes)).toEqual(Array.from(toFloat16Bytes(values)))
+    expect(() => decodeSafetensors(readFileSync(path))).toThrow('has dtype F16; only F32 is supported')
+  })
+
+  it('refuses a Float32Array for an F16 tensor and widens only float dtypes', () => {
+    const w = new SafetensorsWriter(join(tmp.dir, 'typed.safetensors'), [{name: 'h', dtype: 'F16', shape: [2]}])
+    expect(() => w.write('h', new Float32Array(1))).toThrow(/h is F16, got Float32Array/)
+    w.abort()
+    expect(() => toFloat32({dtype: 'I32', shape: [1], bytes: new Uint8Array(4)})).toThrow('dtype I32; supported: F32, F16, BF16')
   })
 })

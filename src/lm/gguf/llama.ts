@@ -7,7 +7,7 @@
  * [x0, y0, x1, y1, ...] makes the two agree, as llama.cpp's convert_hf_to_gguf.py does.
  */
 import {UsageError} from '../../errors.js'
-import type {LlamaHfConfig, LlamaShape} from './hf-folder.js'
+import type {LlamaConfig, LlamaShape} from '../config.js'
 import type {GgufValue} from './writer.js'
 
 const LAYER_PARTS: Record<string, string> = {
@@ -57,18 +57,18 @@ export function permuteForRope(data: Float32Array, rows: number, cols: number, h
   return out
 }
 
-export function llamaHyperParameters(c: LlamaHfConfig, shape: LlamaShape): [string, GgufValue][] {
+export function llamaHyperParameters(c: LlamaConfig, shape: LlamaShape): [string, GgufValue][] {
   const kv: [string, GgufValue][] = [
     ['llama.vocab_size', {type: 'u32', value: shape.vocab}],
-    ['llama.context_length', {type: 'u32', value: c.max_position_embeddings}],
+    ['llama.context_length', {type: 'u32', value: c.maxPositions}],
     ['llama.embedding_length', {type: 'u32', value: shape.hidden}],
     ['llama.block_count', {type: 'u32', value: shape.layers}],
     ['llama.feed_forward_length', {type: 'u32', value: shape.intermediate}],
     ['llama.rope.dimension_count', {type: 'u32', value: shape.headDim}],
     ['llama.attention.head_count', {type: 'u32', value: shape.heads}],
     ['llama.attention.head_count_kv', {type: 'u32', value: shape.kvHeads}],
-    ['llama.attention.layer_norm_rms_epsilon', {type: 'f32', value: c.rms_norm_eps}],
-    ['llama.rope.freq_base', {type: 'f32', value: c.rope_theta ?? 10000}],
+    ['llama.attention.layer_norm_rms_epsilon', {type: 'f32', value: c.rmsNormEps}],
+    ['llama.rope.freq_base', {type: 'f32', value: c.ropeTheta}],
   ]
   if (shape.headDim * shape.heads !== shape.hidden) {
     kv.push(['llama.attention.key_length', {type: 'u32', value: shape.headDim}], ['llama.attention.value_length', {type: 'u32', value: shape.headDim}])
@@ -94,7 +94,7 @@ const USER_DEFINED = 4
  * tokenizer.ggml.* for a byte-level BPE with GPT-2's pre-tokenizer ("gpt2" model, "gpt-2" pre-type):
  * the vocabulary in id order, merges as "a b", control tokens marked, BOS/EOS ids.
  */
-export function gpt2TokenizerMetadata(tokenizer: TokenizerJson, tokConfig: TokenizerConfigJson, config: LlamaHfConfig, path: string): [string, GgufValue][] {
+export function gpt2TokenizerMetadata(tokenizer: TokenizerJson, tokConfig: TokenizerConfigJson, config: LlamaConfig, path: string): [string, GgufValue][] {
   const model = tokenizer.model
   if (model?.type !== 'BPE' || !model.vocab || !model.merges) throw new UsageError(`${path}: only a BPE tokenizer (model.type "BPE" with vocab and merges) can be exported to GGUF`)
   const pre = tokenizer.pre_tokenizer
@@ -102,7 +102,7 @@ export function gpt2TokenizerMetadata(tokenizer: TokenizerJson, tokConfig: Token
     throw new UsageError(`${path}: only GPT-2's byte-level pre-tokenizer (a single ByteLevel with its regex, no normalizer) is exported to GGUF; this tokenizer has ${JSON.stringify(pre?.type ?? null)}`)
   }
   const added = new Map((tokenizer.added_tokens ?? []).map((t) => [t.id, t]))
-  const size = Math.max(config.vocab_size, ...Object.values(model.vocab).map((id) => id + 1), ...[...added.keys()].map((id) => id + 1))
+  const size = Math.max(config.vocabSize, ...Object.values(model.vocab).map((id) => id + 1), ...[...added.keys()].map((id) => id + 1))
   const tokens: string[] = new Array(size)
   for (const [text, id] of Object.entries(model.vocab)) tokens[id] = text
   for (const [id, t] of added) tokens[id] = t.content
@@ -116,15 +116,15 @@ export function gpt2TokenizerMetadata(tokenizer: TokenizerJson, tokConfig: Token
       types[id] = USER_DEFINED
     }
   }
-  if (size !== config.vocab_size) throw new UsageError(`${path}: the tokenizer has ${size} tokens but config.json vocab_size is ${config.vocab_size}`)
+  if (size !== config.vocabSize) throw new UsageError(`${path}: the tokenizer has ${size} tokens but config.json vocab_size is ${config.vocabSize}`)
   const merges = model.merges.map((m) => (Array.isArray(m) ? `${m[0]} ${m[1]}` : m))
   const idOf = (t: TokenizerConfigJson['bos_token']): number | undefined => {
     const content = typeof t === 'string' ? t : t?.content
     if (content === undefined) return undefined
     return model.vocab![content] ?? [...added.values()].find((a) => a.content === content)?.id
   }
-  const eosConfig = Array.isArray(config.eos_token_id) ? config.eos_token_id[0] : config.eos_token_id
-  const bos = config.bos_token_id ?? idOf(tokConfig.bos_token)
+  const eosConfig = config.eosTokenIds[0]
+  const bos = config.bosTokenId ?? idOf(tokConfig.bos_token)
   const eos = eosConfig ?? idOf(tokConfig.eos_token)
   const kv: [string, GgufValue][] = [
     ['tokenizer.ggml.model', {type: 'string', value: 'gpt2'}],
