@@ -7,7 +7,7 @@ import {join, resolve} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {llamaShape, readLlamaConfig} from '../../src/lm/gguf/hf-folder.js'
+import {llamaShape, readLlamaConfig} from '../../src/lm/config.js'
 import {type LoraWeight, baseWeightsSha256, projectionSize, writePeftAdapter} from '../../src/lm/peft.js'
 import {sfc32} from '../../src/model/prng.js'
 import {type InferenceServer, createInferenceServer} from '../../src/serve/server.js'
