@@ -1,4 +1,4 @@
-import {Args, Flags} from '@oclif/core'
+import {Args, Flags, type Interfaces} from '@oclif/core'
 import {readFileSync} from 'node:fs'
 
 import {BaseCommand} from '../cli/base-command.js'
@@ -8,9 +8,12 @@ import {DEVICES, type DeviceRequest} from '../model/backend.js'
 import {loadModel, predict} from '../model/infer.js'
 import type {GradientMethod} from '../attribution/from-model.js'
 import {resolveModel} from '../publish/resolve.js'
-import {type InferAnswer, type InferredPrediction, attributeRows, inferAnswer, payRows, predictedRows} from '../serve/flow.js'
+import {isLmArtifact} from '../lm/artifact-files.js'
+import type {GenerateResult} from '../lm/generate.js'
+import type {LmDeviceRequest} from '../lm/device.js'
+import {type InferAnswer, type InferredPrediction, type PaidReceipt, attributeRows, inferAnswer, payRows, predictedRows} from '../serve/flow.js'
 
-export type InferResult = InferAnswer | {predictions: InferredPrediction[]; model: string; cid?: string; device: string}
+export type InferResult = GenerateAnswer | InferAnswer | {predictions: InferredPrediction[]; model: string; cid?: string; device: string}
 
 /** Reads texts from a JSONL file: each line a JSON string or an object with the text field. */
 export function readInputFile(path: string, textField: string): string[] {
@@ -37,6 +40,9 @@ export function readInputFile(path: string, textField: string): string[] {
   return out
 }
 
+/** `infer --prompt --json`: the generation and where it ran. */
+export type GenerateAnswer = Pick<GenerateResult, 'text' | 'tokens' | 'finishReason' | 'usage'> & {receipt?: PaidReceipt; model: string; cid?: string; device: string}
+
 export default class Infer extends BaseCommand<InferResult> {
   static override description = `Predict labels with a trained model artifact: one text, or a JSONL file in input order.
 
@@ -47,6 +53,7 @@ With --attribute each prediction adds "attribution":{"method","records":[{"recor
     '<%= config.bin %> infer "my card was charged twice" --model ./model --json',
     '<%= config.bin %> infer --model ./model --input held-out.jsonl --json',
     '<%= config.bin %> infer --model ./model --text "my card was charged twice" --attribute --top-k 10 --json',
+    '<%= config.bin %> infer --model ./adapter --prompt "What is the capital of Italy?" --attribute --json',
   ]
   static override args = {text: Args.string({description: 'Text to classify (same as --text).'})}
   static override flags = {
@@ -59,17 +66,25 @@ With --attribute each prediction adds "attribution":{"method","records":[{"recor
     offline: Flags.boolean({description: 'Never contact the Hugging Face hub.', env: 'OPENLEDGER_OFFLINE'}),
     attribute: Flags.boolean({description: 'Attribute each prediction to the training records and contributors behind it.'}),
     method: Flags.string({
-      description: 'Attribution method: if (exact influence function on the head; pays by it), tracin (sum over checkpoints), graddot, representer.',
-      options: ['if', 'tracin', 'graddot', 'representer'],
+      description: 'Attribution method: if (exact influence function on the head; pays by it), tracin (sum over checkpoints), graddot, representer. With --prompt: datainf (the default; "if" means it too) or tracin.',
+      options: ['if', 'tracin', 'graddot', 'representer', 'datainf'],
       default: 'if',
     }),
     'top-k': Flags.integer({description: 'Records listed (and paid) per attribution.', default: 20, min: 1}),
     pay: Flags.boolean({description: 'Pay the fee through InferenceSettlement, split by the attribution (implies --attribute; the model must be published).'}),
     fee: openAmountFlag({description: 'Fee in OPEN for --pay (default 0.01).', dependsOn: ['pay']}),
+    prompt: Flags.string({description: 'Generate: the prompt for a language-model adapter (streams on a TTY; --json gives {"text","tokens","finishReason","usage"}, and "receipt" with --attribute or --pay).'}),
+    'max-tokens': Flags.integer({description: 'Generate: most tokens to generate.', default: 128, min: 1}),
+    temperature: Flags.string({description: 'Generate: sampling temperature (0: greedy, the default).'}),
+    'top-p': Flags.string({description: 'Generate: nucleus sampling, in (0, 1].'}),
+    seed: Flags.integer({description: 'Generate: sampling seed.', min: 0}),
+    stop: Flags.string({description: 'Generate: stop before this string (repeatable).', multiple: true}),
+    base: Flags.string({description: 'Generate: base model folder, when the adapter\'s base is not where it was trained.'}),
   }
 
   async run(): Promise<InferResult> {
     const {args, flags} = await this.parse(Infer)
+    if (flags.prompt !== undefined) return this.generate(flags)
     // viem and the IPFS libraries only for --pay: plain inference starts fast (npm run bench -- cli).
     const [{resolveSigner}, {formatOpen}, {folderCid}, {DEFAULT_INFERENCE_FEE, modelIdForCid}] = flags.pay
       ? await Promise.all([import('../chain/context.js'), import('../chain/amounts.js'), import('../publish/cid.js'), import('../publish/pay.js')])
@@ -79,9 +94,11 @@ With --attribute each prediction adds "attribution":{"method","records":[{"recor
     if (single === undefined && !flags.input) throw new UsageError('nothing to predict: give --text "…" or --input <file.jsonl>')
     if (single !== undefined && single.trim() === '') throw new UsageError('--text is empty')
     if (flags.pay && single === undefined) throw new UsageError('--pay settles one inference: give --text, not --input')
+    if (flags.method === 'datainf') throw new UsageError('--method datainf attributes generated text (--prompt); a classifier uses if, tracin, graddot or representer')
     const fee = flags.fee ?? DEFAULT_INFERENCE_FEE
     const signer = flags.pay ? await resolveSigner(chainSelection(flags)) : undefined
     const resolved = await resolveModel(flags.model)
+    if (isLmArtifact(resolved.path)) throw new UsageError(`--model ${flags.model} is a language-model adapter: give --prompt "…", not --text`)
     const model = await loadModel(resolved.path, {device: flags.device as DeviceRequest | undefined, allowRemote: flags.offline ? false : undefined})
     try {
       const texts = single !== undefined ? [single] : readInputFile(flags.input!, flags['text-field'] ?? model.config.text_field)
@@ -118,4 +135,62 @@ With --attribute each prediction adds "attribution":{"method","records":[{"recor
       await model.dispose()
     }
   }
+
+  /** --prompt: generate with a language-model adapter; tokens stream to a TTY as they come. */
+  private async generate(flags: Interfaces.InferredFlags<typeof Infer.flags>): Promise<GenerateAnswer> {
+    if (flags.text !== undefined || flags.input) throw new UsageError('give either --prompt (a language model) or --text/--input (a classifier)')
+    if (flags.prompt!.trim() === '') throw new UsageError('--prompt is empty')
+    const method = flags.method === 'if' || flags.method === 'datainf' ? 'datainf' : flags.method === 'tracin' ? 'tracin' : undefined
+    if ((flags.attribute || flags.pay) && !method) throw new UsageError(`--method ${flags.method}: generated text is attributed with datainf or tracin`)
+    const num = (flag: string, v: string | undefined, ok: (n: number) => boolean, want: string) => {
+      if (v === undefined) return undefined
+      const n = Number(v)
+      if (!Number.isFinite(n) || !ok(n)) throw new UsageError(`--${flag} must be ${want}, got ${JSON.stringify(v)}`)
+      return n
+    }
+    const temperature = num('temperature', flags.temperature, (n) => n >= 0, 'a number ≥ 0')
+    const topP = num('top-p', flags['top-p'], (n) => n > 0 && n <= 1, 'a number in (0, 1]')
+    // The engine (TensorFlow.js) loads only for --prompt: classifier inference starts as fast as before.
+    const [{complete, loadLmArtifact}, {LM_DEVICES}] = await Promise.all([import('../lm/complete.js'), import('../lm/device.js')])
+    const device = flags.device ?? 'auto'
+    if (!(LM_DEVICES as readonly string[]).includes(device)) throw new UsageError(`--device ${device}: a language model runs on ${LM_DEVICES.join(', ')}`)
+    // The signer first: a missing key or devnet fails before the engine loads and generates.
+    const [{resolveSigner}, {formatOpen}, {folderCid}, {DEFAULT_INFERENCE_FEE, modelIdForCid, settleInferences}] = flags.pay
+      ? await Promise.all([import('../chain/context.js'), import('../chain/amounts.js'), import('../publish/cid.js'), import('../publish/pay.js')])
+      : [{resolveSigner: undefined!}, {formatOpen: undefined!}, {folderCid: undefined!}, {DEFAULT_INFERENCE_FEE: undefined!, modelIdForCid: undefined!, settleInferences: undefined!}]
+    const signer = flags.pay ? await resolveSigner(chainSelection(flags)) : undefined
+    const resolved = await resolveModel(flags.model)
+    if (!isLmArtifact(resolved.path)) throw new UsageError(`--model ${flags.model} is not a language-model adapter (no adapter_config.json): use --text for a classifier`)
+    const cid = resolved.cid ?? (flags.pay ? await folderCid(resolved.path) : undefined)
+    // Registered or not is known before generating: an unpublished model is refused up front.
+    const modelId = signer && cid ? await modelIdForCid(signer, cid) : undefined
+    const lm = await loadLmArtifact(resolved.path, {device: device as LmDeviceRequest, baseDir: flags.base})
+    try {
+      const stream = !this.jsonEnabled() && process.stdout.isTTY
+      const r = await complete(lm, flags.prompt!, {
+        maxTokens: flags['max-tokens'],
+        temperature,
+        topP,
+        seed: flags.seed,
+        stop: flags.stop,
+        onText: stream ? (d) => process.stdout.write(d) : undefined,
+      })
+      if (stream) process.stdout.write('\n')
+      else this.log(r.text)
+      const answer: GenerateAnswer = {text: r.text, tokens: r.tokens, finishReason: r.finishReason, usage: r.usage, model: resolved.path, ...(cid ? {cid} : {}), device: lm.device.device}
+      if (!flags.attribute && !flags.pay) return answer
+      const {attributeCompletion} = await import('../lm/artifact-attribution.js')
+      const {receipt} = await attributeCompletion({adapterDir: resolved.path, lm, prompt: flags.prompt!, output: r.text, topK: flags['top-k'], method, modelId: cid})
+      for (const x of receipt.records.slice(0, 5)) this.log(`  ${x.score.toExponential(3).padStart(11)}  ${x.recordHash}  ${x.contributor}`)
+      if (!signer || modelId === undefined || !cid) return {...answer, receipt}
+      const fee = flags.fee ?? DEFAULT_INFERENCE_FEE
+      // The same settlement as a classifier's answer (src/publish/pay.ts), with the generation's receipt.
+      const [paid] = await settleInferences(signer, [{modelId, receipt, fee, cid}])
+      this.log(`Paid ${formatOpen(fee)}: receipt ${paid.receiptId}, tx ${paid.txHash}`)
+      return {...answer, receipt: {...receipt, fee: paid.fee, split: paid.split, txHash: paid.txHash, receiptId: paid.receiptId}}
+    } finally {
+      lm.dispose()
+    }
+  }
+
 }

@@ -13,6 +13,9 @@ export default class Serve extends BaseCommand<ServeResult> {
 
 GET /health → {"ok","loaded","requests"}. POST /v1/infer {"model":"<cid|name|folder>","text":"…","attribute":true|false,"pay":true|false}
 → the same JSON as \`infer --json\`. A malformed body or an unknown model: 400 {"error":{"code","message"}}.
+OpenAI-compatible generation with language-model adapters: POST /v1/completions {"model","prompt",…} and POST /v1/chat/completions {"model","messages",…}
+("model": an adapter folder, CID or name; max_tokens, temperature, top_p, seed, stop; "stream": true for server-sent events ending with data: [DONE]).
+One base in memory; adapters load on first use (LRU, --max-adapters); concurrent requests for different adapters share each forward pass.
 Stops gracefully on SIGTERM or SIGINT (requests in flight finish); --json then prints schemas/commands/serve.schema.json.`
   static override examples = ['<%= config.bin %> serve --port 8080', '<%= config.bin %> serve --models bafybei…,support-router --max-models 16']
   static override flags = {
@@ -24,7 +27,8 @@ Stops gracefully on SIGTERM or SIGINT (requests in flight finish); --json then p
     'batch-window': Flags.integer({description: 'Milliseconds a batch waits for more requests (0: batch what arrives in one event-loop turn).', default: 0, min: 0}),
     'max-batch': Flags.integer({description: 'Largest batch through the encoder, and through one model\'s attribution.', default: 64, min: 1}),
     fee: openAmountFlag({description: 'Fee in OPEN per request with "pay": true (default 0.01).'}),
-    device: Flags.string({description: 'Execution device for the encoder.', options: [...DEVICES], env: 'OPENLEDGER_DEVICE'}),
+    device: Flags.string({description: 'Execution device for the encoder (and the language-model base: auto, cpu or webgpu).', options: [...DEVICES], env: 'OPENLEDGER_DEVICE'}),
+    'max-adapters': Flags.integer({description: 'Language-model adapters kept loaded at once (least recently used evicted).', default: 16, min: 1}),
   }
 
   async run(): Promise<ServeResult> {
@@ -36,6 +40,8 @@ Stops gracefully on SIGTERM or SIGINT (requests in flight finish); --json then p
       device: flags.device as DeviceRequest | undefined,
       chain: chainSelection(flags),
       fee: flags.fee,
+      maxAdapters: flags['max-adapters'],
+      lmDevice: flags.device === 'cpu' || flags.device === 'webgpu' ? flags.device : 'auto',
     })
     if (flags.models) await srv.preload(flags.models.split(',').map((s) => s.trim()).filter(Boolean))
     const {url} = await srv.listen(flags.port, flags.host).catch(async (err: NodeJS.ErrnoException) => {
@@ -44,7 +50,7 @@ Stops gracefully on SIGTERM or SIGINT (requests in flight finish); --json then p
       if (err.code === 'EADDRNOTAVAIL') throw new UsageError(`--host ${flags.host} is not an address of this machine`)
       throw err
     })
-    this.note(`Serving on ${url} (POST /v1/infer, GET /health); Ctrl-C stops`)
+    this.note(`Serving on ${url} (POST /v1/infer, /v1/completions, /v1/chat/completions, GET /health); Ctrl-C stops`)
     await new Promise<void>((resolve) => {
       const stop = () => {
         process.off('SIGTERM', stop)

@@ -25,8 +25,12 @@ export type DatanetEntry = {
 export type ModelEntry = Partial<Omit<ModelConfig, 'text_field' | 'label_field'>> & {
   name: string
   datanet: string
+  /** Required for a classifier (the default task); a generate model has neither. */
   text_field: string
   label_field: string
+  /** "generate": a LoRA adapter on a language model ($defs/generateModel: LmHyperparameters' keys, base); absent for a classifier. */
+  task?: 'generate'
+  base?: string
 }
 
 export type ProjectConfig = {

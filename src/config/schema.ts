@@ -143,7 +143,9 @@ const SPECIFIC_FIRST = ['type', 'enum', 'additionalProperties', 'required']
 export function validateSchema(value: unknown, schema: JsonSchema, pointer = '', base = '$'): SchemaIssue[] {
   const validate = validatorFor(schema, pointer)
   if (validate(value)) return []
-  const errors = [...(validate.errors ?? [])]
+  // An if/then/else (a generate model entry or a classifier one) adds a "must match then/else"
+  // error beside the branch's own errors, which say what is wrong: keep those.
+  const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'if')
   // Where a value has the wrong type, only that is said about it (as before: nothing else can apply).
   const wrongType = new Set(errors.filter((e) => e.keyword === 'type').map((e) => e.instancePath))
   const kept = errors.filter((e) => e.keyword === 'type' || !wrongType.has(e.instancePath))

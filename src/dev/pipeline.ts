@@ -204,6 +204,7 @@ async function trainOne(
   ctx: {stateDir: string; state: DevState; events: Emitter; onTrainProgress?: RunDevParameters['onTrainProgress']},
 ): Promise<DevModelSummary> {
   const source = await loadDatanetSource({name: entry.datanet, stateDir: ctx.stateDir})
+  if (entry.task === 'generate') return trainGenerateOne(entry, source, ctx)
   const config = modelConfigOf(entry)
   const hash = configHash(config)
   const artifact = join(ctx.stateDir, 'models', `${entry.name}-${source.root.slice(2, 10)}-${hash.slice(2, 10)}`)
@@ -221,6 +222,27 @@ async function trainOne(
   const acc = r.metrics.valAccuracy
   ctx.events.emit('model', `trained in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${r.device}${acc === null ? '' : `, val accuracy ${(acc * 100).toFixed(1)}%`}`, entry.name)
   return {name: entry.name, datanet: entry.datanet, artifact: shownArtifact, configHash: hash, trained: true, valAccuracy: acc}
+}
+
+/** A generate model: a LoRA adapter on its base, retrained only when the datanet root or its config changed. */
+async function trainGenerateOne(entry: ModelEntry, source: Awaited<ReturnType<typeof loadDatanetSource>>, ctx: {stateDir: string; events: Emitter}): Promise<DevModelSummary> {
+  const {trainLmArtifact, lmConfigHash, DEFAULT_BASE_DIR} = await import('../lm/artifact.js')
+  const {baseWeightsSha256} = await import('../lm/peft.js')
+  const {name, datanet, task, base, device, text_field, label_field, ...hyperparameters} = entry as ModelEntry & Record<string, unknown>
+  const baseDir = resolve(base ?? DEFAULT_BASE_DIR)
+  const {configHash: hash} = lmConfigHash(hyperparameters, baseWeightsSha256(baseDir))
+  const artifact = join(ctx.stateDir, 'models', `${entry.name}-${source.root.slice(2, 10)}-${hash.slice(2, 10)}`)
+  const shownArtifact = relative(process.cwd(), artifact)
+  if (intactArtifact(artifact, source.root, hash)) {
+    ctx.events.emit('model', 'unchanged: datanet root and config hash as before, not retrained', entry.name)
+    return {name: entry.name, datanet: entry.datanet, artifact: shownArtifact, configHash: hash, trained: false, valAccuracy: null}
+  }
+  ctx.events.emit('model', `training a LoRA adapter on ${source.name} v${source.version} (${source.records.length} records)`, entry.name)
+  const t0 = performance.now()
+  const r = await trainLmArtifact({source, baseDir, hyperparameters, device: device === 'cpu' || device === 'webgpu' ? device : 'auto', out: artifact})
+  const m = r.metrics
+  ctx.events.emit('model', `trained in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${r.device}, val loss ${m.bestValLoss?.toFixed(4) ?? 'n/a'} (base ${m.baseValLoss?.toFixed(4) ?? 'n/a'})`, entry.name)
+  return {name: entry.name, datanet: entry.datanet, artifact: shownArtifact, configHash: hash, trained: true, valAccuracy: null}
 }
 
 function intactArtifact(path: string, root: string, hash: string): {valAccuracy: number | null} | undefined {

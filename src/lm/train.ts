@@ -165,7 +165,7 @@ function countLossTokens(e: LmExample): number {
   return n
 }
 
-function learningRate(h: LmHyperparameters, step: number, total: number): number {
+export function learningRate(h: LmHyperparameters, step: number, total: number): number {
   const warmup = Math.ceil(total * h.warmup_ratio)
   if (step < warmup) return (h.learning_rate * (step + 1)) / warmup
   const progress = total > warmup ? (step - warmup) / (total - warmup) : 0

@@ -5,8 +5,10 @@ import {type ArtifactConfig, ARTIFACT_FORMAT, type TrainingManifest, readArtifac
 import {configHash} from '../model/config.js'
 import {messageOf} from '../errors.js'
 import {NotAnArtifactError} from './errors.js'
+import {type LmTrainingManifest, isLmArtifact} from '../lm/artifact-files.js'
+import {readPeftAdapter} from '../lm/peft.js'
 
-export type ArtifactInfo = {path: string; config: ArtifactConfig; training: TrainingManifest}
+export type ArtifactInfo = {path: string; config: ArtifactConfig; training: TrainingManifest; kind?: 'classify' | 'generate'}
 
 const REQUIRED = ['config.json', 'model.safetensors', 'training.json'] as const
 
@@ -18,6 +20,7 @@ const REQUIRED = ['config.json', 'model.safetensors', 'training.json'] as const
 export function readArtifactFolder(folder: string): ArtifactInfo {
   const path = resolve(folder)
   if (!existsSync(path) || !statSync(path).isDirectory()) throw new NotAnArtifactError(`${folder}: no such folder`)
+  if (isLmArtifact(path)) return readLmArtifactFolder(folder, path)
   const missing = REQUIRED.filter((f) => !existsSync(join(path, f)))
   if (missing.length) {
     throw new NotAnArtifactError(`${folder} is not a model artifact: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing`, {
@@ -47,6 +50,28 @@ export function readArtifactFolder(folder: string): ArtifactInfo {
     if (!existsSync(join(path, c.path))) throw new NotAnArtifactError(`${folder} is not a complete model artifact: checkpoint ${c.path} (listed in training.json) is missing`)
   }
   return {path, config, training}
+}
+
+/**
+ * A language-model adapter folder (`train --task generate`): PEFT's files, checked, and
+ * training.json. Its base stands where a classifier names its encoder, so publish and verify
+ * register and check it the same way.
+ */
+function readLmArtifactFolder(folder: string, path: string): ArtifactInfo {
+  const missing = ['adapter_model.safetensors', 'training.json'].filter((f) => !existsSync(join(path, f)))
+  if (missing.length) throw new NotAnArtifactError(`${folder} is not a complete adapter artifact: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing`)
+  let t: LmTrainingManifest
+  try {
+    readPeftAdapter(path)
+    t = readArtifactJson<LmTrainingManifest>(join(path, 'training.json'), 'training manifest')
+  } catch (err) {
+    throw new NotAnArtifactError(`${folder} is not an adapter artifact: ${messageOf(err)}`, {cause: err})
+  }
+  if (t?.kind !== 'generate' || !t.datanet || !t.base || !t.config || typeof t.configHash !== 'string' || !Array.isArray(t.records)) {
+    throw new NotAnArtifactError(`${join(folder, 'training.json')} lacks kind "generate", datanet, base, config, configHash or records`)
+  }
+  const training = {...t, encoder: {id: t.base.name, hash: t.base.sha256}, config: t.config as unknown as TrainingManifest['config']} as unknown as TrainingManifest
+  return {path, config: {} as ArtifactConfig, training, kind: 'generate'}
 }
 
 /** The config hash as the trainer computes it (sha256 of training.json's config, canonical JSON). */

@@ -72,7 +72,7 @@ export function journalPath(cid: string, dir = defaultStateDir()): string {
 }
 
 export function defaultModelName(info: ArtifactInfo): string {
-  return `${info.training.datanet.name}-classifier`
+  return `${info.training.datanet.name}-${info.kind === 'generate' ? 'lora' : 'classifier'}`
 }
 
 /** The lineage to register, checked against DatanetRegistry before anything is sent. */

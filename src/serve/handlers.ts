@@ -6,9 +6,12 @@ import {type InferAnswer, type InferredPrediction, type PayRow, inferAnswer, pre
 import type {SettleReturnType} from '../publish/pay.js'
 import type {ModelRegistry} from './registry.js'
 import type {InferRequest} from './request.js'
+import type {LmAdapters} from './lm-adapters.js'
 
 export type ServeContext = {
   registry: ModelRegistry
+  /** Language-model adapters for the OpenAI-compatible routes. */
+  lm: LmAdapters
   /** Paid answers, settled on-chain together (settleBatch) rather than one transaction each. */
   payments: MicroBatcher<PayRow, {prediction: InferredPrediction; paid: SettleReturnType}>
   signer: () => Promise<SignerContext>

@@ -5,8 +5,12 @@ import {infer, health, type ServeContext} from './handlers.js'
 import {HttpError} from './errors.js'
 import {readBody, sendJson} from './http.js'
 import {parseInferRequest} from './request.js'
+import {openAiHandler} from './openai.js'
 
 export type RouteHandler = (ctx: ServeContext, req: IncomingMessage, res: ServerResponse) => Promise<void>
+
+const completions = openAiHandler(false)
+const chatCompletions = openAiHandler(true)
 
 const routes: Record<string, Record<string, RouteHandler>> = {
   '/health': {
@@ -20,6 +24,18 @@ const routes: Record<string, Record<string, RouteHandler>> = {
       ctx.requests++
       const body = parseInferRequest(await readBody(req, ctx.maxBodyBytes))
       sendJson(res, 200, await infer(ctx, body))
+    },
+  },
+  '/v1/completions': {
+    POST: async (ctx, req, res) => {
+      ctx.requests++
+      await completions(ctx.lm, req, res, ctx.maxBodyBytes)
+    },
+  },
+  '/v1/chat/completions': {
+    POST: async (ctx, req, res) => {
+      ctx.requests++
+      await chatCompletions(ctx.lm, req, res, ctx.maxBodyBytes)
     },
   },
 }

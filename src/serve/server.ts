@@ -18,6 +18,8 @@ import {payRows} from './flow.js'
 import type {ServeContext} from './handlers.js'
 import {sendError, sendJson} from './http.js'
 import {ModelRegistry} from './registry.js'
+import {LmAdapters} from './lm-adapters.js'
+import type {LmDeviceRequest} from '../lm/device.js'
 import {route} from './router.js'
 
 export type InferenceServerOptions = {
@@ -39,6 +41,10 @@ export type InferenceServerOptions = {
   maxBodyBytes?: number
   /** How long paid requests wait to be settled together, in ms. Default 20. */
   payWindowMs?: number
+  /** Language-model adapters kept loaded at once (LRU). Default 16. */
+  maxAdapters?: number
+  /** Device for the language-model base (default auto). */
+  lmDevice?: LmDeviceRequest
 }
 
 export type InferenceServerStats = {
@@ -52,6 +58,11 @@ export type InferenceServerStats = {
   /** Settlement transactions sent, and paid requests they settled. */
   settlements: number
   settled: number
+  /** Generation batches run, requests they answered, the largest batch, adapters evicted. */
+  lmBatches: number
+  lmRequests: number
+  lmLargestBatch: number
+  lmEvictions: number
 }
 
 export type InferenceServer = {
@@ -76,8 +87,10 @@ export function createInferenceServer(options: InferenceServerOptions = {}): Inf
   })
   let signer: Promise<SignerContext> | undefined
   const getSigner = () => (signer ??= resolveSigner({...options.chain, stateDir: options.stateDir}))
+  const lm = new LmAdapters({stateDir: options.stateDir, device: options.lmDevice, maxAdapters: options.maxAdapters ?? 16, maxBatch: batch.maxSize, batchWindowMs: batch.maxWaitMs})
   const ctx: ServeContext = {
     registry,
+    lm,
     payments: new MicroBatcher(async (rows) => payRows(await getSigner(), rows, {stateDir: options.stateDir}), {maxSize: 32, maxWaitMs: options.payWindowMs ?? 20}),
     signer: getSigner,
     fee: options.fee ?? DEFAULT_INFERENCE_FEE,
@@ -129,6 +142,7 @@ export function createInferenceServer(options: InferenceServerOptions = {}): Inf
       await stopped
       await ctx.payments.close()
       await registry.close()
+      await lm.close()
     },
     stats: () => {
       const e = registry.encoderStats()
@@ -141,6 +155,10 @@ export function createInferenceServer(options: InferenceServerOptions = {}): Inf
         evictions: registry.evictions,
         settlements: ctx.payments.stats.batches,
         settled: ctx.payments.stats.items,
+        lmBatches: lm.batcher.stats.batches,
+        lmRequests: lm.batcher.stats.items,
+        lmLargestBatch: lm.batcher.stats.largest,
+        lmEvictions: lm.evictions,
       }
     },
   }

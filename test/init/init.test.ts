@@ -94,7 +94,7 @@ describe('openledger init (through bin/run.js, stdin closed)', () => {
   it('an unknown template or a bad name: one line naming the flag, exit 2, nothing written', async () => {
     const a = await cli(tmp.dir, ['init', 'x1', '--template', 'nope'])
     expect(a.exitCode).toBe(2)
-    expect(a.stderr.trim()).toBe('Error: --template nope: no such template (text-classifier, community-datanet, paid-agent)')
+    expect(a.stderr.trim()).toBe('Error: --template nope: no such template (text-classifier, community-datanet, paid-agent, chat-agent)')
     const b = await cli(tmp.dir, ['init', 'x2', '--name', 'bad name!'])
     expect(b.exitCode).toBe(2)
     expect(b.stderr).toMatch(/^Error: --name "bad name!": use 1 to 64 letters/)
