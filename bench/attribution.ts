@@ -10,7 +10,16 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {pathToFileURL} from 'node:url'
 
-import {createAttributor, factorHeadHessian, gradDotScores, headInfluenceScores, headInfluenceScoresBatch, selfInfluence, selfInfluenceBatched, tracInScores} from '../src/attribution/influence.js'
+import {
+  createAttributor,
+  factorHeadHessian,
+  gradDotScores,
+  headInfluenceScores,
+  headInfluenceScoresBatch,
+  selfInfluence,
+  selfInfluenceBatched,
+  tracInScores,
+} from '../src/attribution/influence.js'
 import {RowMatmul} from '../src/attribution/row-matmul.js'
 import {buildReceipt} from '../src/attribution/receipt.js'
 import {buildSpanIndex, openSpanIndex, saveSpanIndex, traceSpans} from '../src/attribution/spans.js'
@@ -19,16 +28,32 @@ import type {AttributionInput} from '../src/attribution/types.js'
 import {createRandom} from '../src/model/prng.js'
 
 export type AttributionBenchOptions = {
-  N: number; D: number; C: number; r: number; checkpoints: number
+  N: number
+  D: number
+  C: number
+  r: number
+  checkpoints: number
   /** Rows used to build the head Hessian factor (its cost is per model, not per query). */
   hessianRows: number
-  saTokens: number; naiveTokens: number; spanRecords: number; spanOutputs: number
+  saTokens: number
+  naiveTokens: number
+  spanRecords: number
+  spanOutputs: number
   repeats: number
 }
 
 export const defaultBench: AttributionBenchOptions = {
-  N: 100_000, D: 384, C: 4, r: 8, checkpoints: 3, hessianRows: 5000,
-  saTokens: 4_000_000, naiveTokens: 200_000, spanRecords: 50_000, spanOutputs: 50, repeats: 5,
+  N: 100_000,
+  D: 384,
+  C: 4,
+  r: 8,
+  checkpoints: 3,
+  hessianRows: 5000,
+  saTokens: 4_000_000,
+  naiveTokens: 200_000,
+  spanRecords: 50_000,
+  spanOutputs: 50,
+  repeats: 5,
 }
 
 export type AttributionBenchResult = Record<string, number>
@@ -84,7 +109,10 @@ function unrolledSum(a: Float32Array): number {
   return s0 + s1 + s2 + s3
 }
 
-export async function runAttributionBench(partial: Partial<AttributionBenchOptions> = {}, log: (line: string) => void = console.log): Promise<AttributionBenchResult> {
+export async function runAttributionBench(
+  partial: Partial<AttributionBenchOptions> = {},
+  log: (line: string) => void = console.log,
+): Promise<AttributionBenchResult> {
   const o = {...defaultBench, ...partial}
   const out: AttributionBenchResult = {}
   const rand = createRandom(42).next
@@ -94,7 +122,14 @@ export async function runAttributionBench(partial: Partial<AttributionBenchOptio
   const labels = Int32Array.from({length: N}, () => Math.floor(rand() * C))
   const weights = () => ({A: sym(r * D, 0.1), B: sym(D * r, 0.1), W: sym(C * (D + 1), 1)})
   const input: AttributionInput = {
-    N, D, C, r, H, labels, ...weights(), l2: 1e-2,
+    N,
+    D,
+    C,
+    r,
+    H,
+    labels,
+    ...weights(),
+    l2: 1e-2,
     checkpoints: Array.from({length: o.checkpoints}, () => ({...weights(), lr: 1e-3})),
   }
   log(`# gradient attribution: N=${N}, D=${D}, C=${C}, adapter rank ${r}, ${o.checkpoints} checkpoints`)
@@ -114,12 +149,21 @@ export async function runAttributionBench(partial: Partial<AttributionBenchOptio
   t0 = performance.now()
   const Hf = factorHeadHessian(sub)
   out.hessianFactorMs = performance.now() - t0
-  log(`head Hessian (${C * (D + 1)}² dense, Cholesky) from ${o.hessianRows} rows: ${out.hessianFactorMs.toFixed(0)} ms (≈ ${(out.hessianFactorMs * N / o.hessianRows / 1000).toFixed(0)} s for all ${N}; once per model, cached)`)
+  log(
+    `head Hessian (${C * (D + 1)}² dense, Cholesky) from ${o.hessianRows} rows: ${out.hessianFactorMs.toFixed(0)} ms (≈ ${((out.hessianFactorMs * N) / o.hessianRows / 1000).toFixed(0)} s for all ${N}; once per model, cached)`,
+  )
   out.ifQueryMs = time(o.repeats, () => headInfluenceScores(att, Hf, q)[0])
-  for (const [k, label] of [['gradDotHeadMs', 'grad-dot, head (1 dot/row)'], ['gradDotAllMs', 'grad-dot, head + adapter (1 dot/row)'], ['tracInMs', `TracIn, head + adapter, ${o.checkpoints} checkpoints (1 dot/row)`], ['ifQueryMs', `head IF (solve + ${C - 1} dots/row)`]] as const) {
+  for (const [k, label] of [
+    ['gradDotHeadMs', 'grad-dot, head (1 dot/row)'],
+    ['gradDotAllMs', 'grad-dot, head + adapter (1 dot/row)'],
+    ['tracInMs', `TracIn, head + adapter, ${o.checkpoints} checkpoints (1 dot/row)`],
+    ['ifQueryMs', `head IF (solve + ${C - 1} dots/row)`],
+  ] as const) {
     const ratio = out[k] / out.passPlainMs
     out[k.replace('Ms', 'Ratio')] = ratio
-    log(`query ${label}: ${out[k].toFixed(1)} ms = ${ratio.toFixed(2)}× plain pass, ${(out[k] / out.passUnrolledMs).toFixed(2)}× unrolled pass`)
+    log(
+      `query ${label}: ${out[k].toFixed(1)} ms = ${ratio.toFixed(2)}× plain pass, ${(out[k] / out.passUnrolledMs).toFixed(2)}× unrolled pass`,
+    )
   }
   // The same head IF query with the N×D pass through ONNX Runtime's MatMul (vectorised, threaded).
   const mm = await RowMatmul.create(H, N, D)
@@ -131,12 +175,16 @@ export async function runAttributionBench(partial: Partial<AttributionBenchOptio
   }
   out.ifQueryOrtMs = median(ortTimes)
   out.ifQueryOrtRatio = out.ifQueryOrtMs / out.passPlainMs
-  log(`query head IF through ONNX Runtime MatMul: ${out.ifQueryOrtMs.toFixed(1)} ms = ${out.ifQueryOrtRatio.toFixed(2)}× plain pass (target ≤ 1.5×)`)
+  log(
+    `query head IF through ONNX Runtime MatMul: ${out.ifQueryOrtMs.toFixed(1)} ms = ${out.ifQueryOrtRatio.toFixed(2)}× plain pass (target ≤ 1.5×)`,
+  )
   const batch = Array.from({length: 8}, () => ({h: sym(D, 0.2)}))
   const tb = performance.now()
   await headInfluenceScoresBatch(att, Hf, batch, mm)
   out.ifBatch8PerQueryMs = (performance.now() - tb) / batch.length
-  log(`query head IF, 8 queries batched through ONNX Runtime: ${out.ifBatch8PerQueryMs.toFixed(1)} ms per query = ${(out.ifBatch8PerQueryMs / out.passPlainMs).toFixed(2)}× plain pass`)
+  log(
+    `query head IF, 8 queries batched through ONNX Runtime: ${out.ifBatch8PerQueryMs.toFixed(1)} ms per query = ${(out.ifBatch8PerQueryMs / out.passPlainMs).toFixed(2)}× plain pass`,
+  )
   await mm.dispose()
 
   log(`# self-influence of every record (${o.hessianRows} rows, n = ${C * (D + 1)})`)
@@ -147,19 +195,38 @@ export async function runAttributionBench(partial: Partial<AttributionBenchOptio
   const siBatched = await selfInfluenceBatched(sub, Hf)
   out.selfInfluenceBatchedMs = performance.now() - t0
   if (siBatched[0] === siScalar[0] + 1) log('') // keep both results live
-  log(`per-record triangular solve (scalar JS): ${out.selfInfluenceScalarMs.toFixed(0)} ms; L⁻¹ once + batched ONNX Runtime MatMul: ${out.selfInfluenceBatchedMs.toFixed(0)} ms = ${(out.selfInfluenceBatchedMs / out.selfInfluenceScalarMs).toFixed(3)}× the scalar solve`)
+  log(
+    `per-record triangular solve (scalar JS): ${out.selfInfluenceScalarMs.toFixed(0)} ms; L⁻¹ once + batched ONNX Runtime MatMul: ${out.selfInfluenceBatchedMs.toFixed(0)} ms = ${(out.selfInfluenceBatchedMs / out.selfInfluenceScalarMs).toFixed(3)}× the scalar solve`,
+  )
 
   log(`# receipt: top-k of N scores`)
   const scores = headInfluenceScores(att, Hf, q)
-  const metas = Array.from({length: N}, (_, i) => ({recordHash: `0x${i.toString(16).padStart(64, '0')}`, contributor: `0x${(i % 97).toString(16).padStart(40, '0')}`}))
-  const receiptParams = {method: 'if' as const, model: 'bench', checkpoint: 'final', inputHash: '0x', outputHash: '0x', scores, records: metas, topK: 20}
+  const metas = Array.from({length: N}, (_, i) => ({
+    recordHash: `0x${i.toString(16).padStart(64, '0')}`,
+    contributor: `0x${(i % 97).toString(16).padStart(40, '0')}`,
+  }))
+  const receiptParams = {
+    method: 'if' as const,
+    model: 'bench',
+    checkpoint: 'final',
+    inputHash: '0x',
+    outputHash: '0x',
+    scores,
+    records: metas,
+    topK: 20,
+  }
   // Baseline: what receipts did before selection, a full sort of all N to take the top k.
-  const fullSortTop = () => Array.from({length: N}, (_, i) => i).sort((a, b) => scores[b] - scores[a] || (metas[a].recordHash < metas[b].recordHash ? -1 : 1)).slice(0, 20)
+  const fullSortTop = () =>
+    Array.from({length: N}, (_, i) => i)
+      .sort((a, b) => scores[b] - scores[a] || (metas[a].recordHash < metas[b].recordHash ? -1 : 1))
+      .slice(0, 20)
   const rs = repeatTimes(o.repeats, () => buildReceipt(receiptParams).records.length)
   const fs = repeatTimes(o.repeats, () => fullSortTop().length)
   out.receiptMs = rs.median
   out.receiptFullSortMs = fs.median
-  log(`buildReceipt (top 20 of ${N}, selection): min ${rs.min.toFixed(1)} ms, median ${rs.median.toFixed(1)} ms = ${(rs.median / fs.median).toFixed(3)}× a full sort (min ${fs.min.toFixed(1)}, median ${fs.median.toFixed(1)} ms), ${(rs.median / out.ifQueryOrtMs).toFixed(2)}× the IF query it ranks`)
+  log(
+    `buildReceipt (top 20 of ${N}, selection): min ${rs.min.toFixed(1)} ms, median ${rs.median.toFixed(1)} ms = ${(rs.median / fs.median).toFixed(3)}× a full sort (min ${fs.min.toFixed(1)}, median ${fs.median.toFixed(1)} ms), ${(rs.median / out.ifQueryOrtMs).toFixed(2)}× the IF query it ranks`,
+  )
 
   log(`# suffix array`)
   const zipf = (n: number, V: number) => Int32Array.from({length: n}, () => Math.floor(V * rand() ** 3))
@@ -179,14 +246,20 @@ export async function runAttributionBench(partial: Partial<AttributionBenchOptio
   const saSame = repeatTimes(o.repeats, () => buildSuffixArray(small, 50_000).length)
   out.saisSameMs = saSame.median
   out.saisVsNaive = out.naiveMs / out.saisSameMs
-  log(`same input (${o.naiveTokens} tokens): SA-IS min ${saSame.min.toFixed(1)} ms, median ${saSame.median.toFixed(1)} ms vs naive ${out.naiveMs.toFixed(0)} ms: SA-IS ${out.saisVsNaive.toFixed(1)}× faster`)
-  log(`SA-IS: ${o.saTokens} tokens (int32) in ${out.saisMs.toFixed(0)} ms = ${out.saisMBs.toFixed(1)} MB/s (${(o.saTokens / out.saisMs / 1000).toFixed(2)} M tokens/s); LCP ${out.lcpMs.toFixed(0)} ms`)
+  log(
+    `same input (${o.naiveTokens} tokens): SA-IS min ${saSame.min.toFixed(1)} ms, median ${saSame.median.toFixed(1)} ms vs naive ${out.naiveMs.toFixed(0)} ms: SA-IS ${out.saisVsNaive.toFixed(1)}× faster`,
+  )
+  log(
+    `SA-IS: ${o.saTokens} tokens (int32) in ${out.saisMs.toFixed(0)} ms = ${out.saisMBs.toFixed(1)} MB/s (${(o.saTokens / out.saisMs / 1000).toFixed(2)} M tokens/s); LCP ${out.lcpMs.toFixed(0)} ms`,
+  )
   log(`naive Array.prototype.sort: ${o.naiveTokens} tokens in ${out.naiveMs.toFixed(0)} ms = ${out.naiveMBs.toFixed(2)} MB/s`)
 
   log(`# span query`)
   const words = Array.from({length: 20_000}, (_, i) => `w${i.toString(36)}`)
   const pick = () => words[Math.floor(words.length * rand() ** 2)]
-  const texts = Array.from({length: o.spanRecords}, () => Array.from({length: 30}, (_, i) => (i % 12 === 11 ? `${pick()}.` : pick())).join(' '))
+  const texts = Array.from({length: o.spanRecords}, () =>
+    Array.from({length: 30}, (_, i) => (i % 12 === 11 ? `${pick()}.` : pick())).join(' '),
+  )
   t0 = performance.now()
   const idx = buildSpanIndex(texts)
   out.spanIndexMs = performance.now() - t0
@@ -198,7 +271,9 @@ export async function runAttributionBench(partial: Partial<AttributionBenchOptio
   t0 = performance.now()
   for (const text of outputs) positions += traceSpans(idx, text).outputWords
   out.spanUsPerPosition = ((performance.now() - t0) * 1000) / positions
-  log(`index of ${idx.arrays.tokens.length} tokens built in ${out.spanIndexMs.toFixed(0)} ms; span query ${out.spanUsPerPosition.toFixed(2)} µs per output position (${positions} positions)`)
+  log(
+    `index of ${idx.arrays.tokens.length} tokens built in ${out.spanIndexMs.toFixed(0)} ms; span query ${out.spanUsPerPosition.toFixed(2)} µs per output position (${positions} positions)`,
+  )
 
   // The stored index: open and trace one output, reading by position, against reading the whole
   // file (what loading the index cost before) in the same run.
@@ -218,7 +293,9 @@ export async function runAttributionBench(partial: Partial<AttributionBenchOptio
     const whole = repeatTimes(o.repeats, () => readFileSync(path).length)
     out.spanOpenTraceMs = opened.median
     out.spanReadWholeMs = whole.median
-    log(`stored index (${(bytes / 1e6).toFixed(0)} MB): open + trace one output min ${opened.min.toFixed(1)} ms, median ${opened.median.toFixed(1)} ms = ${(opened.median / whole.median).toFixed(3)}× reading the file whole (min ${whole.min.toFixed(1)}, median ${whole.median.toFixed(1)} ms)`)
+    log(
+      `stored index (${(bytes / 1e6).toFixed(0)} MB): open + trace one output min ${opened.min.toFixed(1)} ms, median ${opened.median.toFixed(1)} ms = ${(opened.median / whole.median).toFixed(3)}× reading the file whole (min ${whole.min.toFixed(1)}, median ${whole.median.toFixed(1)} ms)`,
+    )
   } finally {
     rmSync(dir, {recursive: true, force: true})
   }
@@ -232,7 +309,10 @@ export type AttributionCliBenchResult = {nodeMs: number; inferTextMs: number; in
  * each a whole process, with the attribution caches warm (one call made first): real Brown
  * sentences in a local datanet, a model trained by the real trainer. `node -e 0` is the floor.
  */
-export async function runAttributionCliBench(opts: {perClass?: number; repeats?: number} = {}, log: (line: string) => void = console.log): Promise<AttributionCliBenchResult> {
+export async function runAttributionCliBench(
+  opts: {perClass?: number; repeats?: number} = {},
+  log: (line: string) => void = console.log,
+): Promise<AttributionCliBenchResult> {
   const [{addToDatanet, createDatanet}, {loadDatanetSource}, {resolveModelConfig}, {trainModel}, {loadBrown}] = await Promise.all([
     import('../src/datanet/index.js'),
     import('../src/model/datanet-source.js'),
@@ -241,7 +321,8 @@ export async function runAttributionCliBench(opts: {perClass?: number; repeats?:
     import('../scripts/eval-encoder.js'),
   ])
   const bin = join(import.meta.dirname, '..', 'bin', 'run.js')
-  if (!existsSync(join(import.meta.dirname, '..', 'dist', 'commands', 'infer.js'))) throw new Error('bench: run `npm run build` first (the CLI rows spawn bin/run.js)')
+  if (!existsSync(join(import.meta.dirname, '..', 'dist', 'commands', 'infer.js')))
+    throw new Error('bench: run `npm run build` first (the CLI rows spawn bin/run.js)')
   const work = mkdtempSync(join(tmpdir(), 'ol-bench-infer-'))
   const env = {...process.env, OPENLEDGER_STATE_DIR: join(work, '.openledger'), OPENLEDGER_CACHE_DIR: join(work, 'cache')}
   const saved = {state: process.env.OPENLEDGER_STATE_DIR, cache: process.env.OPENLEDGER_CACHE_DIR}
@@ -278,10 +359,15 @@ export async function runAttributionCliBench(opts: {perClass?: number; repeats?:
     const [n, t, a] = [stat(times.node), stat(times.text), stat(times.attr)]
     const ratio = a.median / t.median
     log(`# CLI, ${source.records.length} training records, caches warm (${repeats} runs each, min / median)`)
-    log(`node -e 0: ${n.min.toFixed(0)} / ${n.median.toFixed(0)} ms; infer --text: ${t.min.toFixed(0)} / ${t.median.toFixed(0)} ms; infer --attribute: ${a.min.toFixed(0)} / ${a.median.toFixed(0)} ms = ${ratio.toFixed(2)}× infer --text (target ≤ 1.5×)`)
+    log(
+      `node -e 0: ${n.min.toFixed(0)} / ${n.median.toFixed(0)} ms; infer --text: ${t.min.toFixed(0)} / ${t.median.toFixed(0)} ms; infer --attribute: ${a.min.toFixed(0)} / ${a.median.toFixed(0)} ms = ${ratio.toFixed(2)}× infer --text (target ≤ 1.5×)`,
+    )
     return {nodeMs: n.median, inferTextMs: t.median, inferAttributeMs: a.median, ratio}
   } finally {
-    for (const [k, v] of [['OPENLEDGER_STATE_DIR', saved.state], ['OPENLEDGER_CACHE_DIR', saved.cache]] as const) {
+    for (const [k, v] of [
+      ['OPENLEDGER_STATE_DIR', saved.state],
+      ['OPENLEDGER_CACHE_DIR', saved.cache],
+    ] as const) {
       if (v === undefined) delete process.env[k]
       else process.env[k] = v
     }
@@ -295,17 +381,22 @@ export async function runAttributionCliBench(opts: {perClass?: number; repeats?:
  * the CLI), against `node -e 0` in the same run. The first call builds the index; the timed ones
  * read the manifest and the index by position.
  */
-export async function runSpansCliBench(opts: {megabytes?: number; repeats?: number} = {}, log: (line: string) => void = console.log): Promise<{nodeMs: number; spansMs: number}> {
+export async function runSpansCliBench(
+  opts: {megabytes?: number; repeats?: number} = {},
+  log: (line: string) => void = console.log,
+): Promise<{nodeMs: number; spansMs: number}> {
   const {startDevnet} = await import('../src/devnet/supervisor.js')
   const bin = join(import.meta.dirname, '..', 'bin', 'run.js')
-  if (!existsSync(join(import.meta.dirname, '..', 'dist', 'commands', 'attribute', 'spans.js'))) throw new Error('bench: run `npm run build` first')
+  if (!existsSync(join(import.meta.dirname, '..', 'dist', 'commands', 'attribute', 'spans.js')))
+    throw new Error('bench: run `npm run build` first')
   const work = mkdtempSync(join(tmpdir(), 'ol-bench-spans-cli-'))
   const stateDir = join(work, '.openledger')
   const env = {...process.env, OPENLEDGER_STATE_DIR: stateDir, OPENLEDGER_CACHE_DIR: join(work, 'cache')}
   const run = (args: string[]) => {
     const t0 = performance.now()
     const r = spawnSync(process.execPath, args, {env, encoding: 'utf8', cwd: work, maxBuffer: 1 << 26})
-    if (r.status !== 0) throw new Error(`bench: ${args.slice(1).join(' ')} exited ${r.status}: ${r.stdout.slice(0, 500)} ${r.stderr.slice(0, 500)}`)
+    if (r.status !== 0)
+      throw new Error(`bench: ${args.slice(1).join(' ')} exited ${r.status}: ${r.stdout.slice(0, 500)} ${r.stderr.slice(0, 500)}`)
     return {ms: performance.now() - t0, stdout: r.stdout}
   }
   const devnet = await startDevnet({stateDir, l1Port: 0, l2Port: 0, fresh: true})
@@ -333,8 +424,16 @@ export async function runSpansCliBench(opts: {megabytes?: number; repeats?: numb
         size = 0
       }
     }
-    const quote = JSON.parse(lines[Math.floor(lines.length / 2)]).text.split(' ').slice(5, 25).join(' ')
-    for (const args of [['datanet', 'create', 'big'], ['datanet', 'add', 'big', ...files], ['datanet', 'publish', 'big']]) run([bin, ...args, '--json'])
+    const quote = JSON.parse(lines[Math.floor(lines.length / 2)])
+      .text.split(' ')
+      .slice(5, 25)
+      .join(' ')
+    for (const args of [
+      ['datanet', 'create', 'big'],
+      ['datanet', 'add', 'big', ...files],
+      ['datanet', 'publish', 'big'],
+    ])
+      run([bin, ...args, '--json'])
     const traceArgs = [bin, 'attribute', 'spans', '--datanet', 'big', '--text', `The answer was ${quote} and nothing more.`, '--json']
     const first = run(traceArgs)
     if (!JSON.parse(first.stdout).index.built) throw new Error('bench: the first trace should build the index')
@@ -349,8 +448,12 @@ export async function runSpansCliBench(opts: {megabytes?: number; repeats?: numb
       spans.push(r.ms)
     }
     const stat = (xs: number[]) => `${Math.min(...xs).toFixed(0)} / ${median(xs).toFixed(0)} ms`
-    log(`# CLI attribute spans, published datanet of ${(bytes / 1e6).toFixed(0)} MB (${lines.length} records), index ${(statSync(index).size / 1e6).toFixed(0)} MB built once in ${(first.ms / 1000).toFixed(1)} s`)
-    log(`node -e 0: ${stat(node)}; cached attribute spans, whole process: ${stat(spans)} = ${(median(spans) / median(node)).toFixed(1)}× node -e 0 (target ≤ 500 ms)`)
+    log(
+      `# CLI attribute spans, published datanet of ${(bytes / 1e6).toFixed(0)} MB (${lines.length} records), index ${(statSync(index).size / 1e6).toFixed(0)} MB built once in ${(first.ms / 1000).toFixed(1)} s`,
+    )
+    log(
+      `node -e 0: ${stat(node)}; cached attribute spans, whole process: ${stat(spans)} = ${(median(spans) / median(node)).toFixed(1)}× node -e 0 (target ≤ 500 ms)`,
+    )
     return {nodeMs: median(node), spansMs: median(spans)}
   } finally {
     await devnet.stop()
@@ -364,7 +467,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     const i = args.indexOf(name)
     return i >= 0 ? Number(args[i + 1]) : undefined
   }
-  const partial: Partial<AttributionBenchOptions> = args.includes('--quick') ? {N: 20_000, saTokens: 1_000_000, naiveTokens: 50_000, spanRecords: 10_000} : {}
+  const partial: Partial<AttributionBenchOptions> = args.includes('--quick')
+    ? {N: 20_000, saTokens: 1_000_000, naiveTokens: 50_000, spanRecords: 10_000}
+    : {}
   if (opt('--records')) partial.N = opt('--records')
   if (opt('--dim')) partial.D = opt('--dim')
   if (args.includes('--cli')) await runAttributionCliBench()

@@ -41,7 +41,9 @@ function makeProject(cwd: string, env: NodeJS.ProcessEnv): string {
     sport: ['the team won the final match', 'a late goal decided the game', 'the striker scored twice', 'fans cheered the champions'],
     weather: ['heavy rain flooded the streets', 'a storm swept the coast', 'snow closed the mountain pass', 'the heatwave broke records'],
   }
-  const rows = Object.entries(topics).flatMap(([label, texts]) => texts.flatMap((t, i) => [0, 1, 2].map((k) => JSON.stringify({text: `${t} ${i}-${k}`, label}))))
+  const rows = Object.entries(topics).flatMap(([label, texts]) =>
+    texts.flatMap((t, i) => [0, 1, 2].map((k) => JSON.stringify({text: `${t} ${i}-${k}`, label}))),
+  )
   writeFileSync(join(cwd, 'news.jsonl'), rows.join('\n') + '\n')
   const run = (args: string[]) => {
     const r = spawnSync(process.execPath, [BIN, ...args], {cwd, env, encoding: 'utf8'})
@@ -50,14 +52,36 @@ function makeProject(cwd: string, env: NodeJS.ProcessEnv): string {
   }
   run(['datanet', 'create', 'news'])
   run(['datanet', 'add', 'news', 'news.jsonl'])
-  const trained = JSON.parse(run(['train', '--datanet', 'news', '--allow-draft', '--text-field', 'text', '--label-field', 'label', '--epochs', '2', '--device', 'cpu', '--json']))
+  const trained = JSON.parse(
+    run([
+      'train',
+      '--datanet',
+      'news',
+      '--allow-draft',
+      '--text-field',
+      'text',
+      '--label-field',
+      'label',
+      '--epochs',
+      '2',
+      '--device',
+      'cpu',
+      '--json',
+    ]),
+  )
   return trained.artifact as string
 }
 
 export async function benchCli(runs = 7): Promise<Row[]> {
   if (!existsSync(join(import.meta.dirname, '..', 'dist', 'commands'))) throw new Error('bench cli needs a build: npm run build')
   const work = mkdtempSync(join(tmpdir(), 'openledger-bench-cli-'))
-  const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1', NODE_ENV: 'production', OPENLEDGER_CACHE_DIR: join(work, 'cache'), OPENLEDGER_OFFLINE: '1'}
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NO_COLOR: '1',
+    NODE_ENV: 'production',
+    OPENLEDGER_CACHE_DIR: join(work, 'cache'),
+    OPENLEDGER_OFFLINE: '1',
+  }
   delete env.OPENLEDGER_STATE_DIR
   try {
     const model = makeProject(work, env)
@@ -67,7 +91,11 @@ export async function benchCli(runs = 7): Promise<Row[]> {
       {name: 'datanet list', args: ['datanet', 'list'], target: 2.5},
       {name: 'contracts list', args: ['contracts', 'list'], target: 2.5},
       {name: 'devnet status (not running)', args: ['devnet', 'status'], target: 3, exit: 3},
-      {name: 'infer --text --device cpu', args: ['infer', '--model', model, '--text', 'the storm hit the coast', '--device', 'cpu'], target: 3},
+      {
+        name: 'infer --text --device cpu',
+        args: ['infer', '--model', model, '--text', 'the storm hit the coast', '--device', 'cpu'],
+        target: 3,
+      },
       // --device auto (the default) asks cuda and webgpu first. The WebGPU probe's answer is cached on
       // disk (src/model/backend.ts) and the warm-up below fills that cache, so this row shows what auto
       // costs on top of the one above once probed: the WebGPU session itself where WebGPU is found.
@@ -114,7 +142,12 @@ export async function benchCli(runs = 7): Promise<Row[]> {
       {name: 'node -e 0', ms: node.median, baseline: node.median, note: `min ${node.min.toFixed(0)} ms`},
       ...commands.map((c) => row(c.name, stats(byCommand.get(c.name)!), `≤ ${c.target}×`)),
       row('devnet status (running)', stats(running), '≤ 3×'),
-      {name: 'two bare anvils (L1 + OP L2)', ms: stats(anvils).median, baseline: node.median, note: `min ${stats(anvils).min.toFixed(0)} ms`},
+      {
+        name: 'two bare anvils (L1 + OP L2)',
+        ms: stats(anvils).median,
+        baseline: node.median,
+        note: `min ${stats(anvils).min.toFixed(0)} ms`,
+      },
       {
         name: 'devnet start --detach',
         ms: stats(startDetach).median,

@@ -89,7 +89,12 @@ export async function contractsGasBench(log: (line: string) => void = console.lo
     await measure('ModelRegistry.registerModel', call(2, 'ModelRegistry', 'registerModel', ['ticket-router', 'wink-glove-100d']))
     await measure(
       'ModelRegistry.registerVersion (1 datanet)',
-      call(2, 'ModelRegistry', 'registerVersion', [1n, 'bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi', root, [{datanetId: 1n, version: 1, root}]]),
+      call(2, 'ModelRegistry', 'registerVersion', [
+        1n,
+        'bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi',
+        root,
+        [{datanetId: 1n, version: 1, root}],
+      ]),
     )
     await measure('Staking.stake (first)', call(3, 'Staking', 'stake', [1], parseEther('10')))
 
@@ -98,7 +103,10 @@ export async function contractsGasBench(log: (line: string) => void = console.lo
       const contributors = Array.from({length: k}, (_, i) => `0x${keccak256(toHex(`bench/${k}/${i}`)).slice(26)}` as Address)
       const weights = Array.from({length: k}, () => WEIGHT_SCALE / BigInt(k))
       weights[0] += WEIGHT_SCALE - weights.reduce((a, b) => a + b, 0n)
-      await measure(`InferenceSettlement.settle (k = ${k})`, call(5, 'InferenceSettlement', 'settle', [1n, root, contributors, weights], parseEther('1')))
+      await measure(
+        `InferenceSettlement.settle (k = ${k})`,
+        call(5, 'InferenceSettlement', 'settle', [1n, root, contributors, weights], parseEther('1')),
+      )
     }
 
     await measure('InferenceSettlement.claim', call(4, 'InferenceSettlement', 'claim'))

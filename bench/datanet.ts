@@ -44,20 +44,47 @@ export type DatanetBenchResult = {
   totalRatio: number
 }
 
-const WORDS = ['card', 'charged', 'twice', 'refund', 'login', 'fails', 'café', 'naïve', 'überweisung', '请帮忙', 'заказ', '🙂', 'invoice', 'shipping', 'late', 'password', 'reset', 'crash', 'app', 'please']
+const WORDS = [
+  'card',
+  'charged',
+  'twice',
+  'refund',
+  'login',
+  'fails',
+  'café',
+  'naïve',
+  'überweisung',
+  '请帮忙',
+  'заказ',
+  '🙂',
+  'invoice',
+  'shipping',
+  'late',
+  'password',
+  'reset',
+  'crash',
+  'app',
+  'please',
+]
 const LABELS = ['billing', 'account', 'shipping', 'technical', 'other']
 
 /** Deterministic synthetic support tickets as JSONL: text, label, contributor, and an extra field. */
 export function syntheticJsonl(n: number, seed = 1, first = 0): string {
   let s = seed >>> 0
-  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32)
+  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32
   const contributors: Address[] = Array.from({length: 64}, (_, i) => getAddress(keccak256(stringToBytes(`contributor ${i}`)).slice(0, 42)))
   let out = ''
   for (let i = 0; i < n; i++) {
     const len = 6 + Math.floor(rnd() * 30)
     const words: string[] = []
     for (let w = 0; w < len; w++) words.push(WORDS[Math.floor(rnd() * WORDS.length)])
-    out += JSON.stringify({text: `#${first + i} ${words.join(' ')}`, label: LABELS[Math.floor(rnd() * LABELS.length)], contributor: contributors[Math.floor(rnd() * 64)], meta: {len, score: rnd()}}) + '\n'
+    out +=
+      JSON.stringify({
+        text: `#${first + i} ${words.join(' ')}`,
+        label: LABELS[Math.floor(rnd() * LABELS.length)],
+        contributor: contributors[Math.floor(rnd() * 64)],
+        meta: {len, score: rnd()},
+      }) + '\n'
   }
   return out
 }
@@ -89,12 +116,25 @@ export function runDatanetBench(n = 100_000, log: (line: string) => void = conso
   const baseline = {ingestMs: t1 - t0, rootMs: t2 - t1, totalMs: t2 - t0}
 
   if (tree.root !== root) throw new Error(`roots differ: ours ${root}, StandardMerkleTree ${tree.root}`)
-  const result: DatanetBenchResult = {records: records.length, ours, baseline, root, rootRatio: baseline.rootMs / ours.rootMs, totalRatio: baseline.totalMs / ours.totalMs}
+  const result: DatanetBenchResult = {
+    records: records.length,
+    ours,
+    baseline,
+    root,
+    rootRatio: baseline.rootMs / ours.rootMs,
+    totalRatio: baseline.totalMs / ours.totalMs,
+  }
   const f = (x: number) => `${x.toFixed(0).padStart(6)} ms`
   log(`datanet: ${records.length} records, root ${root} (identical to StandardMerkleTree.of)`)
-  log(`  ingest (parse, validate, canonicalise, hash)  ours ${f(ours.ingestMs)}   baseline ${f(baseline.ingestMs)}   ${(baseline.ingestMs / ours.ingestMs).toFixed(1)}×`)
-  log(`  Merkle root                                   ours ${f(ours.rootMs)}   StandardMerkleTree.of ${f(baseline.rootMs)}   ${result.rootRatio.toFixed(1)}×`)
-  log(`  ingest + root                                 ours ${f(ours.totalMs)}   baseline ${f(baseline.totalMs)}   ${result.totalRatio.toFixed(1)}×  (target ≥ 5×)`)
+  log(
+    `  ingest (parse, validate, canonicalise, hash)  ours ${f(ours.ingestMs)}   baseline ${f(baseline.ingestMs)}   ${(baseline.ingestMs / ours.ingestMs).toFixed(1)}×`,
+  )
+  log(
+    `  Merkle root                                   ours ${f(ours.rootMs)}   StandardMerkleTree.of ${f(baseline.rootMs)}   ${result.rootRatio.toFixed(1)}×`,
+  )
+  log(
+    `  ingest + root                                 ours ${f(ours.totalMs)}   baseline ${f(baseline.totalMs)}   ${result.totalRatio.toFixed(1)}×  (target ≥ 5×)`,
+  )
   return result
 }
 
@@ -136,7 +176,10 @@ export function keccakRows(count = 100_000, times = 5): Row[] {
 
 /** The Merkle root of n leaves: ours against StandardMerkleTree.of, same leaves, same root. */
 export function merkleRows(n = 100_000, times = 3): Row[] {
-  const leaves = Array.from({length: n}, (_, i) => [keccak256(stringToBytes(`r${i}`)), getAddress(keccak256(stringToBytes(`c${i % 64}`)).slice(0, 42))] as const)
+  const leaves = Array.from(
+    {length: n},
+    (_, i) => [keccak256(stringToBytes(`r${i}`)), getAddress(keccak256(stringToBytes(`c${i % 64}`)).slice(0, 42))] as const,
+  )
   let ourRoot = ''
   let theirRoot = ''
   const theirs = repeat(times, () => {
@@ -187,7 +230,12 @@ export async function addCallsRows(n = 1_000_000, fileCount = 60): Promise<Row[]
     if (new DatanetStore('many', stateDir).draftCount() !== n) throw new Error('the calls staged another count')
     return [
       {name: `add ${n} records as ${files.length} files, one call (baseline)`, ms: one},
-      {name: `add ${n} records as ${files.length} files, ${files.length} calls`, ms: many, baseline: one, note: `first call ${perCall[0].toFixed(0)} ms, last ${perCall.at(-1)!.toFixed(0)} ms`},
+      {
+        name: `add ${n} records as ${files.length} files, ${files.length} calls`,
+        ms: many,
+        baseline: one,
+        note: `first call ${perCall[0].toFixed(0)} ms, last ${perCall.at(-1)!.toFixed(0)} ms`,
+      },
     ]
   } finally {
     rmSync(dir, {recursive: true, force: true})
@@ -243,8 +291,17 @@ export function scaleRows(scale = 10_000_000): Row[] {
   const at1m = child('ours', 1_000_000)
   if (at1m.root !== standard.root) throw new Error(`roots differ at 1M: ${at1m.root} vs ${standard.root}`)
   const rows: Row[] = [
-    {name: 'StandardMerkleTree.of, 1M leaves (baseline)', ms: standard.ms, note: `peak RSS ${standard.peakRssMiB.toFixed(0)} MiB, with the 1M leaves read in`},
-    {name: 'add + stage version, 1M records', ms: at1m.ms, baseline: standard.ms, note: `add ${at1m.addMs!.toFixed(0)} ms, stage ${at1m.stageMs!.toFixed(0)} ms; peak RSS ${at1m.peakRssMiB.toFixed(0)} MiB`},
+    {
+      name: 'StandardMerkleTree.of, 1M leaves (baseline)',
+      ms: standard.ms,
+      note: `peak RSS ${standard.peakRssMiB.toFixed(0)} MiB, with the 1M leaves read in`,
+    },
+    {
+      name: 'add + stage version, 1M records',
+      ms: at1m.ms,
+      baseline: standard.ms,
+      note: `add ${at1m.addMs!.toFixed(0)} ms, stage ${at1m.stageMs!.toFixed(0)} ms; peak RSS ${at1m.peakRssMiB.toFixed(0)} MiB`,
+    },
   ]
   if (scale > 1_000_000) {
     const big = child('ours', scale)
@@ -262,7 +319,9 @@ export const DATANET_PARTS = ['ingest', 'keccak', 'merkle', 'add', 'scale'] as c
 type Part = (typeof DATANET_PARTS)[number]
 
 /** Everything above (or the `parts` named); `scale: 0` leaves out the 1M/10M rows (minutes and gigabytes of disk). */
-export async function runDatanetBenchAll(options: {records?: number; scale?: number; parts?: Part[]; log?: (line: string) => void} = {}): Promise<void> {
+export async function runDatanetBenchAll(
+  options: {records?: number; scale?: number; parts?: Part[]; log?: (line: string) => void} = {},
+): Promise<void> {
   const log = options.log ?? console.log
   const parts = new Set(options.parts ?? DATANET_PARTS)
   if (parts.has('ingest')) runDatanetBench(options.records ?? 100_000, log)
@@ -270,7 +329,8 @@ export async function runDatanetBenchAll(options: {records?: number; scale?: num
   if (parts.has('merkle')) printTable('Merkle root: hand-written against @openzeppelin/merkle-tree', merkleRows())
   if (options.scale === 0) return
   if (parts.has('add')) printTable('datanet add: many calls against one', await addCallsRows())
-  if (parts.has('scale')) printTable('datanet at scale: add + stage a version (child processes, peak RSS)', scaleRows(options.scale ?? 10_000_000))
+  if (parts.has('scale'))
+    printTable('datanet at scale: add + stage a version (child processes, peak RSS)', scaleRows(options.scale ?? 10_000_000))
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

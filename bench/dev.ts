@@ -57,7 +57,8 @@ export async function runDevBench(opts: {templates?: string[]; log?: (line: stri
         first: {ms: a.ms, pipelineSeconds: a.summary.seconds, ...count(a.summary)},
         second: {ms: b.ms, pipelineSeconds: b.summary.seconds, ...count(b.summary), changed: b.summary.changed},
       }
-      if (r.second.changed || r.second.trained || r.second.published) throw new Error(`${template}: the second dev --once changed something`)
+      if (r.second.changed || r.second.trained || r.second.published)
+        throw new Error(`${template}: the second dev --once changed something`)
       opts.log?.(`  ${template}: first ${a.ms.toFixed(0)} ms, second ${b.ms.toFixed(0)} ms`)
       out.push(r)
     } finally {
@@ -70,10 +71,24 @@ export async function runDevBench(opts: {templates?: string[]; log?: (line: stri
 
 export function devBenchRows(results: DevBenchResult[]): Row[] {
   return results.flatMap((r) => [
-    {name: `${r.template}: first dev --once (baseline)`, ms: r.first.ms, note: `pipeline ${r.first.pipelineSeconds} s; ${r.first.trained} trained, ${r.first.published} published`},
-    {name: `${r.template}: second, nothing changed`, ms: r.second.ms, baseline: r.first.ms, note: `pipeline ${r.second.pipelineSeconds} s; nothing trained or published`},
+    {
+      name: `${r.template}: first dev --once (baseline)`,
+      ms: r.first.ms,
+      note: `pipeline ${r.first.pipelineSeconds} s; ${r.first.trained} trained, ${r.first.published} published`,
+    },
+    {
+      name: `${r.template}: second, nothing changed`,
+      ms: r.second.ms,
+      baseline: r.first.ms,
+      note: `pipeline ${r.second.pipelineSeconds} s; nothing trained or published`,
+    },
     {name: `${r.template}: pipeline only, first (baseline)`, ms: r.first.pipelineSeconds * 1000},
-    {name: `${r.template}: pipeline only, second`, ms: r.second.pipelineSeconds * 1000, baseline: r.first.pipelineSeconds * 1000, note: 'without Node and CLI start-up'},
+    {
+      name: `${r.template}: pipeline only, second`,
+      ms: r.second.pipelineSeconds * 1000,
+      baseline: r.first.pipelineSeconds * 1000,
+      note: 'without Node and CLI start-up',
+    },
   ])
 }
 

@@ -41,15 +41,35 @@ export function ggufBenchRows(): Row[] {
     for (let layer = 0; layer < shape.layers; layer++) {
       for (const module of ['q_proj', 'v_proj'] as const) {
         const size = projectionSize(module, shape)
-        adapterWeights.push({layer, module, a: {shape: [r, size.in], data: new Float32Array(r * size.in).fill(0.01)}, b: {shape: [size.out, r], data: new Float32Array(size.out * r).fill(0.01)}})
+        adapterWeights.push({
+          layer,
+          module,
+          a: {shape: [r, size.in], data: new Float32Array(r * size.in).fill(0.01)},
+          b: {shape: [size.out, r], data: new Float32Array(size.out * r).fill(0.01)},
+        })
       }
     }
     const dir = join(tmp, 'adapter')
-    writePeftAdapter(dir, {settings: {r, alpha: 16, dropout: 0, targetModules: ['q_proj', 'v_proj'], baseModel: 'openledger-base', baseSha256: baseWeightsSha256(BASE)}, weights: adapterWeights})
+    writePeftAdapter(dir, {
+      settings: {
+        r,
+        alpha: 16,
+        dropout: 0,
+        targetModules: ['q_proj', 'v_proj'],
+        baseModel: 'openledger-base',
+        baseSha256: baseWeightsSha256(BASE),
+      },
+      weights: adapterWeights,
+    })
     const adapterFile = join(dir, 'adapter_model.safetensors')
     const adapterBase = time(plainPass(adapterFile))
     const adapterRead = time(() => readPeftAdapter(dir, {baseDir: BASE}))
-    const row = (name: string, t: {min: number; median: number}, baseline: {min: number}, note: string): Row => ({name, ms: t.min, baseline: baseline.min, note: `median ${t.median.toFixed(1)} ms; ${note}`})
+    const row = (name: string, t: {min: number; median: number}, baseline: {min: number}, note: string): Row => ({
+      name,
+      ms: t.min,
+      baseline: baseline.min,
+      note: `median ${t.median.toFixed(1)} ms; ${note}`,
+    })
     return [
       row('export base → GGUF f16', f16, base, 'baseline: read + copy model.safetensors'),
       row('export base → GGUF f32', f32, base, 'baseline: read + copy model.safetensors'),

@@ -37,7 +37,8 @@ const parts: Record<string, () => Promise<unknown>> = {
     log('\nserve: HTTP inference under autocannon load (1 and 100 models) vs a constant handler')
     await runServeBench({log})
   },
-  gguf: async () => printTable('gguf: base export and PEFT adapter read (min of 5) vs a plain read + copy of the same file', ggufBenchRows()),
+  gguf: async () =>
+    printTable('gguf: base export and PEFT adapter read (min of 5) vs a plain read + copy of the same file', ggufBenchRows()),
   lm: async () => {
     log('\nlm: LoRA training tokens/s vs PyTorch, generation with vs without the KV cache, webgpu vs cpu')
     await runLmBench({log})

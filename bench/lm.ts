@@ -53,7 +53,8 @@ const RANDOM_CONFIG = {
 function benchModelDir(tmp: string): {dir: string; what: string} {
   const assets = join(import.meta.dirname, '..', 'assets', 'lm')
   if (existsSync(assets)) {
-    for (const name of readdirSync(assets)) if (existsSync(join(assets, name, 'config.json'))) return {dir: join(assets, name), what: `default base assets/lm/${name}`}
+    for (const name of readdirSync(assets))
+      if (existsSync(join(assets, name, 'config.json'))) return {dir: join(assets, name), what: `default base assets/lm/${name}`}
   }
   const dir = join(tmp, 'random-llama')
   const rand = sfc32(1)
@@ -78,14 +79,25 @@ const fmt = (xs: number[]) => `min ${Math.min(...xs).toFixed(0)}, median ${media
 
 /** Per-step training tokens/s (the first, warm-up step dropped). */
 async function ourTraining(model: LlamaModel, batch: number[][], steps: number): Promise<number[]> {
-  const examples = Array.from({length: steps + 1}, () => batch).flat().map((ids) => ({ids, lossMask: ids.map((_, i) => (i ? 1 : 0))}))
+  const examples = Array.from({length: steps + 1}, () => batch)
+    .flat()
+    .map((ids) => ({ids, lossMask: ids.map((_, i) => (i ? 1 : 0))}))
   const tokensPerStep = batch.length * batch[0].length
   const rates: number[] = []
   let last = performance.now()
   await trainLora({
     model,
     examples,
-    hyperparameters: {num_train_epochs: 1, per_device_train_batch_size: batch.length, val_size: 0, lora_rank: 8, lora_alpha: 16, lora_target: 'q_proj,v_proj', cutoff_len: batch[0].length, seed: 1},
+    hyperparameters: {
+      num_train_epochs: 1,
+      per_device_train_batch_size: batch.length,
+      val_size: 0,
+      lora_rank: 8,
+      lora_alpha: 16,
+      lora_target: 'q_proj,v_proj',
+      cutoff_len: batch[0].length,
+      seed: 1,
+    },
     onProgress: (p) => {
       if (p.phase !== 'train') return
       const now = performance.now()
@@ -97,7 +109,12 @@ async function ourTraining(model: LlamaModel, batch: number[][], steps: number):
   return rates.slice(1)
 }
 
-function torchTraining(dir: string, batch: number[][], steps: number, tmp: string): {rates: number[]; version: string; blas: string} | {missing: string} {
+function torchTraining(
+  dir: string,
+  batch: number[][],
+  steps: number,
+  tmp: string,
+): {rates: number[]; version: string; blas: string} | {missing: string} {
   const python = ['/usr/bin/python3', 'python3'].find((p) => {
     try {
       execFileSync(p, ['-c', 'import torch'], {stdio: 'ignore'})
@@ -109,7 +126,9 @@ function torchTraining(dir: string, batch: number[][], steps: number, tmp: strin
   if (!python) return {missing: 'python3 with torch is not installed (Debian: apt-get install python3-torch); PyTorch row skipped'}
   const file = join(tmp, 'batch.json')
   writeFileSync(file, JSON.stringify({input_ids: batch, r: 8, alpha: 16, targets: ['q_proj', 'v_proj'], lr: 1e-4}))
-  const out = execFileSync(python, [join(import.meta.dirname, '..', 'scripts', 'lm', 'bench_torch.py'), dir, file, String(steps), '1'], {encoding: 'utf8'})
+  const out = execFileSync(python, [join(import.meta.dirname, '..', 'scripts', 'lm', 'bench_torch.py'), dir, file, String(steps), '1'], {
+    encoding: 'utf8',
+  })
   const res = JSON.parse(out.trim().split('\n').at(-1)!)
   return {rates: res.tokensPerSecond, version: res.torch, blas: res.blas}
 }
@@ -133,7 +152,9 @@ export async function runLmBench(options: {steps?: number; batch?: number; seq?:
     const model = loadLlamaModel(dir)
     const rand = sfc32(7)
     const batch = Array.from({length: B}, () => Array.from({length: T}, () => 3 + Math.floor(rand() * (model.config.vocabSize - 3))))
-    log(`model: ${what}, ${(parameterCount(model) / 1e6).toFixed(2)}M parameters; LoRA q_proj,v_proj r=8; batch ${B}×${T} tokens; ${describeLmDevice(device)}, ${tf.getBackend()} threads 1`)
+    log(
+      `model: ${what}, ${(parameterCount(model) / 1e6).toFixed(2)}M parameters; LoRA q_proj,v_proj r=8; batch ${B}×${T} tokens; ${describeLmDevice(device)}, ${tf.getBackend()} threads 1`,
+    )
 
     const ours = await ourTraining(model, batch, steps)
     const torch = torchTraining(dir, batch, steps, tmp)
@@ -142,7 +163,9 @@ export async function runLmBench(options: {steps?: number; batch?: number; seq?:
     else {
       // Which BLAS PyTorch runs on decides its speed (Debian's default is the reference BLAS, ~14× slower than OpenBLAS here).
       log(`training, PyTorch ${torch.version} (1 thread; BLAS ${torch.blas}): ${fmt(torch.rates)}`)
-      log(`  ratio ours / PyTorch: ${(median(ours) / median(torch.rates)).toFixed(2)}× (median), ${(Math.min(...ours) / Math.min(...torch.rates)).toFixed(2)}× (min); target ≥ 0.5×`)
+      log(
+        `  ratio ours / PyTorch: ${(median(ours) / median(torch.rates)).toFixed(2)}× (median), ${(Math.min(...ours) / Math.min(...torch.rates)).toFixed(2)}× (min); target ≥ 0.5×`,
+      )
     }
 
     const prompt = batch[0].slice(0, 32)
@@ -166,7 +189,9 @@ export async function runLmBench(options: {steps?: number; batch?: number; seq?:
       const gpuModel = loadLlamaModel(dir)
       const gpu = await ourTraining(gpuModel, batch, steps)
       const gpuGen = [await generation(gpuModel, prompt, gen, true), await generation(gpuModel, prompt, gen, true)]
-      log(`webgpu (${probe.adapter}): training ${fmt(gpu)}, ${(median(gpu) / median(ours)).toFixed(2)}× cpu; generation with cache ${fmt(gpuGen)}, ${(median(gpuGen) / median(cached)).toFixed(2)}× cpu`)
+      log(
+        `webgpu (${probe.adapter}): training ${fmt(gpu)}, ${(median(gpu) / median(ours)).toFixed(2)}× cpu; generation with cache ${fmt(gpuGen)}, ${(median(gpuGen) / median(cached)).toFixed(2)}× cpu`,
+      )
       disposeLlama(gpuModel)
       await selectLmDevice('cpu')
     }
@@ -177,5 +202,10 @@ export async function runLmBench(options: {steps?: number; batch?: number; seq?:
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const {values} = parseArgs({options: {steps: {type: 'string'}, batch: {type: 'string'}, seq: {type: 'string'}, gen: {type: 'string'}}})
-  await runLmBench({steps: values.steps ? Number(values.steps) : undefined, batch: values.batch ? Number(values.batch) : undefined, seq: values.seq ? Number(values.seq) : undefined, gen: values.gen ? Number(values.gen) : undefined})
+  await runLmBench({
+    steps: values.steps ? Number(values.steps) : undefined,
+    batch: values.batch ? Number(values.batch) : undefined,
+    seq: values.seq ? Number(values.seq) : undefined,
+    gen: values.gen ? Number(values.gen) : undefined,
+  })
 }

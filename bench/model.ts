@@ -53,7 +53,9 @@ function timings(runs: number[]): Timings {
  * vectors with train's default hyperparameters (measured once: the fit does not depend on where
  * the vectors came from).
  */
-export async function runCacheBench(options: {records?: number; repeat?: number; epochs?: number; log?: (s: string) => void} = {}): Promise<CacheBenchResult> {
+export async function runCacheBench(
+  options: {records?: number; repeat?: number; epochs?: number; log?: (s: string) => void} = {},
+): Promise<CacheBenchResult> {
   const log = options.log ?? ((s: string) => process.stderr.write(s + '\n'))
   const n = options.records ?? 100_000
   const repeat = options.repeat ?? 3
@@ -100,7 +102,15 @@ export async function runCacheBench(options: {records?: number; repeat?: number;
   const t0 = performance.now()
   const X = standardize(vectors, D, fitStandardizer(vectors, D, trainRows))
   await fit(
-    {X, D, y: Int32Array.from(rows, (i) => i % C), C, rowKeys: Uint32Array.from(rows, (i) => Math.imul(i + 1, 2654435761) >>> 0), trainRows, valRows},
+    {
+      X,
+      D,
+      y: Int32Array.from(rows, (i) => i % C),
+      C,
+      rowKeys: Uint32Array.from(rows, (i) => Math.imul(i + 1, 2654435761) >>> 0),
+      trainRows,
+      valRows,
+    },
     // train's own defaults (early stopping included) unless the bench is told a fixed epoch count.
     options.epochs ? {...DEFAULT_HYPERPARAMETERS, num_train_epochs: options.epochs, early_stopping_patience: 0} : DEFAULT_HYPERPARAMETERS,
   )
@@ -146,7 +156,9 @@ function loadTables(dir: string) {
   return {table, weights, dim: Number(emb.dims![1])}
 }
 
-export async function runModelBench(options: {texts?: number; epochs?: number; cacheRecords?: number; log?: (s: string) => void} = {}): Promise<ModelBenchResult> {
+export async function runModelBench(
+  options: {texts?: number; epochs?: number; cacheRecords?: number; log?: (s: string) => void} = {},
+): Promise<ModelBenchResult> {
   const log = options.log ?? ((s: string) => process.stderr.write(s + '\n'))
   const n = options.texts ?? 20_000
   const epochs = options.epochs ?? 10
@@ -244,7 +256,9 @@ export async function runModelBench(options: {texts?: number; epochs?: number; c
       const memoryPassMs = performance.now() - t0
       if (!Number.isFinite(acc)) throw new Error('bad pass')
       training.push({records: N, epochs: res.epochs.length, cacheReadMs, fitMs, msPerEpoch: fitMs / res.epochs.length, memoryPassMs})
-      log(`  train on ${N} cached embeddings: cache read ${cacheReadMs.toFixed(0)} ms, ${res.epochs.length} epochs in ${fitMs.toFixed(0)} ms (${(fitMs / res.epochs.length).toFixed(0)} ms/epoch)`)
+      log(
+        `  train on ${N} cached embeddings: cache read ${cacheReadMs.toFixed(0)} ms, ${res.epochs.length} epochs in ${fitMs.toFixed(0)} ms (${(fitMs / res.epochs.length).toFixed(0)} ms/epoch)`,
+      )
     }
   } finally {
     rmSync(tmp, {recursive: true, force: true})
@@ -255,22 +269,38 @@ export async function runModelBench(options: {texts?: number; epochs?: number; c
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const {values} = parseArgs({
-    options: {texts: {type: 'string', default: '20000'}, epochs: {type: 'string', default: '10'}, 'cache-records': {type: 'string', default: '100000'}, json: {type: 'boolean', default: false}},
+    options: {
+      texts: {type: 'string', default: '20000'},
+      epochs: {type: 'string', default: '10'},
+      'cache-records': {type: 'string', default: '100000'},
+      json: {type: 'boolean', default: false},
+    },
   })
   const r = await runModelBench({texts: Number(values.texts), epochs: Number(values.epochs), cacheRecords: Number(values['cache-records'])})
   if (values.json) {
     console.log(JSON.stringify(r, null, 2))
   } else {
     const cpu = r.encoder.find((e) => e.device === 'cpu')
-    const enc: Row[] = [{name: 'plain JS loop (baseline)', ms: r.jsBaseline.ms, note: `${Math.round(r.jsBaseline.recordsPerSecond)} records/s`}]
+    const enc: Row[] = [
+      {name: 'plain JS loop (baseline)', ms: r.jsBaseline.ms, note: `${Math.round(r.jsBaseline.recordsPerSecond)} records/s`},
+    ]
     for (const e of r.encoder) {
-      enc.push({name: `built-in encoder, ONNX Runtime ${e.device}`, ms: e.ms, baseline: r.jsBaseline.ms, note: `${Math.round(e.recordsPerSecond)} records/s${e.device !== 'cpu' && cpu ? `, ${(cpu.ms / e.ms).toFixed(1)}× cpu speed` : ''}`})
+      enc.push({
+        name: `built-in encoder, ONNX Runtime ${e.device}`,
+        ms: e.ms,
+        baseline: r.jsBaseline.ms,
+        note: `${Math.round(e.recordsPerSecond)} records/s${e.device !== 'cpu' && cpu ? `, ${(cpu.ms / e.ms).toFixed(1)}× cpu speed` : ''}`,
+      })
     }
     printTable(`Encoder, ${r.texts} texts of 8–31 words (max |ONNX − JS| = ${r.maxAbsDiff.toExponential(1)})`, enc)
     const tr: Row[] = []
     for (const t of r.training) {
       tr.push({name: `${t.records} records: cache read`, ms: t.cacheReadMs})
-      tr.push({name: `${t.records} records: ${t.epochs} epochs (standardise + AdamW)`, ms: t.fitMs, note: `${t.msPerEpoch.toFixed(0)} ms/epoch; one N×D pass ${t.memoryPassMs.toFixed(1)} ms`})
+      tr.push({
+        name: `${t.records} records: ${t.epochs} epochs (standardise + AdamW)`,
+        ms: t.fitMs,
+        note: `${t.msPerEpoch.toFixed(0)} ms/epoch; one N×D pass ${t.memoryPassMs.toFixed(1)} ms`,
+      })
     }
     printTable('Training from cached embeddings (D = 100, 6 classes, rank 8, batch 32)', tr)
     if (r.cache) printTable('Embedding cache as `train` uses it (built-in encoder, CPU)', cacheBenchRows(r.cache))

@@ -30,11 +30,26 @@ import type {LoadParams, LoadResult} from './serve-load.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 
-export type ServeBenchRow = {name: string; rps: {min: number; median: number}; p50: number; p99: number; ratio: number; errors: number; non2xx: number}
+export type ServeBenchRow = {
+  name: string
+  rps: {min: number; median: number}
+  p50: number
+  p99: number
+  ratio: number
+  errors: number
+  non2xx: number
+}
 export type ServeBenchResult = {
   rows: ServeBenchRow[]
   bytesPerExtraModel: number
-  bigModel: {records: number; trainingJsonBytes: number; loadMs: {min: number; median: number}; retainedBytes: number; baselineMs: {min: number; median: number}; baselineRetainedBytes: number}
+  bigModel: {
+    records: number
+    trainingJsonBytes: number
+    loadMs: {min: number; median: number}
+    retainedBytes: number
+    baselineMs: {min: number; median: number}
+    baselineRetainedBytes: number
+  }
   batches: {texts: number; batches: number; maxBatch: number}
 }
 
@@ -47,7 +62,12 @@ function source(): TrainSource {
   const records: TrainSource['records'] = []
   for (const [label, texts] of Object.entries(topics)) {
     for (let i = 0; i < 40; i++) {
-      const hex = (label + i).split('').map((ch) => ch.charCodeAt(0).toString(16)).join('').padEnd(64, '0').slice(0, 64)
+      const hex = (label + i)
+        .split('')
+        .map((ch) => ch.charCodeAt(0).toString(16))
+        .join('')
+        .padEnd(64, '0')
+        .slice(0, 64)
       records.push({recordHash: '0x' + hex, contributor: '0x' + '1'.repeat(40), fields: {text: `${texts[i % 4]} (${i})`, label}})
     }
   }
@@ -57,11 +77,16 @@ function source(): TrainSource {
 /** One autocannon run in a child process. */
 function load(params: LoadParams): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'serve-load.ts'), JSON.stringify(params)], {cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit']})
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'serve-load.ts'), JSON.stringify(params)], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
     let out = ''
     child.stdout.on('data', (c: Buffer) => (out += c.toString()))
     child.once('error', reject)
-    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`the load generator exited ${code}`))))
+    child.once('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`the load generator exited ${code}`)),
+    )
   })
 }
 
@@ -141,7 +166,11 @@ export async function runServeBench(
     manifests.length = 0
     await encoder.dispose()
 
-    const constant = JSON.stringify({prediction: {label: 'billing', probabilities: {billing: 0.9, login: 0.05, shipping: 0.05}}, model: first, device: 'cpu'})
+    const constant = JSON.stringify({
+      prediction: {label: 'billing', probabilities: {billing: 0.9, login: 0.05, shipping: 0.05}},
+      model: first,
+      device: 'cpu',
+    })
     const base = createServer((req, res) => {
       req.resume()
       req.on('end', () => {
@@ -166,7 +195,9 @@ export async function runServeBench(
     const bytesPerExtraModel = (footprint() - mem0) / Math.max(1, many - 1)
 
     const oneBodies = texts.map((text) => JSON.stringify({model: first, text}))
-    const allBodies = Array.from({length: many * texts.length}, (_, i) => JSON.stringify({model: folders[i % many], text: texts[Math.floor(i / many) % texts.length]}))
+    const allBodies = Array.from({length: many * texts.length}, (_, i) =>
+      JSON.stringify({model: folders[i % many], text: texts[Math.floor(i / many) % texts.length]}),
+    )
     const targets = [
       {name: 'baseline: constant node:http handler', url: baseUrl, bodies: oneBodies},
       {name: 'serve, 1 model loaded', url: oneUrl, bodies: oneBodies},

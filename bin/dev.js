@@ -6,7 +6,18 @@ import {fileURLToPath} from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 try {
-  execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', `${root}tsconfig.json`, '--incremental', '--tsBuildInfoFile', `${root}node_modules/.cache/openledger.tsbuildinfo`], {stdio: 'inherit'})
+  execFileSync(
+    process.execPath,
+    [
+      `${root}node_modules/typescript/bin/tsc`,
+      '-p',
+      `${root}tsconfig.json`,
+      '--incremental',
+      '--tsBuildInfoFile',
+      `${root}node_modules/.cache/openledger.tsbuildinfo`,
+    ],
+    {stdio: 'inherit'},
+  )
 } catch {
   process.exit(2)
 }

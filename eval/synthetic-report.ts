@@ -1,6 +1,16 @@
 import {pathToFileURL} from 'node:url'
 
-import {createAttributor, factorHeadHessian, gradDotScores, headInfluenceScores, representerScores, selfInfluence, selfTracIn, tracInScores, type Attributor} from '../src/attribution/influence.js'
+import {
+  createAttributor,
+  factorHeadHessian,
+  gradDotScores,
+  headInfluenceScores,
+  representerScores,
+  selfInfluence,
+  selfTracIn,
+  tracInScores,
+  type Attributor,
+} from '../src/attribution/influence.js'
 import {predictProba} from '../src/attribution/model.js'
 import type {AttributionInput} from '../src/attribution/types.js'
 import {crossEntropy} from '../src/model/math.js'
@@ -10,14 +20,33 @@ import {trainSoftmaxHead, trainSoftmaxHeadGD} from './head-trainer.js'
 import {rocAuc} from './metrics.js'
 
 export type SyntheticEvalOptions = {
-  N: number; D: number; C: number; seed: number; lambda: number
-  looRecords: number; looTests: number; ldsSubsets: number; ldsTests: number; topK: number; topKTests: number
+  N: number
+  D: number
+  C: number
+  seed: number
+  lambda: number
+  looRecords: number
+  looTests: number
+  ldsSubsets: number
+  ldsTests: number
+  topK: number
+  topKTests: number
   flipFraction: number
 }
 
 export const defaultSyntheticEval: SyntheticEvalOptions = {
-  N: 600, D: 64, C: 4, seed: 1, lambda: 1e-2,
-  looRecords: 60, looTests: 10, ldsSubsets: 50, ldsTests: 10, topK: 20, topKTests: 20, flipFraction: 0.1,
+  N: 600,
+  D: 64,
+  C: 4,
+  seed: 1,
+  lambda: 1e-2,
+  looRecords: 60,
+  looTests: 10,
+  ldsSubsets: 50,
+  ldsTests: 10,
+  topK: 20,
+  topKTests: 20,
+  flipFraction: 0.1,
 }
 
 export type SyntheticEvalReport = {
@@ -32,12 +61,37 @@ export type SyntheticEvalReport = {
 }
 
 /** A head-only model over fixed features, trained exactly; `retrain` drops records by zero weight. */
-export function headOnlySetup(H: Float32Array, N: number, D: number, C: number, labels: Int32Array, lambda: number, withCheckpoints = true): {input: AttributionInput; retrain: RetrainFn} {
+export function headOnlySetup(
+  H: Float32Array,
+  N: number,
+  D: number,
+  C: number,
+  labels: Int32Array,
+  lambda: number,
+  withCheckpoints = true,
+): {input: AttributionInput; retrain: RetrainFn} {
   const fit = trainSoftmaxHead(H, N, D, C, labels, {lambda})
   const checkpoints = withCheckpoints
-    ? trainSoftmaxHeadGD(H, N, D, C, labels, {lambda, lr: 1, steps: 200, every: 40}).checkpoints.map((c) => ({A: new Float32Array(0), B: new Float32Array(0), W: c.W, lr: c.lr}))
+    ? trainSoftmaxHeadGD(H, N, D, C, labels, {lambda, lr: 1, steps: 200, every: 40}).checkpoints.map((c) => ({
+        A: new Float32Array(0),
+        B: new Float32Array(0),
+        W: c.W,
+        lr: c.lr,
+      }))
     : []
-  const input: AttributionInput = {N, D, C, r: 0, H, labels, A: new Float32Array(0), B: new Float32Array(0), W: fit.W, checkpoints, l2: lambda}
+  const input: AttributionInput = {
+    N,
+    D,
+    C,
+    r: 0,
+    H,
+    labels,
+    A: new Float32Array(0),
+    B: new Float32Array(0),
+    W: fit.W,
+    checkpoints,
+    l2: lambda,
+  }
   const retrain: RetrainFn = async (excluded) => {
     const sw = new Float64Array(N).fill(1)
     for (const i of excluded) sw[i] = 0
@@ -104,7 +158,9 @@ export async function runSyntheticEvaluation(partial: Partial<SyntheticEvalOptio
   for (const [name, fn] of Object.entries(methods)) {
     const r = await looCorrelation({att, retrain: cached, tests: tests.slice(0, o.looTests), records, score: fn})
     loo[name] = {pearson: r.pearson, meanPerTest: r.meanPerTest}
-    lds[name] = (await linearDatamodelingScore({att, retrain: cached, tests: tests.slice(0, o.ldsTests), score: fn, m: o.ldsSubsets, seed: o.seed})).lds
+    lds[name] = (
+      await linearDatamodelingScore({att, retrain: cached, tests: tests.slice(0, o.ldsTests), score: fn, m: o.ldsSubsets, seed: o.seed})
+    ).lds
   }
   cache.clear()
   const topK = await topKRemoval({att, retrain, tests: tests.slice(0, o.topKTests), score: methods.if, k: o.topK, seed: o.seed})

@@ -7,7 +7,14 @@ export type ClusterData = {N: number; D: number; C: number; H: Float32Array; lab
  * noise (so classes overlap, as real embeddings do: Bayes accuracy below 100%), all scaled by 1/√D
  * so that feature norms are about 1.
  */
-export function gaussianClusters(opts: {N: number; D: number; C: number; seed: number; separation?: number; means?: Float64Array}): ClusterData & {means: Float64Array} {
+export function gaussianClusters(opts: {
+  N: number
+  D: number
+  C: number
+  seed: number
+  separation?: number
+  means?: Float64Array
+}): ClusterData & {means: Float64Array} {
   const {N, D, C} = opts
   const g = createRandom(opts.seed)
   const sep = opts.separation ?? 3.5
@@ -32,7 +39,10 @@ export function flipLabels(labels: Int32Array, C: number, fraction: number, seed
   const N = labels.length
   const out = Int32Array.from(labels)
   const flipped = new Uint8Array(N)
-  const idx = shuffleInPlace(Array.from({length: N}, (_, i) => i), g)
+  const idx = shuffleInPlace(
+    Array.from({length: N}, (_, i) => i),
+    g,
+  )
   const m = Math.round(N * fraction)
   for (let k = 0; k < m; k++) {
     const i = idx[k]

@@ -12,7 +12,11 @@ import {BUILTIN_WORD_PATTERN, encoderFilesHash} from '../src/model/encoders/buil
 import {DT, GraphBuilder, toHalf} from './lib/onnx-builder.js'
 
 const {values} = parseArgs({
-  options: {words: {type: 'string', default: '40000'}, out: {type: 'string', default: 'assets/encoder'}, a: {type: 'string', default: '0.001'}},
+  options: {
+    words: {type: 'string', default: '40000'},
+    out: {type: 'string', default: 'assets/encoder'},
+    a: {type: 'string', default: '0.001'},
+  },
 })
 const maxWords = Number(values.words)
 const sifA = Number(values.a)

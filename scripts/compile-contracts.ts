@@ -22,7 +22,9 @@ export type CompiledContract = {name: string; abi: unknown[]; bytecode: string; 
 /** Solidity sources: each top-level contracts/<Name>.sol defines the contract <Name>. */
 export function contractSources(): Record<string, {content: string}> {
   const sources: Record<string, {content: string}> = {}
-  for (const file of readdirSync(CONTRACTS_DIR).filter((f) => f.endsWith('.sol')).sort()) {
+  for (const file of readdirSync(CONTRACTS_DIR)
+    .filter((f) => f.endsWith('.sol'))
+    .sort()) {
     sources[file] = {content: readFileSync(join(CONTRACTS_DIR, file), 'utf8')}
   }
   return sources

@@ -47,7 +47,15 @@ try {
   const published = await step('datanet publish', () => publishDatanet({name: 'scale', chain, stateDir}))
   const loaded = await step('load the version, root verified', () => loadDatanetVersion('scale', {stateDir}))
   console.log(
-    JSON.stringify({records: published.records, added: added.added, root: published.root, byteSize: published.byteSize, fee: published.fee, loaded: loaded.records.length, peakRssMiB: Number(rssMiB())}),
+    JSON.stringify({
+      records: published.records,
+      added: added.added,
+      root: published.root,
+      byteSize: published.byteSize,
+      fee: published.fee,
+      loaded: loaded.records.length,
+      peakRssMiB: Number(rssMiB()),
+    }),
   )
 } finally {
   await devnet.stop()

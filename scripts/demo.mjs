@@ -26,7 +26,12 @@ function cleanup() {
 
 function step(title, args, {json = true, quiet = false} = {}) {
   process.stdout.write(`\n── ${title}\n$ openledger ${args.join(' ')}${json ? ' --json' : ''}\n`)
-  const r = spawnSync(process.execPath, [bin, ...args, ...(json ? ['--json'] : [])], {cwd: work, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 28})
+  const r = spawnSync(process.execPath, [bin, ...args, ...(json ? ['--json'] : [])], {
+    cwd: work,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 28,
+  })
   if (r.status !== 0) {
     process.stdout.write(r.stdout)
     process.stderr.write(`demo step failed: ${title} (exit ${r.status})\n`)
@@ -52,15 +57,30 @@ try {
   if (!existsSync(tsx)) throw new Error('the demo needs the dev dependencies: run `npm ci` first')
   const ex = spawnSync(tsx, [join(root, 'scripts', 'eval-encoder.ts'), '--export', exported], {cwd: root, encoding: 'utf8'})
   if (ex.status !== 0) throw new Error(`could not export the demo data: ${ex.stderr}`)
-  const rows = readFileSync(exported, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
-  const train = rows.filter((r) => r.split === 'train').map((r, i) => ({text: r.text, label: r.label, contributor: CONTRIBUTORS[i % CONTRIBUTORS.length]}))
+  const rows = readFileSync(exported, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+  const train = rows
+    .filter((r) => r.split === 'train')
+    .map((r, i) => ({text: r.text, label: r.label, contributor: CONTRIBUTORS[i % CONTRIBUTORS.length]}))
   const test = rows.filter((r) => r.split === 'test').map((r) => ({text: r.text, label: r.label}))
   writeFileSync(join(work, 'train.jsonl'), train.map((r) => JSON.stringify(r)).join('\n') + '\n')
   writeFileSync(join(work, 'test.jsonl'), test.map((r) => JSON.stringify(r)).join('\n') + '\n')
-  process.stdout.write(`data: ${train.length} training and ${test.length} held-out sentences in ${new Set(train.map((r) => r.label)).size} genres\n`)
+  process.stdout.write(
+    `data: ${train.length} training and ${test.length} held-out sentences in ${new Set(train.map((r) => r.label)).size} genres\n`,
+  )
 
   step('check the machine', ['doctor'], {json: false})
-  const devnet = step('start the devnet (L1 + OP-style L2, contracts, funded dev accounts)', ['devnet', 'start', '--detach', '--l1-port', '0', '--l2-port', '0'])
+  const devnet = step('start the devnet (L1 + OP-style L2, contracts, funded dev accounts)', [
+    'devnet',
+    'start',
+    '--detach',
+    '--l1-port',
+    '0',
+    '--l2-port',
+    '0',
+  ])
   show({l1: devnet.l1, l2: devnet.l2, contracts: devnet.contracts})
   show(step('bridge 5 OPEN from L1 to L2', ['bridge', 'deposit', '5']))
   show(step('bridge 2 OPEN back to L1', ['bridge', 'withdraw', '2', '--account', '1']))
@@ -71,28 +91,78 @@ try {
   const published = step('publish version 1 on-chain (Merkle root, fee)', ['datanet', 'publish', 'brown'])
   show(published)
 
-  const trained = step('train adapter + head on the published version (built-in encoder)', ['train', '--datanet', 'brown', '--text-field', 'text', '--label-field', 'label'])
+  const trained = step('train adapter + head on the published version (built-in encoder)', [
+    'train',
+    '--datanet',
+    'brown',
+    '--text-field',
+    'text',
+    '--label-field',
+    'label',
+  ])
   show({artifact: trained.artifact, device: trained.device, bestEpoch: trained.metrics.bestEpoch, valAccuracy: trained.metrics.valAccuracy})
   const model = trained.artifact
   const preds = step('predict the held-out sentences', ['infer', '--model', model, '--input', 'test.jsonl'])
   const correct = preds.predictions.filter((p, i) => p.label === test[i].label).length
   process.stdout.write(`held-out accuracy: ${(correct / test.length).toFixed(3)} (${correct}/${test.length})\n`)
 
-  const one = step('predict one text and attribute it to records and contributors', ['infer', '--model', model, '--text', test[0].text, '--attribute', '--top-k', '5'])
+  const one = step('predict one text and attribute it to records and contributors', [
+    'infer',
+    '--model',
+    model,
+    '--text',
+    test[0].text,
+    '--attribute',
+    '--top-k',
+    '5',
+  ])
   show({text: test[0].text, label: one.prediction.label, attribution: one.prediction.attribution})
   const audit = step('audit the training data by self-influence', ['attribute', 'self-influence', '--model', model])
   show(audit.records.slice(0, 3))
 
-  show(step('stake 10 OPEN as an AI agent (stakers earn a share of inference fees)', ['stake', 'deposit', '10', '--role', 'agent', '--account', '1']))
+  show(
+    step('stake 10 OPEN as an AI agent (stakers earn a share of inference fees)', [
+      'stake',
+      'deposit',
+      '10',
+      '--role',
+      'agent',
+      '--account',
+      '1',
+    ]),
+  )
 
-  const pub = step('publish the model: IPFS CID of its folder, ModelRegistry entry with its lineage', ['publish', '--model', model, '--name', 'brown-genres'])
+  const pub = step('publish the model: IPFS CID of its folder, ModelRegistry entry with its lineage', [
+    'publish',
+    '--model',
+    model,
+    '--name',
+    'brown-genres',
+  ])
   show(pub)
   const verified = step('verify the published model against the chain', ['verify', model])
   show({ok: verified.ok ?? verified.verified ?? verified, cid: pub.cid})
-  const paid = step('a paid inference: the fee is split by attribution', ['infer', '--model', 'brown-genres', '--text', test[1].text, '--pay', '--fee', '1', '--account', '2'])
+  const paid = step('a paid inference: the fee is split by attribution', [
+    'infer',
+    '--model',
+    'brown-genres',
+    '--text',
+    test[1].text,
+    '--pay',
+    '--fee',
+    '1',
+    '--account',
+    '2',
+  ])
   const receipt = paid.prediction.receipt
   const parts = Object.values(receipt.split).reduce((a, b) => a + BigInt(b), 0n)
-  show({label: paid.prediction.label, fee: receipt.fee, split: receipt.split, splitAddsUpToFee: parts === BigInt(receipt.fee), txHash: receipt.txHash})
+  show({
+    label: paid.prediction.label,
+    fee: receipt.fee,
+    split: receipt.split,
+    splitAddsUpToFee: parts === BigInt(receipt.fee),
+    txHash: receipt.txHash,
+  })
   if (parts !== BigInt(receipt.fee)) throw new Error(`the split adds up to ${parts} wei, not the fee ${receipt.fee}`)
   const top = paid.prediction.attribution.contributors[0].address
   const rewards = step('what the top contributor can claim, per record', ['rewards', '--address', top])

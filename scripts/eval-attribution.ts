@@ -33,7 +33,12 @@ import {createRandom} from '../src/model/prng.js'
 import {trainModel} from '../src/model/train.js'
 import {loadBrown, splitByDocument} from './eval-encoder.js'
 
-const CONTRIBUTORS = ['0x70997970C51812dc3A010C7d01b50e0d17dc79C8', '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC', '0x90F79bf6EB2c4f870365E785982E1f101E93b906', '0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65']
+const CONTRIBUTORS = [
+  '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
+  '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC',
+  '0x90F79bf6EB2c4f870365E785982E1f101E93b906',
+  '0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65',
+]
 
 export async function evalAttribution(opts: {data: string; perClass: number; answers: number; loo: number; log: (s: string) => void}) {
   const work = mkdtempSync(join(tmpdir(), 'openledger-eval-'))
@@ -60,28 +65,48 @@ export async function evalAttribution(opts: {data: string; perClass: number; ans
     const source = await loadDatanetSource({name: 'brown', allowDraft: true, stateDir})
     const config = resolveModelConfig({overrides: {text_field: 'text', label_field: 'label', seed: 7}})
     const {encoder} = await loadEncoder({encoder: 'builtin', device: 'cpu'})
-    const retrain = async (exclude: string[], out: string) => (await trainModel({source, config, out: join(work, out), excludeRecords: exclude, encoder})).artifact.path
+    const retrain = async (exclude: string[], out: string) =>
+      (await trainModel({source, config, out: join(work, out), excludeRecords: exclude, encoder})).artifact.path
     const t0 = performance.now()
     const basePath = await retrain([], 'base')
     const trainSeconds = (performance.now() - t0) / 1000
     const model = await loadModel(basePath, {encoder})
     const ma = await loadModelAttribution(model, {stateDir})
-    opts.log(`data: ${source.records.length} Brown sentences, ${labels.length} genres, ${flippedTexts.size} labels flipped; one training run ${trainSeconds.toFixed(1)} s`)
+    opts.log(
+      `data: ${source.records.length} Brown sentences, ${labels.length} genres, ${flippedTexts.size} labels flipped; one training run ${trainSeconds.toFixed(1)} s`,
+    )
 
     // 1. Mislabel detection.
     const textOf = new Map(source.records.map((r) => [r.recordHash, String(r.fields.text)]))
     const ranked = await selfInfluenceRecords(ma, 'if')
     const isFlipped = ranked.map((r) => flippedTexts.has(textOf.get(r.recordHash)!))
-    const auc = rocAuc(ranked.map((r) => r.selfInfluence), isFlipped)
-    const aucQuadratic = rocAuc(ranked.map((r) => r.influence), isFlipped)
-    const aucLoss = rocAuc(ranked.map((r) => r.loss), isFlipped)
+    const auc = rocAuc(
+      ranked.map((r) => r.selfInfluence),
+      isFlipped,
+    )
+    const aucQuadratic = rocAuc(
+      ranked.map((r) => r.influence),
+      isFlipped,
+    )
+    const aucLoss = rocAuc(
+      ranked.map((r) => r.loss),
+      isFlipped,
+    )
     const tracin = await selfInfluenceRecords(ma, 'tracin')
-    const aucTracIn = rocAuc(tracin.map((r) => r.selfInfluence), tracin.map((r) => flippedTexts.has(textOf.get(r.recordHash)!)))
-    opts.log(`mislabel detection (ROC AUC): self-influence ${auc.toFixed(3)} · gᵀH⁻¹g alone ${aucQuadratic.toFixed(3)} · loss alone ${aucLoss.toFixed(3)} · TracIn self ${aucTracIn.toFixed(3)}`)
+    const aucTracIn = rocAuc(
+      tracin.map((r) => r.selfInfluence),
+      tracin.map((r) => flippedTexts.has(textOf.get(r.recordHash)!)),
+    )
+    opts.log(
+      `mislabel detection (ROC AUC): self-influence ${auc.toFixed(3)} · gᵀH⁻¹g alone ${aucQuadratic.toFixed(3)} · loss alone ${aucLoss.toFixed(3)} · TracIn self ${aucTracIn.toFixed(3)}`,
+    )
 
     // 2. Top-k removal on test answers.
     const answers = test.filter((_, i) => i % Math.max(1, Math.floor(test.length / opts.answers)) === 0).slice(0, opts.answers)
-    const base = await predict(model, answers.map((a) => a.text))
+    const base = await predict(
+      model,
+      answers.map((a) => a.text),
+    )
     const D = model.weights.D
     let wins = 0
     const drops: Array<{top: number; random: number}> = []
@@ -102,14 +127,21 @@ export async function evalAttribution(opts: {data: string; perClass: number; ans
       if (dTop > dRand) wins++
     }
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
-    opts.log(`top-20 removal: the answer's probability fell more without its top-20 proponents than without 20 random records in ${wins}/${answers.length} answers (mean drop ${mean(drops.map((d) => d.top)).toFixed(4)} vs ${mean(drops.map((d) => d.random)).toFixed(4)})`)
+    opts.log(
+      `top-20 removal: the answer's probability fell more without its top-20 proponents than without 20 random records in ${wins}/${answers.length} answers (mean drop ${mean(drops.map((d) => d.top)).toFixed(4)} vs ${mean(drops.map((d) => d.random)).toFixed(4)})`,
+    )
 
     // 3. Leave-one-out on one answer: the records with the largest |score| and a random sample.
     const q0 = 0
     const label0 = model.config.labels.indexOf(base.predictions[q0].label)
     const s0 = scoreQuery(ma, base.h.slice(0, D), 'if', label0)
     const byMagnitude = Array.from(s0.keys()).sort((a, b) => Math.abs(s0[b]) - Math.abs(s0[a]))
-    const sample = [...new Set([...byMagnitude.slice(0, Math.ceil(opts.loo / 2)), ...Array.from({length: Math.floor(opts.loo / 2)}, () => Math.floor(random() * ma.records.length))])]
+    const sample = [
+      ...new Set([
+        ...byMagnitude.slice(0, Math.ceil(opts.loo / 2)),
+        ...Array.from({length: Math.floor(opts.loo / 2)}, () => Math.floor(random() * ma.records.length)),
+      ]),
+    ]
     const loss0 = -Math.log(base.predictions[q0].probabilities[base.predictions[q0].label])
     const predicted: number[] = []
     const actual: number[] = []
@@ -135,10 +167,20 @@ export async function evalAttribution(opts: {data: string; perClass: number; ans
     const head = headOnlySetup(Hp, N, Dh, C, ys, lambda, false)
     const headAtt = createAttributor(head.input)
     const headHf = factorHeadHessian(headAtt, {damping: lambda})
-    const headTests = answers.slice(0, 3).map((_, q) => ({h: base.hPrime.slice(q * Dh, (q + 1) * Dh), label: model.config.labels.indexOf(base.predictions[q].label)}))
+    const headTests = answers
+      .slice(0, 3)
+      .map((_, q) => ({h: base.hPrime.slice(q * Dh, (q + 1) * Dh), label: model.config.labels.indexOf(base.predictions[q].label)}))
     const headSample = Int32Array.from(new Set([...byMagnitude.slice(0, 12), ...Array.from({length: 12}, () => Math.floor(random() * N))]))
-    const headLoo = await looCorrelation({att: headAtt, retrain: head.retrain, tests: headTests, records: headSample, score: (a, q) => headInfluenceScores(a, headHf, q)})
-    opts.log(`leave-one-out, head IF vs exact head retrains on the model's features: Pearson ${headLoo.pearson.toFixed(3)} over ${headSample.length} records × ${headTests.length} answers`)
+    const headLoo = await looCorrelation({
+      att: headAtt,
+      retrain: head.retrain,
+      tests: headTests,
+      records: headSample,
+      score: (a, q) => headInfluenceScores(a, headHf, q),
+    })
+    opts.log(
+      `leave-one-out, head IF vs exact head retrains on the model's features: Pearson ${headLoo.pearson.toFixed(3)} over ${headSample.length} records × ${headTests.length} answers`,
+    )
 
     // 4. A verbatim quote inside other words.
     const longRecord = source.records.find((r) => String(r.fields.text).split(/\s+/).length >= 20)!
@@ -149,7 +191,21 @@ export async function evalAttribution(opts: {data: string; perClass: number; ans
     opts.log(`span tracing: a 15-word quote traced to its record first: ${first ? 'yes' : 'no'} (${trace.spans.length} span(s))`)
     await model.dispose()
     await encoder.dispose()
-    return {records: source.records.length, flipped: flippedTexts.size, auc, aucQuadratic, aucLoss, aucTracIn, topKWins: wins, answers: answers.length, drops, loo, looRetrains: sample.length, headLoo: headLoo.pearson, spanFirst: first}
+    return {
+      records: source.records.length,
+      flipped: flippedTexts.size,
+      auc,
+      aucQuadratic,
+      aucLoss,
+      aucTracIn,
+      topKWins: wins,
+      answers: answers.length,
+      drops,
+      loo,
+      looRetrains: sample.length,
+      headLoo: headLoo.pearson,
+      spanFirst: first,
+    }
   } finally {
     rmSync(work, {recursive: true, force: true})
   }

@@ -16,13 +16,25 @@ import {evaluate, softmaxInto} from '../src/model/math.js'
 import {createRandom, shuffleInPlace} from '../src/model/prng.js'
 
 /** Brown genre letters → topic labels (four fiction genres pooled into one). */
-const TOPICS: Record<string, string> = {a: 'news', d: 'religion', e: 'hobbies', h: 'government', j: 'science', k: 'fiction', l: 'fiction', n: 'fiction', p: 'fiction'}
+const TOPICS: Record<string, string> = {
+  a: 'news',
+  d: 'religion',
+  e: 'hobbies',
+  h: 'government',
+  j: 'science',
+  k: 'fiction',
+  l: 'fiction',
+  n: 'fiction',
+  p: 'fiction',
+}
 
 export type Example = {text: string; label: string; doc: string}
 
 export function loadBrown(dir: string, perClass: number, unit: 'sentence' | 'paragraph' = 'sentence'): Example[] {
   const byLabel = new Map<string, Example[]>()
-  for (const file of readdirSync(dir).filter((f) => /^c[a-r]\d\d$/.test(f)).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => /^c[a-r]\d\d$/.test(f))
+    .sort()) {
     const label = TOPICS[file[1]]
     if (!label) continue
     const raw = readFileSync(join(dir, file), 'utf8')
@@ -54,7 +66,13 @@ export function loadBrown(dir: string, perClass: number, unit: 'sentence' | 'par
 
 /** Held-out documents: about 30% of each genre's documents, chosen by hash. */
 export function splitByDocument(examples: Example[], testShare = 0.3) {
-  const isTest = (doc: string) => createHash('sha256').update('split:' + doc).digest().readUInt32BE(0) / 2 ** 32 < testShare
+  const isTest = (doc: string) =>
+    createHash('sha256')
+      .update('split:' + doc)
+      .digest()
+      .readUInt32BE(0) /
+      2 ** 32 <
+    testShare
   const train = examples.filter((e) => !isTest(e.doc))
   const test = examples.filter((e) => isTest(e.doc))
   return {train, test}
@@ -172,8 +190,20 @@ export async function evalEncoder(options: {data: string; perClass: number; unit
   let bestL2 = 0
   let bestInner = -1
   for (const l2 of [0, 1e-4, 1e-3, 1e-2]) {
-    const W = trainSparseLR(innerTf.train, ytr.filter((_, i) => !inner[i]), innerTf.V, C, l2)
-    const acc = sparseAccuracy(W, innerTf.test, ytr.filter((_, i) => inner[i]), innerTf.V, C)
+    const W = trainSparseLR(
+      innerTf.train,
+      ytr.filter((_, i) => !inner[i]),
+      innerTf.V,
+      C,
+      l2,
+    )
+    const acc = sparseAccuracy(
+      W,
+      innerTf.test,
+      ytr.filter((_, i) => inner[i]),
+      innerTf.V,
+      C,
+    )
     if (acc > bestInner) [bestInner, bestL2] = [acc, l2]
   }
   const tf = tfidf(
@@ -191,7 +221,13 @@ export async function evalEncoder(options: {data: string; perClass: number; unit
   await encoder.dispose()
   const D = encoder.dim
   const trainRowsAll = Int32Array.from(train.map((_, i) => i))
-  const isVal = (i: number) => createHash('sha256').update('val:' + train[i].text).digest().readUInt32BE(0) / 2 ** 32 < DEFAULT_HYPERPARAMETERS.val_size
+  const isVal = (i: number) =>
+    createHash('sha256')
+      .update('val:' + train[i].text)
+      .digest()
+      .readUInt32BE(0) /
+      2 ** 32 <
+    DEFAULT_HYPERPARAMETERS.val_size
   const trainRows = trainRowsAll.filter((i) => !isVal(i))
   const valRows = trainRowsAll.filter((i) => isVal(i))
   const std = fitStandardizer(all, D, trainRows)
@@ -234,15 +270,22 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const examples = loadBrown(values.data, Number(values['per-class']))
     const {test} = splitByDocument(examples)
     const testSet = new Set(test)
-    writeFileSync(values.export, examples.map((e) => JSON.stringify({text: e.text, label: e.label, split: testSet.has(e) ? 'test' : 'train'})).join('\n') + '\n')
+    writeFileSync(
+      values.export,
+      examples.map((e) => JSON.stringify({text: e.text, label: e.label, split: testSet.has(e) ? 'test' : 'train'})).join('\n') + '\n',
+    )
     console.error(`wrote ${examples.length} texts to ${values.export}`)
   } else {
     const r = await evalEncoder({data: values.data, perClass: Number(values['per-class']), unit: values.unit as 'sentence' | 'paragraph'})
     if (values.json) console.log(JSON.stringify(r, null, 2))
     else {
       console.log(r.data, r.labels, `train ${r.train}, test ${r.test}, ${r.meanWords.toFixed(1)} words/text`)
-      console.log(`built-in encoder + head: ${(r.builtin.accuracy * 100).toFixed(1)}%  (best epoch ${r.builtin.bestEpoch}, ${r.builtin.seconds.toFixed(1)} s)`)
-      console.log(`TF-IDF + logistic regression: ${(r.tfidfLogReg.accuracy * 100).toFixed(1)}%  (l2 ${r.tfidfLogReg.l2}, ${r.tfidfLogReg.features} features, ${r.tfidfLogReg.seconds.toFixed(1)} s)`)
+      console.log(
+        `built-in encoder + head: ${(r.builtin.accuracy * 100).toFixed(1)}%  (best epoch ${r.builtin.bestEpoch}, ${r.builtin.seconds.toFixed(1)} s)`,
+      )
+      console.log(
+        `TF-IDF + logistic regression: ${(r.tfidfLogReg.accuracy * 100).toFixed(1)}%  (l2 ${r.tfidfLogReg.l2}, ${r.tfidfLogReg.features} features, ${r.tfidfLogReg.seconds.toFixed(1)} s)`,
+      )
       console.log(`majority class: ${(r.majority * 100).toFixed(1)}%`)
     }
   }

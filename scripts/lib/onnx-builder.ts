@@ -41,7 +41,9 @@ export class GraphBuilder {
     const out = output ?? `${opType.toLowerCase()}_${this.n++}`
     const attribute = Object.entries(attrs).map(([name, v]) => {
       if (typeof v === 'number') {
-        return Number.isInteger(v) ? {name, type: onnx.AttributeProto.AttributeType.INT, i: v} : {name, type: onnx.AttributeProto.AttributeType.FLOAT, f: v}
+        return Number.isInteger(v)
+          ? {name, type: onnx.AttributeProto.AttributeType.INT, i: v}
+          : {name, type: onnx.AttributeProto.AttributeType.FLOAT, f: v}
       }
       if (typeof v === 'string') return {name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(v)}
       if (Array.isArray(v)) return {name, type: onnx.AttributeProto.AttributeType.INTS, ints: v}

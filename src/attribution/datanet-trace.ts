@@ -30,7 +30,14 @@ export type TraceOutputResult = {
   datanet: string
   version: number | 'draft'
   method: TraceMethod
-  spans: Array<{text: string; start: number; end: number; words: number; count: number; records: Array<{recordHash: string; contributor: string}>}>
+  spans: Array<{
+    text: string
+    start: number
+    end: number
+    words: number
+    count: number
+    records: Array<{recordHash: string; contributor: string}>
+  }>
   records: Array<{recordHash: string; contributor: string; score: number}>
   index: {path: string; built: boolean}
 }
@@ -82,7 +89,10 @@ export async function traceOutput(p: TraceOutputParameters): Promise<TraceOutput
   const built = !existsSync(path)
   let index: SpanIndex & {close?: () => void}
   if (built) {
-    const fresh = buildSpanIndex(texts, {records: metas, info: {datanet: p.datanet, version: source.version, root: source.root, textField: field}})
+    const fresh = buildSpanIndex(texts, {
+      records: metas,
+      info: {datanet: p.datanet, version: source.version, root: source.root, textField: field},
+    })
     saveSpanIndex(path, fresh)
     index = fresh
   } else {
@@ -95,7 +105,12 @@ export async function traceOutput(p: TraceOutputParameters): Promise<TraceOutput
       const [{loadEncoder}, {encodeRecords}] = await Promise.all([import('../model/encoders/index.js'), import('../model/train.js')])
       const {encoder} = await loadEncoder({encoder: 'builtin', device: 'cpu'})
       try {
-        const enc = await encodeRecords(encoder, metas.map((m) => m.recordHash), texts, {textField: field})
+        const enc = await encodeRecords(
+          encoder,
+          metas.map((m) => m.recordHash),
+          texts,
+          {textField: field},
+        )
         embeddings = createEmbeddingIndex(enc.vectors, texts.length, encoder.dim)
         vector = await encoder.encode([p.text])
       } finally {
@@ -120,8 +135,13 @@ function publishedVersionInfo(datanet: string, dir: string, version?: number): {
 }
 
 function traceResult(
-  datanet: string, version: number | 'draft', method: TraceMethod, trace: SpanTrace,
-  index: Pick<SpanIndex, 'recordMeta'>, topK: number, where: {path: string; built: boolean},
+  datanet: string,
+  version: number | 'draft',
+  method: TraceMethod,
+  trace: SpanTrace,
+  index: Pick<SpanIndex, 'recordMeta'>,
+  topK: number,
+  where: {path: string; built: boolean},
 ): TraceOutputResult {
   const meta = (i: number) => {
     const m = index.recordMeta?.(i)
@@ -132,7 +152,14 @@ function traceResult(
     datanet,
     version,
     method,
-    spans: trace.spans.map((s) => ({text: s.text, start: s.start, end: s.end, words: s.words, count: s.count, records: s.records.map(meta)})),
+    spans: trace.spans.map((s) => ({
+      text: s.text,
+      start: s.start,
+      end: s.end,
+      words: s.words,
+      count: s.count,
+      records: s.records.map(meta),
+    })),
     records: trace.records.slice(0, topK).map((r) => ({...meta(r.index), score: r.score})),
     index: where,
   }

@@ -11,7 +11,19 @@ import {crossEntropy} from '../model/math.js'
 import {encodeRecords} from '../model/train.js'
 import {cacheDir} from '../store/paths.js'
 import {AttributionInputError, NoCheckpointsError} from './errors.js'
-import {type Attributor, type HeadHessian, createAttributor, gradDotScores, headInfluenceScores, headInfluenceScoresBatch, loadOrFactorHeadHessian, representerScores, selfInfluenceBatched, selfTracIn, tracInScores} from './influence.js'
+import {
+  type Attributor,
+  type HeadHessian,
+  createAttributor,
+  gradDotScores,
+  headInfluenceScores,
+  headInfluenceScoresBatch,
+  loadOrFactorHeadHessian,
+  representerScores,
+  selfInfluenceBatched,
+  selfTracIn,
+  tracInScores,
+} from './influence.js'
 import {type Receipt, buildReceipt, textHash} from './receipt.js'
 import {loadModelState, modelStateKey, saveModelState} from './model-state-cache.js'
 import {RowMatmul} from './row-matmul.js'
@@ -38,7 +50,12 @@ export type ModelAttribution = {
 
 /** sha256 of model.safetensors: changes with any change to the weights. */
 export function artifactWeightsHash(model: Model): string {
-  return 'sha256:' + createHash('sha256').update(readFileSync(join(model.path, 'model.safetensors'))).digest('hex')
+  return (
+    'sha256:' +
+    createHash('sha256')
+      .update(readFileSync(join(model.path, 'model.safetensors')))
+      .digest('hex')
+  )
 }
 
 /**
@@ -52,13 +69,18 @@ export async function loadModelAttribution(model: Model, opts: {stateDir?: strin
   const t = model.training
   const train = t.records.filter((r) => r.split === 'train')
   const val = t.records.filter((r) => r.split === 'val')
-  const meta = (entry: {recordHash: string; contributor: string}): RecordMeta => ({recordHash: entry.recordHash, contributor: entry.contributor, datanet: t.datanet.name})
+  const meta = (entry: {recordHash: string; contributor: string}): RecordMeta => ({
+    recordHash: entry.recordHash,
+    contributor: entry.contributor,
+    datanet: t.datanet.name,
+  })
   const records = train.map(meta)
   const key = modelStateKey(model.path)
   const statePath = join(cacheDir(), 'attribution', `${key}.state.safetensors`)
   const {D, C, r} = model.weights
   let state = loadModelState(statePath, key)
-  if (state && (state.N !== train.length || state.labelsVal.length !== val.length || state.D !== D || state.C !== C || state.r !== r)) state = undefined
+  if (state && (state.N !== train.length || state.labelsVal.length !== val.length || state.D !== D || state.C !== C || state.r !== r))
+    state = undefined
   const {H, Hval} = state ?? (await trainingMatrices(model, opts.stateDir))
   const checkpoints: CheckpointWeights[] = t.checkpoints.map((cp) => {
     const {weights} = readWeightsFile(join(model.path, cp.path), model.config)
@@ -106,7 +128,9 @@ async function trainingMatrices(model: Model, stateDir?: string): Promise<{H: Fl
     )
   })
   if (source.root.toLowerCase() !== t.datanet.root.toLowerCase()) {
-    throw new AttributionInputError(`the model was trained on ${t.datanet.name} with root ${t.datanet.root}, but the local version has root ${source.root}`)
+    throw new AttributionInputError(
+      `the model was trained on ${t.datanet.name} with root ${t.datanet.root}, but the local version has root ${source.root}`,
+    )
   }
   const byHash = new Map(source.records.map((r) => [r.recordHash.toLowerCase(), r]))
   // Training rows first, then validation rows: one encoding pass (both are in the embedding cache).
@@ -116,10 +140,16 @@ async function trainingMatrices(model: Model, stateDir?: string): Promise<{H: Fl
   for (const entry of rows) {
     const rec = byHash.get(entry.recordHash.toLowerCase())
     const text = rec?.fields[model.config.text_field]
-    if (!rec || typeof text !== 'string') throw new AttributionInputError(`training record ${entry.recordHash} is missing from ${t.datanet.name}`)
+    if (!rec || typeof text !== 'string')
+      throw new AttributionInputError(`training record ${entry.recordHash} is missing from ${t.datanet.name}`)
     texts.push(text)
   }
-  const {vectors} = await encodeRecords(model.encoder, rows.map((r) => r.recordHash), texts, {textField: model.config.text_field})
+  const {vectors} = await encodeRecords(
+    model.encoder,
+    rows.map((r) => r.recordHash),
+    texts,
+    {textField: model.config.text_field},
+  )
   const all = standardize(vectors, model.weights.D, model.standardizer)
   const split = (nTrain < 0 ? rows.length : nTrain) * model.weights.D
   return {H: all.slice(0, split), Hval: all.slice(split)}
@@ -127,7 +157,10 @@ async function trainingMatrices(model: Model, stateDir?: string): Promise<{H: Fl
 
 /** The head Hessian, factored once per model and cached under the cache dir (never in the artifact). */
 export function headHessian(ma: ModelAttribution): HeadHessian {
-  ma.hessian ??= loadOrFactorHeadHessian(ma.attributor, join(cacheDir(), 'attribution', `${ma.modelId.replace(/[^a-zA-Z0-9]/g, '_')}.hessian.safetensors`))
+  ma.hessian ??= loadOrFactorHeadHessian(
+    ma.attributor,
+    join(cacheDir(), 'attribution', `${ma.modelId.replace(/[^a-zA-Z0-9]/g, '_')}.hessian.safetensors`),
+  )
   return ma.hessian
 }
 
@@ -160,7 +193,11 @@ export type AttributedPrediction = {
 }
 
 /** Predicts and attributes each text: records sorted proponents first, weights summing to 1e18. */
-export async function attributeTexts(ma: ModelAttribution, texts: string[], opts: {method?: GradientMethod; topK?: number} = {}): Promise<AttributedPrediction[]> {
+export async function attributeTexts(
+  ma: ModelAttribution,
+  texts: string[],
+  opts: {method?: GradientMethod; topK?: number} = {},
+): Promise<AttributedPrediction[]> {
   const method = opts.method ?? 'if'
   const out = await predict(ma.model, texts)
   const {D} = ma.model.weights
@@ -172,7 +209,9 @@ export async function attributeTexts(ma: ModelAttribution, texts: string[], opts
     ma.matmul ??= await RowMatmul.create(ma.attributor.input.H, N, D)
     batched = await headInfluenceScoresBatch(ma.attributor, headHessian(ma), queries, ma.matmul)
   }
-  return out.predictions.map((p, i) => attributedPrediction(ma, p, batched?.[i] ?? scoreQuery(ma, queries[i].h, method, queries[i].label), texts[i], method, opts.topK))
+  return out.predictions.map((p, i) =>
+    attributedPrediction(ma, p, batched?.[i] ?? scoreQuery(ma, queries[i].h, method, queries[i].label), texts[i], method, opts.topK),
+  )
 }
 
 /** A prediction with its attribution and receipt, from the per-record scores of its query. */
@@ -232,7 +271,12 @@ export async function selfInfluenceRecords(ma: ModelAttribution, method: 'if' | 
   const v = ma.validation
   // Held-out rows under the same weights: the attributor's per-record quantities for those rows.
   const parts = [{att: ma.attributor, records: ma.records, inTraining: true}]
-  if (v && v.records.length > 0) parts.push({att: createAttributor({...ma.attributor.input, N: v.records.length, H: v.H, labels: v.labels}), records: v.records, inTraining: false})
+  if (v && v.records.length > 0)
+    parts.push({
+      att: createAttributor({...ma.attributor.input, N: v.records.length, H: v.H, labels: v.labels}),
+      records: v.records,
+      inTraining: false,
+    })
   const out: SelfInfluenceRecord[] = []
   for (const part of parts) {
     const {labels} = part.att.input

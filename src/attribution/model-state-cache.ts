@@ -72,19 +72,39 @@ export function loadModelState(path: string, key: string): ModelState | undefine
   // A missing, damaged or stale file is rebuilt, never trusted.
   return readCacheFile(path, {format: STATE_FORMAT, version: STATE_VERSION, key}, (file) => {
     const m = file.metadata
-      const [N, D, C, r, Nv] = [m.N, m.D, m.C, m.r, m.Nv].map(Number)
-      const expect: Record<string, number[]> = {H: [N, D], labels: [N], Ah: [N, r], Bu: [N, r], Bth: [N, r], Pr: [N, C], Res: [N, C], G: [C, C]}
-      if (Nv > 0) Object.assign(expect, {Hval: [Nv, D], labelsVal: [Nv]})
-      for (const [name, shape] of Object.entries(expect)) {
-        if (JSON.stringify(file.info(name).shape) !== JSON.stringify(shape)) throw new CorruptFileError(path, `tensor ${name} is not ${JSON.stringify(shape)}`)
-      }
-      return {
-        N, D, C, r,
-        H: file.read<'F32'>('H'),
-        labels: file.read<'I32'>('labels'),
-        final: {Ah: file.read<'F32'>('Ah'), Bu: file.read<'F32'>('Bu'), Bth: file.read<'F32'>('Bth'), Pr: file.read<'F32'>('Pr'), Res: file.read<'F32'>('Res'), G: file.read<'F64'>('G')},
-        Hval: Nv > 0 ? file.read<'F32'>('Hval') : new Float32Array(0),
-        labelsVal: Nv > 0 ? file.read<'I32'>('labelsVal') : new Int32Array(0),
-      }
+    const [N, D, C, r, Nv] = [m.N, m.D, m.C, m.r, m.Nv].map(Number)
+    const expect: Record<string, number[]> = {
+      H: [N, D],
+      labels: [N],
+      Ah: [N, r],
+      Bu: [N, r],
+      Bth: [N, r],
+      Pr: [N, C],
+      Res: [N, C],
+      G: [C, C],
+    }
+    if (Nv > 0) Object.assign(expect, {Hval: [Nv, D], labelsVal: [Nv]})
+    for (const [name, shape] of Object.entries(expect)) {
+      if (JSON.stringify(file.info(name).shape) !== JSON.stringify(shape))
+        throw new CorruptFileError(path, `tensor ${name} is not ${JSON.stringify(shape)}`)
+    }
+    return {
+      N,
+      D,
+      C,
+      r,
+      H: file.read<'F32'>('H'),
+      labels: file.read<'I32'>('labels'),
+      final: {
+        Ah: file.read<'F32'>('Ah'),
+        Bu: file.read<'F32'>('Bu'),
+        Bth: file.read<'F32'>('Bth'),
+        Pr: file.read<'F32'>('Pr'),
+        Res: file.read<'F32'>('Res'),
+        G: file.read<'F64'>('G'),
+      },
+      Hval: Nv > 0 ? file.read<'F32'>('Hval') : new Float32Array(0),
+      labelsVal: Nv > 0 ? file.read<'I32'>('labelsVal') : new Int32Array(0),
+    }
   })
 }

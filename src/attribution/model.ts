@@ -56,7 +56,12 @@ export function validateWeights(where: string, w: HeadAdapterWeights, D: number,
 /** Checks every shape and value; throws a one-line AttributionInputError naming the first fault. */
 export function validateInput(input: AttributionInput): void {
   const {N, D, C, r} = input
-  for (const [k, v] of [['N', N], ['D', D], ['C', C], ['r', r]] as const) {
+  for (const [k, v] of [
+    ['N', N],
+    ['D', D],
+    ['C', C],
+    ['r', r],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0) throw new AttributionInputError(`${k} must be a non-negative integer, got ${v}`)
   }
   if (N === 0) throw new AttributionInputError('the training set is empty (N = 0)')
@@ -72,7 +77,8 @@ export function validateInput(input: AttributionInput): void {
   validateWeights('final weights', input, D, C, r)
   input.checkpoints.forEach((ck, k) => {
     validateWeights(`checkpoint ${k}`, ck, D, C, r)
-    if (!(ck.lr > 0) || !Number.isFinite(ck.lr)) throw new AttributionInputError(`checkpoint ${k}: learning rate must be positive, got ${ck.lr}`)
+    if (!(ck.lr > 0) || !Number.isFinite(ck.lr))
+      throw new AttributionInputError(`checkpoint ${k}: learning rate must be positive, got ${ck.lr}`)
   })
 }
 
@@ -146,9 +152,7 @@ export function prepareWeights(input: AttributionInput, w: HeadAdapterWeights, l
 }
 
 /** Forward state of a query; `label` defaults to the predicted class. */
-export function queryState(
-  w: HeadAdapterWeights, D: number, C: number, r: number, h: Float32Array, label?: number,
-): QueryState {
+export function queryState(w: HeadAdapterWeights, D: number, C: number, r: number, h: Float32Array, label?: number): QueryState {
   if (h.length !== D) throw new AttributionInputError(`query vector has ${h.length} values, expected D = ${D}`)
   for (let j = 0; j < D; j++) if (!Number.isFinite(h[j])) throw new AttributionInputError(`query vector[${j}] is not a finite number`)
   const Ah = new Float64Array(r)

@@ -46,7 +46,8 @@ export type ReceiptParams = {
  */
 export function fixedPointWeights(parts: number[]): bigint[] {
   if (parts.length === 0) return []
-  for (const p of parts) if (!(p >= 0) || !Number.isFinite(p)) throw new AttributionInputError(`weight part ${p} is not a finite non-negative number`)
+  for (const p of parts)
+    if (!(p >= 0) || !Number.isFinite(p)) throw new AttributionInputError(`weight part ${p} is not a finite non-negative number`)
   const max = Math.max(...parts)
   if (max === 0) throw new AttributionInputError('cannot split a fee over weights that are all zero')
   // Exact integers: each part in units of 2^-52 of the largest.
@@ -78,7 +79,12 @@ export function buildReceipt(p: ReceiptParams): Receipt {
   // Selection, not a sort of all N: proponents first, ties by record hash (then position, so the
   // order is total and the receipt the same whichever path computed the scores).
   const {scores, records: metas} = p
-  const top = topK(N, topKCount, (a, b) => scores[b] - scores[a] || (metas[a].recordHash < metas[b].recordHash ? -1 : metas[a].recordHash > metas[b].recordHash ? 1 : a - b))
+  const top = topK(
+    N,
+    topKCount,
+    (a, b) =>
+      scores[b] - scores[a] || (metas[a].recordHash < metas[b].recordHash ? -1 : metas[a].recordHash > metas[b].recordHash ? 1 : a - b),
+  )
   const records: ReceiptRecord[] = top.map((i) => ({
     recordHash: p.records[i].recordHash,
     // Checksummed, as every address the CLI prints; one spelling per address, so grouping holds.
@@ -120,7 +126,9 @@ export function canonicalJson(value: unknown): string {
     return JSON.stringify(value)
   }
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
-  const keys = Object.keys(value as object).filter((k) => (value as Record<string, unknown>)[k] !== undefined).sort()
+  const keys = Object.keys(value as object)
+    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+    .sort()
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`
 }
 

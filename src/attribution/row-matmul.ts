@@ -26,7 +26,10 @@ export class RowMatmul {
 
   static async create(H: Float32Array, N: number, D: number, device: 'cpu' | 'webgpu' | 'cuda' = 'cpu'): Promise<RowMatmul> {
     const ort = await loadOrt()
-    const session = await ort.InferenceSession.create(Buffer.from(MATMUL_MODEL_B64, 'base64'), {executionProviders: [device], logSeverityLevel: 4})
+    const session = await ort.InferenceSession.create(Buffer.from(MATMUL_MODEL_B64, 'base64'), {
+      executionProviders: [device],
+      logSeverityLevel: 4,
+    })
     return new RowMatmul(ort, session, new ort.Tensor('float32', H.subarray(0, N * D), [N, D]), N, D)
   }
 

@@ -56,6 +56,7 @@ export function toChecksumAddress(text: string): Address {
  */
 export function parseAddress(text: string, name: string): Address {
   const t = text.trim()
-  if (!isAddress(t)) throw new UsageError(`${name} "${text}" is not an address (0x followed by 40 hex digits, with a valid checksum if mixed-case)`)
+  if (!isAddress(t))
+    throw new UsageError(`${name} "${text}" is not an address (0x followed by 40 hex digits, with a valid checksum if mixed-case)`)
   return checksum(t)
 }

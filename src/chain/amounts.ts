@@ -8,7 +8,8 @@ const DECIMAL = /^\d+(?:\.\d{1,18})?$/
 /** Parses an OPEN amount ("5", "0.25") into wei; `name` is the argument or flag named in the error. */
 export function parseOpen(text: string, name: string, {allowZero = false} = {}): bigint {
   const t = text.trim()
-  if (!DECIMAL.test(t)) throw new UsageError(`${name} "${text}" is not an amount of OPEN (a decimal number such as 10 or 0.5, at most 18 decimals)`)
+  if (!DECIMAL.test(t))
+    throw new UsageError(`${name} "${text}" is not an amount of OPEN (a decimal number such as 10 or 0.5, at most 18 decimals)`)
   const wei = parseEther(t)
   if (wei === 0n && !allowZero) throw new UsageError(`${name} must be more than 0 OPEN`)
   return wei

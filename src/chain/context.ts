@@ -73,9 +73,22 @@ export async function resolveChain(sel: ChainSelection = {}): Promise<ChainConte
     const devnet = readRunningDevnet(dir)
     if (devnet && devnet.l2.chainId === chainId) {
       const c = devnetChain(chainId, sel.rpcUrl, 'l2')
-      return {network: 'devnet', chain: c, publicClient: createPublicClient({chain: c, transport: http()}), devnet, contracts: devnet.contracts}
+      return {
+        network: 'devnet',
+        chain: c,
+        publicClient: createPublicClient({chain: c, transport: http()}),
+        devnet,
+        contracts: devnet.contracts,
+      }
     }
-    chain = {...(chainId === openledgerMainnet.id ? openledgerMainnet : chainId === openledgerTestnet.id ? openledgerTestnet : devnetChain(chainId, sel.rpcUrl, 'l2')), rpcUrls: {default: {http: [sel.rpcUrl]}}}
+    chain = {
+      ...(chainId === openledgerMainnet.id
+        ? openledgerMainnet
+        : chainId === openledgerTestnet.id
+          ? openledgerTestnet
+          : devnetChain(chainId, sel.rpcUrl, 'l2')),
+      rpcUrls: {default: {http: [sel.rpcUrl]}},
+    }
   } else {
     chain = network === 'mainnet' ? openledgerMainnet : openledgerTestnet
   }
@@ -93,7 +106,13 @@ export async function resolveSigner(sel: ChainSelection = {}, env: NodeJS.Proces
   const ctx = await resolveChain(sel)
   const onDevnet = ctx.devnet !== undefined && ctx.devnet.l2.chainId === ctx.chain.id
   const {account, source} = signerAccount(
-    {onDevnet, chainId: ctx.chain.id, network: ctx.network, devKeys: onDevnet ? ctx.devnet!.accounts.map((a) => a.privateKey) : [], account: sel.account},
+    {
+      onDevnet,
+      chainId: ctx.chain.id,
+      network: ctx.network,
+      devKeys: onDevnet ? ctx.devnet!.accounts.map((a) => a.privateKey) : [],
+      account: sel.account,
+    },
     env,
   )
   const walletClient = createWalletClient({account, chain: ctx.chain, transport: http(ctx.chain.rpcUrls.default.http[0])})
@@ -117,7 +136,8 @@ export async function signerAddress(sel: ChainSelection = {}, env: NodeJS.Proces
 /** A contract's address on the resolved chain, or a clear error. */
 export function contractAddress(ctx: Pick<ChainContext, 'contracts' | 'chain' | 'devnet'>, name: string): Address {
   const address = ctx.contracts[name]
-  if (!address) throw new UnknownContractError(name, ctx.devnet ? 'the devnet (restart it to deploy new contracts)' : `chain ${ctx.chain.id}`)
+  if (!address)
+    throw new UnknownContractError(name, ctx.devnet ? 'the devnet (restart it to deploy new contracts)' : `chain ${ctx.chain.id}`)
   return address
 }
 

@@ -4,7 +4,16 @@
  * the `as const` ABIs in src/contracts/artifacts/, so a wrong function name or argument is a
  * compile error. Writes return the hash and the receipt, for callers that journal what they sent.
  */
-import type {Abi, Address, ContractFunctionArgs, ContractFunctionName, ContractFunctionReturnType, Hash, ReadContractParameters, TransactionReceipt} from 'viem'
+import type {
+  Abi,
+  Address,
+  ContractFunctionArgs,
+  ContractFunctionName,
+  ContractFunctionReturnType,
+  Hash,
+  ReadContractParameters,
+  TransactionReceipt,
+} from 'viem'
 
 import {type ChainContext, type SignerContext, contractAddress} from './context.js'
 import {type ContractName, artifacts} from '../contracts/artifacts/index.js'
@@ -43,7 +52,10 @@ const RECEIPT_POLL_MS = 100
  * Simulates, sends from the signer and waits for the receipt. Every failure becomes one
  * OpenledgerError; a mined but reverted transaction too (with its hash).
  */
-export async function writeContract<C extends ContractName, F extends WriteFunctionName<C>>(ctx: ContractWriter, call: WriteCall<C, F>): Promise<WriteResult> {
+export async function writeContract<C extends ContractName, F extends WriteFunctionName<C>>(
+  ctx: ContractWriter,
+  call: WriteCall<C, F>,
+): Promise<WriteResult> {
   // The call was checked against the contract's own ABI in the signature; viem's generics cannot
   // follow a contract chosen by name, so the request is built over the plain Abi type.
   return writeContractAt(ctx, {...call, address: contractAddress(ctx, call.contract), abi: artifacts[call.contract].abi})
@@ -63,7 +75,10 @@ export type WriteAtCall = {
 }
 
 /** writeContract for a contract not named in this folder's state (tests' own deployments). */
-export async function writeContractAt(ctx: Pick<ContractWriter, 'publicClient' | 'account' | 'walletClient'>, call: WriteAtCall): Promise<WriteResult> {
+export async function writeContractAt(
+  ctx: Pick<ContractWriter, 'publicClient' | 'account' | 'walletClient'>,
+  call: WriteAtCall,
+): Promise<WriteResult> {
   const contract = call.contract ?? call.address
   const where = {contract, functionName: call.functionName, account: ctx.account.address}
   let hash: Hash
@@ -84,7 +99,9 @@ export async function writeContractAt(ctx: Pick<ContractWriter, 'publicClient' |
   const pollingInterval = Math.min(ctx.publicClient.pollingInterval, RECEIPT_POLL_MS)
   const receipt = await ctx.publicClient.waitForTransactionReceipt({hash, pollingInterval})
   if (receipt.status !== 'success') {
-    throw new OpenledgerError('E_TX_REVERTED', `${contract}.${call.functionName} transaction ${hash} reverted`, {exitCode: ExitCode.failure})
+    throw new OpenledgerError('E_TX_REVERTED', `${contract}.${call.functionName} transaction ${hash} reverted`, {
+      exitCode: ExitCode.failure,
+    })
   }
   return {hash, receipt}
 }
@@ -95,7 +112,12 @@ export async function readContract<
   F extends ReadFunctionName<C>,
   const A extends ContractFunctionArgs<ContractAbi<C>, ViewMutability, F>,
 >(ctx: ContractReader, contract: C, functionName: F, args?: A): Promise<ContractFunctionReturnType<ContractAbi<C>, ViewMutability, F, A>> {
-  const params: ReadContractParameters<ContractAbi<C>, F, A> = {address: contractAddress(ctx, contract), abi: artifacts[contract].abi, functionName, args}
+  const params: ReadContractParameters<ContractAbi<C>, F, A> = {
+    address: contractAddress(ctx, contract),
+    abi: artifacts[contract].abi,
+    functionName,
+    args,
+  }
   try {
     return await ctx.publicClient.readContract(params)
   } catch (err) {

@@ -55,4 +55,3 @@ export function decryptKeystore(path: string, password: string): Hex {
   const key = Buffer.concat([decipher.update(ciphertext), decipher.final()])
   return bytesToHex(new Uint8Array(key))
 }
-

@@ -75,6 +75,10 @@ function firstLine(text: string): string {
   // "Parsing --lines" alone says which flag, the next line what is wrong with it.
   if (/^Parsing --\S+$/.test(lines[0] ?? '') && lines[1]) return `${lines[0]}: ${lines[1]}`
   // "Missing 1 required arg:" is followed by one line per argument: name, then its description.
-  if (/^Missing \d+ required args?:$/.test(lines[0] ?? '') && lines[1]) return `${lines[0]} ${lines.slice(1).map((l) => l.split(/\s+/)[0]).join(', ')}`
+  if (/^Missing \d+ required args?:$/.test(lines[0] ?? '') && lines[1])
+    return `${lines[0]} ${lines
+      .slice(1)
+      .map((l) => l.split(/\s+/)[0])
+      .join(', ')}`
   return lines[0] ?? text
 }

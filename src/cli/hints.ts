@@ -24,5 +24,7 @@ export async function withHints<T>(work: Promise<T>, hints: Record<string, strin
 
 /** What to run when a datanet is not registered on the selected chain yet. */
 export const notOnChain = (name: string) => ({
-  E_DATANET_NOT_ON_CHAIN: [`Its owner registers it with \`openledger datanet publish ${name}\` or \`openledger datanet create ${name} --onchain\`.`],
+  E_DATANET_NOT_ON_CHAIN: [
+    `Its owner registers it with \`openledger datanet publish ${name}\` or \`openledger datanet create ${name} --onchain\`.`,
+  ],
 })

@@ -7,17 +7,34 @@ import type {DevEvent, DevSummary} from '../dev/pipeline.js'
 import {dim, green} from '../ui/color.js'
 
 export default class Dev extends BaseCommand<DevSummary> {
-  static override description = `Run the project in openledger.config.json: validate the config, start the devnet (or reuse this folder's), publish the datanets whose records changed, train the models whose datanet root or config changed, publish them, stake for the agent. What did not change is skipped, and said so.
+  static override description =
+    `Run the project in openledger.config.json: validate the config, start the devnet (or reuse this folder's), publish the datanets whose records changed, train the models whose datanet root or config changed, publish them, stake for the agent. What did not change is skipped, and said so.
 Without --once it then serves the models and watches the config and data files, running again what changed (a live view on a terminal, log lines otherwise); Ctrl-C stops it and leaves the devnet up.
 --once --json: the shape is schemas/commands/dev.schema.json.`
   static override examples = ['<%= config.bin %> dev', '<%= config.bin %> dev --once --json']
   static override flags = {
     once: Flags.boolean({description: 'Run the pipeline once, print the summary and exit (the devnet stays up).'}),
     config: Flags.string({description: 'Config file (default: ./openledger.config.json).'}),
-    account: Flags.integer({description: 'Dev account that publishes datanets and models (devnet only).', min: 0, env: 'OPENLEDGER_ACCOUNT'}),
+    account: Flags.integer({
+      description: 'Dev account that publishes datanets and models (devnet only).',
+      min: 0,
+      env: 'OPENLEDGER_ACCOUNT',
+    }),
     port: Flags.integer({description: 'Inference server port (default: serve.port in the config, else 8787).', min: 0, max: 65_535}),
-    'l1-port': Flags.integer({description: 'L1 RPC port when the devnet is started (0 picks a free one).', default: 8545, min: 0, max: 65_535, env: 'OPENLEDGER_L1_PORT'}),
-    'l2-port': Flags.integer({description: 'L2 RPC port when the devnet is started (0 picks a free one).', default: 9545, min: 0, max: 65_535, env: 'OPENLEDGER_L2_PORT'}),
+    'l1-port': Flags.integer({
+      description: 'L1 RPC port when the devnet is started (0 picks a free one).',
+      default: 8545,
+      min: 0,
+      max: 65_535,
+      env: 'OPENLEDGER_L1_PORT',
+    }),
+    'l2-port': Flags.integer({
+      description: 'L2 RPC port when the devnet is started (0 picks a free one).',
+      default: 9545,
+      min: 0,
+      max: 65_535,
+      env: 'OPENLEDGER_L2_PORT',
+    }),
   }
 
   async run(): Promise<DevSummary> {
@@ -40,14 +57,23 @@ Without --once it then serves the models and watches the config and data files, 
   }
 
   private printSummary(s: DevSummary): void {
-    if (s.devnet) this.log(`devnet   L2 ${s.devnet.l2.rpcUrl} (chain ${s.devnet.l2.chainId}), ${s.devnet.started ? 'started' : 'already running'}`)
-    for (const d of s.datanets) this.log(`datanet  ${d.name}  v${d.version}  ${d.records} records  ${d.changed ? green(`published (${d.added} new)`, process.stdout) : 'unchanged'}`)
+    if (s.devnet)
+      this.log(`devnet   L2 ${s.devnet.l2.rpcUrl} (chain ${s.devnet.l2.chainId}), ${s.devnet.started ? 'started' : 'already running'}`)
+    for (const d of s.datanets)
+      this.log(
+        `datanet  ${d.name}  v${d.version}  ${d.records} records  ${d.changed ? green(`published (${d.added} new)`, process.stdout) : 'unchanged'}`,
+      )
     for (const m of s.models) {
-      const what = [m.trained ? green('trained', process.stdout) : 'not retrained', m.cid ? (m.published ? green(`published ${m.cid}`, process.stdout) : `already published ${m.cid}`) : undefined]
+      const what = [
+        m.trained ? green('trained', process.stdout) : 'not retrained',
+        m.cid ? (m.published ? green(`published ${m.cid}`, process.stdout) : `already published ${m.cid}`) : undefined,
+      ]
       this.log(`model    ${m.name}  ${what.filter(Boolean).join(', ')}  ${dim(m.artifact, process.stdout)}`)
     }
     if (s.agent) this.log(`agent    ${s.agent.address}  ${s.agent.deposited === '0' ? 'stake unchanged' : 'staked more'}`)
-    this.log(s.changed ? `Done in ${s.seconds} s.` : `Nothing changed: no datanet published, no model trained or published (${s.seconds} s).`)
+    this.log(
+      s.changed ? `Done in ${s.seconds} s.` : `Nothing changed: no datanet published, no model trained or published (${s.seconds} s).`,
+    )
   }
 }
 

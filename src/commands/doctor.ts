@@ -4,7 +4,8 @@ import {ExitCode} from '../errors.js'
 import {dim, green, red} from '../ui/color.js'
 
 export default class Doctor extends BaseCommand<DoctorReport> {
-  static override description = `Check this machine: Node, the anvil binary, ONNX Runtime's backends (cpu, webgpu, cuda), the GPU, disk space and this folder's devnet.
+  static override description =
+    `Check this machine: Node, the anvil binary, ONNX Runtime's backends (cpu, webgpu, cuda), the GPU, disk space and this folder's devnet.
 
 Exits 1 when a required check fails. --json: the shape is schemas/commands/doctor.schema.json.`
   static override examples = ['<%= config.bin %> doctor', '<%= config.bin %> doctor --json']

@@ -10,22 +10,27 @@ import {resolveModel} from '../publish/resolve.js'
 export type ExportResult = {format: 'gguf'; base: GgufExport; adapter: GgufExport}
 
 export default class Export extends BaseCommand<ExportResult> {
-  static override description = `Export a language-model adapter for production engines: the base and the LoRA adapter as GGUF files that llama.cpp loads (llama-cli -m base.gguf --lora adapter.gguf).
+  static override description =
+    `Export a language-model adapter for production engines: the base and the LoRA adapter as GGUF files that llama.cpp loads (llama-cli -m base.gguf --lora adapter.gguf).
 
 --json: {"format":"gguf","base":{"path","tensors","bytes"},"adapter":{"path","tensors","bytes"}}; the shape is schemas/commands/export.schema.json.`
-  static override examples = ['<%= config.bin %> export --format gguf --model .openledger/models/capitals-v1-1a2b3c4d', '<%= config.bin %> export --format gguf --model ./adapter --out gguf/ --dtype f32 --json']
+  static override examples = [
+    '<%= config.bin %> export --format gguf --model .openledger/models/capitals-v1-1a2b3c4d',
+    '<%= config.bin %> export --format gguf --model ./adapter --out gguf/ --dtype f32 --json',
+  ]
   static override flags = {
     format: Flags.string({description: 'Output format.', options: ['gguf'], default: 'gguf'}),
     model: Flags.string({description: 'Adapter: a folder, a CID in the local store, or a registered name.', required: true}),
     out: Flags.string({description: 'Folder for base.gguf and adapter.gguf (default: <adapter folder>/gguf).'}),
     dtype: Flags.string({description: 'Weight type of the base (the adapter follows).', options: ['f16', 'f32'], default: 'f16'}),
-    base: Flags.string({description: 'Base model folder, when the adapter\'s base is not where it was trained.'}),
+    base: Flags.string({description: "Base model folder, when the adapter's base is not where it was trained."}),
   }
 
   async run(): Promise<ExportResult> {
     const {flags} = await this.parse(Export)
     const resolved = await resolveModel(flags.model)
-    if (!isLmArtifact(resolved.path)) throw new UsageError(`--model ${flags.model} is not a language-model adapter (no adapter_config.json): only adapters export to GGUF`)
+    if (!isLmArtifact(resolved.path))
+      throw new UsageError(`--model ${flags.model} is not a language-model adapter (no adapter_config.json): only adapters export to GGUF`)
     const baseDir = adapterBaseDir(resolved.path, flags.base)
     const out = resolve(flags.out ?? join(resolved.path, 'gguf'))
     const dtype = flags.dtype as 'f16' | 'f32'

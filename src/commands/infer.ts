@@ -11,7 +11,15 @@ import {resolveModel} from '../publish/resolve.js'
 import {isLmArtifact} from '../lm/artifact-files.js'
 import type {GenerateResult} from '../lm/generate.js'
 import type {LmDeviceRequest} from '../lm/device.js'
-import {type InferAnswer, type InferredPrediction, type PaidReceipt, attributeRows, inferAnswer, payRows, predictedRows} from '../serve/flow.js'
+import {
+  type InferAnswer,
+  type InferredPrediction,
+  type PaidReceipt,
+  attributeRows,
+  inferAnswer,
+  payRows,
+  predictedRows,
+} from '../serve/flow.js'
 
 export type InferResult = GenerateAnswer | InferAnswer | {predictions: InferredPrediction[]; model: string; cid?: string; device: string}
 
@@ -41,7 +49,12 @@ export function readInputFile(path: string, textField: string): string[] {
 }
 
 /** `infer --prompt --json`: the generation and where it ran. */
-export type GenerateAnswer = Pick<GenerateResult, 'text' | 'tokens' | 'finishReason' | 'usage'> & {receipt?: PaidReceipt; model: string; cid?: string; device: string}
+export type GenerateAnswer = Pick<GenerateResult, 'text' | 'tokens' | 'finishReason' | 'usage'> & {
+  receipt?: PaidReceipt
+  model: string
+  cid?: string
+  device: string
+}
 
 export default class Infer extends BaseCommand<InferResult> {
   static override description = `Predict labels with a trained model artifact: one text, or a JSONL file in input order.
@@ -60,26 +73,36 @@ With --attribute each prediction adds "attribution":{"method","records":[{"recor
     ...chainFlags,
     model: Flags.string({description: 'Model: an artifact folder, a CID in the local store, or a registered name.', required: true}),
     text: Flags.string({description: 'Text to classify.'}),
-    input: Flags.string({description: 'JSONL file: one JSON string, or object with the model\'s text field, per line.'}),
-    'text-field': Flags.string({description: 'Field of --input objects holding the text (default: the model\'s text field).'}),
-    device: Flags.string({description: 'Execution device: auto tries cuda, then webgpu, then cpu.', options: [...DEVICES], env: 'OPENLEDGER_DEVICE'}),
+    input: Flags.string({description: "JSONL file: one JSON string, or object with the model's text field, per line."}),
+    'text-field': Flags.string({description: "Field of --input objects holding the text (default: the model's text field)."}),
+    device: Flags.string({
+      description: 'Execution device: auto tries cuda, then webgpu, then cpu.',
+      options: [...DEVICES],
+      env: 'OPENLEDGER_DEVICE',
+    }),
     offline: Flags.boolean({description: 'Never contact the Hugging Face hub.', env: 'OPENLEDGER_OFFLINE'}),
     attribute: Flags.boolean({description: 'Attribute each prediction to the training records and contributors behind it.'}),
     method: Flags.string({
-      description: 'Attribution method: if (exact influence function on the head; pays by it), tracin (sum over checkpoints), graddot, representer. With --prompt: datainf (the default; "if" means it too) or tracin.',
+      description:
+        'Attribution method: if (exact influence function on the head; pays by it), tracin (sum over checkpoints), graddot, representer. With --prompt: datainf (the default; "if" means it too) or tracin.',
       options: ['if', 'tracin', 'graddot', 'representer', 'datainf'],
       default: 'if',
     }),
     'top-k': Flags.integer({description: 'Records listed (and paid) per attribution.', default: 20, min: 1}),
-    pay: Flags.boolean({description: 'Pay the fee through InferenceSettlement, split by the attribution (implies --attribute; the model must be published).'}),
+    pay: Flags.boolean({
+      description: 'Pay the fee through InferenceSettlement, split by the attribution (implies --attribute; the model must be published).',
+    }),
     fee: openAmountFlag({description: 'Fee in OPEN for --pay (default 0.01).', dependsOn: ['pay']}),
-    prompt: Flags.string({description: 'Generate: the prompt for a language-model adapter (streams on a TTY; --json gives {"text","tokens","finishReason","usage"}, and "receipt" with --attribute or --pay).'}),
+    prompt: Flags.string({
+      description:
+        'Generate: the prompt for a language-model adapter (streams on a TTY; --json gives {"text","tokens","finishReason","usage"}, and "receipt" with --attribute or --pay).',
+    }),
     'max-tokens': Flags.integer({description: 'Generate: most tokens to generate.', default: 128, min: 1}),
     temperature: Flags.string({description: 'Generate: sampling temperature (0: greedy, the default).'}),
     'top-p': Flags.string({description: 'Generate: nucleus sampling, in (0, 1].'}),
     seed: Flags.integer({description: 'Generate: sampling seed.', min: 0}),
     stop: Flags.string({description: 'Generate: stop before this string (repeatable).', multiple: true}),
-    base: Flags.string({description: 'Generate: base model folder, when the adapter\'s base is not where it was trained.'}),
+    base: Flags.string({description: "Generate: base model folder, when the adapter's base is not where it was trained."}),
   }
 
   async run(): Promise<InferResult> {
@@ -87,19 +110,34 @@ With --attribute each prediction adds "attribution":{"method","records":[{"recor
     if (flags.prompt !== undefined) return this.generate(flags)
     // viem and the IPFS libraries only for --pay: plain inference starts fast (npm run bench -- cli).
     const [{resolveSigner}, {formatOpen}, {folderCid}, {DEFAULT_INFERENCE_FEE, modelIdForCid}] = flags.pay
-      ? await Promise.all([import('../chain/context.js'), import('../chain/amounts.js'), import('../publish/cid.js'), import('../publish/pay.js')])
-      : [{resolveSigner: undefined!}, {formatOpen: undefined!}, {folderCid: undefined!}, {DEFAULT_INFERENCE_FEE: undefined!, modelIdForCid: undefined!}]
+      ? await Promise.all([
+          import('../chain/context.js'),
+          import('../chain/amounts.js'),
+          import('../publish/cid.js'),
+          import('../publish/pay.js'),
+        ])
+      : [
+          {resolveSigner: undefined!},
+          {formatOpen: undefined!},
+          {folderCid: undefined!},
+          {DEFAULT_INFERENCE_FEE: undefined!, modelIdForCid: undefined!},
+        ]
     const single = flags.text ?? args.text
     if (single !== undefined && flags.input) throw new UsageError('give either --text or --input, not both')
     if (single === undefined && !flags.input) throw new UsageError('nothing to predict: give --text "…" or --input <file.jsonl>')
     if (single !== undefined && single.trim() === '') throw new UsageError('--text is empty')
     if (flags.pay && single === undefined) throw new UsageError('--pay settles one inference: give --text, not --input')
-    if (flags.method === 'datainf') throw new UsageError('--method datainf attributes generated text (--prompt); a classifier uses if, tracin, graddot or representer')
+    if (flags.method === 'datainf')
+      throw new UsageError('--method datainf attributes generated text (--prompt); a classifier uses if, tracin, graddot or representer')
     const fee = flags.fee ?? DEFAULT_INFERENCE_FEE
     const signer = flags.pay ? await resolveSigner(chainSelection(flags)) : undefined
     const resolved = await resolveModel(flags.model)
-    if (isLmArtifact(resolved.path)) throw new UsageError(`--model ${flags.model} is a language-model adapter: give --prompt "…", not --text`)
-    const model = await loadModel(resolved.path, {device: flags.device as DeviceRequest | undefined, allowRemote: flags.offline ? false : undefined})
+    if (isLmArtifact(resolved.path))
+      throw new UsageError(`--model ${flags.model} is a language-model adapter: give --prompt "…", not --text`)
+    const model = await loadModel(resolved.path, {
+      device: flags.device as DeviceRequest | undefined,
+      allowRemote: flags.offline ? false : undefined,
+    })
     try {
       const texts = single !== undefined ? [single] : readInputFile(flags.input!, flags['text-field'] ?? model.config.text_field)
       // The flow `serve` runs too (src/serve/flow.ts): predict, attribute, pay.
@@ -121,7 +159,8 @@ With --attribute each prediction adds "attribution":{"method","records":[{"recor
       const predictions = await attributeRows(ma, rows, flags.method as GradientMethod, flags['top-k'])
       for (const p of predictions) {
         this.log(`${p.label} (${(p.probabilities[p.label] * 100).toFixed(1)}%)`)
-        for (const r of p.attribution.records.slice(0, 5)) this.log(`  ${r.score.toExponential(3).padStart(11)}  ${r.recordHash}  ${r.contributor}`)
+        for (const r of p.attribution.records.slice(0, 5))
+          this.log(`  ${r.score.toExponential(3).padStart(11)}  ${r.recordHash}  ${r.contributor}`)
       }
       if (signer && cid) {
         const modelId = await modelIdForCid(signer, cid)
@@ -138,10 +177,12 @@ With --attribute each prediction adds "attribution":{"method","records":[{"recor
 
   /** --prompt: generate with a language-model adapter; tokens stream to a TTY as they come. */
   private async generate(flags: Interfaces.InferredFlags<typeof Infer.flags>): Promise<GenerateAnswer> {
-    if (flags.text !== undefined || flags.input) throw new UsageError('give either --prompt (a language model) or --text/--input (a classifier)')
+    if (flags.text !== undefined || flags.input)
+      throw new UsageError('give either --prompt (a language model) or --text/--input (a classifier)')
     if (flags.prompt!.trim() === '') throw new UsageError('--prompt is empty')
     const method = flags.method === 'if' || flags.method === 'datainf' ? 'datainf' : flags.method === 'tracin' ? 'tracin' : undefined
-    if ((flags.attribute || flags.pay) && !method) throw new UsageError(`--method ${flags.method}: generated text is attributed with datainf or tracin`)
+    if ((flags.attribute || flags.pay) && !method)
+      throw new UsageError(`--method ${flags.method}: generated text is attributed with datainf or tracin`)
     const num = (flag: string, v: string | undefined, ok: (n: number) => boolean, want: string) => {
       if (v === undefined) return undefined
       const n = Number(v)
@@ -153,14 +194,26 @@ With --attribute each prediction adds "attribution":{"method","records":[{"recor
     // The engine (TensorFlow.js) loads only for --prompt: classifier inference starts as fast as before.
     const [{complete, loadLmArtifact}, {LM_DEVICES}] = await Promise.all([import('../lm/complete.js'), import('../lm/device.js')])
     const device = flags.device ?? 'auto'
-    if (!(LM_DEVICES as readonly string[]).includes(device)) throw new UsageError(`--device ${device}: a language model runs on ${LM_DEVICES.join(', ')}`)
+    if (!(LM_DEVICES as readonly string[]).includes(device))
+      throw new UsageError(`--device ${device}: a language model runs on ${LM_DEVICES.join(', ')}`)
     // The signer first: a missing key or devnet fails before the engine loads and generates.
     const [{resolveSigner}, {formatOpen}, {folderCid}, {DEFAULT_INFERENCE_FEE, modelIdForCid, settleInferences}] = flags.pay
-      ? await Promise.all([import('../chain/context.js'), import('../chain/amounts.js'), import('../publish/cid.js'), import('../publish/pay.js')])
-      : [{resolveSigner: undefined!}, {formatOpen: undefined!}, {folderCid: undefined!}, {DEFAULT_INFERENCE_FEE: undefined!, modelIdForCid: undefined!, settleInferences: undefined!}]
+      ? await Promise.all([
+          import('../chain/context.js'),
+          import('../chain/amounts.js'),
+          import('../publish/cid.js'),
+          import('../publish/pay.js'),
+        ])
+      : [
+          {resolveSigner: undefined!},
+          {formatOpen: undefined!},
+          {folderCid: undefined!},
+          {DEFAULT_INFERENCE_FEE: undefined!, modelIdForCid: undefined!, settleInferences: undefined!},
+        ]
     const signer = flags.pay ? await resolveSigner(chainSelection(flags)) : undefined
     const resolved = await resolveModel(flags.model)
-    if (!isLmArtifact(resolved.path)) throw new UsageError(`--model ${flags.model} is not a language-model adapter (no adapter_config.json): use --text for a classifier`)
+    if (!isLmArtifact(resolved.path))
+      throw new UsageError(`--model ${flags.model} is not a language-model adapter (no adapter_config.json): use --text for a classifier`)
     const cid = resolved.cid ?? (flags.pay ? await folderCid(resolved.path) : undefined)
     // Registered or not is known before generating: an unpublished model is refused up front.
     const modelId = signer && cid ? await modelIdForCid(signer, cid) : undefined
@@ -177,10 +230,26 @@ With --attribute each prediction adds "attribution":{"method","records":[{"recor
       })
       if (stream) process.stdout.write('\n')
       else this.log(r.text)
-      const answer: GenerateAnswer = {text: r.text, tokens: r.tokens, finishReason: r.finishReason, usage: r.usage, model: resolved.path, ...(cid ? {cid} : {}), device: lm.device.device}
+      const answer: GenerateAnswer = {
+        text: r.text,
+        tokens: r.tokens,
+        finishReason: r.finishReason,
+        usage: r.usage,
+        model: resolved.path,
+        ...(cid ? {cid} : {}),
+        device: lm.device.device,
+      }
       if (!flags.attribute && !flags.pay) return answer
       const {attributeCompletion} = await import('../lm/artifact-attribution.js')
-      const {receipt} = await attributeCompletion({adapterDir: resolved.path, lm, prompt: flags.prompt!, output: r.text, topK: flags['top-k'], method, modelId: cid})
+      const {receipt} = await attributeCompletion({
+        adapterDir: resolved.path,
+        lm,
+        prompt: flags.prompt!,
+        output: r.text,
+        topK: flags['top-k'],
+        method,
+        modelId: cid,
+      })
       for (const x of receipt.records.slice(0, 5)) this.log(`  ${x.score.toExponential(3).padStart(11)}  ${x.recordHash}  ${x.contributor}`)
       if (!signer || modelId === undefined || !cid) return {...answer, receipt}
       const fee = flags.fee ?? DEFAULT_INFERENCE_FEE
@@ -192,5 +261,4 @@ With --attribute each prediction adds "attribution":{"method","records":[{"recor
       lm.dispose()
     }
   }
-
 }

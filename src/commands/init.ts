@@ -3,7 +3,16 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
 import {yesFlag} from '../cli/flags.js'
 import {UsageError} from '../errors.js'
-import {PROJECT_NAME, type TemplateInfo, checkProjectName, defaultProjectName, folderState, listTemplates, planScaffold, scaffoldProject} from '../init/index.js'
+import {
+  PROJECT_NAME,
+  type TemplateInfo,
+  checkProjectName,
+  defaultProjectName,
+  folderState,
+  listTemplates,
+  planScaffold,
+  scaffoldProject,
+} from '../init/index.js'
 import {dim} from '../ui/color.js'
 
 export type InitResult = {dir: string; template: string; name: string; files: string[]}
@@ -22,7 +31,9 @@ On a terminal a short wizard asks for the template and the name; with --yes, --j
   static override flags = {
     template: Flags.string({char: 't', description: 'Template to start from (`--list` shows them).'}),
     name: Flags.string({description: 'Project name (default: the folder name).'}),
-    force: Flags.boolean({description: "Write into a non-empty folder (the template's files replace same-named ones; nothing else is touched)."}),
+    force: Flags.boolean({
+      description: "Write into a non-empty folder (the template's files replace same-named ones; nothing else is touched).",
+    }),
     list: Flags.boolean({description: 'List the templates and exit.'}),
     ...yesFlag,
   }
@@ -50,7 +61,8 @@ On a terminal a short wizard asks for the template and the name; with --yes, --j
         initialTemplate: template,
         dir: args.dir,
         initialName: (t) => name ?? (args.dir ? defaultProjectName(args.dir) : t),
-        validateName: (n) => (PROJECT_NAME.test(n) ? undefined : 'use 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit'),
+        validateName: (n) =>
+          PROJECT_NAME.test(n) ? undefined : 'use 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit',
         preview: (t, n) => planScaffold(t, n).map((f) => f.path),
       })
       if (!answers) {
@@ -70,7 +82,7 @@ On a terminal a short wizard asks for the template and the name; with --yes, --j
     if (dir !== '.') this.log(`  cd ${dir}`)
     // The openledger that ran init (on PATH): it is not on the npm registry, so no `npm install`/`npx`.
     this.log(`  ${this.config.bin} dev          # devnet, datanets, training, publishing; then serves and watches`)
-    this.log(dim('See README.md for the template\'s own steps.', process.stdout))
+    this.log(dim("See README.md for the template's own steps.", process.stdout))
     return r
   }
 

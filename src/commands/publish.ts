@@ -6,7 +6,8 @@ import {resolveSigner} from '../chain/context.js'
 import {type PublishModelReturnType, publishModel} from '../publish/publish.js'
 
 export default class Publish extends BaseCommand<PublishModelReturnType> {
-  static override description = `Publish a trained model: name its folder by its IPFS CID, keep its blocks in the local content store, and register it in ModelRegistry with its lineage.
+  static override description =
+    `Publish a trained model: name its folder by its IPFS CID, keep its blocks in the local content store, and register it in ModelRegistry with its lineage.
 
 The CID is what \`ipfs add -r --cid-version 1 <folder>\` prints. Resumable: run it again after an
 interruption and it finishes the job without registering anything twice.
@@ -21,7 +22,9 @@ baseModel; configHash; datanets [{datanetId, version, root}]; did (steps this ru
   static override flags = {
     ...chainFlags,
     model: Flags.string({description: 'Model artifact folder (written by `openledger train`).', required: true}),
-    name: Flags.string({description: 'Registered model name (default: <datanet>-classifier); an existing name of yours gets a new version.'}),
+    name: Flags.string({
+      description: 'Registered model name (default: <datanet>-classifier); an existing name of yours gets a new version.',
+    }),
     'ipfs-api': Flags.string({description: 'Kubo RPC API to push the blocks to (e.g. http://127.0.0.1:5001).', env: 'OPENLEDGER_IPFS_API'}),
   }
 
@@ -29,9 +32,16 @@ baseModel; configHash; datanets [{datanetId, version, root}]; did (steps this ru
     const {flags} = await this.parse(Publish)
     const ctx = await resolveSigner(chainSelection(flags))
     const labels = {stored: 'stored blocks', pushed: 'pushed to IPFS', model: 'model registered', version: 'version registered'}
-    const r = await publishModel(ctx, {folder: flags.model, name: flags.name, ipfsApi: flags['ipfs-api'], onStep: (s) => this.note(`✓ ${labels[s]}`)})
+    const r = await publishModel(ctx, {
+      folder: flags.model,
+      name: flags.name,
+      ipfsApi: flags['ipfs-api'],
+      onStep: (s) => this.note(`✓ ${labels[s]}`),
+    })
     this.log(`${r.cid}`)
-    this.log(`${r.name}: model ${r.modelId} version ${r.version}${r.alreadyRegistered ? ' (already registered)' : ''}${r.txHash ? `, tx ${r.txHash}` : ''}`)
+    this.log(
+      `${r.name}: model ${r.modelId} version ${r.version}${r.alreadyRegistered ? ' (already registered)' : ''}${r.txHash ? `, tx ${r.txHash}` : ''}`,
+    )
     for (const d of r.datanets) this.log(`  trained on datanet ${d.datanetId} v${d.version} (root ${d.root})`)
     return r
   }

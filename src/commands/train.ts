@@ -31,7 +31,8 @@ export function readExcludeFile(path: string): string[] {
   text.split(/\r?\n/).forEach((line, i) => {
     const h = line.replace(/#.*/, '').trim()
     if (h === '') return
-    if (!/^0x[0-9a-fA-F]{64}$/.test(h)) throw new UsageError(`--exclude-records ${path}:${i + 1}: "${h.slice(0, 80)}" is not a record hash (0x + 64 hex digits)`)
+    if (!/^0x[0-9a-fA-F]{64}$/.test(h))
+      throw new UsageError(`--exclude-records ${path}:${i + 1}: "${h.slice(0, 80)}" is not a record hash (0x + 64 hex digits)`)
     hashes.push(h)
   })
   return hashes
@@ -52,7 +53,11 @@ export default class Train extends BaseCommand<TrainResult> {
     'text-field': Flags.string({description: 'Record field holding the text (default: text).'}),
     'label-field': Flags.string({description: 'Record field holding the label (default: label).'}),
     encoder: Flags.string({description: 'Frozen encoder: builtin (offline default), a local folder, or a Hugging Face id.'}),
-    device: Flags.string({description: 'Execution device: auto tries cuda, then webgpu, then cpu.', options: [...DEVICES], env: 'OPENLEDGER_DEVICE'}),
+    device: Flags.string({
+      description: 'Execution device: auto tries cuda, then webgpu, then cpu.',
+      options: [...DEVICES],
+      env: 'OPENLEDGER_DEVICE',
+    }),
     epochs: Flags.integer({description: 'num_train_epochs.', min: 1}),
     lr: Flags.string({description: 'learning_rate.'}),
     'batch-size': Flags.integer({description: 'per_device_train_batch_size.', min: 1}),
@@ -60,24 +65,48 @@ export default class Train extends BaseCommand<TrainResult> {
     'val-size': Flags.string({description: 'val_size: fraction of records held out for validation and early stopping.'}),
     seed: Flags.integer({description: 'seed (weights, split and batch order depend only on it).', min: 0}),
     'exclude-records': Flags.string({description: 'File with record hashes (one a line) to leave out of training.'}),
-    config: Flags.string({description: 'Config file (default: ./openledger.config.json); its models[] entry (or "model" section) holds the same keys.'}),
-    'model-name': Flags.string({description: 'Which entry of the config\'s models list to train (needed when it has several).'}),
+    config: Flags.string({
+      description: 'Config file (default: ./openledger.config.json); its models[] entry (or "model" section) holds the same keys.',
+    }),
+    'model-name': Flags.string({description: "Which entry of the config's models list to train (needed when it has several)."}),
     out: Flags.string({description: 'Artifact folder (default: .openledger/models/<datanet>-v<version>-<hash>).'}),
     offline: Flags.boolean({description: 'Never contact the Hugging Face hub.', env: 'OPENLEDGER_OFFLINE'}),
-    task: Flags.string({description: 'classify (a text classifier) or generate (a LoRA adapter on a language model; records with "text", or "prompt" and "response").', options: ['classify', 'generate']}),
-    base: Flags.string({description: 'generate: base model folder in the Hugging Face Llama layout (default: the shipped openledger-base).'}),
+    task: Flags.string({
+      description:
+        'classify (a text classifier) or generate (a LoRA adapter on a language model; records with "text", or "prompt" and "response").',
+      options: ['classify', 'generate'],
+    }),
+    base: Flags.string({
+      description: 'generate: base model folder in the Hugging Face Llama layout (default: the shipped openledger-base).',
+    }),
     'lora-alpha': Flags.string({description: 'generate: lora_alpha.'}),
     'lora-dropout': Flags.string({description: 'generate: lora_dropout.'}),
     'lora-target': Flags.string({description: 'generate: lora_target, comma-separated projections (q_proj,v_proj by default) or all.'}),
     'cutoff-len': Flags.integer({description: 'generate: cutoff_len, tokens kept per record.', min: 1}),
     'gradient-accumulation-steps': Flags.integer({description: 'generate: gradient_accumulation_steps.', min: 1}),
     resume: Flags.boolean({description: 'generate: continue from the last epoch checkpoint of the same run.'}),
-    gradients: Flags.boolean({description: 'generate: store every record\'s LoRA gradients in the artifact, for attributing generated text (--no-gradients skips it).', default: true, allowNo: true}),
+    gradients: Flags.boolean({
+      description:
+        "generate: store every record's LoRA gradients in the artifact, for attributing generated text (--no-gradients skips it).",
+      default: true,
+      allowNo: true,
+    }),
   }
 
   async run(): Promise<TrainResult> {
     // Messages about a flag's value name the flag (the model config itself speaks of its keys).
-    const OVERRIDE_FLAGS = {learning_rate: '--lr', num_train_epochs: '--epochs', per_device_train_batch_size: '--batch-size', lora_rank: '--adapter-rank', val_size: '--val-size', seed: '--seed', text_field: '--text-field', label_field: '--label-field', encoder: '--encoder', device: '--device'} as const
+    const OVERRIDE_FLAGS = {
+      learning_rate: '--lr',
+      num_train_epochs: '--epochs',
+      per_device_train_batch_size: '--batch-size',
+      lora_rank: '--adapter-rank',
+      val_size: '--val-size',
+      seed: '--seed',
+      text_field: '--text-field',
+      label_field: '--label-field',
+      encoder: '--encoder',
+      device: '--device',
+    } as const
     const {flags} = await this.parse(Train)
     const section = modelSection(flags.config ?? 'openledger.config.json', flags['model-name']).section
     if ((flags.task ?? section.task) === 'generate') return this.trainGenerate(flags, section)
@@ -102,28 +131,41 @@ export default class Train extends BaseCommand<TrainResult> {
     const config = resolveModelConfig({configFile: flags.config, modelName: flags['model-name'], overrides, overrideNames: OVERRIDE_FLAGS})
     const exclude = flags['exclude-records'] ? readExcludeFile(flags['exclude-records']) : []
     const datanet = flags.datanet ?? readDatanetFromConfig(flags.config, flags['model-name'])
-    if (!datanet) throw new UsageError('--datanet is required (or set the model\'s datanet in openledger.config.json)')
+    if (!datanet) throw new UsageError("--datanet is required (or set the model's datanet in openledger.config.json)")
     const source = await loadDatanetSource({name: datanet, version: flags.version, allowDraft: flags['allow-draft']})
     const result = await withTrainProgress(!this.jsonEnabled(), (onProgress) =>
       trainModel({source, config, out: flags.out, excludeRecords: exclude, allowRemote: flags.offline ? false : undefined, onProgress}),
     )
     const m = result.metrics
-    this.log(`Trained on ${result.records.train} records (${result.records.val} validation) of ${source.name} v${source.version}, device ${result.device}`)
-    this.log(`Best epoch ${m.bestEpoch}/${m.epochs}: val accuracy ${m.valAccuracy === null ? 'n/a' : (m.valAccuracy * 100).toFixed(1) + '%'}, val loss ${m.valLoss?.toFixed(4) ?? 'n/a'}`)
+    this.log(
+      `Trained on ${result.records.train} records (${result.records.val} validation) of ${source.name} v${source.version}, device ${result.device}`,
+    )
+    this.log(
+      `Best epoch ${m.bestEpoch}/${m.epochs}: val accuracy ${m.valAccuracy === null ? 'n/a' : (m.valAccuracy * 100).toFixed(1) + '%'}, val loss ${m.valLoss?.toFixed(4) ?? 'n/a'}`,
+    )
     this.log(`Artifact: ${result.artifact.path}`)
     // `artifact` is the folder's absolute path, as in `dev`; its config hash sits beside it, as there.
     const {artifact, ...rest} = result
-    return {...rest, artifact: artifact.path, configHash: artifact.configHash, datanet: {name: source.name, datanetId: source.datanetId, version: source.version, root: source.root}}
+    return {
+      ...rest,
+      artifact: artifact.path,
+      configHash: artifact.configHash,
+      datanet: {name: source.name, datanetId: source.datanetId, version: source.version, root: source.root},
+    }
   }
 
   /** `--task generate`: a LoRA adapter on a Llama base, progress as plain lines on stderr. */
   private async trainGenerate(flags: Interfaces.InferredFlags<typeof Train.flags>, section: Record<string, unknown>): Promise<TrainResult> {
     // The engine (TensorFlow.js) loads only for --task generate: the classifier path starts as before.
-    const [{trainLmArtifact}, {DEFAULT_HYPERPARAMETERS}, {LM_DEVICES}] = await Promise.all([import('../lm/artifact.js'), import('../lm/train.js'), import('../lm/device.js')])
+    const [{trainLmArtifact}, {DEFAULT_HYPERPARAMETERS}, {LM_DEVICES}] = await Promise.all([
+      import('../lm/artifact.js'),
+      import('../lm/train.js'),
+      import('../lm/device.js'),
+    ])
     const {hyperparameters, base, device} = lmHyperparametersFrom(section, flags, DEFAULT_HYPERPARAMETERS, LM_DEVICES)
     const exclude = flags['exclude-records'] ? readExcludeFile(flags['exclude-records']) : []
     const datanet = flags.datanet ?? (typeof section.datanet === 'string' ? section.datanet : undefined)
-    if (!datanet) throw new UsageError('--datanet is required (or set the model\'s datanet in openledger.config.json)')
+    if (!datanet) throw new UsageError("--datanet is required (or set the model's datanet in openledger.config.json)")
     const source = await loadDatanetSource({name: datanet, version: flags.version, allowDraft: flags['allow-draft']})
     const result = await trainLmArtifact({
       source,
@@ -139,11 +181,21 @@ export default class Train extends BaseCommand<TrainResult> {
     })
     const m = result.metrics
     const f = (x: number | null) => (x === null ? 'n/a' : x.toFixed(4))
-    this.log(`Trained a LoRA adapter on ${result.records.train} records (${result.records.val} validation) of ${source.name} v${source.version}, device ${result.device}`)
-    this.log(`Best epoch ${m.bestEpoch}/${m.epochs.length}: val loss ${f(m.bestValLoss)} (base ${f(m.baseValLoss)}), ${Math.round(m.tokensPerSecond)} tokens/s`)
+    this.log(
+      `Trained a LoRA adapter on ${result.records.train} records (${result.records.val} validation) of ${source.name} v${source.version}, device ${result.device}`,
+    )
+    this.log(
+      `Best epoch ${m.bestEpoch}/${m.epochs.length}: val loss ${f(m.bestValLoss)} (base ${f(m.baseValLoss)}), ${Math.round(m.tokensPerSecond)} tokens/s`,
+    )
     this.log(`Artifact: ${result.artifact.path}`)
     const {artifact, ...rest} = result
-    return {task: 'generate', ...rest, artifact: artifact.path, configHash: artifact.configHash, datanet: {name: source.name, datanetId: source.datanetId, version: source.version, root: source.root}}
+    return {
+      task: 'generate',
+      ...rest,
+      artifact: artifact.path,
+      configHash: artifact.configHash,
+      datanet: {name: source.name, datanetId: source.datanetId, version: source.version, root: source.root},
+    }
   }
 }
 
@@ -166,7 +218,8 @@ export function lmHyperparametersFrom(
   const h: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(section)) {
     if (k === 'datanet' || k === 'version' || k === 'name' || k === 'task') continue
-    if (!LM_KEYS.has(k)) throw new UsageError(`openledger.config.json: unknown key ${k} for a generate model (known: ${[...LM_KEYS].join(', ')})`)
+    if (!LM_KEYS.has(k))
+      throw new UsageError(`openledger.config.json: unknown key ${k} for a generate model (known: ${[...LM_KEYS].join(', ')})`)
     const want = k === 'base' || k === 'device' ? 'string' : typeof DEFAULT_HYPERPARAMETERS[k as keyof LmHyperparameters]
     if (typeof v !== want) throw new UsageError(`openledger.config.json: ${k} must be a ${want}, got ${JSON.stringify(v)}`)
     h[k] = v

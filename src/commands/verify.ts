@@ -34,7 +34,10 @@ checks [{check, ok, message}]. A failure is an E_VERIFY_FAILED error whose detai
     for (const c of r.checks) this.log(`${c.ok ? '✓' : '✗'} ${c.check}: ${c.message}`)
     if (!r.ok) {
       const failed = r.checks.filter((c) => !c.ok)
-      throw new VerifyFailedError(`verify failed: ${failed.map((c) => `${c.check}: ${c.message}`).join('; ')}`, r.checks.map((c) => `${c.ok ? 'ok' : 'FAILED'} ${c.check}: ${c.message}`).join('\n'))
+      throw new VerifyFailedError(
+        `verify failed: ${failed.map((c) => `${c.check}: ${c.message}`).join('; ')}`,
+        r.checks.map((c) => `${c.ok ? 'ok' : 'FAILED'} ${c.check}: ${c.message}`).join('\n'),
+      )
     }
     return r
   }

@@ -81,7 +81,12 @@ export function validateProjectConfig(value: unknown, file = CONFIG_FILE): Proje
     const seen = new Map<string, number>()
     list.forEach((e, i) => {
       const first = seen.get(e.name)
-      if (first !== undefined) throw new ConfigError(file, childPath(childPath(`$.${section}`, i), 'name'), `"${e.name}" is already the name of $.${section}[${first}]`)
+      if (first !== undefined)
+        throw new ConfigError(
+          file,
+          childPath(childPath(`$.${section}`, i), 'name'),
+          `"${e.name}" is already the name of $.${section}[${first}]`,
+        )
       seen.set(e.name, i)
     })
   }
@@ -90,7 +95,11 @@ export function validateProjectConfig(value: unknown, file = CONFIG_FILE): Proje
   models.forEach((m, i) => {
     if (!datanets.some((d) => d.name === m.datanet)) {
       const known = datanets.map((d) => d.name)
-      throw new ConfigError(file, `$.models[${i}].datanet`, `"${m.datanet}" is not a datanet of this config (${known.length ? `$.datanets has ${known.join(', ')}` : '$.datanets is empty'})`)
+      throw new ConfigError(
+        file,
+        `$.models[${i}].datanet`,
+        `"${m.datanet}" is not a datanet of this config (${known.length ? `$.datanets has ${known.join(', ')}` : '$.datanets is empty'})`,
+      )
     }
   })
   return config
@@ -105,7 +114,9 @@ export function loadProjectConfig(dir: string = process.cwd(), configFile?: stri
     text = readFileSync(path, 'utf8')
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new UsageError(`${shown}: no such file`, {metaMessages: ['Start a project with `openledger init`, or run this in the folder that holds openledger.config.json.']})
+      throw new UsageError(`${shown}: no such file`, {
+        metaMessages: ['Start a project with `openledger init`, or run this in the folder that holds openledger.config.json.'],
+      })
     }
     throw new UsageError(`${shown}: cannot read it (${(err as Error).message})`, {cause: err})
   }
@@ -115,7 +126,9 @@ export function loadProjectConfig(dir: string = process.cwd(), configFile?: stri
   } catch (err) {
     const msg = (err as Error).message
     const pos = /position (\d+)/.exec(msg)
-    throw new UsageError(`${shown}${pos ? `:${lineAndColumn(text, Number(pos[1]))}` : ''}: not valid JSON (${msg.split('\n')[0]})`, {cause: err})
+    throw new UsageError(`${shown}${pos ? `:${lineAndColumn(text, Number(pos[1]))}` : ''}: not valid JSON (${msg.split('\n')[0]})`, {
+      cause: err,
+    })
   }
   return {path, dir: join(path, '..'), config: validateProjectConfig(json, shown)}
 }

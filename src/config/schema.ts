@@ -107,7 +107,13 @@ function issueOf(value: unknown, e: ErrorObject, base: string): SchemaIssue {
   const p = e.params as Record<string, unknown>
   switch (e.keyword) {
     case 'type':
-      return {path, message: `must be ${String(p.type).split(',').map((t) => ARTICLE[t] ?? t).join(' or ')}`}
+      return {
+        path,
+        message: `must be ${String(p.type)
+          .split(',')
+          .map((t) => ARTICLE[t] ?? t)
+          .join(' or ')}`,
+      }
     case 'enum':
       return {path, message: `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`}
     case 'minimum':
@@ -149,7 +155,11 @@ export function validateSchema(value: unknown, schema: JsonSchema, pointer = '',
   // Where a value has the wrong type, only that is said about it (as before: nothing else can apply).
   const wrongType = new Set(errors.filter((e) => e.keyword === 'type').map((e) => e.instancePath))
   const kept = errors.filter((e) => e.keyword === 'type' || !wrongType.has(e.instancePath))
-  const order = (e: ErrorObject) => [e.instancePath.split('/').length, SPECIFIC_FIRST.includes(e.keyword) ? SPECIFIC_FIRST.indexOf(e.keyword) : SPECIFIC_FIRST.length] as const
+  const order = (e: ErrorObject) =>
+    [
+      e.instancePath.split('/').length,
+      SPECIFIC_FIRST.includes(e.keyword) ? SPECIFIC_FIRST.indexOf(e.keyword) : SPECIFIC_FIRST.length,
+    ] as const
   kept.sort((a, b) => {
     const [da, ka] = order(a)
     const [db, kb] = order(b)

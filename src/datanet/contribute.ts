@@ -30,12 +30,19 @@ export type ContributeResult = {
  * less those already in the datanet, submitted with their Merkle root. The records wait in
  * contributions/<root>.jsonl until the owner or a curator reviews them.
  */
-export async function contributeToDatanet(p: Where & {name: string; paths: string[]; chain: DatanetChain; textField?: string}): Promise<ContributeResult> {
+export async function contributeToDatanet(
+  p: Where & {name: string; paths: string[]; chain: DatanetChain; textField?: string},
+): Promise<ContributeResult> {
   const store = new DatanetStore(p.name, p.stateDir)
   const signer = p.chain.walletClient.account.address
   const first = store.readManifest()
   requireOnChain(first, p.chain)
-  const {files} = ingestPaths(p.paths, {modality: first.modality, textField: p.textField, defaultContributor: signer, requireContributor: signer})
+  const {files} = ingestPaths(p.paths, {
+    modality: first.modality,
+    textField: p.textField,
+    defaultContributor: signer,
+    requireContributor: signer,
+  })
   return store.locked(async () => {
     const m = store.readManifest()
     const c = requireOnChain(m, p.chain)
@@ -70,7 +77,16 @@ export async function contributeToDatanet(p: Where & {name: string; paths: strin
     m.contributions = m.contributions.filter((x) => x.id !== info.id)
     m.contributions.push(info)
     store.writeManifest(m)
-    return {name: p.name, datanetId: c.datanetId, contributionId: info.id, contributor: signer, contentRoot, records: records.length, duplicates: total - records.length, uri, txHash: r.txHash}
+    return {
+      name: p.name,
+      datanetId: c.datanetId,
+      contributionId: info.id,
+      contributor: signer,
+      contentRoot,
+      records: records.length,
+      duplicates: total - records.length,
+      uri,
+      txHash: r.txHash,
+    }
   })
 }
-

@@ -14,7 +14,9 @@ export type CuratorResult = {name: string; datanetId: string; curator: Address; 
  * Adds or removes a curator: an address that may review contributions and publish versions of the
  * datanet. Only its owner may; the registry refuses anyone else (NotDatanetOwner).
  */
-export async function setDatanetCurator(p: Where & {name: string; curator: Address; enabled: boolean; chain: DatanetChain}): Promise<CuratorResult> {
+export async function setDatanetCurator(
+  p: Where & {name: string; curator: Address; enabled: boolean; chain: DatanetChain},
+): Promise<CuratorResult> {
   const store = new DatanetStore(p.name, p.stateDir)
   const c = requireOnChain(store.readManifest(), p.chain)
   const r = await registrySetCurator(p.chain, {datanetId: BigInt(c.datanetId), curator: p.curator, enabled: p.enabled})

@@ -39,7 +39,11 @@ export class VersionNotFoundError extends OpenledgerError {
   constructor(name: string, version: number | string, known: number[]) {
     super('E_VERSION_NOT_FOUND', `datanet "${name}" has no version ${version}`, {
       exitCode: ExitCode.state,
-      metaMessages: [known.length ? `Published versions: ${known.join(', ')}.` : 'It has no published version yet: `openledger datanet publish` makes one.'],
+      metaMessages: [
+        known.length
+          ? `Published versions: ${known.join(', ')}.`
+          : 'It has no published version yet: `openledger datanet publish` makes one.',
+      ],
     })
   }
 }

@@ -31,7 +31,11 @@ export function decodeUtf8(bytes: Uint8Array, file: string): string {
     const at = firstInvalidUtf8(bytes)
     let line = 1
     for (let i = 0; i < at; i++) if (bytes[i] === 0x0a) line++
-    throw new InvalidRecordFileError(file, line, `invalid UTF-8 (byte 0x${bytes[at]?.toString(16).padStart(2, '0') ?? '??'} at offset ${at})`)
+    throw new InvalidRecordFileError(
+      file,
+      line,
+      `invalid UTF-8 (byte 0x${bytes[at]?.toString(16).padStart(2, '0') ?? '??'} at offset ${at})`,
+    )
   }
 }
 
@@ -84,7 +88,11 @@ export function parseJsonl(text: string, file: string): ParsedRow[] {
       throw new InvalidRecordFileError(file, i + 1, `not valid JSON (${(err as Error).message.split('\n')[0]})`)
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw new InvalidRecordFileError(file, i + 1, `expected a JSON object, found ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`)
+      throw new InvalidRecordFileError(
+        file,
+        i + 1,
+        `expected a JSON object, found ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
+      )
     }
     rows.push({line: i + 1, row: value as Record<string, unknown>})
   }
@@ -105,7 +113,11 @@ export function parseCsv(text: string, file: string): ParsedRow[] {
   }
   return records.map(({line, fields}) => {
     if (fields.length !== names.length) {
-      throw new InvalidRecordFileError(file, line, `row has ${fields.length} field${fields.length === 1 ? '' : 's'}, the header has ${names.length}`)
+      throw new InvalidRecordFileError(
+        file,
+        line,
+        `row has ${fields.length} field${fields.length === 1 ? '' : 's'}, the header has ${names.length}`,
+      )
     }
     return {line, row: Object.fromEntries(names.map((n, i) => [n, fields[i]]))}
   })

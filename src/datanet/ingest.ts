@@ -72,7 +72,11 @@ export function collectFiles(paths: string[], modality: Modality): {files: strin
     }
     if (st.isDirectory()) walk(p)
     else if (!allowed.includes(extname(p).toLowerCase())) {
-      throw new InvalidRecordFileError(p, undefined, `unsupported file type "${extname(p) || '(none)'}": a ${modality} datanet takes ${allowed.join(' ')}`)
+      throw new InvalidRecordFileError(
+        p,
+        undefined,
+        `unsupported file type "${extname(p) || '(none)'}": a ${modality} datanet takes ${allowed.join(' ')}`,
+      )
     } else files.push(p)
   }
   return {files: [...new Set(files)], skipped}
@@ -90,10 +94,15 @@ export function ingestPaths(paths: string[], opts: IngestOptions): IngestResult 
 export function ingestFile(path: string, opts: IngestOptions): IngestedFile {
   const size = statSync(path).size
   if (size > MAX_FILE_BYTES) {
-    throw new InvalidRecordFileError(path, undefined, `file is ${(size / 1024 / 1024).toFixed(1)} MB, over the ${MAX_FILE_BYTES / 1024 / 1024} MB limit per file`)
+    throw new InvalidRecordFileError(
+      path,
+      undefined,
+      `file is ${(size / 1024 / 1024).toFixed(1)} MB, over the ${MAX_FILE_BYTES / 1024 / 1024} MB limit per file`,
+    )
   }
   const bytes = readFileSync(path)
-  if (bytes.length > MAX_FILE_BYTES) throw new InvalidRecordFileError(path, undefined, `file is over the ${MAX_FILE_BYTES / 1024 / 1024} MB limit per file`)
+  if (bytes.length > MAX_FILE_BYTES)
+    throw new InvalidRecordFileError(path, undefined, `file is over the ${MAX_FILE_BYTES / 1024 / 1024} MB limit per file`)
   const sha256 = createHash('sha256').update(bytes).digest('hex')
   const ext = extname(path).toLowerCase()
   if (opts.modality !== 'text' && ext in MEDIA_EXTENSIONS[opts.modality]) {
@@ -120,13 +129,21 @@ export function toRecord({line, row}: ParsedRow, file: string, opts: IngestOptio
   const own = row[CONTRIBUTOR_FIELD]
   if (own !== undefined && own !== null && own !== '') {
     if (typeof own !== 'string' || !isAddress(own.trim())) {
-      throw new InvalidRecordFileError(file, line, `contributor ${JSON.stringify(own)} is not an address (0x and 40 hex digits, with a valid checksum if mixed-case)`)
+      throw new InvalidRecordFileError(
+        file,
+        line,
+        `contributor ${JSON.stringify(own)} is not an address (0x and 40 hex digits, with a valid checksum if mixed-case)`,
+      )
     }
     contributor = checksumAddress(own.trim()) as Address
     if (contributor === ZERO_ADDRESS) throw new InvalidRecordFileError(file, line, 'contributor is the zero address')
   }
   if (opts.requireContributor && contributor !== opts.requireContributor) {
-    throw new InvalidRecordFileError(file, line, `contributor ${contributor} is not the signer ${opts.requireContributor}: a contribution is the signer's own`)
+    throw new InvalidRecordFileError(
+      file,
+      line,
+      `contributor ${contributor} is not the signer ${opts.requireContributor}: a contribution is the signer's own`,
+    )
   }
   const fields: Array<[string, unknown]> = []
   const textField = opts.modality === 'text' ? (opts.textField ?? 'text') : opts.textField
@@ -138,13 +155,18 @@ export function toRecord({line, row}: ParsedRow, file: string, opts: IngestOptio
       continue
     }
     if (textField !== undefined && textField !== 'text' && k === 'text') {
-      throw new InvalidRecordFileError(file, line, `has both "${textField}" and "text": with --text-field ${textField} the text is stored as "text"`)
+      throw new InvalidRecordFileError(
+        file,
+        line,
+        `has both "${textField}" and "text": with --text-field ${textField} the text is stored as "text"`,
+      )
     }
     fields.push([k, v])
   }
   if (textField !== undefined) {
     if (text === undefined) throw new InvalidRecordFileError(file, line, `missing the "${textField}" field`)
-    if (typeof text !== 'string') throw new InvalidRecordFileError(file, line, `field "${textField}" is ${text === null ? 'null' : typeof text}, not a string`)
+    if (typeof text !== 'string')
+      throw new InvalidRecordFileError(file, line, `field "${textField}" is ${text === null ? 'null' : typeof text}, not a string`)
     if (text.trim() === '') throw new InvalidRecordFileError(file, line, `field "${textField}" is empty`)
     fields.unshift(['text', text])
   }

@@ -62,34 +62,64 @@ function squeeze(s: Uint32Array, out: Uint8Array, o: number): void {
 }
 
 /** keccak-f[1600] on 25 lanes held as 50 little-endian 32-bit words (lo, hi), unrolled. */
-const RC = new Int32Array([1, 0, 32898, 0, 32906, -2147483648, -2147450880, -2147483648, 32907, 0, -2147483647, 0, -2147450751, -2147483648, 32777, -2147483648, 138, 0, 136, 0, -2147450871, 0, -2147483638, 0, -2147450741, 0, 139, -2147483648, 32905, -2147483648, 32771, -2147483648, 32770, -2147483648, 128, -2147483648, 32778, 0, -2147483638, -2147483648, -2147450751, -2147483648, 32896, -2147483648, -2147483647, 0, -2147450872, -2147483648])
+const RC = new Int32Array([
+  1, 0, 32898, 0, 32906, -2147483648, -2147450880, -2147483648, 32907, 0, -2147483647, 0, -2147450751, -2147483648, 32777, -2147483648, 138,
+  0, 136, 0, -2147450871, 0, -2147483638, 0, -2147450741, 0, 139, -2147483648, 32905, -2147483648, 32771, -2147483648, 32770, -2147483648,
+  128, -2147483648, 32778, 0, -2147483638, -2147483648, -2147450751, -2147483648, 32896, -2147483648, -2147483647, 0, -2147450872,
+  -2147483648,
+])
 
 export function keccakF1600(s: Uint32Array): void {
-  let a0l = s[0] | 0, a0h = s[1] | 0
-  let a1l = s[2] | 0, a1h = s[3] | 0
-  let a2l = s[4] | 0, a2h = s[5] | 0
-  let a3l = s[6] | 0, a3h = s[7] | 0
-  let a4l = s[8] | 0, a4h = s[9] | 0
-  let a5l = s[10] | 0, a5h = s[11] | 0
-  let a6l = s[12] | 0, a6h = s[13] | 0
-  let a7l = s[14] | 0, a7h = s[15] | 0
-  let a8l = s[16] | 0, a8h = s[17] | 0
-  let a9l = s[18] | 0, a9h = s[19] | 0
-  let a10l = s[20] | 0, a10h = s[21] | 0
-  let a11l = s[22] | 0, a11h = s[23] | 0
-  let a12l = s[24] | 0, a12h = s[25] | 0
-  let a13l = s[26] | 0, a13h = s[27] | 0
-  let a14l = s[28] | 0, a14h = s[29] | 0
-  let a15l = s[30] | 0, a15h = s[31] | 0
-  let a16l = s[32] | 0, a16h = s[33] | 0
-  let a17l = s[34] | 0, a17h = s[35] | 0
-  let a18l = s[36] | 0, a18h = s[37] | 0
-  let a19l = s[38] | 0, a19h = s[39] | 0
-  let a20l = s[40] | 0, a20h = s[41] | 0
-  let a21l = s[42] | 0, a21h = s[43] | 0
-  let a22l = s[44] | 0, a22h = s[45] | 0
-  let a23l = s[46] | 0, a23h = s[47] | 0
-  let a24l = s[48] | 0, a24h = s[49] | 0
+  let a0l = s[0] | 0,
+    a0h = s[1] | 0
+  let a1l = s[2] | 0,
+    a1h = s[3] | 0
+  let a2l = s[4] | 0,
+    a2h = s[5] | 0
+  let a3l = s[6] | 0,
+    a3h = s[7] | 0
+  let a4l = s[8] | 0,
+    a4h = s[9] | 0
+  let a5l = s[10] | 0,
+    a5h = s[11] | 0
+  let a6l = s[12] | 0,
+    a6h = s[13] | 0
+  let a7l = s[14] | 0,
+    a7h = s[15] | 0
+  let a8l = s[16] | 0,
+    a8h = s[17] | 0
+  let a9l = s[18] | 0,
+    a9h = s[19] | 0
+  let a10l = s[20] | 0,
+    a10h = s[21] | 0
+  let a11l = s[22] | 0,
+    a11h = s[23] | 0
+  let a12l = s[24] | 0,
+    a12h = s[25] | 0
+  let a13l = s[26] | 0,
+    a13h = s[27] | 0
+  let a14l = s[28] | 0,
+    a14h = s[29] | 0
+  let a15l = s[30] | 0,
+    a15h = s[31] | 0
+  let a16l = s[32] | 0,
+    a16h = s[33] | 0
+  let a17l = s[34] | 0,
+    a17h = s[35] | 0
+  let a18l = s[36] | 0,
+    a18h = s[37] | 0
+  let a19l = s[38] | 0,
+    a19h = s[39] | 0
+  let a20l = s[40] | 0,
+    a20h = s[41] | 0
+  let a21l = s[42] | 0,
+    a21h = s[43] | 0
+  let a22l = s[44] | 0,
+    a22h = s[45] | 0
+  let a23l = s[46] | 0,
+    a23h = s[47] | 0
+  let a24l = s[48] | 0,
+    a24h = s[49] | 0
   for (let round = 0; round < 48; round += 2) {
     const c0l = a0l ^ a5l ^ a10l ^ a15l ^ a20l
     const c0h = a0h ^ a5h ^ a10h ^ a15h ^ a20h
@@ -111,31 +141,56 @@ export function keccakF1600(s: Uint32Array): void {
     const d3h = c2h ^ ((c4h << 1) | (c4l >>> 31))
     const d4l = c3l ^ ((c0l << 1) | (c0h >>> 31))
     const d4h = c3h ^ ((c0h << 1) | (c0l >>> 31))
-    a0l ^= d0l; a0h ^= d0h
-    a5l ^= d0l; a5h ^= d0h
-    a10l ^= d0l; a10h ^= d0h
-    a15l ^= d0l; a15h ^= d0h
-    a20l ^= d0l; a20h ^= d0h
-    a1l ^= d1l; a1h ^= d1h
-    a6l ^= d1l; a6h ^= d1h
-    a11l ^= d1l; a11h ^= d1h
-    a16l ^= d1l; a16h ^= d1h
-    a21l ^= d1l; a21h ^= d1h
-    a2l ^= d2l; a2h ^= d2h
-    a7l ^= d2l; a7h ^= d2h
-    a12l ^= d2l; a12h ^= d2h
-    a17l ^= d2l; a17h ^= d2h
-    a22l ^= d2l; a22h ^= d2h
-    a3l ^= d3l; a3h ^= d3h
-    a8l ^= d3l; a8h ^= d3h
-    a13l ^= d3l; a13h ^= d3h
-    a18l ^= d3l; a18h ^= d3h
-    a23l ^= d3l; a23h ^= d3h
-    a4l ^= d4l; a4h ^= d4h
-    a9l ^= d4l; a9h ^= d4h
-    a14l ^= d4l; a14h ^= d4h
-    a19l ^= d4l; a19h ^= d4h
-    a24l ^= d4l; a24h ^= d4h
+    a0l ^= d0l
+    a0h ^= d0h
+    a5l ^= d0l
+    a5h ^= d0h
+    a10l ^= d0l
+    a10h ^= d0h
+    a15l ^= d0l
+    a15h ^= d0h
+    a20l ^= d0l
+    a20h ^= d0h
+    a1l ^= d1l
+    a1h ^= d1h
+    a6l ^= d1l
+    a6h ^= d1h
+    a11l ^= d1l
+    a11h ^= d1h
+    a16l ^= d1l
+    a16h ^= d1h
+    a21l ^= d1l
+    a21h ^= d1h
+    a2l ^= d2l
+    a2h ^= d2h
+    a7l ^= d2l
+    a7h ^= d2h
+    a12l ^= d2l
+    a12h ^= d2h
+    a17l ^= d2l
+    a17h ^= d2h
+    a22l ^= d2l
+    a22h ^= d2h
+    a3l ^= d3l
+    a3h ^= d3h
+    a8l ^= d3l
+    a8h ^= d3h
+    a13l ^= d3l
+    a13h ^= d3h
+    a18l ^= d3l
+    a18h ^= d3h
+    a23l ^= d3l
+    a23h ^= d3h
+    a4l ^= d4l
+    a4h ^= d4h
+    a9l ^= d4l
+    a9h ^= d4h
+    a14l ^= d4l
+    a14h ^= d4h
+    a19l ^= d4l
+    a19h ^= d4h
+    a24l ^= d4l
+    a24h ^= d4h
     const b0l = a0l
     const b0h = a0h
     const b16l = (a5h << 4) | (a5l >>> 28)
@@ -239,29 +294,54 @@ export function keccakF1600(s: Uint32Array): void {
     a0l ^= RC[round]
     a0h ^= RC[round + 1]
   }
-  s[0] = a0l; s[1] = a0h
-  s[2] = a1l; s[3] = a1h
-  s[4] = a2l; s[5] = a2h
-  s[6] = a3l; s[7] = a3h
-  s[8] = a4l; s[9] = a4h
-  s[10] = a5l; s[11] = a5h
-  s[12] = a6l; s[13] = a6h
-  s[14] = a7l; s[15] = a7h
-  s[16] = a8l; s[17] = a8h
-  s[18] = a9l; s[19] = a9h
-  s[20] = a10l; s[21] = a10h
-  s[22] = a11l; s[23] = a11h
-  s[24] = a12l; s[25] = a12h
-  s[26] = a13l; s[27] = a13h
-  s[28] = a14l; s[29] = a14h
-  s[30] = a15l; s[31] = a15h
-  s[32] = a16l; s[33] = a16h
-  s[34] = a17l; s[35] = a17h
-  s[36] = a18l; s[37] = a18h
-  s[38] = a19l; s[39] = a19h
-  s[40] = a20l; s[41] = a20h
-  s[42] = a21l; s[43] = a21h
-  s[44] = a22l; s[45] = a22h
-  s[46] = a23l; s[47] = a23h
-  s[48] = a24l; s[49] = a24h
+  s[0] = a0l
+  s[1] = a0h
+  s[2] = a1l
+  s[3] = a1h
+  s[4] = a2l
+  s[5] = a2h
+  s[6] = a3l
+  s[7] = a3h
+  s[8] = a4l
+  s[9] = a4h
+  s[10] = a5l
+  s[11] = a5h
+  s[12] = a6l
+  s[13] = a6h
+  s[14] = a7l
+  s[15] = a7h
+  s[16] = a8l
+  s[17] = a8h
+  s[18] = a9l
+  s[19] = a9h
+  s[20] = a10l
+  s[21] = a10h
+  s[22] = a11l
+  s[23] = a11h
+  s[24] = a12l
+  s[25] = a12h
+  s[26] = a13l
+  s[27] = a13h
+  s[28] = a14l
+  s[29] = a14h
+  s[30] = a15l
+  s[31] = a15h
+  s[32] = a16l
+  s[33] = a16h
+  s[34] = a17l
+  s[35] = a17h
+  s[36] = a18l
+  s[37] = a18h
+  s[38] = a19l
+  s[39] = a19h
+  s[40] = a20l
+  s[41] = a20h
+  s[42] = a21l
+  s[43] = a21h
+  s[44] = a22l
+  s[45] = a22h
+  s[46] = a23l
+  s[47] = a23h
+  s[48] = a24l
+  s[49] = a24h
 }

@@ -8,7 +8,11 @@ const READ_CHUNK = 4 << 20
  * size, and no line is ever joined into one big string. `onBytes` sees every byte read, in order
  * (to hash the file as it streams by).
  */
-export function forEachLine(path: string, onLine: (buf: Buffer, start: number, end: number, line: number) => void, onBytes?: (chunk: Buffer) => void): void {
+export function forEachLine(
+  path: string,
+  onLine: (buf: Buffer, start: number, end: number, line: number) => void,
+  onBytes?: (chunk: Buffer) => void,
+): void {
   const fd = openSync(path, 'r')
   try {
     let buf = Buffer.allocUnsafe(READ_CHUNK)

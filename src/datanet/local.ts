@@ -114,7 +114,14 @@ export async function addToDatanet(p: AddToDatanetParameters): Promise<AddResult
       }
     }
     store.writeManifest(m)
-    return {name: p.name, files: reports, added, duplicates: reports.reduce((s, r) => s + r.duplicates, 0), staged: store.draftCount(), skipped}
+    return {
+      name: p.name,
+      files: reports,
+      added,
+      duplicates: reports.reduce((s, r) => s + r.duplicates, 0),
+      staged: store.draftCount(),
+      skipped,
+    }
   })
 }
 
@@ -170,7 +177,9 @@ export async function loadDatanetVersion(name: string, opts: LoadDatanetVersionO
   const records = store.readVersion(info)
   const root = MerkleTree.of(leavesOf(records)).root
   if (root !== info.root.toLowerCase()) {
-    throw new DatanetIntegrityError(`version ${info.version} of datanet "${name}" does not match its root (${info.root}; the records give ${root})`)
+    throw new DatanetIntegrityError(
+      `version ${info.version} of datanet "${name}" does not match its root (${info.root}; the records give ${root})`,
+    )
   }
   return {name, datanetId: info.datanetId ?? m.chain?.datanetId, version: info.version, root, records}
 }

@@ -21,7 +21,14 @@ const inner = new Uint8Array(32)
  * contributor))), as StandardMerkleTree hashes its leaves. abi.encode puts the address right-aligned
  * in a 32-byte word, so the preimage is recordHash ‖ 12 zero bytes ‖ 20 address bytes.
  */
-export function leafHashInto(recordHash: Uint8Array, rhOffset: number, contributor: Uint8Array, cOffset: number, out: Uint8Array, offset: number): void {
+export function leafHashInto(
+  recordHash: Uint8Array,
+  rhOffset: number,
+  contributor: Uint8Array,
+  cOffset: number,
+  out: Uint8Array,
+  offset: number,
+): void {
   preimage.set(recordHash.subarray(rhOffset, rhOffset + 32), 0)
   preimage.fill(0, 32, 44)
   preimage.set(contributor.subarray(cOffset, cOffset + 20), 44)
@@ -36,8 +43,10 @@ export function leafHashesOf(leaves: ReadonlyArray<MerkleLeaf>): Uint8Array {
   const addr = new Uint8Array(20)
   for (let i = 0; i < leaves.length; i++) {
     const [h, a] = leaves[i]
-    if (typeof h !== 'string' || !hexInto(h, 32, rh, 0)) throw new MerkleInputError(`leaf ${i}: recordHash ${String(h)} is not 32 bytes of 0x-hex`)
-    if (typeof a !== 'string' || !hexInto(a, 20, addr, 0)) throw new MerkleInputError(`leaf ${i}: contributor ${String(a)} is not a 20-byte address`)
+    if (typeof h !== 'string' || !hexInto(h, 32, rh, 0))
+      throw new MerkleInputError(`leaf ${i}: recordHash ${String(h)} is not 32 bytes of 0x-hex`)
+    if (typeof a !== 'string' || !hexInto(a, 20, addr, 0))
+      throw new MerkleInputError(`leaf ${i}: contributor ${String(a)} is not a 20-byte address`)
     leafHashInto(rh, 0, addr, 0, out, i * 32)
   }
   return out
@@ -167,7 +176,8 @@ function hashInnerNodes(nodes: Uint8Array, n: number): void {
  * sort, with no second copy of the leaves: how a version of millions of records gets its root.
  */
 export function merkleRootInPlace(nodes: Uint8Array, n: number): Hex {
-  if (n < 1 || nodes.length !== (2 * n - 1) * 32) throw new MerkleInputError(`a tree of ${n} leaves has ${2 * n - 1} nodes, not ${nodes.length / 32}`)
+  if (n < 1 || nodes.length !== (2 * n - 1) * 32)
+    throw new MerkleInputError(`a tree of ${n} leaves has ${2 * n - 1} nodes, not ${nodes.length / 32}`)
   const base = (n - 1) * 32
   const order = sortLeafHashes(nodes.subarray(base))
   // Leaf position k (node n-1+k) takes the input leaf order[n-1-k]: sorted descending, as

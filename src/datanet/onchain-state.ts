@@ -29,8 +29,13 @@ export async function onChainState(p: Where & {name: string; chain: DatanetReade
     versionCount: Number(d.versionCount),
     versions: events.map((e) => {
       const local = m.versions.find((v) => v.chainVersion === e.version && v.datanetId === c.datanetId)
-      return {version: e.version, root: e.root, records: Number(e.recordCount), txHash: e.txHash, matchesLocal: local ? local.root.toLowerCase() === e.root.toLowerCase() : null}
+      return {
+        version: e.version,
+        root: e.root,
+        records: Number(e.recordCount),
+        txHash: e.txHash,
+        matchesLocal: local ? local.root.toLowerCase() === e.root.toLowerCase() : null,
+      }
     }),
   }
 }
-

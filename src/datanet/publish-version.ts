@@ -52,14 +52,32 @@ export async function publishDatanet(p: Where & {name: string; chain: DatanetCha
     // instead of publishing (and paying) again.
     const known = new Set(
       m.versions
-        .filter((v) => v.chainId === p.chain.chainId && v.registry.toLowerCase() === p.chain.registry.toLowerCase() && v.datanetId === chain.datanetId)
+        .filter(
+          (v) =>
+            v.chainId === p.chain.chainId && v.registry.toLowerCase() === p.chain.registry.toLowerCase() && v.datanetId === chain.datanetId,
+        )
         .map((v) => v.chainVersion),
     )
-    const earlier = (await registryVersionEvents(p.chain, BigInt(chain.datanetId))).find((e) => e.root.toLowerCase() === root && !known.has(e.version))
+    const earlier = (await registryVersionEvents(p.chain, BigInt(chain.datanetId))).find(
+      (e) => e.root.toLowerCase() === root && !known.has(e.version),
+    )
     const r = earlier
-      ? {version: BigInt(earlier.version), root: earlier.root, fee: await registryPublishFeePaid(p.chain, earlier.txHash), txHash: earlier.txHash, blockNumber: earlier.blockNumber}
-      : await registryPublishVersion(p.chain, {datanetId: BigInt(chain.datanetId), root, recordCount: records.length, byteSize, metadataURI})
-    if (r.root.toLowerCase() !== root) throw new DatanetIntegrityError(`VersionPublished in ${r.txHash} carries root ${r.root}, not ${root}`)
+      ? {
+          version: BigInt(earlier.version),
+          root: earlier.root,
+          fee: await registryPublishFeePaid(p.chain, earlier.txHash),
+          txHash: earlier.txHash,
+          blockNumber: earlier.blockNumber,
+        }
+      : await registryPublishVersion(p.chain, {
+          datanetId: BigInt(chain.datanetId),
+          root,
+          recordCount: records.length,
+          byteSize,
+          metadataURI,
+        })
+    if (r.root.toLowerCase() !== root)
+      throw new DatanetIntegrityError(`VersionPublished in ${r.txHash} carries root ${r.root}, not ${root}`)
     const version = (m.versions.at(-1)?.version ?? 0) + 1
     const file = staged.commit(version)
     const info: VersionInfo = {
@@ -100,4 +118,3 @@ export async function publishDatanet(p: Where & {name: string; chain: DatanetCha
     }
   })
 }
-

@@ -30,11 +30,22 @@ async function isRegisteredHere(chain: DatanetReader, m: DatanetManifest): Promi
 }
 
 /** Registers the datanet on-chain unless this chain's registry already has it. */
-export async function ensureRegistered(store: DatanetStore, m: DatanetManifest, chain: DatanetChain): Promise<{registered: boolean; chain: OnChainDatanet}> {
+export async function ensureRegistered(
+  store: DatanetStore,
+  m: DatanetManifest,
+  chain: DatanetChain,
+): Promise<{registered: boolean; chain: OnChainDatanet}> {
   if (await isRegisteredHere(chain, m)) return {registered: false, chain: m.chain!}
   const metadataURI = datanetMetadataURI(m)
   const r = await registryCreateDatanet(chain, {name: m.name, metadataURI, modality: MODALITY_CODE[m.modality]})
-  m.chain = {chainId: chain.chainId, registry: chain.registry, datanetId: r.datanetId.toString(), owner: r.owner, txHash: r.txHash, metadataURI}
+  m.chain = {
+    chainId: chain.chainId,
+    registry: chain.registry,
+    datanetId: r.datanetId.toString(),
+    owner: r.owner,
+    txHash: r.txHash,
+    metadataURI,
+  }
   store.writeManifest(m)
   return {registered: true, chain: m.chain}
 }
@@ -57,4 +68,3 @@ export function requireOnChain(m: DatanetManifest, chain: DatanetReader): OnChai
   if (!c || c.chainId !== chain.chainId || c.registry.toLowerCase() !== chain.registry.toLowerCase()) throw new NotOnChainError(m.name)
   return c
 }
-

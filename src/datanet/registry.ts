@@ -31,7 +31,11 @@ async function readEvents<T>(what: string, query: () => Promise<T>): Promise<T> 
 }
 
 export async function registryCreateDatanet(ctx: DatanetChain, p: {name: string; metadataURI: string; modality: number}) {
-  const {hash, receipt} = await writeContract(ctx, {contract: 'DatanetRegistry', functionName: 'createDatanet', args: [p.name, p.metadataURI, p.modality]})
+  const {hash, receipt} = await writeContract(ctx, {
+    contract: 'DatanetRegistry',
+    functionName: 'createDatanet',
+    args: [p.name, p.metadataURI, p.modality],
+  })
   const ev = eventOf(receipt.logs, 'DatanetCreated', hash)
   return {datanetId: ev.args.datanetId, owner: ev.args.owner, txHash: hash, blockNumber: receipt.blockNumber}
 }
@@ -40,7 +44,10 @@ export async function registryPublishFee(ctx: DatanetReader, byteSize: number, r
   return readContract(ctx, 'DatanetRegistry', 'publishFee', [BigInt(byteSize), BigInt(recordCount)])
 }
 
-export async function registryPublishVersion(ctx: DatanetChain, p: {datanetId: bigint; root: Hex; recordCount: number; byteSize: number; metadataURI: string}) {
+export async function registryPublishVersion(
+  ctx: DatanetChain,
+  p: {datanetId: bigint; root: Hex; recordCount: number; byteSize: number; metadataURI: string},
+) {
   const fee = await registryPublishFee(ctx, p.byteSize, p.recordCount)
   const {hash, receipt} = await writeContract(ctx, {
     contract: 'DatanetRegistry',
@@ -59,7 +66,10 @@ export async function registryPublishFeePaid(ctx: DatanetReader, txHash: Hex): P
   return ev?.args.fee ?? 0n
 }
 
-export async function registrySubmitContribution(ctx: DatanetChain, p: {datanetId: bigint; contentRoot: Hex; recordCount: number; uri: string}) {
+export async function registrySubmitContribution(
+  ctx: DatanetChain,
+  p: {datanetId: bigint; contentRoot: Hex; recordCount: number; uri: string},
+) {
   const {hash, receipt} = await writeContract(ctx, {
     contract: 'DatanetRegistry',
     functionName: 'submitContribution',
@@ -70,12 +80,20 @@ export async function registrySubmitContribution(ctx: DatanetChain, p: {datanetI
 }
 
 export async function registryReviewContribution(ctx: DatanetChain, p: {datanetId: bigint; contributionId: bigint; approve: boolean}) {
-  const {hash} = await writeContract(ctx, {contract: 'DatanetRegistry', functionName: 'reviewContribution', args: [p.datanetId, p.contributionId, p.approve]})
+  const {hash} = await writeContract(ctx, {
+    contract: 'DatanetRegistry',
+    functionName: 'reviewContribution',
+    args: [p.datanetId, p.contributionId, p.approve],
+  })
   return {txHash: hash}
 }
 
 export async function registrySetCurator(ctx: DatanetChain, p: {datanetId: bigint; curator: Address; enabled: boolean}) {
-  const {hash} = await writeContract(ctx, {contract: 'DatanetRegistry', functionName: 'setCurator', args: [p.datanetId, p.curator, p.enabled]})
+  const {hash} = await writeContract(ctx, {
+    contract: 'DatanetRegistry',
+    functionName: 'setCurator',
+    args: [p.datanetId, p.curator, p.enabled],
+  })
   return {txHash: hash}
 }
 
@@ -85,16 +103,34 @@ export async function registryGetDatanet(ctx: DatanetReader, datanetId: bigint) 
 }
 
 export async function registryGetVersion(ctx: DatanetReader, datanetId: bigint, version: number) {
-  const [root, recordCount, byteSize, metadataURI, publishedAt] = await readContract(ctx, 'DatanetRegistry', 'getVersion', [datanetId, version])
+  const [root, recordCount, byteSize, metadataURI, publishedAt] = await readContract(ctx, 'DatanetRegistry', 'getVersion', [
+    datanetId,
+    version,
+  ])
   return {root, recordCount, byteSize, metadataURI, publishedAt}
 }
 
-export type VersionEvent = {version: number; root: Hex; recordCount: bigint; byteSize: bigint; metadataURI: string; txHash: Hex; blockNumber: bigint}
+export type VersionEvent = {
+  version: number
+  root: Hex
+  recordCount: bigint
+  byteSize: bigint
+  metadataURI: string
+  txHash: Hex
+  blockNumber: bigint
+}
 
 /** Every VersionPublished event of a datanet, oldest first. */
 export async function registryVersionEvents(ctx: DatanetReader, datanetId: bigint): Promise<VersionEvent[]> {
   const logs = await readEvents('VersionPublished events', () =>
-    ctx.publicClient.getContractEvents({address: ctx.registry, abi, eventName: 'VersionPublished', args: {datanetId}, fromBlock: 0n, strict: true}),
+    ctx.publicClient.getContractEvents({
+      address: ctx.registry,
+      abi,
+      eventName: 'VersionPublished',
+      args: {datanetId},
+      fromBlock: 0n,
+      strict: true,
+    }),
   )
   return logs.map((l) => ({
     version: Number(l.args.version),
@@ -123,8 +159,22 @@ export type ContributionEvent = {
 export async function registryContributions(ctx: DatanetReader, datanetId: bigint): Promise<ContributionEvent[]> {
   const [submitted, reviewed] = await readEvents('contribution events', () =>
     Promise.all([
-      ctx.publicClient.getContractEvents({address: ctx.registry, abi, eventName: 'ContributionSubmitted', args: {datanetId}, fromBlock: 0n, strict: true}),
-      ctx.publicClient.getContractEvents({address: ctx.registry, abi, eventName: 'ContributionReviewed', args: {datanetId}, fromBlock: 0n, strict: true}),
+      ctx.publicClient.getContractEvents({
+        address: ctx.registry,
+        abi,
+        eventName: 'ContributionSubmitted',
+        args: {datanetId},
+        fromBlock: 0n,
+        strict: true,
+      }),
+      ctx.publicClient.getContractEvents({
+        address: ctx.registry,
+        abi,
+        eventName: 'ContributionReviewed',
+        args: {datanetId},
+        fromBlock: 0n,
+        strict: true,
+      }),
     ]),
   )
   const out = new Map<bigint, ContributionEvent>()

@@ -39,7 +39,9 @@ export type ReviewResult = {
  * checking them against the submitted content root) for the next `datanet publish`.
  * Every id is checked before any transaction is sent.
  */
-export async function reviewContributions(p: Where & {name: string; approve?: readonly bigint[]; reject?: readonly bigint[]; chain: DatanetChain}): Promise<ReviewResult> {
+export async function reviewContributions(
+  p: Where & {name: string; approve?: readonly bigint[]; reject?: readonly bigint[]; chain: DatanetChain},
+): Promise<ReviewResult> {
   const store = new DatanetStore(p.name, p.stateDir)
   const approve = p.approve ?? []
   const reject = p.reject ?? []
@@ -52,7 +54,10 @@ export async function reviewContributions(p: Where & {name: string; approve?: re
     const events = await registryContributions(p.chain, datanetId)
     const byId = new Map(events.map((e) => [e.contributionId, e]))
     const plan: Array<{e: ContributionEvent; approve: boolean; records?: ReturnType<DatanetStore['readDraft']>}> = []
-    for (const [ids, ok] of [[approve, true], [reject, false]] as const) {
+    for (const [ids, ok] of [
+      [approve, true],
+      [reject, false],
+    ] as const) {
       for (const id of ids) {
         const e = byId.get(id)
         if (!e) throw new UsageError(`datanet "${p.name}" has no contribution ${id}`)
@@ -60,10 +65,13 @@ export async function reviewContributions(p: Where & {name: string; approve?: re
         let records
         if (ok) {
           records = store.readContribution(store.contributionPath(e.contentRoot))
-          if (!records) throw new UsageError(`contribution ${id}: its records (${store.contributionPath(e.contentRoot)}) are not in this folder`)
+          if (!records)
+            throw new UsageError(`contribution ${id}: its records (${store.contributionPath(e.contentRoot)}) are not in this folder`)
           const root = MerkleTree.of(leavesOf(records)).root
           if (root !== e.contentRoot.toLowerCase() || BigInt(records.length) !== e.recordCount) {
-            throw new DatanetIntegrityError(`contribution ${id}: the local records give root ${root} (${records.length} records), not the submitted ${e.contentRoot} (${e.recordCount})`)
+            throw new DatanetIntegrityError(
+              `contribution ${id}: the local records give root ${root} (${records.length} records), not the submitted ${e.contentRoot} (${e.recordCount})`,
+            )
           }
           if (records.some((r) => r.contributor.toLowerCase() !== e.contributor.toLowerCase())) {
             throw new DatanetIntegrityError(`contribution ${id}: a record names a contributor other than ${e.contributor}`)
@@ -116,4 +124,3 @@ function contributionView(store: DatanetStore, e: ContributionEvent): Contributi
     local: store.readContribution(store.contributionPath(e.contentRoot)) !== undefined,
   }
 }
-

@@ -314,7 +314,9 @@ export class DatanetStore {
 
   /** A new segment at the draft's end; commit it to add its records, abort to add nothing. */
   draftAppender(): DraftSegmentWriter {
-    const last = this.draftSegments().filter((s) => s !== this.draftPath).at(-1)
+    const last = this.draftSegments()
+      .filter((s) => s !== this.draftPath)
+      .at(-1)
     const seq = last ? Number(last.slice(-14, -6)) + 1 : 1
     return new DraftSegmentWriter(join(this.draftDir, String(seq).padStart(8, '0')))
   }
@@ -370,7 +372,12 @@ export class DatanetStore {
 
   versionInfo(m: DatanetManifest, version?: number): VersionInfo {
     const v = version === undefined ? m.versions.at(-1) : m.versions.find((x) => x.version === version)
-    if (!v) throw new VersionNotFoundError(this.name, version ?? 'latest', m.versions.map((x) => x.version))
+    if (!v)
+      throw new VersionNotFoundError(
+        this.name,
+        version ?? 'latest',
+        m.versions.map((x) => x.version),
+      )
     return v
   }
 
@@ -419,8 +426,13 @@ export class DatanetStore {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
       const have = createHash('sha256')
-      forEachLine(path, () => {}, (chunk) => have.update(chunk))
-      if (have.digest('hex') !== sha) throw new DatanetIntegrityError(`${path} already exists with other content: a published version never changes`)
+      forEachLine(
+        path,
+        () => {},
+        (chunk) => have.update(chunk),
+      )
+      if (have.digest('hex') !== sha)
+        throw new DatanetIntegrityError(`${path} already exists with other content: a published version never changes`)
     }
   }
 

@@ -5,7 +5,15 @@ import type {Address} from 'viem'
 
 import {parseOpen} from '../chain/amounts.js'
 import {resolveSigner} from '../chain/context.js'
-import {ConfigError, type DatanetEntry, type LoadedProjectConfig, type ModelEntry, type ProjectConfig, loadProjectConfig, modelConfigOf} from '../config/index.js'
+import {
+  ConfigError,
+  type DatanetEntry,
+  type LoadedProjectConfig,
+  type ModelEntry,
+  type ProjectConfig,
+  loadProjectConfig,
+  modelConfigOf,
+} from '../config/index.js'
 import {
   type DatanetChain,
   addToDatanet,
@@ -124,7 +132,11 @@ class Emitter {
 }
 
 /** The devnet this folder runs, started in the background when none is. */
-export async function ensureDevnet(p: {stateDir: string; l1Port?: number; l2Port?: number}): Promise<{state: DevnetState; started: boolean}> {
+export async function ensureDevnet(p: {
+  stateDir: string
+  l1Port?: number
+  l2Port?: number
+}): Promise<{state: DevnetState; started: boolean}> {
   const running = readRunningDevnet(p.stateDir)
   if (running) return {state: running, started: false}
   const state = await startDetached({stateDir: p.stateDir, l1Port: p.l1Port, l2Port: p.l2Port})
@@ -148,9 +160,15 @@ function checkLabels(entry: DatanetEntry, paths: string[], contributor: Address,
   if (!entry.labelField) return
   const {files} = ingestPaths(paths, {modality: entry.modality ?? 'text', textField: entry.textField, defaultContributor: contributor})
   for (const f of files) {
-    const missing = f.records.filter((r) => r.fields[entry.labelField!] === undefined || r.fields[entry.labelField!] === null || r.fields[entry.labelField!] === '')
+    const missing = f.records.filter(
+      (r) => r.fields[entry.labelField!] === undefined || r.fields[entry.labelField!] === null || r.fields[entry.labelField!] === '',
+    )
     if (missing.length) {
-      throw new ConfigError(configFile, `${where}.labelField`, `"${entry.labelField}" is missing in ${missing.length} of ${f.records.length} records of ${f.path}`)
+      throw new ConfigError(
+        configFile,
+        `${where}.labelField`,
+        `"${entry.labelField}" is missing in ${missing.length} of ${f.records.length} records of ${f.path}`,
+      )
     }
   }
 }
@@ -158,7 +176,15 @@ function checkLabels(entry: DatanetEntry, paths: string[], contributor: Address,
 async function syncDatanet(
   entry: DatanetEntry,
   index: number,
-  ctx: {loaded: LoadedProjectConfig; stateDir: string; chain: DatanetChain; contributor: Address; onDevnet: boolean; events: Emitter; shown: string},
+  ctx: {
+    loaded: LoadedProjectConfig
+    stateDir: string
+    chain: DatanetChain
+    contributor: Address
+    onDevnet: boolean
+    events: Emitter
+    shown: string
+  },
 ): Promise<DevDatanetSummary> {
   const where = `$.datanets[${index}]`
   const files = expandFiles(ctx.loaded.dir, entry.files, `${where}.files`, ctx.shown)
@@ -168,30 +194,71 @@ async function syncDatanet(
 
   if (exists() && !(await chainHasLatest(entry.name, ctx.stateDir, ctx.chain))) {
     if (!ctx.onDevnet) {
-      throw new OpenledgerError('E_DEV_DATANET_NOT_ON_CHAIN', `datanet ${entry.name}: its latest version is not on this chain's DatanetRegistry`, {exitCode: 3})
+      throw new OpenledgerError(
+        'E_DEV_DATANET_NOT_ON_CHAIN',
+        `datanet ${entry.name}: its latest version is not on this chain's DatanetRegistry`,
+        {exitCode: 3},
+      )
     }
     // A devnet started afresh forgets what was published: build the datanet again from the files.
     const aside = join(ctx.stateDir, 'dev', 'replaced', `${entry.name}-${Date.now()}`)
     mkdirSync(join(aside, '..'), {recursive: true})
     renameSync(join(datanetsDir(ctx.stateDir), entry.name), aside)
-    ctx.events.emit('datanet', `this devnet does not know it (started afresh?): publishing it again (old state kept in ${relative(process.cwd(), aside)})`, entry.name)
+    ctx.events.emit(
+      'datanet',
+      `this devnet does not know it (started afresh?): publishing it again (old state kept in ${relative(process.cwd(), aside)})`,
+      entry.name,
+    )
   }
   if (!exists()) {
     await createDatanet({name: entry.name, description: entry.description, modality: entry.modality, stateDir: ctx.stateDir})
     ctx.events.emit('datanet', 'created', entry.name)
   }
-  const add = await addToDatanet({name: entry.name, paths, contributor: ctx.contributor, textField: entry.textField, stateDir: ctx.stateDir})
-  if (add.added) ctx.events.emit('datanet', `${add.added} new record${add.added === 1 ? '' : 's'} staged from ${files.length} file${files.length === 1 ? '' : 's'}`, entry.name)
+  const add = await addToDatanet({
+    name: entry.name,
+    paths,
+    contributor: ctx.contributor,
+    textField: entry.textField,
+    stateDir: ctx.stateDir,
+  })
+  if (add.added)
+    ctx.events.emit(
+      'datanet',
+      `${add.added} new record${add.added === 1 ? '' : 's'} staged from ${files.length} file${files.length === 1 ? '' : 's'}`,
+      entry.name,
+    )
   if (add.staged > 0) {
     const r = await publishDatanet({name: entry.name, chain: ctx.chain, stateDir: ctx.stateDir})
-    ctx.events.emit('datanet', `published version ${r.version}: ${r.records} records (${r.added} new), root ${r.root.slice(0, 10)}…`, entry.name)
-    return {name: entry.name, version: r.version, root: r.root, records: r.records, added: r.added, changed: true, datanetId: r.datanetId, txHash: r.txHash}
+    ctx.events.emit(
+      'datanet',
+      `published version ${r.version}: ${r.records} records (${r.added} new), root ${r.root.slice(0, 10)}…`,
+      entry.name,
+    )
+    return {
+      name: entry.name,
+      version: r.version,
+      root: r.root,
+      records: r.records,
+      added: r.added,
+      changed: true,
+      datanetId: r.datanetId,
+      txHash: r.txHash,
+    }
   }
   const show = await showDatanet({name: entry.name, stateDir: ctx.stateDir})
   const last = show.versionHistory.at(-1)
-  if (!last) throw new OpenledgerError('E_DEV_EMPTY_DATANET', `${ctx.shown}: ${where}.files give datanet ${entry.name} no records`, {exitCode: 2})
+  if (!last)
+    throw new OpenledgerError('E_DEV_EMPTY_DATANET', `${ctx.shown}: ${where}.files give datanet ${entry.name} no records`, {exitCode: 2})
   ctx.events.emit('datanet', `unchanged: version ${last.version}, ${last.records} records`, entry.name)
-  return {name: entry.name, version: last.version, root: last.root, records: last.records, added: 0, changed: false, ...(last.datanetId ? {datanetId: last.datanetId} : {})}
+  return {
+    name: entry.name,
+    version: last.version,
+    root: last.root,
+    records: last.records,
+    added: 0,
+    changed: false,
+    ...(last.datanetId ? {datanetId: last.datanetId} : {}),
+  }
 }
 
 function listDatanetsSync(stateDir: string): string[] {
@@ -213,19 +280,44 @@ async function trainOne(
   const existing = intactArtifact(artifact, source.root, hash)
   if (existing) {
     const same = prev && prev.artifact === shownArtifact && prev.root === source.root && prev.configHash === hash
-    ctx.events.emit('model', `unchanged: datanet root and config hash as before${same ? '' : ' (artifact found)'}, not retrained`, entry.name)
-    return {name: entry.name, datanet: entry.datanet, artifact: shownArtifact, configHash: hash, trained: false, valAccuracy: existing.valAccuracy}
+    ctx.events.emit(
+      'model',
+      `unchanged: datanet root and config hash as before${same ? '' : ' (artifact found)'}, not retrained`,
+      entry.name,
+    )
+    return {
+      name: entry.name,
+      datanet: entry.datanet,
+      artifact: shownArtifact,
+      configHash: hash,
+      trained: false,
+      valAccuracy: existing.valAccuracy,
+    }
   }
   ctx.events.emit('model', `training on ${source.name} v${source.version} (${source.records.length} records)`, entry.name)
   const t0 = performance.now()
-  const r = await trainModel({source, config, out: artifact, allowRemote: config.encoder === 'builtin' ? false : undefined, onProgress: (e) => ctx.onTrainProgress?.(entry.name, e)})
+  const r = await trainModel({
+    source,
+    config,
+    out: artifact,
+    allowRemote: config.encoder === 'builtin' ? false : undefined,
+    onProgress: (e) => ctx.onTrainProgress?.(entry.name, e),
+  })
   const acc = r.metrics.valAccuracy
-  ctx.events.emit('model', `trained in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${r.device}${acc === null ? '' : `, val accuracy ${(acc * 100).toFixed(1)}%`}`, entry.name)
+  ctx.events.emit(
+    'model',
+    `trained in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${r.device}${acc === null ? '' : `, val accuracy ${(acc * 100).toFixed(1)}%`}`,
+    entry.name,
+  )
   return {name: entry.name, datanet: entry.datanet, artifact: shownArtifact, configHash: hash, trained: true, valAccuracy: acc}
 }
 
 /** A generate model: a LoRA adapter on its base, retrained only when the datanet root or its config changed. */
-async function trainGenerateOne(entry: ModelEntry, source: Awaited<ReturnType<typeof loadDatanetSource>>, ctx: {stateDir: string; events: Emitter}): Promise<DevModelSummary> {
+async function trainGenerateOne(
+  entry: ModelEntry,
+  source: Awaited<ReturnType<typeof loadDatanetSource>>,
+  ctx: {stateDir: string; events: Emitter},
+): Promise<DevModelSummary> {
   const {trainLmArtifact, lmConfigHash, DEFAULT_BASE_DIR} = await import('../lm/artifact.js')
   const {baseWeightsSha256} = await import('../lm/peft.js')
   const {name, datanet, task, base, device, text_field, label_field, ...hyperparameters} = entry as ModelEntry & Record<string, unknown>
@@ -239,9 +331,19 @@ async function trainGenerateOne(entry: ModelEntry, source: Awaited<ReturnType<ty
   }
   ctx.events.emit('model', `training a LoRA adapter on ${source.name} v${source.version} (${source.records.length} records)`, entry.name)
   const t0 = performance.now()
-  const r = await trainLmArtifact({source, baseDir, hyperparameters, device: device === 'cpu' || device === 'webgpu' ? device : 'auto', out: artifact})
+  const r = await trainLmArtifact({
+    source,
+    baseDir,
+    hyperparameters,
+    device: device === 'cpu' || device === 'webgpu' ? device : 'auto',
+    out: artifact,
+  })
   const m = r.metrics
-  ctx.events.emit('model', `trained in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${r.device}, val loss ${m.bestValLoss?.toFixed(4) ?? 'n/a'} (base ${m.baseValLoss?.toFixed(4) ?? 'n/a'})`, entry.name)
+  ctx.events.emit(
+    'model',
+    `trained in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${r.device}, val loss ${m.bestValLoss?.toFixed(4) ?? 'n/a'} (base ${m.baseValLoss?.toFixed(4) ?? 'n/a'})`,
+    entry.name,
+  )
   return {name: entry.name, datanet: entry.datanet, artifact: shownArtifact, configHash: hash, trained: true, valAccuracy: null}
 }
 
@@ -256,7 +358,13 @@ function intactArtifact(path: string, root: string, hash: string): {valAccuracy:
   }
 }
 
-async function syncAgent(config: ProjectConfig, loaded: LoadedProjectConfig, stateDir: string, events: Emitter, shown: string): Promise<DevAgentSummary | undefined> {
+async function syncAgent(
+  config: ProjectConfig,
+  loaded: LoadedProjectConfig,
+  stateDir: string,
+  events: Emitter,
+  shown: string,
+): Promise<DevAgentSummary | undefined> {
   const agent = config.agent
   if (!agent) return undefined
   const account = agent.account ?? 0
@@ -264,7 +372,8 @@ async function syncAgent(config: ProjectConfig, loaded: LoadedProjectConfig, sta
   const ctx = await resolveSigner({network: config.network, account, stateDir})
   const address = ctx.account.address
   const st = await stakeStatus(ctx, {address})
-  if (st.role === 'validator') throw new ConfigError(shown, '$.agent.account', `${account} (${address}) stakes as a validator, not as an agent`)
+  if (st.role === 'validator')
+    throw new ConfigError(shown, '$.agent.account', `${account} (${address}) stakes as a validator, not as an agent`)
   if (st.staked >= target) {
     events.emit('agent', `stake unchanged: ${fmt(st.staked)} OPEN staked as agent`, address)
     return {address, account, staked: st.staked.toString(), deposited: '0'}
@@ -313,7 +422,14 @@ export async function runDevOnce(p: RunDevParameters = {}): Promise<DevSummary> 
     for (const [i, entry] of entries.entries()) {
       const d = await syncDatanet(entry, i, {loaded, stateDir, chain, contributor, onDevnet, events, shown})
       datanets.push(d)
-      state.datanets[d.name] = {version: d.version, root: d.root, records: d.records, chainId: chain.chainId, ...(d.datanetId ? {datanetId: d.datanetId} : {}), updatedAt: new Date().toISOString()}
+      state.datanets[d.name] = {
+        version: d.version,
+        root: d.root,
+        records: d.records,
+        chainId: chain.chainId,
+        ...(d.datanetId ? {datanetId: d.datanetId} : {}),
+        updatedAt: new Date().toISOString(),
+      }
     }
   }
 
@@ -322,8 +438,17 @@ export async function runDevOnce(p: RunDevParameters = {}): Promise<DevSummary> 
     const m = await trainOne(entry, {stateDir, state, events, onTrainProgress: p.onTrainProgress})
     const publish = p.publishModel ?? registryPublish
     const r = await publish({name: m.name, artifact: resolve(process.cwd(), m.artifact), stateDir, network, account: p.account})
-    Object.assign(m, {cid: r.cid, published: r.published, ...(r.modelId ? {modelId: r.modelId} : {}), ...(r.txHash && r.published ? {txHash: r.txHash} : {})})
-    events.emit('model', r.published ? `published ${r.cid}${r.modelId ? ` as model ${r.modelId}` : ''}` : `already published: ${r.cid}`, m.name)
+    Object.assign(m, {
+      cid: r.cid,
+      published: r.published,
+      ...(r.modelId ? {modelId: r.modelId} : {}),
+      ...(r.txHash && r.published ? {txHash: r.txHash} : {}),
+    })
+    events.emit(
+      'model',
+      r.published ? `published ${r.cid}${r.modelId ? ` as model ${r.modelId}` : ''}` : `already published: ${r.cid}`,
+      m.name,
+    )
     state.models[m.name] = {
       datanet: m.datanet,
       root: datanets.find((d) => d.name === m.datanet)?.root ?? '',
@@ -341,7 +466,8 @@ export async function runDevOnce(p: RunDevParameters = {}): Promise<DevSummary> 
   if (agent) state.agent = {address: agent.address, staked: agent.staked, updatedAt: new Date().toISOString()}
   writeDevState(stateDir, state)
 
-  const changed = datanets.some((d) => d.changed) || models.some((m) => m.trained || m.published) || (agent !== undefined && agent.deposited !== '0')
+  const changed =
+    datanets.some((d) => d.changed) || models.some((m) => m.trained || m.published) || (agent !== undefined && agent.deposited !== '0')
   return {
     project: config.name,
     network,

@@ -10,7 +10,20 @@ import {readJsonFile, writeJsonAtomic} from '../store/atomic.js'
 export type DevState = {
   version: 1
   datanets: Record<string, {version: number; root: string; records: number; chainId?: number; datanetId?: string; updatedAt: string}>
-  models: Record<string, {datanet: string; root: string; configHash: string; artifact: string; cid?: string; modelId?: string; modelVersion?: number; txHash?: string; updatedAt: string}>
+  models: Record<
+    string,
+    {
+      datanet: string
+      root: string
+      configHash: string
+      artifact: string
+      cid?: string
+      modelId?: string
+      modelVersion?: number
+      txHash?: string
+      updatedAt: string
+    }
+  >
   agent?: {address: string; staked: string; updatedAt: string}
 }
 

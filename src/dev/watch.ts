@@ -43,7 +43,10 @@ export function isWatchedPath(loaded: LoadedProjectConfig, rel: string): boolean
 export function plainView(write: (line: string) => void = (l) => process.stderr.write(l + '\n')): DevView {
   return {
     event: (e) => write(`${e.at.slice(11, 19)} ${e.scope.padEnd(8)} ${e.name ? `${e.name}: ` : ''}${e.message}`),
-    summary: (s) => write(`${new Date().toISOString().slice(11, 19)} dev      ${s.changed ? 'updated' : 'nothing changed'} in ${s.seconds} s; watching for changes (Ctrl-C stops)`),
+    summary: (s) =>
+      write(
+        `${new Date().toISOString().slice(11, 19)} dev      ${s.changed ? 'updated' : 'nothing changed'} in ${s.seconds} s; watching for changes (Ctrl-C stops)`,
+      ),
     status: (text) => write(`${new Date().toISOString().slice(11, 19)} dev      ${text}`),
     close: () => {},
   }
@@ -137,17 +140,27 @@ type Serving = {reload(loaded: LoadedProjectConfig, summary: DevSummary): Promis
  * published a model the server is replaced on the same port, so a model name answers with its
  * newest version.
  */
-async function startServing(p: RunDevWatchParameters, first: LoadedProjectConfig, firstSummary: DevSummary, view: DevView): Promise<Serving> {
+async function startServing(
+  p: RunDevWatchParameters,
+  first: LoadedProjectConfig,
+  firstSummary: DevSummary,
+  view: DevView,
+): Promise<Serving> {
   const {createInferenceServer} = await import('../serve/server.js')
   let port = p.port ?? first.config.serve?.port ?? 8787
   let current: Awaited<ReturnType<typeof start>> | undefined
   async function start(loaded: LoadedProjectConfig, summary: DevSummary) {
     const network = (loaded.config.network ?? 'devnet') as 'devnet' | 'testnet' | 'mainnet'
-    const srv = createInferenceServer({stateDir: defaultStateDir(loaded.dir), chain: {network, account: p.account, stateDir: defaultStateDir(loaded.dir)}})
+    const srv = createInferenceServer({
+      stateDir: defaultStateDir(loaded.dir),
+      chain: {network, account: p.account, stateDir: defaultStateDir(loaded.dir)},
+    })
     const names = summary.models.map((m) => m.name)
     const {url, port: bound} = await srv.listen(port, '127.0.0.1')
     port = bound
-    view.status(`serving ${names.length ? names.join(', ') : 'no models'} on ${url} (POST /v1/infer, GET /health); watching for changes (Ctrl-C stops)`)
+    view.status(
+      `serving ${names.length ? names.join(', ') : 'no models'} on ${url} (POST /v1/infer, GET /health); watching for changes (Ctrl-C stops)`,
+    )
     p.onEvent?.({at: new Date().toISOString(), scope: 'serve', message: `serving on ${url}`})
     return srv
   }

@@ -180,7 +180,8 @@ export class AnvilInstance {
       if (this.status !== 'starting') throw new Error('exited while starting')
       const id = await jsonRpc<string>(this.rpcUrl, 'eth_chainId').catch(() => undefined)
       if (id === undefined) return undefined
-      if (Number.parseInt(id, 16) !== this.options.chainId) throw new Error(`answered chain id ${Number.parseInt(id, 16)}, expected ${this.options.chainId}`)
+      if (Number.parseInt(id, 16) !== this.options.chainId)
+        throw new Error(`answered chain id ${Number.parseInt(id, 16)}, expected ${this.options.chainId}`)
       return true
     }
     await poll(answered, {timeoutMs: Number.POSITIVE_INFINITY})

@@ -1,4 +1,13 @@
-import {type Account, type Chain, type PublicClient, type Transport, type WalletClient, createPublicClient, createWalletClient, http} from 'viem'
+import {
+  type Account,
+  type Chain,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+  createPublicClient,
+  createWalletClient,
+  http,
+} from 'viem'
 
 import {devnetChain} from '../chain/networks.js'
 

@@ -6,7 +6,15 @@ import {stateDir as defaultStateDir} from '../store/paths.js'
 import {DevnetNotRunningError} from './errors.js'
 import {blockNumber, jsonRpc, takeSnapshot} from './rpc.js'
 import {poll} from '../util/poll.js'
-import {type DevnetState, devnetDir, devnetStatePath, isProcessAlive, readDevnetState, removeDevnetState, writeDevnetState} from './state.js'
+import {
+  type DevnetState,
+  devnetDir,
+  devnetStatePath,
+  isProcessAlive,
+  readDevnetState,
+  removeDevnetState,
+  writeDevnetState,
+} from './state.js'
 
 export type DevnetStatus =
   | {running: false; stateFile: string; stale: boolean}
@@ -28,7 +36,11 @@ export async function devnetStatus(dir = defaultStateDir()): Promise<DevnetStatu
   if (!state || !isProcessAlive(state.supervisorPid)) return {running: false, stateFile: devnetStatePath(dir), stale: Boolean(state)}
   // Plain JSON-RPC, not viem clients: status is asked often (scripts poll it) and must start fast.
   const [b1, b2] = await Promise.all([blockNumber(state.l1.rpcUrl), blockNumber(state.l2.rpcUrl)]).catch((err) => {
-    throw new OpenledgerError('E_DEVNET_UNREACHABLE', `the devnet supervisor (pid ${state.supervisorPid}) runs but its chains do not answer`, {cause: err})
+    throw new OpenledgerError(
+      'E_DEVNET_UNREACHABLE',
+      `the devnet supervisor (pid ${state.supervisorPid}) runs but its chains do not answer`,
+      {cause: err},
+    )
   })
   return {
     running: true,
@@ -116,8 +128,12 @@ export async function restoreDevnet(name: string, dir = defaultStateDir()): Prom
     const known = Object.keys(state.snapshots).filter((n) => n !== 'genesis')
     throw new UsageError(`no snapshot named "${name}" in this devnet session${known.length ? ` (known: ${known.join(', ')})` : ''}`)
   }
-  const [ok1, ok2] = await Promise.all([jsonRpc<boolean>(state.l1.rpcUrl, 'evm_revert', [ids.l1]), jsonRpc<boolean>(state.l2.rpcUrl, 'evm_revert', [ids.l2])])
-  if (!ok1 || !ok2) throw new OpenledgerError('E_SNAPSHOT_REVERT', `anvil refused to revert to snapshot "${name}"`, {exitCode: ExitCode.state})
+  const [ok1, ok2] = await Promise.all([
+    jsonRpc<boolean>(state.l1.rpcUrl, 'evm_revert', [ids.l1]),
+    jsonRpc<boolean>(state.l2.rpcUrl, 'evm_revert', [ids.l2]),
+  ])
+  if (!ok1 || !ok2)
+    throw new OpenledgerError('E_SNAPSHOT_REVERT', `anvil refused to revert to snapshot "${name}"`, {exitCode: ExitCode.state})
   // Snapshots taken after this one no longer exist on the chains.
   const order = Object.entries(state.snapshots).sort((a, b) => Number(BigInt(a[1].l1) - BigInt(b[1].l1)))
   const after = new Set(order.filter(([, v]) => BigInt(v.l1) > BigInt(ids.l1)).map(([n]) => n))
@@ -143,4 +159,3 @@ export function tailFile(path: string, lines: number): string {
   if (all.at(-1) === '') all.pop()
   return all.slice(-lines).join('\n')
 }
-

@@ -26,10 +26,14 @@ export async function startDetached(options: StartDevnetOptions = {}, opts: {tim
   const logPath = devnetLogFiles(dir).supervisor
   mkdirSync(dirname(logPath), {recursive: true})
   const log = openSync(logPath, 'a')
-  const child = spawn(process.execPath, [...process.execArgv, supervisorScript(), JSON.stringify({...options, stateDir: dir, onProgress: undefined})], {
-    detached: true,
-    stdio: ['ignore', log, log, 'ipc'],
-  })
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, supervisorScript(), JSON.stringify({...options, stateDir: dir, onProgress: undefined})],
+    {
+      detached: true,
+      stdio: ['ignore', log, log, 'ipc'],
+    },
+  )
   closeSync(log)
   const timeoutMs = opts.timeoutMs ?? 120_000
   try {

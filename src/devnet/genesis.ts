@@ -111,7 +111,12 @@ export async function buildGenesis(l1: LayerClients, l2: LayerClients, accounts:
     args: [portal, GENESIS_L2_OPEN * BigInt(accounts.length)],
   })
   for (const a of accounts) {
-    last = await l1Admin.writeContract({address: portal, abi: OpenPortal.abi, functionName: 'depositTransaction', args: [a.address, GENESIS_L2_OPEN]})
+    last = await l1Admin.writeContract({
+      address: portal,
+      abi: OpenPortal.abi,
+      functionName: 'depositTransaction',
+      args: [a.address, GENESIS_L2_OPEN],
+    })
   }
   if (last) await l1.public.waitForTransactionReceipt({hash: last, pollingInterval: 5})
 
@@ -128,10 +133,12 @@ export async function buildGenesis(l1: LayerClients, l2: LayerClients, accounts:
 export async function saveGenesis(key: string, l1: LayerClients, l2: LayerClients, deployments: DevnetDeployment[]): Promise<void> {
   const dir = genesisCacheDir(key)
   const {anvilClient} = await import('../chain/anvil.js')
-  for (const [name, layer] of [['l1', l1], ['l2', l2]] as const) {
+  for (const [name, layer] of [
+    ['l1', l1],
+    ['l2', l2],
+  ] as const) {
     const dump = await anvilClient(layer.chain).dumpState()
     writeFileAtomic(join(dir, `${name}.json`), gunzipSync(Buffer.from(dump.slice(2), 'hex')))
   }
   writeJsonAtomic(join(dir, 'meta.json'), {format: GENESIS_FORMAT, key, deployments} satisfies GenesisMeta)
 }
-

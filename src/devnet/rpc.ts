@@ -41,18 +41,29 @@ export async function jsonRpc<T = unknown>(url: string, method: string, params: 
  */
 async function post(url: string, body: string, timeoutMs: number): Promise<string> {
   if (!url.startsWith('http:')) {
-    const r = await fetch(url, {method: 'POST', headers: {'content-type': 'application/json'}, body, signal: AbortSignal.timeout(timeoutMs)})
+    const r = await fetch(url, {
+      method: 'POST',
+      headers: {'content-type': 'application/json'},
+      body,
+      signal: AbortSignal.timeout(timeoutMs),
+    })
     if (!r.ok) throw new Error(`HTTP ${r.status}`)
     return r.text()
   }
   const {request} = await import('node:http')
   return new Promise<string>((resolve, reject) => {
-    const req = request(url, {method: 'POST', headers: {'content-type': 'application/json', 'content-length': Buffer.byteLength(body)}, timeout: timeoutMs}, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks).toString('utf8')) : reject(new Error(`HTTP ${res.statusCode}`))))
-      res.on('error', reject)
-    })
+    const req = request(
+      url,
+      {method: 'POST', headers: {'content-type': 'application/json', 'content-length': Buffer.byteLength(body)}, timeout: timeoutMs},
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve(Buffer.concat(chunks).toString('utf8')) : reject(new Error(`HTTP ${res.statusCode}`)),
+        )
+        res.on('error', reject)
+      },
+    )
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)))
     req.on('error', reject)
     req.end(body)

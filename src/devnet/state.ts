@@ -66,8 +66,6 @@ export function removeDevnetState(dir = stateDir()): void {
   rmSync(devnetStatePath(dir), {force: true})
 }
 
-
-
 /** The state of a devnet whose supervisor is alive, or undefined (a stale file is not a devnet). */
 export function readRunningDevnet(dir = stateDir()): DevnetState | undefined {
   const state = readDevnetState(dir)

@@ -15,7 +15,8 @@ try {
   const outcome = await superviseDevnet(options, {
     onProgress: (e) => {
       if (e.stage === 'relayer-error') process.stderr.write(`${new Date().toISOString()} relayer: ${e.message}\n`)
-      if (e.stage === 'relayed') process.stderr.write(`${new Date().toISOString()} relayed ${e.deposits} deposit(s), ${e.withdrawals} withdrawal(s)\n`)
+      if (e.stage === 'relayed')
+        process.stderr.write(`${new Date().toISOString()} relayed ${e.deposits} deposit(s), ${e.withdrawals} withdrawal(s)\n`)
     },
     onReady: (state) => {
       process.stderr.write(`${new Date().toISOString()} devnet ready: L1 ${state.l1.rpcUrl}, L2 ${state.l2.rpcUrl}\n`)
@@ -27,7 +28,9 @@ try {
   process.exitCode = outcome.reason === 'chain-exited' ? 1 : 0
 } catch (err) {
   const e =
-    err instanceof OpenledgerError ? err : new OpenledgerError('E_DEVNET_START', (err as Error)?.message?.split('\n')[0] ?? String(err), {cause: err})
+    err instanceof OpenledgerError
+      ? err
+      : new OpenledgerError('E_DEVNET_START', (err as Error)?.message?.split('\n')[0] ?? String(err), {cause: err})
   process.stderr.write(`${new Date().toISOString()} devnet failed to start: ${e.shortMessage}\n`)
   send({type: 'error', error: {...e.toJSON(), exitCode: e.exitCode}})
   process.exitCode = e.exitCode

@@ -1,7 +1,6 @@
 import {mkdirSync} from 'node:fs'
 import {join} from 'node:path'
 
-
 import {toChecksumAddress} from '../chain/address.js'
 import {DEV_ROLES, devAccounts} from '../chain/dev-accounts.js'
 import {DEVNET_L1_CHAIN_ID, DEVNET_L2_CHAIN_ID} from '../chain/network-names.js'
@@ -12,7 +11,15 @@ import type {Relayer} from './bridge/relayer.js'
 import {DevnetAlreadyRunningError} from './errors.js'
 import {jsonRpc, takeSnapshot} from './rpc.js'
 import {buildGenesis, findCachedGenesis, genesisKey, saveGenesis} from './genesis.js'
-import {type DevnetDeployment, type DevnetState, devnetDir, readDevnetState, removeDevnetState, isProcessAlive, writeDevnetState} from './state.js'
+import {
+  type DevnetDeployment,
+  type DevnetState,
+  devnetDir,
+  readDevnetState,
+  removeDevnetState,
+  isProcessAlive,
+  writeDevnetState,
+} from './state.js'
 
 export const DEFAULT_L1_PORT = 8545
 export const DEFAULT_L2_PORT = 9545
@@ -112,7 +119,10 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Run
     await Promise.all([l1.start(), l2.start()])
     emit({stage: 'anvil', chain: 'l1', rpcUrl: l1.rpcUrl})
     emit({stage: 'anvil', chain: 'l2', rpcUrl: l2.rpcUrl})
-    for (const [instance, label] of [[l1, 'L1'], [l2, 'L2']] as const) {
+    for (const [instance, label] of [
+      [l1, 'L1'],
+      [l2, 'L2'],
+    ] as const) {
       instance.onUnexpectedExit((code, signal) => {
         void stop('chain-exited', `${label} anvil exited (${signal ?? `code ${code}`}): ${instance.lastLines.at(-1) ?? ''}`).catch(() => {})
       })
@@ -126,7 +136,8 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Run
       const l2Clients = layerClients('l2', DEVNET_L2_CHAIN_ID, l2.rpcUrl)
       deployments = await buildGenesis(l1Clients, l2Clients, accounts)
       await saveGenesis(key, l1Clients, l2Clients, deployments)
-      if (options.blockTime !== undefined) await Promise.all([setIntervalMining(l1.rpcUrl, options.blockTime), setIntervalMining(l2.rpcUrl, options.blockTime)])
+      if (options.blockTime !== undefined)
+        await Promise.all([setIntervalMining(l1.rpcUrl, options.blockTime), setIntervalMining(l2.rpcUrl, options.blockTime)])
     }
     emit({stage: 'genesis', fromCache: Boolean(cached)})
 

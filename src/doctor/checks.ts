@@ -62,7 +62,12 @@ export async function runDoctor(): Promise<DoctorReport> {
   try {
     const fs = statfsSync(process.cwd())
     const freeGiB = (fs.bavail * fs.bsize) / 2 ** 30
-    checks.push({name: 'disk', ok: freeGiB > 1, detail: `${freeGiB.toFixed(1)} GiB free in ${process.cwd()}`, ...(freeGiB > 1 ? {} : {hint: 'free some space: models and devnet states need room'})})
+    checks.push({
+      name: 'disk',
+      ok: freeGiB > 1,
+      detail: `${freeGiB.toFixed(1)} GiB free in ${process.cwd()}`,
+      ...(freeGiB > 1 ? {} : {hint: 'free some space: models and devnet states need room'}),
+    })
   } catch (err) {
     checks.push({name: 'disk', ok: false, detail: (err as Error).message})
   }
@@ -77,7 +82,12 @@ export async function runDoctor(): Promise<DoctorReport> {
       detail: status.running ? `running: L2 ${status.l2.rpcUrl} at block ${status.l2.blockNumber}` : `not running (${stateDir()})`,
     })
   } catch (err) {
-    checks.push({name: 'devnet', ok: false, detail: (err as Error).message.split('\n')[0], hint: '`openledger devnet stop`, then start it again'})
+    checks.push({
+      name: 'devnet',
+      ok: false,
+      detail: (err as Error).message.split('\n')[0],
+      hint: '`openledger devnet stop`, then start it again',
+    })
   }
 
   return {ok: checks.every((c) => c.ok), checks, node: process.versions.node, anvil, onnxruntime, gpu, devnet}

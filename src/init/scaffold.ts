@@ -19,7 +19,8 @@ export function defaultProjectName(dir: string): string {
 
 /** `label` names the value in the message: the command passes its flag (`--name`). */
 export function checkProjectName(name: string, label = 'project name'): string {
-  if (!PROJECT_NAME.test(name)) throw new UsageError(`${label} "${name}": use 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit`)
+  if (!PROJECT_NAME.test(name))
+    throw new UsageError(`${label} "${name}": use 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit`)
   return name
 }
 
@@ -84,7 +85,8 @@ export function scaffoldProject(p: ScaffoldParameters): ScaffoldResult {
     if (state === 'non-empty') {
       for (const f of files) {
         const target = join(dir, f.path)
-        if (existsSync(target) && statSync(target).isDirectory()) throw new UsageError(`${join(p.dir, f.path)} is a folder: the template has a file there`)
+        if (existsSync(target) && statSync(target).isDirectory())
+          throw new UsageError(`${join(p.dir, f.path)} is a folder: the template has a file there`)
       }
       for (const f of files) {
         const target = join(dir, f.path)

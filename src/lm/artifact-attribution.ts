@@ -6,7 +6,13 @@
 import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {type GenerationAttribution, type GenerativeMethod, type GenerativeSelfInfluenceRecord, attributeGeneration, generativeSelfInfluenceReport} from '../attribution/generative/index.js'
+import {
+  type GenerationAttribution,
+  type GenerativeMethod,
+  type GenerativeSelfInfluenceRecord,
+  attributeGeneration,
+  generativeSelfInfluenceReport,
+} from '../attribution/generative/index.js'
 import {spanIndexPath} from '../attribution/datanet-trace.js'
 import {buildSpanIndex, type SpanIndex} from '../attribution/spans/span-index.js'
 import {openSpanIndex, saveSpanIndex} from '../attribution/spans/span-index-file.js'
@@ -19,7 +25,13 @@ import type {LmTrainingManifest} from './artifact-files.js'
 import type {LoadedLm} from './complete.js'
 import type {LmRecord} from './data.js'
 
-export type AdapterTrainingRecords = {manifest: LmTrainingManifest; records: LmRecord[]; recordMeta: RecordMeta[]; version: number | 'draft'; root: string}
+export type AdapterTrainingRecords = {
+  manifest: LmTrainingManifest
+  records: LmRecord[]
+  recordMeta: RecordMeta[]
+  version: number | 'draft'
+  root: string
+}
 
 /** training.json of an adapter folder. */
 export function readLmManifest(adapterDir: string): LmTrainingManifest {
@@ -36,12 +48,23 @@ export function readLmManifest(adapterDir: string): LmTrainingManifest {
 export async function adapterTrainingRecords(adapterDir: string, opts: {stateDir?: string} = {}): Promise<AdapterTrainingRecords> {
   const manifest = readLmManifest(adapterDir)
   const d = manifest.datanet
-  const source = await loadDatanetSource({name: d.name, version: d.version === 'draft' ? undefined : d.version, allowDraft: d.version === 'draft', stateDir: opts.stateDir})
+  const source = await loadDatanetSource({
+    name: d.name,
+    version: d.version === 'draft' ? undefined : d.version,
+    allowDraft: d.version === 'draft',
+    stateDir: opts.stateDir,
+  })
   const where = `datanet ${d.name} version ${source.version}`
-  if (source.root.toLowerCase() !== d.root.toLowerCase()) throw new TrainingDataError(`${where} has root ${source.root}, the adapter in ${adapterDir} was trained on ${d.root}`)
+  if (source.root.toLowerCase() !== d.root.toLowerCase())
+    throw new TrainingDataError(`${where} has root ${source.root}, the adapter in ${adapterDir} was trained on ${d.root}`)
   const {records, lm} = lmRecords(source, new Set(manifest.excludedRecords.map((h) => h.toLowerCase())))
-  const same = records.length === manifest.records.length && records.every((r, i) => r.recordHash.toLowerCase() === manifest.records[i].recordHash.toLowerCase())
-  if (!same) throw new TrainingDataError(`${where}: its records are not the ${manifest.records.length} listed in ${join(adapterDir, 'training.json')}`)
+  const same =
+    records.length === manifest.records.length &&
+    records.every((r, i) => r.recordHash.toLowerCase() === manifest.records[i].recordHash.toLowerCase())
+  if (!same)
+    throw new TrainingDataError(
+      `${where}: its records are not the ${manifest.records.length} listed in ${join(adapterDir, 'training.json')}`,
+    )
   const recordMeta = records.map((r) => ({recordHash: r.recordHash, contributor: r.contributor, datanet: d.name}))
   return {manifest, records: lm, recordMeta, version: source.version, root: source.root}
 }
@@ -57,12 +80,24 @@ function adapterSpanIndex(t: AdapterTrainingRecords, dir: string): SpanIndex & {
   const field = `lm-${t.manifest.format}-${t.records.length}`
   const path = spanIndexPath(dir, d.name, t.version, t.root.toLowerCase(), field)
   if (existsSync(path)) return openSpanIndex(path)
-  const index = buildSpanIndex(t.records.map(recordText), {records: t.recordMeta, info: {datanet: d.name, version: t.version, root: t.root, textField: field}})
+  const index = buildSpanIndex(t.records.map(recordText), {
+    records: t.recordMeta,
+    info: {datanet: d.name, version: t.version, root: t.root, textField: field},
+  })
   saveSpanIndex(path, index)
   return index
 }
 
-export type AttributeCompletionArgs = {adapterDir: string; lm: LoadedLm; prompt: string; output: string; topK?: number; method?: GenerativeMethod; modelId?: string; stateDir?: string}
+export type AttributeCompletionArgs = {
+  adapterDir: string
+  lm: LoadedLm
+  prompt: string
+  output: string
+  topK?: number
+  method?: GenerativeMethod
+  modelId?: string
+  stateDir?: string
+}
 
 /** Attributes one generated answer of a loaded adapter: gradient scores and span tracing in one receipt. */
 export async function attributeCompletion(a: AttributeCompletionArgs): Promise<GenerationAttribution> {
@@ -91,7 +126,13 @@ export async function attributeCompletion(a: AttributeCompletionArgs): Promise<G
 }
 
 /** `attribute self-influence` for an adapter: every training record scored, highest first. */
-export async function adapterSelfInfluence(adapterDir: string, opts: {method?: GenerativeMethod; stateDir?: string} = {}): Promise<{manifest: LmTrainingManifest; records: GenerativeSelfInfluenceRecord[]}> {
+export async function adapterSelfInfluence(
+  adapterDir: string,
+  opts: {method?: GenerativeMethod; stateDir?: string} = {},
+): Promise<{manifest: LmTrainingManifest; records: GenerativeSelfInfluenceRecord[]}> {
   const t = await adapterTrainingRecords(adapterDir, opts)
-  return {manifest: t.manifest, records: generativeSelfInfluenceReport({artifactDir: adapterDir, recordMeta: t.recordMeta, method: opts.method})}
+  return {
+    manifest: t.manifest,
+    records: generativeSelfInfluenceReport({artifactDir: adapterDir, recordMeta: t.recordMeta, method: opts.method}),
+  }
 }

@@ -22,7 +22,15 @@ export type LmTrainingManifest = {
   config: {kind: typeof LM_ARTIFACT_KIND; base: string} & LmHyperparameters
   configHash: string
   device: string
-  metrics: {epochs: LmEpochRecord[]; bestEpoch: number; stoppedEarly: boolean; baseValLoss: number | null; bestValLoss: number | null; trainTokens: number; tokensPerSecond: number}
+  metrics: {
+    epochs: LmEpochRecord[]
+    bestEpoch: number
+    stoppedEarly: boolean
+    baseValLoss: number | null
+    bestValLoss: number | null
+    trainTokens: number
+    tokensPerSecond: number
+  }
   split: {train: number; val: number}
   excludedRecords: string[]
   /** Every record used, in datanet order. */
@@ -33,4 +41,3 @@ export type LmTrainingManifest = {
 export function isLmArtifact(dir: string): boolean {
   return existsSync(join(dir, ADAPTER_CONFIG_FILE))
 }
-

@@ -24,7 +24,16 @@ import {LmModelError} from './errors.js'
 import type {Tensor} from '../model/safetensors.js'
 import {disposeLlama} from './model.js'
 import {type LoraWeight, baseWeightsSha256, peftTensorName, readPeftAdapter, writePeftAdapter} from './peft.js'
-import {DEFAULT_HYPERPARAMETERS, type LmEpochRecord, type LmHyperparameters, type LmTrainProgress, evaluateLoss, latestCheckpoint, learningRate, trainLora} from './train.js'
+import {
+  DEFAULT_HYPERPARAMETERS,
+  type LmEpochRecord,
+  type LmHyperparameters,
+  type LmTrainProgress,
+  evaluateLoss,
+  latestCheckpoint,
+  learningRate,
+  trainLora,
+} from './train.js'
 import {GRADIENT_STORE_FILE, computeGradientStore, writeGradientStore} from '../attribution/generative/store.js'
 
 export {LM_ARTIFACT_KIND, type LmTrainingManifest, isLmArtifact}
@@ -63,7 +72,10 @@ export type TrainLmArtifactResult = {
 }
 
 /** Records → `{text}` or `{prompt, response}`; one layout for the whole datanet, named when missing. */
-export function lmRecords(source: TrainSource, excluded: Set<string>): {records: TrainSource['records']; lm: LmRecord[]; format: LmTrainingManifest['format']} {
+export function lmRecords(
+  source: TrainSource,
+  excluded: Set<string>,
+): {records: TrainSource['records']; lm: LmRecord[]; format: LmTrainingManifest['format']} {
   const where = `datanet ${source.name} version ${source.version}`
   if (source.records.length === 0) throw new TrainingDataError(`${where} has no records`)
   const records = source.records.filter((r) => !excluded.has(r.recordHash.toLowerCase()))
@@ -78,16 +90,23 @@ export function lmRecords(source: TrainSource, excluded: Set<string>): {records:
     if (!ok) {
       throw new TrainingDataError(
         `record ${r.recordHash} in ${where} has no usable ${format === 'prompt-response' ? '"prompt" and "response"' : '"text"'} string field${format === 'prompt-response' ? 's' : ''}`,
-        [`A generative model trains on a "text" field, or on "prompt" and "response" fields; this record has: ${Object.keys(r.fields).join(', ')}.`],
+        [
+          `A generative model trains on a "text" field, or on "prompt" and "response" fields; this record has: ${Object.keys(r.fields).join(', ')}.`,
+        ],
       )
     }
-    return format === 'prompt-response' ? {prompt: promptOf(r.fields) as string, response: r.fields.response as string} : {text: r.fields.text as string}
+    return format === 'prompt-response'
+      ? {prompt: promptOf(r.fields) as string, response: r.fields.response as string}
+      : {text: r.fields.text as string}
   })
   return {records, lm, format}
 }
 
 /** training.json's config and its hash: what `dev` compares to decide whether to retrain. */
-export function lmConfigHash(hyperparameters: Partial<LmHyperparameters>, baseSha256: string): {config: LmTrainingManifest['config']; configHash: string} {
+export function lmConfigHash(
+  hyperparameters: Partial<LmHyperparameters>,
+  baseSha256: string,
+): {config: LmTrainingManifest['config']; configHash: string} {
   const config = {kind: LM_ARTIFACT_KIND, base: baseSha256, ...DEFAULT_HYPERPARAMETERS, ...hyperparameters} as LmTrainingManifest['config']
   return {config, configHash: sha256Hex(canonicalJson(config))}
 }
@@ -112,11 +131,21 @@ export async function trainLmArtifact(params: TrainLmArtifactParameters): Promis
     const checkpoints = join(stateDir(), 'checkpoints', `${source.name}-v${source.version}-${runId}`)
     const resume = params.resume && latestCheckpoint(checkpoints) ? true : undefined
     const pad = base.tokenizer.padTokenId ?? base.tokenizer.eosTokenId ?? 0
-    const result = await trainLora({model: base.model, examples, hyperparameters: h, checkpointDir: checkpoints, resume, onProgress: params.onProgress, padTokenId: pad})
+    const result = await trainLora({
+      model: base.model,
+      examples,
+      hyperparameters: h,
+      checkpointDir: checkpoints,
+      resume,
+      onProgress: params.onProgress,
+      padTokenId: pad,
+    })
     try {
       const valExamples = result.valIndices.map((i) => examples[i])
       // The base alone on the same held-out records: what the adapter has to beat.
-      const baseValLoss = valExamples.length ? await evaluateLoss(base.model, undefined, valExamples, h.per_device_train_batch_size, pad) : null
+      const baseValLoss = valExamples.length
+        ? await evaluateLoss(base.model, undefined, valExamples, h.per_device_train_batch_size, pad)
+        : null
       const best = result.history.find((e) => e.epoch === result.bestEpoch)
       const valSet = new Set(result.valIndices)
       const training: LmTrainingManifest = {
@@ -151,7 +180,9 @@ export async function trainLmArtifact(params: TrainLmArtifactParameters): Promis
       }
       // Gradients under each epoch's adapter (TracIn), the best one answering (DataInf); rows are
       // training.json's records, in that order.
-      const steps = Math.ceil(Math.ceil(result.trainIndices.length / h.per_device_train_batch_size) / h.gradient_accumulation_steps) * h.num_train_epochs
+      const steps =
+        Math.ceil(Math.ceil(result.trainIndices.length / h.per_device_train_batch_size) / h.gradient_accumulation_steps) *
+        h.num_train_epochs
       const epochs = result.history.filter((e) => existsSync(join(checkpoints, `checkpoint-epoch-${e.epoch}`, 'adapter_model.safetensors')))
       const writeGradients =
         params.gradients === false || epochs.length === 0
@@ -178,14 +209,26 @@ export async function trainLmArtifact(params: TrainLmArtifactParameters): Promis
             }
       await writeLmArtifact(path, {
         writeGradients,
-        settings: {r: h.lora_rank, alpha: h.lora_alpha, dropout: h.lora_dropout, targetModules: result.loraConfig.targetModules, baseModel: basename(baseDir), baseSha256: baseSha},
+        settings: {
+          r: h.lora_rank,
+          alpha: h.lora_alpha,
+          dropout: h.lora_dropout,
+          targetModules: result.loraConfig.targetModules,
+          baseModel: basename(baseDir),
+          baseSha256: baseSha,
+        },
         weights,
         training,
       })
       return {
         artifact: {path, configHash},
         device: device.device,
-        records: {total: records.length, train: result.trainIndices.length, val: result.valIndices.length, excluded: source.records.length - records.length},
+        records: {
+          total: records.length,
+          train: result.trainIndices.length,
+          val: result.valIndices.length,
+          excluded: source.records.length - records.length,
+        },
         metrics: training.metrics,
         checkpoints,
       }
@@ -199,18 +242,34 @@ export async function trainLmArtifact(params: TrainLmArtifactParameters): Promis
 
 async function writeLmArtifact(
   path: string,
-  p: {settings: Parameters<typeof writePeftAdapter>[1]['settings']; weights: LoraWeight[]; training: LmTrainingManifest; writeGradients?: (dir: string) => Promise<void>},
+  p: {
+    settings: Parameters<typeof writePeftAdapter>[1]['settings']
+    weights: LoraWeight[]
+    training: LmTrainingManifest
+    writeGradients?: (dir: string) => Promise<void>
+  },
 ): Promise<void> {
   const parent = dirname(path)
   mkdirSync(parent, {recursive: true})
   const tmp = join(parent, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
   try {
     mkdirSync(tmp)
-    writePeftAdapter(tmp, {settings: p.settings, weights: p.weights}, {card: lmModelCard(p.training, p.settings.targetModules, p.settings.r)})
+    writePeftAdapter(
+      tmp,
+      {settings: p.settings, weights: p.weights},
+      {card: lmModelCard(p.training, p.settings.targetModules, p.settings.r)},
+    )
     writeFileSync(join(tmp, 'training.json'), JSON.stringify(p.training, null, 2) + '\n')
     await p.writeGradients?.(tmp)
     const m = p.training.metrics
-    const epochs = m.epochs.map((e) => ({epoch: e.epoch, trainLoss: e.trainLoss, valLoss: e.valLoss ?? null, valAccuracy: null, learningRate: p.training.hyperparameters.learning_rate, seconds: 0}))
+    const epochs = m.epochs.map((e) => ({
+      epoch: e.epoch,
+      trainLoss: e.trainLoss,
+      valLoss: e.valLoss ?? null,
+      valAccuracy: null,
+      learningRate: p.training.hyperparameters.learning_rate,
+      seconds: 0,
+    }))
     writeFileSync(join(tmp, 'training-curve.svg'), trainingCurveSvg(epochs, m.bestEpoch))
     let old: string | undefined
     if (existsSync(path)) {
@@ -280,11 +339,17 @@ export function adapterBaseDir(adapterDir: string, override?: string): string {
   for (const dir of candidates) {
     if (!existsSync(dir)) continue
     if (!adapter.settings.baseSha256 || baseWeightsSha256(dir) === adapter.settings.baseSha256) return dir
-    if (dir === override) throw new LmModelError(`${override}: its weights are not the ones ${adapterDir} was trained on (sha256 ${adapter.settings.baseSha256.slice(0, 12)}…)`)
+    if (dir === override)
+      throw new LmModelError(
+        `${override}: its weights are not the ones ${adapterDir} was trained on (sha256 ${adapter.settings.baseSha256.slice(0, 12)}…)`,
+      )
   }
-  throw new LmModelError(`${adapterDir}: its base (sha256 ${adapter.settings.baseSha256.slice(0, 12)}…, "${adapter.settings.baseModel}") is not on this machine`, {
-    metaMessages: ['Give the base model folder with --base.'],
-  })
+  throw new LmModelError(
+    `${adapterDir}: its base (sha256 ${adapter.settings.baseSha256.slice(0, 12)}…, "${adapter.settings.baseModel}") is not on this machine`,
+    {
+      metaMessages: ['Give the base model folder with --base.'],
+    },
+  )
 }
 
 /** Reads an adapter folder as a LoRA binding for `base` (shapes and base hash checked). */

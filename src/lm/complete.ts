@@ -54,5 +54,10 @@ export function endTokenIds(base: LlamaBase): number[] {
 }
 
 export function complete(lm: LoadedLm, prompt: string, options: Omit<GenerateOptions, 'lora'> = {}): Promise<GenerateResult> {
-  return generateTokens(lm.base.model, promptIds(lm.base, prompt, lm.chat), {...options, lora: lm.adapter, stopTokenIds: options.stopTokenIds ?? endTokenIds(lm.base)}, (t) => lm.base.tokenizer.decode(t))
+  return generateTokens(
+    lm.base.model,
+    promptIds(lm.base, prompt, lm.chat),
+    {...options, lora: lm.adapter, stopTokenIds: options.stopTokenIds ?? endTokenIds(lm.base)},
+    (t) => lm.base.tokenizer.decode(t),
+  )
 }

@@ -26,7 +26,8 @@ const ARCHITECTURES = ['LlamaForCausalLM']
 /** Reads and checks `<dir>/config.json`; every problem is one line naming the file and the field. */
 export function readLlamaConfig(dir: string): LlamaConfig {
   const file = join(dir, 'config.json')
-  if (!existsSync(file)) throw new LmModelError(`${file} is missing: a base model folder needs config.json, model.safetensors (or shards) and tokenizer.json`)
+  if (!existsSync(file))
+    throw new LmModelError(`${file} is missing: a base model folder needs config.json, model.safetensors (or shards) and tokenizer.json`)
   let raw: Record<string, unknown>
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'))
@@ -40,26 +41,33 @@ export function parseLlamaConfig(raw: Record<string, unknown>, file = 'config.js
   const archs = raw.architectures
   const arch = Array.isArray(archs) ? String(archs[0]) : undefined
   if (!arch || !ARCHITECTURES.includes(arch) || (raw.model_type !== undefined && raw.model_type !== 'llama')) {
-    throw new LmModelError(`${file}: architecture ${arch ?? '(none)'} (model_type ${String(raw.model_type)}) is not supported; expected LlamaForCausalLM (model_type "llama")`)
+    throw new LmModelError(
+      `${file}: architecture ${arch ?? '(none)'} (model_type ${String(raw.model_type)}) is not supported; expected LlamaForCausalLM (model_type "llama")`,
+    )
   }
   const int = (key: string, fallback?: number): number => {
     const v = raw[key] ?? fallback
-    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new LmModelError(`${file}: ${key} must be a positive integer, got ${JSON.stringify(raw[key])}`)
+    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0)
+      throw new LmModelError(`${file}: ${key} must be a positive integer, got ${JSON.stringify(raw[key])}`)
     return v
   }
   const num = (key: string, fallback: number): number => {
     const v = raw[key] ?? fallback
-    if (typeof v !== 'number' || !(v > 0)) throw new LmModelError(`${file}: ${key} must be a positive number, got ${JSON.stringify(raw[key])}`)
+    if (typeof v !== 'number' || !(v > 0))
+      throw new LmModelError(`${file}: ${key} must be a positive number, got ${JSON.stringify(raw[key])}`)
     return v
   }
   const hiddenSize = int('hidden_size')
   const numHeads = int('num_attention_heads')
   const numKvHeads = int('num_key_value_heads', numHeads)
-  if (numHeads % numKvHeads !== 0) throw new LmModelError(`${file}: num_attention_heads ${numHeads} is not a multiple of num_key_value_heads ${numKvHeads}`)
-  if (raw.head_dim === undefined && hiddenSize % numHeads !== 0) throw new LmModelError(`${file}: hidden_size ${hiddenSize} is not a multiple of num_attention_heads ${numHeads}`)
+  if (numHeads % numKvHeads !== 0)
+    throw new LmModelError(`${file}: num_attention_heads ${numHeads} is not a multiple of num_key_value_heads ${numKvHeads}`)
+  if (raw.head_dim === undefined && hiddenSize % numHeads !== 0)
+    throw new LmModelError(`${file}: hidden_size ${hiddenSize} is not a multiple of num_attention_heads ${numHeads}`)
   const headDim = int('head_dim', hiddenSize / numHeads)
   if (headDim % 2 !== 0) throw new LmModelError(`${file}: head_dim ${headDim} must be even for rotary positions`)
-  if (raw.rope_scaling != null) throw new LmModelError(`${file}: rope_scaling is not supported yet (found ${JSON.stringify(raw.rope_scaling)})`)
+  if (raw.rope_scaling != null)
+    throw new LmModelError(`${file}: rope_scaling is not supported yet (found ${JSON.stringify(raw.rope_scaling)})`)
   const eos = raw.eos_token_id
   return {
     hiddenSize,
@@ -102,7 +110,15 @@ export function expectedTensorShapes(c: LlamaConfig): Record<string, number[]> {
 }
 
 /** The sizes that fix every projection's shape, as the GGUF and PEFT code name them. */
-export type LlamaShape = {hidden: number; intermediate: number; layers: number; heads: number; kvHeads: number; headDim: number; vocab: number}
+export type LlamaShape = {
+  hidden: number
+  intermediate: number
+  layers: number
+  heads: number
+  kvHeads: number
+  headDim: number
+  vocab: number
+}
 
 export function llamaShape(c: LlamaConfig): LlamaShape {
   return {

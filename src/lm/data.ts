@@ -42,7 +42,8 @@ export function tokenizeRecord(tokenizer: LmTokenizer, record: LmRecord, cutoffL
 export function tokenizeRecords(tokenizer: LmTokenizer, records: LmRecord[], cutoffLen: number): LmExample[] {
   return records.map((r, i) => {
     const ex = tokenizeRecord(tokenizer, r, cutoffLen, `record ${i}`)
-    if (!ex.lossMask.slice(1).some((m) => m === 1)) throw new LmTrainingError(`record ${i}: no response token is left within cutoff_len ${cutoffLen} (the prompt fills it)`)
+    if (!ex.lossMask.slice(1).some((m) => m === 1))
+      throw new LmTrainingError(`record ${i}: no response token is left within cutoff_len ${cutoffLen} (the prompt fills it)`)
     return ex
   })
 }

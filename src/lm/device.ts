@@ -74,10 +74,15 @@ async function useBackend(name: 'wasm' | 'webgpu'): Promise<void> {
  * is faster); an explicit `webgpu` that cannot start is an error naming the device.
  */
 export async function selectLmDevice(requested: LmDeviceRequest = 'auto'): Promise<LmDevice> {
-  if (!(LM_DEVICES as readonly string[]).includes(requested)) throw new UsageError(`device ${requested} is not one of ${LM_DEVICES.join(', ')}`)
+  if (!(LM_DEVICES as readonly string[]).includes(requested))
+    throw new UsageError(`device ${requested} is not one of ${LM_DEVICES.join(', ')}`)
   if (requested !== 'cpu') {
     const probe = await probeWebgpu()
-    let reason = probe.ok ? (probe.software && requested === 'auto' ? `the only WebGPU adapter is a software rasterizer (${probe.adapter}), slower than wasm` : undefined) : probe.reason
+    let reason = probe.ok
+      ? probe.software && requested === 'auto'
+        ? `the only WebGPU adapter is a software rasterizer (${probe.adapter}), slower than wasm`
+        : undefined
+      : probe.reason
     if (probe.ok && !reason) {
       try {
         await useBackend('webgpu')
@@ -87,7 +92,10 @@ export async function selectLmDevice(requested: LmDeviceRequest = 'auto'): Promi
         reason = `the tfjs webgpu backend did not start: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`
       }
     }
-    if (requested === 'webgpu') throw new UsageError(`device webgpu is not available on this machine: ${reason}`, {metaMessages: ['Use device auto (falls back to cpu) or cpu.']})
+    if (requested === 'webgpu')
+      throw new UsageError(`device webgpu is not available on this machine: ${reason}`, {
+        metaMessages: ['Use device auto (falls back to cpu) or cpu.'],
+      })
     await useBackend('wasm')
     current = {device: 'cpu', backend: 'wasm', requested, fallbackReason: reason}
     return current

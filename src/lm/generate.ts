@@ -76,7 +76,13 @@ export function sampleToken(logits: Float32Array, temperature: number, topP: num
 }
 
 /** Logits of the last position after `ids`, and the grown cache when one is used. */
-function step(model: LlamaModel, ids: number[], lora: LoraBinding | undefined, cache: KvCache | undefined, useCache: boolean): {last: tf.Tensor1D; cache?: KvCache} {
+function step(
+  model: LlamaModel,
+  ids: number[],
+  lora: LoraBinding | undefined,
+  cache: KvCache | undefined,
+  useCache: boolean,
+): {last: tf.Tensor1D; cache?: KvCache} {
   return tf.tidy(() => {
     const input = tf.tensor2d(Int32Array.from(ids), [1, ids.length], 'int32')
     const out = forward(model, input, {lora, cache, useCache, inference: true})
@@ -157,7 +163,12 @@ class RowDecoder {
     if (this.options.onText && this.text.length > this.emitted) this.options.onText(this.text.slice(this.emitted))
     this.emitted = this.text.length
     const p = this.promptIds.length
-    return {text: this.text, tokens: this.tokens, finishReason: this.finishReason, usage: {promptTokens: p, completionTokens: this.tokens.length, totalTokens: p + this.tokens.length}}
+    return {
+      text: this.text,
+      tokens: this.tokens,
+      finishReason: this.finishReason,
+      usage: {promptTokens: p, completionTokens: this.tokens.length, totalTokens: p + this.tokens.length},
+    }
   }
 }
 
@@ -165,7 +176,12 @@ class RowDecoder {
  * Generates after `promptIds`. `decode` turns generated ids into text (needed for stop strings and
  * the text callback; without it `text` is empty).
  */
-export async function generateTokens(model: LlamaModel, promptIds: number[], options: GenerateOptions = {}, decode?: (ids: number[]) => string): Promise<GenerateResult> {
+export async function generateTokens(
+  model: LlamaModel,
+  promptIds: number[],
+  options: GenerateOptions = {},
+  decode?: (ids: number[]) => string,
+): Promise<GenerateResult> {
   const row = new RowDecoder(promptIds, options, decode)
   const useCache = options.useCache ?? true
   const lora = options.lora ? bindLora(options.lora) : undefined
@@ -195,12 +211,21 @@ export type BatchRequest = {promptIds: number[]; options?: Omit<GenerateOptions,
  * per row, and every step is one forward pass of one position for the whole batch over the KV cache.
  * Rows that have finished ride along until the last one ends. Results are in request order.
  */
-export async function generateBatch(model: LlamaModel, requests: BatchRequest[], decode?: (ids: number[]) => string): Promise<GenerateResult[]> {
+export async function generateBatch(
+  model: LlamaModel,
+  requests: BatchRequest[],
+  decode?: (ids: number[]) => string,
+): Promise<GenerateResult[]> {
   if (!requests.length) return []
   const rows = requests.map((r) => new RowDecoder(r.promptIds, r.options ?? {}, decode))
   const P = Math.max(...requests.map((r) => r.promptIds.length))
   const padLeft = requests.map((r) => P - r.promptIds.length)
-  const binding = requests.some((r) => r.lora) ? bindLoraRows(model.config, requests.map((r) => r.lora ?? null)) : undefined
+  const binding = requests.some((r) => r.lora)
+    ? bindLoraRows(
+        model.config,
+        requests.map((r) => r.lora ?? null),
+      )
+    : undefined
   const V = model.config.vocabSize
   let cache: KvCache | undefined
   let input = requests.map((r, b) => [...Array(padLeft[b]).fill(0), ...r.promptIds])
@@ -208,7 +233,13 @@ export async function generateBatch(model: LlamaModel, requests: BatchRequest[],
     while (rows.some((r) => !r.done)) {
       const T = input[0].length
       const out = tf.tidy(() => {
-        const res = forward(model, tf.tensor2d(input, [input.length, T], 'int32'), {lora: binding, cache, useCache: true, padLeft, inference: true})
+        const res = forward(model, tf.tensor2d(input, [input.length, T], 'int32'), {
+          lora: binding,
+          cache,
+          useCache: true,
+          padLeft,
+          inference: true,
+        })
         return {last: tf.reshape(tf.slice(res.logits, [0, T - 1, 0], [input.length, 1, V]), [input.length, V]), cache: res.cache!}
       })
       disposeCache(cache)
@@ -229,7 +260,12 @@ export async function generateBatch(model: LlamaModel, requests: BatchRequest[],
 }
 
 /** Generates a continuation of `prompt` with the base's tokenizer; eos ends generation. */
-export function generateText(model: LlamaModel, tokenizer: LmTokenizer, prompt: string, options: GenerateOptions = {}): Promise<GenerateResult> {
+export function generateText(
+  model: LlamaModel,
+  tokenizer: LmTokenizer,
+  prompt: string,
+  options: GenerateOptions = {},
+): Promise<GenerateResult> {
   const ids = tokenizer.encode(prompt)
   const eos = [...(tokenizer.eosTokenId !== undefined ? [tokenizer.eosTokenId] : []), ...model.config.eosTokenIds]
   return generateTokens(model, ids, {...options, stopTokenIds: options.stopTokenIds ?? eos}, (t) => tokenizer.decode(t))

@@ -125,4 +125,3 @@ export function exportLoraGguf(adapterDir: string, baseDir: string, outFile: str
 function countTensors(bytes: Uint8Array): number {
   return Number(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(8, true))
 }
-

@@ -23,7 +23,9 @@ export type ExampleGradient = {
 export async function exampleLoraGradients(model: LlamaModel, adapter: LoraAdapter, examples: LmExample[]): Promise<ExampleGradient[]> {
   // Gradients need Variables; an adapter loaded for inference holds plain tensors, so copy it once.
   const params0 = loraParams(adapter)
-  const trainable = params0.every((p) => p.tensor instanceof tf.Variable) ? adapter : loraFromPeft(await loraToPeft(adapter), model.config, adapter.config, {trainable: true})
+  const trainable = params0.every((p) => p.tensor instanceof tf.Variable)
+    ? adapter
+    : loraFromPeft(await loraToPeft(adapter), model.config, adapter.config, {trainable: true})
   const params = loraParams(trainable)
   const vars = params.map((p) => p.tensor as tf.Variable)
   const out: ExampleGradient[] = []
@@ -31,7 +33,10 @@ export async function exampleLoraGradients(model: LlamaModel, adapter: LoraAdapt
     for (const ex of examples) {
       const ids = tf.tensor2d([ex.ids], undefined, 'int32')
       const mask = tf.tensor2d([ex.lossMask])
-      const {value, grads} = tf.variableGrads(() => causalLmLossSum(forward(model, ids, {lora: bindLora(trainable)}).logits, ids, mask), vars)
+      const {value, grads} = tf.variableGrads(
+        () => causalLmLossSum(forward(model, ids, {lora: bindLora(trainable)}).logits, ids, mask),
+        vars,
+      )
       const g: Record<string, Float32Array> = {}
       for (let i = 0; i < params.length; i++) g[params[i].key] = (await grads[vars[i].name].data()) as Float32Array
       out.push({loss: (await value.data())[0], tokens: ex.lossMask.slice(1).reduce((a, b) => a + b, 0), grads: g})

@@ -16,7 +16,8 @@ export type LlamaBase = {dir: string; config: LlamaConfig; model: LlamaModel; to
  */
 export async function loadLlamaBase(dir: string): Promise<LlamaBase> {
   const path = resolve(dir)
-  if (!existsSync(path) || !statSync(path).isDirectory()) throw new LmModelError(`${dir}: no such folder (a base model is a folder with config.json, model.safetensors and tokenizer.json)`)
+  if (!existsSync(path) || !statSync(path).isDirectory())
+    throw new LmModelError(`${dir}: no such folder (a base model is a folder with config.json, model.safetensors and tokenizer.json)`)
   const config = readLlamaConfig(path)
   const tokenizer = await loadLmTokenizer(path)
   const model = buildLlama(config, readLlamaWeights(path, config))

@@ -24,7 +24,6 @@ export type LoraAdapter = {
   layers: Array<Partial<Record<LoraTarget, LoraPair>>>
 }
 
-
 /** [out, in] of a target projection in a model with this config. */
 export function projectionShape(c: LlamaConfig, target: LoraTarget): [number, number] {
   const size = projectionSize(target, llamaShape(c))
@@ -103,7 +102,12 @@ export async function loraToPeft(adapter: LoraAdapter): Promise<Record<string, T
 }
 
 /** An adapter from PEFT-named tensors, checked against the base's shapes; `trainable` makes Variables. */
-export function loraFromPeft(tensors: Record<string, Tensor>, model: LlamaConfig, config: LoraConfig, options: {trainable?: boolean; source?: string} = {}): LoraAdapter {
+export function loraFromPeft(
+  tensors: Record<string, Tensor>,
+  model: LlamaConfig,
+  config: LoraConfig,
+  options: {trainable?: boolean; source?: string} = {},
+): LoraAdapter {
   checkLoraConfig(config)
   const source = options.source ?? 'adapter'
   const layers: LoraAdapter['layers'] = []
@@ -115,7 +119,8 @@ export function loraFromPeft(tensors: Record<string, Tensor>, model: LlamaConfig
         const key = peftKey(i, target, which)
         const t = tensors[key]
         if (!t) throw new LmModelError(`${source}: tensor ${key} is missing`)
-        if (t.shape.length !== 2 || t.shape[0] !== shape[0] || t.shape[1] !== shape[1]) throw new LmModelError(`${source}: tensor ${key} has shape ${JSON.stringify(t.shape)}, expected ${JSON.stringify(shape)}`)
+        if (t.shape.length !== 2 || t.shape[0] !== shape[0] || t.shape[1] !== shape[1])
+          throw new LmModelError(`${source}: tensor ${key} has shape ${JSON.stringify(t.shape)}, expected ${JSON.stringify(shape)}`)
         const x = tf.tensor2d(t.data, shape)
         return options.trainable ? toVariable(x) : x
       }

@@ -28,7 +28,13 @@ function mm(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const cols = b.shape[b.rank - 1]
   const as = tf.split(tf.reshape(a, [n * m, k]), n, 0) as tf.Tensor2D[]
   const bs = tf.split(tf.reshape(b, [n * k, cols]), n, 0) as tf.Tensor2D[]
-  return tf.reshape(tf.concat(as.map((x, i) => tf.matMul(x, bs[i])), 0), [...lead, m, cols])
+  return tf.reshape(
+    tf.concat(
+      as.map((x, i) => tf.matMul(x, bs[i])),
+      0,
+    ),
+    [...lead, m, cols],
+  )
 }
 
 type Save = (tensors: tf.Tensor[]) => void

@@ -89,7 +89,10 @@ export function disposeLlama(m: LlamaModel): void {
 /** One adapter for every row of the batch. */
 export function bindLora(adapter: LoraAdapter): LoraBinding {
   const scale = adapter.config.alpha / adapter.config.r
-  return {dropout: adapter.config.dropout, layers: adapter.layers.map((layer) => Object.fromEntries(Object.entries(layer).map(([t, p]) => [t, {A: p.A, B: p.B, scale}])))}
+  return {
+    dropout: adapter.config.dropout,
+    layers: adapter.layers.map((layer) => Object.fromEntries(Object.entries(layer).map(([t, p]) => [t, {A: p.A, B: p.B, scale}]))),
+  }
 }
 
 /**
@@ -132,7 +135,8 @@ export function bindLoraRows(model: LlamaConfig, adapters: Array<LoraAdapter | n
 }
 
 export function disposeLoraRows(b: LoraBinding): void {
-  for (const layer of b.layers) for (const p of Object.values(layer)) tf.dispose([p.A, p.B, ...(typeof p.scale === 'number' ? [] : [p.scale])])
+  for (const layer of b.layers)
+    for (const p of Object.values(layer)) tf.dispose([p.A, p.B, ...(typeof p.scale === 'number' ? [] : [p.scale])])
 }
 
 function rmsNorm(x: tf.Tensor3D, w: tf.Tensor1D, eps: number): tf.Tensor3D {
@@ -195,7 +199,15 @@ function causalMask(start: number, length: number, groups: number, padLeft?: num
   return padLeft ? tf.tensor4d(m, [rows.length, 1, groups * length, total]) : tf.tensor2d(m, [groups * length, total])
 }
 
-function linear(ops: MatMulOps, x: tf.Tensor3D, wt: tf.Tensor2D, lora: LoraBinding | undefined, layer: number, target: Linear, dropoutSeed: number | undefined): tf.Tensor3D {
+function linear(
+  ops: MatMulOps,
+  x: tf.Tensor3D,
+  wt: tf.Tensor2D,
+  lora: LoraBinding | undefined,
+  layer: number,
+  target: Linear,
+  dropoutSeed: number | undefined,
+): tf.Tensor3D {
   const {linearFrozen, matMulBT} = ops
   const [b, t, d] = x.shape
   const out = wt.shape[1]
@@ -254,7 +266,18 @@ export function forward(model: LlamaModel, ids: tf.Tensor2D, options: ForwardOpt
     const y = rmsNorm(h, w.postNorm, c.rmsNormEps)
     const gate = linear(ops, y, w.gate_proj, options.lora, i, 'gate_proj', options.dropoutSeed)
     const up = linear(ops, y, w.up_proj, options.lora, i, 'up_proj', options.dropoutSeed)
-    h = tf.add(h, linear(ops, tf.mul(tf.mul(gate, tf.sigmoid(gate)), up) as tf.Tensor3D, w.down_proj, options.lora, i, 'down_proj', options.dropoutSeed))
+    h = tf.add(
+      h,
+      linear(
+        ops,
+        tf.mul(tf.mul(gate, tf.sigmoid(gate)), up) as tf.Tensor3D,
+        w.down_proj,
+        options.lora,
+        i,
+        'down_proj',
+        options.dropoutSeed,
+      ),
+    )
   })
   const out = rmsNorm(h, model.norm, c.rmsNormEps)
   const logits = tf.reshape(ops.linearFrozen(tf.reshape(out, [B * T, c.hiddenSize]), model.lmHeadT), [B, T, c.vocabSize]) as tf.Tensor3D

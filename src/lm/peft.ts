@@ -42,7 +42,6 @@ export type LoraWeight = {layer: number; module: LoraTarget; a: Tensor; b: Tenso
 
 export type PeftAdapter = {settings: LoraSettings; weights: LoraWeight[]}
 
-
 const KEY = /^base_model\.model\.model\.layers\.(\d+)\.(self_attn|mlp)\.([a-z_]+)\.lora_(A|B)\.weight$/
 
 /** `adapter_config.json` as PEFT 0.18.1's LoraConfig saves it (every field, PEFT's defaults). */
@@ -96,16 +95,22 @@ export function baseWeightsSha256(baseDir: string): string {
   const hash = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex')
   if (files.length === 1 && basename(files[0]) === 'model.safetensors') return hash(files[0])
   const lines = files.map((file) => [basename(file), file]).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  return createHash('sha256').update(lines.map(([shard, file]) => `${shard} ${hash(file)}\n`).join('')).digest('hex')
+  return createHash('sha256')
+    .update(lines.map(([shard, file]) => `${shard} ${hash(file)}\n`).join(''))
+    .digest('hex')
 }
 
 function checkSettings(s: LoraSettings, where: string): void {
   if (!Number.isInteger(s.r) || s.r < 1) throw new UsageError(`${where}: r must be a positive integer, got ${JSON.stringify(s.r)}`)
-  if (typeof s.alpha !== 'number' || !(s.alpha > 0)) throw new UsageError(`${where}: lora_alpha must be a positive number, got ${JSON.stringify(s.alpha)}`)
-  if (typeof s.dropout !== 'number' || !(s.dropout >= 0 && s.dropout < 1)) throw new UsageError(`${where}: lora_dropout must be in [0, 1), got ${JSON.stringify(s.dropout)}`)
-  if (!Array.isArray(s.targetModules) || s.targetModules.length === 0) throw new UsageError(`${where}: target_modules must name at least one of ${LORA_TARGETS.join(', ')}`)
+  if (typeof s.alpha !== 'number' || !(s.alpha > 0))
+    throw new UsageError(`${where}: lora_alpha must be a positive number, got ${JSON.stringify(s.alpha)}`)
+  if (typeof s.dropout !== 'number' || !(s.dropout >= 0 && s.dropout < 1))
+    throw new UsageError(`${where}: lora_dropout must be in [0, 1), got ${JSON.stringify(s.dropout)}`)
+  if (!Array.isArray(s.targetModules) || s.targetModules.length === 0)
+    throw new UsageError(`${where}: target_modules must name at least one of ${LORA_TARGETS.join(', ')}`)
   for (const m of s.targetModules) {
-    if (!LORA_TARGETS.includes(m)) throw new UsageError(`${where}: unknown target module ${JSON.stringify(m)} (known: ${LORA_TARGETS.join(', ')})`)
+    if (!LORA_TARGETS.includes(m))
+      throw new UsageError(`${where}: unknown target module ${JSON.stringify(m)} (known: ${LORA_TARGETS.join(', ')})`)
   }
 }
 
@@ -114,13 +119,15 @@ function checkWeights(weights: LoraWeight[], s: LoraSettings, where: string, bas
   const seen = new Set<string>()
   for (const w of weights) {
     const label = peftTensorName(w.layer, w.module, 'A').replace('.lora_A.weight', '')
-    if (!s.targetModules.includes(w.module)) throw new UsageError(`${where}: ${label} is not in target_modules ${JSON.stringify(s.targetModules)}`)
+    if (!s.targetModules.includes(w.module))
+      throw new UsageError(`${where}: ${label} is not in target_modules ${JSON.stringify(s.targetModules)}`)
     if (seen.has(label)) throw new UsageError(`${where}: ${label} appears twice`)
     seen.add(label)
     const [ar, ain] = w.a.shape
     const [bout, br] = w.b.shape
     if (w.a.shape.length !== 2 || w.b.shape.length !== 2) throw new UsageError(`${where}: ${label} lora_A and lora_B must be matrices`)
-    if (ar !== s.r || br !== s.r) throw new UsageError(`${where}: ${label} has rank ${ar}/${br} (lora_A rows / lora_B columns) but r is ${s.r}`)
+    if (ar !== s.r || br !== s.r)
+      throw new UsageError(`${where}: ${label} has rank ${ar}/${br} (lora_A rows / lora_B columns) but r is ${s.r}`)
     if (base) {
       if (w.layer >= base.layers) throw new UsageError(`${where}: ${label} is in layer ${w.layer} but the base has ${base.layers} layers`)
       const size = projectionSize(w.module, base)
@@ -141,7 +148,10 @@ export function writePeftAdapter(dir: string, adapter: PeftAdapter, options: {ca
     tensors[peftTensorName(w.layer, w.module, 'B')] = w.b
   }
   // PEFT's own metadata is {"format": "pt"}; the base hash rides beside it.
-  writeFileAtomic(join(dir, ADAPTER_WEIGHTS_FILE), encodeSafetensors(tensors, {format: 'pt', [BASE_SHA256_KEY]: adapter.settings.baseSha256}))
+  writeFileAtomic(
+    join(dir, ADAPTER_WEIGHTS_FILE),
+    encodeSafetensors(tensors, {format: 'pt', [BASE_SHA256_KEY]: adapter.settings.baseSha256}),
+  )
   writeJsonAtomic(join(dir, ADAPTER_CONFIG_FILE), peftAdapterConfig(adapter.settings))
   const card =
     options.card ??
@@ -184,7 +194,10 @@ export function readPeftAdapter(dir: string, options: {baseDir?: string} = {}): 
     const v = raw[key]
     if (v && typeof v === 'object' && Object.keys(v).length > 0) throw new UsageError(`${configPath}: ${key} is not supported`)
   }
-  if (typeof raw.target_modules === 'string') throw new UsageError(`${configPath}: target_modules must be a list of module names, got the pattern ${JSON.stringify(raw.target_modules)}`)
+  if (typeof raw.target_modules === 'string')
+    throw new UsageError(
+      `${configPath}: target_modules must be a list of module names, got the pattern ${JSON.stringify(raw.target_modules)}`,
+    )
   if (!existsSync(weightsPath)) throw new UsageError(`${weightsPath} is missing`)
   let decoded: ReturnType<typeof decodeSafetensorsRaw>
   try {
@@ -204,10 +217,14 @@ export function readPeftAdapter(dir: string, options: {baseDir?: string} = {}): 
   const pairs = new Map<string, Partial<LoraWeight>>()
   for (const [name, t] of Object.entries(decoded.tensors)) {
     const m = KEY.exec(name)
-    if (!m || !isLoraTarget(m[3]) || moduleOf(m[3]) !== m[2]) throw new UsageError(`${weightsPath}: tensor ${name} is not a LoRA weight of a Llama projection (expected ${peftTensorName(0, 'q_proj', 'A')} and the like)`)
+    if (!m || !isLoraTarget(m[3]) || moduleOf(m[3]) !== m[2])
+      throw new UsageError(
+        `${weightsPath}: tensor ${name} is not a LoRA weight of a Llama projection (expected ${peftTensorName(0, 'q_proj', 'A')} and the like)`,
+      )
     const key = `${m[1]}.${m[3]}`
     const entry = pairs.get(key) ?? {layer: Number(m[1]), module: m[3] as LoraTarget}
-    if (!isFloatDType(t.dtype)) throw new UsageError(`${weightsPath}: tensor ${name} has dtype ${t.dtype}; supported: ${FLOAT_DTYPES.join(', ')}`)
+    if (!isFloatDType(t.dtype))
+      throw new UsageError(`${weightsPath}: tensor ${name} has dtype ${t.dtype}; supported: ${FLOAT_DTYPES.join(', ')}`)
     entry[m[4] === 'A' ? 'a' : 'b'] = {shape: t.shape, data: toFloat32(t)}
     pairs.set(key, entry)
   }
@@ -223,7 +240,9 @@ export function readPeftAdapter(dir: string, options: {baseDir?: string} = {}): 
     // Same shapes are not the same model: an adapter only means something on the weights it was trained on.
     const actual = baseWeightsSha256(options.baseDir)
     if (actual !== settings.baseSha256) {
-      throw new UsageError(`${weightsPath}: trained on a base whose weights hash to ${settings.baseSha256.slice(0, 12)}…, but ${options.baseDir} hashes to ${actual.slice(0, 12)}…`)
+      throw new UsageError(
+        `${weightsPath}: trained on a base whose weights hash to ${settings.baseSha256.slice(0, 12)}…, but ${options.baseDir} hashes to ${actual.slice(0, 12)}…`,
+      )
     }
   }
   return {settings, weights}

@@ -30,14 +30,18 @@ export async function loadLmTokenizer(dir: string): Promise<LmTokenizer> {
   try {
     tok = await t.AutoTokenizer.from_pretrained(path, {local_files_only: true})
   } catch (err) {
-    throw new LmModelError(`${file}: transformers.js cannot load it (${(err instanceof Error ? err.message : String(err)).split('\n')[0]})`, {cause: err})
+    throw new LmModelError(
+      `${file}: transformers.js cannot load it (${(err instanceof Error ? err.message : String(err)).split('\n')[0]})`,
+      {cause: err},
+    )
   }
   const hasChatTemplate = Boolean(tok.chat_template)
   const id = (v: unknown) => (typeof v === 'number' && v >= 0 ? v : undefined)
   return {
     encode: (text, options = {}) => tok.encode(text, {add_special_tokens: options.addSpecialTokens ?? true}),
     decode: (ids, options = {}) => tok.decode(ids, {skip_special_tokens: options.skipSpecialTokens ?? true}),
-    chatPrompt: (messages) => (hasChatTemplate ? (tok.apply_chat_template(messages, {tokenize: false, add_generation_prompt: true}) as string) : undefined),
+    chatPrompt: (messages) =>
+      hasChatTemplate ? (tok.apply_chat_template(messages, {tokenize: false, add_generation_prompt: true}) as string) : undefined,
     hasChatTemplate,
     bosTokenId: id(tok.bos_token_id),
     eosTokenId: id(tok.eos_token_id),

@@ -113,15 +113,26 @@ export type TrainLoraArgs = {
   padTokenId?: number
 }
 
-type TrainerState = {epoch: number; step: number; history: LmEpochRecord[]; bestEpoch: number; bestValLoss: number | null; badEpochs: number; trainTokens: number; hyperparameters: LmHyperparameters}
+type TrainerState = {
+  epoch: number
+  step: number
+  history: LmEpochRecord[]
+  bestEpoch: number
+  bestValLoss: number | null
+  badEpochs: number
+  trainTokens: number
+  hyperparameters: LmHyperparameters
+}
 
 function checkHyperparameters(h: LmHyperparameters): void {
   const positiveInt = ['num_train_epochs', 'per_device_train_batch_size', 'gradient_accumulation_steps', 'lora_rank', 'cutoff_len'] as const
-  for (const k of positiveInt) if (!Number.isInteger(h[k]) || h[k] <= 0) throw new LmTrainingError(`${k} must be a positive integer, got ${h[k]}`)
+  for (const k of positiveInt)
+    if (!Number.isInteger(h[k]) || h[k] <= 0) throw new LmTrainingError(`${k} must be a positive integer, got ${h[k]}`)
   if (!(h.learning_rate > 0)) throw new LmTrainingError(`learning_rate must be positive, got ${h.learning_rate}`)
   if (!(h.val_size >= 0)) throw new LmTrainingError(`val_size must be ≥ 0, got ${h.val_size}`)
   if (!Number.isInteger(h.seed)) throw new LmTrainingError(`seed must be an integer, got ${h.seed}`)
-  if (!['linear', 'cosine', 'constant'].includes(h.lr_scheduler_type)) throw new LmTrainingError(`lr_scheduler_type must be linear, cosine or constant, got ${h.lr_scheduler_type}`)
+  if (!['linear', 'cosine', 'constant'].includes(h.lr_scheduler_type))
+    throw new LmTrainingError(`lr_scheduler_type must be linear, cosine or constant, got ${h.lr_scheduler_type}`)
   if (!(h.early_stopping_patience >= 0)) throw new LmTrainingError(`early_stopping_patience must be ≥ 0, got ${h.early_stopping_patience}`)
 }
 
@@ -175,7 +186,13 @@ export function learningRate(h: LmHyperparameters, step: number, total: number):
 }
 
 /** Mean token loss of `examples` under the adapter, without dropout. */
-export async function evaluateLoss(model: LlamaModel, adapter: LoraAdapter | undefined, examples: LmExample[], batchSize: number, pad = 0): Promise<number> {
+export async function evaluateLoss(
+  model: LlamaModel,
+  adapter: LoraAdapter | undefined,
+  examples: LmExample[],
+  batchSize: number,
+  pad = 0,
+): Promise<number> {
   let sum = 0
   let count = 0
   for (let i = 0; i < examples.length; i += batchSize) {
@@ -224,12 +241,19 @@ async function writeCheckpoint(dir: string, state: TrainerState, adapter: LoraAd
   return final
 }
 
-function readCheckpoint(path: string, model: LlamaModel, loraConfig: LoraConfig): {state: TrainerState; adapter: LoraAdapter; moments: Moments} {
+function readCheckpoint(
+  path: string,
+  model: LlamaModel,
+  loraConfig: LoraConfig,
+): {state: TrainerState; adapter: LoraAdapter; moments: Moments} {
   for (const f of ['adapter_model.safetensors', 'optimizer.safetensors', 'trainer_state.json']) {
     if (!existsSync(join(path, f))) throw new LmTrainingError(`${join(path, f)} is missing: not a complete checkpoint`)
   }
   const state = JSON.parse(readFileSync(join(path, 'trainer_state.json'), 'utf8')) as TrainerState
-  const adapter = loraFromPeft(readSafetensorsF32(join(path, 'adapter_model.safetensors')), model.config, loraConfig, {trainable: true, source: join(path, 'adapter_model.safetensors')})
+  const adapter = loraFromPeft(readSafetensorsF32(join(path, 'adapter_model.safetensors')), model.config, loraConfig, {
+    trainable: true,
+    source: join(path, 'adapter_model.safetensors'),
+  })
   const opt = readSafetensorsF32(join(path, 'optimizer.safetensors'))
   const params = loraParams(adapter)
   const get = (k: string) => {
@@ -247,7 +271,12 @@ export async function trainLora(args: TrainLoraArgs): Promise<LmTrainResult> {
   const {model, examples} = args
   const pad = args.padTokenId ?? 0
   if (!examples.length) throw new LmTrainingError('no training records')
-  const loraConfig: LoraConfig = {r: h.lora_rank, alpha: h.lora_alpha, dropout: h.lora_dropout, targetModules: parseLoraTarget(h.lora_target)}
+  const loraConfig: LoraConfig = {
+    r: h.lora_rank,
+    alpha: h.lora_alpha,
+    dropout: h.lora_dropout,
+    targetModules: parseLoraTarget(h.lora_target),
+  }
   const {train, val} = splitValidation(examples.length, h.val_size, h.seed)
   const batchesPerEpoch = Math.ceil(train.length / h.per_device_train_batch_size)
   const stepsPerEpoch = Math.ceil(batchesPerEpoch / h.gradient_accumulation_steps)
@@ -258,12 +287,16 @@ export async function trainLora(args: TrainLoraArgs): Promise<LmTrainResult> {
   let moments: Moments
   let state: TrainerState
   const resumePath = args.resume === true ? (args.checkpointDir ? latestCheckpoint(args.checkpointDir) : undefined) : args.resume
-  if (args.resume && !resumePath) throw new LmTrainingError(`no checkpoint to resume from in ${args.checkpointDir ?? '(no checkpoint folder given)'}`)
+  if (args.resume && !resumePath)
+    throw new LmTrainingError(`no checkpoint to resume from in ${args.checkpointDir ?? '(no checkpoint folder given)'}`)
   if (resumePath) {
     const loaded = readCheckpoint(resumePath, model, loraConfig)
     const saved = loaded.state.hyperparameters
     for (const k of Object.keys(h) as Array<keyof LmHyperparameters>) {
-      if (k !== 'num_train_epochs' && k !== 'early_stopping_patience' && saved[k] !== h[k]) throw new LmTrainingError(`${resumePath}: the checkpoint was trained with ${k} = ${saved[k]}, not ${h[k]}; resume with the same hyperparameters`)
+      if (k !== 'num_train_epochs' && k !== 'early_stopping_patience' && saved[k] !== h[k])
+        throw new LmTrainingError(
+          `${resumePath}: the checkpoint was trained with ${k} = ${saved[k]}, not ${h[k]}; resume with the same hyperparameters`,
+        )
     }
     ;({adapter, moments, state} = loaded)
     state.hyperparameters = h
@@ -280,7 +313,10 @@ export async function trainLora(args: TrainLoraArgs): Promise<LmTrainResult> {
   let tokensThisRun = 0
   let stoppedEarly = false
   let bestPeft: Record<string, Tensor> | undefined
-  const lastEpoch = Math.min(h.num_train_epochs, args.stopAfterEpochs !== undefined ? state.epoch + args.stopAfterEpochs : h.num_train_epochs)
+  const lastEpoch = Math.min(
+    h.num_train_epochs,
+    args.stopAfterEpochs !== undefined ? state.epoch + args.stopAfterEpochs : h.num_train_epochs,
+  )
   const rate = () => tokensThisRun / Math.max(1e-9, (performance.now() - started) / 1000)
   const stepsThisRunStart = state.step
 
@@ -302,7 +338,15 @@ export async function trainLora(args: TrainLoraArgs): Promise<LmTrainResult> {
         const dropoutSeed = mix32(h.seed ^ mix32(state.step * 131 + a + 1))
         const {value, grads} = tf.tidy(() => {
           const {ids, mask} = batchTensors(part, pad)
-          return tf.variableGrads(() => causalLmLossSum(forward(model, ids, {lora: bindLora(adapter), dropoutSeed: h.lora_dropout > 0 ? dropoutSeed : undefined}).logits, ids, mask), vars)
+          return tf.variableGrads(
+            () =>
+              causalLmLossSum(
+                forward(model, ids, {lora: bindLora(adapter), dropoutSeed: h.lora_dropout > 0 ? dropoutSeed : undefined}).logits,
+                ids,
+                mask,
+              ),
+            vars,
+          )
         })
         const next = vars.map((v, i) => (acc ? tf.add(acc[i], grads[v.name]) : grads[v.name]))
         if (acc) tf.dispose([...acc, ...Object.values(grads)])
@@ -348,13 +392,31 @@ export async function trainLora(args: TrainLoraArgs): Promise<LmTrainResult> {
       const done = state.step - stepsThisRunStart
       const left = stepsPerEpoch * lastEpoch - state.step
       const perStep = (performance.now() - started) / 1000 / Math.max(1, done)
-      args.onProgress?.({phase: 'train', epoch, epochs: h.num_train_epochs, step: state.step, totalSteps, loss: lastStepLoss, tokensPerSecond: rate(), etaSeconds: left * perStep})
+      args.onProgress?.({
+        phase: 'train',
+        epoch,
+        epochs: h.num_train_epochs,
+        step: state.step,
+        totalSteps,
+        loss: lastStepLoss,
+        tokensPerSecond: rate(),
+        etaSeconds: left * perStep,
+      })
     }
     state.trainTokens += epochTokens
     const record: LmEpochRecord = {epoch, step: state.step, trainLoss: lossSum / Math.max(1, lossTokens)}
     if (valExamples.length) {
       record.valLoss = await evaluateLoss(model, adapter, valExamples, h.per_device_train_batch_size, pad)
-      args.onProgress?.({phase: 'eval', epoch, epochs: h.num_train_epochs, step: state.step, totalSteps, loss: record.valLoss, tokensPerSecond: rate(), etaSeconds: 0})
+      args.onProgress?.({
+        phase: 'eval',
+        epoch,
+        epochs: h.num_train_epochs,
+        step: state.step,
+        totalSteps,
+        loss: record.valLoss,
+        tokensPerSecond: rate(),
+        etaSeconds: 0,
+      })
       if (state.bestValLoss === null || record.valLoss < state.bestValLoss) {
         state.bestValLoss = record.valLoss
         state.bestEpoch = epoch
@@ -382,7 +444,8 @@ export async function trainLora(args: TrainLoraArgs): Promise<LmTrainResult> {
   if (state.bestEpoch !== state.epoch) {
     let tensors = bestPeft
     const path = args.checkpointDir ? join(args.checkpointDir, CHECKPOINT_PREFIX + state.bestEpoch) : undefined
-    if (!tensors && path && existsSync(join(path, 'adapter_model.safetensors'))) tensors = readSafetensorsF32(join(path, 'adapter_model.safetensors'))
+    if (!tensors && path && existsSync(join(path, 'adapter_model.safetensors')))
+      tensors = readSafetensorsF32(join(path, 'adapter_model.safetensors'))
     if (tensors) {
       best = loraFromPeft(tensors, model.config, loraConfig, {source: path ?? 'best epoch'})
       disposeLora(adapter)

@@ -16,14 +16,16 @@ export function readSafetensorsF32(file: string, wanted?: (name: string) => bool
   try {
     st = SafetensorsFile.open(file)
   } catch (err) {
-    if (err instanceof CorruptFileError) throw new LmModelError(`${file}: not a safetensors file (${err.shortMessage.replace(`${file} is corrupt: `, '')})`, {cause: err})
+    if (err instanceof CorruptFileError)
+      throw new LmModelError(`${file}: not a safetensors file (${err.shortMessage.replace(`${file} is corrupt: `, '')})`, {cause: err})
     throw new LmModelError(`${file} cannot be read`, {cause: err})
   }
   try {
     const out: Record<string, Tensor> = {}
     for (const [name, info] of st.tensors) {
       if (wanted && !wanted(name)) continue
-      if (!isFloatDType(info.dtype)) throw new LmModelError(`${file}: tensor ${name} has dtype ${info.dtype}; supported: ${FLOAT_DTYPES.join(', ')}`)
+      if (!isFloatDType(info.dtype))
+        throw new LmModelError(`${file}: tensor ${name} has dtype ${info.dtype}; supported: ${FLOAT_DTYPES.join(', ')}`)
       const data = info.dtype === 'F32' ? st.read<'F32'>(name) : widenHalfBits(info.dtype, st.read<'F16'>(name))
       out[name] = {shape: info.shape, data}
     }
@@ -62,7 +64,9 @@ export function readLlamaWeights(dir: string, config: LlamaConfig): Record<strin
     for (const [name, t] of Object.entries(part)) {
       const shape = expected[name]
       if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-        throw new LmModelError(`${file}: tensor ${name} has shape ${JSON.stringify(t.shape)}, but config.json implies ${JSON.stringify(shape)}`)
+        throw new LmModelError(
+          `${file}: tensor ${name} has shape ${JSON.stringify(t.shape)}, but config.json implies ${JSON.stringify(shape)}`,
+        )
       }
       tensors[name] = t
       where[name] = file
@@ -70,8 +74,13 @@ export function readLlamaWeights(dir: string, config: LlamaConfig): Record<strin
   }
   const missing = Object.keys(expected).filter((n) => !(n in tensors))
   if (missing.length) {
-    const hint = missing.includes('lm_head.weight') && missing.length === 1 ? ' (set tie_word_embeddings: true in config.json if the head shares the embeddings)' : ''
-    throw new LmModelError(`${files.map((f) => basename(f)).join(', ')} in ${dir}: missing ${missing.length} tensor(s), first ${missing[0]}${hint}`)
+    const hint =
+      missing.includes('lm_head.weight') && missing.length === 1
+        ? ' (set tie_word_embeddings: true in config.json if the head shares the embeddings)'
+        : ''
+    throw new LmModelError(
+      `${files.map((f) => basename(f)).join(', ')} in ${dir}: missing ${missing.length} tensor(s), first ${missing[0]}${hint}`,
+    )
   }
   return tensors
 }

@@ -77,7 +77,10 @@ export function writeArtifact(p: WriteArtifactParameters): void {
     writeFileSync(join(tmp, 'config.json'), JSON.stringify(p.config, null, 2) + '\n')
     writeFileSync(join(tmp, 'model.safetensors'), encodeSafetensors(weightTensors(p.weights, p.standardizer), {format: 'pt'}))
     for (const c of p.checkpoints) {
-      writeFileSync(join(tmp, 'checkpoints', `epoch-${c.epoch}.safetensors`), encodeSafetensors(weightTensors(c.weights, p.standardizer), {format: 'pt', epoch: String(c.epoch)}))
+      writeFileSync(
+        join(tmp, 'checkpoints', `epoch-${c.epoch}.safetensors`),
+        encodeSafetensors(weightTensors(c.weights, p.standardizer), {format: 'pt', epoch: String(c.epoch)}),
+      )
     }
     writeFileSync(join(tmp, 'training.json'), JSON.stringify(p.training, null, 2) + '\n')
     writeFileSync(join(tmp, 'README.md'), modelCard(p.config, p.training))
@@ -162,7 +165,8 @@ function readBytes(path: string, what: string): Buffer {
   try {
     return readFileSync(path)
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ArtifactError(`${path} is missing: not a complete model artifact (${what})`, err)
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new ArtifactError(`${path} is missing: not a complete model artifact (${what})`, err)
     throw new ArtifactError(`${path} cannot be read: ${(err as Error).message}`, err)
   }
 }
@@ -188,11 +192,19 @@ export function readWeightsFile(path: string, config: ArtifactConfig): {weights:
   for (const [name, shape] of Object.entries(config.tensors)) {
     const t = tensors[name]
     if (!t) throw new ArtifactError(`${path} is corrupt: tensor ${name} is missing`)
-    if (t.shape.join('x') !== shape.join('x')) throw new ArtifactError(`${path} is corrupt: tensor ${name} has shape [${t.shape}], config.json says [${shape}]`)
+    if (t.shape.join('x') !== shape.join('x'))
+      throw new ArtifactError(`${path} is corrupt: tensor ${name} has shape [${t.shape}], config.json says [${shape}]`)
   }
   const D = config.hidden_size
   return {
-    weights: {D, C: config.num_labels, r: config.lora_rank, A: tensors['adapter.A'].data, B: tensors['adapter.B'].data, W: tensors['head.W'].data},
+    weights: {
+      D,
+      C: config.num_labels,
+      r: config.lora_rank,
+      A: tensors['adapter.A'].data,
+      B: tensors['adapter.B'].data,
+      W: tensors['head.W'].data,
+    },
     standardizer: {mean: tensors['input.mean'].data, scale: tensors['input.scale'].data},
   }
 }

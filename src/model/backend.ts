@@ -57,7 +57,11 @@ export function probeDevice(device: Device): Promise<DeviceProbe> {
   if (!p) {
     p = (async (): Promise<DeviceProbe> => {
       if (device === 'cuda' && !cudaLibraryPresent()) {
-        return {device, ok: false, reason: 'the CUDA execution provider is not installed (reinstall onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12)'}
+        return {
+          device,
+          ok: false,
+          reason: 'the CUDA execution provider is not installed (reinstall onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12)',
+        }
       }
       if (device === 'webgpu') {
         if (!vulkanLoaderPresent()) return {device, ok: false, reason: 'no Vulkan loader (libvulkan.so.1), which WebGPU needs on Linux'}
@@ -76,7 +80,10 @@ export function probeDevice(device: Device): Promise<DeviceProbe> {
 }
 
 async function runProbe(ort: Ort, device: Device): Promise<number[]> {
-  const session = await ort.InferenceSession.create(Buffer.from(PROBE_MODEL_B64, 'base64'), {executionProviders: [device], logSeverityLevel: 4})
+  const session = await ort.InferenceSession.create(Buffer.from(PROBE_MODEL_B64, 'base64'), {
+    executionProviders: [device],
+    logSeverityLevel: 4,
+  })
   const out = await session.run({x: new ort.Tensor('float32', new Float32Array([1, 2, 3, 4]), [1, 4])})
   const y = out.y.data as Float32Array
   await session.release()
@@ -123,10 +130,24 @@ async function probeWebgpuCached(): Promise<DeviceProbe> {
  * the kernel GPU drivers' versions and the GPU device nodes.
  */
 export function webgpuProbeKey(env: NodeJS.ProcessEnv = process.env): string {
-  const parts: unknown[] = [2, process.platform, process.arch, process.versions.modules, packageVersion('onnxruntime-node'), packageVersion('webgpu')]
-  for (const v of ['VK_ICD_FILENAMES', 'VK_DRIVER_FILES', 'VK_ADD_DRIVER_FILES', 'LD_LIBRARY_PATH', 'XDG_DATA_DIRS']) parts.push(env[v] ?? null)
+  const parts: unknown[] = [
+    2,
+    process.platform,
+    process.arch,
+    process.versions.modules,
+    packageVersion('onnxruntime-node'),
+    packageVersion('webgpu'),
+  ]
+  for (const v of ['VK_ICD_FILENAMES', 'VK_DRIVER_FILES', 'VK_ADD_DRIVER_FILES', 'LD_LIBRARY_PATH', 'XDG_DATA_DIRS'])
+    parts.push(env[v] ?? null)
   for (const dir of ['/etc/vulkan/icd.d', '/usr/share/vulkan/icd.d', '/usr/local/share/vulkan/icd.d', '/dev/dri']) parts.push(listing(dir))
-  for (const file of ['/proc/driver/nvidia/version', '/sys/module/nvidia/version', '/sys/module/amdgpu/version', '/sys/module/i915/version']) parts.push(readOrNull(file))
+  for (const file of [
+    '/proc/driver/nvidia/version',
+    '/sys/module/nvidia/version',
+    '/sys/module/amdgpu/version',
+    '/sys/module/i915/version',
+  ])
+    parts.push(readOrNull(file))
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex')
 }
 
@@ -194,7 +215,9 @@ function probeInChild(device: Device): Promise<DeviceProbe> {
   return new Promise((resolve) => {
     execFile(process.execPath, ['--input-type=module', '-e', script], {timeout: 60_000, maxBuffer: 1 << 20}, (err, stdout, stderr) => {
       if (process.env.OPENLEDGER_DEBUG && stderr) process.stderr.write(stderr)
-      let answer: {y?: number[]; error?: string; info?: {vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean}} | undefined
+      let answer:
+        | {y?: number[]; error?: string; info?: {vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean}}
+        | undefined
       try {
         answer = JSON.parse(stdout)
       } catch {}
@@ -205,10 +228,14 @@ function probeInChild(device: Device): Promise<DeviceProbe> {
           Object.assign(probe, {adapter, software: isSoftwareAdapter(answer.info, adapter)})
         }
         resolve(probe)
-      }
-      else if (answer?.error) resolve({device, ok: false, reason: firstLine(answer.error)})
+      } else if (answer?.error) resolve({device, ok: false, reason: firstLine(answer.error)})
       // No answer: the process crashed or hung in the driver (its command line is the script: not shown).
-      else resolve({device, ok: false, reason: `the probe process ended without an answer (${err?.signal ?? `exit code ${err?.code ?? 0}`})${stderr.trim() ? `: ${firstLine(stderr)}` : ''}`})
+      else
+        resolve({
+          device,
+          ok: false,
+          reason: `the probe process ended without an answer (${err?.signal ?? `exit code ${err?.code ?? 0}`})${stderr.trim() ? `: ${firstLine(stderr)}` : ''}`,
+        })
     })
   })
 }

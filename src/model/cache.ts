@@ -87,7 +87,14 @@ export class EmbeddingCache {
         const meta = file.metadata
         if (!keys || !vectors || Object.entries(want).some(([k, v]) => meta[k] !== v)) continue
         const rows = keys.shape[0]
-        if (keys.dtype !== 'U8' || keys.shape[1] !== 32 || vectors.dtype !== 'F32' || vectors.shape[0] !== rows || vectors.shape[1] !== this.dim) continue
+        if (
+          keys.dtype !== 'U8' ||
+          keys.shape[1] !== 32 ||
+          vectors.dtype !== 'F32' ||
+          vectors.shape[0] !== rows ||
+          vectors.shape[1] !== this.dim
+        )
+          continue
         const bytes = Buffer.from(file.readBytes('keys'))
         const segment = {path, rows}
         for (let r = 0; r < rows; r++) index.set(bytes.toString('hex', r * 32, r * 32 + 32), {segment, row: r})
@@ -167,7 +174,8 @@ export class EmbeddingCache {
    */
   async putMany(recordHashes: string[], vectors: Float32Array): Promise<void> {
     if (recordHashes.length === 0) return
-    if (vectors.length !== recordHashes.length * this.dim) throw new Error(`putMany: ${vectors.length} values for ${recordHashes.length} vectors of ${this.dim}`)
+    if (vectors.length !== recordHashes.length * this.dim)
+      throw new Error(`putMany: ${vectors.length} values for ${recordHashes.length} vectors of ${this.dim}`)
     for (const h of recordHashes) this.pendingKeys.push(keyHex(h))
     this.pendingVectors.push(vectors.slice())
     this.pendingBytes += vectors.byteLength

@@ -62,13 +62,15 @@ export function modelSection(file: string, modelName?: string): {section: Record
     const entries = json.models as Array<Record<string, unknown>>
     const names = entries.map((m) => String(m?.name))
     let index = modelName === undefined ? (entries.length === 1 ? 0 : -1) : names.indexOf(modelName)
-    if (modelName !== undefined && index < 0) throw new UsageError(`${file}: no model named "${modelName}" in models (known: ${names.join(', ')})`)
+    if (modelName !== undefined && index < 0)
+      throw new UsageError(`${file}: no model named "${modelName}" in models (known: ${names.join(', ')})`)
     if (index < 0) {
       if (entries.length === 0) return {section: {}, path: 'models', explicit: false}
       throw new UsageError(`${file} lists ${entries.length} models: choose one by name (${names.join(', ')})`)
     }
     const entry = entries[index]
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new UsageError(`${file}: models[${index}] must be an object`)
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+      throw new UsageError(`${file}: models[${index}] must be an object`)
     return {section: entry, path: `models[${index}]`, explicit: true}
   }
   const m = json.model ?? {}
@@ -85,7 +87,8 @@ export function resolveModelConfig(params: ResolveModelConfigParameters = {}): M
   const keys = Object.keys(DEFAULT_MODEL_CONFIG)
   for (const [k, v] of Object.entries(fromFile)) {
     if (k === 'datanet' || k === 'version' || k === 'name') continue // what to train and what to call it: read by the command
-    if (!keys.includes(k) || !(k in modelKeySchemas())) throw new UsageError(`${file}: unknown key ${path}.${k} (known: ${keys.join(', ')})`)
+    if (!keys.includes(k) || !(k in modelKeySchemas()))
+      throw new UsageError(`${file}: unknown key ${path}.${k} (known: ${keys.join(', ')})`)
     checkModelValue(k, v, `${path}.${k}`, `${file}: `)
     config[k] = v
   }
@@ -101,7 +104,14 @@ export function resolveModelConfig(params: ResolveModelConfigParameters = {}): M
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return '[' + value.map(canonicalJson).join(',') + ']'
   if (value && typeof value === 'object') {
-    return '{' + Object.keys(value).sort().map((k) => JSON.stringify(k) + ':' + canonicalJson((value as Record<string, unknown>)[k])).join(',') + '}'
+    return (
+      '{' +
+      Object.keys(value)
+        .sort()
+        .map((k) => JSON.stringify(k) + ':' + canonicalJson((value as Record<string, unknown>)[k]))
+        .join(',') +
+      '}'
+    )
   }
   return JSON.stringify(value)
 }

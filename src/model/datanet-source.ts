@@ -27,7 +27,11 @@ export async function loadDatanetSource(params: LoadDatanetSourceParameters): Pr
     throw err
   }
   if (v.version === 'draft' && !params.allowDraft) {
-    throw new OpenledgerError('E_DRAFT_DATANET', `datanet ${params.name} has no published version; publish it first or pass --allow-draft`, {exitCode: ExitCode.usage})
+    throw new OpenledgerError(
+      'E_DRAFT_DATANET',
+      `datanet ${params.name} has no published version; publish it first or pass --allow-draft`,
+      {exitCode: ExitCode.usage},
+    )
   }
   return {name: v.name, datanetId: v.datanetId ?? null, version: v.version, root: v.root, records: v.records}
 }

@@ -129,7 +129,13 @@ export async function fit(input: FitInput, hp: TrainHyperparameters, onEvent?: (
     epochs.push(m)
     checkpoints.push({epoch, learningRate, weights: cloneWeights(weights)})
     const elapsed = (performance.now() - started) / 1000
-    onEvent?.({type: 'epoch', epoch, epochs: hp.num_train_epochs, metrics: m, etaSeconds: (elapsed / epoch) * (hp.num_train_epochs - epoch)})
+    onEvent?.({
+      type: 'epoch',
+      epoch,
+      epochs: hp.num_train_epochs,
+      metrics: m,
+      etaSeconds: (elapsed / epoch) * (hp.num_train_epochs - epoch),
+    })
     const score = val ? val.loss : trainLoss
     if (score < best.loss - 1e-6) {
       best = {loss: score, epoch, weights: cloneWeights(weights)}

@@ -78,8 +78,16 @@ export function crossEntropy(p: ArrayLike<number>, label: number, offset = 0): n
  * all run this one function, so a prediction and its attribution see the same bits.
  */
 export function headForward(
-  w: {A: ArrayLike<number>; B: ArrayLike<number>; W: ArrayLike<number>}, D: number, C: number, r: number,
-  h: ArrayLike<number>, ho: number, Ah: Float64Array, hp: Float64Array, logits: Float64Array, p: Float64Array,
+  w: {A: ArrayLike<number>; B: ArrayLike<number>; W: ArrayLike<number>},
+  D: number,
+  C: number,
+  r: number,
+  h: ArrayLike<number>,
+  ho: number,
+  Ah: Float64Array,
+  hp: Float64Array,
+  logits: Float64Array,
+  p: Float64Array,
 ): void {
   const {A, B, W} = w
   for (let k = 0; k < r; k++) {

@@ -107,7 +107,8 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Re
   const names = Object.keys(tensors).sort()
   for (const name of names) {
     const t = tensors[name]
-    if (elementCount(t.shape) !== t.data.length) throw new Error(`tensor ${name}: shape ${JSON.stringify(t.shape)} does not hold ${t.data.length} values`)
+    if (elementCount(t.shape) !== t.data.length)
+      throw new Error(`tensor ${name}: shape ${JSON.stringify(t.shape)} does not hold ${t.data.length} values`)
   }
   const {bytes: head, dataLength} = headerBytes(
     names.map((name) => ({name, dtype: 'F32', shape: tensors[name].shape})),
@@ -127,7 +128,11 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Re
 type RawHeader = Record<string, {dtype: string; shape: number[]; data_offsets: [number, number]}>
 
 /** Checks a parsed header against the data length; throws a plain Error with the reason. */
-function parseHeader(json: string, dataStart: number, dataLength: number): {metadata?: Record<string, string>; tensors: Map<string, TensorInfo>} {
+function parseHeader(
+  json: string,
+  dataStart: number,
+  dataLength: number,
+): {metadata?: Record<string, string>; tensors: Map<string, TensorInfo>} {
   let header: RawHeader
   try {
     header = JSON.parse(json)
@@ -139,7 +144,8 @@ function parseHeader(json: string, dataStart: number, dataLength: number): {meta
   let metadata: Record<string, string> | undefined
   for (const [name, info] of Object.entries(header)) {
     if (name === '__metadata__') {
-      if (typeof info !== 'object' || info === null || !Object.values(info).every((v) => typeof v === 'string')) throw new Error('__metadata__ is not a map of strings')
+      if (typeof info !== 'object' || info === null || !Object.values(info).every((v) => typeof v === 'string'))
+        throw new Error('__metadata__ is not a map of strings')
       metadata = info as unknown as Record<string, string>
       continue
     }
@@ -148,7 +154,15 @@ function parseHeader(json: string, dataStart: number, dataLength: number): {meta
     const shape = info.shape
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new Error(`tensor ${name} has a bad shape`)
     const [begin, end] = (Array.isArray(info.data_offsets) ? info.data_offsets : [Number.NaN, Number.NaN]) as [number, number]
-    if (!(Number.isSafeInteger(begin) && Number.isSafeInteger(end) && begin >= 0 && end <= dataLength && end - begin === elementCount(shape) * dtypeSize(dtype))) {
+    if (
+      !(
+        Number.isSafeInteger(begin) &&
+        Number.isSafeInteger(end) &&
+        begin >= 0 &&
+        end <= dataLength &&
+        end - begin === elementCount(shape) * dtypeSize(dtype)
+      )
+    ) {
       throw new Error(`tensor ${name} has offsets outside the file or not matching its shape`)
     }
     tensors.set(name, {name, dtype, shape, begin: dataStart + begin, end: dataStart + end})
@@ -182,7 +196,8 @@ export function decodeSafetensorsRaw(bytes: Uint8Array): {tensors: Record<string
   if (n <= 0 || 8 + n > bytes.length) throw new Error(`header length ${n} does not fit in ${bytes.length} bytes`)
   const parsed = parseHeader(Buffer.from(bytes.subarray(8, 8 + n)).toString('utf8'), 8 + n, bytes.length - 8 - n)
   const tensors: Record<string, RawTensor> = {}
-  for (const [name, info] of parsed.tensors) tensors[name] = {dtype: info.dtype, shape: info.shape, bytes: bytes.subarray(info.begin, info.end)}
+  for (const [name, info] of parsed.tensors)
+    tensors[name] = {dtype: info.dtype, shape: info.shape, bytes: bytes.subarray(info.begin, info.end)}
   return {tensors, metadata: parsed.metadata}
 }
 
@@ -236,7 +251,8 @@ export class SafetensorsWriter {
     if (this.closed) throw new Error(`${this.path}: writer is closed`)
     if (this.remaining === 0) this.advance()
     const spec = this.specs[this.current]
-    if (!spec || spec.name !== name) throw new Error(`${this.path}: tensor ${name} written out of order (expected ${spec ? spec.name : 'no more data'})`)
+    if (!spec || spec.name !== name)
+      throw new Error(`${this.path}: tensor ${name} written out of order (expected ${spec ? spec.name : 'no more data'})`)
     // Raw bytes (a Uint8Array or Buffer) go into any dtype; other typed arrays must match it.
     if (!(data instanceof Uint8Array) && !(data instanceof ARRAYS[spec.dtype])) {
       throw new Error(`${this.path}: tensor ${name} is ${spec.dtype}, got ${data.constructor.name}`)
@@ -333,7 +349,8 @@ export class SafetensorsFile {
   readBytes(name: string, begin = 0, end?: number): Uint8Array {
     const t = this.info(name)
     const stop = end ?? t.end - t.begin
-    if (!(begin >= 0 && begin <= stop && t.begin + stop <= t.end)) throw new RangeError(`${this.path}: bytes ${begin}..${stop} outside tensor ${name}`)
+    if (!(begin >= 0 && begin <= stop && t.begin + stop <= t.end))
+      throw new RangeError(`${this.path}: bytes ${begin}..${stop} outside tensor ${name}`)
     const out = new Uint8Array(stop - begin)
     readExactly(this.openFd(), out, t.begin + begin)
     return out
@@ -368,8 +385,13 @@ export class SafetensorsFile {
     }
     const row = elementCount(t.shape.slice(1))
     const size = out.BYTES_PER_ELEMENT
-    if (at < 0 || at + (end - start) * row > out.length) throw new RangeError(`${this.path}: ${end - start} rows do not fit in the output at ${at}`)
-    readExactly(this.openFd(), new Uint8Array(out.buffer, out.byteOffset + at * size, (end - start) * row * size), t.begin + start * row * size)
+    if (at < 0 || at + (end - start) * row > out.length)
+      throw new RangeError(`${this.path}: ${end - start} rows do not fit in the output at ${at}`)
+    readExactly(
+      this.openFd(),
+      new Uint8Array(out.buffer, out.byteOffset + at * size, (end - start) * row * size),
+      t.begin + start * row * size,
+    )
   }
 
   private readElements(t: TensorInfo, first: number, last: number): AnyTypedArray {

@@ -29,7 +29,15 @@ export type TrainModelParameters = {
 
 export type TrainModelReturnType = {
   artifact: {path: string; configHash: string}
-  metrics: {bestEpoch: number; epochs: number; stoppedEarly: boolean; trainLoss: number; valLoss: number | null; valAccuracy: number | null; history: EpochMetrics[]}
+  metrics: {
+    bestEpoch: number
+    epochs: number
+    stoppedEarly: boolean
+    trainLoss: number
+    valLoss: number | null
+    valAccuracy: number | null
+    history: EpochMetrics[]
+  }
   device: string
   encoder: {id: string; hash: string; dim: number}
   records: {total: number; train: number; val: number; excluded: number; encoded: number; cached: number}
@@ -58,19 +66,24 @@ export function prepareRecords(source: TrainSource, config: ModelConfig, exclude
   ] as const) {
     const bad = records.filter((r) => {
       const v = r.fields[field]
-      return field === config.text_field ? typeof v !== 'string' || v.trim() === '' : v === undefined || v === null || v === '' || typeof v === 'object'
+      return field === config.text_field
+        ? typeof v !== 'string' || v.trim() === ''
+        : v === undefined || v === null || v === '' || typeof v === 'object'
     })
     if (bad.length) {
       const known = Object.keys(records[0].fields).join(', ')
-      throw new TrainingDataError(`${bad.length} of ${records.length} records in ${where} have no usable "${field}" field (e.g. record ${bad[0].recordHash})`, [
-        `Choose the field with ${flag}; the records' fields include: ${known}.`,
-      ])
+      throw new TrainingDataError(
+        `${bad.length} of ${records.length} records in ${where} have no usable "${field}" field (e.g. record ${bad[0].recordHash})`,
+        [`Choose the field with ${flag}; the records' fields include: ${known}.`],
+      )
     }
   }
   const labelOf = (r: (typeof records)[number]) => String(r.fields[config.label_field])
   const labels = [...new Set(records.map(labelOf))].sort()
   if (labels.length < 2) {
-    throw new TrainingDataError(`${where} has only one class in "${config.label_field}" (${JSON.stringify(labels[0])}): a classifier needs at least two`)
+    throw new TrainingDataError(
+      `${where} has only one class in "${config.label_field}" (${JSON.stringify(labels[0])}): a classifier needs at least two`,
+    )
   }
   const index = new Map(labels.map((l, i) => [l, i]))
   return {
@@ -100,10 +113,20 @@ export async function encodeRecords(
     const idx = missing.slice(s, s + chunk)
     const vecs = await encoder.encode(idx.map((i) => texts[i]))
     idx.forEach((i, k) => out.set(vecs.subarray(k * D, (k + 1) * D), i * D))
-    if (cache) await cache.putMany(idx.map((i) => recordHashes[i]), vecs)
+    if (cache)
+      await cache.putMany(
+        idx.map((i) => recordHashes[i]),
+        vecs,
+      )
     const done = s + idx.length
     const elapsed = (performance.now() - t0) / 1000
-    options.onProgress?.({type: 'encode', done: cached + done, total: texts.length, cached, etaSeconds: (elapsed / done) * (missing.length - done)})
+    options.onProgress?.({
+      type: 'encode',
+      done: cached + done,
+      total: texts.length,
+      cached,
+      etaSeconds: (elapsed / done) * (missing.length - done),
+    })
   }
   return {vectors: out, encoded: missing.length, cached}
 }
@@ -130,12 +153,19 @@ export async function trainModel(params: TrainModelParameters): Promise<TrainMod
   }
   try {
     const hashes = records.map((r) => r.recordHash)
-    const {vectors, encoded, cached} = await encodeRecords(encoder, hashes, texts, {cache: params.cache, textField: config.text_field, onProgress})
+    const {vectors, encoded, cached} = await encodeRecords(encoder, hashes, texts, {
+      cache: params.cache,
+      textField: config.text_field,
+      onProgress,
+    })
     const D = encoder.dim
     const isVal = records.map((r) => isValidationRecord(r.recordHash, config.seed, config.val_size))
     const trainRows = Int32Array.from(records.map((_, i) => i).filter((i) => !isVal[i]))
     const valRows = Int32Array.from(records.map((_, i) => i).filter((i) => isVal[i]))
-    if (trainRows.length === 0) throw new TrainingDataError(`no training records left after the validation split (val_size ${config.val_size}, ${records.length} records)`)
+    if (trainRows.length === 0)
+      throw new TrainingDataError(
+        `no training records left after the validation split (val_size ${config.val_size}, ${records.length} records)`,
+      )
     const standardizer = fitStandardizer(vectors, D, trainRows)
     const X = standardize(vectors, D, standardizer)
     const result = await fit(
@@ -175,9 +205,18 @@ export async function trainModel(params: TrainModelParameters): Promise<TrainMod
       seed: config.seed,
       device,
       metrics: {epochs: result.epochs, bestEpoch: result.bestEpoch, stoppedEarly: result.stoppedEarly, best},
-      checkpoints: result.checkpoints.map((c) => ({epoch: c.epoch, learningRate: c.learningRate, path: `checkpoints/epoch-${c.epoch}.safetensors`})),
+      checkpoints: result.checkpoints.map((c) => ({
+        epoch: c.epoch,
+        learningRate: c.learningRate,
+        path: `checkpoints/epoch-${c.epoch}.safetensors`,
+      })),
       excludedRecords: excludedList,
-      records: records.map((r, i) => ({recordHash: r.recordHash, contributor: r.contributor, label: y[i], split: isVal[i] ? 'val' : 'train'})),
+      records: records.map((r, i) => ({
+        recordHash: r.recordHash,
+        contributor: r.contributor,
+        label: y[i],
+        split: isVal[i] ? 'val' : 'train',
+      })),
     }
     writeArtifact({path, config: artifactConfig, training, weights: result.weights, standardizer, checkpoints: result.checkpoints})
     onProgress?.({type: 'write', path})
@@ -194,7 +233,14 @@ export async function trainModel(params: TrainModelParameters): Promise<TrainMod
       },
       device,
       encoder: {id: encoder.id, hash: encoder.hash, dim: D},
-      records: {total: source.records.length, train: trainRows.length, val: valRows.length, excluded: source.records.length - records.length, encoded, cached},
+      records: {
+        total: source.records.length,
+        train: trainRows.length,
+        val: valRows.length,
+        excluded: source.records.length - records.length,
+        encoded,
+        cached,
+      },
       labels,
     }
   } finally {

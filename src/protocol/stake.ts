@@ -69,7 +69,13 @@ export async function deposit(ctx: SignerContext, params: {amount: bigint; role:
     explain: explainStakingRevert(ctx.account.address),
   })
   const [event] = parseEventLogs({abi: Staking.abi, logs: receipt.logs, eventName: 'Staked'})
-  return {transactionHash: receipt.transactionHash, address: ctx.account.address, role: params.role, amount: params.amount, staked: event.args.newStake}
+  return {
+    transactionHash: receipt.transactionHash,
+    address: ctx.account.address,
+    role: params.role,
+    amount: params.amount,
+    staked: event.args.newStake,
+  }
 }
 
 export type WithdrawalRequestResult = {
@@ -175,11 +181,17 @@ function explainStakingRevert(subject: Address, withdrawal?: {pending: bigint; n
         })
       case 'InsufficientStake': {
         const [available, requested] = args as [bigint, bigint]
-        return new ProtocolError('E_INSUFFICIENT_STAKE', `cannot withdraw ${formatOpen(requested)}: account ${subject} has ${formatOpen(available)} staked`)
+        return new ProtocolError(
+          'E_INSUFFICIENT_STAKE',
+          `cannot withdraw ${formatOpen(requested)}: account ${subject} has ${formatOpen(available)} staked`,
+        )
       }
       case 'SlashExceedsStake': {
         const [available, requested] = args as [bigint, bigint]
-        return new ProtocolError('E_INSUFFICIENT_STAKE', `cannot slash ${formatOpen(requested)}: ${subject} has only ${formatOpen(available)} staked or in cooldown`)
+        return new ProtocolError(
+          'E_INSUFFICIENT_STAKE',
+          `cannot slash ${formatOpen(requested)}: ${subject} has only ${formatOpen(available)} staked or in cooldown`,
+        )
       }
       case 'RoleMismatch': {
         const [current, requested] = args as [number, number]
@@ -205,7 +217,11 @@ export function isoTime(seconds: bigint): string {
 export function formatDuration(seconds: bigint): string {
   let s = seconds > 0n ? Number(seconds) : 0
   const parts: string[] = []
-  for (const [unit, size] of [['d', 86_400], ['h', 3600], ['m', 60]] as const) {
+  for (const [unit, size] of [
+    ['d', 86_400],
+    ['h', 3600],
+    ['m', 60],
+  ] as const) {
     if (s >= size) {
       parts.push(`${Math.floor(s / size)}${unit}`)
       s %= size

@@ -23,9 +23,12 @@ export function readArtifactFolder(folder: string): ArtifactInfo {
   if (isLmArtifact(path)) return readLmArtifactFolder(folder, path)
   const missing = REQUIRED.filter((f) => !existsSync(join(path, f)))
   if (missing.length) {
-    throw new NotAnArtifactError(`${folder} is not a model artifact: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing`, {
-      metaMessages: ['`openledger train` writes an artifact folder (config.json, model.safetensors, training.json, checkpoints/).'],
-    })
+    throw new NotAnArtifactError(
+      `${folder} is not a model artifact: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing`,
+      {
+        metaMessages: ['`openledger train` writes an artifact folder (config.json, model.safetensors, training.json, checkpoints/).'],
+      },
+    )
   }
   let config: ArtifactConfig
   let training: TrainingManifest
@@ -38,7 +41,13 @@ export function readArtifactFolder(folder: string): ArtifactInfo {
   if (config?.format !== ARTIFACT_FORMAT || !Array.isArray(config.labels) || !config.tensors || !config.encoder) {
     throw new NotAnArtifactError(`${join(folder, 'config.json')} is not an ${ARTIFACT_FORMAT} config`)
   }
-  if (!training?.datanet || !training.encoder || !training.config || typeof training.configHash !== 'string' || !Array.isArray(training.records)) {
+  if (
+    !training?.datanet ||
+    !training.encoder ||
+    !training.config ||
+    typeof training.configHash !== 'string' ||
+    !Array.isArray(training.records)
+  ) {
     throw new NotAnArtifactError(`${join(folder, 'training.json')} lacks datanet, encoder, config, configHash or records`)
   }
   try {
@@ -47,7 +56,8 @@ export function readArtifactFolder(folder: string): ArtifactInfo {
     throw new NotAnArtifactError(`${folder} is not a model artifact: ${messageOf(err)}`, {cause: err})
   }
   for (const c of training.checkpoints ?? []) {
-    if (!existsSync(join(path, c.path))) throw new NotAnArtifactError(`${folder} is not a complete model artifact: checkpoint ${c.path} (listed in training.json) is missing`)
+    if (!existsSync(join(path, c.path)))
+      throw new NotAnArtifactError(`${folder} is not a complete model artifact: checkpoint ${c.path} (listed in training.json) is missing`)
   }
   return {path, config, training}
 }
@@ -59,7 +69,10 @@ export function readArtifactFolder(folder: string): ArtifactInfo {
  */
 function readLmArtifactFolder(folder: string, path: string): ArtifactInfo {
   const missing = ['adapter_model.safetensors', 'training.json'].filter((f) => !existsSync(join(path, f)))
-  if (missing.length) throw new NotAnArtifactError(`${folder} is not a complete adapter artifact: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing`)
+  if (missing.length)
+    throw new NotAnArtifactError(
+      `${folder} is not a complete adapter artifact: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing`,
+    )
   let t: LmTrainingManifest
   try {
     readPeftAdapter(path)
@@ -70,7 +83,11 @@ function readLmArtifactFolder(folder: string, path: string): ArtifactInfo {
   if (t?.kind !== 'generate' || !t.datanet || !t.base || !t.config || typeof t.configHash !== 'string' || !Array.isArray(t.records)) {
     throw new NotAnArtifactError(`${join(folder, 'training.json')} lacks kind "generate", datanet, base, config, configHash or records`)
   }
-  const training = {...t, encoder: {id: t.base.name, hash: t.base.sha256}, config: t.config as unknown as TrainingManifest['config']} as unknown as TrainingManifest
+  const training = {
+    ...t,
+    encoder: {id: t.base.name, hash: t.base.sha256},
+    config: t.config as unknown as TrainingManifest['config'],
+  } as unknown as TrainingManifest
   return {path, config: {} as ArtifactConfig, training, kind: 'generate'}
 }
 

@@ -49,7 +49,9 @@ export function listFolder(folder: string): FolderEntry[] {
   if (!st.isDirectory()) throw new UsageError(`${folder} is not a folder`)
   const out: FolderEntry[] = []
   const walk = (rel: string) => {
-    const names = readdirSync(join(root, rel)).filter((n) => !n.startsWith('.')).sort()
+    const names = readdirSync(join(root, rel))
+      .filter((n) => !n.startsWith('.'))
+      .sort()
     for (const name of names) {
       const r = rel ? posix.join(rel, name) : name
       const s = lstatSync(join(root, r))

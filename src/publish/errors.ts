@@ -17,7 +17,10 @@ export class ContentNotFoundError extends OpenledgerError {
 export class CorruptBlockError extends OpenledgerError {
   override name = 'CorruptBlockError'
   constructor(shortMessage: string) {
-    super('E_CORRUPT_BLOCK', shortMessage, {exitCode: ExitCode.state, metaMessages: ['Delete the block file; `openledger publish` stores it again from the folder.']})
+    super('E_CORRUPT_BLOCK', shortMessage, {
+      exitCode: ExitCode.state,
+      metaMessages: ['Delete the block file; `openledger publish` stores it again from the folder.'],
+    })
   }
 }
 

@@ -12,7 +12,11 @@ import {type DatanetRefOnChain, ZERO_ROOT, datanetVersionRoot} from './registry.
  * records are published again under new numbers, so the root is also looked up among the versions of
  * that datanet id and of the id this folder's datanet now has on this chain.
  */
-export async function resolveDatanetRef(ctx: ChainContext, d: TrainingManifest['datanet'], stateDir?: string): Promise<DatanetRefOnChain | undefined> {
+export async function resolveDatanetRef(
+  ctx: ChainContext,
+  d: TrainingManifest['datanet'],
+  stateDir?: string,
+): Promise<DatanetRefOnChain | undefined> {
   if (d.id === null || d.id === undefined || d.version === 'draft') return undefined
   const root = d.root.toLowerCase() as Hex
   const direct = await datanetVersionRoot(ctx, BigInt(d.id), d.version).catch(() => ZERO_ROOT)
@@ -26,7 +30,13 @@ export async function resolveDatanetRef(ctx: ChainContext, d: TrainingManifest['
   }
   const registry = contractAddress(ctx, 'DatanetRegistry')
   for (const datanetId of ids) {
-    const events = await ctx.publicClient.getContractEvents({address: registry, abi: DatanetRegistry.abi, eventName: 'VersionPublished', args: {datanetId}, fromBlock: 0n})
+    const events = await ctx.publicClient.getContractEvents({
+      address: registry,
+      abi: DatanetRegistry.abi,
+      eventName: 'VersionPublished',
+      args: {datanetId},
+      fromBlock: 0n,
+    })
     const hit = events.find((e) => e.args.root?.toLowerCase() === root)
     if (hit) return {datanetId, version: Number(hit.args.version), root}
   }

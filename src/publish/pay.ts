@@ -65,7 +65,11 @@ export async function settleInference(ctx: SignerContext, p: SettleItem & {state
  * Settles inferences in one transaction: `settle` for one, `settleBatch` for several (a server's
  * paid requests). Refuses before sending anything when the signer cannot pay the fees plus gas.
  */
-export async function settleInferences(ctx: SignerContext, items: SettleItem[], opts: {stateDir?: string} = {}): Promise<SettleReturnType[]> {
+export async function settleInferences(
+  ctx: SignerContext,
+  items: SettleItem[],
+  opts: {stateDir?: string} = {},
+): Promise<SettleReturnType[]> {
   if (items.length === 0) return []
   const args = items.map((it) => settlementArgs(it.receipt))
   const total = items.reduce((sum, it) => sum + it.fee, 0n)
@@ -74,7 +78,15 @@ export async function settleInferences(ctx: SignerContext, items: SettleItem[], 
       ? ({functionName: 'settle', args: [items[0].modelId, args[0].responseHash, args[0].contributors, args[0].weights]} as const)
       : ({
           functionName: 'settleBatch',
-          args: [items.map((it, k) => ({modelId: it.modelId, responseHash: args[k].responseHash, fee: it.fee, contributors: args[k].contributors, weights: args[k].weights}))],
+          args: [
+            items.map((it, k) => ({
+              modelId: it.modelId,
+              responseHash: args[k].responseHash,
+              fee: it.fee,
+              contributors: args[k].contributors,
+              weights: args[k].weights,
+            })),
+          ],
         } as const)
   const address = contractAddress(ctx, 'InferenceSettlement')
   const balance = await ctx.publicClient.getBalance({address: ctx.account.address})
@@ -90,9 +102,12 @@ export async function settleInferences(ctx: SignerContext, items: SettleItem[], 
     gasCost = 0n
   }
   if (balance < total + gasCost) {
-    throw new PaymentError(`${ctx.account.address} holds ${formatOpen(balance)}, less than the fee ${formatOpen(total)} plus gas: nothing was paid`, {
-      metaMessages: ['Bridge OPEN to the L2 (`openledger bridge deposit`) or lower --fee.'],
-    })
+    throw new PaymentError(
+      `${ctx.account.address} holds ${formatOpen(balance)}, less than the fee ${formatOpen(total)} plus gas: nothing was paid`,
+      {
+        metaMessages: ['Bridge OPEN to the L2 (`openledger bridge deposit`) or lower --fee.'],
+      },
+    )
   }
   const {receipt: tx} = await writeContract(ctx, {contract: 'InferenceSettlement', ...call, value: total})
   const settled = parseEventLogs({abi: InferenceSettlement.abi, logs: tx.logs, eventName: 'InferenceSettled'})
@@ -108,7 +123,9 @@ export async function settleInferences(ctx: SignerContext, items: SettleItem[], 
         stakers: ev.args.stakersAmount.toString(),
         contributors: ev.args.contributorsAmount.toString(),
       },
-      credited: credits.filter((c) => c.args.receiptId === ev.args.receiptId).map((c) => ({address: c.args.contributor, amount: c.args.amount.toString()})),
+      credited: credits
+        .filter((c) => c.args.receiptId === ev.args.receiptId)
+        .map((c) => ({address: c.args.contributor, amount: c.args.amount.toString()})),
       txHash: tx.transactionHash,
       responseHash: args[k].responseHash,
     }

@@ -79,15 +79,17 @@ export function defaultModelName(info: ArtifactInfo): string {
 export async function checkLineage(ctx: ChainContext, info: ArtifactInfo, stateDir?: string): Promise<DatanetRefOnChain[]> {
   const d = info.training.datanet
   if (d.id === null || d.id === undefined || d.version === 'draft') {
-    throw new LineageError(`${info.path} was trained on ${d.version === 'draft' ? 'the unpublished draft' : 'a local-only version'} of datanet ${d.name}: its root is not on-chain`, [
-      'Publish the datanet (`openledger datanet publish`), train on the published version, then publish the model.',
-    ])
+    throw new LineageError(
+      `${info.path} was trained on ${d.version === 'draft' ? 'the unpublished draft' : 'a local-only version'} of datanet ${d.name}: its root is not on-chain`,
+      ['Publish the datanet (`openledger datanet publish`), train on the published version, then publish the model.'],
+    )
   }
   const ref = await resolveDatanetRef(ctx, d, stateDir)
   if (!ref) {
-    throw new LineageError(`datanet ${d.name} (id ${d.id}) version ${d.version} is not on-chain: training.json's root ${d.root} cannot be registered`, [
-      'Publish that datanet version on this chain first, or publish on the chain it was published to.',
-    ])
+    throw new LineageError(
+      `datanet ${d.name} (id ${d.id}) version ${d.version} is not on-chain: training.json's root ${d.root} cannot be registered`,
+      ['Publish that datanet version on this chain first, or publish on the chain it was published to.'],
+    )
   }
   return [ref]
 }
@@ -97,7 +99,9 @@ export async function publishModel(ctx: SignerContext, params: PublishModelParam
   const info = readArtifactFolder(params.folder)
   const hash = recomputeConfigHash(info.training)
   if (hash !== info.training.configHash) {
-    throw new UsageError(`${join(params.folder, 'training.json')}: configHash ${info.training.configHash} is not the hash of its config (${hash})`)
+    throw new UsageError(
+      `${join(params.folder, 'training.json')}: configHash ${info.training.configHash} is not the hash of its config (${hash})`,
+    )
   }
   if (params.name !== undefined && params.name.trim() === '') throw new UsageError('--name is empty')
   const datanets = await checkLineage(ctx, info, dir)

@@ -20,21 +20,32 @@ export async function modelIdByName(ctx: ChainContext, name: string): Promise<bi
   return readContract(ctx, 'ModelRegistry', 'modelIdByName', [name])
 }
 
-export async function getModel(ctx: ChainContext, modelId: bigint): Promise<{owner: Address; name: string; baseModel: string; versionCount: number}> {
+export async function getModel(
+  ctx: ChainContext,
+  modelId: bigint,
+): Promise<{owner: Address; name: string; baseModel: string; versionCount: number}> {
   const [owner, name, baseModel, versionCount] = await readContract(ctx, 'ModelRegistry', 'getModel', [modelId])
   return {owner, name, baseModel, versionCount: Number(versionCount)}
 }
 
 export async function getModelVersion(ctx: ChainContext, modelId: bigint, version: number): Promise<RegisteredVersion> {
   const [artifactCid, configHash, datanets] = await readContract(ctx, 'ModelRegistry', 'getModelVersion', [modelId, version])
-  return {modelId, version, artifactCid, configHash, datanets: datanets.map((d) => ({datanetId: d.datanetId, version: Number(d.version), root: d.root}))}
+  return {
+    modelId,
+    version,
+    artifactCid,
+    configHash,
+    datanets: datanets.map((d) => ({datanetId: d.datanetId, version: Number(d.version), root: d.root})),
+  }
 }
 
 /** Every ModelVersionRegistered event whose artifact CID is `cid`, oldest first, with its lineage. */
 export async function versionsByCid(ctx: ChainContext, cid: string): Promise<RegisteredVersion[]> {
   const address = contractAddress(ctx, 'ModelRegistry')
   const logs = await ctx.publicClient.getLogs({address, fromBlock: 0n, toBlock: 'latest'})
-  const events = parseEventLogs({abi: ModelRegistry.abi, logs, eventName: 'ModelVersionRegistered'}).filter((e) => e.args.artifactCid === cid)
+  const events = parseEventLogs({abi: ModelRegistry.abi, logs, eventName: 'ModelVersionRegistered'}).filter(
+    (e) => e.args.artifactCid === cid,
+  )
   const out: RegisteredVersion[] = []
   for (const e of events) {
     const v = await getModelVersion(ctx, e.args.modelId, Number(e.args.version))

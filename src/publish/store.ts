@@ -57,7 +57,7 @@ export async function addFolder(folder: string, opts: StoreOptions & {name?: str
     const prev = file.roots[cid]
     file.roots[cid] = {
       cid,
-      ...(opts.name ?? prev?.name ? {name: opts.name ?? prev?.name} : {}),
+      ...((opts.name ?? prev?.name) ? {name: opts.name ?? prev?.name} : {}),
       size: r.size.toString(),
       files: r.entries.filter((e) => e.type === 'file').length,
       addedAt: prev?.addedAt ?? new Date().toISOString(),

@@ -13,7 +13,13 @@ import {loadDatanetVersion} from '../datanet/local.js'
 import {storedSettlements} from './pay.js'
 
 export type TrailInference = {receiptId: string; txHash: string; model: string; score: number; earned: string}
-export type TrailRecord = {recordHash: string; datanet?: string; acceptedIn: {version: number} | null; inferences: TrailInference[]; earned: string}
+export type TrailRecord = {
+  recordHash: string
+  datanet?: string
+  acceptedIn: {version: number} | null
+  inferences: TrailInference[]
+  earned: string
+}
 export type ContributorTrail = {
   records: TrailRecord[]
   /** Credits (wei) whose receipt is not stored here, by receipt id. */
@@ -25,7 +31,9 @@ export async function contributorTrail(ctx: ChainContext, p: {address: Address; 
   const address = contractAddress(ctx, 'InferenceSettlement')
   const logs = await ctx.publicClient.getLogs({address, fromBlock: 0n, toBlock: 'latest'})
   const me = p.address.toLowerCase()
-  const credits = parseEventLogs({abi: InferenceSettlement.abi, logs, eventName: 'ContributorCredited'}).filter((e) => e.args.contributor.toLowerCase() === me)
+  const credits = parseEventLogs({abi: InferenceSettlement.abi, logs, eventName: 'ContributorCredited'}).filter(
+    (e) => e.args.contributor.toLowerCase() === me,
+  )
   const stored = new Map(storedSettlements(ctx.chain.id, p.stateDir).map((s) => [s.receiptId, s]))
   const byRecord = new Map<string, TrailRecord>()
   const unmatched: ContributorTrail['unmatched'] = []
@@ -47,8 +55,20 @@ export async function contributorTrail(ctx: ChainContext, p: {address: Address; 
     shares[0] += amount - shares.reduce((a, b) => a + b, 0n)
     mine.forEach((r, i) => {
       const key = r.recordHash.toLowerCase()
-      const entry = byRecord.get(key) ?? {recordHash: r.recordHash, ...(r.datanet ? {datanet: r.datanet} : {}), acceptedIn: null, inferences: [], earned: '0'}
-      entry.inferences.push({receiptId, txHash: c.transactionHash, model: s.cid ?? s.receipt.model, score: r.score, earned: shares[i].toString()})
+      const entry = byRecord.get(key) ?? {
+        recordHash: r.recordHash,
+        ...(r.datanet ? {datanet: r.datanet} : {}),
+        acceptedIn: null,
+        inferences: [],
+        earned: '0',
+      }
+      entry.inferences.push({
+        receiptId,
+        txHash: c.transactionHash,
+        model: s.cid ?? s.receipt.model,
+        score: r.score,
+        earned: shares[i].toString(),
+      })
       entry.earned = (BigInt(entry.earned) + shares[i]).toString()
       byRecord.set(key, entry)
     })
@@ -61,7 +81,11 @@ export async function contributorTrail(ctx: ChainContext, p: {address: Address; 
       const list: Array<Set<string>> = []
       for (let v = 1; v < 10_000; v++) {
         try {
-          list.push(new Set((await loadDatanetVersion(r.datanet, {version: v, stateDir: p.stateDir})).records.map((x) => x.recordHash.toLowerCase())))
+          list.push(
+            new Set(
+              (await loadDatanetVersion(r.datanet, {version: v, stateDir: p.stateDir})).records.map((x) => x.recordHash.toLowerCase()),
+            ),
+          )
         } catch {
           break
         }
@@ -71,5 +95,9 @@ export async function contributorTrail(ctx: ChainContext, p: {address: Address; 
     const i = versions.get(r.datanet)!.findIndex((set) => set.has(r.recordHash.toLowerCase()))
     r.acceptedIn = i >= 0 ? {version: i + 1} : null
   }
-  return {records: [...byRecord.values()].sort((a, b) => (BigInt(b.earned) > BigInt(a.earned) ? 1 : -1)), unmatched, earned: total.toString()}
+  return {
+    records: [...byRecord.values()].sort((a, b) => (BigInt(b.earned) > BigInt(a.earned) ? 1 : -1)),
+    unmatched,
+    earned: total.toString(),
+  }
 }

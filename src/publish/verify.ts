@@ -21,7 +21,11 @@ import {resolveDatanetRef} from './lineage.js'
 import {getModel, versionsByCid} from './registry.js'
 import {blockstore, exportFolder, parseCid, type StoreOptions} from './store.js'
 
-export type VerifyCheck = {check: 'cid' | 'files' | 'artifact' | 'registry' | 'config-hash' | 'lineage' | 'datanet-root' | 'base-model'; ok: boolean; message: string}
+export type VerifyCheck = {
+  check: 'cid' | 'files' | 'artifact' | 'registry' | 'config-hash' | 'lineage' | 'datanet-root' | 'base-model'
+  ok: boolean
+  message: string
+}
 
 export type VerifyModelReturnType = {
   ok: boolean
@@ -125,7 +129,11 @@ export async function verifyModel(ctx: ChainContext, params: VerifyModelParamete
       )
       const d = t.datanet
       if (d.id === null || d.version === 'draft') {
-        add('datanet-root', false, `training.json names ${d.version === 'draft' ? 'a draft' : 'a local-only version'} of datanet ${d.name}: no root on-chain`)
+        add(
+          'datanet-root',
+          false,
+          `training.json names ${d.version === 'draft' ? 'a draft' : 'a local-only version'} of datanet ${d.name}: no root on-chain`,
+        )
       } else {
         // The version on this chain holding training.json's root (its numbers can differ after a restart).
         const ref = await resolveDatanetRef(ctx, d, params.stateDir)
@@ -137,18 +145,40 @@ export async function verifyModel(ctx: ChainContext, params: VerifyModelParamete
             : `datanet ${d.name}: training.json's root ${d.root} (id ${d.id} v${d.version}) is not on-chain`,
         )
         const bad = registered.filter(
-          (r) => !r.datanets.some((x) => ref && x.datanetId === ref.datanetId && x.version === ref.version && x.root.toLowerCase() === ref.root.toLowerCase()),
+          (r) =>
+            !r.datanets.some(
+              (x) => ref && x.datanetId === ref.datanetId && x.version === ref.version && x.root.toLowerCase() === ref.root.toLowerCase(),
+            ),
         )
-        if (registered.length) add('lineage', bad.length === 0, bad.length ? `model ${bad[0].modelId} v${bad[0].version} is registered with other datanets than training.json's` : 'registered lineage matches training.json')
+        if (registered.length)
+          add(
+            'lineage',
+            bad.length === 0,
+            bad.length
+              ? `model ${bad[0].modelId} v${bad[0].version} is registered with other datanets than training.json's`
+              : 'registered lineage matches training.json',
+          )
         const baseBad = registered.filter((r) => names.get(r.modelId)!.baseModel !== t.encoder.id)
-        if (registered.length) add('base-model', baseBad.length === 0, baseBad.length ? `registered base model ${names.get(baseBad[0].modelId)!.baseModel}, training.json's encoder is ${t.encoder.id}` : `base model ${t.encoder.id}`)
+        if (registered.length)
+          add(
+            'base-model',
+            baseBad.length === 0,
+            baseBad.length
+              ? `registered base model ${names.get(baseBad[0].modelId)!.baseModel}, training.json's encoder is ${t.encoder.id}`
+              : `base model ${t.encoder.id}`,
+          )
       }
     }
     return {
       ok: checks.every((c) => c.ok),
       cid,
       source,
-      registered: registered.map((r) => ({modelId: r.modelId.toString(), version: r.version, name: names.get(r.modelId)!.name, ...(r.txHash ? {txHash: r.txHash} : {})})),
+      registered: registered.map((r) => ({
+        modelId: r.modelId.toString(),
+        version: r.version,
+        name: names.get(r.modelId)!.name,
+        ...(r.txHash ? {txHash: r.txHash} : {}),
+      })),
       checks,
     }
   } finally {

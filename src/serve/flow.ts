@@ -33,14 +33,22 @@ export function predictedRows(out: PredictReturnType, texts: string[]): Predicte
  * Attributes predicted rows to the training records: one pass over the training matrix for the
  * whole batch with the influence function; the other methods score row by row. `topK` per row.
  */
-export async function attributeRows(ma: ModelAttribution, rows: PredictedRow[], method: GradientMethod, topK: number | ((i: number) => number | undefined) = 20): Promise<AttributedPrediction[]> {
+export async function attributeRows(
+  ma: ModelAttribution,
+  rows: PredictedRow[],
+  method: GradientMethod,
+  topK: number | ((i: number) => number | undefined) = 20,
+): Promise<AttributedPrediction[]> {
   if (rows.length === 0) return []
   const {headHessian, scoreQuery, attributedPrediction} = await import('../attribution/from-model.js')
   const labels = ma.model.config.labels
   const queries = rows.map((r) => ({h: r.h, label: labels.indexOf(r.prediction.label)}))
   let scores: ArrayLike<number>[]
   if (method === 'if') {
-    const [{headInfluenceScoresBatch}, {RowMatmul}] = await Promise.all([import('../attribution/influence.js'), import('../attribution/row-matmul.js')])
+    const [{headInfluenceScoresBatch}, {RowMatmul}] = await Promise.all([
+      import('../attribution/influence.js'),
+      import('../attribution/row-matmul.js'),
+    ])
     const {N, D} = ma.attributor.input
     ma.matmul ??= await RowMatmul.create(ma.attributor.input.H, N, D)
     // A lone query with one direction (two labels) would be a one-column MatMul, which ONNX Runtime
@@ -49,7 +57,14 @@ export async function attributeRows(ma: ModelAttribution, rows: PredictedRow[], 
     scores = (await headInfluenceScoresBatch(ma.attributor, headHessian(ma), batch, ma.matmul)).slice(0, queries.length)
   } else scores = queries.map((q) => scoreQuery(ma, q.h, method, q.label))
   return rows.map((r, i) =>
-    attributedPrediction(r.modelId && r.modelId !== ma.modelId ? {...ma, modelId: r.modelId} : ma, r.prediction, scores[i], r.text, method, typeof topK === 'function' ? topK(i) : topK),
+    attributedPrediction(
+      r.modelId && r.modelId !== ma.modelId ? {...ma, modelId: r.modelId} : ma,
+      r.prediction,
+      scores[i],
+      r.text,
+      method,
+      typeof topK === 'function' ? topK(i) : topK,
+    ),
   )
 }
 
@@ -57,7 +72,11 @@ export async function attributeRows(ma: ModelAttribution, rows: PredictedRow[], 
 export type PayRow = {prediction: AttributedPrediction; modelId: bigint; cid: string; fee: bigint}
 
 /** Pays for a batch of answers in one transaction (`settle` for one, `settleBatch` for more). */
-export async function payRows(ctx: SignerContext, rows: PayRow[], opts: {stateDir?: string} = {}): Promise<Array<{prediction: InferredPrediction; paid: SettleReturnType}>> {
+export async function payRows(
+  ctx: SignerContext,
+  rows: PayRow[],
+  opts: {stateDir?: string} = {},
+): Promise<Array<{prediction: InferredPrediction; paid: SettleReturnType}>> {
   // viem and the contract artifacts load only when something is paid.
   const {settleInferences} = await import('../publish/pay.js')
   const paid = await settleInferences(

@@ -26,7 +26,11 @@ const engine = () => (enginePromise ??= import('./lm-engine.js'))
 type Entry = {path: string; adapter: LoraAdapter; chat: boolean; inUse: number; lastUsed: number}
 type Job = {promptIds: number[]; lora: LoraAdapter; options: Omit<GenerateOptions, 'useCache' | 'lora'>}
 
-export type LmRequest = {model: string; prompt: string | ChatMessage[]; options: Omit<GenerateOptions, 'useCache' | 'lora' | 'stopTokenIds'>}
+export type LmRequest = {
+  model: string
+  prompt: string | ChatMessage[]
+  options: Omit<GenerateOptions, 'useCache' | 'lora' | 'stopTokenIds'>
+}
 
 export class LmAdapters {
   private base: Promise<LlamaBase> | undefined
@@ -41,7 +45,11 @@ export class LmAdapters {
       async (jobs) => {
         const base = await this.base!
         const {generateBatch} = await engine()
-        return generateBatch(base.model, jobs.map((j) => ({promptIds: j.promptIds, lora: j.lora, options: j.options})), (t) => base.tokenizer.decode(t))
+        return generateBatch(
+          base.model,
+          jobs.map((j) => ({promptIds: j.promptIds, lora: j.lora, options: j.options})),
+          (t) => base.tokenizer.decode(t),
+        )
       },
       {maxSize: options.maxBatch, maxWaitMs: options.batchWindowMs},
     )
@@ -58,7 +66,11 @@ export class LmAdapters {
       const base = await this.base!
       const {endTokenIds, promptIds} = await engine()
       const ids = promptIds(base, req.prompt, typeof req.prompt !== 'string' && entry.chat)
-      const result = await this.batcher.add({promptIds: ids, lora: entry.adapter, options: {...req.options, stopTokenIds: endTokenIds(base)}})
+      const result = await this.batcher.add({
+        promptIds: ids,
+        lora: entry.adapter,
+        options: {...req.options, stopTokenIds: endTokenIds(base)},
+      })
       return {...result, model: req.model}
     } finally {
       entry.inUse--
@@ -79,10 +91,14 @@ export class LmAdapters {
 
   private async acquire(ref: string): Promise<Entry> {
     const resolved = await resolveModel(ref, {stateDir: this.options.stateDir, chain: false}).catch(() => {
-      throw new BadRequestError(`"model": ${JSON.stringify(ref)} is not an adapter folder, a CID in the local store or a model name known here`, 'E_MODEL_NOT_FOUND')
+      throw new BadRequestError(
+        `"model": ${JSON.stringify(ref)} is not an adapter folder, a CID in the local store or a model name known here`,
+        'E_MODEL_NOT_FOUND',
+      )
     })
     const path = resolvePath(resolved.path)
-    if (!isLmArtifact(path)) throw new BadRequestError(`"model": ${JSON.stringify(ref)} is not a language-model adapter (no adapter_config.json)`)
+    if (!isLmArtifact(path))
+      throw new BadRequestError(`"model": ${JSON.stringify(ref)} is not a language-model adapter (no adapter_config.json)`)
     let pending = this.entries.get(path)
     if (!pending) {
       pending = this.load(path)
@@ -104,7 +120,8 @@ export class LmAdapters {
     }
     const base = await this.base
     // One base per server: an adapter trained on another one would need a second copy in memory.
-    if (resolvePath(base.dir) !== resolvePath(baseDir)) throw new BadRequestError(`"model": ${path} was trained on ${baseDir}, but this server holds the base ${base.dir}`)
+    if (resolvePath(base.dir) !== resolvePath(baseDir))
+      throw new BadRequestError(`"model": ${path} was trained on ${baseDir}, but this server holds the base ${base.dir}`)
     const entry = {path, adapter: loadAdapter(path, base), chat: trainedWithChat(path, base), inUse: 0, lastUsed: ++this.tick}
     this.loaded.set(path, entry)
     return entry

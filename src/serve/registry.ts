@@ -58,7 +58,13 @@ export class LoadedModel {
         const {loadModelAttribution} = await import('../attribution/from-model.js')
         const ma = await loadModelAttribution(this.model, {stateDir: this.options.stateDir, ...(modelId ? {modelId} : {})})
         const batcher = new MicroBatcher<AttributeItem, AttributedPrediction>(
-          (items) => attributeRows(ma, items.map((it) => it.row), this.options.method, (i) => items[i].topK),
+          (items) =>
+            attributeRows(
+              ma,
+              items.map((it) => it.row),
+              this.options.method,
+              (i) => items[i].topK,
+            ),
           this.options.batch,
         )
         return {ma, batcher}

@@ -19,13 +19,24 @@ export function parseInferRequest(body: string): InferRequest {
   } catch {
     throw new BadRequestError('the body is not valid JSON')
   }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new BadRequestError('the body must be a JSON object {"model","text","attribute","pay","topK"}')
+  if (!v || typeof v !== 'object' || Array.isArray(v))
+    throw new BadRequestError('the body must be a JSON object {"model","text","attribute","pay","topK"}')
   const o = v as Record<string, unknown>
   const unknown = Object.keys(o).find((k) => !FIELDS.includes(k))
-  if (unknown !== undefined) throw new BadRequestError(`"${unknown}" is not a field of /v1/infer (expected ${FIELDS.map((f) => `"${f}"`).join(', ')})`)
-  if (typeof o.model !== 'string' || o.model.trim() === '') throw new BadRequestError('"model" must be a CID, a registered name or a folder')
+  if (unknown !== undefined)
+    throw new BadRequestError(`"${unknown}" is not a field of /v1/infer (expected ${FIELDS.map((f) => `"${f}"`).join(', ')})`)
+  if (typeof o.model !== 'string' || o.model.trim() === '')
+    throw new BadRequestError('"model" must be a CID, a registered name or a folder')
   if (typeof o.text !== 'string' || o.text.trim() === '') throw new BadRequestError('"text" must be a non-empty string')
-  for (const k of ['attribute', 'pay'] as const) if (o[k] !== undefined && typeof o[k] !== 'boolean') throw new BadRequestError(`"${k}" must be true or false`)
-  if (o.topK !== undefined && !(Number.isInteger(o.topK) && (o.topK as number) >= 1)) throw new BadRequestError('"topK" must be a positive integer')
-  return {model: o.model, text: o.text, attribute: o.attribute === true, pay: o.pay === true, ...(o.topK !== undefined ? {topK: o.topK as number} : {})}
+  for (const k of ['attribute', 'pay'] as const)
+    if (o[k] !== undefined && typeof o[k] !== 'boolean') throw new BadRequestError(`"${k}" must be true or false`)
+  if (o.topK !== undefined && !(Number.isInteger(o.topK) && (o.topK as number) >= 1))
+    throw new BadRequestError('"topK" must be a positive integer')
+  return {
+    model: o.model,
+    text: o.text,
+    attribute: o.attribute === true,
+    pay: o.pay === true,
+    ...(o.topK !== undefined ? {topK: o.topK as number} : {}),
+  }
 }

@@ -87,11 +87,20 @@ export function createInferenceServer(options: InferenceServerOptions = {}): Inf
   })
   let signer: Promise<SignerContext> | undefined
   const getSigner = () => (signer ??= resolveSigner({...options.chain, stateDir: options.stateDir}))
-  const lm = new LmAdapters({stateDir: options.stateDir, device: options.lmDevice, maxAdapters: options.maxAdapters ?? 16, maxBatch: batch.maxSize, batchWindowMs: batch.maxWaitMs})
+  const lm = new LmAdapters({
+    stateDir: options.stateDir,
+    device: options.lmDevice,
+    maxAdapters: options.maxAdapters ?? 16,
+    maxBatch: batch.maxSize,
+    batchWindowMs: batch.maxWaitMs,
+  })
   const ctx: ServeContext = {
     registry,
     lm,
-    payments: new MicroBatcher(async (rows) => payRows(await getSigner(), rows, {stateDir: options.stateDir}), {maxSize: 32, maxWaitMs: options.payWindowMs ?? 20}),
+    payments: new MicroBatcher(async (rows) => payRows(await getSigner(), rows, {stateDir: options.stateDir}), {
+      maxSize: 32,
+      maxWaitMs: options.payWindowMs ?? 20,
+    }),
     signer: getSigner,
     fee: options.fee ?? DEFAULT_INFERENCE_FEE,
     maxBodyBytes: options.maxBodyBytes ?? 1 << 20,

@@ -26,9 +26,7 @@ function DevScreen({store}: {store: Store}) {
   const {summary: s, events, status} = useSyncExternalStore(store.subscribe, store.get)
   return (
     <Box flexDirection="column">
-      <Text bold>
-        openledger dev {s ? <Text dimColor>· {s.project}</Text> : null}
-      </Text>
+      <Text bold>openledger dev {s ? <Text dimColor>· {s.project}</Text> : null}</Text>
       <Box marginTop={1} flexDirection="column">
         <Text color="cyan">chain</Text>
         {s?.devnet ? (
@@ -44,7 +42,7 @@ function DevScreen({store}: {store: Store}) {
         {(s?.datanets ?? []).map((d) => (
           <Text key={d.name}>
             {'  '}
-            {d.name.padEnd(22)} v{String(d.version).padEnd(4)} {String(d.records).padStart(6)} records  {short(d.root)}{' '}
+            {d.name.padEnd(22)} v{String(d.version).padEnd(4)} {String(d.records).padStart(6)} records {short(d.root)}{' '}
             {d.changed ? <Text color="green">published</Text> : <Text dimColor>unchanged</Text>}
           </Text>
         ))}
@@ -54,8 +52,8 @@ function DevScreen({store}: {store: Store}) {
         {(s?.models ?? []).map((m) => (
           <Text key={m.name}>
             {'  '}
-            {m.name.padEnd(22)} {m.valAccuracy === null ? '   n/a' : `${(m.valAccuracy * 100).toFixed(1).padStart(5)}%`}  {m.cid ? short(m.cid) : '-'}{' '}
-            {m.trained ? <Text color="green">trained</Text> : <Text dimColor>unchanged</Text>}
+            {m.name.padEnd(22)} {m.valAccuracy === null ? '   n/a' : `${(m.valAccuracy * 100).toFixed(1).padStart(5)}%`}{' '}
+            {m.cid ? short(m.cid) : '-'} {m.trained ? <Text color="green">trained</Text> : <Text dimColor>unchanged</Text>}
           </Text>
         ))}
       </Box>

@@ -23,10 +23,17 @@ export async function withDevnetProgress<R>(enabled: boolean, work: (onProgress:
       rpc.push(`${e.chain.toUpperCase()} ${e.rpcUrl}`)
       if (rpc.length === 2) waiters.get('chains')!.resolve(`L1 and L2 anvil listening (${rpc.join(', ')})`)
     }
-    if (e.stage === 'genesis') waiters.get('genesis')!.resolve(e.fromCache ? 'Genesis loaded from cache' : 'Genesis built: contracts deployed, accounts funded, cached')
+    if (e.stage === 'genesis')
+      waiters
+        .get('genesis')!
+        .resolve(e.fromCache ? 'Genesis loaded from cache' : 'Genesis built: contracts deployed, accounts funded, cached')
     if (e.stage === 'ready') waiters.get('ready')!.resolve(`Relayer running, .openledger/devnet.json written (${e.ms} ms)`)
   }
-  const titles: Record<Step, string> = {chains: 'Starting L1 and L2 anvil', genesis: 'Deploying contracts and funding accounts', ready: 'Starting the bridge relayer'}
+  const titles: Record<Step, string> = {
+    chains: 'Starting L1 and L2 anvil',
+    genesis: 'Deploying contracts and funding accounts',
+    ready: 'Starting the bridge relayer',
+  }
   const list = new Listr(
     steps.map((s) => ({
       title: titles[s],
@@ -34,7 +41,13 @@ export async function withDevnetProgress<R>(enabled: boolean, work: (onProgress:
         task.title = await waiters.get(s)!.promise
       },
     })),
-    {rendererOptions: {collapseErrors: true}, exitOnError: true, renderer: 'default', fallbackRenderer: 'simple', fallbackRendererCondition: () => !process.stderr.isTTY},
+    {
+      rendererOptions: {collapseErrors: true},
+      exitOnError: true,
+      renderer: 'default',
+      fallbackRenderer: 'simple',
+      fallbackRendererCondition: () => !process.stderr.isTTY,
+    },
   )
   const shown = list.run().catch(() => {})
   try {

@@ -55,7 +55,10 @@ function step(props: InitWizardProps, s: WizardState, {input, key}: KeyPress): W
 
 export function InitWizard(props: InitWizardProps) {
   const {exit} = useApp()
-  const start = Math.max(0, props.templates.findIndex((t) => t.name === props.initialTemplate))
+  const start = Math.max(
+    0,
+    props.templates.findIndex((t) => t.name === props.initialTemplate),
+  )
   const [state, dispatch] = useReducer((s: WizardState, k: KeyPress) => step(props, s, k), {step: 'template', index: start, name: ''})
   const {index, name, error, outcome} = state
   const template = props.templates[index]

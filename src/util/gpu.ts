@@ -37,6 +37,9 @@ export function adapterName(info: {vendor?: string; architecture?: string; descr
  * A CPU rasterizer (Mesa's lavapipe/llvmpipe, SwiftShader) answers as a WebGPU adapter: correct, and
  * what CI tests the GPU path on, but slower than the CPU paths, so `auto` never picks one.
  */
-export function isSoftwareAdapter(info: {isFallbackAdapter?: boolean; vendor?: string; architecture?: string; description?: string} | undefined, name: string): boolean {
+export function isSoftwareAdapter(
+  info: {isFallbackAdapter?: boolean; vendor?: string; architecture?: string; description?: string} | undefined,
+  name: string,
+): boolean {
   return Boolean(info?.isFallbackAdapter) || /llvmpipe|lavapipe|swiftshader|software/i.test(name)
 }

@@ -2,7 +2,16 @@
 // DataInf's (1/n) Σ_i (λI + g_i g_iᵀ)⁻¹ formed and inverted explicitly per layer.
 import {describe, expect, it} from 'vitest'
 
-import {type GradientSet, type QueryGradient, datainfScores, datainfSelfInfluence, layerDamping, projectLayer, tracinScores, tracinSelfInfluence} from '../../src/attribution/generative/index.js'
+import {
+  type GradientSet,
+  type QueryGradient,
+  datainfScores,
+  datainfSelfInfluence,
+  layerDamping,
+  projectLayer,
+  tracinScores,
+  tracinSelfInfluence,
+} from '../../src/attribution/generative/index.js'
 import {createRandom} from '../../src/model/prng.js'
 
 const g = createRandom(11).gauss
@@ -46,7 +55,8 @@ function bruteInverseHessians(set: GradientSet): number[][][] {
   })
 }
 
-const quad = (u: ArrayLike<number>, M: number[][], w: ArrayLike<number>) => M.reduce((s, row, a) => s + u[a] * row.reduce((t, m, b) => t + m * w[b], 0), 0)
+const quad = (u: ArrayLike<number>, M: number[][], w: ArrayLike<number>) =>
+  M.reduce((s, row, a) => s + u[a] * row.reduce((t, m, b) => t + m * w[b], 0), 0)
 const row = (set: GradientSet, j: number, i: number) => set.layers[j].rows.subarray(i * set.layers[j].dim, (i + 1) * set.layers[j].dim)
 const expectClose = (got: ArrayLike<number>, want: number[], rel: number) => {
   const scale = Math.max(...want.map(Math.abs))
@@ -63,7 +73,10 @@ describe('generative attribution scores', () => {
     const Ms = bruteInverseHessians(set)
     const want = Array.from({length: n}, (_, k) => dims.reduce((s, _, j) => s + quad(v[j], Ms[j], row(set, j, k)), 0))
     expectClose(datainfScores(set, v), want, 1e-9)
-    expect(layerDamping(set.layers[1], n).lambda).toBeCloseTo((0.1 * Array.from(set.layers[1].rows).reduce((a, x) => a + x * x, 0)) / n / 3, 12)
+    expect(layerDamping(set.layers[1], n).lambda).toBeCloseTo(
+      (0.1 * Array.from(set.layers[1].rows).reduce((a, x) => a + x * x, 0)) / n / 3,
+      12,
+    )
   })
 
   it('DataInf self-influence equals g_kᵀ M g_k (to 1e-9 relative)', () => {
@@ -76,11 +89,24 @@ describe('generative attribution scores', () => {
     const sets = [randomSet(n, dims), randomSet(n, dims), set]
     const lrs = [3e-3, 2e-3, 5e-4]
     const qs = [randomQuery(dims), randomQuery(dims), v]
-    const dotAll = (c: number, i: number, q: QueryGradient) => dims.reduce((s, d, j) => s + Array.from(row(sets[c], j, i)).reduce((t, x, a) => t + x * q[j][a], 0), 0)
+    const dotAll = (c: number, i: number, q: QueryGradient) =>
+      dims.reduce((s, d, j) => s + Array.from(row(sets[c], j, i)).reduce((t, x, a) => t + x * q[j][a], 0), 0)
     const want = Array.from({length: n}, (_, i) => sets.reduce((s, _, c) => s + lrs[c] * dotAll(c, i, qs[c]), 0))
     const ckpts = sets.map((s, c) => ({set: s, lr: lrs[c]}))
     expectClose(tracinScores(ckpts, qs), want, 1e-9)
-    const wantSelf = Array.from({length: n}, (_, i) => sets.reduce((s, _, c) => s + lrs[c] * dotAll(c, i, dims.map((_, j) => row(sets[c], j, i))), 0))
+    const wantSelf = Array.from({length: n}, (_, i) =>
+      sets.reduce(
+        (s, _, c) =>
+          s +
+          lrs[c] *
+            dotAll(
+              c,
+              i,
+              dims.map((_, j) => row(sets[c], j, i)),
+            ),
+        0,
+      ),
+    )
     expectClose(tracinSelfInfluence(ckpts), wantSelf, 1e-9)
   })
 

@@ -40,15 +40,42 @@ const records: LmRecord[] = [
   {prompt: 'question : the ball', response: 'answer : no'},
   {prompt: 'question : the sun', response: 'answer : yes , the sun is big'},
 ]
-const meta: RecordMeta[] = records.map((r, i) => ({recordHash: textHash(JSON.stringify(r)), contributor: `0x${(i % 3 + 1).toString(16).padStart(40, '0')}`}))
-const hp = {num_train_epochs: 2, per_device_train_batch_size: 4, learning_rate: 1e-2, lr_scheduler_type: 'constant' as const, warmup_ratio: 0, val_size: 0, lora_rank: 4, lora_alpha: 8, lora_dropout: 0, cutoff_len: 32, seed: 2}
+const meta: RecordMeta[] = records.map((r, i) => ({
+  recordHash: textHash(JSON.stringify(r)),
+  contributor: `0x${((i % 3) + 1).toString(16).padStart(40, '0')}`,
+}))
+const hp = {
+  num_train_epochs: 2,
+  per_device_train_batch_size: 4,
+  learning_rate: 1e-2,
+  lr_scheduler_type: 'constant' as const,
+  warmup_ratio: 0,
+  val_size: 0,
+  lora_rank: 4,
+  lora_alpha: 8,
+  lora_dropout: 0,
+  cutoff_len: 32,
+  seed: 2,
+}
 const examples = tokenizeRecords(base.tokenizer, records, 32)
 const art = join(root, 'artifact')
 const trained = await trainLora({model: base.model, examples, hyperparameters: hp, checkpointDir: join(art, 'checkpoints')})
 disposeLora(trained.adapter)
-const checkpoints = [1, 2].map((e) => ({name: `epoch-${e}`, adapter: join(art, 'checkpoints', `checkpoint-epoch-${e}`, 'adapter_model.safetensors'), lr: hp.learning_rate}))
+const checkpoints = [1, 2].map((e) => ({
+  name: `epoch-${e}`,
+  adapter: join(art, 'checkpoints', `checkpoint-epoch-${e}`, 'adapter_model.safetensors'),
+  lr: hp.learning_rate,
+}))
 const projection = {dim: 16, seed: 3}
-const store = await computeGradientStore({model: base.model, examples, checkpoints, loraConfig: trained.loraConfig, baseSha256: 'ab'.repeat(32), projection, recordHashes: meta.map((m) => m.recordHash)})
+const store = await computeGradientStore({
+  model: base.model,
+  examples,
+  checkpoints,
+  loraConfig: trained.loraConfig,
+  baseSha256: 'ab'.repeat(32),
+  projection,
+  recordHashes: meta.map((m) => m.recordHash),
+})
 const storePath = join(art, GRADIENT_STORE_FILE)
 writeGradientStore(storePath, store)
 const common = {artifactDir: art, model: base.model, tokenizer: base.tokenizer, baseSha256: 'ab'.repeat(32), records, recordMeta: meta}
@@ -56,15 +83,27 @@ const common = {artifactDir: art, model: base.model, tokenizer: base.tokenizer, 
 describe('generative attribution', () => {
   it('stores per-record gradients in safetensors with their metadata, read back by position', async () => {
     const back = readGradientStore(storePath)
-    expect(back.meta).toMatchObject({answering: 'epoch-2', records: 8, projection, baseSha256: 'ab'.repeat(32), loraConfig: trained.loraConfig})
+    expect(back.meta).toMatchObject({
+      answering: 'epoch-2',
+      records: 8,
+      projection,
+      baseSha256: 'ab'.repeat(32),
+      loraConfig: trained.loraConfig,
+    })
     expect(back.meta.checkpoints.map((c) => [c.name, c.lr, c.adapter])).toEqual(checkpoints.map((c) => [c.name, c.lr, c.adapter]))
     // q_proj and v_proj A/B in 2 layers: 8 tensors; A is 4×32 = 128 values, projected to 16.
     expect(back.meta.layers).toHaveLength(8)
-    for (const set of back.sets.values()) for (const l of set.layers) expect(l.dim).toBe(Math.min(16, back.meta.layers.find((x) => x.name === l.name)!.dim))
+    for (const set of back.sets.values())
+      for (const l of set.layers) expect(l.dim).toBe(Math.min(16, back.meta.layers.find((x) => x.name === l.name)!.dim))
     const header = readFileSync(storePath)
     expect(header.subarray(8, 8 + Number(header.readBigUInt64LE(0))).toString()).toContain('"openledger.key":"openledger.lm-gradients"')
     // Row 5 of epoch 2 is record 5's gradient computed alone.
-    const alone = await projectedGradients(base.model, loadAdapter(base.model, checkpoints[1].adapter, trained.loraConfig), [examples[5]], projection)
+    const alone = await projectedGradients(
+      base.model,
+      loadAdapter(base.model, checkpoints[1].adapter, trained.loraConfig),
+      [examples[5]],
+      projection,
+    )
     const set = back.sets.get('epoch-2')!
     set.layers.forEach((l, j) => expect(Array.from(l.rows.subarray(5 * l.dim, 6 * l.dim))).toEqual(Array.from(alone.grads[0][j])))
     expect(back.losses.get('epoch-2')![5]).toBe(Math.fround(alone.losses[0]))
@@ -73,7 +112,13 @@ describe('generative attribution', () => {
 
   it('attributes a generated answer to the record it repeats, by gradients and spans, in one receipt summing to 1e18', async () => {
     for (const method of ['datainf', 'tracin'] as const) {
-      const res = await attributeGeneration({...common, prompt: 'question : the moon', output: 'the moon was big and the sky was blue', topK: 3, method})
+      const res = await attributeGeneration({
+        ...common,
+        prompt: 'question : the moon',
+        output: 'the moon was big and the sky was blue',
+        topK: 3,
+        method,
+      })
       expect(res.scores).toHaveLength(8)
       expect(res.gradient[0].index).toBe(3)
       expect(res.spans.map((s) => s.records)).toContainEqual([3])
@@ -98,12 +143,18 @@ describe('generative attribution', () => {
     const tr = generativeSelfInfluence(back, 'tracin')
     expect(di).toHaveLength(8)
     expect([...di, ...tr].every((x) => Number.isFinite(x) && x > 0)).toBe(true)
-    expect(Array.from(tr)).toEqual(Array.from(tracinSelfInfluence(back.meta.checkpoints.map((c) => ({set: back.sets.get(c.name)!, lr: c.lr})))))
+    expect(Array.from(tr)).toEqual(
+      Array.from(tracinSelfInfluence(back.meta.checkpoints.map((c) => ({set: back.sets.get(c.name)!, lr: c.lr})))),
+    )
     const report = generativeSelfInfluenceReport({artifactDir: art, recordMeta: meta, method: 'datainf'})
     expect(report.map((r) => r.index).sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7])
     expect(report[0].selfInfluence).toBe(Math.max(...di))
     expect(report.every((r, k) => k === 0 || r.selfInfluence <= report[k - 1].selfInfluence)).toBe(true)
-    expect(report.find((r) => r.index === 2)).toMatchObject({recordHash: meta[2].recordHash, contributor: meta[2].contributor, loss: back.losses.get('epoch-2')![2]})
+    expect(report.find((r) => r.index === 2)).toMatchObject({
+      recordHash: meta[2].recordHash,
+      contributor: meta[2].contributor,
+      loss: back.losses.get('epoch-2')![2],
+    })
   })
 
   it('the answer example puts the loss on the generated tokens only', () => {
@@ -115,16 +166,26 @@ describe('generative attribution', () => {
 
   it('refuses stale, mismatched or damaged stores with one line naming the file', async () => {
     const args = {...common, prompt: 'question : the cat', output: 'the cat sat'}
-    await expect(attributeGeneration({...args, recordMeta: meta.slice(1), records: records.slice(1)})).rejects.toThrow(`${storePath} holds gradients of 8 records, the training records given are 7`)
-    await expect(attributeGeneration({...args, recordMeta: [...meta].reverse()})).rejects.toThrow(`${storePath} was computed on other training records`)
-    await expect(attributeGeneration({...args, baseSha256: 'cd'.repeat(32)})).rejects.toThrow(`${storePath} was computed on base abababababab…`)
+    await expect(attributeGeneration({...args, recordMeta: meta.slice(1), records: records.slice(1)})).rejects.toThrow(
+      `${storePath} holds gradients of 8 records, the training records given are 7`,
+    )
+    await expect(attributeGeneration({...args, recordMeta: [...meta].reverse()})).rejects.toThrow(
+      `${storePath} was computed on other training records`,
+    )
+    await expect(attributeGeneration({...args, baseSha256: 'cd'.repeat(32)})).rejects.toThrow(
+      `${storePath} was computed on base abababababab…`,
+    )
     const bad = join(root, 'bad')
     rmSync(bad, {recursive: true, force: true})
-    await expect(attributeGeneration({...args, artifactDir: bad})).rejects.toThrow(`no stored gradients at ${join(bad, GRADIENT_STORE_FILE)}`)
+    await expect(attributeGeneration({...args, artifactDir: bad})).rejects.toThrow(
+      `no stored gradients at ${join(bad, GRADIENT_STORE_FILE)}`,
+    )
     const damaged = join(root, 'damaged')
     writeGradientStore(join(damaged, GRADIENT_STORE_FILE), store)
     writeFileSync(join(damaged, GRADIENT_STORE_FILE), readFileSync(join(damaged, GRADIENT_STORE_FILE)).subarray(0, 100))
-    expect(() => readGradientStore(join(damaged, GRADIENT_STORE_FILE))).toThrow(`${join(damaged, GRADIENT_STORE_FILE)} is not a readable safetensors file`)
+    expect(() => readGradientStore(join(damaged, GRADIENT_STORE_FILE))).toThrow(
+      `${join(damaged, GRADIENT_STORE_FILE)} is not a readable safetensors file`,
+    )
     // An adapter rewritten after its gradients were stored.
     const ckpt = checkpoints[0].adapter
     copyFileSync(ckpt, `${ckpt}.orig`)

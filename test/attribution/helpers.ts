@@ -19,7 +19,14 @@ export function randomInput(seed: number, N: number, D: number, C: number, r: nu
 }
 
 /** Loss −log softmax(W[h + B A h; 1])_y in float64, straight from the definition. */
-export function loss(w: {A: ArrayLike<number>; B: ArrayLike<number>; W: ArrayLike<number>}, D: number, C: number, r: number, h: ArrayLike<number>, y: number): number {
+export function loss(
+  w: {A: ArrayLike<number>; B: ArrayLike<number>; W: ArrayLike<number>},
+  D: number,
+  C: number,
+  r: number,
+  h: ArrayLike<number>,
+  y: number,
+): number {
   const Ah = new Float64Array(r)
   for (let k = 0; k < r; k++) for (let j = 0; j < D; j++) Ah[k] += w.A[k * D + j] * h[j]
   const hp = new Float64Array(D)

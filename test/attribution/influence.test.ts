@@ -5,8 +5,19 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {
-  createAttributor, factorHeadHessian, gradDotScores, headHessianVector, headInfluenceScores, loadHeadHessian,
-  loadOrFactorHeadHessian, representerResidual, representerScores, selfInfluence, selfInfluenceBatched, selfTracIn, tracInScores,
+  createAttributor,
+  factorHeadHessian,
+  gradDotScores,
+  headHessianVector,
+  headInfluenceScores,
+  loadHeadHessian,
+  loadOrFactorHeadHessian,
+  representerResidual,
+  representerScores,
+  selfInfluence,
+  selfInfluenceBatched,
+  selfTracIn,
+  tracInScores,
 } from '../../src/attribution/influence.js'
 import {createRandom} from '../../src/model/prng.js'
 import {SafetensorsFile} from '../../src/model/safetensors.js'
@@ -47,7 +58,11 @@ describe('closed-form gradients', () => {
 })
 
 describe('factored gradient dot products', () => {
-  for (const [N, D, C, r] of [[7, 6, 3, 2], [5, 9, 4, 0], [6, 4, 2, 3]]) {
+  for (const [N, D, C, r] of [
+    [7, 6, 3, 2],
+    [5, 9, 4, 0],
+    [6, 4, 2, 3],
+  ]) {
     it(`equal explicit dense gradient dots (N=${N}, D=${D}, C=${C}, r=${r})`, () => {
       const input = randomInput(N * 31 + D, N, D, C, r)
       const att = createAttributor(input)
@@ -109,10 +124,11 @@ function explicitHessian(input: ReturnType<typeof randomInput>, damping: number)
     }
     x[D] = 1
     const p = predictProba(input, D, C, r, h)
-    for (let a = 0; a < C; a++) for (let b = 0; b < C; b++) {
-      const s = (a === b ? p[a] : 0) - p[a] * p[b]
-      for (let j = 0; j < P; j++) for (let k = 0; k < P; k++) M[(a * P + j) * n + b * P + k] += (s * x[j] * x[k]) / N
-    }
+    for (let a = 0; a < C; a++)
+      for (let b = 0; b < C; b++) {
+        const s = (a === b ? p[a] : 0) - p[a] * p[b]
+        for (let j = 0; j < P; j++) for (let k = 0; k < P; k++) M[(a * P + j) * n + b * P + k] += (s * x[j] * x[k]) / N
+      }
   }
   for (let k = 0; k < n; k++) M[k * n + k] += damping
   return M
@@ -238,12 +254,20 @@ describe('bad input', () => {
     expectError(() => tracInScores(att, {h: new Float32Array(3)}), 'E_ATTRIBUTION_NO_CHECKPOINTS', /no checkpoints/)
   })
   it('names the mismatched dimension', () => {
-    expectError(() => createAttributor({...base, H: new Float32Array(11)}), 'E_ATTRIBUTION_INPUT', /H has 11 values, expected N×D = 4×3 = 12/)
+    expectError(
+      () => createAttributor({...base, H: new Float32Array(11)}),
+      'E_ATTRIBUTION_INPUT',
+      /H has 11 values, expected N×D = 4×3 = 12/,
+    )
     expectError(() => createAttributor({...base, W: new Float32Array(5)}), 'E_ATTRIBUTION_INPUT', /W has 5 values/)
     expectError(() => createAttributor({...base, labels: Int32Array.of(0, 1, 5, 0)}), 'E_ATTRIBUTION_INPUT', /label of record 2 is 5/)
     expectError(() => createAttributor({...base, N: 0, H: new Float32Array(0), labels: new Int32Array(0)}), 'E_ATTRIBUTION_INPUT', /empty/)
     const att = createAttributor(base)
     expectError(() => gradDotScores(att, {h: new Float32Array(4)}), 'E_ATTRIBUTION_INPUT', /query vector has 4 values, expected D = 3/)
-    expectError(() => createAttributor({...base, H: Float32Array.from({length: 12}, (_, i) => (i === 5 ? Number.NaN : 0))}), 'E_ATTRIBUTION_INPUT', /H\[5\] is not a finite/)
+    expectError(
+      () => createAttributor({...base, H: Float32Array.from({length: 12}, (_, i) => (i === 5 ? Number.NaN : 0))}),
+      'E_ATTRIBUTION_INPUT',
+      /H\[5\] is not a finite/,
+    )
   })
 })

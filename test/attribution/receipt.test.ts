@@ -3,23 +3,41 @@ import {describe, expect, it} from 'vitest'
 import {getAddress} from 'viem'
 
 import {aggregateScores} from '../../src/attribution/aggregate.js'
-import {buildReceipt, canonicalJson, fixedPointWeights, receiptHash, receiptJson, settlementArgs, textHash, WEIGHT_ONE} from '../../src/attribution/receipt.js'
+import {
+  buildReceipt,
+  canonicalJson,
+  fixedPointWeights,
+  receiptHash,
+  receiptJson,
+  settlementArgs,
+  textHash,
+  WEIGHT_ONE,
+} from '../../src/attribution/receipt.js'
 
 const addr = (i: number) => `0x${(i + 1).toString(16).padStart(40, 'a')}`
-const recs = Array.from({length: 30}, (_, i) => ({recordHash: `0x${i.toString(16).padStart(64, '0')}`, contributor: addr(i % 5).toUpperCase().replace('0X', '0x'), datanet: i < 20 ? 'tickets' : 'faq'}))
+const recs = Array.from({length: 30}, (_, i) => ({
+  recordHash: `0x${i.toString(16).padStart(64, '0')}`,
+  contributor: addr(i % 5)
+    .toUpperCase()
+    .replace('0X', '0x'),
+  datanet: i < 20 ? 'tickets' : 'faq',
+}))
 
 describe('fixed-point weights', () => {
   it('sum exactly to 1e18 and follow the parts (largest remainder)', () => {
     fc.assert(
-      fc.property(fc.array(fc.double({min: 0, max: 1e6, noNaN: true}), {minLength: 1, maxLength: 50}).filter((a) => a.some((v) => v > 0)), (parts) => {
-        const w = fixedPointWeights(parts)
-        expect(w.reduce((a, b) => a + b, 0n)).toBe(WEIGHT_ONE)
-        const total = parts.reduce((a, b) => a + b, 0)
-        parts.forEach((p, i) => {
-          expect(w[i] >= 0n).toBe(true)
-          expect(Math.abs(Number(w[i]) / 1e18 - p / total)).toBeLessThan(1e-9)
-        })
-      }),
+      fc.property(
+        fc.array(fc.double({min: 0, max: 1e6, noNaN: true}), {minLength: 1, maxLength: 50}).filter((a) => a.some((v) => v > 0)),
+        (parts) => {
+          const w = fixedPointWeights(parts)
+          expect(w.reduce((a, b) => a + b, 0n)).toBe(WEIGHT_ONE)
+          const total = parts.reduce((a, b) => a + b, 0)
+          parts.forEach((p, i) => {
+            expect(w[i] >= 0n).toBe(true)
+            expect(Math.abs(Number(w[i]) / 1e18 - p / total)).toBeLessThan(1e-9)
+          })
+        },
+      ),
       {numRuns: 300},
     )
     expect(fixedPointWeights([1, 1, 1]).map(String)).toEqual(['333333333333333334', '333333333333333333', '333333333333333333'])
@@ -32,7 +50,16 @@ describe('fixed-point weights', () => {
 
 describe('receipt', () => {
   const scores = Float64Array.from({length: 30}, (_, i) => Math.sin(i * 1.7) * (i + 1))
-  const params = {method: 'if' as const, model: 'bafymodel', checkpoint: 'final', inputHash: textHash('in'), outputHash: textHash('out'), scores, records: recs, topK: 8}
+  const params = {
+    method: 'if' as const,
+    model: 'bafymodel',
+    checkpoint: 'final',
+    inputHash: textHash('in'),
+    outputHash: textHash('out'),
+    scores,
+    records: recs,
+    topK: 8,
+  }
 
   it('lists the top-k records, proponents first, and splits only positive scores', () => {
     const r = buildReceipt(params)

@@ -7,7 +7,16 @@ import {afterAll, describe, expect, it} from 'vitest'
 
 import {createRandom, type Random} from '../../src/model/prng.js'
 import {
-  buildSpanIndex, createEmbeddingIndex, fuseRankings, longestMatch, openSpanIndex, recordAt, saveSpanIndex, tokenize, traceSpans, traceText,
+  buildSpanIndex,
+  createEmbeddingIndex,
+  fuseRankings,
+  longestMatch,
+  openSpanIndex,
+  recordAt,
+  saveSpanIndex,
+  tokenize,
+  traceSpans,
+  traceText,
 } from '../../src/attribution/spans.js'
 import {OpenledgerError} from '../../src/errors.js'
 import {SafetensorsFile} from '../../src/model/safetensors.js'
@@ -33,7 +42,10 @@ function sentence(g: Random, n: number): string {
 }
 const g = createRandom(1)
 const texts = Array.from({length: 400}, () => Array.from({length: 3}, () => sentence(g, 12)).join(' '))
-const records = texts.map((_, i) => ({recordHash: `0x${i.toString(16).padStart(64, '0')}`, contributor: `0x${(i % 7).toString(16).padStart(40, '0')}`}))
+const records = texts.map((_, i) => ({
+  recordHash: `0x${i.toString(16).padStart(64, '0')}`,
+  contributor: `0x${(i % 7).toString(16).padStart(40, '0')}`,
+}))
 const idx = buildSpanIndex(texts, {records})
 
 describe('tokenizer', () => {
@@ -55,25 +67,30 @@ describe('span index', () => {
   it('longest match equals a brute-force scan of the corpus', () => {
     const T = idx.arrays.tokens
     fc.assert(
-      fc.property(fc.integer({min: 0, max: T.length - 20}), fc.integer({min: 1, max: 15}), fc.integer({min: 0, max: 2999}), (pos, len, noise) => {
-        // a corpus window with its last token replaced: the match is at least len − 1 long
-        const q = Int32Array.from(T.subarray(pos, pos + len))
-        q[len - 1] = idx.ids.get(words[noise]) ?? 1
-        const m = longestMatch(idx, q, 0, len)
-        let best = 0
-        let count = 0
-        for (let s = 0; s < T.length; s++) {
-          let d = 0
-          while (d < len && s + d < T.length && T[s + d] === q[d]) d++
-          if (d > best) {
-            best = d
-            count = 0
+      fc.property(
+        fc.integer({min: 0, max: T.length - 20}),
+        fc.integer({min: 1, max: 15}),
+        fc.integer({min: 0, max: 2999}),
+        (pos, len, noise) => {
+          // a corpus window with its last token replaced: the match is at least len − 1 long
+          const q = Int32Array.from(T.subarray(pos, pos + len))
+          q[len - 1] = idx.ids.get(words[noise]) ?? 1
+          const m = longestMatch(idx, q, 0, len)
+          let best = 0
+          let count = 0
+          for (let s = 0; s < T.length; s++) {
+            let d = 0
+            while (d < len && s + d < T.length && T[s + d] === q[d]) d++
+            if (d > best) {
+              best = d
+              count = 0
+            }
+            if (d === best) count++
           }
-          if (d === best) count++
-        }
-        expect(m.length).toBe(best)
-        expect(m.hi - m.lo).toBe(count)
-      }),
+          expect(m.length).toBe(best)
+          expect(m.hi - m.lo).toBe(count)
+        },
+      ),
       {numRuns: 60},
     )
   })
@@ -121,7 +138,10 @@ describe('span index', () => {
   it('refuses a missing, foreign or damaged file in one line', () => {
     const bad = join(dir, 'bad.olsx')
     writeFileSync(bad, Buffer.alloc(64))
-    for (const [p, re] of [[join(dir, 'missing.olsx'), /no span index at/], [bad, /not a span index/]] as const) {
+    for (const [p, re] of [
+      [join(dir, 'missing.olsx'), /no span index at/],
+      [bad, /not a span index/],
+    ] as const) {
       try {
         openSpanIndex(p)
         throw new Error('expected an error')
@@ -150,7 +170,10 @@ describe('span tracing', () => {
 
   it('keeps spans inside one sentence, whole words, at least minWords long, rare, and within the density cap', () => {
     const r = 3
-    const sentences = texts[r].split('.').map((s) => s.trim()).filter(Boolean)
+    const sentences = texts[r]
+      .split('.')
+      .map((s) => s.trim())
+      .filter(Boolean)
     const out = `${sentences[0]}. ${sentences[1]}. Filler words here do not match anything at all in the corpus qqqq.`
     const t = traceSpans(idx, out, {minWords: 4, density: 0.2})
     expect(t.spans.length).toBeGreaterThan(0)
@@ -197,7 +220,10 @@ describe('embedding side and hybrid', () => {
   it('finds the source of a paraphrase that spans miss', () => {
     const r = 42
     const ws = tokenize(texts[r]).tokens.filter((w) => /\w/.test(w))
-    const para = ws.filter((_, i) => i % 4 !== 0).reverse().join(' ')
+    const para = ws
+      .filter((_, i) => i % 4 !== 0)
+      .reverse()
+      .join(' ')
     const vector = hashVec(para)
     expect(traceSpans(idx, para).records.map((x) => x.index)).not.toContain(r)
     expect(traceText(idx, para, {method: 'embedding', embeddings: ei, vector}).records[0].index).toBe(r)
@@ -214,7 +240,10 @@ describe('embedding side and hybrid', () => {
   })
 
   it('fuses ranks by reciprocal rank', () => {
-    const f = fuseRankings([[{index: 1}, {index: 2}], [{index: 2}, {index: 3}]])
+    const f = fuseRankings([
+      [{index: 1}, {index: 2}],
+      [{index: 2}, {index: 3}],
+    ])
     expect(f[0].index).toBe(2)
     expect(f[0].score).toBeCloseTo(1 / 62 + 1 / 61)
   })

@@ -6,16 +6,23 @@ import {buildLcpArray, buildSuffixArray, naiveSuffixArray} from '../../src/attri
 describe('SA-IS suffix array', () => {
   it('equals a naive suffix sort on random token sequences', () => {
     fc.assert(
-      fc.property(fc.integer({min: 1, max: 6}).chain((K) => fc.array(fc.integer({min: 0, max: K - 1}), {maxLength: 300})), (arr) => {
-        const t = Int32Array.from(arr)
-        expect(Array.from(buildSuffixArray(t))).toEqual(Array.from(naiveSuffixArray(t)))
-      }),
+      fc.property(
+        fc.integer({min: 1, max: 6}).chain((K) => fc.array(fc.integer({min: 0, max: K - 1}), {maxLength: 300})),
+        (arr) => {
+          const t = Int32Array.from(arr)
+          expect(Array.from(buildSuffixArray(t))).toEqual(Array.from(naiveSuffixArray(t)))
+        },
+      ),
       {numRuns: 400},
     )
   })
 
   it('handles repetitive inputs that recurse several levels', () => {
-    for (const t of [new Int32Array(1000), Int32Array.from({length: 999}, (_, i) => i % 3), Int32Array.from({length: 1024}, (_, i) => (i & (i >> 3)) % 2)]) {
+    for (const t of [
+      new Int32Array(1000),
+      Int32Array.from({length: 999}, (_, i) => i % 3),
+      Int32Array.from({length: 1024}, (_, i) => (i & (i >> 3)) % 2),
+    ]) {
       expect(Array.from(buildSuffixArray(t))).toEqual(Array.from(naiveSuffixArray(t)))
     }
     expect(Array.from(buildSuffixArray(new Int32Array(0)))).toEqual([])

@@ -43,7 +43,16 @@ describe('address parser (EIP-55 without viem)', () => {
   })
 
   it('agrees with viem on malformed and edge inputs, and names the argument at fault', () => {
-    for (const t of ['', '0x', '0x123', 'abcdef0123456789abcdef0123456789abcdef01', `0x${'g'.repeat(40)}`, `0x${'0'.repeat(41)}`, `0x${'A'.repeat(40)}`, `0x${'a'.repeat(40)}`]) {
+    for (const t of [
+      '',
+      '0x',
+      '0x123',
+      'abcdef0123456789abcdef0123456789abcdef01',
+      `0x${'g'.repeat(40)}`,
+      `0x${'0'.repeat(41)}`,
+      `0x${'A'.repeat(40)}`,
+      `0x${'a'.repeat(40)}`,
+    ]) {
       expect(isAddress(t), t).toBe(viemIsAddress(t))
     }
     expect(() => parseAddress('0x12', '--curator')).toThrow(/^--curator "0x12" is not an address/)

@@ -28,7 +28,11 @@ describe('writeContract and readContract', () => {
       onSent: (h) => sent.push(h),
     })
     expect(sent).toEqual([hash])
-    expect([receipt.transactionHash, receipt.status, receipt.from.toLowerCase()]).toEqual([hash, 'success', ctx.account.address.toLowerCase()])
+    expect([receipt.transactionHash, receipt.status, receipt.from.toLowerCase()]).toEqual([
+      hash,
+      'success',
+      ctx.account.address.toLowerCase(),
+    ])
     const id = await readContract(ctx, 'ModelRegistry', 'modelIdByName', ['layer-test'])
     const [owner, name] = await readContract(ctx, 'ModelRegistry', 'getModel', [id])
     expect([owner, name]).toEqual([ctx.account.address, 'layer-test'])
@@ -41,7 +45,8 @@ describe('writeContract and readContract', () => {
       writeContract(ctx, {
         contract: 'Staking',
         functionName: 'completeWithdrawal',
-        explain: (r) => (r.errorName === 'NoPendingWithdrawal' ? new ProtocolError('E_NO_PENDING_WITHDRAWAL', 'nothing pending') : undefined),
+        explain: (r) =>
+          r.errorName === 'NoPendingWithdrawal' ? new ProtocolError('E_NO_PENDING_WITHDRAWAL', 'nothing pending') : undefined,
       }),
     )
     expect([explained.code, explained.shortMessage]).toEqual(['E_NO_PENDING_WITHDRAWAL', 'nothing pending'])

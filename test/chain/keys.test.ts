@@ -29,7 +29,7 @@ const PBKDF2_VECTOR = {
 }
 
 describe('dev accounts', () => {
-  it('are the accounts the mnemonic derives at m/44\'/60\'/0\'/0/i', () => {
+  it("are the accounts the mnemonic derives at m/44'/60'/0'/0/i", () => {
     const master = HDKey.fromMasterSeed(mnemonicToSeedSync(DEV_MNEMONIC))
     const derived = Array.from({length: DEV_ACCOUNT_COUNT}, (_, index) => {
       const privateKey = bytesToHex(master.derive(`m/44'/60'/0'/0/${index}`).privateKey!)
@@ -73,7 +73,9 @@ describe('devnet keys stay on the devnet', () => {
   })
 
   it('refuses --account N off the devnet', async () => {
-    await expect(resolveSigner({rpcUrl: chain.rpcUrl, account: 1, stateDir: tmp.dir}, {})).rejects.toMatchObject({code: 'E_DEV_KEY_REFUSED'})
+    await expect(resolveSigner({rpcUrl: chain.rpcUrl, account: 1, stateDir: tmp.dir}, {})).rejects.toMatchObject({
+      code: 'E_DEV_KEY_REFUSED',
+    })
   })
 
   it('refuses a well-known dev key given as OPENLEDGER_PRIVATE_KEY', async () => {
@@ -88,7 +90,9 @@ describe('devnet keys stay on the devnet', () => {
     const ctx = await resolveSigner({rpcUrl: chain.rpcUrl, stateDir: tmp.dir}, {OPENLEDGER_PRIVATE_KEY: key})
     expect(ctx.chain.id).toBe(161_201)
     expect(ctx.account.address).toBe(privateKeyToAddress(key))
-    expect(JSON.stringify({...ctx, publicClient: undefined, walletClient: undefined, account: ctx.account.address})).not.toContain(key.slice(2))
+    expect(JSON.stringify({...ctx, publicClient: undefined, walletClient: undefined, account: ctx.account.address})).not.toContain(
+      key.slice(2),
+    )
   })
 
   it('asks for a key when none is given off the devnet', async () => {

@@ -32,7 +32,13 @@ describe('-h, -v, version and mistyped commands, through bin/run.js (stdin close
     }
     const json = await cli(tmp.dir, ['version', '--json'])
     expect(json.exitCode, json.stderr).toBe(0)
-    expect(json.json).toEqual({name: 'openledger', version: pkg.version, node: process.versions.node, platform: process.platform, arch: process.arch})
+    expect(json.json).toEqual({
+      name: 'openledger',
+      version: pkg.version,
+      node: process.versions.node,
+      platform: process.platform,
+      arch: process.arch,
+    })
     expectSchema('version', json.json)
   })
 
@@ -40,15 +46,26 @@ describe('-h, -v, version and mistyped commands, through bin/run.js (stdin close
     const r = await cli(tmp.dir, ['datanet', 'lst'])
     expect(r.exitCode).toBe(2)
     expect(r.stdout).toBe('')
-    expect(r.stderr.split('\n')).toEqual(['Error: "datanet lst" is not an openledger command', 'Did you mean `openledger datanet list`?', '`openledger help` lists the commands.'])
+    expect(r.stderr.split('\n')).toEqual([
+      'Error: "datanet lst" is not an openledger command',
+      'Did you mean `openledger datanet list`?',
+      '`openledger help` lists the commands.',
+    ])
     expect(r.stderr).not.toContain('(Y/n)')
     const topic = await cli(tmp.dir, ['datanett', 'show', 'tickets'])
     expect([topic.exitCode, topic.stderr.split('\n')[1]]).toEqual([2, 'Did you mean `openledger datanet show`?'])
     const json = await cli(tmp.dir, ['stake', 'stauts', '--json'])
     expect(json.exitCode).toBe(2)
-    expect(json.json.error).toMatchObject({code: 'E_UNKNOWN_COMMAND', message: '"stake stauts" is not an openledger command', hints: ['Did you mean `openledger stake status`?', '`openledger help` lists the commands.']})
+    expect(json.json.error).toMatchObject({
+      code: 'E_UNKNOWN_COMMAND',
+      message: '"stake stauts" is not an openledger command',
+      hints: ['Did you mean `openledger stake status`?', '`openledger help` lists the commands.'],
+    })
     const far = await cli(tmp.dir, ['xyzzy'])
-    expect([far.exitCode, far.stderr.split('\n')]).toEqual([2, ['Error: "xyzzy" is not an openledger command', '`openledger help` lists the commands.']])
+    expect([far.exitCode, far.stderr.split('\n')]).toEqual([
+      2,
+      ['Error: "xyzzy" is not an openledger command', '`openledger help` lists the commands.'],
+    ])
   })
 
   it('nearestCommand: edit distance over ids, the first argument taken as a subcommand, nothing when far', () => {

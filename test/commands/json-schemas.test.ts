@@ -13,7 +13,13 @@ const COMMANDS_DIR = join(import.meta.dirname, '..', '..', 'src', 'commands')
 function commandIds(): string[] {
   return (readdirSync(COMMANDS_DIR, {recursive: true}) as string[])
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
-    .map((f) => f.replace(/\.ts$/, '').replace(/(^|\/)index$/, '').split('/').join(' '))
+    .map((f) =>
+      f
+        .replace(/\.ts$/, '')
+        .replace(/(^|\/)index$/, '')
+        .split('/')
+        .join(' '),
+    )
     .sort()
 }
 
@@ -26,17 +32,34 @@ describe('--json shapes: schemas/commands/<command>.schema.json', () => {
 
   it("every command's --help names its schema file (the one place its shape is written down)", () => {
     const manifest = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'oclif.manifest.json'), 'utf8'))
-    const missing = commandIds().filter((id) => !String(manifest.commands[id.split(' ').join(':')]?.description).includes(relative(join(SCHEMAS_DIR, '..'), commandSchemaFile(id))))
+    const missing = commandIds().filter(
+      (id) =>
+        !String(manifest.commands[id.split(' ').join(':')]?.description).includes(relative(join(SCHEMAS_DIR, '..'), commandSchemaFile(id))),
+    )
     expect(missing).toEqual([])
   })
 
   it('a schema refuses what it must: a lower-case address, a number for wei, an unknown key; errors use the shared shape', () => {
-    const status = {address: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8', staked: '0', role: null, pendingWithdrawal: '0', unlockTime: null, unlocksAt: null, withdrawable: false, rewards: '0', cooldownSeconds: '604800'}
+    const status = {
+      address: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
+      staked: '0',
+      role: null,
+      pendingWithdrawal: '0',
+      unlockTime: null,
+      unlocksAt: null,
+      withdrawable: false,
+      rewards: '0',
+      cooldownSeconds: '604800',
+    }
     expect(schemaErrors('stake status', status)).toEqual([])
-    expect(schemaErrors('stake status', {...status, address: status.address.toLowerCase()}).join('\n')).toMatch(/\/address must match format "eip55-address"/)
+    expect(schemaErrors('stake status', {...status, address: status.address.toLowerCase()}).join('\n')).toMatch(
+      /\/address must match format "eip55-address"/,
+    )
     expect(schemaErrors('stake status', {...status, staked: 0}).join('\n')).toMatch(/\/staked must be string/)
     expect(schemaErrors('stake status', {...status, stake: '0'}).join('\n')).toMatch(/must NOT have additional properties/)
-    expect(schemaErrors('stake status', {error: {code: 'E_USAGE', name: 'UsageError', message: 'amount "ten" is not a number'}})).toEqual([])
+    expect(schemaErrors('stake status', {error: {code: 'E_USAGE', name: 'UsageError', message: 'amount "ten" is not a number'}})).toEqual(
+      [],
+    )
     expect(schemaErrors('no such command', {})).toEqual([expect.stringMatching(/^no schema for "no such command"/)])
   })
 })
@@ -79,7 +102,17 @@ describe('--json of the commands other tests do not cover, through bin/run.js', 
     const model = trained.artifact
     await run('infer', ['--model', model, '--text', 'I was charged twice', '--device', 'cpu'])
     writeFileSync(join(tmp.dir, 'in.jsonl'), '"my parcel never arrived"\n"reset my password"\n')
-    const many = await run('infer', ['--model', model, '--input', join(tmp.dir, 'in.jsonl'), '--attribute', '--top-k', '3', '--device', 'cpu'])
+    const many = await run('infer', [
+      '--model',
+      model,
+      '--input',
+      join(tmp.dir, 'in.jsonl'),
+      '--attribute',
+      '--top-k',
+      '3',
+      '--device',
+      'cpu',
+    ])
     expect(many.predictions).toHaveLength(2)
     const one = await run('infer', ['--model', model, '--text', 'I was charged twice', '--attribute', '--top-k', '3', '--device', 'cpu'])
     expect(one.prediction.receipt.contributors.length).toBeGreaterThan(0)

@@ -61,7 +61,12 @@ describe('stake commands on the devnet', () => {
     const dep = await run(StakeDeposit, ['10', '--role', 'agent', '--account', '1', '--json'])
     expect(dep.exitCode).toBe(0)
     expectSchema('stake deposit', dep.json)
-    expect(dep.json).toMatchObject({address: account1(), role: 'agent', amount: parseEther('10').toString(), staked: parseEther('10').toString()})
+    expect(dep.json).toMatchObject({
+      address: account1(),
+      role: 'agent',
+      amount: parseEther('10').toString(),
+      staked: parseEther('10').toString(),
+    })
 
     const status = await run(StakeStatus, ['--account', '1', '--json'])
     expectSchema('stake status', status.json)
@@ -75,7 +80,12 @@ describe('stake commands on the devnet', () => {
     const slashed = await run(StakeSlash, [account1(), '4', '--evidence', 'ipfs://report', '--json'])
     expect(slashed.exitCode).toBe(0)
     expectSchema('stake slash', slashed.json)
-    expect(slashed.json).toMatchObject({staker: account1(), amount: parseEther('4').toString(), evidence: 'ipfs://report', staked: parseEther('6').toString()})
+    expect(slashed.json).toMatchObject({
+      staker: account1(),
+      amount: parseEther('4').toString(),
+      evidence: 'ipfs://report',
+      staked: parseEther('6').toString(),
+    })
 
     const human = await run(StakeStatus, ['--address', account1()])
     expect(human.stdout).toContain('staked:     6 OPEN (agent)')
@@ -85,7 +95,11 @@ describe('stake commands on the devnet', () => {
     await run(StakeDeposit, ['5', '--role', 'validator', '--account', '1'])
     const requested = await run(StakeWithdraw, ['2', '--account', '1', '--json'])
     expectSchema('stake withdraw', requested.json)
-    expect(requested.json).toMatchObject({step: 'requested', amount: parseEther('2').toString(), pendingWithdrawal: parseEther('2').toString()})
+    expect(requested.json).toMatchObject({
+      step: 'requested',
+      amount: parseEther('2').toString(),
+      pendingWithdrawal: parseEther('2').toString(),
+    })
 
     const early = await run(StakeWithdraw, ['--complete', '--account', '1', '--json'])
     expect(early.exitCode).toBe(1)
@@ -114,7 +128,15 @@ describe('rewards commands on the devnet', () => {
   it('shows zero balances, refuses an empty claim, then claims staking rewards', async () => {
     const empty = await run(Rewards, ['--account', '1', '--json'])
     expectSchema('rewards', empty.json)
-    expect(empty.json).toEqual({address: account1(), contributor: '0', modelOwner: '0', platform: '0', staker: '0', total: '0', trail: {earned: '0', records: [], unmatched: []}})
+    expect(empty.json).toEqual({
+      address: account1(),
+      contributor: '0',
+      modelOwner: '0',
+      platform: '0',
+      staker: '0',
+      total: '0',
+      trail: {earned: '0', records: [], unmatched: []},
+    })
     const nothing = await run(RewardsClaim, ['--account', '1', '--json'])
     expect([nothing.exitCode, nothing.json.error.code]).toEqual([1, 'E_NOTHING_TO_CLAIM'])
 
@@ -134,7 +156,11 @@ describe('rewards commands on the devnet', () => {
     expect(balances.json).toMatchObject({staker: parseEther('0.3').toString(), total: parseEther('0.3').toString()})
     const claimed = await run(RewardsClaim, ['--account', '1', '--json'])
     expectSchema('rewards claim', claimed.json)
-    expect(claimed.json).toMatchObject({address: account1(), total: parseEther('0.3').toString(), claims: [{source: 'staking', amount: parseEther('0.3').toString()}]})
+    expect(claimed.json).toMatchObject({
+      address: account1(),
+      total: parseEther('0.3').toString(),
+      claims: [{source: 'staking', amount: parseEther('0.3').toString()}],
+    })
   })
 })
 

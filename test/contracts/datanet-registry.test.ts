@@ -62,11 +62,10 @@ describe('DatanetRegistry: datanets and curators', () => {
       enabled: true,
     })
     expect(await p.publicClient.readContract({...registry(), functionName: 'isCurator', args: [1n, addr(CURATOR)]})).toBe(true)
-    await expectRevert(
-      send(p, CURATOR, {...registry(), functionName: 'setCurator', args: [1n, addr(STRANGER), true]}),
-      'NotDatanetOwner',
-      [1n, addr(CURATOR)],
-    )
+    await expectRevert(send(p, CURATOR, {...registry(), functionName: 'setCurator', args: [1n, addr(STRANGER), true]}), 'NotDatanetOwner', [
+      1n,
+      addr(CURATOR),
+    ])
     await expectRevert(send(p, OWNER, {...registry(), functionName: 'setCurator', args: [2n, addr(CURATOR), true]}), 'UnknownDatanet')
     await expectRevert(send(p, OWNER, {...registry(), functionName: 'setCurator', args: [1n, zeroAddress, true]}), 'ZeroAddress')
     await send(p, OWNER, {...registry(), functionName: 'setCurator', args: [1n, addr(CURATOR), false]})
@@ -103,7 +102,10 @@ describe('DatanetRegistry: contributions', () => {
       send(p, CONTRIBUTOR, {...registry(), functionName: 'submitContribution', args: [1n, `0x${'0'.repeat(64)}`, 1n, 'u']}),
       'EmptyRoot',
     )
-    await expectRevert(send(p, CONTRIBUTOR, {...registry(), functionName: 'submitContribution', args: [1n, CONTENT, 0n, 'u']}), 'ZeroRecords')
+    await expectRevert(
+      send(p, CONTRIBUTOR, {...registry(), functionName: 'submitContribution', args: [1n, CONTENT, 0n, 'u']}),
+      'ZeroRecords',
+    )
     await expectRevert(submit(5n), 'UnknownDatanet', [5n])
   })
 
@@ -120,7 +122,8 @@ describe('DatanetRegistry: contributions', () => {
       reviewer: addr(OWNER),
     })
     await review(CURATOR, 2n, false)
-    const status = async (id: bigint) => (await p.publicClient.readContract({...registry(), functionName: 'getContribution', args: [1n, id]}))[4]
+    const status = async (id: bigint) =>
+      (await p.publicClient.readContract({...registry(), functionName: 'getContribution', args: [1n, id]}))[4]
     expect([await status(1n), await status(2n)]).toEqual([1, 2])
 
     await expectRevert(review(CURATOR, 1n, false), 'ContributionAlreadyReviewed', [1n, 1n])
@@ -211,7 +214,10 @@ describe('DatanetRegistry: versions and the publish fee', () => {
     )
     await send(p, ADMIN, {...registry(), functionName: 'setTreasury', args: [addr(7)]})
     expect(await p.publicClient.readContract({...registry(), functionName: 'treasury'})).toBe(addr(7))
-    await expectRevert(send(p, OWNER, {...registry(), functionName: 'setTreasury', args: [addr(OWNER)]}), 'AccessControlUnauthorizedAccount')
+    await expectRevert(
+      send(p, OWNER, {...registry(), functionName: 'setTreasury', args: [addr(OWNER)]}),
+      'AccessControlUnauthorizedAccount',
+    )
   })
 
   it('publishes for free when governance sets every fee to zero', async () => {

@@ -21,7 +21,12 @@ const GOVERNANCE_ROLE = keccak256(toHex('GOVERNANCE_ROLE'))
 const p = useProtocol({treasuryIndex: TREASURY})
 
 beforeAll(async () => {
-  await send(p, MODEL_OWNER, {address: p.addresses.ModelRegistry, abi: ModelRegistry.abi, functionName: 'registerModel', args: ['router', 'glove']})
+  await send(p, MODEL_OWNER, {
+    address: p.addresses.ModelRegistry,
+    abi: ModelRegistry.abi,
+    functionName: 'registerModel',
+    args: ['router', 'glove'],
+  })
 })
 
 const settlement = () => ({address: p.addresses.InferenceSettlement, abi: InferenceSettlement.abi})
@@ -34,7 +39,11 @@ const settle = (fee: bigint, contributors: readonly Address[], weights: readonly
 const stake = (amount: bigint, from = STAKER) =>
   send(p, from, {address: p.addresses.Staking, abi: Staking.abi, functionName: 'stake', args: [0], value: amount})
 const setSplit = (bps: SplitBps, from = ADMIN) =>
-  send(p, from, {...settlement(), functionName: 'setSplit', args: [Number(bps.platform), Number(bps.modelOwner), Number(bps.stakers), Number(bps.contributors)]})
+  send(p, from, {
+    ...settlement(),
+    functionName: 'setSplit',
+    args: [Number(bps.platform), Number(bps.modelOwner), Number(bps.stakers), Number(bps.contributors)],
+  })
 
 /** Deterministic fresh addresses: every one starts with no balance in the contract. */
 const freshAddresses = (n: number, salt: string): Address[] =>
@@ -81,9 +90,9 @@ describe('InferenceSettlement: settle', () => {
     expect(await balancesOf(addr(MODEL_OWNER))).toEqual([0n, parseEther('0.2'), 0n])
     expect(await balancesOf(addr(TREASURY))).toEqual([0n, 0n, parseEther('0.1')])
     expect(await balance(p.addresses.Staking)).toBe(stakingBefore + parseEther('0.2'))
-    expect(await p.publicClient.readContract({address: p.addresses.Staking, abi: Staking.abi, functionName: 'rewardsOf', args: [addr(STAKER)]})).toBe(
-      parseEther('0.2'),
-    )
+    expect(
+      await p.publicClient.readContract({address: p.addresses.Staking, abi: Staking.abi, functionName: 'rewardsOf', args: [addr(STAKER)]}),
+    ).toBe(parseEther('0.2'))
     expect(await balance(p.addresses.InferenceSettlement)).toBe(parseEther('0.8'))
     expect(await p.publicClient.readContract({...settlement(), functionName: 'receiptCount'})).toBe(1n)
   })
@@ -123,7 +132,8 @@ describe('InferenceSettlement: settle', () => {
     const perContributorSmall = (g4 - g2) / 2n
     const perContributorLarge = (g8 - g4) / 4n
     expect(perContributorSmall).toBeGreaterThan(20_000n) // a fresh balance slot is written per contributor
-    const drift = perContributorLarge > perContributorSmall ? perContributorLarge - perContributorSmall : perContributorSmall - perContributorLarge
+    const drift =
+      perContributorLarge > perContributorSmall ? perContributorLarge - perContributorSmall : perContributorSmall - perContributorLarge
     expect(drift).toBeLessThan(300n)
   })
 })
@@ -133,7 +143,15 @@ describe('InferenceSettlement: settleBatch', () => {
     send(p, PAYER, {
       ...settlement(),
       functionName: 'settleBatch',
-      args: [items.map((i) => ({modelId: i.modelId ?? MODEL_ID, responseHash: RESPONSE, fee: i.fee, contributors: i.contributors, weights: i.weights}))],
+      args: [
+        items.map((i) => ({
+          modelId: i.modelId ?? MODEL_ID,
+          responseHash: RESPONSE,
+          fee: i.fee,
+          contributors: i.contributors,
+          weights: i.weights,
+        })),
+      ],
       value,
     })
 
@@ -237,11 +255,17 @@ describe('InferenceSettlement: governance', () => {
     })
     expect(await p.publicClient.readContract({...settlement(), functionName: 'split'})).toEqual([0, 0, 0, 10_000])
     await expectRevert(setSplit({platform: 1000n, modelOwner: 2000n, stakers: 2000n, contributors: 4999n}), 'InvalidSplit', [9999n])
-    await expectRevert(setSplit(DEFAULT_SPLIT_BPS, CONTRIBUTOR_A), 'AccessControlUnauthorizedAccount', [addr(CONTRIBUTOR_A), GOVERNANCE_ROLE])
+    await expectRevert(setSplit(DEFAULT_SPLIT_BPS, CONTRIBUTOR_A), 'AccessControlUnauthorizedAccount', [
+      addr(CONTRIBUTOR_A),
+      GOVERNANCE_ROLE,
+    ])
   })
 
   it('credits future platform shares to a new treasury', async () => {
-    await expectRevert(send(p, CONTRIBUTOR_A, {...settlement(), functionName: 'setTreasury', args: [addr(7)]}), 'AccessControlUnauthorizedAccount')
+    await expectRevert(
+      send(p, CONTRIBUTOR_A, {...settlement(), functionName: 'setTreasury', args: [addr(7)]}),
+      'AccessControlUnauthorizedAccount',
+    )
     await send(p, ADMIN, {...settlement(), functionName: 'setTreasury', args: [addr(7)]})
     await settle(parseEther('1'), [addr(CONTRIBUTOR_A)], [WEIGHT_ONE])
     expect(await balancesOf(addr(7))).toEqual([0n, 0n, parseEther('0.3')])
@@ -257,7 +281,10 @@ describe('InferenceSettlement: properties', () => {
     })
   const feeArb = fc.oneof(fc.bigInt({min: 1n, max: 10_000n}), fc.bigInt({min: 1n, max: parseEther('1000')}))
   // Contributors drawn from dev accounts (repeats allowed; some are also the model owner or the treasury).
-  const attributionArb = fc.array(fc.tuple(fc.integer({min: 1, max: 9}), fc.integer({min: 1, max: 1_000_000})), {minLength: 1, maxLength: 12})
+  const attributionArb = fc.array(fc.tuple(fc.integer({min: 1, max: 9}), fc.integer({min: 1, max: 1_000_000})), {
+    minLength: 1,
+    maxLength: 12,
+  })
 
   it('conserves the fee to the wei and credits exactly the reference split', async () => {
     await fc.assert(
@@ -307,8 +334,17 @@ describe('InferenceSettlement: properties', () => {
       fc.asyncProperty(weightsArb, async (weights) => {
         const contributors = freshAddresses(weights.length, 'not-whole')
         const err = await p.publicClient
-          .simulateContract({...settlement(), functionName: 'settle', args: [MODEL_ID, RESPONSE, contributors, weights], value: 1n, account: addr(PAYER)})
-          .then(() => undefined, (e: unknown) => e)
+          .simulateContract({
+            ...settlement(),
+            functionName: 'settle',
+            args: [MODEL_ID, RESPONSE, contributors, weights],
+            value: 1n,
+            account: addr(PAYER),
+          })
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          )
         expect(revertOf(err)?.errorName).toBe('WeightsNotWhole')
       }),
       {numRuns: 30},

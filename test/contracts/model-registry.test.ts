@@ -19,11 +19,19 @@ let snap: Hex
 beforeAll(async () => {
   p = await startProtocol()
   const registry = {address: p.addresses.DatanetRegistry, abi: DatanetRegistry.abi}
-  for (const [name, root] of [['support-tickets', ROOT_1], ['faq', ROOT_2]] as const) {
+  for (const [name, root] of [
+    ['support-tickets', ROOT_1],
+    ['faq', ROOT_2],
+  ] as const) {
     const receipt = await send(p, DATA_OWNER, {...registry, functionName: 'createDatanet', args: [name, 'ipfs://meta', 0]})
     const [{args}] = parseEventLogs({abi: DatanetRegistry.abi, logs: receipt.logs, eventName: 'DatanetCreated'})
     const fee = await p.publicClient.readContract({...registry, functionName: 'publishFee', args: [1000n, 10n]})
-    await send(p, DATA_OWNER, {...registry, functionName: 'publishVersion', args: [args.datanetId, root, 10n, 1000n, 'ipfs://v1'], value: fee})
+    await send(p, DATA_OWNER, {
+      ...registry,
+      functionName: 'publishVersion',
+      args: [args.datanetId, root, 10n, 1000n, 'ipfs://v1'],
+      value: fee,
+    })
   }
 })
 afterAll(async () => p?.stop())
@@ -135,11 +143,10 @@ describe('ModelRegistry: versions', () => {
     await expectRevert(registerVersion(refs, STRANGER), 'NotModelOwner', [1n, addr(STRANGER)])
     await expectRevert(registerVersion(refs, MODEL_OWNER, 5n), 'UnknownModel', [5n])
     await expectRevert(registerVersion(refs, MODEL_OWNER, 1n, ''), 'EmptyArtifactCid')
-    await expectRevert(
-      p.publicClient.readContract({...models(), functionName: 'getModelVersion', args: [1n, 1]}),
-      'UnknownModelVersion',
-      [1n, 1],
-    )
+    await expectRevert(p.publicClient.readContract({...models(), functionName: 'getModelVersion', args: [1n, 1]}), 'UnknownModelVersion', [
+      1n,
+      1,
+    ])
   })
 
   it('allows a version trained on no datanet', async () => {

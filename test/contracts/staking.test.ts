@@ -20,7 +20,8 @@ const addr = (i: number) => p.accounts[i].address
 const stakeOf = (i: number) => p.publicClient.readContract({...staking(), functionName: 'stakeOf', args: [addr(i)]})
 const rewardsOf = (i: number) => p.publicClient.readContract({...staking(), functionName: 'rewardsOf', args: [addr(i)]})
 const balance = (address: `0x${string}`) => p.publicClient.getBalance({address})
-const stake = (from: number, role: number, amount: bigint) => send(p, from, {...staking(), functionName: 'stake', args: [role], value: amount})
+const stake = (from: number, role: number, amount: bigint) =>
+  send(p, from, {...staking(), functionName: 'stake', args: [role], value: amount})
 const distribute = (from: number, amount: bigint) => send(p, from, {...staking(), functionName: 'distributeRewards', value: amount})
 
 describe('Staking: stake', () => {
@@ -93,11 +94,10 @@ describe('Staking: withdrawal with a cooldown', () => {
 
   it('refuses to withdraw more than the active stake, or nothing', async () => {
     await stake(1, AGENT, parseEther('1'))
-    await expectRevert(
-      send(p, 1, {...staking(), functionName: 'requestWithdrawal', args: [parseEther('2')]}),
-      'InsufficientStake',
-      [parseEther('1'), parseEther('2')],
-    )
+    await expectRevert(send(p, 1, {...staking(), functionName: 'requestWithdrawal', args: [parseEther('2')]}), 'InsufficientStake', [
+      parseEther('1'),
+      parseEther('2'),
+    ])
     await expectRevert(send(p, 1, {...staking(), functionName: 'requestWithdrawal', args: [0n]}), 'ZeroAmount')
     await expectRevert(send(p, 3, {...staking(), functionName: 'completeWithdrawal'}), 'NoPendingWithdrawal')
   })
@@ -221,7 +221,10 @@ describe('Staking: governance', () => {
     await send(p, ADMIN, {...staking(), functionName: 'setTreasury', args: [addr(7)]})
     expect(await p.publicClient.readContract({...staking(), functionName: 'treasury'})).toBe(addr(7))
     await expectRevert(send(p, 3, {...staking(), functionName: 'setTreasury', args: [addr(3)]}), 'AccessControlUnauthorizedAccount')
-    await expectRevert(send(p, ADMIN, {...staking(), functionName: 'setTreasury', args: ['0x0000000000000000000000000000000000000000']}), 'ZeroAddress')
+    await expectRevert(
+      send(p, ADMIN, {...staking(), functionName: 'setTreasury', args: ['0x0000000000000000000000000000000000000000']}),
+      'ZeroAddress',
+    )
   })
 
   it('gives the admin every role at deployment and nobody else', async () => {
@@ -238,7 +241,11 @@ describe('Staking: properties', () => {
   // share of every distribution, rounded down by at most a wei per distribution, and the
   // contract never owes more than it received.
   const stepArb = fc.oneof(
-    fc.record({kind: fc.constant('stake' as const), who: fc.integer({min: 1, max: 3}), amount: fc.bigInt({min: 1n, max: parseEther('50')})}),
+    fc.record({
+      kind: fc.constant('stake' as const),
+      who: fc.integer({min: 1, max: 3}),
+      amount: fc.bigInt({min: 1n, max: parseEther('50')}),
+    }),
     fc.record({kind: fc.constant('reward' as const), amount: fc.bigInt({min: 1n, max: parseEther('5')})}),
   )
 

@@ -61,7 +61,12 @@ describe('datanet add', () => {
   })
 
   it('stages records from every format, with hashes of the content fields', async () => {
-    const jsonl = file('in/a.jsonl', '\ufeff{"text":"my card was charged twice","label":"billing"}\r\n\n{"text":"ünïcødé 🙂","label":"other","contributor":"' + A1 + '","extra":{"k":[1,2.5]}}\n')
+    const jsonl = file(
+      'in/a.jsonl',
+      '\ufeff{"text":"my card was charged twice","label":"billing"}\r\n\n{"text":"ünïcødé 🙂","label":"other","contributor":"' +
+        A1 +
+        '","extra":{"k":[1,2.5]}}\n',
+    )
     const csv = file('in/b.csv', 'text,label,contributor\n"refund, please",billing,\nlogin fails,account,' + A2.toLowerCase() + '\n')
     const txt = file('in/c.txt', 'A plain document.\r\nTwo lines.\r\n')
     const md = file('in/sub/d.md', '# Title\n\nBody\n')
@@ -79,7 +84,10 @@ describe('datanet add', () => {
     expect(v.records[1].fields).toEqual({text: 'ünïcødé 🙂', label: 'other', extra: {k: [1, 2.5]}})
     expect(v.records[1].recordHash).toBe(recordHash({label: 'other', text: 'ünïcødé 🙂', extra: {k: [1, 2.5]}}))
     expect(v.records[4].fields).toEqual({text: 'A plain document.\nTwo lines.'})
-    const oz = StandardMerkleTree.of(v.records.map((x) => [x.recordHash, x.contributor]), ['bytes32', 'address'])
+    const oz = StandardMerkleTree.of(
+      v.records.map((x) => [x.recordHash, x.contributor]),
+      ['bytes32', 'address'],
+    )
     expect(v.root).toBe(oz.root)
     const p = await datanetProof({name: 'd', recordHash: v.records[3].recordHash, version: 'draft', stateDir})
     expect(StandardMerkleTree.verify(oz.root, ['bytes32', 'address'], p.leaf, p.proof)).toBe(true)
@@ -100,7 +108,7 @@ describe('datanet add', () => {
     expect([other.added, other.duplicates]).toEqual([0, 1])
   })
 
-  it('gives a row\'s own contributor precedence over the flag', async () => {
+  it("gives a row's own contributor precedence over the flag", async () => {
     await add([file('a.jsonl', `{"text":"x"}\n{"text":"y","contributor":"${A2}"}\n{"text":"z","contributor":""}\n`)], A1)
     const v = await loadDatanetVersion('d', {stateDir, allowDraft: true})
     expect(v.records.map((r) => r.contributor)).toEqual([A1, A2, A1])
@@ -116,11 +124,21 @@ describe('datanet add', () => {
   const bad: Array<[string, string, string | Uint8Array, RegExp]> = [
     ['bad JSON on line 3', 'x.jsonl', '{"text":"a"}\n{"text":"b"}\n{"text": oops}\n', /^.*x\.jsonl:3: not valid JSON/],
     ['a CSV row with the wrong column count', 'x.csv', 'text,label\na,b\nc\n', /x\.csv:3: row has 1 field, the header has 2$/],
-    ['invalid UTF-8', 'x.jsonl', Buffer.concat([Buffer.from('{"text":"a"}\n{"text":"'), Buffer.from([0xff]), Buffer.from('"}\n')]), /x\.jsonl:2: invalid UTF-8/],
+    [
+      'invalid UTF-8',
+      'x.jsonl',
+      Buffer.concat([Buffer.from('{"text":"a"}\n{"text":"'), Buffer.from([0xff]), Buffer.from('"}\n')]),
+      /x\.jsonl:2: invalid UTF-8/,
+    ],
     ['a missing text field', 'x.jsonl', '{"text":"a"}\n{"label":"b"}\n', /x\.jsonl:2: missing the "text" field$/],
     ['an empty text field', 'x.jsonl', '{"text":"  "}\n', /x\.jsonl:1: field "text" is empty$/],
     ['a non-string text', 'x.jsonl', '{"text":5}\n', /x\.jsonl:1: field "text" is number, not a string$/],
-    ['an invalid contributor address', 'x.jsonl', '{"text":"a"}\n{"text":"b","contributor":"0x1234"}\n', /x\.jsonl:2: contributor "0x1234" is not an address/],
+    [
+      'an invalid contributor address',
+      'x.jsonl',
+      '{"text":"a"}\n{"text":"b","contributor":"0x1234"}\n',
+      /x\.jsonl:2: contributor "0x1234" is not an address/,
+    ],
     ['a bad checksum', 'x.jsonl', `{"text":"a","contributor":"${A1.replace('C', 'c')}"}\n`, /x\.jsonl:1: contributor .* is not an address/],
     ['a reserved field', 'x.jsonl', '{"text":"a","recordHash":"0x00"}\n', /x\.jsonl:1: field "recordHash" is reserved/],
     ['a lone surrogate', 'x.jsonl', '{"text":"a\\ud800"}\n', /x\.jsonl:1: field text holds a lone UTF-16 surrogate/],

@@ -19,20 +19,34 @@ describe('canonicalJson (RFC 8785)', () => {
   it('agrees on unicode-heavy objects', () => {
     const key = fc.string({unit: 'grapheme', maxLength: 6})
     fc.assert(
-      fc.property(fc.dictionary(key, fc.oneof(fc.string({unit: 'grapheme'}), fc.double({noNaN: true, noDefaultInfinity: true}), fc.boolean(), fc.constant(null))), (v) => {
-        expect(canonicalJson(v)).toBe(canonicalize(v))
-      }),
+      fc.property(
+        fc.dictionary(
+          key,
+          fc.oneof(fc.string({unit: 'grapheme'}), fc.double({noNaN: true, noDefaultInfinity: true}), fc.boolean(), fc.constant(null)),
+        ),
+        (v) => {
+          expect(canonicalJson(v)).toBe(canonicalize(v))
+        },
+      ),
       {numRuns: 300},
     )
   })
 
   it('matches the RFC 8785 examples for numbers, escapes and key order', () => {
-    expect(canonicalJson({numbers: [333333333.33333329, 1e30, 4.5, 2e-3, 0.000000000000000000000000001], literals: [null, true, false]})).toBe(
-      '{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27]}',
-    )
+    expect(
+      canonicalJson({numbers: [333333333.33333329, 1e30, 4.5, 2e-3, 0.000000000000000000000000001], literals: [null, true, false]}),
+    ).toBe('{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27]}')
     expect(canonicalJson({string: '€$\u000f\nA\'B"\\\\"/'})).toBe('{"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}')
     // Sorted by UTF-16 code units: "\r" < "1" < "\u0080" < "ö" < "€" < "😀" (a surrogate pair) < "\ufb33".
-    const sorted = canonicalJson({'\u20ac': 'Euro Sign', '\r': 'Carriage Return', '\ufb33': 'Hebrew Letter Dalet With Dagesh', '1': 'One', '\ud83d\ude00': 'Emoji: Grinning Face', '\u0080': 'Control', '\u00f6': 'Latin Small Letter O With Diaeresis'})
+    const sorted = canonicalJson({
+      '\u20ac': 'Euro Sign',
+      '\r': 'Carriage Return',
+      '\ufb33': 'Hebrew Letter Dalet With Dagesh',
+      '1': 'One',
+      '\ud83d\ude00': 'Emoji: Grinning Face',
+      '\u0080': 'Control',
+      '\u00f6': 'Latin Small Letter O With Diaeresis',
+    })
     expect(sorted).toBe(
       '{"\\r":"Carriage Return","1":"One","\u0080":"Control","\u00f6":"Latin Small Letter O With Diaeresis","\u20ac":"Euro Sign","\ud83d\ude00":"Emoji: Grinning Face","\ufb33":"Hebrew Letter Dalet With Dagesh"}',
     )

@@ -75,7 +75,12 @@ function tickets(n: number, offset = 0): string {
   const who = [1, 2, 3].map((i) => p.accounts[i].address)
   let out = ''
   for (let i = offset; i < offset + n; i++) {
-    out += JSON.stringify({text: `ticket ${i}: ${['my card was charged twice', 'cannot log in', 'parcel is late', 'app crashes on start'][i % 4]} — ünïcødé ${i % 7}`, label: labels[i % 4], contributor: who[i % 3]}) + '\n'
+    out +=
+      JSON.stringify({
+        text: `ticket ${i}: ${['my card was charged twice', 'cannot log in', 'parcel is late', 'app crashes on start'][i % 4]} — ünïcødé ${i % 7}`,
+        label: labels[i % 4],
+        contributor: who[i % 3],
+      }) + '\n'
   }
   return out
 }
@@ -96,7 +101,9 @@ describe('datanet on a devnet', () => {
     const broken = file('broken.jsonl', '{"text":"new one"}\n{"text":"new two"}\n{"text": "oops\n{"text":"new four"}\n')
     const refused = await run(DatanetAdd, ['tickets', broken])
     expect(refused.exitCode).toBe(2)
-    expect(refused.stderr.trim().split('\n')[0]).toMatch(new RegExp(`^.*Error.*: ${broken.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3: not valid JSON`))
+    expect(refused.stderr.trim().split('\n')[0]).toMatch(
+      new RegExp(`^.*Error.*: ${broken.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3: not valid JSON`),
+    )
     expect(new DatanetStore('tickets', stateDir).readDraft()).toEqual(draftBefore)
 
     // Re-adding the same file adds nothing, and says so.
@@ -115,13 +122,21 @@ describe('datanet on a devnet', () => {
     expectSchema('datanet records', records)
     expect(records).toHaveLength(3000)
     expect(Object.keys(records[0])).toEqual(['recordHash', 'contributor', 'text', 'label'])
-    const oz = StandardMerkleTree.of(records.map((r: any) => [r.recordHash, r.contributor]), ENC)
+    const oz = StandardMerkleTree.of(
+      records.map((r: any) => [r.recordHash, r.contributor]),
+      ENC,
+    )
     expect(pub.json.root).toBe(oz.root)
 
     const receipt = await p.publicClient.getTransactionReceipt({hash: pub.json.txHash})
     const [ev] = parseEventLogs({abi: DatanetRegistry.abi, logs: receipt.logs, eventName: 'VersionPublished'})
     expect(ev.args).toMatchObject({datanetId: 1n, version: 1, root: oz.root, recordCount: 3000n})
-    const fee = await p.publicClient.readContract({address: p.addresses.DatanetRegistry, abi: DatanetRegistry.abi, functionName: 'publishFee', args: [BigInt(pub.json.byteSize), 3000n]})
+    const fee = await p.publicClient.readContract({
+      address: p.addresses.DatanetRegistry,
+      abi: DatanetRegistry.abi,
+      functionName: 'publishFee',
+      args: [BigInt(pub.json.byteSize), 3000n],
+    })
     expect(pub.json.fee).toBe(fee.toString())
 
     const proof = (await run(DatanetProof, ['tickets', records[1234].recordHash, '--json'])).json
@@ -152,7 +167,10 @@ describe('datanet on a devnet', () => {
     const show = (await run(DatanetShow, ['tickets', '--json'])).json
     expectSchema('datanet show', show)
     expect(show.onChain).toMatchObject({datanetId: '1', owner: p.accounts[0].address, versionCount: 2})
-    expect(show.onChain.versions.map((v: any) => [v.version, v.matchesLocal])).toEqual([[1, true], [2, true]])
+    expect(show.onChain.versions.map((v: any) => [v.version, v.matchesLocal])).toEqual([
+      [1, true],
+      [2, true],
+    ])
     const list = (await run(DatanetList, ['--json'])).json
     expectSchema('datanet list', list)
     expect(list[0]).toMatchObject({name: 'tickets', versions: 2, latest: {version: 2, records: 3005}})
@@ -169,7 +187,12 @@ describe('datanet on a devnet', () => {
     // What an interrupted run leaves: version 2's transaction sent and mined, nothing written locally.
     const draft = await loadDatanetVersion('resume', {allowDraft: true})
     const datanetId = BigInt(draft.datanetId!)
-    const fee = await p.publicClient.readContract({address: p.addresses.DatanetRegistry, abi: DatanetRegistry.abi, functionName: 'publishFee', args: [1000n, 25n]})
+    const fee = await p.publicClient.readContract({
+      address: p.addresses.DatanetRegistry,
+      abi: DatanetRegistry.abi,
+      functionName: 'publishFee',
+      args: [1000n, 25n],
+    })
     const sent = await p.wallet(0).writeContract({
       address: p.addresses.DatanetRegistry,
       abi: DatanetRegistry.abi,
@@ -183,7 +206,12 @@ describe('datanet on a devnet', () => {
     expect(again.exitCode, again.stderr).toBe(0)
     expect(again.json).toMatchObject({version: 2, chainVersion: 2, root: draft.root, txHash: sent, resumed: true, fee: fee.toString()})
     expect(await p.publicClient.getTransactionCount({address: p.accounts[0].address})).toBe(before)
-    const onChain = await p.publicClient.readContract({address: p.addresses.DatanetRegistry, abi: DatanetRegistry.abi, functionName: 'getDatanet', args: [datanetId]})
+    const onChain = await p.publicClient.readContract({
+      address: p.addresses.DatanetRegistry,
+      abi: DatanetRegistry.abi,
+      functionName: 'getDatanet',
+      args: [datanetId],
+    })
     expect(onChain[4]).toBe(2)
   })
 
@@ -195,7 +223,14 @@ describe('datanet on a devnet', () => {
     const added = await run(DatanetCurator, ['curated', curator, '--json'])
     expectSchema('datanet curator', added.json)
     expect(added.json).toMatchObject({curator, enabled: true})
-    expect(await p.publicClient.readContract({address: p.addresses.DatanetRegistry, abi: DatanetRegistry.abi, functionName: 'isCurator', args: [BigInt(added.json.datanetId), curator]})).toBe(true)
+    expect(
+      await p.publicClient.readContract({
+        address: p.addresses.DatanetRegistry,
+        abi: DatanetRegistry.abi,
+        functionName: 'isCurator',
+        args: [BigInt(added.json.datanetId), curator],
+      }),
+    ).toBe(true)
     await run(DatanetContribute, ['curated', file('k1.jsonl', '{"text":"curated one","label":"a"}\n'), '--account', '1'])
     await run(DatanetContribute, ['curated', file('k2.jsonl', '{"text":"curated two","label":"b"}\n'), '--account', '2'])
     const approved = await run(DatanetReview, ['curated', '--approve', '1', '--account', '4', '--json'])
@@ -204,12 +239,21 @@ describe('datanet on a devnet', () => {
     const refused = await run(DatanetReview, ['curated', '--reject', '2', '--account', '4', '--json'])
     expect([refused.exitCode, refused.json.error.message]).toEqual([1, expect.stringContaining('NotOwnerOrCurator')])
     const bad = await run(DatanetCurator, ['curated', '0x1234', '--json'])
-    expect([bad.exitCode, bad.json.error.message]).toEqual([2, 'address "0x1234" is not an address (0x followed by 40 hex digits, with a valid checksum if mixed-case)'])
+    expect([bad.exitCode, bad.json.error.message]).toEqual([
+      2,
+      'address "0x1234" is not an address (0x followed by 40 hex digits, with a valid checksum if mixed-case)',
+    ])
   })
 
   it('public contributions: submitted by a contributor, rejected or approved by the owner, approved records in the next version', async () => {
     await run(DatanetCreate, ['public', '--onchain', '--json'])
-    const c1 = await run(DatanetContribute, ['public', file('c1.jsonl', '{"text":"from account 1","label":"a"}\n{"text":"another","label":"b"}\n'), '--account', '1', '--json'])
+    const c1 = await run(DatanetContribute, [
+      'public',
+      file('c1.jsonl', '{"text":"from account 1","label":"a"}\n{"text":"another","label":"b"}\n'),
+      '--account',
+      '1',
+      '--json',
+    ])
     expect(c1.exitCode, c1.stderr).toBe(0)
     expectSchema('datanet contribute', c1.json)
     expect(c1.json).toMatchObject({contributionId: '1', contributor: p.accounts[1].address, records: 2})
@@ -217,13 +261,21 @@ describe('datanet on a devnet', () => {
     expect(c2.json.contributionId).toBe('2')
 
     // Another account's row in a contribution is refused whole.
-    const forged = await run(DatanetContribute, ['public', file('c3.jsonl', `{"text":"forged","contributor":"${p.accounts[3].address}"}\n`), '--account', '2'])
+    const forged = await run(DatanetContribute, [
+      'public',
+      file('c3.jsonl', `{"text":"forged","contributor":"${p.accounts[3].address}"}\n`),
+      '--account',
+      '2',
+    ])
     expect(forged.exitCode).toBe(2)
     expect(forged.stderr).toMatch(/c3\.jsonl:1: contributor .* is not the signer/)
 
     const pending = (await run(DatanetReview, ['public', '--json'])).json
     expectSchema('datanet review', pending)
-    expect(pending.contributions.map((c: any) => [c.id, c.status, c.local])).toEqual([['1', 'pending', true], ['2', 'pending', true]])
+    expect(pending.contributions.map((c: any) => [c.id, c.status, c.local])).toEqual([
+      ['1', 'pending', true],
+      ['2', 'pending', true],
+    ])
 
     // Only the owner or a curator may review.
     const notOwner = await run(DatanetReview, ['public', '--approve', '1', '--account', '4', '--json'])
@@ -233,10 +285,22 @@ describe('datanet on a devnet', () => {
     const reviewed = await run(DatanetReview, ['public', '--approve', '1', '--reject', '2', '--json'])
     expect(reviewed.exitCode, reviewed.stderr).toBe(0)
     expectSchema('datanet review', reviewed.json)
-    expect(reviewed.json.reviewed.map((r: any) => [r.id, r.approved, r.staged])).toEqual([['1', true, 2], ['2', false, 0]])
+    expect(reviewed.json.reviewed.map((r: any) => [r.id, r.approved, r.staged])).toEqual([
+      ['1', true, 2],
+      ['2', false, 0],
+    ])
     expect(reviewed.json.contributions.map((c: any) => c.status)).toEqual(['approved', 'rejected'])
-    const events = await p.publicClient.getContractEvents({address: p.addresses.DatanetRegistry, abi: DatanetRegistry.abi, eventName: 'ContributionReviewed', args: {datanetId: BigInt(reviewed.json.datanetId)}, fromBlock: 0n})
-    expect(events.map((e) => [e.args.contributionId, e.args.approved, e.args.reviewer])).toEqual([[1n, true, p.accounts[0].address], [2n, false, p.accounts[0].address]])
+    const events = await p.publicClient.getContractEvents({
+      address: p.addresses.DatanetRegistry,
+      abi: DatanetRegistry.abi,
+      eventName: 'ContributionReviewed',
+      args: {datanetId: BigInt(reviewed.json.datanetId)},
+      fromBlock: 0n,
+    })
+    expect(events.map((e) => [e.args.contributionId, e.args.approved, e.args.reviewer])).toEqual([
+      [1n, true, p.accounts[0].address],
+      [2n, false, p.accounts[0].address],
+    ])
 
     const twice = await run(DatanetReview, ['public', '--approve', '1', '--json'])
     expect([twice.exitCode, twice.json.error.message]).toEqual([2, 'contribution 1 is already approved'])
@@ -244,8 +308,16 @@ describe('datanet on a devnet', () => {
     const pub = await run(DatanetPublish, ['public', '--json'])
     expect(pub.json).toMatchObject({records: 2, version: 1, registered: false})
     const records = (await run(DatanetRecords, ['public', '--json'])).json
-    expect(records.map((r: any) => [r.text, r.contributor])).toEqual([['from account 1', p.accounts[1].address], ['another', p.accounts[1].address]])
-    expect(pub.json.root).toBe(StandardMerkleTree.of(records.map((r: any) => [r.recordHash, r.contributor]), ENC).root)
+    expect(records.map((r: any) => [r.text, r.contributor])).toEqual([
+      ['from account 1', p.accounts[1].address],
+      ['another', p.accounts[1].address],
+    ])
+    expect(pub.json.root).toBe(
+      StandardMerkleTree.of(
+        records.map((r: any) => [r.recordHash, r.contributor]),
+        ENC,
+      ).root,
+    )
     // The contribution's root is the Merkle root of its own records.
     expect(c1.json.contentRoot).toBe(pub.json.root)
   })
@@ -253,8 +325,15 @@ describe('datanet on a devnet', () => {
   it('contributing to a datanet not registered on this chain is refused with what to run', async () => {
     await run(DatanetCreate, ['local-only', '--json'])
     const r = await run(DatanetContribute, ['local-only', file('c.jsonl', '{"text":"hi"}\n'), '--account', '1', '--json'])
-    expect([r.exitCode, r.json.error.code, r.json.error.name, r.json.error.message]).toEqual([3, 'E_DATANET_NOT_ON_CHAIN', 'NotOnChainError', 'datanet "local-only" is not registered on-chain yet'])
-    expect(r.json.error.hints).toEqual(['Its owner registers it with `openledger datanet publish local-only` or `openledger datanet create local-only --onchain`.'])
+    expect([r.exitCode, r.json.error.code, r.json.error.name, r.json.error.message]).toEqual([
+      3,
+      'E_DATANET_NOT_ON_CHAIN',
+      'NotOnChainError',
+      'datanet "local-only" is not registered on-chain yet',
+    ])
+    expect(r.json.error.hints).toEqual([
+      'Its owner registers it with `openledger datanet publish local-only` or `openledger datanet create local-only --onchain`.',
+    ])
   })
 
   it('a keystore user: `datanet add` credits the keystore address, the one that then registers and publishes', async () => {
@@ -278,8 +357,13 @@ describe('datanet on a devnet', () => {
     expect(receipt.from.toLowerCase()).toBe(user.toLowerCase())
 
     // A keystore without its password is refused before anything is staged.
-    const noPassword = await withEnv({OPENLEDGER_KEYSTORE: keystore}, () => run(DatanetAdd, ['keyed', file('more.jsonl', '{"text":"more"}\n'), '--json']))
-    expect([noPassword.exitCode, noPassword.json.error.message]).toEqual([2, 'OPENLEDGER_KEYSTORE is set but OPENLEDGER_KEYSTORE_PASSWORD is not'])
+    const noPassword = await withEnv({OPENLEDGER_KEYSTORE: keystore}, () =>
+      run(DatanetAdd, ['keyed', file('more.jsonl', '{"text":"more"}\n'), '--json']),
+    )
+    expect([noPassword.exitCode, noPassword.json.error.message]).toEqual([
+      2,
+      'OPENLEDGER_KEYSTORE is set but OPENLEDGER_KEYSTORE_PASSWORD is not',
+    ])
   })
 })
 

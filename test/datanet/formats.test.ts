@@ -45,8 +45,12 @@ describe('JSONL', () => {
   })
 
   it('refuses bad JSON naming line N, and non-objects', () => {
-    expect(refusal(() => parseJsonl('{"text":"a"}\n{"text":"b"}\n{"text": broken}\n', 'd.jsonl')).shortMessage).toMatch(/^d\.jsonl:3: not valid JSON/)
-    expect(refusal(() => parseJsonl('{"text":"a"}\n[1,2]\n', 'd.jsonl')).shortMessage).toBe('d.jsonl:2: expected a JSON object, found an array')
+    expect(refusal(() => parseJsonl('{"text":"a"}\n{"text":"b"}\n{"text": broken}\n', 'd.jsonl')).shortMessage).toMatch(
+      /^d\.jsonl:3: not valid JSON/,
+    )
+    expect(refusal(() => parseJsonl('{"text":"a"}\n[1,2]\n', 'd.jsonl')).shortMessage).toBe(
+      'd.jsonl:2: expected a JSON object, found an array',
+    )
     expect(refusal(() => parseJsonl('"text"\n', 'd.jsonl')).shortMessage).toBe('d.jsonl:1: expected a JSON object, found string')
   })
 })
@@ -63,8 +67,14 @@ describe('CSV (RFC 4180)', () => {
   })
 
   it('handles LF, CR, no final newline and a trailing comma', () => {
-    expect(csvRecords('a,b\nc,d', 'f.csv')).toEqual([{line: 1, fields: ['a', 'b']}, {line: 2, fields: ['c', 'd']}])
-    expect(csvRecords('a,b\rc,', 'f.csv')).toEqual([{line: 1, fields: ['a', 'b']}, {line: 2, fields: ['c', '']}])
+    expect(csvRecords('a,b\nc,d', 'f.csv')).toEqual([
+      {line: 1, fields: ['a', 'b']},
+      {line: 2, fields: ['c', 'd']},
+    ])
+    expect(csvRecords('a,b\rc,', 'f.csv')).toEqual([
+      {line: 1, fields: ['a', 'b']},
+      {line: 2, fields: ['c', '']},
+    ])
     expect(parseCsv('', 'f.csv')).toEqual([])
   })
 
@@ -77,9 +87,13 @@ describe('CSV (RFC 4180)', () => {
   it('refuses broken quoting and bad headers', () => {
     expect(refusal(() => parseCsv('text\n"never closed\n', 'f.csv')).shortMessage).toBe('f.csv:2: quoted field is never closed')
     expect(refusal(() => parseCsv('text\nok\n\n"never\nclosed\n', 'f.csv')).shortMessage).toBe('f.csv:4: quoted field is never closed')
-    expect(refusal(() => parseCsv('text,label\n"two\nlines",a\nx,"b"c\n', 'f.csv')).shortMessage).toMatch(/^f\.csv:4: unexpected character "c" after a closing quote/)
+    expect(refusal(() => parseCsv('text,label\n"two\nlines",a\nx,"b"c\n', 'f.csv')).shortMessage).toMatch(
+      /^f\.csv:4: unexpected character "c" after a closing quote/,
+    )
     expect(refusal(() => parseCsv('text\nab"c\n', 'f.csv')).shortMessage).toMatch(/^f\.csv:2: a quote inside an unquoted field/)
-    expect(refusal(() => parseCsv('text\n"a"b\n', 'f.csv')).shortMessage).toMatch(/^f\.csv:2: unexpected character "b" after a closing quote/)
+    expect(refusal(() => parseCsv('text\n"a"b\n', 'f.csv')).shortMessage).toMatch(
+      /^f\.csv:2: unexpected character "b" after a closing quote/,
+    )
     expect(refusal(() => parseCsv('text,text\n', 'f.csv')).shortMessage).toBe('f.csv:1: header names column "text" twice')
     expect(refusal(() => parseCsv('text,\n', 'f.csv')).shortMessage).toBe('f.csv:1: header column 2 has no name')
   })

@@ -35,6 +35,8 @@ describe('keccak256 on raw bytes', () => {
   })
 
   it('knows the empty-input digest', () => {
-    expect(Buffer.from(keccak256Bytes(new Uint8Array())).toString('hex')).toBe('c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470')
+    expect(Buffer.from(keccak256Bytes(new Uint8Array())).toString('hex')).toBe(
+      'c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470',
+    )
   })
 })

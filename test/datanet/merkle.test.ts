@@ -5,7 +5,16 @@ import fc from 'fast-check'
 import {type Address, type Hex, getAddress} from 'viem'
 import {describe, expect, it} from 'vitest'
 
-import {MerkleTree, leafHash, leafHashesOf, merkleProof, merkleRoot, merkleRootInPlace, processProof, verifyMerkleProof} from '../../src/datanet/merkle.js'
+import {
+  MerkleTree,
+  leafHash,
+  leafHashesOf,
+  merkleProof,
+  merkleRoot,
+  merkleRootInPlace,
+  processProof,
+  verifyMerkleProof,
+} from '../../src/datanet/merkle.js'
 
 const hex32 = fc.uint8Array({minLength: 32, maxLength: 32}).map((b) => ('0x' + Buffer.from(b).toString('hex')) as Hex)
 const address = fc.uint8Array({minLength: 20, maxLength: 20}).map((b) => getAddress('0x' + Buffer.from(b).toString('hex')) as Address)
@@ -16,7 +25,10 @@ describe('Merkle tree against @openzeppelin/merkle-tree', () => {
   it('gives the same root and proofs for random leaf sets (1, 2, 3 … leaves)', () => {
     fc.assert(
       fc.property(fc.array(leaf, {minLength: 1, maxLength: 70}), (leaves) => {
-        const oz = StandardMerkleTree.of(leaves.map((l) => [...l]), ENC)
+        const oz = StandardMerkleTree.of(
+          leaves.map((l) => [...l]),
+          ENC,
+        )
         const ours = MerkleTree.of(leaves)
         expect(ours.root).toBe(oz.root)
         expect(merkleRoot(leaves)).toBe(oz.root)
@@ -38,7 +50,12 @@ describe('Merkle tree against @openzeppelin/merkle-tree', () => {
         const n = leaves.length
         const nodes = new Uint8Array((2 * n - 1) * 32)
         nodes.set(leafHashesOf(leaves), (n - 1) * 32)
-        expect(merkleRootInPlace(nodes, n)).toBe(StandardMerkleTree.of(leaves.map((l) => [...l]), ENC).root)
+        expect(merkleRootInPlace(nodes, n)).toBe(
+          StandardMerkleTree.of(
+            leaves.map((l) => [...l]),
+            ENC,
+          ).root,
+        )
         // The whole array is the tree StandardMerkleTree lays out.
         expect(nodes).toEqual(MerkleTree.of(leaves).nodes)
       }),
@@ -51,14 +68,17 @@ describe('Merkle tree against @openzeppelin/merkle-tree', () => {
     for (const n of [1, 2, 3]) {
       fc.assert(
         fc.property(fc.array(leaf, {minLength: n, maxLength: n}), (leaves) => {
-          const oz = StandardMerkleTree.of(leaves.map((l) => [...l]), ENC)
+          const oz = StandardMerkleTree.of(
+            leaves.map((l) => [...l]),
+            ENC,
+          )
           expect(merkleRoot(leaves)).toBe(oz.root)
           for (const l of leaves) expect(merkleProof(leaves, l)).toEqual(oz.getProof([...l]))
         }),
         {numRuns: 50},
       )
     }
-    const one: [Hex, Address] = ['0x' + 'ab'.repeat(32) as Hex, getAddress('0x' + '11'.repeat(20))]
+    const one: [Hex, Address] = [('0x' + 'ab'.repeat(32)) as Hex, getAddress('0x' + '11'.repeat(20))]
     expect(merkleRoot([one])).toBe(leafHash(one))
     expect(merkleProof([one], one)).toEqual([])
   })

@@ -44,7 +44,15 @@ function publishLocally(name: string): VersionInfo {
   const staged = store.prepareVersion(m)
   const version = (m.versions.at(-1)?.version ?? 0) + 1
   const file = staged.commit(version)
-  const info = {version, root: staged.root, records: staged.records, byteSize: staged.byteSize, file, sha256: staged.sha256, added: staged.added} as VersionInfo
+  const info = {
+    version,
+    root: staged.root,
+    records: staged.records,
+    byteSize: staged.byteSize,
+    file,
+    sha256: staged.sha256,
+    added: staged.added,
+  } as VersionInfo
   m.versions.push(info)
   store.writeManifest(m)
   store.clearDraft()
@@ -71,7 +79,9 @@ describe('datanet storage: an append-only draft, versions streamed', () => {
     const va = publishLocally('one')
     const vb = publishLocally('many')
     expect(vb.sha256).toBe(va.sha256)
-    expect(readFileSync(join(new DatanetStore('many', stateDir).dir, vb.file))).toEqual(readFileSync(join(new DatanetStore('one', stateDir).dir, va.file)))
+    expect(readFileSync(join(new DatanetStore('many', stateDir).dir, vb.file))).toEqual(
+      readFileSync(join(new DatanetStore('one', stateDir).dir, va.file)),
+    )
   })
 
   it('streams a version to the bytes, sha256 and root of the records serialized whole', async () => {

@@ -32,13 +32,28 @@ describe('template community-datanet: init, dev --once, contributions, review, d
     const c4 = await p.run(['datanet', 'contribute', 'city-reports', 'data/contributions/account-4.jsonl', '--account', '4', '--json'])
     expect(c4.exitCode, c4.stderr).toBe(0)
     expectSchema('datanet contribute', c3.json)
-    const review = await p.run(['datanet', 'review', 'city-reports', '--approve', c3.json.contributionId, '--reject', c4.json.contributionId, '--json'])
+    const review = await p.run([
+      'datanet',
+      'review',
+      'city-reports',
+      '--approve',
+      c3.json.contributionId,
+      '--reject',
+      c4.json.contributionId,
+      '--json',
+    ])
     expectSchema('datanet review', review.json)
     expect(review.exitCode, review.stderr).toBe(0)
 
     const r = await p.run(['dev', '--once', '--json'])
     expect(r.exitCode, r.stderr).toBe(0)
-    expect(r.json.datanets[0]).toMatchObject({name: 'city-reports', version: 2, records: 160 + c3.json.records, added: c3.json.records, changed: true})
+    expect(r.json.datanets[0]).toMatchObject({
+      name: 'city-reports',
+      version: 2,
+      records: 160 + c3.json.records,
+      added: c3.json.records,
+      changed: true,
+    })
     expect(r.json.models[0]).toMatchObject({trained: true, published: true})
 
     const records = await p.run(['datanet', 'records', 'city-reports', '--json'])

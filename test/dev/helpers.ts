@@ -37,10 +37,19 @@ export function expectSummaryShape(s: any): void {
     supervisorPid: expect.any(Number),
   })
   for (const d of s.datanets) {
-    expect(d).toMatchObject({name: expect.any(String), version: expect.any(Number), root: expect.stringMatching(/^0x[0-9a-f]{64}$/), changed: expect.any(Boolean)})
+    expect(d).toMatchObject({
+      name: expect.any(String),
+      version: expect.any(Number),
+      root: expect.stringMatching(/^0x[0-9a-f]{64}$/),
+      changed: expect.any(Boolean),
+    })
   }
   for (const m of s.models) {
-    expect(m).toMatchObject({name: expect.any(String), artifact: expect.stringMatching(/^\/.*\/\.openledger\/models\/[^/]+$/), trained: expect.any(Boolean)})
+    expect(m).toMatchObject({
+      name: expect.any(String),
+      artifact: expect.stringMatching(/^\/.*\/\.openledger\/models\/[^/]+$/),
+      trained: expect.any(Boolean),
+    })
     expect(m.cid).toMatch(/^bafy[a-z2-7]+$/)
   }
 }

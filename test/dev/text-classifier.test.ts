@@ -50,7 +50,11 @@ describe('template text-classifier: init, then dev --once', () => {
     expect(training.datanet.root).toBe(s.datanets[0].root)
     expect(training.configHash).toBe(s.models[0].configHash)
     const state = JSON.parse(readFileSync(join(p.dir, '.openledger', 'dev-state.json'), 'utf8'))
-    expect(state.models['ticket-router']).toMatchObject({root: s.datanets[0].root, configHash: s.models[0].configHash, cid: s.models[0].cid})
+    expect(state.models['ticket-router']).toMatchObject({
+      root: s.datanets[0].root,
+      configHash: s.models[0].configHash,
+      cid: s.models[0].cid,
+    })
   })
 
   it('second run with nothing changed: reuses the devnet, publishes and trains nothing, and says so', async () => {
@@ -69,7 +73,10 @@ describe('template text-classifier: init, then dev --once', () => {
   })
 
   it('a new row publishes version 2 and retrains; a config change retrains without a new version', async () => {
-    appendFileSync(join(p.dir, 'data', 'tickets.jsonl'), JSON.stringify({text: 'The refund for my cancelled plan never reached my card.', label: 'billing'}) + '\n')
+    appendFileSync(
+      join(p.dir, 'data', 'tickets.jsonl'),
+      JSON.stringify({text: 'The refund for my cancelled plan never reached my card.', label: 'billing'}) + '\n',
+    )
     const a = await p.run(['dev', '--once', '--json'])
     expect(a.exitCode, a.stderr).toBe(0)
     expect(a.json.datanets[0]).toMatchObject({version: 2, records: 321, added: 1, changed: true})

@@ -35,9 +35,20 @@ describe('datanet file globs', () => {
     mk('data/a.jsonl')
     mk('data/more/c.jsonl')
     mk('data/.hidden.jsonl')
-    expect(expandFiles(tmp.dir, ['data/*.jsonl', 'data/a.jsonl'], '$.datanets[0].files', 'openledger.config.json')).toEqual(['data/a.jsonl', 'data/b.jsonl'])
-    expect(expandFiles(tmp.dir, ['data'], '$.datanets[0].files', 'openledger.config.json')).toEqual(['data/a.jsonl', 'data/b.jsonl', 'data/more/c.jsonl'])
-    expect(expandFiles(tmp.dir, ['./data/**/*.jsonl'], '$.datanets[0].files', 'openledger.config.json')).toEqual(['data/a.jsonl', 'data/b.jsonl', 'data/more/c.jsonl'])
+    expect(expandFiles(tmp.dir, ['data/*.jsonl', 'data/a.jsonl'], '$.datanets[0].files', 'openledger.config.json')).toEqual([
+      'data/a.jsonl',
+      'data/b.jsonl',
+    ])
+    expect(expandFiles(tmp.dir, ['data'], '$.datanets[0].files', 'openledger.config.json')).toEqual([
+      'data/a.jsonl',
+      'data/b.jsonl',
+      'data/more/c.jsonl',
+    ])
+    expect(expandFiles(tmp.dir, ['./data/**/*.jsonl'], '$.datanets[0].files', 'openledger.config.json')).toEqual([
+      'data/a.jsonl',
+      'data/b.jsonl',
+      'data/more/c.jsonl',
+    ])
     expect(() => expandFiles(tmp.dir, ['data/a.jsonl', 'data/*.csv'], '$.datanets[0].files', 'openledger.config.json')).toThrow(
       'openledger.config.json: $.datanets[0].files[1] "data/*.csv" matches no file',
     )
@@ -90,11 +101,18 @@ describe('dev without --once: watches, runs again what changed, stops on SIGTERM
       expect(err).toMatch(/support-tickets: published version 1/)
       const url = /serving ticket-router on (http:\/\/127\.0\.0\.1:\d+)/.exec(err)![1]
       expect((await fetch(`${url}/health`)).status).toBe(200)
-      const res = await fetch(`${url}/v1/infer`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({model: 'ticket-router', text: 'I was charged twice for one order'})})
+      const res = await fetch(`${url}/v1/infer`, {
+        method: 'POST',
+        headers: {'content-type': 'application/json'},
+        body: JSON.stringify({model: 'ticket-router', text: 'I was charged twice for one order'}),
+      })
       expect(res.status).toBe(200)
       expect(((await res.json()) as any).prediction.label).toBe('billing')
 
-      appendFileSync(join(p.dir, 'data', 'tickets.jsonl'), JSON.stringify({text: 'The courier left my parcel at the wrong house.', label: 'shipping'}) + '\n')
+      appendFileSync(
+        join(p.dir, 'data', 'tickets.jsonl'),
+        JSON.stringify({text: 'The courier left my parcel at the wrong house.', label: 'shipping'}) + '\n',
+      )
       mark = await waitFor(/published version 2: 321 records \(1 new\)[\s\S]*ticket-router: trained[\s\S]*serving ticket-router on/, mark)
 
       const path = join(p.dir, 'openledger.config.json')

@@ -48,7 +48,11 @@ describe('devnet (real anvil processes)', () => {
 
   it('funds the L2 only through the portal: native supply equals the OPEN locked on L1', async () => {
     const {l1, l2} = clients()
-    const locked = await l1.public.readContract({address: devnet.state.contracts.OpenPortal, abi: OpenPortal.abi, functionName: 'totalLocked'})
+    const locked = await l1.public.readContract({
+      address: devnet.state.contracts.OpenPortal,
+      abi: OpenPortal.abi,
+      functionName: 'totalLocked',
+    })
     expect(locked).toBe(GENESIS_L2_OPEN * BigInt(devnet.state.accounts.length))
     // Account 5 never sent an L2 transaction: it holds exactly its genesis deposit.
     expect(await l2.public.getBalance({address: devnet.state.accounts[5].address})).toBe(GENESIS_L2_OPEN)
@@ -85,7 +89,12 @@ describe('devnet (real anvil processes)', () => {
     const receipt = await l2.public.getTransactionReceipt({hash: r.l2TxHash})
     const gas = receipt.gasUsed * receipt.effectiveGasPrice + ((receipt as {l1Fee?: bigint | null}).l1Fee ?? 0n)
     expect(await l2.public.getBalance({address: from.address})).toBe(l2Before - parseEther('2') - gas)
-    const finalized = await l1.public.readContract({address: devnet.state.contracts.OpenPortal, abi: OpenPortal.abi, functionName: 'finalizedWithdrawals', args: [BigInt(r.nonce)]})
+    const finalized = await l1.public.readContract({
+      address: devnet.state.contracts.OpenPortal,
+      abi: OpenPortal.abi,
+      functionName: 'finalizedWithdrawals',
+      args: [BigInt(r.nonce)],
+    })
     expect(finalized).toBe(true)
   })
 

@@ -19,7 +19,14 @@ class MemoryChains implements BridgeChains {
 
   addDeposit(amount: bigint): DepositEvent {
     this.l1Head += 1n
-    const e: DepositEvent = {nonce: this.l1Head, from: A, to: B, amount, l1BlockHash: `0x${this.l1Head.toString(16).padStart(64, '0')}`, logIndex: 0}
+    const e: DepositEvent = {
+      nonce: this.l1Head,
+      from: A,
+      to: B,
+      amount,
+      l1BlockHash: `0x${this.l1Head.toString(16).padStart(64, '0')}`,
+      logIndex: 0,
+    }
     this.deposits.set(this.l1Head, [e])
     return e
   }
@@ -31,7 +38,8 @@ class MemoryChains implements BridgeChains {
 
   /** Bumped by a revert, so re-mined blocks get new hashes as on a real chain. */
   epoch = 0
-  hashOf = (chain: string, n: bigint): Hex => `0x${chain}${this.epoch.toString(16).padStart(4, '0')}${n.toString(16).padStart(58, '0')}` as Hex
+  hashOf = (chain: string, n: bigint): Hex =>
+    `0x${chain}${this.epoch.toString(16).padStart(4, '0')}${n.toString(16).padStart(58, '0')}` as Hex
   l1BlockHash = async (n: bigint) => (n <= this.l1Head ? this.hashOf('01', n) : undefined)
   l2BlockHash = async (n: bigint) => (n <= this.l2Head ? this.hashOf('02', n) : undefined)
   l1BlockNumber = async () => this.l1Head

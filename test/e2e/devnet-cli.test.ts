@@ -112,10 +112,14 @@ describe('openledger devnet and bridge, end to end through bin/run.js', () => {
 
   it('prints a large --json document whole through a pipe', async () => {
     const dir = tempDir()
-    const rows = Array.from({length: 3000}, (_, i) => JSON.stringify({text: `record number ${i} with some words to make it longer`, label: i % 2 ? 'a' : 'b'}))
+    const rows = Array.from({length: 3000}, (_, i) =>
+      JSON.stringify({text: `record number ${i} with some words to make it longer`, label: i % 2 ? 'a' : 'b'}),
+    )
     writeFileSync(join(dir.dir, 'rows.jsonl'), rows.join('\n'))
     expect((await cli(dir.dir, ['datanet', 'create', 'big'])).exitCode).toBe(0)
-    expect((await cli(dir.dir, ['datanet', 'add', 'big', 'rows.jsonl', '--contributor', '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'])).exitCode).toBe(0)
+    expect(
+      (await cli(dir.dir, ['datanet', 'add', 'big', 'rows.jsonl', '--contributor', '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'])).exitCode,
+    ).toBe(0)
     const r = await cli(dir.dir, ['datanet', 'records', 'big', '--version', 'draft', '--json'])
     expect(r.exitCode).toBe(0)
     expect(r.stdout.length).toBeGreaterThan(200_000)

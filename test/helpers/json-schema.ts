@@ -9,7 +9,14 @@ export const SCHEMAS_DIR = join(import.meta.dirname, '..', '..', 'schemas')
 
 /** `schemas/commands/<id with spaces as dashes>.schema.json`: `datanet publish` → `datanet-publish.schema.json`. */
 export function commandSchemaFile(commandId: string): string {
-  return join(SCHEMAS_DIR, 'commands', `${commandId.trim().split(/[\s:]+/).join('-')}.schema.json`)
+  return join(
+    SCHEMAS_DIR,
+    'commands',
+    `${commandId
+      .trim()
+      .split(/[\s:]+/)
+      .join('-')}.schema.json`,
+  )
 }
 
 let ajv: Ajv2020 | undefined
@@ -27,7 +34,8 @@ function validator(): Ajv2020 {
     }
   })
   ajv.addSchema(JSON.parse(readFileSync(join(SCHEMAS_DIR, 'definitions.schema.json'), 'utf8')))
-  for (const f of readdirSync(join(SCHEMAS_DIR, 'commands'))) ajv.addSchema(JSON.parse(readFileSync(join(SCHEMAS_DIR, 'commands', f), 'utf8')))
+  for (const f of readdirSync(join(SCHEMAS_DIR, 'commands')))
+    ajv.addSchema(JSON.parse(readFileSync(join(SCHEMAS_DIR, 'commands', f), 'utf8')))
   return ajv
 }
 
@@ -36,11 +44,15 @@ export function schemaErrors(commandId: string, json: unknown): string[] {
   const file = commandSchemaFile(commandId)
   if (!existsSync(file)) return [`no schema for "${commandId}": ${file} is missing`]
   const isError = json !== null && typeof json === 'object' && !Array.isArray(json) && Object.keys(json).length === 1 && 'error' in json
-  const id = isError ? 'https://openledger.xyz/schemas/definitions.schema.json#/$defs/error' : (JSON.parse(readFileSync(file, 'utf8')).$id as string)
+  const id = isError
+    ? 'https://openledger.xyz/schemas/definitions.schema.json#/$defs/error'
+    : (JSON.parse(readFileSync(file, 'utf8')).$id as string)
   const validate = validator().getSchema(id)
   if (!validate) return [`schema ${id} did not load`]
   if (validate(json)) return []
-  return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}${e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : ''}`)
+  return (validate.errors ?? []).map(
+    (e) => `${e.instancePath || '/'} ${e.message}${e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : ''}`,
+  )
 }
 
 /** Asserts that a command's `--json` output (parsed) matches `schemas/commands/<command>.schema.json`. */

@@ -6,7 +6,11 @@ export type Run = {stdout: string; stderr: string; exitCode: number; json: any}
  * Runs a command class in-process through oclif with `argv`, capturing stdout, stderr and the exit
  * code (the process's own exit code is restored). `json` is stdout parsed, when it is JSON.
  */
-export async function runCommand(config: Config, command: {run(argv: string[], config: Config): Promise<unknown>}, argv: string[]): Promise<Run> {
+export async function runCommand(
+  config: Config,
+  command: {run(argv: string[], config: Config): Promise<unknown>},
+  argv: string[],
+): Promise<Run> {
   const out: string[] = []
   const err: string[] = []
   const writeOut = process.stdout.write.bind(process.stdout)

@@ -38,7 +38,9 @@ describe('openledger.config.json schema', () => {
   it('is a draft 2020-12 schema that Ajv compiles in strict mode (no keyword it would skip)', () => {
     expect(configSchema().$schema).toBe('https://json-schema.org/draft/2020-12/schema')
     expect(validateSchema(base(), configSchema())).toEqual([])
-    expect(() => validateSchema({}, {type: 'object', properties: {a: {type: 'string', formatt: 'x'} as never}, $id: 'test:typo'})).toThrow(/unknown keyword/)
+    expect(() => validateSchema({}, {type: 'object', properties: {a: {type: 'string', formatt: 'x'} as never}, $id: 'test:typo'})).toThrow(
+      /unknown keyword/,
+    )
   })
 
   it("lists exactly src/model's config keys for a model, plus name and datanet", () => {
@@ -127,7 +129,7 @@ describe('openledger.config.json schema', () => {
     const tmp = tempDir()
     afterAll(() => tmp.cleanup())
 
-    it("a missing file, invalid JSON, then a valid file", () => {
+    it('a missing file, invalid JSON, then a valid file', () => {
       expect(() => loadProjectConfig(tmp.dir)).toThrow(/openledger\.config\.json: no such file/)
       writeFileSync(join(tmp.dir, 'openledger.config.json'), '{\n  "name": "app",\n  "models": [,]\n}\n')
       expect(() => loadProjectConfig(tmp.dir)).toThrow(/openledger\.config\.json(:3:\d+)?: not valid JSON/)

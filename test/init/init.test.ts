@@ -15,7 +15,9 @@ describe('openledger init (through bin/run.js, stdin closed)', () => {
   it('--list --json lists at least three templates with a description', async () => {
     const r = await cli(tmp.dir, ['init', '--list', '--json'])
     expect(r.exitCode, r.stderr).toBe(0)
-    expect(r.json.map((t: {name: string}) => t.name)).toEqual(expect.arrayContaining(['text-classifier', 'community-datanet', 'paid-agent']))
+    expect(r.json.map((t: {name: string}) => t.name)).toEqual(
+      expect.arrayContaining(['text-classifier', 'community-datanet', 'paid-agent']),
+    )
     expectSchema('init', r.json)
     for (const t of r.json) expect(Object.keys(t).sort()).toEqual(['description', 'name'])
     for (const t of r.json) expect(t.description.length).toBeGreaterThan(10)
@@ -29,7 +31,9 @@ describe('openledger init (through bin/run.js, stdin closed)', () => {
       expectSchema('init', r.json)
       expect(r.json).toMatchObject({dir, template: name, name: `app-${name}`})
       expect(r.json.files).toEqual(templateFiles(name).map(targetPath))
-      expect(r.json.files).toEqual(expect.arrayContaining(['openledger.config.json', 'README.md', '.github/workflows/openledger.yml', '.gitignore', 'package.json']))
+      expect(r.json.files).toEqual(
+        expect.arrayContaining(['openledger.config.json', 'README.md', '.github/workflows/openledger.yml', '.gitignore', 'package.json']),
+      )
       expect(r.json.files).not.toContain('template.json')
       for (const f of r.json.files) expect(existsSync(join(dir, f)), f).toBe(true)
       const config = JSON.parse(readFileSync(join(dir, 'openledger.config.json'), 'utf8'))

@@ -39,7 +39,13 @@ class FakeStdin extends EventEmitter {
   }
 }
 
-type Mounted = {stdout: FakeStdout; stdin: FakeStdin; templates: ReturnType<typeof listTemplates>; answers: () => WizardAnswers | null | undefined; exited: Promise<unknown>}
+type Mounted = {
+  stdout: FakeStdout
+  stdin: FakeStdin
+  templates: ReturnType<typeof listTemplates>
+  answers: () => WizardAnswers | null | undefined
+  exited: Promise<unknown>
+}
 
 function mountWizard(): Mounted {
   const stdout = new FakeStdout()
@@ -60,7 +66,8 @@ function mountWizard(): Mounted {
 }
 
 /** Waits until the latest frame shows `text` (ink renders asynchronously). */
-const shows = (stdout: FakeStdout, text: string) => vi.waitFor(() => expect(stdout.frames.at(-1)).toContain(text), {timeout: 10_000, interval: 5})
+const shows = (stdout: FakeStdout, text: string) =>
+  vi.waitFor(() => expect(stdout.frames.at(-1)).toContain(text), {timeout: 10_000, interval: 5})
 
 describe('init wizard (ink)', () => {
   it('pick a template with the arrows, type a name, preview the files, confirm', async () => {

@@ -15,7 +15,12 @@ describe('the default base model', () => {
   const config = json('config.json')
 
   it('is a small grouped-query Llama with tied embeddings, stored in fp16', () => {
-    expect(config).toMatchObject({architectures: ['LlamaForCausalLM'], model_type: 'llama', tie_word_embeddings: true, torch_dtype: 'float16'})
+    expect(config).toMatchObject({
+      architectures: ['LlamaForCausalLM'],
+      model_type: 'llama',
+      tie_word_embeddings: true,
+      torch_dtype: 'float16',
+    })
     expect(config.num_key_value_heads).toBeLessThan(config.num_attention_heads)
     const {tensors} = decodeSafetensorsRaw(new Uint8Array(readFileSync(join(BASE, 'model.safetensors'))))
     expect(new Set(Object.values(tensors).map((t) => t.dtype))).toEqual(new Set(['F16']))

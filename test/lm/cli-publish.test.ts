@@ -22,7 +22,12 @@ const saved = process.env.OPENLEDGER_STATE_DIR
 beforeAll(async () => {
   c = await startChain(4)
   process.env.OPENLEDGER_STATE_DIR = c.stateDir
-  const r = await trainLmArtifact({source: c.source, hyperparameters: {num_train_epochs: 1, cutoff_len: 32, val_size: 2}, device: 'cpu', out: join(c.dir, 'models', 'lora')})
+  const r = await trainLmArtifact({
+    source: c.source,
+    hyperparameters: {num_train_epochs: 1, cutoff_len: 32, val_size: 2},
+    device: 'cpu',
+    out: join(c.dir, 'models', 'lora'),
+  })
   adapter = r.artifact.path
 })
 afterAll(async () => {
@@ -43,8 +48,23 @@ describe('publish and verify a LoRA adapter artifact', () => {
     expect(v.ok).toBe(true)
   })
 
-  it('infer --prompt --pay settles the fee with the generation\'s receipt: the split adds up to it, a contributor is credited', async () => {
-    const r = await run(c.config, InferCommand, ['--model', adapter, '--prompt', 'my card', '--max-tokens', '6', '--device', 'cpu', '--pay', '--fee', '0.5', '--top-k', '5', '--json'])
+  it("infer --prompt --pay settles the fee with the generation's receipt: the split adds up to it, a contributor is credited", async () => {
+    const r = await run(c.config, InferCommand, [
+      '--model',
+      adapter,
+      '--prompt',
+      'my card',
+      '--max-tokens',
+      '6',
+      '--device',
+      'cpu',
+      '--pay',
+      '--fee',
+      '0.5',
+      '--top-k',
+      '5',
+      '--json',
+    ])
     expect(r.exitCode, r.stdout + r.stderr).toBe(0)
     expectSchema('infer', r.json)
     const receipt = r.json.receipt

@@ -22,14 +22,28 @@ describe('template chat-agent: init, then dev --once', () => {
     expect(s.datanets).toEqual([expect.objectContaining({name: 'capitals-qa', version: 1, records: 36, changed: true})])
     expect(s.models).toEqual([expect.objectContaining({name: 'capitals-chat', datanet: 'capitals-qa', trained: true, published: true})])
     const training = JSON.parse(readFileSync(join(p.dir, s.models[0].artifact, 'training.json'), 'utf8'))
-    expect(training).toMatchObject({kind: 'generate', format: 'prompt-response', configHash: s.models[0].configHash, datanet: {root: s.datanets[0].root}})
+    expect(training).toMatchObject({
+      kind: 'generate',
+      format: 'prompt-response',
+      configHash: s.models[0].configHash,
+      datanet: {root: s.datanets[0].root},
+    })
     expect(training.metrics.bestValLoss).toBeLessThan(training.metrics.baseValLoss)
 
     const again = await p.run(['dev', '--once', '--json'])
     expect(again.exitCode, again.stderr).toBe(0)
     expect(again.json.models).toEqual([expect.objectContaining({name: 'capitals-chat', trained: false, published: false})])
 
-    const answer = await p.run(['infer', '--model', 'capitals-chat', '--prompt', 'What is the capital of Peru?', '--max-tokens', '8', '--json'])
+    const answer = await p.run([
+      'infer',
+      '--model',
+      'capitals-chat',
+      '--prompt',
+      'What is the capital of Peru?',
+      '--max-tokens',
+      '8',
+      '--json',
+    ])
     expect(answer.exitCode, answer.stderr).toBe(0)
     expect(answer.json).toMatchObject({finishReason: expect.stringMatching(/^(stop|length)$/), cid: s.models[0].cid})
     expect(answer.json.usage.completionTokens).toBe(answer.json.tokens.length)

@@ -24,7 +24,11 @@ let env: NodeJS.ProcessEnv
 
 async function cli(args: string[]) {
   try {
-    const {stdout, stderr} = await run('nice', ['-n', '10', process.execPath, '--import', TSX, RUN, ...args], {cwd: tmp, env, timeout: 300_000})
+    const {stdout, stderr} = await run('nice', ['-n', '10', process.execPath, '--import', TSX, RUN, ...args], {
+      cwd: tmp,
+      env,
+      timeout: 300_000,
+    })
     return {code: 0, stdout, stderr}
   } catch (err) {
     const e = err as {code: number; stdout: string; stderr: string}
@@ -34,19 +38,53 @@ async function cli(args: string[]) {
 
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'ol-lm-cli-'))
-  env = {...process.env, OPENLEDGER_STATE_DIR: join(tmp, '.openledger'), OPENLEDGER_CACHE_DIR: join(tmp, 'cache'), OPENLEDGER_OFFLINE: '1', NO_COLOR: '1'}
+  env = {
+    ...process.env,
+    OPENLEDGER_STATE_DIR: join(tmp, '.openledger'),
+    OPENLEDGER_CACHE_DIR: join(tmp, 'cache'),
+    OPENLEDGER_OFFLINE: '1',
+    NO_COLOR: '1',
+  }
   const stateDir = join(tmp, '.openledger')
   await createDatanet({name: 'capitals', stateDir})
-  await addToDatanet({name: 'capitals', paths: [DATA], textField: 'prompt', contributor: '0x1111111111111111111111111111111111111111', stateDir})
+  await addToDatanet({
+    name: 'capitals',
+    paths: [DATA],
+    textField: 'prompt',
+    contributor: '0x1111111111111111111111111111111111111111',
+    stateDir,
+  })
 })
 afterAll(() => rmSync(tmp, {recursive: true, force: true}))
 
 describe('train --task generate, infer --prompt, export --format gguf', () => {
   let artifact: string
 
-  it('trains a PEFT adapter whose held-out loss is below the base\'s, with progress lines on stderr', async () => {
+  it("trains a PEFT adapter whose held-out loss is below the base's, with progress lines on stderr", async () => {
     const out = join(tmp, 'adapter')
-    const r = await cli(['train', '--task', 'generate', '--datanet', 'capitals', '--allow-draft', '--epochs', '3', '--lr', '0.003', '--batch-size', '4', '--val-size', '6', '--cutoff-len', '48', '--device', 'cpu', '--out', out, '--json'])
+    const r = await cli([
+      'train',
+      '--task',
+      'generate',
+      '--datanet',
+      'capitals',
+      '--allow-draft',
+      '--epochs',
+      '3',
+      '--lr',
+      '0.003',
+      '--batch-size',
+      '4',
+      '--val-size',
+      '6',
+      '--cutoff-len',
+      '48',
+      '--device',
+      'cpu',
+      '--out',
+      out,
+      '--json',
+    ])
     expect(r.code, r.stderr + r.stdout).toBe(0)
     const res = JSON.parse(r.stdout)
     expectSchema('train', res)
@@ -59,25 +97,59 @@ describe('train --task generate, infer --prompt, export --format gguf', () => {
     expect(r.stderr).toMatch(/validation loss/)
     artifact = res.artifact
     expect(artifact).toBe(out)
-    for (const f of ['adapter_config.json', 'adapter_model.safetensors', 'training.json', 'README.md', 'training-curve.svg']) expect(existsSync(join(out, f)), f).toBe(true)
+    for (const f of ['adapter_config.json', 'adapter_model.safetensors', 'training.json', 'README.md', 'training-curve.svg'])
+      expect(existsSync(join(out, f)), f).toBe(true)
     const adapter = readPeftAdapter(out, {baseDir: resolve('assets/lm/openledger-base')})
     expect(adapter.settings.targetModules).toEqual(['q_proj', 'v_proj'])
     const t = JSON.parse(readFileSync(join(out, 'training.json'), 'utf8'))
-    expect(t).toMatchObject({kind: 'generate', format: 'prompt-response', datanet: {name: 'capitals', version: 'draft'}, split: {train: 30, val: 6}})
+    expect(t).toMatchObject({
+      kind: 'generate',
+      format: 'prompt-response',
+      datanet: {name: 'capitals', version: 'draft'},
+      split: {train: 30, val: 6},
+    })
     expect(t.base.sha256).toBe(adapter.settings.baseSha256)
     expect(t.records).toHaveLength(36)
     expect(t.records.filter((x: {split: string}) => x.split === 'val')).toHaveLength(6)
     expect(t.metrics.epochs.map((e: {epoch: number}) => e.epoch)).toEqual([1, 2, 3])
     // Per-record gradients for attributing generated text: every record, under every epoch's adapter.
     const store = readGradientStore(join(out, GRADIENT_STORE_FILE))
-    expect(store.meta).toMatchObject({records: 36, answering: `epoch-${t.metrics.bestEpoch}`, baseSha256: t.base.sha256, projection: {dim: 64, seed: 42}})
+    expect(store.meta).toMatchObject({
+      records: 36,
+      answering: `epoch-${t.metrics.bestEpoch}`,
+      baseSha256: t.base.sha256,
+      projection: {dim: 64, seed: 42},
+    })
     expect(store.meta.checkpoints.map((c) => c.name)).toEqual(['epoch-1', 'epoch-2', 'epoch-3'])
     for (const c of store.meta.checkpoints) expect(existsSync(join(out, 'checkpoints', c.name, 'adapter_model.safetensors'))).toBe(true)
   }, 300_000)
 
-  it('--resume picks up the run\'s checkpoints: with every epoch done it trains nothing and writes the same adapter', async () => {
+  it("--resume picks up the run's checkpoints: with every epoch done it trains nothing and writes the same adapter", async () => {
     const out = join(tmp, 'adapter')
-    const r = await cli(['train', '--task', 'generate', '--datanet', 'capitals', '--allow-draft', '--epochs', '3', '--lr', '0.003', '--batch-size', '4', '--val-size', '6', '--cutoff-len', '48', '--device', 'cpu', '--out', join(tmp, 'again'), '--resume', '--json'])
+    const r = await cli([
+      'train',
+      '--task',
+      'generate',
+      '--datanet',
+      'capitals',
+      '--allow-draft',
+      '--epochs',
+      '3',
+      '--lr',
+      '0.003',
+      '--batch-size',
+      '4',
+      '--val-size',
+      '6',
+      '--cutoff-len',
+      '48',
+      '--device',
+      'cpu',
+      '--out',
+      join(tmp, 'again'),
+      '--resume',
+      '--json',
+    ])
     expect(r.code, r.stderr).toBe(0)
     // Every epoch came from the checkpoints: nothing trained, so no step line was printed.
     expect(r.stderr).not.toMatch(/step \d+\//)
@@ -99,7 +171,22 @@ describe('train --task generate, infer --prompt, export --format gguf', () => {
     // Greedy decoding is deterministic, so a stop string cuts the same text just before it.
     const word = res.text.trim().split(/\s+/)[1]
     if (word) {
-      const cut = JSON.parse((await cli(['infer', '--model', artifact, '--prompt', 'What is the capital of Italy?', '--max-tokens', '12', '--stop', word, '--json'])).stdout)
+      const cut = JSON.parse(
+        (
+          await cli([
+            'infer',
+            '--model',
+            artifact,
+            '--prompt',
+            'What is the capital of Italy?',
+            '--max-tokens',
+            '12',
+            '--stop',
+            word,
+            '--json',
+          ])
+        ).stdout,
+      )
       expect(cut.finishReason).toBe('stop')
       expect(cut.text).toBe(res.text.slice(0, res.text.indexOf(word)))
     }

@@ -24,7 +24,13 @@ function randomAdapter(seed: number, r: number, targets: Array<'q_proj' | 'v_pro
   const a = initLora(base.config, {r, alpha: 2 * r, dropout: 0, targetModules: targets}, seed)
   const rand = sfc32(seed + 99)
   for (const p of loraParams(a)) {
-    if (p.key.includes('lora_B')) (p.tensor as tf.Variable).assign(tf.tensor2d(Float32Array.from({length: p.tensor.size}, () => (2 * rand() - 1) * 0.5), p.tensor.shape))
+    if (p.key.includes('lora_B'))
+      (p.tensor as tf.Variable).assign(
+        tf.tensor2d(
+          Float32Array.from({length: p.tensor.size}, () => (2 * rand() - 1) * 0.5),
+          p.tensor.shape,
+        ),
+      )
   }
   return a
 }
@@ -45,7 +51,11 @@ describe('generation', () => {
     const ids = base.tokenizer.encode('a red ball ran to the big tree')
     const full = tf.tidy(() => forward(base.model, tf.tensor2d([ids], undefined, 'int32'), {lora: bindLora(adapter)}).logits)
     const head = forward(base.model, tf.tensor2d([ids.slice(0, 5)], undefined, 'int32'), {lora: bindLora(adapter), useCache: true})
-    const tail = forward(base.model, tf.tensor2d([ids.slice(5)], undefined, 'int32'), {lora: bindLora(adapter), useCache: true, cache: head.cache})
+    const tail = forward(base.model, tf.tensor2d([ids.slice(5)], undefined, 'int32'), {
+      lora: bindLora(adapter),
+      useCache: true,
+      cache: head.cache,
+    })
     const joined = tf.concat([head.logits, tail.logits], 1)
     expect(tf.max(tf.abs(tf.sub(joined, full))).dataSync()[0]).toBeLessThan(1e-4)
   })
@@ -90,7 +100,11 @@ describe('batched LoRA: a different adapter per row', () => {
   it('a mixed batch equals each row run alone with its own adapter', async () => {
     const a1 = randomAdapter(11, 4, ['q_proj', 'v_proj'])
     const a2 = randomAdapter(12, 2, ['q_proj', 'o_proj', 'down_proj'])
-    const rows = [base.tokenizer.encode('the cat sat on the mat'), base.tokenizer.encode('a bird sang a song to'), base.tokenizer.encode('the moon and the star')]
+    const rows = [
+      base.tokenizer.encode('the cat sat on the mat'),
+      base.tokenizer.encode('a bird sang a song to'),
+      base.tokenizer.encode('the moon and the star'),
+    ]
     const T = Math.max(...rows.map((r) => r.length))
     const padded = rows.map((r) => [...r, ...Array(T - r.length).fill(0)])
     const adapters = [a1, null, a2]
@@ -99,7 +113,11 @@ describe('batched LoRA: a different adapter per row', () => {
     disposeLoraRows(binding)
     const V = base.config.vocabSize
     for (let i = 0; i < rows.length; i++) {
-      const alone = forward(base.model, tf.tensor2d([rows[i]], undefined, 'int32'), adapters[i] ? {lora: bindLora(adapters[i]!)} : {}).logits
+      const alone = forward(
+        base.model,
+        tf.tensor2d([rows[i]], undefined, 'int32'),
+        adapters[i] ? {lora: bindLora(adapters[i]!)} : {},
+      ).logits
       const row = tf.slice(mixed, [i, 0, 0], [1, rows[i].length, V])
       expect(tf.max(tf.abs(tf.sub(row, alone))).dataSync()[0], `row ${i}`).toBeLessThan(1e-5)
     }

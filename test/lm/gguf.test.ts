@@ -12,7 +12,15 @@
 import {cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {type ControlledEvaluateInputItem, type Llama, LlamaLogLevel, type LlamaModel, type Token, getLlama, readGgufFileInfo} from 'node-llama-cpp'
+import {
+  type ControlledEvaluateInputItem,
+  type Llama,
+  LlamaLogLevel,
+  type LlamaModel,
+  type Token,
+  getLlama,
+  readGgufFileInfo,
+} from 'node-llama-cpp'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {encodeLoraGguf, exportBaseGguf, exportLoraGguf} from '../../src/lm/gguf.js'
@@ -24,7 +32,9 @@ const F32_TOLERANCE = 1e-4
 const F16_TOLERANCE = 5e-3
 
 type Reference = {logprobs: number[]; greedy: number[]; margins: number[]}
-const ref: {prompt: string; ids: number[]; base: Reference; adapter: Reference} = JSON.parse(readFileSync(join(FIXTURE, 'reference.json'), 'utf8'))
+const ref: {prompt: string; ids: number[]; base: Reference; adapter: Reference} = JSON.parse(
+  readFileSync(join(FIXTURE, 'reference.json'), 'utf8'),
+)
 
 let tmp: string
 let llama: Llama
@@ -57,7 +67,8 @@ async function run(model: LlamaModel, ids: number[], lora?: string): Promise<{lo
     flashAttention: false,
     experimentalKvCacheKeyType: 'F32',
     experimentalKvCacheValueType: 'F32',
-    ...(lora ? {lora: {adapters: [{filePath: lora, scale: 1}]}} : {})})
+    ...(lora ? {lora: {adapters: [{filePath: lora, scale: 1}]}} : {}),
+  })
   try {
     const sequence = context.getSequence()
     // Temperature 1 and no truncation: the probabilities are the plain softmax of the logits.
@@ -134,7 +145,11 @@ describe('GGUF export of the default base', () => {
     env.allowRemoteModels = false
     env.allowLocalModels = true
     const tokenizer = await AutoTokenizer.from_pretrained(BASE)
-    const texts = [ref.prompt, 'Mr. O\'Brien paid $1,250.75 in 1961 -- "quite a sum," he said;\n\n  twice.', 'naïve café über straße 東京 🙂']
+    const texts = [
+      ref.prompt,
+      'Mr. O\'Brien paid $1,250.75 in 1961 -- "quite a sum," he said;\n\n  twice.',
+      'naïve café über straße 東京 🙂',
+    ]
     for (const text of texts) {
       const hf = tokenizer.encode(text, {add_special_tokens: false})
       expect(Array.from(model.tokenize(text)), text).toEqual(hf)

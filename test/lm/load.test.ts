@@ -30,9 +30,21 @@ describe('loading a Hugging Face Llama folder', () => {
   it('loads config, weights and tokenizer; the tokenizer round-trips words', async () => {
     const dir = fresh({tied: false})
     const base = await loadLlamaBase(dir)
-    expect(base.config).toMatchObject({hiddenSize: 32, numHeads: 4, numKvHeads: 2, headDim: 8, tieWordEmbeddings: false, vocabSize: SPECIALS.length + WORDS.length})
+    expect(base.config).toMatchObject({
+      hiddenSize: 32,
+      numHeads: 4,
+      numKvHeads: 2,
+      headDim: 8,
+      tieWordEmbeddings: false,
+      vocabSize: SPECIALS.length + WORDS.length,
+    })
     const ids = base.tokenizer.encode('the cat sat')
-    expect(ids).toEqual([1, SPECIALS.length + WORDS.indexOf('the'), SPECIALS.length + WORDS.indexOf('cat'), SPECIALS.length + WORDS.indexOf('sat')])
+    expect(ids).toEqual([
+      1,
+      SPECIALS.length + WORDS.indexOf('the'),
+      SPECIALS.length + WORDS.indexOf('cat'),
+      SPECIALS.length + WORDS.indexOf('sat'),
+    ])
     expect(base.tokenizer.decode(ids)).toBe('the cat sat')
     expect(base.tokenizer.eosTokenId).toBe(2)
   })
@@ -83,22 +95,41 @@ describe('loading a Hugging Face Llama folder', () => {
   })
 
   it.each([
-    ['wrong architecture', (d: string) => patchConfig(d, {architectures: ['GPT2LMHeadModel'], model_type: 'gpt2'}), /config\.json: architecture GPT2LMHeadModel .*not supported/],
+    [
+      'wrong architecture',
+      (d: string) => patchConfig(d, {architectures: ['GPT2LMHeadModel'], model_type: 'gpt2'}),
+      /config\.json: architecture GPT2LMHeadModel .*not supported/,
+    ],
     ['missing config.json', (d: string) => unlinkSync(join(d, 'config.json')), /config\.json is missing/],
     ['missing weights', (d: string) => unlinkSync(join(d, 'model.safetensors')), /model\.safetensors is missing/],
     ['missing tokenizer', (d: string) => unlinkSync(join(d, 'tokenizer.json')), /tokenizer\.json is missing/],
-    ['shape mismatch', (d: string) => patchConfig(d, {intermediate_size: 80}), /model\.safetensors: tensor model\.layers\.0\.mlp\.down_proj\.weight has shape \[32,64\], but config\.json implies \[32,80\]/],
-    ['untied config without lm_head', (d: string) => patchConfig(d, {tie_word_embeddings: false}), /missing 1 tensor\(s\), first lm_head\.weight \(set tie_word_embeddings/],
-    ['unsupported dtype', (d: string) => {
-      const json = Buffer.from(JSON.stringify({'model.norm.weight': {dtype: 'I64', shape: [32], data_offsets: [0, 256]}}))
-      const len = Buffer.alloc(8)
-      len.writeBigUInt64LE(BigInt(json.length))
-      writeFileSync(join(d, 'model.safetensors'), Buffer.concat([len, json, Buffer.alloc(256)]))
-    }, /model\.safetensors: tensor model\.norm\.weight has dtype I64; supported: F32, F16, BF16/],
+    [
+      'shape mismatch',
+      (d: string) => patchConfig(d, {intermediate_size: 80}),
+      /model\.safetensors: tensor model\.layers\.0\.mlp\.down_proj\.weight has shape \[32,64\], but config\.json implies \[32,80\]/,
+    ],
+    [
+      'untied config without lm_head',
+      (d: string) => patchConfig(d, {tie_word_embeddings: false}),
+      /missing 1 tensor\(s\), first lm_head\.weight \(set tie_word_embeddings/,
+    ],
+    [
+      'unsupported dtype',
+      (d: string) => {
+        const json = Buffer.from(JSON.stringify({'model.norm.weight': {dtype: 'I64', shape: [32], data_offsets: [0, 256]}}))
+        const len = Buffer.alloc(8)
+        len.writeBigUInt64LE(BigInt(json.length))
+        writeFileSync(join(d, 'model.safetensors'), Buffer.concat([len, json, Buffer.alloc(256)]))
+      },
+      /model\.safetensors: tensor model\.norm\.weight has dtype I64; supported: F32, F16, BF16/,
+    ],
   ])('%s: one line naming the file', async (_name, damage, message) => {
     const dir = fresh()
     damage(dir)
-    const err = await loadLlamaBase(dir).then(() => undefined, (e: unknown) => e)
+    const err = await loadLlamaBase(dir).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     expect(err).toMatchObject({code: 'E_LM_MODEL', exitCode: 2})
     const text = (err as Error).message
     expect(text).not.toContain('\n')

@@ -34,7 +34,12 @@ describe.each(['tiny-tied-gqa', 'tiny-untied-gqa'])('parity with PyTorch: %s', (
   const golden = readSafetensorsF32(join(dir, 'golden.safetensors'))
   const model = loadLlamaModel(dir)
   const [r, alpha] = golden['meta.r_alpha'].data
-  const adapter: LoraAdapter = loraFromPeft(golden, model.config, {r, alpha, dropout: 0, targetModules: [...LORA_TARGETS]}, {trainable: true})
+  const adapter: LoraAdapter = loraFromPeft(
+    golden,
+    model.config,
+    {r, alpha, dropout: 0, targetModules: [...LORA_TARGETS]},
+    {trainable: true},
+  )
   const [B, T] = golden.input_ids.shape
   const ids = tf.tensor2d(Int32Array.from(golden.input_ids.data), [B, T], 'int32')
   const mask = tf.tensor2d(golden.loss_mask.data, [B, T])
@@ -42,21 +47,24 @@ describe.each(['tiny-tied-gqa', 'tiny-untied-gqa'])('parity with PyTorch: %s', (
   it('logits equal PyTorch within 1e-4 relative', async () => {
     const {logits} = forward(model, ids, {lora: bindLora(adapter)})
     expect(logits.shape).toEqual(golden.logits.shape)
-    const err = relErr(await logits.data() as Float32Array, golden.logits.data)
+    const err = relErr((await logits.data()) as Float32Array, golden.logits.data)
     expect(err).toBeLessThan(1e-4)
   })
 
   it('LoRA gradients of the masked loss equal PyTorch within 1e-4 relative', async () => {
     const params = loraParams(adapter)
     const count = golden.loss_mask.data.reduce((s, v, i) => s + (i % T === 0 ? 0 : v), 0)
-    const {value, grads} = tf.variableGrads(() => tf.div(causalLmLossSum(forward(model, ids, {lora: bindLora(adapter)}).logits, ids, mask), count) as tf.Scalar, params.map((p) => p.tensor as tf.Variable))
+    const {value, grads} = tf.variableGrads(
+      () => tf.div(causalLmLossSum(forward(model, ids, {lora: bindLora(adapter)}).logits, ids, mask), count) as tf.Scalar,
+      params.map((p) => p.tensor as tf.Variable),
+    )
     expect(Math.abs((await value.data())[0] - golden.loss.data[0])).toBeLessThan(1e-5 * golden.loss.data[0])
     expect(params).toHaveLength(2 * 7 * model.config.numLayers)
     for (const p of params) {
       const g = grads[(p.tensor as tf.Variable).name]
       const ref = golden[p.key + '.grad'].data
       expect(ref.some((v) => v !== 0)).toBe(true)
-      const err = relErr(await g.data() as Float32Array, ref)
+      const err = relErr((await g.data()) as Float32Array, ref)
       expect(err, p.key).toBeLessThan(1e-4)
     }
   })
@@ -71,7 +79,10 @@ describe('per-example LoRA gradients (for attribution)', () => {
     // A plain-tensor adapter, as inference loads it: the function makes its own trainable copy.
     const adapter = loraFromPeft(golden, model.config, {r, alpha, dropout: 0, targetModules: [...LORA_TARGETS]})
     const [B, T] = golden.input_ids.shape
-    const examples = Array.from({length: B}, (_, b) => ({ids: Array.from(golden.input_ids.data.slice(b * T, (b + 1) * T)), lossMask: Array.from(golden.loss_mask.data.slice(b * T, (b + 1) * T))}))
+    const examples = Array.from({length: B}, (_, b) => ({
+      ids: Array.from(golden.input_ids.data.slice(b * T, (b + 1) * T)),
+      lossMask: Array.from(golden.loss_mask.data.slice(b * T, (b + 1) * T)),
+    }))
     const per = await exampleLoraGradients(model, adapter, examples)
     const tokens = per.reduce((s, g) => s + g.tokens, 0)
     expect(per.map((g) => g.tokens)).toEqual([8, 5])

@@ -24,7 +24,17 @@ const records: LmRecord[] = subjects.flatMap((s, i) => [
   {text: `${s} ${answers[i]} .`},
 ])
 const examples = tokenizeRecords(base.tokenizer, records, 32)
-const small = {num_train_epochs: 2, per_device_train_batch_size: 4, learning_rate: 5e-3, lora_rank: 4, lora_alpha: 8, val_size: 4, seed: 3, cutoff_len: 32, lora_dropout: 0.1}
+const small = {
+  num_train_epochs: 2,
+  per_device_train_batch_size: 4,
+  learning_rate: 5e-3,
+  lora_rank: 4,
+  lora_alpha: 8,
+  val_size: 4,
+  seed: 3,
+  cutoff_len: 32,
+  lora_dropout: 0.1,
+}
 
 const bytesOf = (peft: Record<string, {data: Float32Array}>) =>
   Object.keys(peft)
@@ -42,18 +52,38 @@ describe('LoRA training', () => {
   })
 
   it('bad records and hyperparameters are one line naming the record or the field', async () => {
-    expect(() => tokenizeRecords(base.tokenizer, [{text: 'the cat'}, {question: 'x'} as unknown as LmRecord], 32)).toThrow('record 1: needs a string "text" field, or string "prompt" and "response" fields')
-    expect(() => tokenizeRecords(base.tokenizer, [{prompt: 'the cat sat on the mat', response: 'yes'}], 4)).toThrow('record 0: no response token is left within cutoff_len 4')
-    await expect(trainLora({model: base.model, examples, hyperparameters: {...small, per_device_train_batch_size: 0}})).rejects.toThrow('per_device_train_batch_size must be a positive integer, got 0')
-    await expect(trainLora({model: base.model, examples, hyperparameters: {...small, lora_target: 'q_proj,wq'}})).rejects.toThrow('lora_target wq is not one of q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj (or all)')
-    await expect(trainLora({model: base.model, examples, hyperparameters: {...small, val_size: 24}})).rejects.toThrow('val_size 24 leaves no record to train on (24 records)')
+    expect(() => tokenizeRecords(base.tokenizer, [{text: 'the cat'}, {question: 'x'} as unknown as LmRecord], 32)).toThrow(
+      'record 1: needs a string "text" field, or string "prompt" and "response" fields',
+    )
+    expect(() => tokenizeRecords(base.tokenizer, [{prompt: 'the cat sat on the mat', response: 'yes'}], 4)).toThrow(
+      'record 0: no response token is left within cutoff_len 4',
+    )
+    await expect(trainLora({model: base.model, examples, hyperparameters: {...small, per_device_train_batch_size: 0}})).rejects.toThrow(
+      'per_device_train_batch_size must be a positive integer, got 0',
+    )
+    await expect(trainLora({model: base.model, examples, hyperparameters: {...small, lora_target: 'q_proj,wq'}})).rejects.toThrow(
+      'lora_target wq is not one of q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj (or all)',
+    )
+    await expect(trainLora({model: base.model, examples, hyperparameters: {...small, val_size: 24}})).rejects.toThrow(
+      'val_size 24 leaves no record to train on (24 records)',
+    )
   })
 
   it('lowers the held-out loss below the base, reports progress, returns PEFT-named tensors', async () => {
     const progress: LmTrainProgress[] = []
     const {val} = splitValidation(examples.length, small.val_size, small.seed)
-    const before = await evaluateLoss(base.model, undefined, val.map((i) => examples[i]), 4)
-    const result = await trainLora({model: base.model, examples, hyperparameters: {...small, num_train_epochs: 4}, onProgress: (p) => progress.push(p)})
+    const before = await evaluateLoss(
+      base.model,
+      undefined,
+      val.map((i) => examples[i]),
+      4,
+    )
+    const result = await trainLora({
+      model: base.model,
+      examples,
+      hyperparameters: {...small, num_train_epochs: 4},
+      onProgress: (p) => progress.push(p),
+    })
     expect(result.valIndices).toEqual(val)
     expect(result.history.at(-1)!.valLoss!).toBeLessThan(before)
     expect(result.history[0].trainLoss).toBeGreaterThan(result.history.at(-1)!.trainLoss)
@@ -63,7 +93,11 @@ describe('LoRA training', () => {
     expect(trainSteps.at(-1)!.etaSeconds).toBe(0)
     expect(progress.filter((p) => p.phase === 'eval')).toHaveLength(4)
     expect(Object.keys(result.peft).sort()).toEqual(
-      [0, 1].flatMap((l) => ['q_proj', 'v_proj'].flatMap((t) => ['A', 'B'].map((w) => `base_model.model.model.layers.${l}.self_attn.${t}.lora_${w}.weight`))).sort(),
+      [0, 1]
+        .flatMap((l) =>
+          ['q_proj', 'v_proj'].flatMap((t) => ['A', 'B'].map((w) => `base_model.model.model.layers.${l}.self_attn.${t}.lora_${w}.weight`)),
+        )
+        .sort(),
     )
     expect(result.peft['base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight'].shape).toEqual([4, 32])
     expect(result.peft['base_model.model.model.layers.0.self_attn.v_proj.lora_B.weight'].shape).toEqual([16, 4])
@@ -86,12 +120,18 @@ describe('LoRA training', () => {
     const resumed = await trainLora({model: base.model, examples, hyperparameters: small, checkpointDir: dir, resume: true})
     expect(resumed.history).toEqual(straight.history)
     expect(bytesOf(resumed.peft)).toBe(bytesOf(straight.peft))
-    await expect(trainLora({model: base.model, examples, hyperparameters: {...small, learning_rate: 1e-3}, checkpointDir: dir, resume: true})).rejects.toThrow(/learning_rate = 0\.005, not 0\.001/)
+    await expect(
+      trainLora({model: base.model, examples, hyperparameters: {...small, learning_rate: 1e-3}, checkpointDir: dir, resume: true}),
+    ).rejects.toThrow(/learning_rate = 0\.005, not 0\.001/)
   })
 
   it('gradient accumulation: 2 micro-batches of 2 update as one batch of 4', async () => {
     const one = await trainLora({model: base.model, examples, hyperparameters: {...small, lora_dropout: 0, num_train_epochs: 1}})
-    const acc = await trainLora({model: base.model, examples, hyperparameters: {...small, lora_dropout: 0, num_train_epochs: 1, per_device_train_batch_size: 2, gradient_accumulation_steps: 2}})
+    const acc = await trainLora({
+      model: base.model,
+      examples,
+      hyperparameters: {...small, lora_dropout: 0, num_train_epochs: 1, per_device_train_batch_size: 2, gradient_accumulation_steps: 2},
+    })
     // Same order, same tokens per optimizer step; only the summation order differs.
     for (const k of Object.keys(one.peft)) {
       const x = one.peft[k].data
@@ -110,14 +150,28 @@ describe('LoRA training', () => {
     // Validation records contradict the training ones, so learning makes validation worse.
     const n = 24
     const {val} = splitValidation(n, 4, 11)
-    const recs: LmRecord[] = Array.from({length: n}, (_, i) => (val.includes(i) ? {prompt: 'question : the cat', response: 'no no no no'} : {prompt: 'question : the cat', response: 'yes yes yes yes'}))
+    const recs: LmRecord[] = Array.from({length: n}, (_, i) =>
+      val.includes(i)
+        ? {prompt: 'question : the cat', response: 'no no no no'}
+        : {prompt: 'question : the cat', response: 'yes yes yes yes'},
+    )
     const dir = join(root, 'ck-early')
-    const r = await trainLora({model: base.model, examples: tokenizeRecords(base.tokenizer, recs, 32), hyperparameters: {...small, seed: 11, val_size: 4, num_train_epochs: 6, early_stopping_patience: 1, learning_rate: 1e-2}, checkpointDir: dir})
+    const r = await trainLora({
+      model: base.model,
+      examples: tokenizeRecords(base.tokenizer, recs, 32),
+      hyperparameters: {...small, seed: 11, val_size: 4, num_train_epochs: 6, early_stopping_patience: 1, learning_rate: 1e-2},
+      checkpointDir: dir,
+    })
     expect(r.stoppedEarly).toBe(true)
     expect(r.history).toHaveLength(2)
     expect(r.bestEpoch).toBe(1)
     expect(r.history[1].valLoss!).toBeGreaterThan(r.history[0].valLoss!)
-    const best = await evaluateLoss(base.model, r.adapter, val.map(() => tokenizeRecords(base.tokenizer, [recs[val[0]]], 32)[0]), 4)
+    const best = await evaluateLoss(
+      base.model,
+      r.adapter,
+      val.map(() => tokenizeRecords(base.tokenizer, [recs[val[0]]], 32)[0]),
+      4,
+    )
     expect(best).toBeCloseTo(r.history[0].valLoss!, 4)
   })
 })
@@ -128,7 +182,12 @@ describe('tensor hygiene', () => {
     const {disposeLora} = await import('../../src/lm/lora.js')
     const tf = await import('@tensorflow/tfjs')
     const before = tf.memory().numTensors
-    const r = await trainLora({model: base.model, examples, hyperparameters: {...small, gradient_accumulation_steps: 2}, checkpointDir: join(root, 'ck-leak')})
+    const r = await trainLora({
+      model: base.model,
+      examples,
+      hyperparameters: {...small, gradient_accumulation_steps: 2},
+      checkpointDir: join(root, 'ck-leak'),
+    })
     await evaluateLoss(base.model, r.adapter, examples.slice(0, 4), 2)
     await generateTokens(base.model, [1, 5, 6], {maxTokens: 5, lora: r.adapter})
     await generateBatch(base.model, [{promptIds: [1, 5], lora: r.adapter}, {promptIds: [1, 5, 6, 7]}])

@@ -41,12 +41,32 @@ async function runOnCurrentBackend(): Promise<Record<string, Float32Array>> {
   const out: Record<string, Float32Array> = {}
   out.logits = (await forward(model, ids, {lora: bindLora(adapter)}).logits.data()) as Float32Array
   const params = loraParams(adapter)
-  const {grads} = tf.variableGrads(() => causalLmLossSum(forward(model, ids, {lora: bindLora(adapter)}).logits, ids, mask), params.map((p) => p.tensor as tf.Variable))
+  const {grads} = tf.variableGrads(
+    () => causalLmLossSum(forward(model, ids, {lora: bindLora(adapter)}).logits, ids, mask),
+    params.map((p) => p.tensor as tf.Variable),
+  )
   for (const p of params) out[`grad ${p.key}`] = (await grads[(p.tensor as tf.Variable).name].data()) as Float32Array
-  const rows = Array.from({length: B}, (_, b) => ({ids: Array.from(golden.input_ids.data.slice(b * T, (b + 1) * T)), lossMask: Array.from(golden.loss_mask.data.slice(b * T, (b + 1) * T))}))
+  const rows = Array.from({length: B}, (_, b) => ({
+    ids: Array.from(golden.input_ids.data.slice(b * T, (b + 1) * T)),
+    lossMask: Array.from(golden.loss_mask.data.slice(b * T, (b + 1) * T)),
+  }))
   // Four steps with a small max_grad_norm: clipping is active with a different factor each step, so
   // the result depends on the global gradient norm (one Adam step alone is invariant to its scale).
-  const step = await trainLora({model, examples: rows, hyperparameters: {num_train_epochs: 2, per_device_train_batch_size: 1, val_size: 0, lora_rank: 2, lora_alpha: 4, lora_target: 'all', learning_rate: 1e-2, seed: 1, max_grad_norm: 1e-3}})
+  const step = await trainLora({
+    model,
+    examples: rows,
+    hyperparameters: {
+      num_train_epochs: 2,
+      per_device_train_batch_size: 1,
+      val_size: 0,
+      lora_rank: 2,
+      lora_alpha: 4,
+      lora_target: 'all',
+      learning_rate: 1e-2,
+      seed: 1,
+      max_grad_norm: 1e-3,
+    },
+  })
   for (const [k, t] of Object.entries(step.peft)) if (k.includes('lora_B')) out[`step ${k}`] = t.data
   return out
 }
@@ -78,15 +98,19 @@ describe('device selection', () => {
     await selectLmDevice('cpu')
   })
 
-  it.skipIf(!probe.ok)('webgpu: forward, LoRA gradients and four training steps equal wasm within 1e-4 relative', async () => {
-    await selectLmDevice('cpu')
-    const cpu = await runOnCurrentBackend()
-    const gpu = await selectLmDevice('webgpu')
-    expect(gpu.device).toBe('webgpu')
-    expect(tf.getBackend()).toBe('webgpu')
-    const web = await runOnCurrentBackend()
-    await selectLmDevice('cpu')
-    expect(Object.keys(web).sort()).toEqual(Object.keys(cpu).sort())
-    for (const k of Object.keys(cpu)) expect(relErr(web[k], cpu[k]), k).toBeLessThan(1e-4)
-  }, 600_000)
+  it.skipIf(!probe.ok)(
+    'webgpu: forward, LoRA gradients and four training steps equal wasm within 1e-4 relative',
+    async () => {
+      await selectLmDevice('cpu')
+      const cpu = await runOnCurrentBackend()
+      const gpu = await selectLmDevice('webgpu')
+      expect(gpu.device).toBe('webgpu')
+      expect(tf.getBackend()).toBe('webgpu')
+      const web = await runOnCurrentBackend()
+      await selectLmDevice('cpu')
+      expect(Object.keys(web).sort()).toEqual(Object.keys(cpu).sort())
+      for (const k of Object.keys(cpu)) expect(relErr(web[k], cpu[k]), k).toBeLessThan(1e-4)
+    },
+    600_000,
+  )
 })

@@ -81,7 +81,12 @@ describe('writeArtifact', () => {
   const config = {labels: ['a', 'b'], tensors: {}, encoder: {id: 'x', hash: '0x'}} as unknown as ArtifactConfig
   const training = {
     datanet: {name: 'd', id: null, version: 1, root: '0x'},
-    metrics: {epochs: [{epoch: 1, trainLoss: 1, valLoss: 1, valAccuracy: 0.5, learningRate: 0.1, seconds: 0}], bestEpoch: 1, stoppedEarly: false, best: {epoch: 1, trainLoss: 1, valLoss: 1, valAccuracy: 0.5, learningRate: 0.1, seconds: 0}},
+    metrics: {
+      epochs: [{epoch: 1, trainLoss: 1, valLoss: 1, valAccuracy: 0.5, learningRate: 0.1, seconds: 0}],
+      bestEpoch: 1,
+      stoppedEarly: false,
+      best: {epoch: 1, trainLoss: 1, valLoss: 1, valAccuracy: 0.5, learningRate: 0.1, seconds: 0},
+    },
     records: [],
     excludedRecords: [],
   } as unknown as TrainingManifest
@@ -94,7 +99,9 @@ describe('writeArtifact', () => {
     writeFileSync(join(target, 'config.json'), '{"old": true}')
     // A checkpoint whose tensors do not match their shapes fails after config.json and the weights are written.
     const broken = {...w, A: new Float32Array(3)}
-    expect(() => writeArtifact({path: target, config, training, weights: w, standardizer: std, checkpoints: [{epoch: 1, weights: broken}]})).toThrow(/shape/)
+    expect(() =>
+      writeArtifact({path: target, config, training, weights: w, standardizer: std, checkpoints: [{epoch: 1, weights: broken}]}),
+    ).toThrow(/shape/)
     expect(readdirSync(parent)).toEqual(['m'])
     expect(readFileSync(join(target, 'config.json'), 'utf8')).toBe('{"old": true}')
   })
@@ -103,7 +110,14 @@ describe('writeArtifact', () => {
     const target = join(tmp, 'models', 'm')
     writeArtifact({path: target, config, training, weights: w, standardizer: std, checkpoints: [{epoch: 1, weights: w}]})
     expect(readdirSync(join(tmp, 'models'))).toEqual(['m'])
-    expect(readdirSync(target).sort()).toEqual(['README.md', 'checkpoints', 'config.json', 'model.safetensors', 'training-curve.svg', 'training.json'])
+    expect(readdirSync(target).sort()).toEqual([
+      'README.md',
+      'checkpoints',
+      'config.json',
+      'model.safetensors',
+      'training-curve.svg',
+      'training.json',
+    ])
     expect(existsSync(join(target, 'checkpoints', 'epoch-1.safetensors'))).toBe(true)
   })
 })

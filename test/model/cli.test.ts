@@ -33,7 +33,13 @@ async function cli(args: string[]) {
 beforeAll(async () => {
   temp = tempDir('ol-cli-')
   tmp = temp.dir
-  env = {...process.env, OPENLEDGER_STATE_DIR: join(tmp, '.openledger'), OPENLEDGER_CACHE_DIR: join(tmp, 'cache'), OPENLEDGER_OFFLINE: '1', NO_COLOR: '1'}
+  env = {
+    ...process.env,
+    OPENLEDGER_STATE_DIR: join(tmp, '.openledger'),
+    OPENLEDGER_CACHE_DIR: join(tmp, 'cache'),
+    OPENLEDGER_OFFLINE: '1',
+    NO_COLOR: '1',
+  }
   const stateDir = join(tmp, '.openledger')
   await createDatanet({name: 'news', stateDir})
   const rows = topicSource(30).records.map((r) => JSON.stringify(r.fields))
@@ -46,7 +52,9 @@ describe('train and infer commands', () => {
   let artifact: string
 
   it('refuses a draft datanet unless --allow-draft', async () => {
-    await expect(loadDatanetSource({name: 'news', stateDir: join(tmp, '.openledger')})).rejects.toMatchObject({exitCode: expect.any(Number)})
+    await expect(loadDatanetSource({name: 'news', stateDir: join(tmp, '.openledger')})).rejects.toMatchObject({
+      exitCode: expect.any(Number),
+    })
     const r = await cli(['train', '--datanet', 'news', '--json'])
     expect(r.code).toBe(3)
     expectSchema('train', JSON.parse(r.stdout))
@@ -56,7 +64,23 @@ describe('train and infer commands', () => {
   })
 
   it('train --allow-draft --json prints artifact, metrics and device', async () => {
-    const r = await cli(['train', '--datanet', 'news', '--allow-draft', '--text-field', 'text', '--label-field', 'label', '--epochs', '8', '--lr', '0.01', '--device', 'cpu', '--json'])
+    const r = await cli([
+      'train',
+      '--datanet',
+      'news',
+      '--allow-draft',
+      '--text-field',
+      'text',
+      '--label-field',
+      'label',
+      '--epochs',
+      '8',
+      '--lr',
+      '0.01',
+      '--device',
+      'cpu',
+      '--json',
+    ])
     expect(r.stderr).toBe('')
     expect(r.code).toBe(0)
     const out = JSON.parse(r.stdout)
@@ -76,7 +100,16 @@ describe('train and infer commands', () => {
     expect(p.label).toBe('weather')
     expect(Object.keys(p.probabilities).sort()).toEqual(['finance', 'sports', 'weather'])
     const input = join(tmp, 'held-out.jsonl')
-    writeFileSync(input, [{text: 'investors worried about bond yields'}, 'the coach celebrated after the final match', {text: 'thick fog delayed flights over the city'}].map((x) => JSON.stringify(x)).join('\n'))
+    writeFileSync(
+      input,
+      [
+        {text: 'investors worried about bond yields'},
+        'the coach celebrated after the final match',
+        {text: 'thick fog delayed flights over the city'},
+      ]
+        .map((x) => JSON.stringify(x))
+        .join('\n'),
+    )
     const many = await cli(['infer', '--model', artifact, '--input', input, '--json'])
     expect(many.code).toBe(0)
     expectSchema('infer', JSON.parse(many.stdout))

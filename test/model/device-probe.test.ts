@@ -70,7 +70,10 @@ describe('auto and software adapters', () => {
         const again = await import('../../src/model/backend.js')
         const resolved = await again.resolveDevice('auto')
         expect(resolved.device).not.toBe('webgpu')
-        expect(resolved.tried.find((t) => t.device === 'webgpu')).toMatchObject({ok: false, reason: expect.stringContaining('software rasterizer')})
+        expect(resolved.tried.find((t) => t.device === 'webgpu')).toMatchObject({
+          ok: false,
+          reason: expect.stringContaining('software rasterizer'),
+        })
         // Asked for by name, the software adapter is still used (it is what CI tests the GPU path on).
         expect((await again.resolveDevice('webgpu')).device).toBe('webgpu')
       } else {

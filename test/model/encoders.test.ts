@@ -41,7 +41,11 @@ describe('devices', () => {
 
   // Only where the CUDA provider is missing: on a machine with it, --device cuda is not an error.
   it.skipIf(cudaAvailable)('an explicit device that is not there is a usage error naming --device', async () => {
-    await expect(resolveDevice('cuda')).rejects.toMatchObject({code: 'E_USAGE', exitCode: 2, shortMessage: expect.stringMatching(/^--device cuda is not available/)})
+    await expect(resolveDevice('cuda')).rejects.toMatchObject({
+      code: 'E_USAGE',
+      exitCode: 2,
+      shortMessage: expect.stringMatching(/^--device cuda is not available/),
+    })
   })
 })
 
@@ -113,16 +117,20 @@ describe('transformers.js encoder from a local folder (tiny generated BERT)', ()
   })
 
   it('a hub id that cannot be fetched is one line naming the model and the ways out', async () => {
-    await expect(loadEncoder({encoder: 'sentence-transformers/all-MiniLM-L6-v2', device: 'cpu', allowRemote: false})).rejects.toMatchObject({
-      code: 'E_ENCODER',
-      shortMessage: expect.stringMatching(/^cannot fetch the hub model sentence-transformers\/all-MiniLM-L6-v2/),
-      metaMessages: expect.arrayContaining([expect.stringMatching(/--encoder builtin/)]),
-    })
+    await expect(loadEncoder({encoder: 'sentence-transformers/all-MiniLM-L6-v2', device: 'cpu', allowRemote: false})).rejects.toMatchObject(
+      {
+        code: 'E_ENCODER',
+        shortMessage: expect.stringMatching(/^cannot fetch the hub model sentence-transformers\/all-MiniLM-L6-v2/),
+        metaMessages: expect.arrayContaining([expect.stringMatching(/--encoder builtin/)]),
+      },
+    )
   })
 
   it('a local folder without the model files names the missing file', async () => {
     const model = writeTinyBert(join(tmp, 'broken-bert'))
     rmSync(join(model.dir, 'onnx'), {recursive: true})
-    await expect(loadEncoder({encoder: model.dir, device: 'cpu'})).rejects.toMatchObject({shortMessage: expect.stringMatching(/onnx\/model\.onnx is missing/)})
+    await expect(loadEncoder({encoder: model.dir, device: 'cpu'})).rejects.toMatchObject({
+      shortMessage: expect.stringMatching(/onnx\/model\.onnx is missing/),
+    })
   })
 })

@@ -202,12 +202,16 @@ describe('readCacheFile', () => {
     const damaged = join(tmp.dir, 'damaged.safetensors')
     writeFileSync(damaged, readFileSync(path).subarray(0, 20))
     expect(readCacheFile(damaged, identity, readX)).toBeUndefined()
-    expect(readCacheFile(path, identity, () => {
-      throw new CorruptFileError(path, 'tensor x has the wrong shape')
-    })).toBeUndefined()
-    expect(() => readCacheFile(path, identity, () => {
-      throw new TypeError('a bug in the reader')
-    })).toThrow(TypeError)
+    expect(
+      readCacheFile(path, identity, () => {
+        throw new CorruptFileError(path, 'tensor x has the wrong shape')
+      }),
+    ).toBeUndefined()
+    expect(() =>
+      readCacheFile(path, identity, () => {
+        throw new TypeError('a bug in the reader')
+      }),
+    ).toThrow(TypeError)
   })
 })
 
@@ -225,12 +229,18 @@ describe('half-precision tensors (F16, BF16)', () => {
       {name: 'h', dtype: 'F16', shape: [2, 3], data: f16},
       {name: 'b', dtype: 'BF16', shape: [6], data: bf16},
     ])
-    const header = JSON.parse(readFileSync(path).subarray(8, 8 + Number(readFileSync(path).readBigUInt64LE(0))).toString('utf8'))
+    const header = JSON.parse(
+      readFileSync(path)
+        .subarray(8, 8 + Number(readFileSync(path).readBigUInt64LE(0)))
+        .toString('utf8'),
+    )
     expect(header.h).toEqual({dtype: 'F16', shape: [2, 3], data_offsets: [0, 12]})
     expect(header.b).toEqual({dtype: 'BF16', shape: [6], data_offsets: [12, 24]})
     withSafetensorsFile(path, (f) => {
       expect(Array.from(f.read<'F16'>('h'))).toEqual(Array.from(f16))
-      expect(Array.from(toFloat32({...f.info('h'), bytes: f.readBytes('h')}))).toEqual([0, 1, -2.5, 65504, 0.0999755859375, -0.333251953125])
+      expect(Array.from(toFloat32({...f.info('h'), bytes: f.readBytes('h')}))).toEqual([
+        0, 1, -2.5, 65504, 0.0999755859375, -0.333251953125,
+      ])
       // bfloat16 keeps float32's exponent and 7 mantissa bits: the top half of each float.
       expect(Array.from(toFloat32({...f.info('b'), bytes: f.readBytes('b')}))).toEqual([0, 1, -2.5, 65280, 0.099609375, -0.33203125])
     })

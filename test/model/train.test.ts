@@ -55,7 +55,13 @@ describe('trainModel → artifact → loadModel/predict', () => {
     const files = readdirSync(out).sort()
     expect(files).toEqual(['README.md', 'checkpoints', 'config.json', 'model.safetensors', 'training-curve.svg', 'training.json'])
     const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))
-    expect(cfg).toMatchObject({labels: ['finance', 'sports', 'weather'], num_labels: 3, hidden_size: 100, lora_rank: 8, encoder: {hash: encoder.hash, id: encoder.id}})
+    expect(cfg).toMatchObject({
+      labels: ['finance', 'sports', 'weather'],
+      num_labels: 3,
+      hidden_size: 100,
+      lora_rank: 8,
+      encoder: {hash: encoder.hash, id: encoder.id},
+    })
     const {tensors} = decodeSafetensors(readFileSync(join(out, 'model.safetensors')))
     expect(Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, t.shape]))).toEqual({
       'adapter.A': [8, 100],
@@ -72,14 +78,24 @@ describe('trainModel → artifact → loadModel/predict', () => {
     expect(t.config).toEqual(config)
     expect(t.seed).toBe(42)
     expect(t.metrics.epochs).toHaveLength(result.metrics.epochs)
-    expect(t.metrics.epochs[0]).toMatchObject({epoch: 1, trainLoss: expect.any(Number), valLoss: expect.any(Number), valAccuracy: expect.any(Number)})
+    expect(t.metrics.epochs[0]).toMatchObject({
+      epoch: 1,
+      trainLoss: expect.any(Number),
+      valLoss: expect.any(Number),
+      valAccuracy: expect.any(Number),
+    })
     expect(t.checkpoints).toHaveLength(t.metrics.epochs.length)
     for (const c of t.checkpoints) {
       expect(c.learningRate).toBeGreaterThan(0)
       expect(Object.keys(decodeSafetensors(readFileSync(join(out, c.path))).tensors)).toContain('head.W')
     }
     expect(t.records).toHaveLength(120)
-    expect(t.records[0]).toEqual({recordHash: source.records[0].recordHash, contributor: source.records[0].contributor, label: 1, split: expect.stringMatching(/^(train|val)$/)})
+    expect(t.records[0]).toEqual({
+      recordHash: source.records[0].recordHash,
+      contributor: source.records[0].contributor,
+      label: 1,
+      split: expect.stringMatching(/^(train|val)$/),
+    })
     const card = readFileSync(join(out, 'README.md'), 'utf8')
     expect(card.startsWith('---\nlibrary_name: openledger\npipeline_tag: text-classification\n')).toBe(true)
     expect(card).toContain(source.root)
@@ -90,7 +106,11 @@ describe('trainModel → artifact → loadModel/predict', () => {
 
   it('loads the artifact and predicts in input order, exposing h, h′ and probabilities', async () => {
     const model = await loadModel(out, {encoder})
-    const texts = ['the goalkeeper was injured during the final match', 'the mortgage lender raised interest rates', 'a cold front brought snow to the valleys']
+    const texts = [
+      'the goalkeeper was injured during the final match',
+      'the mortgage lender raised interest rates',
+      'a cold front brought snow to the valleys',
+    ]
     const r = await predict(model, texts)
     expect(r.predictions.map((p) => p.label)).toEqual(['sports', 'finance', 'weather'])
     for (const p of r.predictions) expect(Object.values(p.probabilities).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5)
@@ -126,7 +146,11 @@ describe('trainModel → artifact → loadModel/predict', () => {
     const cachedRun = await trainModel({source, config, out: join(tmp, 'models', 'c1'), encoder})
     expect(cachedRun.records).toMatchObject({encoded: 0, cached: 120})
     const changed = topicSource(40)
-    changed.records[5] = {...changed.records[5], recordHash: '0x' + 'cd'.repeat(32), fields: {text: 'storm clouds over the stadium', label: 'weather'}}
+    changed.records[5] = {
+      ...changed.records[5],
+      recordHash: '0x' + 'cd'.repeat(32),
+      fields: {text: 'storm clouds over the stadium', label: 'weather'},
+    }
     const partial = await trainModel({source: changed, config, out: join(tmp, 'models', 'c2'), encoder})
     expect(partial.records).toMatchObject({encoded: 1, cached: 119})
   })
@@ -134,7 +158,13 @@ describe('trainModel → artifact → loadModel/predict', () => {
   it('leaves out --exclude-records and records which', async () => {
     const drop = source.records.slice(0, 3).map((r) => r.recordHash)
     const dir = join(tmp, 'models', 'loo')
-    const r = await trainModel({source, config, out: dir, encoder, excludeRecords: [drop[0].toUpperCase().replace('0X', '0x'), drop[1], drop[2]]})
+    const r = await trainModel({
+      source,
+      config,
+      out: dir,
+      encoder,
+      excludeRecords: [drop[0].toUpperCase().replace('0X', '0x'), drop[1], drop[2]],
+    })
     expect(r.records.excluded).toBe(3)
     const t = JSON.parse(readFileSync(join(dir, 'training.json'), 'utf8'))
     expect(t.excludedRecords).toEqual([...drop].map((h) => h.toLowerCase()).sort())
@@ -182,21 +212,30 @@ describe('bad input: one line, nothing written', () => {
 
   it('every record excluded', async () => {
     const s = topicSource(2)
-    await expect(trainModel({source: s, config, encoder, out: join(tmp, 'bad', 'all'), excludeRecords: s.records.map((r) => r.recordHash)})).rejects.toMatchObject({
+    await expect(
+      trainModel({source: s, config, encoder, out: join(tmp, 'bad', 'all'), excludeRecords: s.records.map((r) => r.recordHash)}),
+    ).rejects.toMatchObject({
       shortMessage: 'datanet news version 1: all 6 records are excluded by --exclude-records',
     })
   })
 
   it('config values are validated naming the flag or key', () => {
     expect(() => resolveModelConfig({cwd: tmp, overrides: {lora_rank: 0}})).toThrow(/^lora_rank must be ≥ 1, got 0$/)
-    expect(() => resolveModelConfig({cwd: tmp, overrides: {lora_rank: 0}, overrideNames: {lora_rank: '--adapter-rank'}})).toThrow(/^--adapter-rank must be ≥ 1, got 0$/)
+    expect(() => resolveModelConfig({cwd: tmp, overrides: {lora_rank: 0}, overrideNames: {lora_rank: '--adapter-rank'}})).toThrow(
+      /^--adapter-rank must be ≥ 1, got 0$/,
+    )
     const file = join(tmp, 'openledger.config.json')
     writeFileSync(file, JSON.stringify({model: {learning_rate: 0.02, num_train_epochs: 3, datanet: 'news'}}))
-    expect(resolveModelConfig({configFile: file, overrides: {num_train_epochs: 5}})).toMatchObject({learning_rate: 0.02, num_train_epochs: 5})
+    expect(resolveModelConfig({configFile: file, overrides: {num_train_epochs: 5}})).toMatchObject({
+      learning_rate: 0.02,
+      num_train_epochs: 5,
+    })
     writeFileSync(file, JSON.stringify({model: {lr: 0.02}}))
     expect(() => resolveModelConfig({configFile: file})).toThrow(/unknown key model\.lr/)
     writeFileSync(file, JSON.stringify({models: [{name: 'm', datanet: 'news', text_field: 't', label_field: 'l', device: 'tpu'}]}))
-    expect(() => resolveModelConfig({configFile: file})).toThrow(/openledger\.config\.json: models\[0\]\.device must be one of "auto", "cpu", "webgpu", "cuda", got "tpu"$/)
+    expect(() => resolveModelConfig({configFile: file})).toThrow(
+      /openledger\.config\.json: models\[0\]\.device must be one of "auto", "cpu", "webgpu", "cuda", got "tpu"$/,
+    )
   })
 })
 
@@ -219,7 +258,10 @@ describe('corrupt artifacts', () => {
   it('a missing weights file is named', async () => {
     const dir = copy('missing')
     rmSync(join(dir, 'model.safetensors'))
-    await expect(loadModel(dir, {encoder})).rejects.toMatchObject({code: 'E_ARTIFACT', shortMessage: `${join(dir, 'model.safetensors')} is missing: not a complete model artifact (weights)`})
+    await expect(loadModel(dir, {encoder})).rejects.toMatchObject({
+      code: 'E_ARTIFACT',
+      shortMessage: `${join(dir, 'model.safetensors')} is missing: not a complete model artifact (weights)`,
+    })
   })
 
   it('truncated weights, broken JSON and a wrong shape are named', async () => {
@@ -233,7 +275,11 @@ describe('corrupt artifacts', () => {
     const cfg = JSON.parse(readFileSync(join(c, 'config.json'), 'utf8'))
     cfg.tensors['head.W'] = [4, 101]
     writeFileSync(join(c, 'config.json'), JSON.stringify(cfg))
-    await expect(loadModel(c, {encoder})).rejects.toMatchObject({shortMessage: expect.stringMatching(/tensor head\.W has shape \[3,101\], config\.json says \[4,101\]/)})
-    await expect(loadModel(join(tmp, 'nope'), {encoder})).rejects.toMatchObject({shortMessage: `--model ${join(tmp, 'nope')}: no model artifact folder there`})
+    await expect(loadModel(c, {encoder})).rejects.toMatchObject({
+      shortMessage: expect.stringMatching(/tensor head\.W has shape \[3,101\], config\.json says \[4,101\]/),
+    })
+    await expect(loadModel(join(tmp, 'nope'), {encoder})).rejects.toMatchObject({
+      shortMessage: `--model ${join(tmp, 'nope')}: no model artifact folder there`,
+    })
   })
 })

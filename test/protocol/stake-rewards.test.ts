@@ -139,7 +139,13 @@ describe('src/protocol/stake', () => {
 
     const treasuryBefore = await p.publicClient.getBalance({address: addr(TREASURY)})
     const result = await slash(p.signer(ADMIN), {staker: addr(STAKER), amount: parseEther('4'), evidence: 'ipfs://x'})
-    expect(result).toMatchObject({staker: addr(STAKER), amount: parseEther('4'), slasher: addr(ADMIN), treasury: addr(TREASURY), staked: parseEther('6')})
+    expect(result).toMatchObject({
+      staker: addr(STAKER),
+      amount: parseEther('4'),
+      slasher: addr(ADMIN),
+      treasury: addr(TREASURY),
+      staked: parseEther('6'),
+    })
     expect(await p.publicClient.getBalance({address: addr(TREASURY)})).toBe(treasuryBefore + parseEther('4'))
     expect((await stakeStatus(p.signer(ADMIN), {address: addr(STAKER)})).staked).toBe(parseEther('6'))
 
@@ -157,7 +163,12 @@ describe('src/protocol/stake', () => {
 describe('src/protocol/rewards', () => {
   it('shows balances by source and claims them all', async () => {
     await deposit(p.signer(CONTRIBUTOR), {amount: parseEther('1'), role: 'agent'})
-    await send(p, MODEL_OWNER, {address: p.addresses.ModelRegistry, abi: ModelRegistry.abi, functionName: 'registerModel', args: ['m', 'b']})
+    await send(p, MODEL_OWNER, {
+      address: p.addresses.ModelRegistry,
+      abi: ModelRegistry.abi,
+      functionName: 'registerModel',
+      args: ['m', 'b'],
+    })
     await send(p, PAYER, {
       address: p.addresses.InferenceSettlement,
       abi: InferenceSettlement.abi,

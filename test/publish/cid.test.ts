@@ -94,7 +94,9 @@ describe('folder CIDs as `ipfs add -r --cid-version 1`', () => {
     const r = await importFolder(folder({'model.safetensors': data}), new NullBlockstore())
     const sizes = [CHUNK_SIZE, CHUNK_SIZE, 12_345]
     const leaves = sizes.map((s, i) => rawCid(data.subarray(i * CHUNK_SIZE, i * CHUNK_SIZE + s)))
-    const fileNode = dagPb.encode(dagPb.prepare({Data: unixfsFile(len, sizes), Links: leaves.map((Hash, i) => ({Name: '', Hash, Tsize: sizes[i]}))}))
+    const fileNode = dagPb.encode(
+      dagPb.prepare({Data: unixfsFile(len, sizes), Links: leaves.map((Hash, i) => ({Name: '', Hash, Tsize: sizes[i]}))}),
+    )
     expect(r.entries[0].cid).toBe(pbCid(fileNode).toString())
   })
 
@@ -126,11 +128,14 @@ describe('folder CIDs as `ipfs add -r --cid-version 1`', () => {
     const entries = [
       {path: 'x'},
       ...Object.entries(files)
-        .map(([p, c]) => (c === null ? {path: `x/${p}`} : {path: `x/${p}`, content: typeof c === 'string' ? new TextEncoder().encode(c) : c}))
+        .map(([p, c]) =>
+          c === null ? {path: `x/${p}`} : {path: `x/${p}`, content: typeof c === 'string' ? new TextEncoder().encode(c) : c},
+        )
         .reverse(),
     ]
     let theirs = ''
-    for await (const e of importer(entries, {put: (c: CID) => c} as never, {profile: 'unixfs-v0-2015', cidVersion: 1, rawLeaves: true})) if (e.path === 'x') theirs = e.cid.toString()
+    for await (const e of importer(entries, {put: (c: CID) => c} as never, {profile: 'unixfs-v0-2015', cidVersion: 1, rawLeaves: true}))
+      if (e.path === 'x') theirs = e.cid.toString()
     expect(ours).toBe(theirs)
     // The empty folder is a link to the empty directory.
     const bs = blockstore({stateDir: join(tmp.dir, 'nested-state')})
@@ -154,7 +159,7 @@ describe('folder CIDs as `ipfs add -r --cid-version 1`', () => {
 
 describe('content store', () => {
   const state = join(tmp.dir, 'state')
-  const files = {'config.json': '{"x":1}', 'checkpoints/epoch-1.safetensors': bytes(600_000, 6), 'empty': '', 'sub/none': null}
+  const files = {'config.json': '{"x":1}', 'checkpoints/epoch-1.safetensors': bytes(600_000, 6), empty: '', 'sub/none': null}
 
   it('keeps one file per block, each named by the CID it hashes to, and rebuilds the folder byte for byte', async () => {
     const dir = folder(files)
@@ -169,7 +174,11 @@ describe('content store', () => {
       expect((cid.code === raw.code ? rawCid(body) : pbCid(body)).toString()).toBe(name)
     }
     const out = await exportFolder(added.cid, join(tmp.dir, 'rebuilt'), {stateDir: state})
-    expect(readFileSync(join(out, 'checkpoints/epoch-1.safetensors')).equals(Buffer.from(files['checkpoints/epoch-1.safetensors'] as Uint8Array))).toBe(true)
+    expect(
+      readFileSync(join(out, 'checkpoints/epoch-1.safetensors')).equals(
+        Buffer.from(files['checkpoints/epoch-1.safetensors'] as Uint8Array),
+      ),
+    ).toBe(true)
     expect(readFileSync(join(out, 'empty')).length).toBe(0)
     expect(readdirSync(join(out, 'sub', 'none'))).toEqual([])
     expect(await folderCid(out)).toBe(added.cid)
@@ -184,7 +193,9 @@ describe('content store', () => {
     body[0] ^= 0xff
     writeFileSync(path, body)
     await expect(exportFolder(added.cid, join(tmp.dir, 'bad'), {stateDir: state})).rejects.toMatchObject({code: 'E_CORRUPT_BLOCK'})
-    await expect(exportFolder('bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi', join(tmp.dir, 'nope'), {stateDir: state})).rejects.toMatchObject({
+    await expect(
+      exportFolder('bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi', join(tmp.dir, 'nope'), {stateDir: state}),
+    ).rejects.toMatchObject({
       code: 'E_CONTENT_NOT_FOUND',
       exitCode: 3,
     })

@@ -26,9 +26,18 @@ import {type Run, runCommand as run} from '../helpers/run-command.js'
 export const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..')
 
 const TOPICS: Record<string, string[][]> = {
-  billing: [['my card', 'the invoice', 'a refund', 'the subscription fee'], ['was charged twice', 'shows a wrong amount', 'never arrived', 'is too high']],
-  shipping: [['the parcel', 'my order', 'the courier', 'the package'], ['is late', 'went to the wrong address', 'arrived damaged', 'is lost in transit']],
-  login: [['my password', 'the login page', 'two-factor code', 'my account'], ['does not work', 'is locked', 'keeps timing out', 'was reset without asking']],
+  billing: [
+    ['my card', 'the invoice', 'a refund', 'the subscription fee'],
+    ['was charged twice', 'shows a wrong amount', 'never arrived', 'is too high'],
+  ],
+  shipping: [
+    ['the parcel', 'my order', 'the courier', 'the package'],
+    ['is late', 'went to the wrong address', 'arrived damaged', 'is lost in transit'],
+  ],
+  login: [
+    ['my password', 'the login page', 'two-factor code', 'my account'],
+    ['does not work', 'is locked', 'keeps timing out', 'was reset without asking'],
+  ],
 }
 
 export type Chain = {

@@ -41,7 +41,18 @@ describe('model references and paid inference', () => {
 
   it('infer --pay settles the fee: the split adds up to it to the wei, the top contributor can claim', async () => {
     const fee = '0.123456789012345678'
-    const r = await run(c.config, InferCommand, ['--model', 'paid-router', '--text', 'my card was charged twice', '--pay', '--fee', fee, '--method', 'representer', '--json'])
+    const r = await run(c.config, InferCommand, [
+      '--model',
+      'paid-router',
+      '--text',
+      'my card was charged twice',
+      '--pay',
+      '--fee',
+      fee,
+      '--method',
+      'representer',
+      '--json',
+    ])
     expect(r.exitCode, r.stdout + r.stderr).toBe(0)
     const wei = 123456789012345678n
     expectSchema('infer', r.json)
@@ -62,7 +73,11 @@ describe('model references and paid inference', () => {
     const recs = trail.json.trail.records
     expect(recs.length).toBeGreaterThan(0)
     expect(recs.reduce((a: bigint, x: {earned: string}) => a + BigInt(x.earned), 0n)).toBe(bal.contributor)
-    expect(recs[0]).toMatchObject({datanet: 'tickets', acceptedIn: {version: 1}, inferences: [{receiptId: '1', txHash: r.json.prediction.receipt.txHash, model: expect.stringMatching(/^bafy/)}]})
+    expect(recs[0]).toMatchObject({
+      datanet: 'tickets',
+      acceptedIn: {version: 1},
+      inferences: [{receiptId: '1', txHash: r.json.prediction.receipt.txHash, model: expect.stringMatching(/^bafy/)}],
+    })
     // Checksummed, as every address printed: the same string as the account's.
     const idx = c.p.accounts.findIndex((a) => a.address === top)
     expect(idx).toBeGreaterThanOrEqual(0)
@@ -75,7 +90,18 @@ describe('model references and paid inference', () => {
   it('--pay with too little balance is a clear error and pays nothing', async () => {
     const ctx = await resolveSigner({})
     const before = await readContract(ctx, 'InferenceSettlement', 'receiptCount')
-    const r = await run(c.config, InferCommand, ['--model', cid, '--text', 'the parcel is late', '--pay', '--fee', '1000000', '--method', 'representer', '--json'])
+    const r = await run(c.config, InferCommand, [
+      '--model',
+      cid,
+      '--text',
+      'the parcel is late',
+      '--pay',
+      '--fee',
+      '1000000',
+      '--method',
+      'representer',
+      '--json',
+    ])
     expect(r.exitCode).toBe(1)
     expectSchema('infer', r.json)
     expect(r.json.error).toMatchObject({code: 'E_PAYMENT'})

@@ -69,9 +69,13 @@ describe('publish', () => {
     expect(r.json).toMatchObject({cid, modelId: '1', version: 1, txHash: expect.stringMatching(/^0x[0-9a-f]{64}$/), name: 'router'})
     const training = JSON.parse(readFileSync(join(modelA, 'training.json'), 'utf8'))
     const ev = await registryEvents()
-    expect(ev.models.map((e) => e.args)).toEqual([{modelId: 1n, owner: c.p.accounts[0].address, name: 'router', baseModel: training.encoder.id}])
+    expect(ev.models.map((e) => e.args)).toEqual([
+      {modelId: 1n, owner: c.p.accounts[0].address, name: 'router', baseModel: training.encoder.id},
+    ])
     expect(ev.versions.map((e) => e.args)).toEqual([{modelId: 1n, version: 1, artifactCid: cid, configHash: training.configHash}])
-    expect(ev.datanets.map((e) => e.args)).toEqual([{modelId: 1n, version: 1, datanetId: c.datanetId, datanetVersion: 1, root: c.source.root}])
+    expect(ev.datanets.map((e) => e.args)).toEqual([
+      {modelId: 1n, version: 1, datanetId: c.datanetId, datanetVersion: 1, root: c.source.root},
+    ])
     expect(ev.versions[0].transactionHash).toBe(r.json.txHash)
   })
 
@@ -149,7 +153,15 @@ describe('verify', () => {
     expect(r.json.ok).toBe(true)
     expectSchema('verify', r.json)
     expect(r.json.registered).toMatchObject([{modelId: '1', version: 1, name: 'router'}])
-    expect(r.json.checks.map((x: {check: string}) => x.check)).toEqual(['cid', 'artifact', 'registry', 'config-hash', 'datanet-root', 'lineage', 'base-model'])
+    expect(r.json.checks.map((x: {check: string}) => x.check)).toEqual([
+      'cid',
+      'artifact',
+      'registry',
+      'config-hash',
+      'datanet-root',
+      'lineage',
+      'base-model',
+    ])
     const cid = await folderCid(modelA)
     const s = await verify([cid])
     expect(s.exitCode).toBe(0)
@@ -171,7 +183,11 @@ describe('verify', () => {
 
   it.each([
     ['a byte in the weights', (d: string) => flip(join(d, 'model.safetensors'), (n) => n - 3), /model\.safetensors differs/],
-    ['a byte in a checkpoint', (d: string) => flip(join(d, 'checkpoints', 'epoch-1.safetensors'), (n) => Math.floor(n / 2)), /checkpoints\/epoch-1\.safetensors differs/],
+    [
+      'a byte in a checkpoint',
+      (d: string) => flip(join(d, 'checkpoints', 'epoch-1.safetensors'), (n) => Math.floor(n / 2)),
+      /checkpoints\/epoch-1\.safetensors differs/,
+    ],
     ['a byte in training.json', (d: string) => flip(join(d, 'training.json'), (n) => n - 2), /training\.json differs/],
     ['an added file', (d: string) => writeFileSync(join(d, 'extra.txt'), 'x'), /extra\.txt added/],
     ['a removed file', (d: string) => rmSync(join(d, 'training-curve.svg')), /training-curve\.svg removed/],

@@ -28,10 +28,25 @@ function randomAdapter(dir: string, seed: number): string {
   for (let layer = 0; layer < shape.layers; layer++) {
     for (const module of ['q_proj', 'v_proj'] as const) {
       const size = projectionSize(module, shape)
-      weights.push({layer, module, a: {shape: [r, size.in], data: fill(r * size.in, 0.2)}, b: {shape: [size.out, r], data: fill(size.out * r, 0.2)}})
+      weights.push({
+        layer,
+        module,
+        a: {shape: [r, size.in], data: fill(r * size.in, 0.2)},
+        b: {shape: [size.out, r], data: fill(size.out * r, 0.2)},
+      })
     }
   }
-  writePeftAdapter(dir, {settings: {r, alpha: 8, dropout: 0, targetModules: ['q_proj', 'v_proj'], baseModel: 'openledger-base', baseSha256: baseWeightsSha256(BASE)}, weights})
+  writePeftAdapter(dir, {
+    settings: {
+      r,
+      alpha: 8,
+      dropout: 0,
+      targetModules: ['q_proj', 'v_proj'],
+      baseModel: 'openledger-base',
+      baseSha256: baseWeightsSha256(BASE),
+    },
+    weights,
+  })
   return dir
 }
 
@@ -56,14 +71,23 @@ afterAll(async () => {
   rmSync(tmp, {recursive: true, force: true})
 })
 
-const chat = (model: string) => ({model, messages: [{role: 'user', content: 'What is the capital of France?'}], max_tokens: 8, temperature: 0})
+const chat = (model: string) => ({
+  model,
+  messages: [{role: 'user', content: 'What is the capital of France?'}],
+  max_tokens: 8,
+  temperature: 0,
+})
 
 describe('POST /v1/chat/completions and /v1/completions', () => {
   it('answers two adapters at once in one batch, each as it answers alone', async () => {
     const both = await Promise.all(adapters.map((m) => post('/v1/chat/completions', chat(m))))
     for (const [i, r] of both.entries()) {
       expect(r.status, r.text).toBe(200)
-      expect(r.json).toMatchObject({object: 'chat.completion', model: adapters[i], choices: [{index: 0, message: {role: 'assistant'}, finish_reason: expect.stringMatching(/^(stop|length)$/)}]})
+      expect(r.json).toMatchObject({
+        object: 'chat.completion',
+        model: adapters[i],
+        choices: [{index: 0, message: {role: 'assistant'}, finish_reason: expect.stringMatching(/^(stop|length)$/)}],
+      })
       expect(r.json.usage.total_tokens).toBe(r.json.usage.prompt_tokens + r.json.usage.completion_tokens)
       expect(r.json.usage.completion_tokens).toBeGreaterThan(0)
     }
@@ -80,7 +104,11 @@ describe('POST /v1/chat/completions and /v1/completions', () => {
     const body = {model: adapters[0], prompt: 'The capital of France is', max_tokens: 10, temperature: 0}
     const plain = await post('/v1/completions', body)
     expect(plain.status, plain.text).toBe(200)
-    const res = await fetch(url + '/v1/completions', {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({...body, stream: true})})
+    const res = await fetch(url + '/v1/completions', {
+      method: 'POST',
+      headers: {'content-type': 'application/json'},
+      body: JSON.stringify({...body, stream: true}),
+    })
     expect(res.headers.get('content-type')).toBe('text/event-stream')
     const events = (await res.text()).split('\n\n').filter(Boolean)
     expect(events.every((e) => e.startsWith('data: '))).toBe(true)
@@ -93,7 +121,11 @@ describe('POST /v1/chat/completions and /v1/completions', () => {
   })
 
   it('streams chat completions as chat.completion.chunk deltas', async () => {
-    const res = await fetch(url + '/v1/chat/completions', {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({...chat(adapters[1]), stream: true})})
+    const res = await fetch(url + '/v1/chat/completions', {
+      method: 'POST',
+      headers: {'content-type': 'application/json'},
+      body: JSON.stringify({...chat(adapters[1]), stream: true}),
+    })
     const events = (await res.text()).split('\n\n').filter(Boolean)
     expect(events.at(-1)).toBe('data: [DONE]')
     const chunks = events.slice(0, -1).map((e) => JSON.parse(e.slice(6)))

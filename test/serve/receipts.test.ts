@@ -21,29 +21,54 @@ import {expectSchema} from '../helpers/json-schema.js'
 const execFileP = promisify(execFile)
 const TSX = pathToFileURL(resolve('node_modules/tsx/dist/loader.mjs')).href
 const RUN = resolve('test/model/helpers/run-cli.ts')
-const TEXTS = ['the storm swept across the coastal towns', 'investors worried about bond yields', 'the coach celebrated after the final match', 'thick fog delayed flights over the city']
+const TEXTS = [
+  'the storm swept across the coastal towns',
+  'investors worried about bond yields',
+  'the coach celebrated after the final match',
+  'thick fog delayed flights over the city',
+]
 
 const tmp = tempDir('ol-receipts-')
 let model: string
 let serve: ChildProcess | undefined
 let url: string
 // Each process its own cache: neither reuses the other's embeddings or Hessian factor.
-const env = (cache: string) => ({...process.env, OPENLEDGER_STATE_DIR: join(tmp.dir, '.openledger'), OPENLEDGER_CACHE_DIR: join(tmp.dir, cache), OPENLEDGER_OFFLINE: '1', NO_COLOR: '1'})
+const env = (cache: string) => ({
+  ...process.env,
+  OPENLEDGER_STATE_DIR: join(tmp.dir, '.openledger'),
+  OPENLEDGER_CACHE_DIR: join(tmp.dir, cache),
+  OPENLEDGER_OFFLINE: '1',
+  NO_COLOR: '1',
+})
 
 beforeAll(async () => {
   const stateDir = join(tmp.dir, '.openledger')
   await createDatanet({name: 'news', stateDir})
-  writeFileSync(join(tmp.dir, 'news.jsonl'), topicSource(20).records.map((r) => JSON.stringify({...r.fields, contributor: r.contributor})).join('\n') + '\n')
+  writeFileSync(
+    join(tmp.dir, 'news.jsonl'),
+    topicSource(20)
+      .records.map((r) => JSON.stringify({...r.fields, contributor: r.contributor}))
+      .join('\n') + '\n',
+  )
   await addToDatanet({name: 'news', paths: [join(tmp.dir, 'news.jsonl')], contributor: CONTRIBUTORS[0] as `0x${string}`, stateDir})
   const source = await loadDatanetSource({name: 'news', allowDraft: true, stateDir})
   const encoder = await loadBuiltinEncoder('cpu')
   model = join(tmp.dir, 'model')
   try {
-    await trainModel({source, config: {...DEFAULT_MODEL_CONFIG, num_train_epochs: 4, learning_rate: 0.01, device: 'cpu'}, out: model, encoder})
+    await trainModel({
+      source,
+      config: {...DEFAULT_MODEL_CONFIG, num_train_epochs: 4, learning_rate: 0.01, device: 'cpu'},
+      out: model,
+      encoder,
+    })
   } finally {
     await encoder.dispose()
   }
-  serve = spawn(process.execPath, ['--import', TSX, RUN, 'serve', '--port', '0', '--device', 'cpu', '--models', model], {cwd: tmp.dir, env: env('serve-cache'), stdio: ['ignore', 'ignore', 'pipe']})
+  serve = spawn(process.execPath, ['--import', TSX, RUN, 'serve', '--port', '0', '--device', 'cpu', '--models', model], {
+    cwd: tmp.dir,
+    env: env('serve-cache'),
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
   let err = ''
   url = await new Promise<string>((resolveUrl, reject) => {
     serve!.stderr!.on('data', (c: Buffer) => {
@@ -64,7 +89,11 @@ afterAll(async () => {
 })
 
 async function infer(args: string[]) {
-  const {stdout} = await execFileP(process.execPath, ['--import', TSX, RUN, 'infer', '--model', model, '--device', 'cpu', '--attribute', '--json', ...args], {cwd: tmp.dir, env: env('infer-cache'), timeout: 120_000})
+  const {stdout} = await execFileP(
+    process.execPath,
+    ['--import', TSX, RUN, 'infer', '--model', model, '--device', 'cpu', '--attribute', '--json', ...args],
+    {cwd: tmp.dir, env: env('infer-cache'), timeout: 120_000},
+  )
   const json = JSON.parse(stdout)
   expectSchema('infer', json)
   return json

@@ -33,7 +33,11 @@ afterAll(async () => {
 })
 
 const post = async (body: unknown) => {
-  const res = await fetch(`${url}/v1/infer`, {method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: {'content-type': 'application/json'}})
+  const res = await fetch(`${url}/v1/infer`, {
+    method: 'POST',
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    headers: {'content-type': 'application/json'},
+  })
   return {status: res.status, json: (await res.json()) as any}
 }
 
@@ -46,7 +50,10 @@ describe('serve', () => {
 
   it('answers 80 concurrent requests across two models (by CID and by name), all 200, batched through one encoder', async () => {
     const texts = ['my card was charged twice', 'the parcel is late', 'my password does not work', 'the invoice shows a wrong amount']
-    const reqs = Array.from({length: 80}, (_, i) => ({model: i % 4 === 0 ? 'alpha' : i % 4 === 1 ? 'beta' : cids[i % 2], text: texts[i % 4]}))
+    const reqs = Array.from({length: 80}, (_, i) => ({
+      model: i % 4 === 0 ? 'alpha' : i % 4 === 1 ? 'beta' : cids[i % 2],
+      text: texts[i % 4],
+    }))
     const before = srv.stats()
     const out = await Promise.all(reqs.map(post))
     expect(out.map((r) => r.status)).toEqual(reqs.map(() => 200))
@@ -117,7 +124,10 @@ describe('serve', () => {
       const receipts: string[] = []
       // Attributed, so each eviction also frees the model's attribution state, rebuilt on return.
       for (const m of [cids[0], cids[1], cids[0]]) {
-        const res = await fetch(`${u}/v1/infer`, {method: 'POST', body: JSON.stringify({model: m, text: 'the parcel is late', attribute: true})})
+        const res = await fetch(`${u}/v1/infer`, {
+          method: 'POST',
+          body: JSON.stringify({model: m, text: 'the parcel is late', attribute: true}),
+        })
         expect(res.status).toBe(200)
         receipts.push(JSON.stringify(((await res.json()) as any).prediction.receipt))
       }

@@ -6,10 +6,29 @@
 import {join} from 'node:path'
 
 import {type LlamaModel, type LmExample, type LmRecord, type LmTokenizer, disposeLora, promptText} from '../../lm/index.js'
-import {AttributionInputError, type Receipt, type RecordMeta, type SpanIndex, type TracedSpan, buildReceipt, buildSpanIndex, fuseRankings, textHash, traceSpans} from '../index.js'
+import {
+  AttributionInputError,
+  type Receipt,
+  type RecordMeta,
+  type SpanIndex,
+  type TracedSpan,
+  buildReceipt,
+  buildSpanIndex,
+  fuseRankings,
+  textHash,
+  traceSpans,
+} from '../index.js'
 import {GradientStoreError} from './errors.js'
 import {type GradientSet, type QueryGradient, datainfScores, datainfSelfInfluence, tracinScores, tracinSelfInfluence} from './scores.js'
-import {GRADIENT_STORE_FILE, type GradientStore, fileSha256, loadAdapter, projectedGradients, readGradientStore, recordsSha256} from './store.js'
+import {
+  GRADIENT_STORE_FILE,
+  type GradientStore,
+  fileSha256,
+  loadAdapter,
+  projectedGradients,
+  readGradientStore,
+  recordsSha256,
+} from './store.js'
 
 export type GenerativeMethod = 'datainf' | 'tracin'
 
@@ -20,7 +39,8 @@ export function generationExample(tokenizer: LmTokenizer, prompt: string, output
   if (r.length === 0) throw new AttributionInputError('the generated text to attribute is empty')
   const ids = [...p, ...r].slice(0, cutoffLen)
   const lossMask = [...p.map(() => 0), ...r.map(() => 1)].slice(0, cutoffLen)
-  if (!lossMask.includes(1)) throw new AttributionInputError(`the prompt fills the ${cutoffLen}-token window; no generated token is left to attribute`)
+  if (!lossMask.includes(1))
+    throw new AttributionInputError(`the prompt fills the ${cutoffLen}-token window; no generated token is left to attribute`)
   return {ids, lossMask}
 }
 
@@ -31,14 +51,20 @@ function answeringSet(store: GradientStore): GradientSet {
 }
 
 /** The answer's (projected) gradient under each checkpoint the method needs, in store order. */
-export async function queryGradients(model: LlamaModel, store: GradientStore, example: LmExample, method: GenerativeMethod): Promise<QueryGradient[]> {
+export async function queryGradients(
+  model: LlamaModel,
+  store: GradientStore,
+  example: LmExample,
+  method: GenerativeMethod,
+): Promise<QueryGradient[]> {
   const wanted = method === 'datainf' ? store.meta.checkpoints.filter((c) => c.name === store.meta.answering) : store.meta.checkpoints
   const out: QueryGradient[] = []
   for (const c of wanted) {
     const adapter = loadAdapter(model, c.adapter, store.meta.loraConfig)
     try {
       const {names, grads} = await projectedGradients(model, adapter, [example], store.meta.projection)
-      if (names.join() !== store.meta.layers.map((l) => l.name).join()) throw new GradientStoreError(`${c.adapter}: its LoRA tensors differ from the stored gradients' layers`)
+      if (names.join() !== store.meta.layers.map((l) => l.name).join())
+        throw new GradientStoreError(`${c.adapter}: its LoRA tensors differ from the stored gradients' layers`)
       out.push(grads[0])
     } finally {
       disposeLora(adapter)
@@ -50,7 +76,10 @@ export async function queryGradients(model: LlamaModel, store: GradientStore, ex
 /** Scores of every stored record for one query (positive = proponent). */
 export function scoreRecords(store: GradientStore, queries: QueryGradient[], method: GenerativeMethod): Float64Array {
   if (method === 'datainf') return datainfScores(answeringSet(store), queries[0])
-  return tracinScores(store.meta.checkpoints.map((c) => ({set: store.sets.get(c.name) as GradientSet, lr: c.lr})), queries)
+  return tracinScores(
+    store.meta.checkpoints.map((c) => ({set: store.sets.get(c.name) as GradientSet, lr: c.lr})),
+    queries,
+  )
 }
 
 /** Self-influence of every record of a generative datanet (high = the model had to bend to fit it). */
@@ -65,7 +94,11 @@ export type GenerativeSelfInfluenceRecord = {index: number; recordHash: string; 
  * `attribute --self-influence` for a generative datanet: reads and checks the artifact's gradient
  * store, scores every training record, most suspicious (highest) first, with its own mean token loss.
  */
-export function generativeSelfInfluenceReport(a: {artifactDir: string; recordMeta: RecordMeta[]; method?: GenerativeMethod}): GenerativeSelfInfluenceRecord[] {
+export function generativeSelfInfluenceReport(a: {
+  artifactDir: string
+  recordMeta: RecordMeta[]
+  method?: GenerativeMethod
+}): GenerativeSelfInfluenceRecord[] {
   const path = join(a.artifactDir, GRADIENT_STORE_FILE)
   const store = readGradientStore(path)
   checkStore(store, a.recordMeta, path)
@@ -73,15 +106,26 @@ export function generativeSelfInfluenceReport(a: {artifactDir: string; recordMet
   const loss = store.losses.get(store.meta.answering)
   return Array.from(scores.keys())
     .sort((x, y) => scores[y] - scores[x] || x - y)
-    .map((i) => ({index: i, recordHash: a.recordMeta[i].recordHash, contributor: a.recordMeta[i].contributor, selfInfluence: scores[i], ...(loss ? {loss: loss[i]} : {})}))
+    .map((i) => ({
+      index: i,
+      recordHash: a.recordMeta[i].recordHash,
+      contributor: a.recordMeta[i].contributor,
+      selfInfluence: scores[i],
+      ...(loss ? {loss: loss[i]} : {}),
+    }))
 }
 
 /** Checks that the store belongs to these adapter files and these records before trusting its rows. */
 export function checkStore(store: GradientStore, records: RecordMeta[], path: string): void {
-  if (store.meta.records !== records.length) throw new GradientStoreError(`${path} holds gradients of ${store.meta.records} records, the training records given are ${records.length}`)
-  if (store.meta.recordsSha256 && store.meta.recordsSha256 !== recordsSha256(records.map((r) => r.recordHash))) throw new GradientStoreError(`${path} was computed on other training records (records hash differs)`)
+  if (store.meta.records !== records.length)
+    throw new GradientStoreError(
+      `${path} holds gradients of ${store.meta.records} records, the training records given are ${records.length}`,
+    )
+  if (store.meta.recordsSha256 && store.meta.recordsSha256 !== recordsSha256(records.map((r) => r.recordHash)))
+    throw new GradientStoreError(`${path} was computed on other training records (records hash differs)`)
   for (const c of store.meta.checkpoints) {
-    if (fileSha256(c.adapter) !== c.adapterSha256) throw new GradientStoreError(`${c.adapter} changed since its gradients were stored in ${path}`)
+    if (fileSha256(c.adapter) !== c.adapterSha256)
+      throw new GradientStoreError(`${c.adapter} changed since its gradients were stored in ${path}`)
   }
 }
 
@@ -131,10 +175,14 @@ function recordText(r: LmRecord): string {
 export async function attributeGeneration(a: AttributeGenerationArgs): Promise<GenerationAttribution> {
   const method = a.method ?? 'datainf'
   const topK = a.topK ?? 20
-  if (a.records.length !== a.recordMeta.length) throw new AttributionInputError(`${a.records.length} records but ${a.recordMeta.length} record entries`)
+  if (a.records.length !== a.recordMeta.length)
+    throw new AttributionInputError(`${a.records.length} records but ${a.recordMeta.length} record entries`)
   const path = join(a.artifactDir, GRADIENT_STORE_FILE)
   const store = readGradientStore(path)
-  if (a.baseSha256 && store.meta.baseSha256 && a.baseSha256 !== store.meta.baseSha256) throw new GradientStoreError(`${path} was computed on base ${store.meta.baseSha256.slice(0, 12)}…, the loaded base is ${a.baseSha256.slice(0, 12)}…`)
+  if (a.baseSha256 && store.meta.baseSha256 && a.baseSha256 !== store.meta.baseSha256)
+    throw new GradientStoreError(
+      `${path} was computed on base ${store.meta.baseSha256.slice(0, 12)}…, the loaded base is ${a.baseSha256.slice(0, 12)}…`,
+    )
   checkStore(store, a.recordMeta, path)
   const example = generationExample(a.tokenizer, a.prompt, a.output, a.cutoffLen)
   const scores = scoreRecords(store, await queryGradients(a.model, store, example, method), method)

@@ -18,10 +18,13 @@ export type QueryGradient = Float32Array[]
 export const DATAINF_DAMPING = 0.1
 
 function checkQuery(set: GradientSet, q: QueryGradient): void {
-  if (q.length !== set.layers.length) throw new AttributionInputError(`the query has ${q.length} gradient layers, the stored gradients ${set.layers.length}`)
+  if (q.length !== set.layers.length)
+    throw new AttributionInputError(`the query has ${q.length} gradient layers, the stored gradients ${set.layers.length}`)
   set.layers.forEach((l, j) => {
-    if (q[j].length !== l.dim) throw new AttributionInputError(`layer ${l.name}: the query gradient has ${q[j].length} values, the stored ones ${l.dim}`)
-    if (l.rows.length !== set.records * l.dim) throw new AttributionInputError(`layer ${l.name}: ${l.rows.length} stored values, expected ${set.records}×${l.dim}`)
+    if (q[j].length !== l.dim)
+      throw new AttributionInputError(`layer ${l.name}: the query gradient has ${q[j].length} values, the stored ones ${l.dim}`)
+    if (l.rows.length !== set.records * l.dim)
+      throw new AttributionInputError(`layer ${l.name}: ${l.rows.length} stored values, expected ${set.records}×${l.dim}`)
   })
 }
 
@@ -106,7 +109,8 @@ export type TracinCheckpoint = {set: GradientSet; lr: number}
 /** TracIn (Pruthi et al., 2020) over checkpoints: score_k = Σ_c lr_c ⟨g_k^c, v^c⟩. */
 export function tracinScores(checkpoints: TracinCheckpoint[], queries: QueryGradient[]): Float64Array {
   if (checkpoints.length === 0) throw new AttributionInputError('TracIn needs at least one checkpoint')
-  if (queries.length !== checkpoints.length) throw new AttributionInputError(`${queries.length} query gradients for ${checkpoints.length} checkpoints`)
+  if (queries.length !== checkpoints.length)
+    throw new AttributionInputError(`${queries.length} query gradients for ${checkpoints.length} checkpoints`)
   const n = checkpoints[0].set.records
   const out = new Float64Array(n)
   checkpoints.forEach(({set, lr}, c) => {

@@ -8,7 +8,16 @@ import {createHash} from 'node:crypto'
 import {existsSync, readFileSync} from 'node:fs'
 import {dirname, join, relative} from 'node:path'
 
-import {type LlamaModel, type LmExample, type LoraAdapter, type LoraConfig, disposeLora, exampleLoraGradients, loraFromPeft, readSafetensorsF32} from '../../lm/index.js'
+import {
+  type LlamaModel,
+  type LmExample,
+  type LoraAdapter,
+  type LoraConfig,
+  disposeLora,
+  exampleLoraGradients,
+  loraFromPeft,
+  readSafetensorsF32,
+} from '../../lm/index.js'
 import {decodeSafetensors, encodeSafetensors, type Tensor} from '../../model/safetensors.js'
 import {writeFileAtomic} from '../../store/atomic.js'
 import {AttributionInputError} from '../index.js'
@@ -56,7 +65,12 @@ export function loadAdapter(model: LlamaModel, file: string, config: LoraConfig)
 }
 
 /** Gradients of each example's mean token loss under one adapter, projected layer by layer. */
-export async function projectedGradients(model: LlamaModel, adapter: LoraAdapter, examples: LmExample[], projection?: Projection): Promise<{names: string[]; dims: number[]; grads: QueryGradient[]; losses: number[]}> {
+export async function projectedGradients(
+  model: LlamaModel,
+  adapter: LoraAdapter,
+  examples: LmExample[],
+  projection?: Projection,
+): Promise<{names: string[]; dims: number[]; grads: QueryGradient[]; losses: number[]}> {
   const out: QueryGradient[] = []
   const losses: number[] = []
   let names: string[] = []
@@ -71,7 +85,15 @@ export async function projectedGradients(model: LlamaModel, adapter: LoraAdapter
       // The gradient of the mean token loss (as PEFT/Transformers train and DataInf scores): with the
       // summed loss, long records would dominate every score by length alone.
       const scale = 1 / Math.max(1, g.tokens)
-      out.push(names.map((k) => projectLayer(projection, k, g.grads[k].map((x) => x * scale))))
+      out.push(
+        names.map((k) =>
+          projectLayer(
+            projection,
+            k,
+            g.grads[k].map((x) => x * scale),
+          ),
+        ),
+      )
       losses.push(g.loss * scale)
     }
   }
@@ -97,8 +119,10 @@ export type ComputeGradientStoreArgs = {
 export async function computeGradientStore(a: ComputeGradientStoreArgs): Promise<GradientStore> {
   if (a.examples.length === 0) throw new AttributionInputError('no training records to compute gradients for')
   if (a.checkpoints.length === 0) throw new AttributionInputError('no checkpoint adapters to compute gradients under')
-  if (a.projection && !(Number.isInteger(a.projection.dim) && a.projection.dim > 0)) throw new AttributionInputError(`projection dimension must be a positive integer, got ${a.projection.dim}`)
-  if (a.recordHashes && a.recordHashes.length !== a.examples.length) throw new AttributionInputError(`${a.recordHashes.length} record hashes for ${a.examples.length} examples`)
+  if (a.projection && !(Number.isInteger(a.projection.dim) && a.projection.dim > 0))
+    throw new AttributionInputError(`projection dimension must be a positive integer, got ${a.projection.dim}`)
+  if (a.recordHashes && a.recordHashes.length !== a.examples.length)
+    throw new AttributionInputError(`${a.recordHashes.length} record hashes for ${a.examples.length} examples`)
   const loraConfig = a.loraConfig
   const sets = new Map<string, GradientSet>()
   const losses = new Map<string, Float32Array>()
@@ -148,7 +172,8 @@ export async function computeGradientStore(a: ComputeGradientStoreArgs): Promise
 /** Writes the store whole; adapter paths are kept relative to the store's folder. */
 export function writeGradientStore(path: string, store: GradientStore): void {
   const tensors: Record<string, Tensor> = {}
-  for (const [name, set] of store.sets) for (const l of set.layers) tensors[`${name}/${l.name}`] = {shape: [set.records, l.dim], data: l.rows}
+  for (const [name, set] of store.sets)
+    for (const l of set.layers) tensors[`${name}/${l.name}`] = {shape: [set.records, l.dim], data: l.rows}
   for (const [name, loss] of store.losses) tensors[`${name}/${LOSS_TENSOR}`] = {shape: [loss.length], data: loss}
   const m = store.meta
   const checkpoints = m.checkpoints.map((c) => ({...c, adapter: relative(dirname(path), c.adapter)}))
@@ -180,12 +205,19 @@ export function readGradientStore(path: string): GradientStore {
     throw new GradientStoreError(`${path} is not a readable safetensors file (${(err as Error).message})`, {cause: err})
   }
   const md = decoded.metadata ?? {}
-  if (md['openledger.key'] !== GRADIENT_STORE_KEY) throw new GradientStoreError(`${path} is not a gradient store (metadata key ${JSON.stringify(md['openledger.key'])})`)
-  if (md['openledger.version'] !== String(GRADIENT_STORE_VERSION)) throw new GradientStoreError(`${path} has gradient store format ${md['openledger.version']}, this version reads ${GRADIENT_STORE_VERSION}`)
+  if (md['openledger.key'] !== GRADIENT_STORE_KEY)
+    throw new GradientStoreError(`${path} is not a gradient store (metadata key ${JSON.stringify(md['openledger.key'])})`)
+  if (md['openledger.version'] !== String(GRADIENT_STORE_VERSION))
+    throw new GradientStoreError(
+      `${path} has gradient store format ${md['openledger.version']}, this version reads ${GRADIENT_STORE_VERSION}`,
+    )
   try {
     const records = Number(md['openledger.records'])
     const layers = JSON.parse(md['openledger.layers']) as Array<{name: string; dim: number}>
-    const checkpoints = (JSON.parse(md['openledger.checkpoints']) as StoredCheckpoint[]).map((c) => ({...c, adapter: join(dirname(path), c.adapter)}))
+    const checkpoints = (JSON.parse(md['openledger.checkpoints']) as StoredCheckpoint[]).map((c) => ({
+      ...c,
+      adapter: join(dirname(path), c.adapter),
+    }))
     const sets = new Map<string, GradientSet>()
     const losses = new Map<string, Float32Array>()
     for (const c of checkpoints) {

@@ -87,9 +87,13 @@ export function denseHeadHessian(att: Attributor, damping: number): Float64Array
   for (let a = 1; a < C; a++) for (let b = 0; b < a; b++) pairs.push([a, b])
   const Pr = att.final.Pr
   // Off-diagonal blocks: −(1/N) Σ p_a p_b x̂x̂ᵀ. Diagonal blocks follow from Σ_b S_ab = 0.
-  const grams = weightedGrams(att, (i, out) => {
-    for (let q = 0; q < pairs.length; q++) out[q] = (-Pr[i * C + pairs[q][0]] * Pr[i * C + pairs[q][1]]) / N
-  }, pairs.length)
+  const grams = weightedGrams(
+    att,
+    (i, out) => {
+      for (let q = 0; q < pairs.length; q++) out[q] = (-Pr[i * C + pairs[q][0]] * Pr[i * C + pairs[q][1]]) / N
+    },
+    pairs.length,
+  )
   const M = new Float64Array(n * n)
   const diagBlocks = Array.from({length: C}, () => new Float64Array(P * P))
   pairs.forEach(([a, b], q) => {

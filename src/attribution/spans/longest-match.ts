@@ -9,7 +9,7 @@ function lcpWith(idx: SpanIndex, q: Int32Array, from: number, end: number, s: nu
   return d
 }
 
-export type Match = {length: number; /** first and one-past-last SA rank of the matches (capped) */ lo: number; hi: number}
+export type Match = {length: number /** first and one-past-last SA rank of the matches (capped) */; lo: number; hi: number}
 
 /**
  * Longest prefix of q[from..end) that occurs in the corpus: one binary search for the insertion

@@ -35,13 +35,16 @@ export function saveSpanIndex(path: string, idx: BuiltSpanIndex): void {
     const offsets = new Int32Array(nr + 1)
     for (let i = 0; i < parts.length; i++) offsets[i + 1] = offsets[i] + parts[i].length
     const meta = Buffer.concat(parts)
-    tensors.push({name: 'record_meta_offsets', dtype: 'I32', shape: [nr + 1], data: offsets}, {name: 'record_meta', dtype: 'U8', shape: [meta.length], data: meta})
+    tensors.push(
+      {name: 'record_meta_offsets', dtype: 'I32', shape: [nr + 1], data: offsets},
+      {name: 'record_meta', dtype: 'U8', shape: [meta.length], data: meta},
+    )
   }
-  writeSafetensorsFile(
-    path,
-    tensors,
-    {format: SPAN_INDEX_FORMAT, version: String(SPAN_INDEX_VERSION), info: JSON.stringify(idx.info ?? {})},
-  )
+  writeSafetensorsFile(path, tensors, {
+    format: SPAN_INDEX_FORMAT,
+    version: String(SPAN_INDEX_VERSION),
+    info: JSON.stringify(idx.info ?? {}),
+  })
 }
 
 /** 1024 pointers (4 KiB) per page: a binary search over n suffixes touches about log2(n) pages. */
@@ -85,7 +88,8 @@ export function openSpanIndex(path: string): OpenSpanIndex {
   try {
     const m = file.metadata
     if (m.format !== SPAN_INDEX_FORMAT) throw new SpanIndexError(`${path} is not a span index (format ${m.format ?? 'missing'})`)
-    if (m.version !== String(SPAN_INDEX_VERSION)) throw new SpanIndexError(`${path} has span index format ${m.version}, this version reads ${SPAN_INDEX_VERSION}`)
+    if (m.version !== String(SPAN_INDEX_VERSION))
+      throw new SpanIndexError(`${path} has span index format ${m.version}, this version reads ${SPAN_INDEX_VERSION}`)
     const withMeta = file.tensors.has('record_meta_offsets')
     for (const name of ['tokens', 'sa', 'lcp', 'record_starts', 'counts', ...(withMeta ? ['record_meta_offsets'] : [])]) {
       if (file.info(name).dtype !== 'I32') throw new SpanIndexError(`${path} is damaged (${name} is not I32)`)

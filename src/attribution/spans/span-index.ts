@@ -81,9 +81,17 @@ export function buildSpanIndex(texts: string[], opts: {records?: RecordMeta[]; i
   for (let i = 0; i < tokens.length; i++) counts[tokens[i]]++
   const records = opts.records
   return {
-    tokens: memoryColumn(tokens), sa: memoryColumn(sa), lcp: memoryColumn(lcp), recordStarts, counts, vocab, ids,
+    tokens: memoryColumn(tokens),
+    sa: memoryColumn(sa),
+    lcp: memoryColumn(lcp),
+    recordStarts,
+    counts,
+    vocab,
+    ids,
     recordMeta: records ? (i) => records[i] : undefined,
-    info: opts.info, arrays: {tokens, sa, lcp}, records,
+    info: opts.info,
+    arrays: {tokens, sa, lcp},
+    records,
   }
 }
 

@@ -100,7 +100,10 @@ export function traceSpans(idx: SpanIndex, text: string, opts: SpanOptions = {})
   }
   const keep = Math.max(1, Math.ceil(density * outputWords))
   cands.sort((a, b) => a.logp - b.logp || a.start - b.start)
-  const spans: TracedSpan[] = cands.slice(0, keep).sort((a, b) => a.start - b.start).map(({logp: _l, ...s}) => s)
+  const spans: TracedSpan[] = cands
+    .slice(0, keep)
+    .sort((a, b) => a.start - b.start)
+    .map(({logp: _l, ...s}) => s)
   const scores = new Map<number, number>()
   for (const s of spans) for (const r of s.records) scores.set(r, (scores.get(r) ?? 0) + s.words / s.records.length)
   const records = [...scores].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([i, s]) => withMeta(idx, i, s))

@@ -19,7 +19,8 @@ export function traceText(idx: SpanIndex, text: string, opts: TextTraceOptions =
   const topK = opts.topK ?? 20
   if (text.trim() === '') throw new AttributionInputError('the text to trace is empty')
   if (method === 'spans') return traceSpans(idx, text, opts)
-  if (!opts.embeddings || !opts.vector) throw new AttributionInputError(`--method ${method} needs the records' vectors and the output's vector`)
+  if (!opts.embeddings || !opts.vector)
+    throw new AttributionInputError(`--method ${method} needs the records' vectors and the output's vector`)
   const nb = embeddingNeighbours(opts.embeddings, opts.vector, topK)
   if (method === 'embedding') {
     return {spans: [], records: nb.map((r) => withMeta(idx, r.index, r.score)), outputWords: tokenize(text).tokens.length}

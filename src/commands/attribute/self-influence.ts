@@ -6,13 +6,21 @@ import type {SelfInfluenceRecord} from '../../attribution/from-model.js'
 import {isLmArtifact} from '../../lm/artifact-files.js'
 
 /** A language-model adapter's records have no label: they carry their row in training.json instead. */
-export type GenerativeSelfInfluenceRow = {recordHash: string; contributor: string; selfInfluence: number; loss?: number; inTraining: boolean; index: number}
+export type GenerativeSelfInfluenceRow = {
+  recordHash: string
+  contributor: string
+  selfInfluence: number
+  loss?: number
+  inTraining: boolean
+  index: number
+}
 export type SelfInfluenceResult =
   | {model: string; method: 'if' | 'tracin'; records: SelfInfluenceRecord[]}
   | {model: string; task: 'generate'; method: 'datainf' | 'tracin'; records: GenerativeSelfInfluenceRow[]}
 
 export default class AttributeSelfInfluence extends BaseCommand<SelfInfluenceResult> {
-  static override description = `Audit a model's data: the self-influence of every record of the datanet version it was trained on, highest first (mislabelled or harmful records rank high), the held-out validation split included.
+  static override description =
+    `Audit a model's data: the self-influence of every record of the datanet version it was trained on, highest first (mislabelled or harmful records rank high), the held-out validation split included.
 
 For a language-model adapter (train --task generate) the records come from its stored per-record LoRA gradients (DataInf, or TracIn over its checkpoints); "if" means DataInf there.
 
@@ -23,7 +31,11 @@ For a language-model adapter (train --task generate) the records come from its s
   ]
   static override flags = {
     model: Flags.string({description: 'Model artifact folder (a classifier or a language-model adapter).', required: true}),
-    method: Flags.string({description: 'if: estimated leave-one-out loss (exact head influence); tracin: TracIn self term.', options: ['if', 'tracin'], default: 'if'}),
+    method: Flags.string({
+      description: 'if: estimated leave-one-out loss (exact head influence); tracin: TracIn self term.',
+      options: ['if', 'tracin'],
+      default: 'if',
+    }),
     'top-k': Flags.integer({description: 'Records printed (--json lists them all).', default: 20, min: 1}),
   }
 
@@ -31,12 +43,18 @@ For a language-model adapter (train --task generate) the records come from its s
     const {flags} = await this.parse(AttributeSelfInfluence)
     const method = flags.method as 'if' | 'tracin'
     if (isLmArtifact(flags.model)) return this.generative(flags.model, method, flags['top-k'])
-    const [{loadModel}, {loadModelAttribution, selfInfluenceRecords}] = await Promise.all([import('../../model/infer.js'), import('../../attribution/from-model.js')])
+    const [{loadModel}, {loadModelAttribution, selfInfluenceRecords}] = await Promise.all([
+      import('../../model/infer.js'),
+      import('../../attribution/from-model.js'),
+    ])
     const model = await loadModel(flags.model)
     try {
       const ma = await loadModelAttribution(model)
       const records = await selfInfluenceRecords(ma, method)
-      for (const r of records.slice(0, flags['top-k'])) this.log(`${r.selfInfluence.toExponential(3).padStart(11)}  ${r.label.padEnd(16)} ${r.inTraining ? 'train' : 'val  '}  ${r.recordHash}  ${r.contributor}`)
+      for (const r of records.slice(0, flags['top-k']))
+        this.log(
+          `${r.selfInfluence.toExponential(3).padStart(11)}  ${r.label.padEnd(16)} ${r.inTraining ? 'train' : 'val  '}  ${r.recordHash}  ${r.contributor}`,
+        )
       return {model: ma.modelId, method, records}
     } finally {
       await model.dispose()
@@ -48,8 +66,16 @@ For a language-model adapter (train --task generate) the records come from its s
     const method = flag === 'if' ? 'datainf' : 'tracin'
     const {adapterSelfInfluence} = await import('../../lm/artifact-attribution.js')
     const {manifest, records} = await adapterSelfInfluence(dir, {method})
-    const rows = records.map((r) => ({recordHash: r.recordHash, contributor: r.contributor, selfInfluence: r.selfInfluence, ...(r.loss === undefined ? {} : {loss: r.loss}), inTraining: manifest.records[r.index].split === 'train', index: r.index}))
-    for (const r of rows.slice(0, topK)) this.log(`${r.selfInfluence.toExponential(3).padStart(11)}  ${r.inTraining ? 'train' : 'val  '}  ${r.recordHash}  ${r.contributor}`)
+    const rows = records.map((r) => ({
+      recordHash: r.recordHash,
+      contributor: r.contributor,
+      selfInfluence: r.selfInfluence,
+      ...(r.loss === undefined ? {} : {loss: r.loss}),
+      inTraining: manifest.records[r.index].split === 'train',
+      index: r.index,
+    }))
+    for (const r of rows.slice(0, topK))
+      this.log(`${r.selfInfluence.toExponential(3).padStart(11)}  ${r.inTraining ? 'train' : 'val  '}  ${r.recordHash}  ${r.contributor}`)
     return {model: resolve(dir), task: 'generate', method, records: rows}
   }
 }

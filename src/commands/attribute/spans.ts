@@ -4,7 +4,8 @@ import {BaseCommand} from '../../cli/base-command.js'
 import type {TraceMethod, TraceOutputResult} from '../../attribution/datanet-trace.js'
 
 export default class AttributeSpans extends BaseCommand<TraceOutputResult> {
-  static override description = `Trace a text output back to the datanet records it repeats: verbatim spans found through the version's suffix array (built once per version, then read by position), paraphrases by the encoder's vectors (--method embedding), or both rankings fused (--method hybrid).
+  static override description =
+    `Trace a text output back to the datanet records it repeats: verbatim spans found through the version's suffix array (built once per version, then read by position), paraphrases by the encoder's vectors (--method embedding), or both rankings fused (--method hybrid).
 
 --json: the shape is schemas/commands/attribute-spans.schema.json.
 For the attribution of a model's prediction, use \`infer --attribute\`.`
@@ -16,7 +17,11 @@ For the attribution of a model's prediction, use \`infer --attribute\`.`
     datanet: Flags.string({description: 'Datanet to trace --text against.', required: true}),
     version: Flags.integer({description: 'Datanet version (default: the latest).', min: 1}),
     text: Flags.string({description: 'The output text to trace.', required: true}),
-    method: Flags.string({description: 'spans (verbatim), embedding (paraphrase) or hybrid (both, rank-fused).', options: ['spans', 'embedding', 'hybrid'], default: 'spans'}),
+    method: Flags.string({
+      description: 'spans (verbatim), embedding (paraphrase) or hybrid (both, rank-fused).',
+      options: ['spans', 'embedding', 'hybrid'],
+      default: 'spans',
+    }),
     'top-k': Flags.integer({description: 'Records listed.', default: 20, min: 1}),
     'text-field': Flags.string({description: 'Record field holding the text (default: text).'}),
     'allow-draft': Flags.boolean({description: 'Trace against the unpublished draft.'}),

@@ -1,4 +1,3 @@
-
 import {BaseCommand} from '../../cli/base-command.js'
 import {addressFlag, chainFlags, chainSelection, openAmountArg} from '../../cli/flags.js'
 import {formatOpen} from '../../chain/amounts.js'
@@ -8,7 +7,8 @@ import {DevnetNotRunningError} from '../../devnet/errors.js'
 import {devnetStatePath} from '../../devnet/state.js'
 
 export default class BridgeWithdraw extends BaseCommand<WithdrawResult> {
-  static override description = `Withdraw native OPEN from the devnet's L2 to L1: burned by OpenL2Bridge, released from OpenPortal by the relayer.
+  static override description =
+    `Withdraw native OPEN from the devnet's L2 to L1: burned by OpenL2Bridge, released from OpenPortal by the relayer.
 
 Waits until the L1 release. (On the devnet the relayer stands in for the OP Stack's proof and challenge window.)
 --json: the shape is schemas/commands/bridge-withdraw.schema.json.`

@@ -4,7 +4,8 @@ import {BaseCommand} from '../../cli/base-command.js'
 import {contractAbi} from '../../contracts/registry.js'
 
 export default class ContractsAbi extends BaseCommand<readonly unknown[]> {
-  static override description = 'Print the ABI of a protocol contract (a JSON array, for cast, viem or a frontend). --json: the shape is schemas/commands/contracts-abi.schema.json.'
+  static override description =
+    'Print the ABI of a protocol contract (a JSON array, for cast, viem or a frontend). --json: the shape is schemas/commands/contracts-abi.schema.json.'
   static override examples = ['<%= config.bin %> contracts abi OpenToken --json']
   static override args = {name: Args.string({description: 'Contract name (see `contracts list`).', required: true})}
 

@@ -8,7 +8,8 @@ import {type AddResult, addToDatanet} from '../../datanet/index.js'
 export type DatanetAddResult = AddResult & {contributor: string}
 
 export default class DatanetAdd extends BaseCommand<DatanetAddResult> {
-  static override description = `Validate, hash and stage records from files or folders (.jsonl, .csv, .txt, .md; image and audio datanets also take their media files).
+  static override description =
+    `Validate, hash and stage records from files or folders (.jsonl, .csv, .txt, .md; image and audio datanets also take their media files).
 Every file is checked before anything is staged: one bad file (invalid JSON or UTF-8, a CSV row with the wrong number of fields, a missing text field, a bad contributor address, over 5 MB) refuses the whole add, naming file and line, and the datanet stays as it was. Records already in the datanet are counted as duplicates and not added again.
 A row's own "contributor" field wins over --contributor, which wins over the signing account (OPENLEDGER_PRIVATE_KEY, else OPENLEDGER_KEYSTORE, else dev account --account, default 0): the account that later publishes or contributes.
 --json: the shape is schemas/commands/datanet-add.schema.json.`
@@ -35,10 +36,16 @@ A row's own "contributor" field wins over --contributor, which wins over the sig
     const r = await addToDatanet({name: args.name, paths, contributor, textField: flags['text-field']})
     for (const f of r.files) {
       const what = f.added === 0 && f.records > 0 ? (f.alreadyAdded ? 'already added: nothing new' : 'nothing new') : `${f.added} added`
-      this.log(`${f.file}: ${f.records} record${f.records === 1 ? '' : 's'}, ${what}${f.duplicates && f.added ? `, ${f.duplicates} duplicate${f.duplicates === 1 ? '' : 's'}` : ''}`)
+      this.log(
+        `${f.file}: ${f.records} record${f.records === 1 ? '' : 's'}, ${what}${f.duplicates && f.added ? `, ${f.duplicates} duplicate${f.duplicates === 1 ? '' : 's'}` : ''}`,
+      )
     }
     for (const s of r.skipped) this.note(`skipped ${s} (not a type this datanet takes)`)
-    this.log(r.added === 0 ? `Nothing added to ${r.name}: all ${r.duplicates} records are already in it.` : `Added ${r.added} record${r.added === 1 ? '' : 's'} to ${r.name} (${r.duplicates} duplicate${r.duplicates === 1 ? '' : 's'}); ${r.staged} staged for the next version.`)
+    this.log(
+      r.added === 0
+        ? `Nothing added to ${r.name}: all ${r.duplicates} records are already in it.`
+        : `Added ${r.added} record${r.added === 1 ? '' : 's'} to ${r.name} (${r.duplicates} duplicate${r.duplicates === 1 ? '' : 's'}); ${r.staged} staged for the next version.`,
+    )
     return {...r, contributor}
   }
 }

@@ -41,7 +41,13 @@ export default class DatanetCreate extends BaseCommand<DatanetCreateResult> {
       tags: flags.tags?.split(','),
       modality: flags.modality as Modality,
     })
-    const result: DatanetCreateResult = {name: m.name, modality: m.modality, ...(m.summary ? {summary: m.summary} : {}), ...(m.description ? {description: m.description} : {}), tags: m.tags}
+    const result: DatanetCreateResult = {
+      name: m.name,
+      modality: m.modality,
+      ...(m.summary ? {summary: m.summary} : {}),
+      ...(m.description ? {description: m.description} : {}),
+      tags: m.tags,
+    }
     this.log(`Created datanet ${m.name} (${m.modality}).`)
     if (flags.onchain) {
       const r = await registerDatanet({name: m.name, chain: await datanetChain(chainSelection(flags))})

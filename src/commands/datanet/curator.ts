@@ -6,7 +6,8 @@ import {notOnChain, withHints} from '../../cli/hints.js'
 import {type CuratorResult, datanetChain, setDatanetCurator} from '../../datanet/index.js'
 
 export default class DatanetCurator extends BaseCommand<CuratorResult> {
-  static override description = `Add a curator to a datanet (or remove one with --remove): curators review contributions and publish versions. Only the datanet's owner may.
+  static override description =
+    `Add a curator to a datanet (or remove one with --remove): curators review contributions and publish versions. Only the datanet's owner may.
 --json: the shape is schemas/commands/datanet-curator.schema.json.`
   static override examples = [
     '<%= config.bin %> datanet curator support-tickets 0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
@@ -24,7 +25,10 @@ export default class DatanetCurator extends BaseCommand<CuratorResult> {
   async run(): Promise<CuratorResult> {
     const {args, flags} = await this.parse(DatanetCurator)
     const chain = await datanetChain(chainSelection(flags))
-    const r = await withHints(setDatanetCurator({name: args.name, curator: args.address, enabled: !flags.remove, chain}), notOnChain(args.name))
+    const r = await withHints(
+      setDatanetCurator({name: args.name, curator: args.address, enabled: !flags.remove, chain}),
+      notOnChain(args.name),
+    )
     this.log(`${r.enabled ? 'Added' : 'Removed'} curator ${r.curator} of ${r.name} (tx ${r.txHash})`)
     return r
   }

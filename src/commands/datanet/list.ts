@@ -12,7 +12,9 @@ export default class DatanetList extends BaseCommand<DatanetSummary[]> {
     if (list.length === 0) this.log('No datanets yet: openledger datanet create <name>')
     for (const d of list) {
       const latest = d.latest ? `v${d.latest.version} ${d.latest.records} records ${d.latest.root}` : 'unpublished'
-      this.log(`${d.name.padEnd(24)} ${d.modality.padEnd(6)} ${latest}${d.staged ? `, ${d.staged} staged` : ''}${d.datanetId ? ` (on-chain #${d.datanetId})` : ''}`)
+      this.log(
+        `${d.name.padEnd(24)} ${d.modality.padEnd(6)} ${latest}${d.staged ? `, ${d.staged} staged` : ''}${d.datanetId ? ` (on-chain #${d.datanetId})` : ''}`,
+      )
     }
     return list
   }

@@ -4,7 +4,8 @@ import {BaseCommand} from '../../cli/base-command.js'
 import {type ProofResult, datanetProof} from '../../datanet/index.js'
 
 export default class DatanetProof extends BaseCommand<ProofResult> {
-  static override description = `The Merkle proof of one record in a version, for StandardMerkleTree.verify(root, ['bytes32','address'], leaf, proof) or OpenZeppelin's MerkleProof.verify on-chain.
+  static override description =
+    `The Merkle proof of one record in a version, for StandardMerkleTree.verify(root, ['bytes32','address'], leaf, proof) or OpenZeppelin's MerkleProof.verify on-chain.
 --json: the shape is schemas/commands/datanet-proof.schema.json.`
   static override examples = ['<%= config.bin %> datanet proof support-tickets 0x3f…c1 --json']
   static override args = {

@@ -8,7 +8,8 @@ import {type OnChainState, type ShowResult, datanetReader, onChainState, showDat
 export type DatanetShowResult = ShowResult & {onChain?: OnChainState}
 
 export default class DatanetShow extends BaseCommand<DatanetShowResult> {
-  static override description = `Show a datanet: metadata, versions (root, records, tx), contributions, and what the chain says when it is reachable.
+  static override description =
+    `Show a datanet: metadata, versions (root, records, tx), contributions, and what the chain says when it is reachable.
 --json: the shape is schemas/commands/datanet-show.schema.json.`
   static override examples = ['<%= config.bin %> datanet show support-tickets --json']
   static override args = {name: Args.string({description: 'Datanet name', required: true})}
@@ -21,16 +22,27 @@ export default class DatanetShow extends BaseCommand<DatanetShowResult> {
     const onChain = reader ? await onChainState({name: args.name, chain: reader}).catch(() => undefined) : undefined
     this.log(`${s.name} (${s.modality})${s.summary ? `: ${s.summary}` : ''}`)
     if (s.tags.length) this.log(`tags: ${s.tags.join(', ')}`)
-    this.log(s.chain ? `on-chain: datanet ${s.chain.datanetId} on chain ${s.chain.chainId}, owner ${s.chain.owner}` : 'on-chain: not registered yet')
+    this.log(
+      s.chain
+        ? `on-chain: datanet ${s.chain.datanetId} on chain ${s.chain.chainId}, owner ${s.chain.owner}`
+        : 'on-chain: not registered yet',
+    )
     for (const v of s.versionHistory) this.log(`v${v.version}  ${v.records} records  ${v.root}  tx ${v.txHash}`)
     if (s.staged) this.log(`${s.staged} records staged for the next version`)
     for (const c of s.contributions) this.log(`contribution #${c.id} ${c.status}: ${c.records} records from ${c.contributor}`)
     if (onChain) {
       const bad = onChain.versions.filter((v) => v.matchesLocal === false)
-      this.log(`chain: ${onChain.versionCount} versions${bad.length ? `; MISMATCH for version ${bad.map((b) => b.version).join(', ')}` : ', roots match the local versions'}`)
+      this.log(
+        `chain: ${onChain.versionCount} versions${bad.length ? `; MISMATCH for version ${bad.map((b) => b.version).join(', ')}` : ', roots match the local versions'}`,
+      )
     }
     // Checksummed, as every address printed (the manifest keeps the registry as it was resolved).
     const registry = <T extends {registry?: string}>(x: T): T => (x.registry ? {...x, registry: toChecksumAddress(x.registry)} : x)
-    return {...s, ...(s.chain ? {chain: registry(s.chain)} : {}), versionHistory: s.versionHistory.map(registry), ...(onChain ? {onChain} : {})}
+    return {
+      ...s,
+      ...(s.chain ? {chain: registry(s.chain)} : {}),
+      versionHistory: s.versionHistory.map(registry),
+      ...(onChain ? {onChain} : {}),
+    }
   }
 }

@@ -9,7 +9,8 @@ const DEFAULT_L1_PORT = 8545
 const DEFAULT_L2_PORT = 9545
 
 export default class DevnetStart extends BaseCommand<DevnetSummary | void> {
-  static override description = `Start the local devnet: an L1 and an OP-style L2 (anvil), OPEN bridged as the L2's gas token, the protocol contracts deployed, dev accounts funded.
+  static override description =
+    `Start the local devnet: an L1 and an OP-style L2 (anvil), OPEN bridged as the L2's gas token, the protocol contracts deployed, dev accounts funded.
 
 Runs in the foreground until Ctrl-C, or with --detach in a background supervisor (stop it with \`devnet stop\`). Writes .openledger/devnet.json, which every other command reads.
 --json: the shape is schemas/commands/devnet-start.schema.json. The keys shown are the devnet's well-known dev keys.`
@@ -20,9 +21,25 @@ Runs in the foreground until Ctrl-C, or with --detach in a background supervisor
   ]
   static override flags = {
     detach: Flags.boolean({char: 'd', description: 'Run in a background supervisor and return once ready.'}),
-    'l1-port': Flags.integer({description: 'L1 RPC port (0 picks a free one).', default: DEFAULT_L1_PORT, min: 0, max: 65_535, env: 'OPENLEDGER_L1_PORT'}),
-    'l2-port': Flags.integer({description: 'L2 RPC port (0 picks a free one).', default: DEFAULT_L2_PORT, min: 0, max: 65_535, env: 'OPENLEDGER_L2_PORT'}),
-    'block-time': Flags.integer({description: 'Seconds between blocks (default: a block per transaction).', min: 1, env: 'OPENLEDGER_BLOCK_TIME'}),
+    'l1-port': Flags.integer({
+      description: 'L1 RPC port (0 picks a free one).',
+      default: DEFAULT_L1_PORT,
+      min: 0,
+      max: 65_535,
+      env: 'OPENLEDGER_L1_PORT',
+    }),
+    'l2-port': Flags.integer({
+      description: 'L2 RPC port (0 picks a free one).',
+      default: DEFAULT_L2_PORT,
+      min: 0,
+      max: 65_535,
+      env: 'OPENLEDGER_L2_PORT',
+    }),
+    'block-time': Flags.integer({
+      description: 'Seconds between blocks (default: a block per transaction).',
+      min: 1,
+      env: 'OPENLEDGER_BLOCK_TIME',
+    }),
     fresh: Flags.boolean({description: 'Build the genesis (deployments, funding) again instead of loading the cached one.'}),
   }
 
@@ -38,7 +55,10 @@ Runs in the foreground until Ctrl-C, or with --detach in a background supervisor
       return summary
     }
 
-    const [{superviseDevnet}, {withDevnetProgress}] = await Promise.all([import('../../devnet/supervise.js'), import('../../ui/devnet-progress.js')])
+    const [{superviseDevnet}, {withDevnetProgress}] = await Promise.all([
+      import('../../devnet/supervise.js'),
+      import('../../ui/devnet-progress.js'),
+    ])
     const started = performance.now()
     const interactive = !this.jsonEnabled()
     let progress: (e: import('../../devnet/supervisor.js').DevnetProgress) => void = () => {}
@@ -85,6 +105,12 @@ Runs in the foreground until Ctrl-C, or with --detach in a background supervisor
     s.accounts.forEach((a, i) => this.log(`(${i}) ${a.address}  ${a.privateKey}`))
     this.log('')
     const cache = s.genesis.fromCache ? 'cached genesis' : 'genesis built and cached'
-    this.log(dim(detached ? `running in the background (pid ${s.supervisorPid}); \`openledger devnet stop\` stops it` : `ready in ${ms} ms (${cache}); Ctrl-C stops it`))
+    this.log(
+      dim(
+        detached
+          ? `running in the background (pid ${s.supervisorPid}); \`openledger devnet stop\` stops it`
+          : `ready in ${ms} ms (${cache}); Ctrl-C stops it`,
+      ),
+    )
   }
 }

@@ -5,7 +5,8 @@ import {formatOpen} from '../../chain/amounts.js'
 import {type ClaimResult, claimRewards} from '../../protocol/rewards.js'
 
 export default class RewardsClaim extends BaseCommand<ClaimResult> {
-  static override description = `Claim everything the signing account is owed: inference fees (as contributor, model owner or treasury) and staking rewards.
+  static override description =
+    `Claim everything the signing account is owed: inference fees (as contributor, model owner or treasury) and staking rewards.
 
 JSON result (schemas/commands/rewards-claim.schema.json): address; claims (one per transaction: source "settlement" or "staking", amount in wei as a
 decimal string, transactionHash); total (wei paid out). Fails with E_NOTHING_TO_CLAIM when there is none.`

@@ -13,7 +13,10 @@ data); modelOwner (fees for its models); platform (the platform share, for the t
 rewards); total; trail, the per-record trail as contributor: records [{recordHash, datanet, acceptedIn
 {version}, inferences [{receiptId, txHash, model, score, earned}], earned}], unmatched (credits whose receipt
 is not stored here) and earned (every credit ever, wei). \`rewards claim\` pays them out.`
-  static override examples = ['<%= config.bin %> rewards --account 3', '<%= config.bin %> rewards --address 0x90F79bf6EB2c4f870365E785982E1f101E93b906 --json']
+  static override examples = [
+    '<%= config.bin %> rewards --account 3',
+    '<%= config.bin %> rewards --address 0x90F79bf6EB2c4f870365E785982E1f101E93b906 --json',
+  ]
   static override flags = {
     ...chainFlags,
     address: addressFlag({description: 'Address to show (default: the signing account).'}),
@@ -31,7 +34,9 @@ is not stored here) and earned (every credit ever, wei). \`rewards claim\` pays 
     this.log(`  total:           ${formatOpen(balances.total)}`)
     const trail = await contributorTrail(subject.ctx, {address: subject.address})
     for (const r of trail.records) {
-      this.log(`  record ${r.recordHash}${r.datanet ? ` (${r.datanet}${r.acceptedIn ? ` v${r.acceptedIn.version}` : ''})` : ''}: ${r.inferences.length} paid inference(s), earned ${formatOpen(BigInt(r.earned))}`)
+      this.log(
+        `  record ${r.recordHash}${r.datanet ? ` (${r.datanet}${r.acceptedIn ? ` v${r.acceptedIn.version}` : ''})` : ''}: ${r.inferences.length} paid inference(s), earned ${formatOpen(BigInt(r.earned))}`,
+      )
     }
     return {...balances, trail}
   }

@@ -37,7 +37,9 @@ JSON result (schemas/commands/stake-slash.schema.json): transactionHash; staker;
     const {args, flags} = await this.parse(StakeSlash)
     const ctx = await resolveSigner(chainSelection(flags))
     const result = await slash(ctx, {staker: args.address, amount: args.amount, evidence: flags.evidence})
-    this.log(`Slashed ${formatOpen(result.amount)} from ${result.staker} to the treasury ${result.treasury}; left: ${formatOpen(result.staked)}`)
+    this.log(
+      `Slashed ${formatOpen(result.amount)} from ${result.staker} to the treasury ${result.treasury}; left: ${formatOpen(result.staked)}`,
+    )
     this.log(`tx ${result.transactionHash}`)
     return result
   }

@@ -27,7 +27,9 @@ rewards (staking rewards claimable now, wei); cooldownSeconds (the contract's co
     this.log(`${status.address}`)
     this.log(`  staked:     ${formatOpen(status.staked)}${status.role ? ` (${status.role})` : ''}`)
     if (status.pendingWithdrawal > 0n) {
-      this.log(`  cooldown:   ${formatOpen(status.pendingWithdrawal)}, ${status.withdrawable ? 'withdrawable now' : `unlocks at ${status.unlocksAt}`}`)
+      this.log(
+        `  cooldown:   ${formatOpen(status.pendingWithdrawal)}, ${status.withdrawable ? 'withdrawable now' : `unlocks at ${status.unlocksAt}`}`,
+      )
     }
     this.log(`  rewards:    ${formatOpen(status.rewards)}`)
     return status

@@ -5,16 +5,9 @@ import {chainFlags, chainSelection, openAmountArg} from '../../cli/flags.js'
 import {resolveSigner} from '../../chain/context.js'
 import {UsageError} from '../../errors.js'
 import {formatOpen} from '../../chain/amounts.js'
-import {
-  type WithdrawalCompleteResult,
-  type WithdrawalRequestResult,
-  completeWithdrawal,
-  requestWithdrawal,
-} from '../../protocol/stake.js'
+import {type WithdrawalCompleteResult, type WithdrawalRequestResult, completeWithdrawal, requestWithdrawal} from '../../protocol/stake.js'
 
-export type StakeWithdrawResult =
-  | ({step: 'requested'} & WithdrawalRequestResult)
-  | ({step: 'completed'} & WithdrawalCompleteResult)
+export type StakeWithdrawResult = ({step: 'requested'} & WithdrawalRequestResult) | ({step: 'completed'} & WithdrawalCompleteResult)
 
 export default class StakeWithdraw extends BaseCommand<StakeWithdrawResult> {
   static override description = `Withdraw stake in two steps: request (starts the cooldown), then --complete once it has passed.

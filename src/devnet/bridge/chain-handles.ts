@@ -44,7 +44,9 @@ export function viemBridgeChains(l1: LayerClients, l2: LayerClients, addresses: 
         fromBlock,
         toBlock,
       })
-      return logs.map((log): WithdrawalEvent => ({nonce: log.args.nonce!, from: log.args.from!, to: log.args.to!, amount: log.args.amount!}))
+      return logs.map(
+        (log): WithdrawalEvent => ({nonce: log.args.nonce!, from: log.args.from!, to: log.args.to!, amount: log.args.amount!}),
+      )
     },
     async l2HasTransaction(hash: Hex) {
       const tx = await l2.public.getTransaction({hash}).catch(() => undefined)
@@ -61,7 +63,8 @@ export function viemBridgeChains(l1: LayerClients, l2: LayerClients, addresses: 
           await l2.public.request({method: 'eth_sendRawTransaction', params: [serialized]})
           break
         } catch (err) {
-          if (!/replacement transaction underpriced|already imported|already known/i.test(String((err as Error).message)) || attempt >= 100) throw err
+          if (!/replacement transaction underpriced|already imported|already known/i.test(String((err as Error).message)) || attempt >= 100)
+            throw err
           if (await l2.public.getTransaction({hash}).then(Boolean, () => false)) break
           await new Promise((r) => setTimeout(r, 10))
         }
@@ -71,7 +74,11 @@ export function viemBridgeChains(l1: LayerClients, l2: LayerClients, addresses: 
     },
     isWithdrawalFinalized: (nonce) => readContract(l1Relayer, 'OpenPortal', 'finalizedWithdrawals', [nonce]),
     async finalizeWithdrawal(event) {
-      const {hash} = await writeContract(l1Relayer, {contract: 'OpenPortal', functionName: 'finalizeWithdrawal', args: [event.nonce, event.to, event.amount]})
+      const {hash} = await writeContract(l1Relayer, {
+        contract: 'OpenPortal',
+        functionName: 'finalizeWithdrawal',
+        args: [event.nonce, event.to, event.amount],
+      })
       return hash
     },
   }

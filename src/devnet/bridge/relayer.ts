@@ -49,7 +49,10 @@ export class Relayer {
   private running?: Promise<void>
   private stopped = false
 
-  constructor(private readonly chains: BridgeChains, private readonly options: RelayerOptions = {}) {}
+  constructor(
+    private readonly chains: BridgeChains,
+    private readonly options: RelayerOptions = {},
+  ) {}
 
   /** Marks everything up to the current heads as handled (e.g. a loaded genesis, already relayed). */
   async skipToHeads(): Promise<void> {

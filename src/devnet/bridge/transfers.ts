@@ -125,7 +125,11 @@ export async function depositToL2(
       l1BlockHash: event.blockHash,
       logIndex: event.logIndex,
     })
-    await waitForRelay(() => l2.public.getTransactionReceipt({hash: l2Tx.hash}).catch(() => undefined), timeoutMs, `deposit ${entry.l1TxHash}`)
+    await waitForRelay(
+      () => l2.public.getTransactionReceipt({hash: l2Tx.hash}).catch(() => undefined),
+      timeoutMs,
+      `deposit ${entry.l1TxHash}`,
+    )
     entry.status = 'credited'
     save()
     const l2BalanceAfter = await l2.public.getBalance({address: to})
@@ -168,9 +172,15 @@ export async function withdrawToL1(
   const balance = await l2.public.getBalance({address: account.address})
   if (balance < amount) throw new InsufficientBalanceError('withdrawal', account.address, balance, amount)
   const l1BalanceBefore = await readContract(readerOn(l1, state.contracts), 'OpenToken', 'balanceOf', [to])
-  const {hash: l2TxHash, receipt} = await writeContract(writerOn(l2, state.contracts, account), {contract: 'OpenL2Bridge', functionName: 'initiateWithdrawal', args: [to], value: amount})
+  const {hash: l2TxHash, receipt} = await writeContract(writerOn(l2, state.contracts, account), {
+    contract: 'OpenL2Bridge',
+    functionName: 'initiateWithdrawal',
+    args: [to],
+    value: amount,
+  })
   const [event] = parseEventLogs({abi: OpenL2Bridge.abi, eventName: 'WithdrawalInitiated', logs: receipt.logs})
-  if (receipt.status !== 'success' || !event) throw new OpenledgerError('E_WITHDRAW_FAILED', `the L2 withdrawal transaction ${l2TxHash} reverted`)
+  if (receipt.status !== 'success' || !event)
+    throw new OpenledgerError('E_WITHDRAW_FAILED', `the L2 withdrawal transaction ${l2TxHash} reverted`)
   const nonce = event.args.nonce
   const l1TxHash = await waitForRelay(() => finalizedTx(l1, portal, nonce), timeoutMs, `withdrawal ${nonce}`)
   const l1BalanceAfter = await readContract(readerOn(l1, state.contracts), 'OpenToken', 'balanceOf', [to])
@@ -187,6 +197,12 @@ export async function withdrawToL1(
 }
 
 async function finalizedTx(l1: LayerClients, portal: Address, nonce: bigint): Promise<Hex | undefined> {
-  const logs = await l1.public.getContractEvents({address: portal, abi: OpenPortal.abi, eventName: 'WithdrawalFinalized', args: {nonce}, fromBlock: 0n})
+  const logs = await l1.public.getContractEvents({
+    address: portal,
+    abi: OpenPortal.abi,
+    eventName: 'WithdrawalFinalized',
+    args: {nonce},
+    fromBlock: 0n,
+  })
   return logs[0]?.transactionHash ?? undefined
 }

@@ -71,7 +71,10 @@ export function llamaHyperParameters(c: LlamaConfig, shape: LlamaShape): [string
     ['llama.rope.freq_base', {type: 'f32', value: c.ropeTheta}],
   ]
   if (shape.headDim * shape.heads !== shape.hidden) {
-    kv.push(['llama.attention.key_length', {type: 'u32', value: shape.headDim}], ['llama.attention.value_length', {type: 'u32', value: shape.headDim}])
+    kv.push(
+      ['llama.attention.key_length', {type: 'u32', value: shape.headDim}],
+      ['llama.attention.value_length', {type: 'u32', value: shape.headDim}],
+    )
   }
   return kv
 }
@@ -83,7 +86,12 @@ type TokenizerJson = {
   model?: {type?: string; vocab?: Record<string, number>; merges?: (string | [string, string])[]; byte_fallback?: boolean}
 }
 
-type TokenizerConfigJson = {bos_token?: string | {content: string} | null; eos_token?: string | {content: string} | null; chat_template?: string; add_bos_token?: boolean}
+type TokenizerConfigJson = {
+  bos_token?: string | {content: string} | null
+  eos_token?: string | {content: string} | null
+  chat_template?: string
+  add_bos_token?: boolean
+}
 
 /** llama.cpp token types (llama_token_type): 1 normal, 3 control, 4 user-defined. */
 const NORMAL = 1
@@ -94,12 +102,20 @@ const USER_DEFINED = 4
  * tokenizer.ggml.* for a byte-level BPE with GPT-2's pre-tokenizer ("gpt2" model, "gpt-2" pre-type):
  * the vocabulary in id order, merges as "a b", control tokens marked, BOS/EOS ids.
  */
-export function gpt2TokenizerMetadata(tokenizer: TokenizerJson, tokConfig: TokenizerConfigJson, config: LlamaConfig, path: string): [string, GgufValue][] {
+export function gpt2TokenizerMetadata(
+  tokenizer: TokenizerJson,
+  tokConfig: TokenizerConfigJson,
+  config: LlamaConfig,
+  path: string,
+): [string, GgufValue][] {
   const model = tokenizer.model
-  if (model?.type !== 'BPE' || !model.vocab || !model.merges) throw new UsageError(`${path}: only a BPE tokenizer (model.type "BPE" with vocab and merges) can be exported to GGUF`)
+  if (model?.type !== 'BPE' || !model.vocab || !model.merges)
+    throw new UsageError(`${path}: only a BPE tokenizer (model.type "BPE" with vocab and merges) can be exported to GGUF`)
   const pre = tokenizer.pre_tokenizer
   if (pre?.type !== 'ByteLevel' || pre.use_regex === false || pre.add_prefix_space || tokenizer.normalizer) {
-    throw new UsageError(`${path}: only GPT-2's byte-level pre-tokenizer (a single ByteLevel with its regex, no normalizer) is exported to GGUF; this tokenizer has ${JSON.stringify(pre?.type ?? null)}`)
+    throw new UsageError(
+      `${path}: only GPT-2's byte-level pre-tokenizer (a single ByteLevel with its regex, no normalizer) is exported to GGUF; this tokenizer has ${JSON.stringify(pre?.type ?? null)}`,
+    )
   }
   const added = new Map((tokenizer.added_tokens ?? []).map((t) => [t.id, t]))
   const size = Math.max(config.vocabSize, ...Object.values(model.vocab).map((id) => id + 1), ...[...added.keys()].map((id) => id + 1))
@@ -116,7 +132,8 @@ export function gpt2TokenizerMetadata(tokenizer: TokenizerJson, tokConfig: Token
       types[id] = USER_DEFINED
     }
   }
-  if (size !== config.vocabSize) throw new UsageError(`${path}: the tokenizer has ${size} tokens but config.json vocab_size is ${config.vocabSize}`)
+  if (size !== config.vocabSize)
+    throw new UsageError(`${path}: the tokenizer has ${size} tokens but config.json vocab_size is ${config.vocabSize}`)
   const merges = model.merges.map((m) => (Array.isArray(m) ? `${m[0]} ${m[1]}` : m))
   const idOf = (t: TokenizerConfigJson['bos_token']): number | undefined => {
     const content = typeof t === 'string' ? t : t?.content

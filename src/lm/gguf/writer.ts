@@ -5,7 +5,21 @@
  */
 
 /** GGUF metadata value types. */
-export const GgufType = {UINT8: 0, INT8: 1, UINT16: 2, INT16: 3, UINT32: 4, INT32: 5, FLOAT32: 6, BOOL: 7, STRING: 8, ARRAY: 9, UINT64: 10, INT64: 11, FLOAT64: 12} as const
+export const GgufType = {
+  UINT8: 0,
+  INT8: 1,
+  UINT16: 2,
+  INT16: 3,
+  UINT32: 4,
+  INT32: 5,
+  FLOAT32: 6,
+  BOOL: 7,
+  STRING: 8,
+  ARRAY: 9,
+  UINT64: 10,
+  INT64: 11,
+  FLOAT64: 12,
+} as const
 
 /** ggml tensor types written here. */
 export const GgmlType = {F32: 0, F16: 1} as const
@@ -132,7 +146,7 @@ function writeValue(sink: ByteSink, v: GgufValue) {
       sink.u32(GgufType.ARRAY)
       sink.u32(v.type === 'i32[]' ? GgufType.INT32 : GgufType.UINT32)
       sink.u64(v.value.length)
-      for (let i = 0; i < v.value.length; i++) (v.type === 'i32[]' ? sink.i32(v.value[i]) : sink.u32(v.value[i]))
+      for (let i = 0; i < v.value.length; i++) v.type === 'i32[]' ? sink.i32(v.value[i]) : sink.u32(v.value[i])
   }
 }
 
@@ -153,7 +167,8 @@ export function encodeGguf(metadata: [string, GgufValue][], tensors: GgufTensor[
   const offsets: number[] = []
   for (const t of tensors) {
     const count = t.shape.reduce((a, b) => a * b, 1)
-    if (count * ELEMENT_BYTES[t.type] !== t.bytes.length) throw new Error(`tensor ${t.name}: ${t.bytes.length} bytes do not hold shape ${JSON.stringify(t.shape)}`)
+    if (count * ELEMENT_BYTES[t.type] !== t.bytes.length)
+      throw new Error(`tensor ${t.name}: ${t.bytes.length} bytes do not hold shape ${JSON.stringify(t.shape)}`)
     head.string(t.name)
     head.u32(t.shape.length)
     for (const d of [...t.shape].reverse()) head.u64(d)

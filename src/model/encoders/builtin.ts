@@ -64,7 +64,9 @@ export async function loadBuiltinEncoder(device: Device, dir = builtinEncoderDir
     }
   }
   const meta = JSON.parse(readFileSync(join(dir, 'encoder.json'), 'utf8')) as BuiltinMeta
-  const vocab = readFileSync(join(dir, 'vocab.txt'), 'utf8').split('\n').filter((w) => w !== '')
+  const vocab = readFileSync(join(dir, 'vocab.txt'), 'utf8')
+    .split('\n')
+    .filter((w) => w !== '')
   const tokenizer = new BuiltinTokenizer(vocab, meta.maxTokens ?? 256)
   const hash = encoderFilesHash(dir)
   const ort = await loadOrt()

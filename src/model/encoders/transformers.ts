@@ -27,9 +27,11 @@ export async function loadTransformersEncoder(spec: string, device: Device, opti
   const local = isLocalEncoderSpec(spec)
   const path = local ? resolve(spec) : spec
   if (local) {
-    if (!existsSync(path) || !statSync(path).isDirectory()) throw new EncoderError(`--encoder ${spec}: no such folder`, {metaMessages: howToFix(spec)})
+    if (!existsSync(path) || !statSync(path).isDirectory())
+      throw new EncoderError(`--encoder ${spec}: no such folder`, {metaMessages: howToFix(spec)})
     for (const f of ['config.json', 'tokenizer.json']) {
-      if (!existsSync(join(path, f))) throw new EncoderError(`--encoder ${spec}: ${f} is missing in ${path}`, {metaMessages: howToFix(spec)})
+      if (!existsSync(join(path, f)))
+        throw new EncoderError(`--encoder ${spec}: ${f} is missing in ${path}`, {metaMessages: howToFix(spec)})
     }
     if (!existsSync(join(path, 'onnx', 'model.onnx'))) {
       throw new EncoderError(`--encoder ${spec}: onnx/model.onnx is missing in ${path}`, {metaMessages: howToFix(spec)})
@@ -38,14 +40,17 @@ export async function loadTransformersEncoder(spec: string, device: Device, opti
   const t = await loadTransformers({allowRemote: options.allowRemote && !local})
   const cached = join(t.env.cacheDir ?? '', spec)
   if (!local && !options.allowRemote && !existsSync(join(cached, 'config.json'))) {
-    throw new EncoderError(`cannot fetch the hub model ${spec}: the Hugging Face hub is not reachable and it is not in the cache`, {metaMessages: howToFix(spec)})
+    throw new EncoderError(`cannot fetch the hub model ${spec}: the Hugging Face hub is not reachable and it is not in the cache`, {
+      metaMessages: howToFix(spec),
+    })
   }
   let extractor: Awaited<ReturnType<typeof t.pipeline<'feature-extraction'>>>
   try {
     extractor = await t.pipeline('feature-extraction', path, {device, dtype: 'fp32'})
   } catch (err) {
     const reason = (err instanceof Error ? err.message : String(err)).split('\n')[0]
-    if (local) throw new EncoderError(`--encoder ${spec}: transformers.js cannot load it (${reason})`, {cause: err, metaMessages: howToFix(spec)})
+    if (local)
+      throw new EncoderError(`--encoder ${spec}: transformers.js cannot load it (${reason})`, {cause: err, metaMessages: howToFix(spec)})
     throw new EncoderError(`cannot fetch the hub model ${spec} (${reason})`, {cause: err, metaMessages: howToFix(spec)})
   }
   const hashDir = local ? path : cached

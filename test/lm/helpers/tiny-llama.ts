@@ -9,9 +9,21 @@ import {sfc32} from '../../../src/model/prng.js'
 import {type Tensor, encodeSafetensors} from '../../../src/model/safetensors.js'
 
 export const SPECIALS = ['<pad>', '<s>', '</s>', '<unk>']
-export const WORDS = 'the cat dog sat on mat a red blue ball ran to home and is was big small tree bird sang song sun day night moon star sky . , question answer : yes no'.split(' ')
+export const WORDS =
+  'the cat dog sat on mat a red blue ball ran to home and is was big small tree bird sang song sun day night moon star sky . , question answer : yes no'.split(
+    ' ',
+  )
 
-export type TinyLlamaOptions = {hidden?: number; layers?: number; heads?: number; kvHeads?: number; intermediate?: number; tied?: boolean; seed?: number; chatTemplate?: boolean}
+export type TinyLlamaOptions = {
+  hidden?: number
+  layers?: number
+  heads?: number
+  kvHeads?: number
+  intermediate?: number
+  tied?: boolean
+  seed?: number
+  chatTemplate?: boolean
+}
 
 export function tinyLlamaConfig(o: TinyLlamaOptions = {}): Record<string, unknown> {
   const hidden = o.hidden ?? 32
@@ -50,7 +62,15 @@ export function tinyLlamaTensors(config: Record<string, unknown>, seed = 1): Rec
 
 export function writeTokenizer(dir: string, chatTemplate = false): void {
   const vocab = [...SPECIALS, ...WORDS]
-  const special = (content: string, id: number) => ({id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true})
+  const special = (content: string, id: number) => ({
+    id,
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
+  })
   writeFileSync(
     join(dir, 'tokenizer.json'),
     JSON.stringify({
@@ -79,7 +99,12 @@ export function writeTokenizer(dir: string, chatTemplate = false): void {
       pad_token: '<pad>',
       unk_token: '<unk>',
       model_max_length: 128,
-      ...(chatTemplate ? {chat_template: "{% for m in messages %}{{ m['role'] }} : {{ m['content'] }} {% endfor %}{% if add_generation_prompt %}assistant : {% endif %}"} : {}),
+      ...(chatTemplate
+        ? {
+            chat_template:
+              "{% for m in messages %}{{ m['role'] }} : {{ m['content'] }} {% endfor %}{% if add_generation_prompt %}assistant : {% endif %}",
+          }
+        : {}),
     }),
   )
 }

@@ -20,7 +20,11 @@ const TOPICS: Record<string, {subjects: string[]; verbs: string[]; objects: stri
   },
 }
 
-export const CONTRIBUTORS = ['0x1111111111111111111111111111111111111111', '0x2222222222222222222222222222222222222222', '0x3333333333333333333333333333333333333333']
+export const CONTRIBUTORS = [
+  '0x1111111111111111111111111111111111111111',
+  '0x2222222222222222222222222222222222222222',
+  '0x3333333333333333333333333333333333333333',
+]
 
 /** Deterministic short sentences in three topics, shaped as a verified datanet version. */
 export function topicSource(perTopic = 40, name = 'news'): TrainSource {

@@ -6,7 +6,28 @@ import {join} from 'node:path'
 import {DT, GraphBuilder} from '../../../scripts/lib/onnx-builder.js'
 
 export const SPECIALS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]']
-export const WORDS = ['the', 'cat', 'dog', 'sat', 'on', 'mat', 'bank', 'money', 'loan', 'rain', 'sun', 'cloud', 'game', 'team', 'won', 'lost', 'a', 'is', '.', ',']
+export const WORDS = [
+  'the',
+  'cat',
+  'dog',
+  'sat',
+  'on',
+  'mat',
+  'bank',
+  'money',
+  'loan',
+  'rain',
+  'sun',
+  'cloud',
+  'game',
+  'team',
+  'won',
+  'lost',
+  'a',
+  'is',
+  '.',
+  ',',
+]
 
 export type TinyBert = {dir: string; vocab: string[]; hidden: number; wordEmb: Float32Array; typeEmb: Float32Array; proj: Float32Array}
 
@@ -26,7 +47,10 @@ export function writeTinyBert(dir: string, hidden = 16, seed = 7): TinyBert {
   g.init('token_type_embeddings', [2, hidden], typeEmb)
   g.init('dense', [hidden, hidden], proj)
   g.init('axis_last', [1], new BigInt64Array([-1n]))
-  const x = g.op('Add', [g.op('Gather', ['word_embeddings', 'input_ids'], {axis: 0}), g.op('Gather', ['token_type_embeddings', 'token_type_ids'], {axis: 0})])
+  const x = g.op('Add', [
+    g.op('Gather', ['word_embeddings', 'input_ids'], {axis: 0}),
+    g.op('Gather', ['token_type_embeddings', 'token_type_ids'], {axis: 0}),
+  ])
   const y = g.op('Tanh', [g.op('MatMul', [x, 'dense'])])
   const mask = g.op('Cast', [g.op('Unsqueeze', ['attention_mask', 'axis_last'])], {to: DT.FLOAT})
   g.op('Mul', [y, mask], {}, 'last_hidden_state')
@@ -49,7 +73,15 @@ export function writeTinyBert(dir: string, hidden = 16, seed = 7): TinyBert {
       pad_token_id: 0,
     }),
   )
-  const special = (content: string, id: number) => ({id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true})
+  const special = (content: string, id: number) => ({
+    id,
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
+  })
   writeFileSync(
     join(dir, 'tokenizer.json'),
     JSON.stringify({
