@@ -216,3 +216,59 @@ describe('rotary row order', () => {
     expect(Array.from(out)).toEqual([0, 10, 1, 11, 20, 30, 21, 31])
   })
 })
+
+describe('our engine against llama.cpp on the same exports', () => {
+  /** Log-probabilities of the token after `ids` as our TF.js engine computes them (wasm, f32). */
+  async function engineRun(ids: number[], withAdapter: boolean) {
+    const tf = await import('@tensorflow/tfjs')
+    const {selectLmDevice} = await import('../../src/lm/device.js')
+    const {loadLlamaBase} = await import('../../src/lm/load.js')
+    const {bindLora, disposeLlama, forward} = await import('../../src/lm/model.js')
+    const {disposeLora} = await import('../../src/lm/lora.js')
+    const {generateTokens} = await import('../../src/lm/generate.js')
+    const {loadAdapter} = await import('../../src/lm/artifact.js')
+    await selectLmDevice('cpu')
+    const base = await loadLlamaBase(BASE)
+    const adapter = withAdapter ? loadAdapter(join(FIXTURE, 'adapter'), base) : undefined
+    try {
+      const logits = tf.tidy(() => {
+        const out = forward(base.model, tf.tensor2d(Int32Array.from(ids), [1, ids.length], 'int32'), {
+          lora: adapter ? bindLora(adapter) : undefined,
+          inference: true,
+        })
+        return tf.slice(out.logits, [0, ids.length - 1, 0], [1, 1, -1])
+      })
+      const row = Float64Array.from(await logits.data())
+      logits.dispose()
+      let max = Number.NEGATIVE_INFINITY
+      for (const v of row) max = Math.max(max, v)
+      let sum = 0
+      for (const v of row) sum += Math.exp(v - max)
+      const logprobs = row.map((v) => v - max - Math.log(sum))
+      const n = ref.base.greedy.length
+      const greedy = (await generateTokens(base.model, ids, {maxTokens: n, temperature: 0, lora: adapter, stopTokenIds: []})).tokens
+      return {logprobs, greedy}
+    } finally {
+      if (adapter) disposeLora(adapter)
+      disposeLlama(base.model)
+    }
+  }
+
+  it('base: first-token log-probabilities within 1e-4 and the same greedy continuation as llama.cpp (f32 export)', async () => {
+    const model = await load(exportBaseGguf(BASE, join(tmp, 'engine-base.gguf'), {dtype: 'f32'}).path)
+    const cpp = await run(model, ref.ids)
+    const ours = await engineRun(ref.ids, false)
+    expect(maxDiff(ours.logprobs, cpp.logprobs)).toBeLessThan(F32_TOLERANCE)
+    expectSameGreedy(ours.greedy, ref.base, F32_TOLERANCE)
+    expectSameGreedy(cpp.greedy, ref.base, F32_TOLERANCE)
+  })
+
+  it('base + PEFT adapter: our engine and llama.cpp with the GGUF adapter agree within 1e-4', async () => {
+    const model = await load(exportBaseGguf(BASE, join(tmp, 'engine-lora-base.gguf'), {dtype: 'f32'}).path)
+    const lora = exportLoraGguf(join(FIXTURE, 'adapter'), BASE, join(tmp, 'engine-lora.gguf')).path
+    const cpp = await run(model, ref.ids, lora)
+    const ours = await engineRun(ref.ids, true)
+    expect(maxDiff(ours.logprobs, cpp.logprobs)).toBeLessThan(F32_TOLERANCE)
+    expectSameGreedy(ours.greedy, ref.adapter, F32_TOLERANCE)
+  })
+})
