@@ -1,5 +1,5 @@
 /**
- * The GGUF export against llama.cpp itself (node-llama-cpp, CPU build): the shipped base and the base
+ * The GGUF export against llama.cpp itself, and our engine against llama.cpp (node-llama-cpp, CPU build): the shipped base and the base
  * plus a non-zero PEFT adapter must tokenize, score and continue a prompt as the PyTorch reference
  * (scripts/lm/gguf-reference.py → test/fixtures/lm/gguf-reference) does.
  *
