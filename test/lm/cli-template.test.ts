@@ -21,7 +21,7 @@ describe('template chat-agent: init, then dev --once', () => {
     expectSummaryShape(s)
     expect(s.datanets).toEqual([expect.objectContaining({name: 'capitals-qa', version: 1, records: 36, changed: true})])
     expect(s.models).toEqual([expect.objectContaining({name: 'capitals-chat', datanet: 'capitals-qa', trained: true, published: true})])
-    const training = JSON.parse(readFileSync(join(p.dir, s.models[0].artifact, 'training.json'), 'utf8'))
+    const training = JSON.parse(readFileSync(join(s.models[0].artifact, 'training.json'), 'utf8'))
     expect(training).toMatchObject({
       kind: 'generate',
       format: 'prompt-response',
