@@ -57,34 +57,36 @@ beforeAll(async () => {
 })
 afterAll(() => rmSync(tmp, {recursive: true, force: true}))
 
+/** One training run's flags: the resume test must repeat exactly what the first run was given. */
+const trainArgs = (out: string) => [
+  'train',
+  '--task',
+  'generate',
+  '--datanet',
+  'capitals',
+  '--allow-draft',
+  '--epochs',
+  '3',
+  '--lr',
+  '0.003',
+  '--batch-size',
+  '4',
+  '--val-size',
+  '6',
+  '--cutoff-len',
+  '48',
+  '--device',
+  'cpu',
+  '--out',
+  out,
+]
+
 describe('train --task generate, infer --prompt, export --format gguf', () => {
   let artifact: string
 
   it("trains a PEFT adapter whose held-out loss is below the base's, with progress lines on stderr", async () => {
     const out = join(tmp, 'adapter')
-    const r = await cli([
-      'train',
-      '--task',
-      'generate',
-      '--datanet',
-      'capitals',
-      '--allow-draft',
-      '--epochs',
-      '3',
-      '--lr',
-      '0.003',
-      '--batch-size',
-      '4',
-      '--val-size',
-      '6',
-      '--cutoff-len',
-      '48',
-      '--device',
-      'cpu',
-      '--out',
-      out,
-      '--json',
-    ])
+    const r = await cli([...trainArgs(out), '--json'])
     expect(r.code, r.stderr + r.stdout).toBe(0)
     const res = JSON.parse(r.stdout)
     expectSchema('train', res)
@@ -126,30 +128,7 @@ describe('train --task generate, infer --prompt, export --format gguf', () => {
 
   it("--resume picks up the run's checkpoints: with every epoch done it trains nothing and writes the same adapter", async () => {
     const out = join(tmp, 'adapter')
-    const r = await cli([
-      'train',
-      '--task',
-      'generate',
-      '--datanet',
-      'capitals',
-      '--allow-draft',
-      '--epochs',
-      '3',
-      '--lr',
-      '0.003',
-      '--batch-size',
-      '4',
-      '--val-size',
-      '6',
-      '--cutoff-len',
-      '48',
-      '--device',
-      'cpu',
-      '--out',
-      join(tmp, 'again'),
-      '--resume',
-      '--json',
-    ])
+    const r = await cli([...trainArgs(join(tmp, 'again')), '--resume', '--json'])
     expect(r.code, r.stderr).toBe(0)
     // Every epoch came from the checkpoints: nothing trained, so no step line was printed.
     expect(r.stderr).not.toMatch(/step \d+\//)
