@@ -71,7 +71,8 @@ function firstLine(text: string): string {
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l !== '' && !/^See more help with/.test(l))
-  if (lines[0] === 'The following errors occurred:') return lines.slice(1).join('; ') || lines[0]
+  // oclif says "error" for one and "errors" for several; the lines after it name each flag.
+  if (/^The following errors? occurred:$/.test(lines[0] ?? '')) return lines.slice(1).join('; ') || lines[0]
   // "Parsing --lines" alone says which flag, the next line what is wrong with it.
   if (/^Parsing --\S+$/.test(lines[0] ?? '') && lines[1]) return `${lines[0]}: ${lines[1]}`
   // "Missing 1 required arg:" is followed by one line per argument: name, then its description.

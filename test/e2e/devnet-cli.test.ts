@@ -135,6 +135,12 @@ describe('openledger devnet and bridge, end to end through bin/run.js', () => {
     expect(bad.stderr.trim()).toBe('Error: Parsing --lines: Expected an integer greater than or equal to 1 but received: 0')
     const unknown = await cli(tmp.dir, ['devnet', 'start', '--nope', '--json'])
     expect([unknown.exitCode, unknown.json.error.message]).toEqual([2, 'Nonexistent flag: --nope'])
+    // oclif's singular form ("The following error occurred:") used to be all a user saw.
+    const required = await cli(tmp.dir, ['infer', 'my card was charged twice'])
+    expect(required.exitCode).toBe(2)
+    expect(required.stderr.trim()).toBe('Error: Missing required flag model')
+    const requiredJson = await cli(tmp.dir, ['publish', '--json'])
+    expect([requiredJson.exitCode, requiredJson.json.error.message]).toEqual([2, 'Missing required flag model'])
   })
 
   it('help lists the topics that exist', async () => {
