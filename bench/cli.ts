@@ -9,8 +9,8 @@ import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {AnvilInstance} from '../src/devnet/anvil-instance.js'
 import {median, printTable, type Row} from './report.js'
+import {bareAnvils} from './devnet.js'
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'run.js')
 
@@ -22,16 +22,6 @@ function timeProcess(args: string[], cwd: string, env: NodeJS.ProcessEnv, expect
   const r = spawnSync(process.execPath, args, {cwd, env, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8'})
   const ms = performance.now() - t
   if (r.status !== expectExit) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr || r.stdout}`)
-  return ms
-}
-
-async function twoBareAnvils(): Promise<number> {
-  const t = performance.now()
-  const l1 = new AnvilInstance({label: 'L1', port: 0, portFlag: '-', chainId: 31_337})
-  const l2 = new AnvilInstance({label: 'L2', port: 0, portFlag: '-', chainId: 16_121_337, optimism: true})
-  await Promise.all([l1.start(), l2.start()])
-  const ms = performance.now() - t
-  await Promise.all([l1.stop(), l2.stop()])
   return ms
 }
 
@@ -117,7 +107,7 @@ export async function benchCli(runs = 7): Promise<Row[]> {
         bare.push(timeProcess(['-e', '0'], work, env))
         byCommand.get(c.name)!.push(timeProcess([BIN, ...c.args], work, env, c.exit))
       }
-      anvils.push(await twoBareAnvils())
+      anvils.push(await bareAnvils())
       startDetach.push(timeProcess([BIN, 'devnet', 'start', '--detach'], work, env))
       timeProcess([BIN, 'devnet', 'stop'], work, env)
     }

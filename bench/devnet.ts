@@ -15,7 +15,8 @@ import {depositToL2} from '../src/devnet/bridge/transfers.js'
 import {startDevnet} from '../src/devnet/supervisor.js'
 import {median, printTable, type Row} from './report.js'
 
-async function bareAnvils(): Promise<number> {
+/** The baseline of every devnet start-up row: two bare anvils (L1 and OP L2) started and ready. */
+export async function bareAnvils(): Promise<number> {
   const t = performance.now()
   const l1 = new AnvilInstance({label: 'L1', port: 0, portFlag: '-', chainId: 31_337})
   const l2 = new AnvilInstance({label: 'L2', port: 0, portFlag: '-', chainId: 16_121_337, optimism: true})

@@ -206,21 +206,24 @@ try {
   for (let a = 0; a < answers.length; a++) {
     randomNll.push(await nllWithout(randomDrops[a], a))
   }
+  // Every attribution in this evaluation runs against the same trained artifact and records.
+  const attribute = (prompt: string, output: string, topK: number, method: (typeof methods)[number]) =>
+    attributeGeneration({
+      artifactDir: dir,
+      model: base.model,
+      tokenizer: base.tokenizer,
+      baseSha256,
+      records,
+      recordMeta: meta,
+      prompt,
+      output,
+      topK,
+      method,
+    })
   log(`(b) retrained without ${REMOVE} random records for each of the ${answers.length} answers`)
   for (const m of methods) {
     for (let a = 0; a < answers.length; a++) {
-      const res = await attributeGeneration({
-        artifactDir: dir,
-        model: base.model,
-        tokenizer: base.tokenizer,
-        baseSha256,
-        records,
-        recordMeta: meta,
-        prompt: answers[a].prompt,
-        output: answers[a].output,
-        topK: REMOVE,
-        method: m,
-      })
+      const res = await attribute(answers[a].prompt, answers[a].output, REMOVE, m)
       const full = await nll(trained.adapter, answers[a])
       const withoutTop = await nllWithout(new Set(res.gradient.map((g) => g.index)), a)
       removal.push({answer: a, method: m, full, withoutTop, withoutRandom: randomNll[a], win: withoutTop > randomNll[a]})
@@ -247,18 +250,7 @@ try {
   const quote = qr.response.split(' ').slice(0, 15).join(' ')
   const traced: Record<string, {spanFound: boolean; gradientRank: number; receiptTop: boolean}> = {}
   for (const m of methods) {
-    const res = await attributeGeneration({
-      artifactDir: dir,
-      model: base.model,
-      tokenizer: base.tokenizer,
-      baseSha256,
-      records,
-      recordMeta: meta,
-      prompt: qr.prompt,
-      output: quote,
-      topK: 20,
-      method: m,
-    })
+    const res = await attribute(qr.prompt, quote, 20, m)
     const rank =
       Array.from(res.scores.keys())
         .sort((x, y) => res.scores[y] - res.scores[x])
