@@ -9,7 +9,8 @@ import {basename, join, resolve} from 'node:path'
 import {toFloat16Bytes} from '../model/half.js'
 import {writeFileAtomic} from '../store/atomic.js'
 import {llamaShape, readLlamaConfig} from './config.js'
-import {ggufTensorName, gpt2TokenizerMetadata, llamaHyperParameters, permuteForRope, ropeHeads} from './gguf/llama.js'
+import {ggufTensorName, llamaHyperParameters, permuteForRope, ropeHeads} from './gguf/llama.js'
+import {type TokenizerConfigJson, type TokenizerJson, ggufTokenizerMetadata} from './gguf/tokenizer.js'
 import {GgmlType, type GgufTensor, type GgufValue, encodeGguf} from './gguf/writer.js'
 import {readPeftAdapter} from './peft.js'
 import {readJson} from './read-json.js'
@@ -35,9 +36,9 @@ export function encodeBaseGguf(baseDir: string, options: {dtype?: GgufDtype; nam
   const shape = llamaShape(config)
   const weights = readLlamaWeights(baseDir, config)
   const tokenizerPath = join(baseDir, 'tokenizer.json')
-  const tokenizer = readJson<Parameters<typeof gpt2TokenizerMetadata>[0]>(tokenizerPath)
+  const tokenizer = readJson<TokenizerJson>(tokenizerPath)
   const tokConfigPath = join(baseDir, 'tokenizer_config.json')
-  const tokConfig: Parameters<typeof gpt2TokenizerMetadata>[1] = existsSync(tokConfigPath) ? readJson(tokConfigPath) : {}
+  const tokConfig: TokenizerConfigJson = existsSync(tokConfigPath) ? readJson(tokConfigPath) : {}
 
   const tensors: GgufTensor[] = []
   // readLlamaWeights checks every tensor config.json implies by name and shape, and widens F16/BF16
@@ -60,7 +61,7 @@ export function encodeBaseGguf(baseDir: string, options: {dtype?: GgufDtype; nam
     ['general.name', {type: 'string', value: options.name ?? basename(resolve(baseDir))}],
     ['general.file_type', {type: 'u32', value: FILE_TYPE[dtype]}],
     ...llamaHyperParameters(config, shape),
-    ...gpt2TokenizerMetadata(tokenizer, tokConfig, config, tokenizerPath),
+    ...ggufTokenizerMetadata(tokenizer, tokConfig, config, tokenizerPath),
   ]
   return encodeGguf(metadata, tensors)
 }

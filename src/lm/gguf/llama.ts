@@ -6,7 +6,6 @@
  * graph rotates adjacent pairs. Reordering each head's output rows from [x0..x(d/2-1), y0..] to
  * [x0, y0, x1, y1, ...] makes the two agree, as llama.cpp's convert_hf_to_gguf.py does.
  */
-import {UsageError} from '../../errors.js'
 import type {LlamaConfig, LlamaShape} from '../config.js'
 import type {GgufValue} from './writer.js'
 
@@ -76,83 +75,5 @@ export function llamaHyperParameters(c: LlamaConfig, shape: LlamaShape): [string
       ['llama.attention.value_length', {type: 'u32', value: shape.headDim}],
     )
   }
-  return kv
-}
-
-type TokenizerJson = {
-  added_tokens?: {id: number; content: string; special?: boolean}[]
-  pre_tokenizer?: {type?: string; use_regex?: boolean; add_prefix_space?: boolean} | null
-  normalizer?: unknown
-  model?: {type?: string; vocab?: Record<string, number>; merges?: (string | [string, string])[]; byte_fallback?: boolean}
-}
-
-type TokenizerConfigJson = {
-  bos_token?: string | {content: string} | null
-  eos_token?: string | {content: string} | null
-  chat_template?: string
-  add_bos_token?: boolean
-}
-
-/** llama.cpp token types (llama_token_type): 1 normal, 3 control, 4 user-defined. */
-const NORMAL = 1
-const CONTROL = 3
-const USER_DEFINED = 4
-
-/**
- * tokenizer.ggml.* for a byte-level BPE with GPT-2's pre-tokenizer ("gpt2" model, "gpt-2" pre-type):
- * the vocabulary in id order, merges as "a b", control tokens marked, BOS/EOS ids.
- */
-export function gpt2TokenizerMetadata(
-  tokenizer: TokenizerJson,
-  tokConfig: TokenizerConfigJson,
-  config: LlamaConfig,
-  path: string,
-): [string, GgufValue][] {
-  const model = tokenizer.model
-  if (model?.type !== 'BPE' || !model.vocab || !model.merges)
-    throw new UsageError(`${path}: only a BPE tokenizer (model.type "BPE" with vocab and merges) can be exported to GGUF`)
-  const pre = tokenizer.pre_tokenizer
-  if (pre?.type !== 'ByteLevel' || pre.use_regex === false || pre.add_prefix_space || tokenizer.normalizer) {
-    throw new UsageError(
-      `${path}: only GPT-2's byte-level pre-tokenizer (a single ByteLevel with its regex, no normalizer) is exported to GGUF; this tokenizer has ${JSON.stringify(pre?.type ?? null)}`,
-    )
-  }
-  const added = new Map((tokenizer.added_tokens ?? []).map((t) => [t.id, t]))
-  const size = Math.max(config.vocabSize, ...Object.values(model.vocab).map((id) => id + 1), ...[...added.keys()].map((id) => id + 1))
-  const tokens: string[] = new Array(size)
-  for (const [text, id] of Object.entries(model.vocab)) tokens[id] = text
-  for (const [id, t] of added) tokens[id] = t.content
-  const types = new Int32Array(size)
-  for (let id = 0; id < size; id++) {
-    const a = added.get(id)
-    types[id] = a ? (a.special ? CONTROL : USER_DEFINED) : NORMAL
-    // Rows the embedding has beyond the tokenizer (padding to a round size) get placeholder names.
-    if (tokens[id] === undefined) {
-      tokens[id] = `[PAD${id}]`
-      types[id] = USER_DEFINED
-    }
-  }
-  if (size !== config.vocabSize)
-    throw new UsageError(`${path}: the tokenizer has ${size} tokens but config.json vocab_size is ${config.vocabSize}`)
-  const merges = model.merges.map((m) => (Array.isArray(m) ? `${m[0]} ${m[1]}` : m))
-  const idOf = (t: TokenizerConfigJson['bos_token']): number | undefined => {
-    const content = typeof t === 'string' ? t : t?.content
-    if (content === undefined) return undefined
-    return model.vocab![content] ?? [...added.values()].find((a) => a.content === content)?.id
-  }
-  const eosConfig = config.eosTokenIds[0]
-  const bos = config.bosTokenId ?? idOf(tokConfig.bos_token)
-  const eos = eosConfig ?? idOf(tokConfig.eos_token)
-  const kv: [string, GgufValue][] = [
-    ['tokenizer.ggml.model', {type: 'string', value: 'gpt2'}],
-    ['tokenizer.ggml.pre', {type: 'string', value: 'gpt-2'}],
-    ['tokenizer.ggml.tokens', {type: 'string[]', value: tokens}],
-    ['tokenizer.ggml.token_type', {type: 'i32[]', value: types}],
-    ['tokenizer.ggml.merges', {type: 'string[]', value: merges}],
-  ]
-  if (bos !== undefined) kv.push(['tokenizer.ggml.bos_token_id', {type: 'u32', value: bos}])
-  if (eos !== undefined) kv.push(['tokenizer.ggml.eos_token_id', {type: 'u32', value: eos}])
-  kv.push(['tokenizer.ggml.add_bos_token', {type: 'bool', value: tokConfig.add_bos_token ?? false}])
-  if (tokConfig.chat_template) kv.push(['tokenizer.chat_template', {type: 'string', value: tokConfig.chat_template}])
   return kv
 }

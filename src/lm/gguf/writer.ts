@@ -33,6 +33,7 @@ export type GgufValue =
   | {type: 'string[]'; value: string[]}
   | {type: 'i32[]'; value: ArrayLike<number>}
   | {type: 'u32[]'; value: ArrayLike<number>}
+  | {type: 'f32[]'; value: ArrayLike<number>}
 
 export type GgufTensor = {
   name: string
@@ -147,6 +148,12 @@ function writeValue(sink: ByteSink, v: GgufValue) {
       sink.u32(v.type === 'i32[]' ? GgufType.INT32 : GgufType.UINT32)
       sink.u64(v.value.length)
       for (let i = 0; i < v.value.length; i++) v.type === 'i32[]' ? sink.i32(v.value[i]) : sink.u32(v.value[i])
+      return
+    case 'f32[]':
+      sink.u32(GgufType.ARRAY)
+      sink.u32(GgufType.FLOAT32)
+      sink.u64(v.value.length)
+      for (let i = 0; i < v.value.length; i++) sink.f32(v.value[i])
   }
 }
 
