@@ -23,7 +23,7 @@ import {stateDir as defaultStateDir} from '../store/paths.js'
 import {lmRecords} from './artifact.js'
 import type {LmTrainingManifest} from './artifact-files.js'
 import type {LoadedLm} from './complete.js'
-import type {LmRecord} from './data.js'
+import {type LmRecord, recordSpanText} from './data.js'
 
 export type AdapterTrainingRecords = {
   manifest: LmTrainingManifest
@@ -69,18 +69,13 @@ export async function adapterTrainingRecords(adapterDir: string, opts: {stateDir
   return {manifest, records: lm, recordMeta, version: source.version, root: source.root}
 }
 
-/** Text a record contributes to the span index: what the model was trained to produce after the prompt. */
-function recordText(r: LmRecord): string {
-  return 'text' in r ? r.text : `${r.prompt}\n${r.response}`
-}
-
 /** The datanet version's span index over the adapter's records, built once per version and layout. */
 function adapterSpanIndex(t: AdapterTrainingRecords, dir: string): SpanIndex & {close?: () => void} {
   const d = t.manifest.datanet
   const field = `lm-${t.manifest.format}-${t.records.length}`
   const path = spanIndexPath(dir, d.name, t.version, t.root.toLowerCase(), field)
   if (existsSync(path)) return openSpanIndex(path)
-  const index = buildSpanIndex(t.records.map(recordText), {
+  const index = buildSpanIndex(t.records.map(recordSpanText), {
     records: t.recordMeta,
     info: {datanet: d.name, version: t.version, root: t.root, textField: field},
   })
@@ -119,6 +114,7 @@ export async function attributeCompletion(a: AttributeCompletionArgs): Promise<G
       spanIndex,
       modelId: a.modelId,
       cutoffLen: t.manifest.hyperparameters.cutoff_len,
+      chat: a.lm.chat,
     })
   } finally {
     spanIndex.close?.()

@@ -11,9 +11,17 @@ export type LmRecord = {text: string} | {prompt: string; response: string}
 /** One training example: ids and, per position, 1 when that token's prediction counts in the loss. */
 export type LmExample = {ids: number[]; lossMask: number[]}
 
-/** The prompt as the model sees it: the chat template's rendering when the base has one. */
-export function promptText(tokenizer: LmTokenizer, prompt: string): string {
-  return tokenizer.chatPrompt([{role: 'user', content: prompt}]) ?? prompt
+/**
+ * The prompt as the model sees it: the chat template's rendering when `chat` (the adapter was trained
+ * on prompt/response records) and the base has one, the raw text otherwise.
+ */
+export function promptText(tokenizer: LmTokenizer, prompt: string, chat = true): string {
+  return (chat ? tokenizer.chatPrompt([{role: 'user', content: prompt}]) : undefined) ?? prompt
+}
+
+/** What a record contributes to span tracing: the text the model learned to produce, after its prompt. */
+export function recordSpanText(r: LmRecord): string {
+  return 'text' in r ? r.text : `${r.prompt}\n${r.response}`
 }
 
 export function tokenizeRecord(tokenizer: LmTokenizer, record: LmRecord, cutoffLen: number, where = 'record'): LmExample {

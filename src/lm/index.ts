@@ -1,6 +1,6 @@
 /** The language-model engine: load a Llama base, LoRA, training, generation, device selection. */
 export {type LlamaConfig, expectedTensorShapes, parseLlamaConfig, readLlamaConfig} from './config.js'
-export {type LmExample, type LmRecord, promptText, tokenizeRecord, tokenizeRecords} from './data.js'
+export {type LmExample, type LmRecord, promptText, recordSpanText, tokenizeRecord, tokenizeRecords} from './data.js'
 export {LM_DEVICES, type LmDevice, type LmDeviceRequest, currentLmDevice, describeLmDevice, probeWebgpu, selectLmDevice} from './device.js'
 export {LmModelError, LmTrainingError} from './errors.js'
 export {type ExampleGradient, exampleLoraGradients} from './gradients.js'

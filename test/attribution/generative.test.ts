@@ -21,7 +21,8 @@ import {
   writeGradientStore,
 } from '../../src/attribution/generative/index.js'
 import {WEIGHT_ONE, type RecordMeta, textHash} from '../../src/attribution/index.js'
-import {type LmRecord, disposeLora, loadLlamaBase, selectLmDevice, tokenizeRecords, trainLora} from '../../src/lm/index.js'
+import {type LmRecord, disposeLlama, disposeLora, loadLlamaBase, selectLmDevice, tokenizeRecords, trainLora} from '../../src/lm/index.js'
+import {promptIds} from '../../src/lm/complete.js'
 import {writeTinyLlama} from '../lm/helpers/tiny-llama.js'
 
 await selectLmDevice('cpu')
@@ -155,6 +156,21 @@ describe('generative attribution', () => {
       contributor: meta[2].contributor,
       loss: back.losses.get('epoch-2')![2],
     })
+  })
+
+  it('takes the answer in the context it was generated in: the chat template only for adapters trained with it', async () => {
+    writeTinyLlama(join(root, 'chat-base'), {seed: 5, chatTemplate: true})
+    const chatBase = await loadLlamaBase(join(root, 'chat-base'))
+    try {
+      const prompt = 'question : the cat'
+      const plain = generationExample(chatBase.tokenizer, prompt, 'yes', 1024, false)
+      const chat = generationExample(chatBase.tokenizer, prompt, 'yes', 1024, true)
+      expect(plain.ids.slice(0, -1)).toEqual(promptIds(chatBase, prompt, false))
+      expect(chat.ids.slice(0, -1)).toEqual(promptIds(chatBase, prompt, true))
+      expect(chat.ids.length).toBeGreaterThan(plain.ids.length)
+    } finally {
+      disposeLlama(chatBase.model)
+    }
   })
 
   it('the answer example puts the loss on the generated tokens only', () => {

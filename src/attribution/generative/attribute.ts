@@ -5,7 +5,7 @@
  */
 import {join} from 'node:path'
 
-import {type LlamaModel, type LmExample, type LmRecord, type LmTokenizer, disposeLora, promptText} from '../../lm/index.js'
+import {type LlamaModel, type LmExample, type LmRecord, type LmTokenizer, disposeLora, promptText, recordSpanText} from '../../lm/index.js'
 import {
   AttributionInputError,
   type Receipt,
@@ -33,8 +33,8 @@ import {
 export type GenerativeMethod = 'datainf' | 'tracin'
 
 /** Prompt + generated text as one example, the loss on the generated tokens only (no end token). */
-export function generationExample(tokenizer: LmTokenizer, prompt: string, output: string, cutoffLen = 1024): LmExample {
-  const p = tokenizer.encode(promptText(tokenizer, prompt))
+export function generationExample(tokenizer: LmTokenizer, prompt: string, output: string, cutoffLen = 1024, chat = true): LmExample {
+  const p = tokenizer.encode(promptText(tokenizer, prompt, chat))
   const r = tokenizer.encode(output, {addSpecialTokens: false})
   if (r.length === 0) throw new AttributionInputError('the generated text to attribute is empty')
   const ids = [...p, ...r].slice(0, cutoffLen)
@@ -148,6 +148,11 @@ export type AttributeGenerationArgs = {
   /** Artifact CID or hash for the receipt. */
   modelId?: string
   cutoffLen?: number
+  /**
+   * Whether the prompt went through the chat template when the answer was generated (as the adapter
+   * was trained: `LoadedLm.chat`). The answer's gradient must be taken in the context it was made in.
+   */
+  chat?: boolean
 }
 
 export type GenerationAttribution = {
@@ -161,10 +166,6 @@ export type GenerationAttribution = {
   spanRecords: Array<{index: number; recordHash: string; score: number}>
   /** Every record's gradient score, row order. */
   scores: Float64Array
-}
-
-function recordText(r: LmRecord): string {
-  return 'text' in r ? r.text : `${r.prompt}\n${r.response}`
 }
 
 /**
@@ -184,14 +185,14 @@ export async function attributeGeneration(a: AttributeGenerationArgs): Promise<G
       `${path} was computed on base ${store.meta.baseSha256.slice(0, 12)}…, the loaded base is ${a.baseSha256.slice(0, 12)}…`,
     )
   checkStore(store, a.recordMeta, path)
-  const example = generationExample(a.tokenizer, a.prompt, a.output, a.cutoffLen)
+  const example = generationExample(a.tokenizer, a.prompt, a.output, a.cutoffLen, a.chat ?? true)
   const scores = scoreRecords(store, await queryGradients(a.model, store, example, method), method)
   const named = (index: number, score: number) => ({index, recordHash: a.recordMeta[index].recordHash, score})
   const gradient = Array.from(scores.keys())
     .sort((x, y) => scores[y] - scores[x] || x - y)
     .slice(0, topK)
     .map((i) => named(i, scores[i]))
-  const idx = a.spanIndex ?? buildSpanIndex(a.records.map(recordText), {records: a.recordMeta})
+  const idx = a.spanIndex ?? buildSpanIndex(a.records.map(recordSpanText), {records: a.recordMeta})
   const traced = traceSpans(idx, a.output)
   const spanRecords = traced.records.slice(0, topK).map((r) => named(r.index, r.score))
   const hybrid = spanRecords.length > 0
