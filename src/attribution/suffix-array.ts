@@ -6,32 +6,64 @@
 const L_TYPE = 0
 const S_TYPE = 1
 
-function getBuckets(T: Int32Array, n: number, K: number, end: boolean, bkt: Int32Array): void {
-  bkt.fill(0, 0, K)
-  for (let i = 0; i < n; i++) bkt[T[i]]++
+/** B[c] = where bucket c starts in the suffix array. */
+function bucketStarts(C: Int32Array, B: Int32Array, K: number): void {
   let sum = 0
   for (let c = 0; c < K; c++) {
-    sum += bkt[c]
-    bkt[c] = end ? sum : sum - bkt[c]
+    B[c] = sum
+    sum += C[c]
   }
 }
 
-function induce(T: Int32Array, SA: Int32Array, t: Uint8Array, n: number, K: number, bkt: Int32Array): void {
-  getBuckets(T, n, K, false, bkt)
-  for (let i = 0; i < n; i++) {
-    const j = SA[i] - 1
-    if (j >= 0 && t[j] === L_TYPE) SA[bkt[T[j]]++] = j
+/** B[c] = one past where bucket c ends. */
+function bucketEnds(C: Int32Array, B: Int32Array, K: number): void {
+  let sum = 0
+  for (let c = 0; c < K; c++) {
+    sum += C[c]
+    B[c] = sum
   }
-  getBuckets(T, n, K, true, bkt)
+}
+
+/**
+ * Induced sorting: from the LMS suffixes at the ends of their buckets, places every L-type suffix
+ * (left-to-right scan) and then every S-type suffix (right-to-left scan).
+ *
+ * No type array is read here. An entry carries, in its sign, whether the suffix before it is to be
+ * induced in the current scan: a suffix j is written as j when j−1 must be induced, as ~j when not,
+ * which T[j−1] against T[j] decides (j−1 is S-type before an L-type j only when T[j−1] < T[j]; it
+ * is S-type before an S-type j when T[j−1] ≤ T[j]). The L scan flips every entry it passes, so the
+ * S scan sees the opposite question answered; the S scan flips the rest back. That replaces a random
+ * read of the type array with a read of T[j−1], which shares a cache line with T[j]: the induction
+ * scans are memory-bound, and this is about a third of their random reads.
+ */
+function induce(T: Int32Array, SA: Int32Array, n: number, C: Int32Array, B: Int32Array, K: number): void {
+  bucketStarts(C, B, K)
+  for (let i = 0; i < n; i++) {
+    const p = SA[i]
+    SA[i] = ~p
+    if (p > 0) {
+      const j = p - 1
+      const c = T[j]
+      SA[B[c]++] = j > 0 && T[j - 1] < c ? ~j : j
+    }
+  }
+  bucketEnds(C, B, K)
   for (let i = n - 1; i >= 0; i--) {
-    const j = SA[i] - 1
-    if (j >= 0 && t[j] === S_TYPE) SA[--bkt[T[j]]] = j
+    const p = SA[i]
+    if (p > 0) {
+      const j = p - 1
+      const c = T[j]
+      SA[--B[c]] = j > 0 && T[j - 1] <= c ? j : ~j
+    } else {
+      SA[i] = ~p
+    }
   }
 }
 
 /**
  * SA-IS core. T[0..n) has values in [0, K) and ends with a unique smallest sentinel 0 at n−1.
- * Writes the suffix array into SA[0..n).
+ * Writes the suffix array into SA[0..n). Empty slots hold 0 while inducing: suffix 0 is never LMS
+ * and induces nothing, so the two never need telling apart.
  */
 function sais(T: Int32Array, SA: Int32Array, n: number, K: number): void {
   if (n === 1) {
@@ -41,35 +73,48 @@ function sais(T: Int32Array, SA: Int32Array, n: number, K: number): void {
   const t = new Uint8Array(n)
   t[n - 1] = S_TYPE
   for (let i = n - 2; i >= 0; i--) t[i] = T[i] < T[i + 1] || (T[i] === T[i + 1] && t[i + 1] === S_TYPE) ? S_TYPE : L_TYPE
-  const isLMS = (i: number): boolean => i > 0 && t[i] === S_TYPE && t[i - 1] === L_TYPE
-  const bkt = new Int32Array(K)
+  // Bucket sizes are counted once per level; starts and ends are rebuilt from them in O(K).
+  const C = new Int32Array(K)
+  for (let i = 0; i < n; i++) C[T[i]]++
+  const B = new Int32Array(K)
 
   // Stage 1: sort the LMS substrings by induction.
-  getBuckets(T, n, K, true, bkt)
-  SA.fill(-1, 0, n)
-  for (let i = 1; i < n; i++) if (isLMS(i)) SA[--bkt[T[i]]] = i
-  induce(T, SA, t, n, K, bkt)
+  bucketEnds(C, B, K)
+  SA.fill(0, 0, n)
+  for (let i = 1; i < n; i++) if (t[i] === S_TYPE && t[i - 1] === L_TYPE) SA[--B[T[i]]] = i
+  induce(T, SA, n, C, B, K)
 
   let n1 = 0
-  for (let i = 0; i < n; i++) if (isLMS(SA[i])) SA[n1++] = SA[i]
+  for (let i = 0; i < n; i++) {
+    const p = SA[i]
+    if (p > 0 && t[p] === S_TYPE && t[p - 1] === L_TYPE) SA[n1++] = p
+  }
 
-  // Name the LMS substrings.
+  // Name the LMS substrings: equal substrings share a name. Each one's length (to the next LMS
+  // position, inclusive) is noted first at n1 + pos/2 (LMS positions are at least 2 apart): two
+  // substrings of equal length and symbols have equal types too (the types follow from the symbols
+  // and the S type of the closing LMS position), so most pairs are told apart by length alone and
+  // the rest by T, without the type array's random reads.
   SA.fill(-1, n1, n)
+  for (let i = 1, last = -1; i < n; i++) {
+    if (t[i] === S_TYPE && t[i - 1] === L_TYPE) {
+      if (last >= 0) SA[n1 + (last >> 1)] = i - last + 1
+      last = i
+    }
+  }
+  SA[n1 + ((n - 1) >> 1)] = 1 // the sentinel, the last LMS position
   let name = 0
   let prev = -1
+  let prevLen = 0
   for (let i = 0; i < n1; i++) {
     const pos = SA[i]
-    let diff = false
-    for (let d = 0; d < n; d++) {
-      if (prev === -1 || T[pos + d] !== T[prev + d] || t[pos + d] !== t[prev + d]) {
-        diff = true
-        break
-      }
-      if (d > 0 && (isLMS(pos + d) || isLMS(prev + d))) break
-    }
+    const len = SA[n1 + (pos >> 1)]
+    let diff = len !== prevLen
+    for (let d = 0; !diff && d < len; d++) if (T[pos + d] !== T[prev + d]) diff = true
     if (diff) {
       name++
       prev = pos
+      prevLen = len
     }
     SA[n1 + (pos >> 1)] = name - 1
   }
@@ -82,16 +127,16 @@ function sais(T: Int32Array, SA: Int32Array, n: number, K: number): void {
   else for (let i = 0; i < n1; i++) SA1[s1[i]] = i
 
   // Stage 3: induce the full order from the sorted LMS suffixes.
-  for (let i = 1, j = 0; i < n; i++) if (isLMS(i)) s1[j++] = i
+  for (let i = 1, j = 0; i < n; i++) if (t[i] === S_TYPE && t[i - 1] === L_TYPE) s1[j++] = i
   for (let i = 0; i < n1; i++) SA1[i] = s1[SA1[i]]
-  SA.fill(-1, n1, n)
-  getBuckets(T, n, K, true, bkt)
+  SA.fill(0, n1, n)
+  bucketEnds(C, B, K)
   for (let i = n1 - 1; i >= 0; i--) {
     const j = SA[i]
-    SA[i] = -1
-    SA[--bkt[T[j]]] = j
+    SA[i] = 0
+    SA[--B[T[j]]] = j
   }
-  induce(T, SA, t, n, K, bkt)
+  induce(T, SA, n, C, B, K)
 }
 
 /**
