@@ -8,9 +8,12 @@
  *     random records (`train --exclude-records`), compare the drop in the answer's probability;
  *  3. leave-one-out: for one test answer, retrain without each of a sample of records and
  *     correlate the true change of its loss with the influence function's prediction;
+ *     and, against exact retrains of the head on the model's own features, leave-one-out, the
+ *     linear datamodeling score of IF, TracIn, grad-dot and representer (dattri's definition), and
+ *     mislabel detection by the exact head influence function (dattri's protocol);
  *  4. span tracing: a 15-word verbatim quote of a record, embedded in other words, traces to it.
  *
- *   npx tsx scripts/eval-attribution.ts [--per-class 500] [--answers 12] [--loo 40] [--json]
+ *   npx tsx scripts/eval-attribution.ts [--per-class 500] [--answers 12] [--loo 40] [--lds-subsets 100] [--lds-answers 6] [--json]
  */
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -18,17 +21,26 @@ import {join} from 'node:path'
 import {parseArgs} from 'node:util'
 
 import {traceOutput} from '../src/attribution/datanet-trace.js'
-import {looCorrelation} from '../eval/harness.js'
+import {type RetrainFn, type ScoreFn, linearDatamodelingScore, looCorrelation} from '../eval/harness.js'
 import {pearson, rocAuc} from '../eval/metrics.js'
 import {headOnlySetup} from '../eval/synthetic-report.js'
-import {createAttributor, factorHeadHessian, headInfluenceScores} from '../src/attribution/influence.js'
+import {
+  createAttributor,
+  factorHeadHessian,
+  gradDotScores,
+  headInfluenceScores,
+  representerScores,
+  selfInfluence,
+  tracInScores,
+} from '../src/attribution/influence.js'
+import type {HeadAdapterWeights} from '../src/attribution/types.js'
 import {loadModelAttribution, scoreQuery, selfInfluenceRecords} from '../src/attribution/from-model.js'
 import {addToDatanet, createDatanet} from '../src/datanet/index.js'
 import {resolveModelConfig} from '../src/model/config.js'
 import {loadDatanetSource} from '../src/model/datanet-source.js'
 import {loadEncoder} from '../src/model/encoders/index.js'
 import {loadModel, predict} from '../src/model/infer.js'
-import {headForward} from '../src/model/math.js'
+import {crossEntropy, headForward} from '../src/model/math.js'
 import {createRandom} from '../src/model/prng.js'
 import {trainModel} from '../src/model/train.js'
 import {loadBrown, splitByDocument} from './eval-encoder.js'
@@ -40,7 +52,15 @@ const CONTRIBUTORS = [
   '0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65',
 ]
 
-export async function evalAttribution(opts: {data: string; perClass: number; answers: number; loo: number; log: (s: string) => void}) {
+export async function evalAttribution(opts: {
+  data: string
+  perClass: number
+  answers: number
+  loo: number
+  ldsSubsets: number
+  ldsTests: number
+  log: (s: string) => void
+}) {
   const work = mkdtempSync(join(tmpdir(), 'openledger-eval-'))
   const stateDir = join(work, '.openledger')
   // Deterministic, so every run draws the same flips and samples.
@@ -164,7 +184,8 @@ export async function evalAttribution(opts: {data: string; perClass: number; ans
       Hp.set(hp, i * Dh)
     }
     const lambda = config.weight_decay
-    const head = headOnlySetup(Hp, N, Dh, C, ys, lambda, false)
+    // With gradient-descent checkpoints, for TracIn in the LDS comparison below.
+    const head = headOnlySetup(Hp, N, Dh, C, ys, lambda, true)
     const headAtt = createAttributor(head.input)
     const headHf = factorHeadHessian(headAtt, {damping: lambda})
     const headTests = answers
@@ -180,6 +201,55 @@ export async function evalAttribution(opts: {data: string; perClass: number; ans
     })
     opts.log(
       `leave-one-out, head IF vs exact head retrains on the model's features: Pearson ${headLoo.pearson.toFixed(3)} over ${headSample.length} records × ${headTests.length} answers`,
+    )
+
+    // 3c. The linear datamodeling score (dattri's definition) against the same exact head retrains:
+    // m random half-size subsets, each retrained once and shared by the four methods; per answer the
+    // Spearman correlation of the retrained log-probability with the subset's summed scores.
+    const ldsTests = answers.slice(0, opts.ldsTests).map((_, q) => ({
+      h: base.hPrime.slice(q * Dh, (q + 1) * Dh),
+      label: model.config.labels.indexOf(base.predictions[q].label),
+    }))
+    const retrains = new Map<string, Promise<HeadAdapterWeights>>()
+    const sharedRetrain: RetrainFn = (excluded) => {
+      const key = excluded.join(',')
+      if (!retrains.has(key)) retrains.set(key, head.retrain(excluded))
+      return retrains.get(key)!
+    }
+    const methods: Record<string, ScoreFn> = {
+      if: (a, q) => headInfluenceScores(a, headHf, q),
+      tracin: (a, q) => tracInScores(a, q),
+      graddot: (a, q) => gradDotScores(a, q),
+      representer: (a, q) => representerScores(a, q),
+    }
+    const lds: Record<string, number> = {}
+    for (const [name, score] of Object.entries(methods)) {
+      lds[name] = (
+        await linearDatamodelingScore({
+          att: headAtt,
+          retrain: sharedRetrain,
+          tests: ldsTests,
+          score,
+          m: opts.ldsSubsets,
+          alpha: 0.5,
+          seed: 7,
+        })
+      ).lds
+    }
+    retrains.clear()
+    opts.log(
+      `LDS (m = ${opts.ldsSubsets}, α = 0.5, ${ldsTests.length} answers, exact head retrains on the model's features): IF ${lds.if.toFixed(3)} · TracIn ${lds.tracin.toFixed(3)} · grad-dot ${lds.graddot.toFixed(3)} · representer ${lds.representer.toFixed(3)}`,
+    )
+
+    // 3d. Mislabel detection as dattri measures it: the exact influence function of a convex model
+    // (the softmax head, trained to convergence) on fixed features, over the training rows.
+    const headSelf = selfInfluence(headAtt, headHf)
+    const headFlipped = ma.records.map((r) => flippedTexts.has(textOf.get(r.recordHash)!))
+    const headLossPlus = Float64Array.from(headSelf, (q, i) => crossEntropy(headAtt.final.Pr, ys[i], i * C) + q / N)
+    const aucHead = rocAuc(headSelf, headFlipped)
+    const aucHeadLoo = rocAuc(headLossPlus, headFlipped)
+    opts.log(
+      `mislabel detection, exact head IF on the model's features (ROC AUC): gᵀH⁻¹g ${aucHead.toFixed(3)} · estimated leave-one-out loss ${aucHeadLoo.toFixed(3)}`,
     )
 
     // 4. A verbatim quote inside other words.
@@ -204,6 +274,11 @@ export async function evalAttribution(opts: {data: string; perClass: number; ans
       loo,
       looRetrains: sample.length,
       headLoo: headLoo.pearson,
+      lds,
+      ldsSubsets: opts.ldsSubsets,
+      ldsAnswers: ldsTests.length,
+      aucHead,
+      aucHeadLoo,
       spanFirst: first,
     }
   } finally {
@@ -218,6 +293,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       'per-class': {type: 'string', default: '500'},
       answers: {type: 'string', default: '12'},
       loo: {type: 'string', default: '40'},
+      'lds-subsets': {type: 'string', default: '100'},
+      'lds-answers': {type: 'string', default: '6'},
       json: {type: 'boolean', default: false},
     },
   })
@@ -226,6 +303,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     perClass: Number(values['per-class']),
     answers: Number(values.answers),
     loo: Number(values.loo),
+    ldsSubsets: Number(values['lds-subsets']),
+    ldsTests: Number(values['lds-answers']),
     log: values.json ? () => {} : (s) => process.stdout.write(s + '\n'),
   })
   if (values.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n')
