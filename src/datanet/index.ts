@@ -8,8 +8,22 @@ export {datanetChain, datanetReader} from './chain.js'
 export * from './errors.js'
 export {MEDIA_EXTENSIONS, TEXT_EXTENSIONS, csvRecords, decodeUtf8, parseCsv, parseDocument, parseJsonl} from './formats.js'
 export {CONTRIBUTOR_FIELD, contentFields, recordHash, recordHashInto} from './hash.js'
-export {MAX_FILE_BYTES, RESERVED_FIELDS, collectFiles, ingestFile, ingestPaths, toRecord} from './ingest.js'
-export type {IngestOptions, IngestResult, IngestedFile} from './ingest.js'
+export {
+  MAX_FILE_BYTES,
+  RESERVED_FIELDS,
+  STREAM_FORMATS,
+  collectFiles,
+  ingestFile,
+  ingestPaths,
+  ingestStream,
+  sniffFormat,
+  toRecord,
+} from './ingest.js'
+export type {IngestOptions, IngestResult, IngestedFile, RecordStream, StreamFormat} from './ingest.js'
+export {FieldCheck, editDistance, suggestField} from './fields.js'
+export type {NewField} from './fields.js'
+export {RecordNotStagedError, removeRecords, unstageFile} from './remove.js'
+export type {RemoveRecordsParameters, RemoveResult, RemovedRecord, UnstageResult} from './remove.js'
 export {keccak256Bytes, keccak256Into} from './keccak.js'
 export {
   addToDatanet,

@@ -36,6 +36,8 @@ export type IngestedFile = {
   sha256: string
   bytes: number
   records: DatanetRecord[]
+  /** The line each record starts on, in the same order (1 for a document or media file). */
+  lines: number[]
   /** Media files (image and audio datanets): the bytes to keep under blobs/. */
   blob?: {name: string; data: Uint8Array}
 }
@@ -110,11 +112,46 @@ export function ingestFile(path: string, opts: IngestOptions): IngestedFile {
     const mediaType = (MEDIA_EXTENSIONS[opts.modality] as Record<string, string>)[ext]
     const fields = {media: content, mediaType, byteSize: bytes.length}
     const record = toRecord({line: 1, row: fields}, path, {...opts, textField: undefined})
-    return {path, sha256, bytes: bytes.length, records: [record], blob: {name: `${content.slice(2)}${ext}`, data: bytes}}
+    return {path, sha256, bytes: bytes.length, records: [record], lines: [1], blob: {name: `${content.slice(2)}${ext}`, data: bytes}}
   }
+  return parseRecordBytes(path, bytes, sha256, ext === '.jsonl' ? 'jsonl' : ext === '.csv' ? 'csv' : 'document', opts)
+}
+
+/** The formats records can be piped in as (`datanet add <name> -`). */
+export const STREAM_FORMATS = ['jsonl', 'csv'] as const
+export type StreamFormat = (typeof STREAM_FORMATS)[number]
+
+/** Records read from stdin (or any stream), named `name` in errors ("-" for stdin). */
+export type RecordStream = {name: string; bytes: Uint8Array; format?: StreamFormat}
+
+/**
+ * A JSONL or CSV stream's format, from its first character that is not white space (after a
+ * BOM): `{` starts a JSON object (JSONL); anything else is taken for a CSV header.
+ */
+export function sniffFormat(bytes: Uint8Array): StreamFormat {
+  let i = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0
+  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++
+  return bytes[i] === 0x7b ? 'jsonl' : 'csv'
+}
+
+/** Reads a stream's records as a file's (the same limit, validation and hashing). */
+export function ingestStream(s: RecordStream, opts: IngestOptions): IngestedFile {
+  if (s.bytes.length > MAX_FILE_BYTES)
+    throw new InvalidRecordFileError(s.name, undefined, `input is over the ${MAX_FILE_BYTES / 1024 / 1024} MB limit per file`)
+  const sha256 = createHash('sha256').update(s.bytes).digest('hex')
+  return parseRecordBytes(s.name, s.bytes, sha256, s.format ?? sniffFormat(s.bytes), opts)
+}
+
+function parseRecordBytes(
+  path: string,
+  bytes: Uint8Array,
+  sha256: string,
+  format: StreamFormat | 'document',
+  opts: IngestOptions,
+): IngestedFile {
   const text = decodeUtf8(bytes, path)
-  const rows = ext === '.jsonl' ? parseJsonl(text, path) : ext === '.csv' ? parseCsv(text, path) : parseDocument(text, path)
-  return {path, sha256, bytes: bytes.length, records: rows.map((r) => toRecord(r, path, opts))}
+  const rows = format === 'jsonl' ? parseJsonl(text, path) : format === 'csv' ? parseCsv(text, path) : parseDocument(text, path)
+  return {path, sha256, bytes: bytes.length, records: rows.map((r) => toRecord(r, path, opts)), lines: rows.map((r) => r.line)}
 }
 
 const hashOut = new Uint8Array(32)

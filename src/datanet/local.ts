@@ -3,7 +3,8 @@ import type {Address, Hex} from 'viem'
 import {UsageError} from '../errors.js'
 import {DatanetExistsError, DatanetIntegrityError, VersionNotFoundError} from './errors.js'
 import type {Hash32Set} from './hash32-set.js'
-import {type IngestedFile, collectFiles, ingestFile} from './ingest.js'
+import {FieldCheck, type NewField, fieldsOf} from './fields.js'
+import {type IngestedFile, type RecordStream, collectFiles, ingestFile, ingestStream} from './ingest.js'
 import {StreamFileWriter} from '../store/stream-writer.js'
 import {type MerkleLeaf, MerkleTree} from './merkle.js'
 import {DatanetStore, type DraftSegmentWriter, listDatanetNames, recordKey} from './store.js'
@@ -62,15 +63,20 @@ export type AddResult = {
   staged: number
   /** Files under the given folders that are not of a type this datanet takes. */
   skipped: string[]
+  /** Fields the datanet had never had, each where it first appeared (accepted: refused under `strictFields`). */
+  newFields: NewField[]
 }
 
 export type AddToDatanetParameters = Where & {
   name: string
-  paths: string[]
+  /** Files or folders, and streams (stdin) in the order given. */
+  paths: Array<string | RecordStream>
   /** Contributor of rows without their own `contributor` field. */
   contributor: Address
   /** The field holding each row's text (stored as `text`). */
   textField?: string
+  /** Refuse records with a field the datanet's records never had (else accept and report it). */
+  strictFields?: boolean
 }
 
 /**
@@ -84,16 +90,28 @@ export type AddToDatanetParameters = Where & {
 export async function addToDatanet(p: AddToDatanetParameters): Promise<AddResult> {
   const store = new DatanetStore(p.name, p.stateDir)
   const {modality} = store.readManifest()
-  const {files, skipped} = collectFiles(p.paths, modality)
+  // Folders are walked now, streams keep their place among the files.
+  const inputs: Array<string | RecordStream> = []
+  const skipped: string[] = []
+  for (const x of p.paths) {
+    if (typeof x !== 'string') inputs.push(x)
+    else {
+      const c = collectFiles([x], modality)
+      inputs.push(...c.files.filter((f) => !inputs.includes(f)))
+      skipped.push(...c.skipped)
+    }
+  }
   const opts = {modality, textField: p.textField, defaultContributor: p.contributor}
   return store.locked(() => {
     const m = store.readManifest()
     const known = store.knownKeys(m)
+    const fields = new FieldCheck(m.fields ?? datanetFields(store, m), p.strictFields ?? false, p.name)
     const segment = store.draftAppender()
-    const reports: AddFileReport[] = []
+    const reports: Array<AddFileReport & {first: number}> = []
     try {
-      for (const path of files) {
-        const f = ingestFile(path, opts)
+      for (const input of inputs) {
+        const f = typeof input === 'string' ? ingestFile(input, opts) : ingestStream(input, opts)
+        f.records.forEach((r, i) => fields.check(r, f.path, f.lines[i]))
         reports.push(stage(f, known, segment))
         // Blobs are named by their content: one left by an add that fails later is harmless.
         if (f.blob) store.writeBlob(f.blob.name, f.blob.data)
@@ -107,26 +125,39 @@ export async function addToDatanet(p: AddToDatanetParameters): Promise<AddResult
     else segment.abort()
     const at = new Date().toISOString()
     for (const r of reports) {
-      if (!r.alreadyAdded) {
-        const prev = m.sources.find((s) => s.sha256 === r.sha256)
-        r.alreadyAdded = prev !== undefined
-        if (!prev) m.sources.push({sha256: r.sha256, path: r.file, records: r.records, added: r.added, at})
-      }
+      const prev = m.sources.find((s) => s.sha256 === r.sha256)
+      r.alreadyAdded ||= prev !== undefined
+      // Where its records went, for `datanet unstage` (a file added again after an unstage stages them anew).
+      const staged = r.added > 0 ? {staged: {segment: segment.seq, first: r.first}} : {}
+      if (!prev) m.sources.push({sha256: r.sha256, path: r.file, records: r.records, added: r.added, at, ...staged})
+      else if (r.added > 0) Object.assign(prev, {path: r.file, added: r.added, at, ...staged})
     }
+    m.fields = fields.fields()
     store.writeManifest(m)
     return {
       name: p.name,
-      files: reports,
+      files: reports.map(({first: _, ...r}) => r),
       added,
       duplicates: reports.reduce((s, r) => s + r.duplicates, 0),
       staged: store.draftCount(),
       skipped,
+      newFields: fields.newFields,
     }
   })
 }
 
-function stage(f: IngestedFile, known: Hash32Set, segment: DraftSegmentWriter): AddFileReport {
+/** The field names of a datanet's records (latest version and draft), for manifests from before `fields`. */
+function datanetFields(store: DatanetStore, m: DatanetManifest): string[] {
+  return fieldsOf((fn) => {
+    const last = m.versions.at(-1)
+    if (last) store.forEachVersionRecord(last, fn)
+    store.forEachDraftRecord(fn)
+  })
+}
+
+function stage(f: IngestedFile, known: Hash32Set, segment: DraftSegmentWriter): AddFileReport & {first: number} {
   let added = 0
+  const first = segment.records
   const key = new Uint8Array(32)
   for (const r of f.records) {
     recordKey(r.recordHash, key)
@@ -134,7 +165,15 @@ function stage(f: IngestedFile, known: Hash32Set, segment: DraftSegmentWriter): 
     segment.append(r, key)
     added++
   }
-  return {file: f.path, sha256: f.sha256, records: f.records.length, added, duplicates: f.records.length - added, alreadyAdded: false}
+  return {
+    file: f.path,
+    sha256: f.sha256,
+    records: f.records.length,
+    added,
+    duplicates: f.records.length - added,
+    alreadyAdded: false,
+    first,
+  }
 }
 
 /** Hashes already in the datanet: its latest version and its draft (as lowercase hex; `store.knownKeys` gives bytes). */

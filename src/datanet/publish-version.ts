@@ -99,6 +99,11 @@ export async function publishDatanet(p: Where & {name: string; chain: DatanetCha
       publishedAt: new Date().toISOString(),
     }
     m.versions.push(info)
+    for (const source of m.sources) {
+      if (!source.staged) continue
+      delete source.staged
+      source.publishedIn = version
+    }
     store.writeManifest(m)
     store.clearDraft()
     return {

@@ -1,6 +1,6 @@
 import {createHash} from 'node:crypto'
 import {existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync} from 'node:fs'
-import {join} from 'node:path'
+import {basename, join} from 'node:path'
 
 import {UsageError} from '../errors.js'
 import {CorruptFileError, readJsonFile, writeFileAtomic, writeJsonAtomic} from '../store/atomic.js'
@@ -20,6 +20,7 @@ import type {DatanetManifest, DatanetRecord, VersionInfo} from './types.js'
  *     datanet.json             the manifest: metadata, on-chain id, versions (root, sha256), contributions
  *     draft/<seq>.jsonl        records staged since the last version, one segment per add (append-only)
  *     draft/<seq>.keys         their record hashes, 32 bytes each (what the next add checks duplicates against)
+ *     draft/<seq>.removed      hashes of staged records removed (`datanet remove`/`unstage`), 32 bytes each
  *     versions/<n>.jsonl       the records of version n, written once (O_EXCL) and never changed
  *     versions/<n>.keys        its record hashes, 32 bytes each
  *     contributions/<root>.jsonl  records of a public contribution, by content root
@@ -31,6 +32,13 @@ import type {DatanetManifest, DatanetRecord, VersionInfo} from './types.js'
  * of any size is built by streaming the previous one and the draft segments into it, hashing and
  * collecting Merkle leaves on the way. A record line is `{"recordHash","contributor","fields"}`.
  * (A `draft.jsonl` from before segments is read as the draft's first segment.)
+ *
+ * The draft is a log: segments add records, `.removed` files (tombstones) take staged ones out,
+ * numbered in one sequence. A record of segment s is staged unless a tombstone numbered after s
+ * names it, so a record removed and then added again is staged once more. Removing is one small
+ * file written atomically, whatever the draft's size: rewriting the segments instead would cost
+ * the whole draft and could not replace several files at once without a window where half of
+ * them are new.
  */
 
 const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/i
@@ -175,7 +183,11 @@ export class DraftSegmentWriter {
   private readonly keys: StreamFileWriter
   private readonly key = new Uint8Array(32)
 
-  constructor(private readonly base: string) {
+  constructor(
+    private readonly base: string,
+    /** Its place in the draft log. */
+    readonly seq = 0,
+  ) {
     this.lines = new StreamFileWriter(`${base}.jsonl`)
     this.keys = new StreamFileWriter(`${base}.keys`)
   }
@@ -263,14 +275,76 @@ export class DatanetStore {
   draftSegments(): string[] {
     const out: string[] = []
     if (existsSync(this.draftPath)) out.push(this.draftPath)
-    let names: string[] = []
+    for (const n of this.draftNames().filter((n) => n.endsWith('.jsonl'))) out.push(join(this.draftDir, n))
+    return out
+  }
+
+  /** The draft log's file names (segments and tombstones), in sequence order. */
+  private draftNames(): string[] {
     try {
-      names = readdirSync(this.draftDir).filter((n) => /^\d{8}\.jsonl$/.test(n))
+      return readdirSync(this.draftDir)
+        .filter((n) => /^\d{8}\.(jsonl|removed)$/.test(n))
+        .sort()
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+      return []
     }
-    for (const n of names.sort()) out.push(join(this.draftDir, n))
+  }
+
+  /** A draft file's place in the log (the legacy draft.jsonl comes first, as 0). */
+  draftSeq(path: string): number {
+    return path === this.draftPath ? 0 : Number(basename(path).slice(0, 8))
+  }
+
+  /**
+   * The tombstones: each removed record hash (as a latin1 string of its 32 bytes) with the last
+   * tombstone naming it. A record of segment s is removed when that number is above s.
+   */
+  draftRemovals(): Map<string, number> {
+    const out = new Map<string, number>()
+    for (const n of this.draftNames()) {
+      if (!n.endsWith('.removed')) continue
+      const keys = readFileSync(join(this.draftDir, n))
+      if (keys.length % 32 !== 0) throw new CorruptFileError(join(this.draftDir, n), 'not a list of 32-byte record hashes')
+      const seq = Number(n.slice(0, 8))
+      for (let i = 0; i < keys.length; i += 32) out.set(keys.toString('latin1', i, i + 32), seq)
+    }
     return out
+  }
+
+  /** Whether a record (its 32-byte key) of the segment numbered `seq` is still staged. */
+  private static staged(removals: Map<string, number>, key: Uint8Array, seq: number): boolean {
+    if (removals.size === 0) return true
+    const at = removals.get(Buffer.from(key.buffer, key.byteOffset, 32).toString('latin1'))
+    return at === undefined || at < seq
+  }
+
+  /** The staged record hashes of one segment: its keys without those removed after it. */
+  private liveKeysOf(seg: string, removals: Map<string, number>): Uint8Array {
+    const keys = this.keysOf(seg)
+    if (removals.size === 0) return keys
+    const seq = this.draftSeq(seg)
+    const out = Buffer.allocUnsafe(keys.length)
+    let n = 0
+    for (let i = 0; i < keys.length; i += 32) {
+      const key = keys.subarray(i, i + 32)
+      if (DatanetStore.staged(removals, key, seq)) out.set(key, 32 * n++)
+    }
+    return out.subarray(0, 32 * n)
+  }
+
+  /**
+   * Takes staged records out of the draft: one tombstone file, written atomically, after the last
+   * segment (`keys`: 32 bytes each, of records that are staged). Call holding the lock.
+   */
+  removeFromDraft(keys: Uint8Array): void {
+    if (keys.length === 0) return
+    writeFileAtomic(join(this.draftDir, `${String(this.nextDraftSeq()).padStart(8, '0')}.removed`), keys)
+  }
+
+  private nextDraftSeq(): number {
+    const last = this.draftNames().at(-1)
+    return last ? Number(last.slice(0, 8)) + 1 : 1
   }
 
   /** The record hashes of a record file: its .keys file when there is one, else read from its lines. */
@@ -293,17 +367,24 @@ export class DatanetStore {
 
   /** Records staged, counted from the segments' keys (without reading the records). */
   draftCount(): number {
+    const removals = this.draftRemovals()
     let n = 0
     for (const seg of this.draftSegments()) {
       const keysPath = seg.replace(/\.jsonl$/, '.keys')
-      n += seg !== this.draftPath && existsSync(keysPath) ? statSync(keysPath).size / 32 : this.keysOf(seg).length / 32
+      if (removals.size > 0) n += this.liveKeysOf(seg, removals).length / 32
+      else n += seg !== this.draftPath && existsSync(keysPath) ? statSync(keysPath).size / 32 : this.keysOf(seg).length / 32
     }
     return n
   }
 
   /** Calls `fn` for every staged record, in order, reading one segment at a time. */
   forEachDraftRecord(fn: (r: DatanetRecord) => void): void {
-    for (const seg of this.draftSegments()) readRecordFile(seg, fn)
+    const removals = this.draftRemovals()
+    const key = new Uint8Array(32)
+    for (const seg of this.draftSegments()) {
+      const seq = this.draftSeq(seg)
+      readRecordFile(seg, removals.size === 0 ? fn : (r) => DatanetStore.staged(removals, recordKey(r.recordHash, key), seq) && fn(r))
+    }
   }
 
   readDraft(): DatanetRecord[] {
@@ -314,11 +395,8 @@ export class DatanetStore {
 
   /** A new segment at the draft's end; commit it to add its records, abort to add nothing. */
   draftAppender(): DraftSegmentWriter {
-    const last = this.draftSegments()
-      .filter((s) => s !== this.draftPath)
-      .at(-1)
-    const seq = last ? Number(last.slice(-14, -6)) + 1 : 1
-    return new DraftSegmentWriter(join(this.draftDir, String(seq).padStart(8, '0')))
+    const seq = this.nextDraftSeq()
+    return new DraftSegmentWriter(join(this.draftDir, String(seq).padStart(8, '0')), seq)
   }
 
   /** Appends records to the draft as one segment. */
@@ -348,13 +426,36 @@ export class DatanetStore {
 
   /** Hashes already in the datanet, as bytes: its latest version's and its draft's. */
   knownKeys(m: DatanetManifest): Hash32Set {
-    const parts: Uint8Array[] = []
     const last = m.versions.at(-1)
-    if (last) parts.push(this.versionKeys(last))
-    for (const seg of this.draftSegments()) parts.push(this.keysOf(seg))
+    return this.keySet(last ? [this.versionKeys(last)] : [])
+  }
+
+  /** The hashes of the staged records (the draft's, without those removed). */
+  stagedKeys(): Hash32Set {
+    return this.keySet([])
+  }
+
+  /** The latest version's record hashes (empty before the first version). */
+  latestVersionKeys(m: DatanetManifest): Hash32Set {
+    const last = m.versions.at(-1)
+    const keys = last ? this.versionKeys(last) : new Uint8Array()
+    const set = new Hash32Set(keys.length / 32)
+    set.addAll(keys)
+    return set
+  }
+
+  private keySet(parts: Uint8Array[]): Hash32Set {
+    const removals = this.draftRemovals()
+    for (const seg of this.draftSegments()) parts.push(this.liveKeysOf(seg, removals))
     const set = new Hash32Set(parts.reduce((s, p) => s + p.length / 32, 0))
     for (const p of parts) set.addAll(p)
     return set
+  }
+
+  /** The record hashes a draft segment holds (removed or not), by its number; undefined when it is gone. */
+  segmentKeys(seq: number): Uint8Array | undefined {
+    const path = join(this.draftDir, `${String(seq).padStart(8, '0')}.jsonl`)
+    return existsSync(path) ? this.keysOf(path) : undefined
   }
 
   /** A version's record hashes: versions/<n>.keys, written on publish (or, for older versions, now). */
@@ -467,12 +568,15 @@ export class DatanetStore {
       const hash = new Uint8Array(32)
       const address = new Uint8Array(20)
       let n = 0
-      const copy = (file: string, onBytes?: (chunk: Buffer) => void) =>
+      const removals = this.draftRemovals()
+      // `seq`: the draft segment's place in the log, to skip the records removed after it.
+      const copy = (file: string, onBytes?: (chunk: Buffer) => void, seq?: number) =>
         forEachLine(
           file,
           (buf, start, end, line) => {
             if (end === start) return
             lineKeyInto(buf, start, end, `${file}:${line}`, hash, address)
+            if (seq !== undefined && !DatanetStore.staged(removals, hash, seq)) return
             if (n >= total) throw new CorruptFileError(file, `holds more records than the manifest and draft keys count (${total})`)
             leafHashInto(hash, 0, address, 0, nodes, leavesAt + n * 32)
             keys.write(hash)
@@ -488,7 +592,7 @@ export class DatanetStore {
         copy(prevPath, (chunk) => sha.update(chunk))
         if (sha.digest('hex') !== previous.sha256) throw this.changedError(prevPath)
       }
-      for (const seg of this.draftSegments()) copy(seg)
+      for (const seg of this.draftSegments()) copy(seg, undefined, this.draftSeq(seg))
       if (n !== total) throw new CorruptFileError(this.dir, `the version and draft hold ${n} records, their keys count ${total}`)
       const root = n === 0 ? ('0x' as `0x${string}`) : merkleRootInPlace(nodes, n)
       const byteSize = lines.bytes

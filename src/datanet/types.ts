@@ -79,5 +79,26 @@ export type DatanetManifest = {
   versions: VersionInfo[]
   contributions: ContributionInfo[]
   /** Files staged by `datanet add`, by content hash: re-adding one is reported as such. */
-  sources: Array<{sha256: string; path: string; records: number; added: number; at: string}>
+  sources: DatanetSource[]
+  /**
+   * Every field name the datanet's records have had (sorted): what `datanet add` checks new
+   * records against. Absent in manifests written before it; then read from the records once.
+   */
+  fields?: string[]
+}
+
+/** A file (or stdin, path "-") `datanet add` staged records from. */
+export type DatanetSource = {
+  sha256: string
+  path: string
+  records: number
+  added: number
+  at: string
+  /**
+   * Where the records it added sit in the draft: segment number and index of the first (a file's
+   * records are appended together). Dropped when they are published or unstaged.
+   */
+  staged?: {segment: number; first: number}
+  /** The version that published what it added. */
+  publishedIn?: number
 }
