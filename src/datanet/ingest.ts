@@ -139,7 +139,10 @@ export function ingestStream(s: RecordStream, opts: IngestOptions): IngestedFile
   if (s.bytes.length > MAX_FILE_BYTES)
     throw new InvalidRecordFileError(s.name, undefined, `input is over the ${MAX_FILE_BYTES / 1024 / 1024} MB limit per file`)
   const sha256 = createHash('sha256').update(s.bytes).digest('hex')
-  return parseRecordBytes(s.name, s.bytes, sha256, s.format ?? sniffFormat(s.bytes), opts)
+  const f = parseRecordBytes(s.name, s.bytes, sha256, s.format ?? sniffFormat(s.bytes), opts)
+  // Most likely nothing was piped in (stdin closed, or a command before the pipe failed).
+  if (f.records.length === 0) throw new InvalidRecordFileError(s.name, undefined, 'no records on the input (nothing piped in?)')
+  return f
 }
 
 function parseRecordBytes(

@@ -127,10 +127,12 @@ export async function addToDatanet(p: AddToDatanetParameters): Promise<AddResult
     for (const r of reports) {
       const prev = m.sources.find((s) => s.sha256 === r.sha256)
       r.alreadyAdded ||= prev !== undefined
-      // Where its records went, for `datanet unstage` (a file added again after an unstage stages them anew).
-      const staged = r.added > 0 ? {staged: {segment: segment.seq, first: r.first}} : {}
-      if (!prev) m.sources.push({sha256: r.sha256, path: r.file, records: r.records, added: r.added, at, ...staged})
-      else if (r.added > 0) Object.assign(prev, {path: r.file, added: r.added, at, ...staged})
+      // Where its records went, for `datanet unstage`: a file added again after some of its records
+      // were removed stages those anew, in another range.
+      const range = {segment: segment.seq, first: r.first, count: r.added}
+      if (!prev)
+        m.sources.push({sha256: r.sha256, path: r.file, records: r.records, added: r.added, at, ...(r.added > 0 ? {staged: [range]} : {})})
+      else if (r.added > 0) Object.assign(prev, {path: r.file, added: prev.added + r.added, at, staged: [...(prev.staged ?? []), range]})
     }
     m.fields = fields.fields()
     store.writeManifest(m)

@@ -11,8 +11,8 @@ import type {Address, Hex} from 'viem'
 
 import {ExitCode, OpenledgerError, UsageError} from '../errors.js'
 import {toHex} from './bytes.js'
-import {InvalidRecordFileError} from './errors.js'
-import type {Hash32Set} from './hash32-set.js'
+import {DatanetIntegrityError, InvalidRecordFileError} from './errors.js'
+import {Hash32Set} from './hash32-set.js'
 import {collectFiles, ingestFile} from './ingest.js'
 import {DatanetStore, recordKey, sha256Hex} from './store.js'
 import type {DatanetManifest, DatanetRecord} from './types.js'
@@ -30,7 +30,7 @@ export type RemoveResult = {
 }
 
 export type UnstageResult = RemoveResult & {
-  /** The adds undone: the file as it was added, its sha256 and the records it had staged. */
+  /** The adds undone: the file as it was added, its sha256, and how many of its records were still staged (and are removed now). */
   sources: Array<{path: string; sha256: string; added: number}>
 }
 
@@ -125,7 +125,7 @@ export async function unstageFile(p: Where & {name: string; file: string}): Prom
         metaMessages: [staged.length ? `Files with staged records: ${staged.join(', ')}.` : 'No file has records staged.'],
       })
     }
-    const undo = matches.filter((s) => s.staged)
+    const undo = matches.filter((s) => s.staged?.length)
     if (undo.length === 0) {
       const version = matches.find((s) => s.publishedIn !== undefined)?.publishedIn
       throw new UsageError(
@@ -136,23 +136,28 @@ export async function unstageFile(p: Where & {name: string; file: string}): Prom
     }
     const staged = store.stagedKeys()
     const keys: Uint8Array[] = []
+    const taken = new Hash32Set()
+    const sources: UnstageResult['sources'] = []
     for (const s of undo) {
-      const {segment, first} = s.staged!
-      const seg = store.segmentKeys(segment)
-      if (!seg || seg.length < (first + s.added) * 32) {
-        throw new OpenledgerError(
-          'E_DATANET_INTEGRITY',
-          `draft segment ${segment} of datanet "${p.name}" does not hold what ${s.path} added`,
-        )
+      let removed = 0
+      for (const {segment, first, count} of s.staged!) {
+        const seg = store.segmentKeys(segment)
+        if (!seg || seg.length < (first + count) * 32) {
+          throw new DatanetIntegrityError(`draft segment ${segment} of datanet "${p.name}" does not hold what ${s.path} added`)
+        }
+        for (let i = first; i < first + count; i++) {
+          const key = seg.subarray(i * 32, (i + 1) * 32)
+          // Removed since (by hash), or staged by this file twice: counted once.
+          if (staged.has(key) && taken.add(key)) {
+            keys.push(key)
+            removed++
+          }
+        }
       }
-      for (let i = first; i < first + s.added; i++) {
-        const key = seg.subarray(i * 32, (i + 1) * 32)
-        if (staged.has(key)) keys.push(key)
-      }
+      sources.push({path: s.path, sha256: s.sha256, added: removed})
     }
     for (const s of undo) m.sources.splice(m.sources.indexOf(s), 1)
-    const result = removeKeys(store, m, keys)
-    return {...result, sources: undo.map((s) => ({path: s.path, sha256: s.sha256, added: s.added}))}
+    return {...removeKeys(store, m, keys), sources}
   })
 }
 

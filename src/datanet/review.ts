@@ -97,6 +97,8 @@ export async function reviewContributions(
           }
         }
         store.appendDraft(fresh)
+        // Their fields are the datanet's now: the next `datanet add` does not call them new.
+        if (m.fields) m.fields = [...new Set([...m.fields, ...fresh.flatMap((x) => Object.keys(x.fields))])].sort()
       }
       step.e.status = step.approve ? 'approved' : 'rejected'
       step.e.reviewTxHash = r.txHash

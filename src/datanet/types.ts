@@ -95,10 +95,11 @@ export type DatanetSource = {
   added: number
   at: string
   /**
-   * Where the records it added sit in the draft: segment number and index of the first (a file's
-   * records are appended together). Dropped when they are published or unstaged.
+   * Where the records it staged sit in the draft, one range per add that staged some (a file's
+   * records are appended together): segment number, index of the first, count. Dropped when they
+   * are published or unstaged.
    */
-  staged?: {segment: number; first: number}
+  staged?: Array<{segment: number; first: number; count: number}>
   /** The version that published what it added. */
   publishedIn?: number
 }

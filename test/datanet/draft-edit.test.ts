@@ -187,6 +187,16 @@ describe('datanet unstage', () => {
     })
     expect(await stagedTexts(name)).toEqual(['a1', 'shared', 'c1'])
 
+    // Some of a file's records removed by hash and added again with it: unstage takes every one still staged.
+    const b1 = recordHash({text: 'b1'})
+    expect((await run(DatanetAdd, [name, b])).exitCode).toBe(0)
+    expect((await run(DatanetRemove, [name, b1])).exitCode).toBe(0)
+    expect((await run(DatanetAdd, [name, b, '--json'])).json).toMatchObject({added: 1, files: [{alreadyAdded: true}]})
+    expect(await stagedTexts(name)).toEqual(['a1', 'shared', 'c1', 'b2', 'b1'])
+    const both = await run(DatanetUnstage, [name, b, '--json'])
+    expect(both.json).toMatchObject({sources: [{path: b, added: 2}], staged: 3})
+    expect(await stagedTexts(name)).toEqual(['a1', 'shared', 'c1'])
+
     // Unstaged, the file is new again: adding it stages its records anew, and it can be unstaged again.
     const again = await run(DatanetAdd, [name, b, '--json'])
     expect(again.json).toMatchObject({added: 2, files: [{alreadyAdded: false}]})
@@ -278,6 +288,9 @@ describe('datanet add - (stdin), through bin/run.js', () => {
     expect(bad.exitCode).toBe(2)
     expect(bad.stderr.split('\n')[0]).toBe('Error: -:2: missing the "text" field')
     expect(await stagedTexts(name)).toEqual(['piped one', 'piped two', 'piped, as csv'])
+
+    const empty = await cli(['datanet', 'add', name, '-'], '')
+    expect([empty.exitCode, empty.stderr.split('\n')[0]]).toEqual([2, 'Error: -: no records on the input (nothing piped in?)'])
 
     // "-" names every add from stdin.
     const unstaged = await cli(['datanet', 'unstage', name, '-', '--json'], '')
