@@ -121,6 +121,21 @@ describe('datanet remove', () => {
     expect(v1.map((r: {text: string}) => r.text)).toEqual(['one', 'three', 'two'])
   })
 
+  it('names at most 10 removed records in human output, --json all of them', async () => {
+    const rows = Array.from({length: 12}, (_, i) => ({text: `row ${i}`}))
+    const data = file(`${name}.jsonl`, jsonl(rows))
+    expect((await run(DatanetAdd, [name, data])).exitCode).toBe(0)
+    const human = await run(DatanetRemove, [name, '--file', data])
+    expect(human.exitCode, human.stderr).toBe(0)
+    const lines = human.stdout.trimEnd().split('\n')
+    expect(lines).toHaveLength(12)
+    expect(lines.slice(0, 10)).toEqual(rows.slice(0, 10).map((r) => `- ${recordHash(r)} ${p.accounts[0].address}`))
+    expect(lines.slice(10)).toEqual([
+      '  … and 2 more (--json lists them all)',
+      `Removed 12 records from ${name}'s draft; 0 staged for the next version.`,
+    ])
+  })
+
   it('refuses unknown and published hashes, and rows not staged, naming them; nothing changes', async () => {
     expect((await run(DatanetAdd, [name, file(`${name}.jsonl`, jsonl([{text: 'kept', label: 'a'}]))])).exitCode).toBe(0)
     expect((await run(DatanetPublish, [name])).exitCode).toBe(0)

@@ -4,6 +4,8 @@ import {BaseCommand} from '../../cli/base-command.js'
 import {type RemoveResult, removeRecords} from '../../datanet/index.js'
 import {UsageError} from '../../errors.js'
 
+const SHOWN = 10
+
 export default class DatanetRemove extends BaseCommand<RemoveResult> {
   static override description =
     `Remove staged records from the draft: by record hash, or every record a file holds (--file, read as \`datanet add\` reads it).
@@ -32,7 +34,9 @@ Only staged records can go (a published version never changes). Every record nam
       )
     }
     const r = await removeRecords({name: args.name, recordHashes: hashes, files: flags.file, textField: flags['text-field']})
-    for (const x of r.removed) this.log(`- ${x.recordHash} ${x.contributor}`)
+    // A few lines name what went; --json lists every one.
+    for (const x of r.removed.slice(0, SHOWN)) this.log(`- ${x.recordHash} ${x.contributor}`)
+    if (r.removed.length > SHOWN) this.log(`  … and ${r.removed.length - SHOWN} more (--json lists them all)`)
     this.log(
       `Removed ${r.removed.length} record${r.removed.length === 1 ? '' : 's'} from ${r.name}'s draft; ${r.staged} staged for the next version.`,
     )
