@@ -293,7 +293,7 @@ describe('datanet add - (stdin), through bin/run.js', () => {
 
     const c = await cli(['datanet', 'add', name, '-'], 'text\n"piped, as csv"\n')
     expect(c.exitCode, c.stderr).toBe(0)
-    expect(c.stdout).toContain('-: 1 record, 1 added')
+    expect(c.stdout).toContain('stdin: 1 record, 1 added')
     // --format wins over sniffing: this CSV read as JSONL fails on its first line.
     const forced = await cli(['datanet', 'add', name, '-', '--format', 'jsonl'], 'text\nnot json\n')
     expect(forced.exitCode).toBe(2)

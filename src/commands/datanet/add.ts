@@ -60,7 +60,7 @@ A row's own "contributor" field wins over --contributor, which wins over the sig
     for (const f of r.files) {
       const what = f.added === 0 && f.records > 0 ? (f.alreadyAdded ? 'already added: nothing new' : 'nothing new') : `${f.added} added`
       this.log(
-        `${f.file}: ${f.records} record${f.records === 1 ? '' : 's'}, ${what}${f.duplicates && f.added ? `, ${f.duplicates} duplicate${f.duplicates === 1 ? '' : 's'}` : ''}`,
+        `${f.file === '-' ? 'stdin' : f.file}: ${f.records} record${f.records === 1 ? '' : 's'}, ${what}${f.duplicates && f.added ? `, ${f.duplicates} duplicate${f.duplicates === 1 ? '' : 's'}` : ''}`,
       )
     }
     for (const s of r.skipped) this.note(`skipped ${s} (not a type this datanet takes)`)
