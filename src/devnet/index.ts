@@ -20,3 +20,4 @@ export {
 } from './state.js'
 export {type DevnetSummary, devnetSummary} from './summary.js'
 export * from './errors.js'
+export {type AdvanceTimeResult, type ChainClock, type MineResult, advanceTime, mineBlocks, parseDuration} from './time.js'
