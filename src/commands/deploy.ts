@@ -80,7 +80,8 @@ recorded instead of sent again); fees (wei: expected, maximum, balance, per cont
     const env = flags.keystore ? {...process.env, OPENLEDGER_KEYSTORE: flags.keystore} : process.env
     const dir = stateDir()
     const ctx = await resolveSigner({network, rpcUrl: flags['rpc-url'], stateDir: dir}, env)
-    if (ctx.devnet) throw new UsageError(`--rpc-url ${flags['rpc-url']} is this folder's devnet, which deploys its own contracts when it starts`)
+    if (ctx.devnet)
+      throw new UsageError(`--rpc-url ${flags['rpc-url']} is this folder's devnet, which deploys its own contracts when it starts`)
     this.note(`Deploying to chain ${ctx.chain.id} from ${ctx.account.address} (${ctx.signerSource})`)
 
     const crashAfter = Number(process.env.OPENLEDGER_DEPLOY_CRASH_AFTER_SEND ?? 0)
@@ -99,10 +100,14 @@ recorded instead of sent again); fees (wei: expected, maximum, balance, per cont
           if (est.contracts.length === 0) return
           this.note(
             `Estimated cost: ${formatOpen(est.expected)} (at most ${formatOpen(est.maximum)})` +
-              (est.l1FeeApplies ? `, L1 data fee ${formatOpen(est.contracts.reduce((s, c) => s + c.l1Fee, 0n))} included` : ', no L1 data fee on this chain'),
+              (est.l1FeeApplies
+                ? `, L1 data fee ${formatOpen(est.contracts.reduce((s, c) => s + c.l1Fee, 0n))} included`
+                : ', no L1 data fee on this chain'),
           )
         } else if (e.type === 'reconciled') {
-          this.note(`  found ${e.tx.futureId.replace(/^.*#/, '')} already sent (${e.tx.hash}${e.tx.rebroadcast ? ', broadcast again' : ''})`)
+          this.note(
+            `  found ${e.tx.futureId.replace(/^.*#/, '')} already sent (${e.tx.hash}${e.tx.rebroadcast ? ', broadcast again' : ''})`,
+          )
         } else if (e.type === 'sent') {
           this.note(`  ${e.name}: sent ${e.hash}`)
         } else {
@@ -115,7 +120,9 @@ recorded instead of sent again); fees (wei: expected, maximum, balance, per cont
     if (result.dryRun) {
       this.log(`Dry run: ${result.deployer} holds ${formatOpen(result.balance)}; nothing sent.`)
     } else {
-      this.log(`${result.resumed ? 'Resumed and completed' : 'Deployed'} ${result.deploymentDir}/deployed_addresses.json (chain ${result.chainId}):`)
+      this.log(
+        `${result.resumed ? 'Resumed and completed' : 'Deployed'} ${result.deploymentDir}/deployed_addresses.json (chain ${result.chainId}):`,
+      )
       for (const [name, address] of Object.entries(result.contracts)) this.log(`  ${name.padEnd(20)} ${address}`)
     }
     return {
@@ -127,7 +134,12 @@ recorded instead of sent again); fees (wei: expected, maximum, balance, per cont
       resumed: result.resumed,
       contracts: result.contracts,
       transactions: result.transactions,
-      reconciled: result.reconciled.map((r) => ({name: r.futureId.replace(/^.*#/, ''), hash: r.hash, nonce: r.nonce, rebroadcast: r.rebroadcast})),
+      reconciled: result.reconciled.map((r) => ({
+        name: r.futureId.replace(/^.*#/, ''),
+        hash: r.hash,
+        nonce: r.nonce,
+        rebroadcast: r.rebroadcast,
+      })),
       fees: {
         l1FeeApplies: result.estimate.l1FeeApplies,
         maxFeePerGas: result.estimate.maxFeePerGas,

@@ -6,7 +6,7 @@
 import {existsSync} from 'node:fs'
 import {join} from 'node:path'
 
-import type {Address, Hex} from 'viem'
+import {type Address, type Hex, getContractAddress} from 'viem'
 
 import {
   type DeploymentResult,
@@ -71,7 +71,6 @@ export type DeployResult = {
   dryRun: boolean
 }
 
-
 export async function deployProtocol(ctx: SignerContext, opts: DeployOptions): Promise<DeployResult> {
   const chainId = ctx.chain.id
   const deploymentId = opts.deploymentId ?? String(chainId)
@@ -86,7 +85,11 @@ export async function deployProtocol(ctx: SignerContext, opts: DeployOptions): P
   return withLock(join(opts.deploymentsRoot, `.${deploymentId}.lock`), () => run(ctx, opts, {chainId, deploymentId, dir}))
 }
 
-async function run(ctx: SignerContext, opts: DeployOptions, where: {chainId: number; deploymentId: string; dir: string}): Promise<DeployResult> {
+async function run(
+  ctx: SignerContext,
+  opts: DeployOptions,
+  where: {chainId: number; deploymentId: string; dir: string},
+): Promise<DeployResult> {
   const {chainId, deploymentId, dir} = where
   const deployer = ctx.account.address
   const roles: ProtocolRoles = {admin: opts.admin ?? deployer, treasury: opts.treasury ?? deployer}
@@ -105,15 +108,21 @@ async function run(ctx: SignerContext, opts: DeployOptions, where: {chainId: num
 
   // What is left to pay for: contracts with no address yet and no transaction already sent.
   const deployed = namesToAddresses(readJsonFile<Record<string, Address>>(join(dir, 'deployed_addresses.json')) ?? {})
-  const inFlight = new Set(readJournal(dir).flatMap((m) => (m.type === 'TRANSACTION_SEND' && m.futureId ? [futureName(m.futureId)] : [])))
-  const remaining = deployments.filter((d) => !deployed[d.name] && !inFlight.has(d.name))
+  // A creation transaction sent but not yet confirmed puts its contract where its nonce says.
+  const inFlight: Record<string, Address> = {}
+  for (const m of readJournal(dir)) {
+    if (m.type === 'TRANSACTION_SEND' && m.futureId && m.nonce !== undefined && !deployed[futureName(m.futureId)]) {
+      inFlight[futureName(m.futureId)] = getContractAddress({from: deployer, nonce: BigInt(m.nonce)})
+    }
+  }
+  const remaining = deployments.filter((d) => !deployed[d.name] && !inFlight[d.name])
   const [nonce, balance] = await Promise.all([
     ctx.publicClient.getTransactionCount({address: deployer, blockTag: 'pending'}),
     ctx.publicClient.getBalance({address: deployer}),
   ])
   let estimate: FeeEstimate
   try {
-    estimate = await estimateDeployment(ctx.publicClient, {from: deployer, nonce, roles, remaining, deployed})
+    estimate = await estimateDeployment(ctx.publicClient, {from: deployer, nonce, roles, remaining, deployed: {...inFlight, ...deployed}})
   } catch (err) {
     throw new DeployFailedError(`estimating the deployment's gas on chain ${chainId} failed: ${messageOf(err)}`, {cause: err, hints: []})
   }
@@ -124,7 +133,19 @@ async function run(ctx: SignerContext, opts: DeployOptions, where: {chainId: num
     )
   }
   if (opts.dryRun) {
-    return {chainId, deploymentId, deploymentDir: dir, deployer, contracts: deployed, transactions: [], reconciled, resumed, estimate, balance, dryRun: true}
+    return {
+      chainId,
+      deploymentId,
+      deploymentDir: dir,
+      deployer,
+      contracts: deployed,
+      transactions: [],
+      reconciled,
+      resumed,
+      estimate,
+      balance,
+      dryRun: true,
+    }
   }
 
   let result: DeploymentResult
@@ -174,19 +195,26 @@ export function namesToAddresses(deployedAddresses: Record<string, Address>): Re
 /** The last transaction the journal records for each contract: the one that deployed it. */
 function creationTransactions(dir: string): Array<{name: string; hash: Hex}> {
   const last = new Map<string, Hex>()
-  for (const m of readJournal(dir)) if (m.type === 'TRANSACTION_SEND' && m.futureId && m.transaction) last.set(futureName(m.futureId), m.transaction.hash)
+  for (const m of readJournal(dir))
+    if (m.type === 'TRANSACTION_SEND' && m.futureId && m.transaction) last.set(futureName(m.futureId), m.transaction.hash)
   return [...last].map(([name, hash]) => ({name, hash}))
 }
 
-function resultError(result: Exclude<DeploymentResult, {type: DeploymentResultType.SUCCESSFUL_DEPLOYMENT}>, dir: string): DeployFailedError {
+function resultError(
+  result: Exclude<DeploymentResult, {type: DeploymentResultType.SUCCESSFUL_DEPLOYMENT}>,
+  dir: string,
+): DeployFailedError {
   const lines = (errors: Record<string, string[]>) => Object.entries(errors).map(([id, es]) => `${futureName(id)}: ${es.join('; ')}`)
   switch (result.type) {
     case DeploymentResultType.VALIDATION_ERROR:
       return new DeployFailedError(`the deployment is invalid: ${lines(result.errors).join(' | ')}`, {hints: []})
     case DeploymentResultType.RECONCILIATION_ERROR:
-      return new DeployFailedError(`${dir} records a different deployment than the contracts now compiled: ${lines(result.errors).join(' | ')}`, {
-        hints: ['Deploy afresh under another --deployment-id, or restore the contracts that deployment was made from.'],
-      })
+      return new DeployFailedError(
+        `${dir} records a different deployment than the contracts now compiled: ${lines(result.errors).join(' | ')}`,
+        {
+          hints: ['Deploy afresh under another --deployment-id, or restore the contracts that deployment was made from.'],
+        },
+      )
     case DeploymentResultType.PREVIOUS_RUN_ERROR:
       return new DeployFailedError(`an earlier run of ${dir} failed: ${lines(result.errors).join(' | ')}`, {
         hints: ['Deploy afresh under another --deployment-id.'],
@@ -209,7 +237,8 @@ function progressListener(onProgress: DeployOptions['onProgress']): ExecutionEve
       onProgress?.({type: 'sent', name: futureName(e.futureId), hash: e.hash}),
     // A deployment's successful result is the contract's address.
     [ExecutionEventType.DEPLOYMENT_EXECUTION_STATE_COMPLETE]: (e: {futureId: string; result: {type: string; result?: string}}) => {
-      if (e.result.type === 'SUCCESS' && e.result.result) onProgress?.({type: 'deployed', name: futureName(e.futureId), address: e.result.result as Address})
+      if (e.result.type === 'SUCCESS' && e.result.result)
+        onProgress?.({type: 'deployed', name: futureName(e.futureId), address: e.result.result as Address})
     },
   }
   // The listener has one method per event type; every one we do not show is a no-op.

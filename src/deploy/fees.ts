@@ -4,7 +4,16 @@
  * an OP Stack chain charges for posting the transaction to L1 (GasPriceOracle.getL1Fee, where the
  * chain has that predeploy).
  */
-import {type Address, type Chain, type Hex, type PublicClient, type Transport, encodeDeployData, getContractAddress, serializeTransaction} from 'viem'
+import {
+  type Address,
+  type Chain,
+  type Hex,
+  type PublicClient,
+  type Transport,
+  encodeDeployData,
+  getContractAddress,
+  serializeTransaction,
+} from 'viem'
 
 import {type ContractName, artifacts} from '../contracts/artifacts/index.js'
 import type {DeployContext, Deployment} from '../devnet/deployments.js'
@@ -13,7 +22,13 @@ import type {ProtocolRoles} from './module.js'
 /** OP Stack's GasPriceOracle predeploy. */
 export const GAS_PRICE_ORACLE: Address = '0x420000000000000000000000000000000000000F'
 const GET_L1_FEE_ABI = [
-  {type: 'function', name: 'getL1Fee', stateMutability: 'view', inputs: [{name: '_data', type: 'bytes'}], outputs: [{name: '', type: 'uint256'}]},
+  {
+    type: 'function',
+    name: 'getL1Fee',
+    stateMutability: 'view',
+    inputs: [{name: '_data', type: 'bytes'}],
+    outputs: [{name: '', type: 'uint256'}],
+  },
 ] as const
 /** Ignition's tip when the node does not suggest one (its DEFAULT_MAX_PRIORITY_FEE_PER_GAS). */
 const DEFAULT_PRIORITY_FEE = 1_000_000_000n

@@ -45,7 +45,8 @@ export function protocolModule(roles: ProtocolRoles, deployments: readonly Deplo
     const futures: Record<string, unknown> = {}
     const addresses = new Proxy({} as Record<string, Address>, {
       get(_target, name) {
-        if (typeof name !== 'string' || !(name in futures)) throw new Error(`a constructor argument needs ${String(name)}, which this deployment does not include`)
+        if (typeof name !== 'string' || !(name in futures))
+          throw new Error(`a constructor argument needs ${String(name)}, which this deployment does not include`)
         return futures[name]
       },
     })

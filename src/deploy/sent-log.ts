@@ -1,9 +1,9 @@
 /**
  * Closes the one gap in Ignition's write-ahead journal. Ignition records TRANSACTION_PREPARE_SEND
  * (the nonce) before sending and TRANSACTION_SEND (the hash) after the node answered; a process
- * killed between the two leaves a nonce with no hash, and on the next run Ignition takes the
- * transaction that used that nonce for someone else's ("replaced by user") and deploys the contract
- * again. So every transaction is also logged, signed, before it is broadcast (transactions.jsonl
+ * killed between the two leaves a nonce with no hash, and on the next run Ignition cannot tell the
+ * transaction that used that nonce from one someone else sent: the run stops there, or deploys that
+ * contract a second time. So every transaction is also logged, signed, before it is broadcast (transactions.jsonl
  * beside the journal), and `reconcileJournal` writes the missing TRANSACTION_SEND from that log
  * before Ignition reads the journal: Ignition then waits for the transaction that was sent.
  */
@@ -77,7 +77,12 @@ export async function reconcileJournal(deploymentDir: string, provider: EIP1193P
     if (m.futureId === undefined || m.networkInteractionId === undefined) continue
     const key = `${m.futureId}\u0000${m.networkInteractionId}`
     if (m.type === 'TRANSACTION_PREPARE_SEND') {
-      pending.set(key, {futureId: m.futureId, networkInteractionId: m.networkInteractionId, nonce: m.nonce!, hashes: known.get(key) ?? new Set()})
+      pending.set(key, {
+        futureId: m.futureId,
+        networkInteractionId: m.networkInteractionId,
+        nonce: m.nonce!,
+        hashes: known.get(key) ?? new Set(),
+      })
     } else if (m.type === 'TRANSACTION_SEND') {
       pending.delete(key)
       const hashes = known.get(key) ?? new Set<string>()
