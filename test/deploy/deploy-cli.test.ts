@@ -123,6 +123,34 @@ describe('openledger deploy on a stand-in for the testnet (chain 161201)', () =>
     }
   })
 
+  it('a transaction the node lost after the kill is broadcast again from the log: the same signed bytes, the same hash', async () => {
+    mkdirSync(join(tmp.dir, 'other'))
+    const other = await fundedKeystore(chain, join(tmp.dir, 'other'))
+    const otherEnv = {OPENLEDGER_RPC_URL: chain.rpcUrl, OPENLEDGER_KEYSTORE: other.keystore, OPENLEDGER_KEYSTORE_PASSWORD: other.password}
+    const args = ['deploy', '--deployment-id', 'lost', '--json']
+    // Nothing is mined while automining is off: the first send stays in the node's pool when the kill comes.
+    await chain.testClient.setAutomine(false)
+    let logged: {hash: `0x${string}`; nonce: number}
+    try {
+      const killed = await cli(tmp.dir, args, {...otherEnv, OPENLEDGER_DEPLOY_CRASH_AFTER_SEND: '1'})
+      expect(killed.exitCode).not.toBe(0)
+      const log = readFileSync(join(tmp.dir, 'deployments', 'lost', 'transactions.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+      expect(log).toHaveLength(1)
+      logged = JSON.parse(log[0])
+      await chain.testClient.dropTransaction({hash: logged.hash})
+      expect(await chain.publicClient.getTransaction({hash: logged.hash}).catch(() => null)).toBeNull()
+    } finally {
+      await chain.testClient.setAutomine(true)
+    }
+    const r = await cli(tmp.dir, args, otherEnv)
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0)
+    expect(r.json.reconciled).toEqual([{name: 'DatanetRegistry', hash: logged.hash, nonce: 0, rebroadcast: true}])
+    expect(r.json.transactions.find((t: {name: string}) => t.name === 'DatanetRegistry').hash).toBe(logged.hash)
+    expect(await nonceOf(other.address)).toBe(PROTOCOL.length)
+  })
+
   it('datanet publish, train, publish, stake and a paid inference run on that chain with the keystore', async () => {
     const contributors = [0, 1, 2].map((i) => getContractAddress({from: user.address, nonce: BigInt(1000 + i)}))
     const topics: Record<string, string[]> = {
