@@ -22,19 +22,13 @@ export function deploymentsRoot(dir: string): string {
   return join(dirname(dir), 'deployments')
 }
 
-/** The deployment folder `openledger deploy` uses for a chain when no --deployment-id is given. */
-export function defaultDeploymentDir(dir: string, chainId: number): string {
-  return join(deploymentsRoot(dir), String(chainId))
-}
-
 /**
- * The deployment folder holding the protocol for `chainId`: deployments/<chainId> when it has
- * addresses, else the most recently written folder whose journal names that chain.
+ * The deployment folder holding the protocol for `chainId`: of the folders under deployments/ whose
+ * journal names that chain, the one whose addresses were written last. A redeployment under a new
+ * --deployment-id (after the contracts changed) takes over from the one before it.
  */
 export function deploymentDirForChain(dir: string, chainId: number): string | undefined {
   const root = deploymentsRoot(dir)
-  const preferred = defaultDeploymentDir(dir, chainId)
-  if (addressesMtime(preferred) !== undefined && journalChainId(preferred) === chainId) return preferred
   let best: {path: string; mtime: number} | undefined
   let entries: string[]
   try {
@@ -42,7 +36,7 @@ export function deploymentDirForChain(dir: string, chainId: number): string | un
   } catch {
     return undefined
   }
-  for (const name of entries) {
+  for (const name of entries.sort()) {
     const path = join(root, name)
     const mtime = addressesMtime(path)
     if (mtime === undefined || journalChainId(path) !== chainId) continue

@@ -54,11 +54,11 @@ contracts (name, address, contract "Source.sol:Name", status "verified" or "alre
       throw new UsageError(`--explorer-url "${flags['explorer-url']}" is not a URL`)
     }
     const dir = stateDir()
-    const ctx = await resolveChain({
-      network: flags['rpc-url'] ? undefined : (flags.network ?? 'testnet'),
-      rpcUrl: flags['rpc-url'],
-      stateDir: dir,
-    })
+    const network = flags['rpc-url'] ? undefined : flags.network
+    if (!flags['rpc-url'] && (network === undefined || network === 'devnet')) {
+      throw new UsageError('verify-contracts needs --network testnet|mainnet or --rpc-url: the chain whose deployment to verify')
+    }
+    const ctx = await resolveChain({network, rpcUrl: flags['rpc-url'], stateDir: dir})
     const deploymentDir = flags['deployment-id']
       ? join(deploymentsRoot(dir), flags['deployment-id'])
       : deploymentDirForChain(dir, ctx.chain.id)

@@ -73,7 +73,7 @@ describe('contract addresses from local state', () => {
     expect(localAddresses({stateDir: pub, network: 'mainnet'})).toEqual({contracts: {}})
   })
 
-  it("reads `openledger deploy`'s deployments/<id>/deployed_addresses.json beside the state folder, by the journal's chain id", () => {
+  it("reads `openledger deploy`'s deployments/<id>/deployed_addresses.json beside the state folder: the latest written for the journal's chain id", () => {
     const project = temp()
     const state = join(project, '.openledger')
     const A = '0x8AbA13d577e5Edc9a5d3D3F04C6B1967Ea9eDC98'
@@ -87,13 +87,10 @@ describe('contract addresses from local state', () => {
     writeDeployment(project, 'older', TESTNET_CHAIN_ID, {'OpenLedger#DatanetRegistry': B}, new Date(1_000_000_000_000))
     expect(deploymentDirForChain(state, TESTNET_CHAIN_ID)).toBe(byId)
     expect(localAddresses({stateDir: state, network: 'testnet'})).toEqual({contracts: {DatanetRegistry: A}})
-    // deployments/<chainId> is the default folder, and wins when it is that chain's.
-    const preferred = writeDeployment(project, String(MAINNET_CHAIN_ID), MAINNET_CHAIN_ID, {
-      'OpenLedger#Staking': B,
-      'OpenLedger#DatanetRegistry': C,
-    })
-    writeDeployment(project, 'main-later', MAINNET_CHAIN_ID, {'OpenLedger#Staking': A})
-    expect(deploymentDirForChain(state, MAINNET_CHAIN_ID)).toBe(preferred)
+    // A redeployment under another id, written later, takes over from deployments/<chainId>.
+    writeDeployment(project, String(MAINNET_CHAIN_ID), MAINNET_CHAIN_ID, {'OpenLedger#Staking': A}, new Date(1_000_000_000_000))
+    const later = writeDeployment(project, 'main-v2', MAINNET_CHAIN_ID, {'OpenLedger#Staking': B, 'OpenLedger#DatanetRegistry': C})
+    expect(deploymentDirForChain(state, MAINNET_CHAIN_ID)).toBe(later)
     expect(localAddresses({stateDir: state, network: 'mainnet'})).toEqual({contracts: {Staking: B, DatanetRegistry: C}})
   })
 
