@@ -120,9 +120,9 @@ recorded instead of sent again); fees (wei: expected, maximum, balance, per cont
     if (result.dryRun) {
       this.log(`Dry run: ${result.deployer} holds ${formatOpen(result.balance)}; nothing sent.`)
     } else {
-      this.log(
-        `${result.resumed ? 'Resumed and completed' : 'Deployed'} ${result.deploymentDir}/deployed_addresses.json (chain ${result.chainId}):`,
-      )
+      const nothingLeft = result.resumed && result.estimate.contracts.length === 0 && result.reconciled.length === 0
+      const what = nothingLeft ? 'Already deployed' : result.resumed ? 'Resumed and completed' : 'Deployed'
+      this.log(`${what}: ${result.deploymentDir}/deployed_addresses.json (chain ${result.chainId}):`)
       for (const [name, address] of Object.entries(result.contracts)) this.log(`  ${name.padEnd(20)} ${address}`)
     }
     return {

@@ -79,10 +79,15 @@ describe('verify-contracts against a local Blockscout-compatible API', () => {
     }
   })
 
-  it('an explorer that does not answer, and a chain with no deployment, are one clear line each', async () => {
+  it('an explorer that does not answer, no chain named, and a chain with no deployment: one clear line each', async () => {
     const down = await cli(tmp.dir, ['verify-contracts', '--rpc-url', chain.rpcUrl, '--explorer-url', 'http://127.0.0.1:1', '--json'])
     expect(down.exitCode).toBe(1)
     expect(down.json.error.message).toMatch(/^the explorer API http:\/\/127\.0\.0\.1:1\/api does not answer/)
+    const noChain = await cli(tmp.dir, ['verify-contracts', '--explorer-url', explorer.url])
+    expect(noChain.exitCode).toBe(2)
+    expect(noChain.stderr.trim()).toBe(
+      'Error: verify-contracts needs --network testnet|mainnet or --rpc-url: the chain whose deployment to verify',
+    )
     const empty = tempDir('ol-verify-empty-')
     try {
       const none = await cli(empty.dir, ['verify-contracts', '--rpc-url', chain.rpcUrl, '--explorer-url', explorer.url, '--json'])
