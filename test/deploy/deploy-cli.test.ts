@@ -124,17 +124,19 @@ describe('openledger deploy on a stand-in for the testnet (chain 161201)', () =>
   })
 
   it('a transaction the node lost after the kill is broadcast again from the log: the same signed bytes, the same hash', async () => {
-    mkdirSync(join(tmp.dir, 'other'))
-    const other = await fundedKeystore(chain, join(tmp.dir, 'other'))
+    // Another project folder: this deployment is not the one the protocol path below uses.
+    const project = join(tmp.dir, 'other')
+    mkdirSync(project)
+    const other = await fundedKeystore(chain, project)
     const otherEnv = {OPENLEDGER_RPC_URL: chain.rpcUrl, OPENLEDGER_KEYSTORE: other.keystore, OPENLEDGER_KEYSTORE_PASSWORD: other.password}
     const args = ['deploy', '--deployment-id', 'lost', '--json']
     // Nothing is mined while automining is off: the first send stays in the node's pool when the kill comes.
     await chain.testClient.setAutomine(false)
     let logged: {hash: `0x${string}`; nonce: number}
     try {
-      const killed = await cli(tmp.dir, args, {...otherEnv, OPENLEDGER_DEPLOY_CRASH_AFTER_SEND: '1'})
+      const killed = await cli(project, args, {...otherEnv, OPENLEDGER_DEPLOY_CRASH_AFTER_SEND: '1'})
       expect(killed.exitCode).not.toBe(0)
-      const log = readFileSync(join(tmp.dir, 'deployments', 'lost', 'transactions.jsonl'), 'utf8')
+      const log = readFileSync(join(project, 'deployments', 'lost', 'transactions.jsonl'), 'utf8')
         .trim()
         .split('\n')
       expect(log).toHaveLength(1)
@@ -144,7 +146,7 @@ describe('openledger deploy on a stand-in for the testnet (chain 161201)', () =>
     } finally {
       await chain.testClient.setAutomine(true)
     }
-    const r = await cli(tmp.dir, args, otherEnv)
+    const r = await cli(project, args, otherEnv)
     expect(r.exitCode, r.stdout + r.stderr).toBe(0)
     expect(r.json.reconciled).toEqual([{name: 'DatanetRegistry', hash: logged.hash, nonce: 0, rebroadcast: true}])
     expect(r.json.transactions.find((t: {name: string}) => t.name === 'DatanetRegistry').hash).toBe(logged.hash)
