@@ -77,6 +77,9 @@ recorded instead of sent again); fees (wei: expected, maximum, balance, per cont
     if (!flags['rpc-url'] && (network === undefined || network === 'devnet')) {
       throw new UsageError('deploy needs --network testnet|mainnet or --rpc-url: the devnet deploys its own contracts when it starts')
     }
+    for (const flag of ['admin', 'treasury'] as const) {
+      if (flags[flag] && /^0x0{40}$/.test(flags[flag])) throw new UsageError(`--${flag} cannot be the zero address`)
+    }
     const env = flags.keystore ? {...process.env, OPENLEDGER_KEYSTORE: flags.keystore} : process.env
     const dir = stateDir()
     const ctx = await resolveSigner({network, rpcUrl: flags['rpc-url'], stateDir: dir}, env)

@@ -124,6 +124,7 @@ async function run(
   try {
     estimate = await estimateDeployment(ctx.publicClient, {from: deployer, nonce, roles, remaining, deployed: {...inFlight, ...deployed}})
   } catch (err) {
+    if (err instanceof DeployFailedError) throw err
     throw new DeployFailedError(`estimating the deployment's gas on chain ${chainId} failed: ${messageOf(err)}`, {cause: err, hints: []})
   }
   opts.onProgress?.({type: 'estimate', estimate})

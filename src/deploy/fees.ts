@@ -5,18 +5,22 @@
  * chain has that predeploy).
  */
 import {
+  type Abi,
   type Address,
   type Chain,
   type Hex,
   type PublicClient,
   type Transport,
+  decodeErrorResult,
   encodeDeployData,
   getContractAddress,
+  isHex,
   serializeTransaction,
 } from 'viem'
 
 import {type ContractName, artifacts} from '../contracts/artifacts/index.js'
 import type {DeployContext, Deployment} from '../devnet/deployments.js'
+import {DeployFailedError} from './errors.js'
 import type {ProtocolRoles} from './module.js'
 
 /** OP Stack's GasPriceOracle predeploy. */
@@ -77,7 +81,12 @@ export async function estimateDeployment(
   for (const d of opts.remaining) {
     const artifact = artifacts[d.name as ContractName]
     const data = encodeDeployData({abi: artifact.abi, bytecode: artifact.bytecode as Hex, args: d.args(ctx) as never})
-    const gas = await client.estimateGas({account: opts.from, data})
+    let gas: bigint
+    try {
+      gas = await client.estimateGas({account: opts.from, data})
+    } catch (err) {
+      throw constructorRevert(d.name, artifact.abi as Abi, err) ?? err
+    }
     let l1Fee = 0n
     if (l1FeeApplies) {
       // The oracle prices the transaction as it will be posted: serialized, unsigned.
@@ -105,4 +114,23 @@ export async function estimateDeployment(
     expected: gas * expectedFeePerGas + l1,
     maximum: gas * maxFeePerGas + l1,
   }
+}
+
+/** A constructor that reverts, named with the contract's own error (ZeroAddress(), …), when the node gave its data. */
+function constructorRevert(name: string, abi: Abi, err: unknown): DeployFailedError | undefined {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    const data = (e as {data?: unknown}).data
+    if (typeof data !== 'string' || !isHex(data) || data.length < 10) continue
+    try {
+      const decoded = decodeErrorResult({abi, data})
+      const args = (decoded.args ?? []).map(String).join(', ')
+      return new DeployFailedError(`${name}'s constructor reverts with ${decoded.errorName}(${args}): check its arguments`, {
+        hints: [],
+        cause: err,
+      })
+    } catch {
+      return new DeployFailedError(`${name}'s constructor reverts (${data.slice(0, 10)})`, {hints: [], cause: err})
+    }
+  }
+  return undefined
 }

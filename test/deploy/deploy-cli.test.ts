@@ -57,6 +57,10 @@ describe('openledger deploy on a stand-in for the testnet (chain 161201)', () =>
     )
     expect(await nonceOf(poor.address)).toBe(0)
 
+    const zero = await cli(tmp.dir, ['deploy', '--treasury', '0x0000000000000000000000000000000000000000'], env)
+    expect(zero.exitCode).toBe(2)
+    expect(zero.stderr.trim()).toBe('Error: --treasury cannot be the zero address')
+
     const devnet = await cli(tmp.dir, ['deploy', '--network', 'devnet'], {
       OPENLEDGER_KEYSTORE: user.keystore,
       OPENLEDGER_KEYSTORE_PASSWORD: user.password,

@@ -95,4 +95,17 @@ describe('fee preflight with the L1 data fee', () => {
     const done = await deployProtocol(ctx, {deploymentsRoot: deploymentsRoot(state), withOpenToken: false})
     expect(Object.keys(done.contracts)).toHaveLength(deployments.length)
   })
+
+  it("a constructor that reverts is named with the contract's own error, before anything is sent", async () => {
+    const fresh = await fundedKeystore(chain, tmp.dir)
+    const ctx = await resolveSigner({rpcUrl: chain.rpcUrl, stateDir: state}, {OPENLEDGER_PRIVATE_KEY: fresh.privateKey})
+    const zero = '0x0000000000000000000000000000000000000000'
+    await expect(
+      deployProtocol(ctx, {deploymentsRoot: deploymentsRoot(state), deploymentId: 'zero', withOpenToken: false, treasury: zero}),
+    ).rejects.toMatchObject({
+      code: 'E_DEPLOY_FAILED',
+      shortMessage: "DatanetRegistry's constructor reverts with ZeroAddress(): check its arguments",
+    })
+    expect(await chain.publicClient.getTransactionCount({address: fresh.address})).toBe(0)
+  })
 })
