@@ -77,6 +77,10 @@ recorded instead of sent again); fees (wei: expected, maximum, balance, per cont
     if (!flags['rpc-url'] && (network === undefined || network === 'devnet')) {
       throw new UsageError('deploy needs --network testnet|mainnet or --rpc-url: the devnet deploys its own contracts when it starts')
     }
+    const id = flags['deployment-id']
+    if (id !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(id)) {
+      throw new UsageError(`--deployment-id "${id}" must be letters, digits, '.', '_' or '-' (it names a folder under deployments/)`)
+    }
     for (const flag of ['admin', 'treasury'] as const) {
       if (flags[flag] && /^0x0{40}$/.test(flags[flag])) throw new UsageError(`--${flag} cannot be the zero address`)
     }

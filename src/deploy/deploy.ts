@@ -75,12 +75,12 @@ export async function deployProtocol(ctx: SignerContext, opts: DeployOptions): P
   const chainId = ctx.chain.id
   const deploymentId = opts.deploymentId ?? String(chainId)
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(deploymentId)) {
-    throw new UsageError(`--deployment-id "${deploymentId}" must be letters, digits, '.', '_' or '-'`)
+    throw new UsageError(`deployment id "${deploymentId}" must be letters, digits, '.', '_' or '-'`)
   }
   const dir = join(opts.deploymentsRoot, deploymentId)
   const recordedChain = journalChainId(dir)
   if (recordedChain !== undefined && recordedChain !== chainId) {
-    throw new UsageError(`${dir} is a deployment on chain ${recordedChain}, not ${chainId}: choose another --deployment-id`)
+    throw new UsageError(`${dir} is a deployment on chain ${recordedChain}, not ${chainId}: choose another deployment id`)
   }
   return withLock(join(opts.deploymentsRoot, `.${deploymentId}.lock`), () => run(ctx, opts, {chainId, deploymentId, dir}))
 }
@@ -213,12 +213,12 @@ function resultError(
       return new DeployFailedError(
         `${dir} records a different deployment than the contracts now compiled: ${lines(result.errors).join(' | ')}`,
         {
-          hints: ['Deploy afresh under another --deployment-id, or restore the contracts that deployment was made from.'],
+          hints: ['Deploy afresh under another deployment id, or restore the contracts that deployment was made from.'],
         },
       )
     case DeploymentResultType.PREVIOUS_RUN_ERROR:
       return new DeployFailedError(`an earlier run of ${dir} failed: ${lines(result.errors).join(' | ')}`, {
-        hints: ['Deploy afresh under another --deployment-id.'],
+        hints: ['Deploy afresh under another deployment id.'],
       })
     case DeploymentResultType.EXECUTION_ERROR: {
       const parts = [
