@@ -35,7 +35,7 @@ afterAll(async () => {
 const nonceOf = (address: Address) => chain.publicClient.getTransactionCount({address})
 
 describe('openledger deploy on a stand-in for the testnet (chain 161201)', () => {
-  it('refuses a dev key, and an account that cannot pay, before sending anything', async () => {
+  it('refuses a dev key, an account that cannot pay, bad flags and a folder of another chain, before sending anything', async () => {
     const dev = devAccounts()[3]
     const r = await cli(tmp.dir, ['deploy', '--json'], {OPENLEDGER_RPC_URL: chain.rpcUrl, OPENLEDGER_PRIVATE_KEY: dev.privateKey})
     expect(r.exitCode, r.stdout).toBe(2)
@@ -60,6 +60,18 @@ describe('openledger deploy on a stand-in for the testnet (chain 161201)', () =>
     const zero = await cli(tmp.dir, ['deploy', '--treasury', '0x0000000000000000000000000000000000000000'], env)
     expect(zero.exitCode).toBe(2)
     expect(zero.stderr.trim()).toBe('Error: --treasury cannot be the zero address')
+
+    const badId = await cli(tmp.dir, ['deploy', '--deployment-id', '../up'], env)
+    expect(badId.exitCode).toBe(2)
+    expect(badId.stderr).toMatch(/^Error: --deployment-id "\.\.\/up" must be letters, digits/)
+    mkdirSync(join(tmp.dir, 'deployments', 'elsewhere'), {recursive: true})
+    writeFileSync(
+      join(tmp.dir, 'deployments', 'elsewhere', 'journal.jsonl'),
+      `\n${JSON.stringify({chainId: 1, type: 'DEPLOYMENT_INITIALIZE'})}`,
+    )
+    const otherChain = await cli(tmp.dir, ['deploy', '--deployment-id', 'elsewhere'], env)
+    expect(otherChain.exitCode).toBe(2)
+    expect(otherChain.stderr).toMatch(/deployments\/elsewhere is a deployment on chain 1, not 161201: choose another deployment id/)
 
     const devnet = await cli(tmp.dir, ['deploy', '--network', 'devnet'], {
       OPENLEDGER_KEYSTORE: user.keystore,
