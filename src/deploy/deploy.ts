@@ -24,7 +24,14 @@ import {readJsonFile} from '../store/atomic.js'
 import {withLock} from '../store/lock.js'
 import {DeployFailedError, InsufficientFundsError} from './errors.js'
 import {type FeeEstimate, estimateDeployment} from './fees.js'
-import {MODULE_ID, type ProtocolRoles, projectArtifactResolver, protocolDeployments, protocolModule} from './module.js'
+import {
+  MODULE_ID,
+  OPEN_NATIVE_CHAIN_IDS,
+  type ProtocolRoles,
+  projectArtifactResolver,
+  protocolDeployments,
+  protocolModule,
+} from './module.js'
 import {type SignedTransaction, signingProvider} from './provider.js'
 import {type Reconciled, readJournal, reconcileJournal, recordSigned} from './sent-log.js'
 
@@ -76,6 +83,9 @@ export async function deployProtocol(ctx: SignerContext, opts: DeployOptions): P
   const deploymentId = opts.deploymentId ?? String(chainId)
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(deploymentId)) {
     throw new UsageError(`deployment id "${deploymentId}" must be letters, digits, '.', '_' or '-'`)
+  }
+  if (opts.withOpenToken && OPEN_NATIVE_CHAIN_IDS.has(chainId)) {
+    throw new UsageError(`chain ${chainId} pays gas in OPEN: it needs no OPEN token contract`)
   }
   const dir = join(opts.deploymentsRoot, deploymentId)
   const recordedChain = journalChainId(dir)

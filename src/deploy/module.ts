@@ -9,6 +9,7 @@ import type {Address} from 'viem'
 
 import {type ArtifactResolver, type BuildInfo, buildModule} from '@nomicfoundation/ignition-core'
 
+import {DEVNET_L2_CHAIN_ID, MAINNET_CHAIN_ID, TESTNET_CHAIN_ID} from '../chain/network-names.js'
 import {type ContractName, artifacts} from '../contracts/artifacts/index.js'
 import {DEPLOYMENTS, type DeployContext, type Deployment} from '../devnet/deployments.js'
 
@@ -18,6 +19,13 @@ export const MODULE_ID = 'OpenLedger'
 /** What `deploy` puts on a chain: the protocol contracts, OPEN's ERC-20 only where the chain lacks OPEN. */
 export const PROTOCOL_CONTRACTS = ['DatanetRegistry', 'ModelRegistry', 'Staking', 'InferenceSettlement'] as const
 export const OPEN_TOKEN_CONTRACT = 'OpenToken'
+
+/**
+ * The network presets' answer to "does this chain have OPEN?": OpenLedger's L2s (mainnet, testnet and
+ * the devnet's) pay gas in OPEN, so the protocol's native-token fees are OPEN there and an ERC-20
+ * OPEN would be a second, unrelated token.
+ */
+export const OPEN_NATIVE_CHAIN_IDS: ReadonlySet<number> = new Set([MAINNET_CHAIN_ID, TESTNET_CHAIN_ID, DEVNET_L2_CHAIN_ID])
 
 export type ProtocolRoles = {
   /** Holds every admin and governance role. */

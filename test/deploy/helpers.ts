@@ -46,7 +46,7 @@ export type UserKey = {address: Address; privateKey: Hex; keystore: string; pass
  * A fresh random key written as a Web3 Secret Storage v3 keystore (scrypt, aes-128-ctr, as geth
  * writes them; a small scrypt cost keeps the test fast) and funded with `balance` OPEN.
  */
-export async function fundedKeystore(standIn: StandIn, dir: string, balance = '10'): Promise<UserKey> {
+export async function fundedKeystore(standIn: Pick<StandIn, 'testClient'>, dir: string, balance = '10'): Promise<UserKey> {
   const privateKey = generatePrivateKey()
   const password = randomBytes(8).toString('hex')
   const salt = randomBytes(32)
