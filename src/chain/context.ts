@@ -137,7 +137,12 @@ export async function signerAddress(sel: ChainSelection = {}, env: NodeJS.Proces
 export function contractAddress(ctx: Pick<ChainContext, 'contracts' | 'chain' | 'devnet'>, name: string): Address {
   const address = ctx.contracts[name]
   if (!address)
-    throw new UnknownContractError(name, ctx.devnet ? 'the devnet (restart it to deploy new contracts)' : `chain ${ctx.chain.id}`)
+    throw new UnknownContractError(
+      name,
+      ctx.devnet
+        ? 'the devnet (restart it to deploy new contracts)'
+        : `chain ${ctx.chain.id} (no deployment under deployments/ names it: run \`openledger deploy\` for that chain)`,
+    )
   return address
 }
 

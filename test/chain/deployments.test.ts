@@ -1,14 +1,24 @@
-import {mkdirSync, writeFileSync} from 'node:fs'
+import {mkdirSync, utimesSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {localAddresses} from '../../src/chain/deployments.js'
-import {TESTNET_CHAIN_ID} from '../../src/chain/network-names.js'
+import {deploymentDirForChain, localAddresses} from '../../src/chain/deployments.js'
+import {MAINNET_CHAIN_ID, TESTNET_CHAIN_ID} from '../../src/chain/network-names.js'
 import {cli} from '../helpers/cli.js'
 import {tempDir} from '../helpers/env.js'
 
 const TOKEN = '0x5FbDB2315678afecb367f032d93F642f64180aa3'
+
+/** A deployment folder as `openledger deploy` (Ignition) leaves it: journal first line, then addresses. */
+function writeDeployment(projectDir: string, id: string, chainId: number, addresses: Record<string, string>, mtime?: Date) {
+  const dir = join(projectDir, 'deployments', id)
+  mkdirSync(dir, {recursive: true})
+  writeFileSync(join(dir, 'journal.jsonl'), `\n${JSON.stringify({chainId, type: 'DEPLOYMENT_INITIALIZE'})}\n{"type":"RUN_START"}`)
+  writeFileSync(join(dir, 'deployed_addresses.json'), JSON.stringify(addresses))
+  if (mtime) utimesSync(join(dir, 'deployed_addresses.json'), mtime, mtime)
+  return dir
+}
 
 /** A devnet.json as the supervisor writes it; `supervisorPid` decides whether it counts as running. */
 function writeDevnetJson(stateDir: string, supervisorPid: number) {
@@ -43,7 +53,7 @@ describe('contract addresses from local state', () => {
     for (const cleanup of temps.splice(0)) cleanup()
   })
 
-  it('reads the running devnet, ignores a stale one, and reads deployments/<chainId>.json for public networks', () => {
+  it('reads the running devnet, ignores a stale one, and reads the older .openledger/deployments/<chainId>.json for public networks', () => {
     const dir = temp()
     expect(localAddresses({stateDir: dir})).toBeUndefined()
     writeDevnetJson(dir, process.pid)
@@ -61,6 +71,27 @@ describe('contract addresses from local state', () => {
     writeFileSync(join(pub, 'deployments', `${TESTNET_CHAIN_ID}.json`), JSON.stringify({OpenToken: TOKEN}))
     expect(localAddresses({stateDir: pub, network: 'testnet'})).toEqual({contracts: {OpenToken: TOKEN}})
     expect(localAddresses({stateDir: pub, network: 'mainnet'})).toEqual({contracts: {}})
+  })
+
+  it("reads `openledger deploy`'s deployments/<id>/deployed_addresses.json beside the state folder: the latest written for the journal's chain id", () => {
+    const project = temp()
+    const state = join(project, '.openledger')
+    const A = '0x8AbA13d577e5Edc9a5d3D3F04C6B1967Ea9eDC98'
+    const B = '0x380AfD352C4419263Af877Da83bC21f4B3F15b7F'
+    const C = '0xeeFbd0c23018ca398E6188cCF23bBd6B4584b9b1'
+    expect(localAddresses({stateDir: state, network: 'testnet'})).toEqual({contracts: {}})
+    // A folder named for the testnet but journaled on another chain is not the testnet's.
+    writeDeployment(project, String(TESTNET_CHAIN_ID), 999, {'OpenLedger#Staking': C})
+    expect(localAddresses({stateDir: state, network: 'testnet'})).toEqual({contracts: {}})
+    const byId = writeDeployment(project, 'staging', TESTNET_CHAIN_ID, {'OpenLedger#DatanetRegistry': A}, new Date(2_000_000_000_000))
+    writeDeployment(project, 'older', TESTNET_CHAIN_ID, {'OpenLedger#DatanetRegistry': B}, new Date(1_000_000_000_000))
+    expect(deploymentDirForChain(state, TESTNET_CHAIN_ID)).toBe(byId)
+    expect(localAddresses({stateDir: state, network: 'testnet'})).toEqual({contracts: {DatanetRegistry: A}})
+    // A redeployment under another id, written later, takes over from deployments/<chainId>.
+    writeDeployment(project, String(MAINNET_CHAIN_ID), MAINNET_CHAIN_ID, {'OpenLedger#Staking': A}, new Date(1_000_000_000_000))
+    const later = writeDeployment(project, 'main-v2', MAINNET_CHAIN_ID, {'OpenLedger#Staking': B, 'OpenLedger#DatanetRegistry': C})
+    expect(deploymentDirForChain(state, MAINNET_CHAIN_ID)).toBe(later)
+    expect(localAddresses({stateDir: state, network: 'mainnet'})).toEqual({contracts: {Staking: B, DatanetRegistry: C}})
   })
 
   it('`contracts list` shows the addresses of the running devnet through the CLI', async () => {
