@@ -9,7 +9,7 @@ export type DevnetSummary = {
   roles: {admin: string; treasury: string; relayer: string}
   supervisorPid: number
   stateFile: string
-  genesis: {key: string; fromCache: boolean}
+  genesis: DevnetState['genesis']
 }
 
 export function devnetSummary(state: DevnetState, stateFile = '.openledger/devnet.json'): DevnetSummary {

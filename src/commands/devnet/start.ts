@@ -40,7 +40,10 @@ Runs in the foreground until Ctrl-C, or with --detach in a background supervisor
       min: 1,
       env: 'OPENLEDGER_BLOCK_TIME',
     }),
-    fresh: Flags.boolean({description: 'Build the genesis (deployments, funding) again instead of loading the cached one.'}),
+    fresh: Flags.boolean({
+      description:
+        "Build the genesis (deployments, funding) again instead of loading the cached one; a crashed devnet's saved state is not resumed.",
+    }),
   }
 
   async run(): Promise<DevnetSummary | void> {
@@ -104,6 +107,7 @@ Runs in the foreground until Ctrl-C, or with --detach in a background supervisor
     this.log('Dev accounts (well-known keys: devnet only)')
     s.accounts.forEach((a, i) => this.log(`(${i}) ${a.address}  ${a.privateKey}`))
     this.log('')
+    this.log(startedFrom(s))
     const cache = s.genesis.fromCache ? 'cached genesis' : 'genesis built and cached'
     this.log(
       dim(
@@ -113,4 +117,12 @@ Runs in the foreground until Ctrl-C, or with --detach in a background supervisor
       ),
     )
   }
+}
+
+/** Says which: the chains a crashed devnet left, resumed, or a fresh genesis. */
+function startedFrom(s: DevnetSummary): string {
+  const r = s.genesis.resumed
+  return r
+    ? `resumed from L1 block ${r.l1BlockNumber}, L2 block ${r.l2BlockNumber} (the last devnet did not stop cleanly; \`devnet stop\` then start for a fresh genesis)`
+    : 'fresh genesis'
 }
