@@ -45,11 +45,11 @@ describe('the devnet L2 behind its RPC proxy (real anvils)', () => {
     devnet = await startDevnet({stateDir: tmp.dir, l1Port: 0, l2Port: 0})
     publicUrl = devnet.state.l2.rpcUrl
     // One of the genesis's relayed deposits, found on the chain.
-    const l2 = layerClients('l2', devnet.state.l2.chainId, publicUrl)
-    for (let n = 1n; !deposit; n++) {
-      const block = await l2.public.getBlock({blockNumber: n, includeTransactions: true})
-      const tx = block.transactions.find((t) => t.type === 'deposit')
-      if (tx) deposit = {hash: tx.hash, blockHash: block.hash!, index: `0x${tx.transactionIndex!.toString(16)}`, to: tx.to!}
+    type RpcBlock = {hash: Hex; transactions: Array<{type: string; hash: Hex; transactionIndex: Hex; to: Address}>}
+    for (let n = 1; !deposit; n++) {
+      const block = await jsonRpc<RpcBlock>(publicUrl, 'eth_getBlockByNumber', [`0x${n.toString(16)}`, true])
+      const tx = block.transactions.find((t) => t.type.toLowerCase() === '0x7e')
+      if (tx) deposit = {hash: tx.hash, blockHash: block.hash, index: tx.transactionIndex, to: tx.to}
     }
   })
   afterAll(async () => {
