@@ -10,6 +10,7 @@ export type DevnetSummary = {
   supervisorPid: number
   stateFile: string
   genesis: DevnetState['genesis']
+  fork?: DevnetState['fork']
 }
 
 export function devnetSummary(state: DevnetState, stateFile = '.openledger/devnet.json'): DevnetSummary {
@@ -22,5 +23,6 @@ export function devnetSummary(state: DevnetState, stateFile = '.openledger/devne
     supervisorPid: state.supervisorPid,
     stateFile,
     genesis: state.genesis,
+    ...(state.fork ? {fork: state.fork} : {}),
   }
 }

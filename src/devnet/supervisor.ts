@@ -9,6 +9,7 @@ import {stateDir as defaultStateDir} from '../store/paths.js'
 import {AnvilInstance} from './anvil-instance.js'
 import type {Relayer} from './bridge/relayer.js'
 import {DevnetAlreadyRunningError} from './errors.js'
+import type {ForkOptions, ForkPlan} from './fork.js'
 import {processIdentity} from './process-identity.js'
 import {RpcProxy} from './proxy/rpc-proxy.js'
 import {StateKeeper, findSavedDevnet, removeSavedDevnet} from './recovery.js'
@@ -37,6 +38,8 @@ export type StartDevnetOptions = {
   fresh?: boolean
   /** Milliseconds between checks for a new block to save for crash recovery (default 100). */
   saveIntervalMs?: number
+  /** Fork both chains from live endpoints instead of starting from the genesis (src/devnet/fork.ts). */
+  fork?: ForkOptions
   startTimeoutMs?: number
   onProgress?: (event: DevnetProgress) => void
 }
@@ -74,15 +77,27 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Run
   mkdirSync(logs, {recursive: true})
 
   const accounts = devAccounts()
-  const key = genesisKey(accounts)
+  const fork = options.fork
+  let forkPlan: ForkPlan | undefined
+  if (fork) {
+    try {
+      forkPlan = await (await import('./fork.js')).planFork(fork)
+    } catch (err) {
+      release()
+      throw err
+    }
+  }
+  const key = forkPlan ? `fork:${fork!.network}@${forkPlan.l2Block}` : genesisKey(accounts)
   // A devnet that crashed (an anvil or its supervisor killed) left its last state: resume it.
-  const {saved, discarded} = options.fresh ? {} : findSavedDevnet(key, dir)
+  // (Not a fork: its state lives partly on the remote chains.)
+  const {saved, discarded} = options.fresh || fork ? {} : findSavedDevnet(key, dir)
   if (discarded) removeSavedDevnet(dir)
-  const cached = options.fresh
-    ? undefined
-    : saved
-      ? {meta: saved.meta, l1StatePath: saved.l1StatePath, l2StatePath: saved.l2StatePath}
-      : findCachedGenesis(key)
+  const cached =
+    options.fresh || fork
+      ? undefined
+      : saved
+        ? {meta: saved.meta, l1StatePath: saved.l1StatePath, l2StatePath: saved.l2StatePath}
+        : findCachedGenesis(key)
   const common = {startTimeoutMs: options.startTimeoutMs}
   const l1 = new AnvilInstance({
     ...common,
@@ -91,7 +106,9 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Run
     portFlag: '--l1-port',
     chainId: DEVNET_L1_CHAIN_ID,
     loadState: cached?.l1StatePath,
-    blockTime: cached ? options.blockTime : undefined,
+    blockTime: cached || fork ? options.blockTime : undefined,
+    forkUrl: fork?.l1RpcUrl,
+    forkBlockNumber: forkPlan?.l1Block,
     logFile: join(logs, 'l1.log'),
   })
   // The L2 anvil listens on a private port; the public L2 port is our RPC proxy, which refuses
@@ -106,7 +123,9 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Run
     // No free money on the L2: every native OPEN there is minted by a bridge deposit.
     balance: 0,
     loadState: cached?.l2StatePath,
-    blockTime: cached ? options.blockTime : undefined,
+    blockTime: cached || fork ? options.blockTime : undefined,
+    forkUrl: fork?.l2RpcUrl,
+    forkBlockNumber: forkPlan?.l2Block,
     logFile: join(logs, 'l2.log'),
   })
 
@@ -150,7 +169,9 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Run
       })
     }
     let deployments: DevnetDeployment[]
-    if (cached) {
+    if (fork && forkPlan) {
+      deployments = await forkedDevnet(fork, forkPlan, {l1: l1.rpcUrl, l2: l2.rpcUrl}, accounts, dir)
+    } else if (cached) {
       deployments = cached.meta.deployments
     } else {
       const {layerClients} = await loadChainModules()
@@ -190,11 +211,24 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Run
       accounts: accounts.map((a) => ({address: a.address, privateKey: a.privateKey})),
       roles: {admin, treasury: admin, relayer: accounts[DEV_ROLES.relayer].address},
       ...(options.blockTime !== undefined ? {blockTime: options.blockTime} : {}),
+      ...(fork && forkPlan
+        ? {
+            fork: {
+              network: fork.network,
+              l1: {rpcUrl: fork.l1RpcUrl, blockNumber: forkPlan.l1Block.toString()},
+              l2: {rpcUrl: fork.l2RpcUrl, blockNumber: forkPlan.l2Block.toString()},
+            },
+          }
+        : {}),
       genesis: {key, fromCache: Boolean(cached), ...(resumed ? {resumed} : {})},
       snapshots: {genesis: genesisSnapshot},
     }
     writeDevnetState(state, dir)
     emit({stage: 'ready', ms: Math.round(performance.now() - t0)})
+
+    // A fork is not saved for recovery (its state lives partly on the remote chains) and has no
+    // relayer yet: the remote's portal is not known to the devnet.
+    if (fork) return {state, done, stop: () => stop('stopped', undefined, true)}
 
     keeper = new StateKeeper(
       {l1: l1.rpcUrl, l2: l2.rpcUrl},
@@ -254,4 +288,38 @@ async function loadChainModules() {
 /** Mines a block every `seconds` from now on (anvil mines per transaction until told otherwise). */
 async function setIntervalMining(rpcUrl: string, seconds: number): Promise<void> {
   await jsonRpc(rpcUrl, 'evm_setIntervalMining', [seconds])
+}
+
+/**
+ * The forked chains made a devnet: dev accounts funded on both (native balance, and OPEN on L1 when
+ * the L2 names its gas paying token), and the contracts known for the remote L2 (its recorded
+ * deployment) listed as the devnet's.
+ */
+async function forkedDevnet(
+  fork: ForkOptions,
+  plan: ForkPlan,
+  chains: {l1: string; l2: string},
+  accounts: ReturnType<typeof devAccounts>,
+  dir: string,
+): Promise<DevnetDeployment[]> {
+  const [{fundForkedAccounts}, {GENESIS_L1_OPEN, GENESIS_L2_OPEN}, {deployedAddresses}] = await Promise.all([
+    import('./fork.js'),
+    import('./genesis.js'),
+    import('../chain/deployments.js'),
+  ])
+  await fundForkedAccounts(
+    chains,
+    accounts.map((a) => a.address),
+    {l1Native: 10_000n * 10n ** 18n, l2Native: GENESIS_L2_OPEN, l1Open: GENESIS_L1_OPEN},
+    plan.l1Token,
+  )
+  const remoteChainId = Number.parseInt(await jsonRpc<string>(fork.l2RpcUrl, 'eth_chainId'), 16)
+  const deployments: DevnetDeployment[] = Object.entries(deployedAddresses(dir, remoteChainId)).map(([name, address]) => ({
+    name,
+    chain: 'l2',
+    address,
+  }))
+  if (plan.l1Token && !deployments.some((d) => d.name === 'OpenToken'))
+    deployments.unshift({name: 'OpenToken', chain: 'l1', address: plan.l1Token})
+  return deployments
 }
