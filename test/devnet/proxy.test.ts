@@ -6,7 +6,7 @@ import {WebSocket} from 'ws'
 
 import {tempDir} from '../helpers/env.js'
 import {layerClients} from '../../src/devnet/clients.js'
-import {DEPOSIT_REFUSED_MESSAGE, REFUSED_CODE, decide} from '../../src/devnet/proxy/policy.js'
+import {CHEAT_REFUSED_MESSAGE, DEPOSIT_REFUSED_MESSAGE, REFUSED_CODE, decide} from '../../src/devnet/proxy/policy.js'
 import {jsonRpc} from '../../src/devnet/rpc.js'
 import {type RunningDevnet, startDevnet} from '../../src/devnet/supervisor.js'
 import {isProcessAlive} from '../../src/devnet/state.js'
@@ -111,6 +111,25 @@ describe('the devnet L2 behind its RPC proxy (real anvils)', () => {
       expect((await call(publicUrl, 'eth_sendTransaction', [tx])).error?.code).toBe(REFUSED_CODE)
     }
     expect(await l2Balance(who)).toBe(before)
+  })
+
+  it('refuses the cheats that would create OPEN or sign without a key; the private endpoint keeps them', async () => {
+    const who = privateKeyToAddress(generatePrivateKey())
+    for (const [method, params] of [
+      ['anvil_setBalance', [who, '0xde0b6b3a7640000']],
+      ['hardhat_setBalance', [who, '0xde0b6b3a7640000']],
+      ['anvil_addBalance', [who, '0xde0b6b3a7640000']],
+      ['anvil_impersonateAccount', [devnet.state.accounts[0].address]],
+      ['anvil_reset', []],
+    ] as const) {
+      expect(await call(publicUrl, method, [...params])).toMatchObject({
+        error: {code: REFUSED_CODE, message: CHEAT_REFUSED_MESSAGE(method)},
+      })
+    }
+    expect(await l2Balance(who)).toBe(0n)
+    await jsonRpc(devnet.state.l2.internalRpcUrl!, 'anvil_setBalance', [who, '0x1'])
+    expect(await l2Balance(who)).toBe(1n)
+    await jsonRpc(devnet.state.l2.internalRpcUrl!, 'anvil_setBalance', [who, '0x0'])
   })
 
   it('answers the raw-transaction methods for a deposit itself, and the L2 keeps running', async () => {

@@ -7,7 +7,10 @@
  *   to build one) is refused, so the L2 supply stays the OPEN locked on L1.
  * - anvil panics when asked for the raw bytes of a deposit transaction; those methods are answered by
  *   the proxy itself (see raw-deposit.ts).
- * - Everything else goes to anvil unchanged.
+ * - anvil's cheats that create OPEN or replace the chain's state (set or add a balance, load a state,
+ *   reset) or sign for an account without its key (impersonation) are refused too: the devnet's own
+ *   tools that need them use the private endpoint (`l2.internalRpcUrl`).
+ * - Everything else goes to anvil unchanged, snapshots and time travel included.
  */
 
 export type JsonRpcRequest = {jsonrpc?: string; id?: unknown; method?: unknown; params?: unknown}
@@ -36,6 +39,22 @@ const SEND_OBJECT_METHODS = new Set([
 /** Methods that take raw transaction bytes. */
 const SEND_RAW_METHODS = new Set(['eth_sendRawTransaction', 'eth_sendRawTransactionSync', 'eth_sendRawTransactionConditional'])
 
+export const CHEAT_REFUSED_MESSAGE = (method: string) =>
+  `${method} is refused on the devnet's public L2 endpoint: it would create OPEN the L1 never locked, or sign without a key`
+
+/** Cheats that break "the L2 supply is the OPEN locked on L1" or "a transaction needs its key". */
+const SUPPLY_CHEATS = new Set([
+  'anvil_setBalance',
+  'hardhat_setBalance',
+  'anvil_addBalance',
+  'anvil_loadState',
+  'anvil_reset',
+  'hardhat_reset',
+  'anvil_impersonateAccount',
+  'hardhat_impersonateAccount',
+  'anvil_autoImpersonateAccount',
+])
+
 /** Raw-transaction getters, each with the JSON getter that finds the same transaction. */
 const RAW_GETTERS: Record<string, string> = {
   eth_getRawTransactionByHash: 'eth_getTransactionByHash',
@@ -50,6 +69,7 @@ export function decide(request: JsonRpcRequest): Decision {
   const args = Array.isArray(params) ? params : []
   if (SEND_RAW_METHODS.has(method) && isDepositRaw(args[0])) return refuse(request)
   if (SEND_OBJECT_METHODS.has(method) && isDepositObject(args[0])) return refuse(request)
+  if (SUPPLY_CHEATS.has(method)) return {kind: 'refuse', reply: errorReply(request.id, REFUSED_CODE, CHEAT_REFUSED_MESSAGE(method))}
   const getter = RAW_GETTERS[method]
   if (getter) return {kind: 'raw', lookup: {method: getter, params: args}}
   return {kind: 'forward'}
