@@ -94,6 +94,8 @@ Runs in the foreground until Ctrl-C, or with --detach in a background supervisor
       onProgress: (e) => {
         progress(e)
         if (e.stage === 'relayer-error') process.stderr.write(`relayer: ${e.message}\n`)
+        if (e.stage === 'save-error') process.stderr.write(`saving the chains for crash recovery: ${e.message}\n`)
+        if (e.stage === 'genesis' && e.discarded) process.stderr.write(`not resumed: ${e.discarded}\n`)
       },
       onReady: (state) => {
         ready()
