@@ -30,7 +30,7 @@ export type DevnetStatus =
       l2: {rpcUrl: string; chainId: number; blockNumber: string; pid: number}
       contracts: Record<string, string>
       snapshots: string[]
-      genesis: {key: string; fromCache: boolean}
+      genesis: DevnetState['genesis']
     }
 
 /** The devnet of this folder, asked live: the supervisor's pid and both chains' block numbers. */
