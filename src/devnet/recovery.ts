@@ -55,8 +55,10 @@ export function removeSavedDevnet(stateDir?: string): void {
 type Head = {number: Hex; hash: Hex}
 
 /**
- * Saves both chains whenever either has a new head block (checked every `intervalMs`). Both files
- * are rewritten together, then the meta file: a crash between them leaves the previous meta, which
+ * Saves a chain whenever it has a new head block (checked every `intervalMs`), at most once per
+ * `minGapMs`: a dump holds anvil's state lock and costs a few milliseconds per 100 kB of state, so
+ * a burst of transactions is saved once at its end rather than after each block. The chain's file
+ * is rewritten first, then the meta file: a crash between them leaves the previous meta, which
  * only names blocks the files already hold or have passed. Deposits or withdrawals caught between
  * the two chains' dumps are completed by the relayer on resume (it rescans, and every relay step
  * checks the other chain first).
@@ -65,12 +67,13 @@ export class StateKeeper {
   private timer?: NodeJS.Timeout
   private running?: Promise<void>
   private stopped = false
-  private last?: string
+  private saved: {l1?: Head; l2?: Head} = {}
+  private lastSaveAt = 0
 
   constructor(
     private readonly chains: {l1: string; l2: string},
     private readonly what: {genesisKey: string; deployments: DevnetDeployment[]; stateDir?: string},
-    private readonly options: {intervalMs?: number; onError?: (err: unknown) => void} = {},
+    private readonly options: {intervalMs?: number; minGapMs?: number; onError?: (err: unknown) => void} = {},
   ) {}
 
   start(): void {
@@ -92,24 +95,25 @@ export class StateKeeper {
     await this.running
   }
 
-  /** Saves both chains if either head moved since the last save; true when it saved. */
+  /** Saves each chain whose head moved since its last save; true when it saved. */
   async saveIfChanged(): Promise<boolean> {
+    if (Date.now() - this.lastSaveAt < (this.options.minGapMs ?? 250)) return false
     const [h1, h2] = await Promise.all([head(this.chains.l1), head(this.chains.l2)])
-    const key = `${h1.hash}/${h2.hash}`
-    if (key === this.last) return false
+    const moved = (['l1', 'l2'] as const).filter((c) => this.saved[c]?.hash !== (c === 'l1' ? h1 : h2).hash)
+    if (!moved.length) return false
     const p = paths(this.what.stateDir)
-    const [d1, d2] = await Promise.all([dump(this.chains.l1), dump(this.chains.l2)])
-    writeFileAtomic(p.l1, d1)
-    writeFileAtomic(p.l2, d2)
+    const heads = {l1: h1, l2: h2}
+    await Promise.all(moved.map(async (c) => writeFileAtomic(p[c], await dump(this.chains[c]))))
+    for (const c of moved) this.saved[c] = heads[c]
     writeJsonAtomic(p.meta, {
       format: RECOVERY_FORMAT,
       genesisKey: this.what.genesisKey,
       deployments: this.what.deployments,
-      l1: {blockNumber: BigInt(h1.number).toString(), blockHash: h1.hash},
-      l2: {blockNumber: BigInt(h2.number).toString(), blockHash: h2.hash},
+      l1: {blockNumber: BigInt(this.saved.l1!.number).toString(), blockHash: this.saved.l1!.hash},
+      l2: {blockNumber: BigInt(this.saved.l2!.number).toString(), blockHash: this.saved.l2!.hash},
       savedAt: new Date().toISOString(),
     } satisfies RecoveryMeta)
-    this.last = key
+    this.lastSaveAt = Date.now()
     return true
   }
 }
