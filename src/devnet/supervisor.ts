@@ -46,7 +46,14 @@ export type StartDevnetOptions = {
 
 export type DevnetProgress =
   | {stage: 'anvil'; chain: 'l1' | 'l2'; rpcUrl: string}
-  | {stage: 'genesis'; fromCache: boolean; resumed?: {l1BlockNumber: string; l2BlockNumber: string}; discarded?: string}
+  | {
+      stage: 'genesis'
+      fromCache: boolean
+      resumed?: {l1BlockNumber: string; l2BlockNumber: string}
+      /** Why a crashed devnet's saved state was not resumed. */
+      discarded?: string
+      forked?: true
+    }
   | {stage: 'ready'; ms: number}
   | {stage: 'relayed'; deposits: number; withdrawals: number}
   | {stage: 'relayer-error'; message: string}
@@ -185,7 +192,13 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Run
     const resumed = saved
       ? {l1BlockNumber: (await blockNumber(l1.rpcUrl)).toString(), l2BlockNumber: (await blockNumber(l2.rpcUrl)).toString()}
       : undefined
-    emit({stage: 'genesis', fromCache: Boolean(cached), ...(resumed ? {resumed} : {}), ...(discarded ? {discarded} : {})})
+    emit({
+      stage: 'genesis',
+      fromCache: Boolean(cached),
+      ...(resumed ? {resumed} : {}),
+      ...(discarded ? {discarded} : {}),
+      ...(fork ? {forked: true as const} : {}),
+    })
 
     // Checksummed (receipts and older genesis caches give lower case): every address printed is.
     deployments = deployments.map((d) => ({...d, address: toChecksumAddress(d.address)}))
