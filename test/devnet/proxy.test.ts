@@ -1,3 +1,5 @@
+import {gunzipSync} from 'node:zlib'
+
 import {type Address, type Hex, erc20Abi, keccak256, parseEther} from 'viem'
 import {generatePrivateKey, privateKeyToAddress} from 'viem/accounts'
 import {getSourceHash, serializeTransaction} from 'viem/op-stack'
@@ -66,6 +68,13 @@ describe('the devnet L2 behind its RPC proxy (real anvils)', () => {
     return l1.public.readContract({address: c.OpenToken, abi: erc20Abi, functionName: 'balanceOf', args: [portal]})
   }
 
+  /** Every native OPEN on the L2: the sum of all balances in the chain's state (fee vaults included). */
+  const l2Supply = async () => {
+    const hex = await jsonRpc<Hex>(devnet.state.l2.internalRpcUrl!, 'anvil_dumpState')
+    const dump = JSON.parse(gunzipSync(Buffer.from(hex.slice(2), 'hex')).toString()) as {accounts: Record<string, {balance: Hex}>}
+    return Object.values(dump.accounts).reduce((sum, a) => sum + BigInt(a.balance), 0n)
+  }
+
   it('serves the L2 on its own port, in front of a private anvil', () => {
     const {l2} = devnet.state
     expect(l2.internalRpcUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
@@ -81,6 +90,7 @@ describe('the devnet L2 behind its RPC proxy (real anvils)', () => {
     expect(await l2Balance(who)).toBe(0n)
     expect(await l2Head()).toBe(head)
     expect(await l1Locked()).toBe(locked)
+    expect(await l2Supply()).toBe(locked)
   })
 
   it('refuses a relayed deposit sent again: the recipient is not paid twice', async () => {
@@ -209,6 +219,10 @@ describe('the devnet L2 behind its RPC proxy (real anvils)', () => {
     } finally {
       ws.close()
     }
+  })
+
+  it('keeps the L2 supply equal to the OPEN locked on L1 after every call above', async () => {
+    expect(await l2Supply()).toBe(await l1Locked())
   })
 })
 
