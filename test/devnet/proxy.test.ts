@@ -41,17 +41,17 @@ describe('the devnet L2 behind its RPC proxy (real anvils)', () => {
   const tmp = tempDir()
   let devnet: RunningDevnet
   let publicUrl: string
-  let deposit: {hash: Hex; blockHash: Hex; index: Hex; to: Address}
+  let deposit: {hash: Hex; blockHash: Hex; blockNumber: Hex; index: Hex; to: Address}
 
   beforeAll(async () => {
     devnet = await startDevnet({stateDir: tmp.dir, l1Port: 0, l2Port: 0})
     publicUrl = devnet.state.l2.rpcUrl
     // One of the genesis's relayed deposits, found on the chain.
-    type RpcBlock = {hash: Hex; transactions: Array<{type: string; hash: Hex; transactionIndex: Hex; to: Address}>}
+    type RpcBlock = {hash: Hex; number: Hex; transactions: Array<{type: string; hash: Hex; transactionIndex: Hex; to: Address}>}
     for (let n = 1; !deposit; n++) {
       const block = await jsonRpc<RpcBlock>(publicUrl, 'eth_getBlockByNumber', [`0x${n.toString(16)}`, true])
       const tx = block.transactions.find((t) => t.type.toLowerCase() === '0x7e')
-      if (tx) deposit = {hash: tx.hash, blockHash: block.hash, index: tx.transactionIndex, to: tx.to}
+      if (tx) deposit = {hash: tx.hash, blockHash: block.hash, blockNumber: block.number, index: tx.transactionIndex, to: tx.to}
     }
   })
   afterAll(async () => {
@@ -148,6 +148,7 @@ describe('the devnet L2 behind its RPC proxy (real anvils)', () => {
     expect(keccak256(byHash)).toBe(deposit.hash)
     expect((await call(publicUrl, 'debug_getRawTransaction', [deposit.hash])).result).toBe(byHash)
     expect((await call(publicUrl, 'eth_getRawTransactionByBlockHashAndIndex', [deposit.blockHash, deposit.index])).result).toBe(byHash)
+    expect((await call(publicUrl, 'eth_getRawTransactionByBlockNumberAndIndex', [deposit.blockNumber, deposit.index])).result).toBe(byHash)
     expect((await call(publicUrl, 'eth_getRawTransactionByHash', [keccak256('0x01')])).result).toBeNull()
     expect(isProcessAlive(devnet.state.l2.pid)).toBe(true)
     expect(await l2Head()).toBeGreaterThan(0n)
