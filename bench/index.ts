@@ -11,6 +11,7 @@ import {benchDevnet} from './devnet.js'
 import {ggufBenchRows} from './gguf.js'
 import {runLmBench} from './lm.js'
 import {cacheBenchRows, runModelBench} from './model.js'
+import {benchProxy} from './proxy.js'
 import {printTable} from './report.js'
 import {runServeBench} from './serve.js'
 
@@ -19,6 +20,7 @@ const log = (line: string) => process.stdout.write(line + '\n')
 const parts: Record<string, () => Promise<unknown>> = {
   cli: async () => printTable('cli: start-up through bin/run.js vs node -e 0 (min and median of 7)', await benchCli()),
   devnet: async () => printTable('devnet: start to ready, bridge round trip', await benchDevnet()),
+  proxy: async () => printTable('proxy: the devnet L2 RPC proxy vs the same calls straight to anvil (median of 7)', await benchProxy()),
   contracts: async () => {
     log('\ncontracts: gas used')
     await contractsGasBench(log)

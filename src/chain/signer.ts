@@ -1,14 +1,14 @@
 /**
  * The one answer to "who signs?", used by every command for both signing and "whose address":
  * OPENLEDGER_PRIVATE_KEY, else OPENLEDGER_KEYSTORE (+ _PASSWORD), else on the devnet its dev account
- * N. A well-known dev key is refused on any chain but the devnet. Keys are never printed: errors
+ * N. A key of the public test mnemonic (its first 100 accounts) is refused on any chain but the devnet. Keys are never printed: errors
  * name where the key came from, not the key.
  */
 import {type Hex, type LocalAccount, isHex} from 'viem'
 import {privateKeyToAccount} from 'viem/accounts'
 
 import {UsageError} from '../errors.js'
-import {isDevAddress} from './dev-accounts.js'
+import {devMnemonicIndex} from './dev-accounts.js'
 import {DevKeyRefusedError, NoSignerError, invalidPrivateKey} from './errors.js'
 import {decryptKeystore} from './keystore.js'
 
@@ -53,6 +53,9 @@ export function signerAccount(target: SignerTarget, env: NodeJS.ProcessEnv = pro
     throw new NoSignerError(target.network)
   }
   const account = privateKeyToAccount(key)
-  if (!target.onDevnet && isDevAddress(account.address)) throw new DevKeyRefusedError(target.chainId, source)
+  if (!target.onDevnet) {
+    const index = devMnemonicIndex(account.address)
+    if (index !== undefined) throw new DevKeyRefusedError(target.chainId, `${source}: account ${index} of the public test mnemonic`)
+  }
   return {account, source}
 }

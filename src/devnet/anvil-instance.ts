@@ -26,6 +26,9 @@ export type AnvilInstanceOptions = {
   /** Ether (or native OPEN on the L2) given to each dev account at genesis. */
   balance?: number
   loadState?: string
+  /** Forks this endpoint (anvil's --fork-url) at forkBlockNumber. */
+  forkUrl?: string
+  forkBlockNumber?: bigint
   /** Appends anvil's output to this file. */
   logFile?: string
   /** Generous by default: anvil can be slow to start on a loaded CI machine. */
@@ -80,6 +83,8 @@ export class AnvilInstance {
     if (o.blockTime !== undefined) args.push('--block-time', String(o.blockTime))
     if (o.balance !== undefined) args.push('--balance', String(o.balance))
     if (o.loadState) args.push('--load-state', o.loadState)
+    if (o.forkUrl) args.push('--fork-url', o.forkUrl)
+    if (o.forkBlockNumber !== undefined) args.push('--fork-block-number', o.forkBlockNumber.toString())
     return args
   }
 

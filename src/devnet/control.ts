@@ -4,6 +4,8 @@ import {join} from 'node:path'
 import {ExitCode, OpenledgerError, UsageError} from '../errors.js'
 import {stateDir as defaultStateDir} from '../store/paths.js'
 import {DevnetNotRunningError} from './errors.js'
+import {type ProcessIdentity, isSameProcess} from './process-identity.js'
+import {removeSavedDevnet} from './recovery.js'
 import {blockNumber, jsonRpc, takeSnapshot} from './rpc.js'
 import {poll} from '../util/poll.js'
 import {
@@ -11,6 +13,7 @@ import {
   devnetDir,
   devnetStatePath,
   isProcessAlive,
+  isSupervisorAlive,
   readDevnetState,
   removeDevnetState,
   writeDevnetState,
@@ -27,13 +30,13 @@ export type DevnetStatus =
       l2: {rpcUrl: string; chainId: number; blockNumber: string; pid: number}
       contracts: Record<string, string>
       snapshots: string[]
-      genesis: {key: string; fromCache: boolean}
+      genesis: DevnetState['genesis']
     }
 
 /** The devnet of this folder, asked live: the supervisor's pid and both chains' block numbers. */
 export async function devnetStatus(dir = defaultStateDir()): Promise<DevnetStatus> {
   const state = readDevnetState(dir)
-  if (!state || !isProcessAlive(state.supervisorPid)) return {running: false, stateFile: devnetStatePath(dir), stale: Boolean(state)}
+  if (!state || !isSupervisorAlive(state)) return {running: false, stateFile: devnetStatePath(dir), stale: Boolean(state)}
   // Plain JSON-RPC, not viem clients: status is asked often (scripts poll it) and must start fast.
   const [b1, b2] = await Promise.all([blockNumber(state.l1.rpcUrl), blockNumber(state.l2.rpcUrl)]).catch((err) => {
     throw new OpenledgerError(
@@ -57,13 +60,27 @@ export async function devnetStatus(dir = defaultStateDir()): Promise<DevnetStatu
 
 export function requireRunningDevnet(dir = defaultStateDir()): DevnetState {
   const state = readDevnetState(dir)
-  if (!state || !isProcessAlive(state.supervisorPid)) throw new DevnetNotRunningError(devnetStatePath(dir))
+  if (!state || !isSupervisorAlive(state)) throw new DevnetNotRunningError(devnetStatePath(dir))
   return state
 }
 
+/** A process the devnet started, as its state file recorded it. Older state files hold the pid only. */
+type Recorded = {pid: number; identity?: ProcessIdentity}
+
+/** Whether `p` is still the process recorded at start: only then may it be signalled. */
+const isStill = (p: Recorded) => (p.identity ? isSameProcess(p.identity) : isProcessAlive(p.pid))
+
+/** Signals a recorded process if, and only if, it is still the one the devnet started. */
+function signalIfOurs(p: Recorded, signal: NodeJS.Signals): void {
+  if (!isStill(p)) return
+  try {
+    process.kill(p.pid, signal)
+  } catch {}
+}
+
 /** Whether every process exited within the time (polled: they are not our children, so no exit event). */
-async function waitForExit(pids: number[], timeoutMs: number): Promise<boolean> {
-  const allGone = () => pids.every((p) => !isProcessAlive(p))
+async function waitForExit(processes: Recorded[], timeoutMs: number): Promise<boolean> {
+  const allGone = () => processes.every((p) => !isStill(p))
   return poll(allGone, {timeoutMs, intervalMs: 20}).catch(() => allGone())
 }
 
@@ -76,23 +93,27 @@ export type StopResult = {stopped: true; supervisorPid: number; forced: boolean}
  */
 export async function stopDevnet(dir = defaultStateDir(), timeoutMs = 10_000): Promise<StopResult> {
   const state = readDevnetState(dir)
-  if (!state || !isProcessAlive(state.supervisorPid)) {
+  if (!state || !isSupervisorAlive(state)) {
     if (state) removeDevnetState(dir)
     throw new DevnetNotRunningError(devnetStatePath(dir))
   }
-  const all = [state.supervisorPid, state.l1.pid, state.l2.pid]
-  process.kill(state.supervisorPid, 'SIGTERM')
+  // Every signal below goes to a pid only while it is still the process recorded at start (start
+  // time and command line): a pid freed by a dead anvil may already belong to someone else.
+  const all: Recorded[] = [
+    {pid: state.supervisorPid, identity: state.supervisor},
+    {pid: state.l1.pid, identity: state.l1.process},
+    {pid: state.l2.pid, identity: state.l2.process},
+  ]
+  signalIfOurs(all[0], 'SIGTERM')
   let forced = false
   if (!(await waitForExit(all, timeoutMs))) {
     forced = true
-    for (const pid of all) {
-      try {
-        process.kill(pid, 'SIGKILL')
-      } catch {}
-    }
+    for (const p of all) signalIfOurs(p, 'SIGKILL')
     await waitForExit(all, 5000)
   }
   if (existsSync(devnetStatePath(dir))) removeDevnetState(dir)
+  // A stopped devnet starts from genesis next time: only a crash leaves a state to resume.
+  removeSavedDevnet(dir)
   return {stopped: true, supervisorPid: state.supervisorPid, forced}
 }
 

@@ -6,10 +6,25 @@ import type {Address, Hex} from 'viem'
 import {CorruptFileError, readJsonFile, writeJsonAtomic} from '../store/atomic.js'
 import {stateDir} from '../store/paths.js'
 import {isProcessAlive} from '../store/process.js'
+import {type ProcessIdentity, isSameProcess} from './process-identity.js'
 
 export {isProcessAlive}
 
-export type DevnetChainInfo = {rpcUrl: string; chainId: number; port: number; pid: number}
+export type DevnetChainInfo = {
+  /** The public endpoint: on the L2, the RPC proxy in front of anvil (src/devnet/proxy/). */
+  rpcUrl: string
+  chainId: number
+  port: number
+  /** The anvil's pid. */
+  pid: number
+  /**
+   * The anvil's own endpoint, where it differs from rpcUrl (the L2): only the devnet's relayer uses
+   * it, to inject deposit transactions the public endpoint refuses.
+   */
+  internalRpcUrl?: string
+  /** The anvil as recorded at start: `devnet stop` signals it only while it is still this process. */
+  process?: ProcessIdentity
+}
 
 export type DevnetDeployment = {name: string; chain: 'l1' | 'l2'; address: Address}
 
@@ -22,6 +37,8 @@ export type DevnetState = {
   version: 1
   /** The process that owns the anvils and runs the bridge relayer. */
   supervisorPid: number
+  /** The supervisor as recorded at start (pid, start time, command line). */
+  supervisor?: ProcessIdentity
   startedAt: string
   l1: DevnetChainInfo
   l2: DevnetChainInfo
@@ -32,10 +49,15 @@ export type DevnetState = {
   accounts: Array<{address: Address; privateKey: Hex}>
   roles: {admin: Address; treasury: Address; relayer: Address}
   blockTime?: number
-  genesis: {key: string; fromCache: boolean}
+  /** `resumed`: this session continued the chains a crashed devnet left (src/devnet/recovery.ts). */
+  genesis: {key: string; fromCache: boolean; resumed?: {l1BlockNumber: string; l2BlockNumber: string}}
+  /** Set when the chains are forks of a live network (`devnet start --fork`). */
+  fork?: DevnetFork
   /** In-session snapshot ids (evm_snapshot) by name; files under snapshots/ outlive the session. */
   snapshots: Record<string, {l1: Hex; l2: Hex}>
 }
+
+export type DevnetFork = {network: string; l1: {rpcUrl: string; blockNumber: string}; l2: {rpcUrl: string; blockNumber: string}}
 
 export const devnetDir = (dir = stateDir()) => join(dir, 'devnet')
 export const devnetStatePath = (dir = stateDir()) => join(dir, 'devnet.json')
@@ -66,8 +88,16 @@ export function removeDevnetState(dir = stateDir()): void {
   rmSync(devnetStatePath(dir), {force: true})
 }
 
+/**
+ * Whether the state's supervisor still runs: the same process that wrote it (start time and command
+ * line), not merely a live pid, which may have been given to another process since.
+ */
+export function isSupervisorAlive(state: DevnetState): boolean {
+  return state.supervisor ? isSameProcess(state.supervisor) : isProcessAlive(state.supervisorPid)
+}
+
 /** The state of a devnet whose supervisor is alive, or undefined (a stale file is not a devnet). */
 export function readRunningDevnet(dir = stateDir()): DevnetState | undefined {
   const state = readDevnetState(dir)
-  return state && isProcessAlive(state.supervisorPid) ? state : undefined
+  return state && isSupervisorAlive(state) ? state : undefined
 }

@@ -9,7 +9,8 @@ export type DevnetSummary = {
   roles: {admin: string; treasury: string; relayer: string}
   supervisorPid: number
   stateFile: string
-  genesis: {key: string; fromCache: boolean}
+  genesis: DevnetState['genesis']
+  fork?: DevnetState['fork']
 }
 
 export function devnetSummary(state: DevnetState, stateFile = '.openledger/devnet.json'): DevnetSummary {
@@ -22,5 +23,6 @@ export function devnetSummary(state: DevnetState, stateFile = '.openledger/devne
     supervisorPid: state.supervisorPid,
     stateFile,
     genesis: state.genesis,
+    ...(state.fork ? {fork: state.fork} : {}),
   }
 }

@@ -14,7 +14,8 @@ const options = JSON.parse(process.argv[2] ?? '{}') as StartDevnetOptions
 try {
   const outcome = await superviseDevnet(options, {
     onProgress: (e) => {
-      if (e.stage === 'relayer-error') process.stderr.write(`${new Date().toISOString()} relayer: ${e.message}\n`)
+      if (e.stage === 'relayer-error' || e.stage === 'save-error')
+        process.stderr.write(`${new Date().toISOString()} ${e.stage === 'relayer-error' ? 'relayer' : 'saving state'}: ${e.message}\n`)
       if (e.stage === 'relayed')
         process.stderr.write(`${new Date().toISOString()} relayed ${e.deposits} deposit(s), ${e.withdrawals} withdrawal(s)\n`)
     },

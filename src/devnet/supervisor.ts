@@ -9,15 +9,19 @@ import {stateDir as defaultStateDir} from '../store/paths.js'
 import {AnvilInstance} from './anvil-instance.js'
 import type {Relayer} from './bridge/relayer.js'
 import {DevnetAlreadyRunningError} from './errors.js'
-import {jsonRpc, takeSnapshot} from './rpc.js'
+import type {ForkOptions, ForkPlan} from './fork.js'
+import {processIdentity} from './process-identity.js'
+import {RpcProxy} from './proxy/rpc-proxy.js'
+import {StateKeeper, findSavedDevnet, removeSavedDevnet} from './recovery.js'
+import {blockNumber, jsonRpc, takeSnapshot} from './rpc.js'
 import {buildGenesis, findCachedGenesis, genesisKey, saveGenesis} from './genesis.js'
 import {
   type DevnetDeployment,
   type DevnetState,
   devnetDir,
+  isSupervisorAlive,
   readDevnetState,
   removeDevnetState,
-  isProcessAlive,
   writeDevnetState,
 } from './state.js'
 
@@ -30,18 +34,30 @@ export type StartDevnetOptions = {
   l2Port?: number
   /** Seconds between blocks; instant mining (a block per transaction) when undefined. */
   blockTime?: number
-  /** Build the genesis again instead of loading the cached one. */
+  /** Build the genesis again instead of loading the cached one, and ignore a crashed devnet's saved state. */
   fresh?: boolean
+  /** Milliseconds between checks for a new block to save for crash recovery (default 100). */
+  saveIntervalMs?: number
+  /** Fork both chains from live endpoints instead of starting from the genesis (src/devnet/fork.ts). */
+  fork?: ForkOptions
   startTimeoutMs?: number
   onProgress?: (event: DevnetProgress) => void
 }
 
 export type DevnetProgress =
   | {stage: 'anvil'; chain: 'l1' | 'l2'; rpcUrl: string}
-  | {stage: 'genesis'; fromCache: boolean}
+  | {
+      stage: 'genesis'
+      fromCache: boolean
+      resumed?: {l1BlockNumber: string; l2BlockNumber: string}
+      /** Why a crashed devnet's saved state was not resumed. */
+      discarded?: string
+      forked?: true
+    }
   | {stage: 'ready'; ms: number}
   | {stage: 'relayed'; deposits: number; withdrawals: number}
   | {stage: 'relayer-error'; message: string}
+  | {stage: 'save-error'; message: string}
 
 export type RunningDevnet = {
   state: DevnetState
@@ -60,7 +76,7 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Run
   const dir = options.stateDir ?? defaultStateDir()
   const emit = options.onProgress ?? (() => {})
   const existing = readDevnetState(dir)
-  if (existing && isProcessAlive(existing.supervisorPid) && existing.supervisorPid !== process.pid) {
+  if (existing && isSupervisorAlive(existing) && existing.supervisorPid !== process.pid) {
     throw new DevnetAlreadyRunningError(existing.supervisorPid, existing.l2.rpcUrl)
   }
   const release = acquireLock(join(dir, 'devnet.lock'))
@@ -68,8 +84,27 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Run
   mkdirSync(logs, {recursive: true})
 
   const accounts = devAccounts()
-  const key = genesisKey(accounts)
-  const cached = options.fresh ? undefined : findCachedGenesis(key)
+  const fork = options.fork
+  let forkPlan: ForkPlan | undefined
+  if (fork) {
+    try {
+      forkPlan = await (await import('./fork.js')).planFork(fork)
+    } catch (err) {
+      release()
+      throw err
+    }
+  }
+  const key = forkPlan ? `fork:${fork!.network}@${forkPlan.l2Block}` : genesisKey(accounts)
+  // A devnet that crashed (an anvil or its supervisor killed) left its last state: resume it.
+  // (Not a fork: its state lives partly on the remote chains.)
+  const {saved, discarded} = options.fresh || fork ? {} : findSavedDevnet(key, dir)
+  if (discarded) removeSavedDevnet(dir)
+  const cached =
+    options.fresh || fork
+      ? undefined
+      : saved
+        ? {meta: saved.meta, l1StatePath: saved.l1StatePath, l2StatePath: saved.l2StatePath}
+        : findCachedGenesis(key)
   const common = {startTimeoutMs: options.startTimeoutMs}
   const l1 = new AnvilInstance({
     ...common,
@@ -78,33 +113,44 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Run
     portFlag: '--l1-port',
     chainId: DEVNET_L1_CHAIN_ID,
     loadState: cached?.l1StatePath,
-    blockTime: cached ? options.blockTime : undefined,
+    blockTime: cached || fork ? options.blockTime : undefined,
+    forkUrl: fork?.l1RpcUrl,
+    forkBlockNumber: forkPlan?.l1Block,
     logFile: join(logs, 'l1.log'),
   })
+  // The L2 anvil listens on a private port; the public L2 port is our RPC proxy, which refuses
+  // deposit transactions from clients (src/devnet/proxy/). Only the relayer talks to anvil itself.
   const l2 = new AnvilInstance({
     ...common,
     label: 'L2',
-    port: options.l2Port ?? DEFAULT_L2_PORT,
+    port: 0,
     portFlag: '--l2-port',
     chainId: DEVNET_L2_CHAIN_ID,
     optimism: true,
     // No free money on the L2: every native OPEN there is minted by a bridge deposit.
     balance: 0,
     loadState: cached?.l2StatePath,
-    blockTime: cached ? options.blockTime : undefined,
+    blockTime: cached || fork ? options.blockTime : undefined,
+    forkUrl: fork?.l2RpcUrl,
+    forkBlockNumber: forkPlan?.l2Block,
     logFile: join(logs, 'l2.log'),
   })
 
+  const proxy = new RpcProxy({upstream: () => l2.rpcUrl, port: options.l2Port ?? DEFAULT_L2_PORT, portFlag: '--l2-port'})
+
   let relayer: Relayer | undefined
+  let keeper: StateKeeper | undefined
   let stopping: Promise<void> | undefined
   let resolveDone!: (v: {reason: 'stopped' | 'chain-exited'; detail?: string}) => void
   const done = new Promise<{reason: 'stopped' | 'chain-exited'; detail?: string}>((r) => (resolveDone = r))
 
-  const stop = (reason: 'stopped' | 'chain-exited' = 'stopped', detail?: string): Promise<void> => {
+  /** `forget`: a stop asked for, after which the next start is a fresh genesis (not a crash to resume). */
+  const stop = (reason: 'stopped' | 'chain-exited' = 'stopped', detail?: string, forget = false): Promise<void> => {
     stopping ??= (async () => {
-      const results = await Promise.allSettled([relayer?.stop()])
-      // Reverse order of start; both are attempted even if one fails.
-      const stops = await Promise.allSettled([l2.stop(), l1.stop()])
+      const results = await Promise.allSettled([relayer?.stop(), keeper?.stop()])
+      // Reverse order of start; all are attempted even if one fails.
+      const stops = await Promise.allSettled([proxy.stop(), l2.stop(), l1.stop()])
+      if (forget) removeSavedDevnet(dir)
       const state = readDevnetState(dir)
       if (state?.supervisorPid === process.pid) removeDevnetState(dir)
       release()
@@ -116,9 +162,11 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Run
   }
 
   try {
+    // The public port first: when it is taken, nothing has been spawned yet.
+    await proxy.start()
     await Promise.all([l1.start(), l2.start()])
     emit({stage: 'anvil', chain: 'l1', rpcUrl: l1.rpcUrl})
-    emit({stage: 'anvil', chain: 'l2', rpcUrl: l2.rpcUrl})
+    emit({stage: 'anvil', chain: 'l2', rpcUrl: proxy.rpcUrl})
     for (const [instance, label] of [
       [l1, 'L1'],
       [l2, 'L2'],
@@ -128,7 +176,9 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Run
       })
     }
     let deployments: DevnetDeployment[]
-    if (cached) {
+    if (fork && forkPlan) {
+      deployments = await forkedDevnet(fork, forkPlan, {l1: l1.rpcUrl, l2: l2.rpcUrl}, accounts, dir)
+    } else if (cached) {
       deployments = cached.meta.deployments
     } else {
       const {layerClients} = await loadChainModules()
@@ -139,7 +189,16 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Run
       if (options.blockTime !== undefined)
         await Promise.all([setIntervalMining(l1.rpcUrl, options.blockTime), setIntervalMining(l2.rpcUrl, options.blockTime)])
     }
-    emit({stage: 'genesis', fromCache: Boolean(cached)})
+    const resumed = saved
+      ? {l1BlockNumber: (await blockNumber(l1.rpcUrl)).toString(), l2BlockNumber: (await blockNumber(l2.rpcUrl)).toString()}
+      : undefined
+    emit({
+      stage: 'genesis',
+      fromCache: Boolean(cached),
+      ...(resumed ? {resumed} : {}),
+      ...(discarded ? {discarded} : {}),
+      ...(fork ? {forked: true as const} : {}),
+    })
 
     // Checksummed (receipts and older genesis caches give lower case): every address printed is.
     deployments = deployments.map((d) => ({...d, address: toChecksumAddress(d.address)}))
@@ -149,19 +208,52 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Run
     const state: DevnetState = {
       version: 1,
       supervisorPid: process.pid,
+      supervisor: processIdentity(process.pid),
       startedAt: new Date().toISOString(),
-      l1: {rpcUrl: l1.rpcUrl, chainId: DEVNET_L1_CHAIN_ID, port: l1.port, pid: l1.pid!},
-      l2: {rpcUrl: l2.rpcUrl, chainId: DEVNET_L2_CHAIN_ID, port: l2.port, pid: l2.pid!},
+      l1: {rpcUrl: l1.rpcUrl, chainId: DEVNET_L1_CHAIN_ID, port: l1.port, pid: l1.pid!, process: processIdentity(l1.pid!)},
+      l2: {
+        rpcUrl: proxy.rpcUrl,
+        chainId: DEVNET_L2_CHAIN_ID,
+        port: proxy.port,
+        pid: l2.pid!,
+        internalRpcUrl: l2.rpcUrl,
+        process: processIdentity(l2.pid!),
+      },
       contracts,
       deployments,
       accounts: accounts.map((a) => ({address: a.address, privateKey: a.privateKey})),
       roles: {admin, treasury: admin, relayer: accounts[DEV_ROLES.relayer].address},
       ...(options.blockTime !== undefined ? {blockTime: options.blockTime} : {}),
-      genesis: {key, fromCache: Boolean(cached)},
+      ...(fork && forkPlan
+        ? {
+            fork: {
+              network: fork.network,
+              l1: {rpcUrl: fork.l1RpcUrl, blockNumber: forkPlan.l1Block.toString()},
+              l2: {rpcUrl: fork.l2RpcUrl, blockNumber: forkPlan.l2Block.toString()},
+            },
+          }
+        : {}),
+      genesis: {key, fromCache: Boolean(cached), ...(resumed ? {resumed} : {})},
       snapshots: {genesis: genesisSnapshot},
     }
     writeDevnetState(state, dir)
     emit({stage: 'ready', ms: Math.round(performance.now() - t0)})
+
+    // A fork is not saved for recovery (its state lives partly on the remote chains) and has no
+    // relayer yet: the remote's portal is not known to the devnet.
+    if (fork) return {state, done, stop: () => stop('stopped', undefined, true)}
+
+    keeper = new StateKeeper(
+      {l1: l1.rpcUrl, l2: l2.rpcUrl},
+      {genesisKey: key, deployments, stateDir: dir},
+      {
+        intervalMs: options.saveIntervalMs,
+        onError: (err) => {
+          if (!stopping) emit({stage: 'save-error', message: (err as Error).message?.split('\n')[0] ?? String(err)})
+        },
+      },
+    )
+    keeper.start()
 
     // viem, the clients and the relayer (about 600 modules, 0.2 s) load only now, after ready: a start
     // from the cached genesis needs none of them, and loading them earlier, even while the anvils
@@ -188,8 +280,9 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Run
       },
       (err) => emit({stage: 'relayer-error', message: `the bridge relayer could not load: ${(err as Error).message}`}),
     )
-    return {state, done, stop: () => stop('stopped')}
+    return {state, done, stop: () => stop('stopped', undefined, true)}
   } catch (err) {
+    // A failed start keeps a crashed devnet's saved state: the next start can still resume it.
     await stop('stopped').catch(() => {})
     throw err
   }
@@ -208,4 +301,38 @@ async function loadChainModules() {
 /** Mines a block every `seconds` from now on (anvil mines per transaction until told otherwise). */
 async function setIntervalMining(rpcUrl: string, seconds: number): Promise<void> {
   await jsonRpc(rpcUrl, 'evm_setIntervalMining', [seconds])
+}
+
+/**
+ * The forked chains made a devnet: dev accounts funded on both (native balance, and OPEN on L1 when
+ * the L2 names its gas paying token), and the contracts known for the remote L2 (its recorded
+ * deployment) listed as the devnet's.
+ */
+async function forkedDevnet(
+  fork: ForkOptions,
+  plan: ForkPlan,
+  chains: {l1: string; l2: string},
+  accounts: ReturnType<typeof devAccounts>,
+  dir: string,
+): Promise<DevnetDeployment[]> {
+  const [{fundForkedAccounts}, {GENESIS_L1_OPEN, GENESIS_L2_OPEN}, {deployedAddresses}] = await Promise.all([
+    import('./fork.js'),
+    import('./genesis.js'),
+    import('../chain/deployments.js'),
+  ])
+  await fundForkedAccounts(
+    chains,
+    accounts.map((a) => a.address),
+    {l1Native: 10_000n * 10n ** 18n, l2Native: GENESIS_L2_OPEN, l1Open: GENESIS_L1_OPEN},
+    plan.l1Token,
+  )
+  const remoteChainId = Number.parseInt(await jsonRpc<string>(fork.l2RpcUrl, 'eth_chainId'), 16)
+  const deployments: DevnetDeployment[] = Object.entries(deployedAddresses(dir, remoteChainId)).map(([name, address]) => ({
+    name,
+    chain: 'l2',
+    address,
+  }))
+  if (plan.l1Token && !deployments.some((d) => d.name === 'OpenToken'))
+    deployments.unshift({name: 'OpenToken', chain: 'l1', address: plan.l1Token})
+  return deployments
 }

@@ -26,7 +26,15 @@ export async function withDevnetProgress<R>(enabled: boolean, work: (onProgress:
     if (e.stage === 'genesis')
       waiters
         .get('genesis')!
-        .resolve(e.fromCache ? 'Genesis loaded from cache' : 'Genesis built: contracts deployed, accounts funded, cached')
+        .resolve(
+          e.forked
+            ? 'Forked both chains, dev accounts funded'
+            : e.resumed
+              ? `Resumed from L1 block ${e.resumed.l1BlockNumber}, L2 block ${e.resumed.l2BlockNumber} (the last devnet crashed)`
+              : e.fromCache
+                ? 'Genesis loaded from cache'
+                : 'Genesis built: contracts deployed, accounts funded, cached',
+        )
     if (e.stage === 'ready') waiters.get('ready')!.resolve(`Relayer running, .openledger/devnet.json written (${e.ms} ms)`)
   }
   const titles: Record<Step, string> = {

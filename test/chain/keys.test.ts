@@ -1,15 +1,25 @@
+import {createCipheriv, pbkdf2Sync, randomBytes} from 'node:crypto'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {HDKey} from '@scure/bip32'
 import {mnemonicToSeedSync} from '@scure/bip39'
-import {bytesToHex} from 'viem'
+import {type Hex, bytesToHex, keccak256} from 'viem'
 import {generatePrivateKey, privateKeyToAddress} from 'viem/accounts'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {tempDir} from '../helpers/env.js'
 import {resolveSigner} from '../../src/chain/context.js'
-import {DEV_ACCOUNT_COUNT, DEV_MNEMONIC, devAccounts, isDevAddress} from '../../src/chain/dev-accounts.js'
+import {
+  DEV_ACCOUNT_COUNT,
+  DEV_MNEMONIC,
+  REFUSED_MNEMONIC_INDICES,
+  devAccounts,
+  devMnemonicAddresses,
+  devMnemonicIndex,
+  isDevAddress,
+} from '../../src/chain/dev-accounts.js'
+import {signerAccount} from '../../src/chain/signer.js'
 import {decryptKeystore} from '../../src/chain/keystore.js'
 import {AnvilInstance} from '../../src/devnet/anvil-instance.js'
 
@@ -37,6 +47,16 @@ describe('dev accounts', () => {
     })
     expect(devAccounts()).toEqual(derived)
     expect(devAccounts(3)).toEqual(derived.slice(0, 3))
+  })
+
+  it("are refused as the mnemonic's first 100 addresses, rederived here", () => {
+    const master = HDKey.fromMasterSeed(mnemonicToSeedSync(DEV_MNEMONIC))
+    const derived = Array.from({length: REFUSED_MNEMONIC_INDICES}, (_, i) =>
+      privateKeyToAddress(bytesToHex(master.derive(`m/44'/60'/0'/0/${i}`).privateKey!)),
+    )
+    expect(devMnemonicAddresses()).toEqual(derived)
+    expect(devMnemonicIndex(derived[99].toLowerCase())).toBe(99)
+    expect(devMnemonicIndex(privateKeyToAddress(bytesToHex(master.derive("m/44'/60'/0'/0/100").privateKey!)))).toBeUndefined()
   })
 
   it('recognises a dev address in any case', () => {
@@ -85,6 +105,33 @@ describe('devnet keys stay on the devnet', () => {
     expect(err.message).not.toContain(env.OPENLEDGER_PRIVATE_KEY.slice(2))
   })
 
+  // Index 57: far past the ten the devnet uses, as a script that counts accounts up would reach.
+  const key57 = bytesToHex(HDKey.fromMasterSeed(mnemonicToSeedSync(DEV_MNEMONIC)).derive("m/44'/60'/0'/0/57").privateKey!)
+
+  it('refuses any of the public mnemonic’s first 100 keys, naming its index and never the key', async () => {
+    const err = await resolveSigner({rpcUrl: chain.rpcUrl, stateDir: tmp.dir}, {OPENLEDGER_PRIVATE_KEY: key57}).catch((e) => e)
+    expect(err.code).toBe('E_DEV_KEY_REFUSED')
+    expect(err.shortMessage).toBe(
+      'refusing a well-known devnet key on chain 161201 (OPENLEDGER_PRIVATE_KEY: account 57 of the public test mnemonic): anyone can spend from it',
+    )
+    expect(err.message).not.toContain(key57.slice(2))
+  })
+
+  it('refuses such a key from a keystore too', async () => {
+    const path = join(tmp.dir, 'dev57.json')
+    writeFileSync(path, JSON.stringify(pbkdf2Keystore(key57, 'pw')))
+    const env = {OPENLEDGER_KEYSTORE: path, OPENLEDGER_KEYSTORE_PASSWORD: 'pw'}
+    await expect(resolveSigner({rpcUrl: chain.rpcUrl, stateDir: tmp.dir}, env)).rejects.toMatchObject({
+      code: 'E_DEV_KEY_REFUSED',
+      shortMessage: expect.stringContaining(`keystore ${path}: account 57 of the public test mnemonic`),
+    })
+  })
+
+  it('allows them on the devnet', () => {
+    const signer = signerAccount({onDevnet: true, chainId: 16_121_337, network: 'devnet', devKeys: []}, {OPENLEDGER_PRIVATE_KEY: key57})
+    expect(signer.account.address).toBe(devMnemonicAddresses()[57])
+  })
+
   it('signs with the user’s own key and never shows it', async () => {
     const key = generatePrivateKey()
     const ctx = await resolveSigner({rpcUrl: chain.rpcUrl, stateDir: tmp.dir}, {OPENLEDGER_PRIVATE_KEY: key})
@@ -105,3 +152,24 @@ describe('devnet keys stay on the devnet', () => {
     expect(err.message).not.toContain('secret')
   })
 })
+
+/** A Web3 Secret Storage v3 keystore (pbkdf2, few rounds: the test is about the key, not the KDF). */
+function pbkdf2Keystore(key: Hex, password: string) {
+  const salt = randomBytes(32)
+  const iv = randomBytes(16)
+  const derived = pbkdf2Sync(password, salt, 1024, 32, 'sha256')
+  const cipher = createCipheriv('aes-128-ctr', derived.subarray(0, 16), iv)
+  const ciphertext = Buffer.concat([cipher.update(Buffer.from(key.slice(2), 'hex')), cipher.final()])
+  const mac = keccak256(new Uint8Array(Buffer.concat([derived.subarray(16, 32), ciphertext]))).slice(2)
+  return {
+    version: 3,
+    crypto: {
+      cipher: 'aes-128-ctr',
+      cipherparams: {iv: iv.toString('hex')},
+      ciphertext: ciphertext.toString('hex'),
+      kdf: 'pbkdf2',
+      kdfparams: {c: 1024, dklen: 32, prf: 'hmac-sha256', salt: salt.toString('hex')},
+      mac,
+    },
+  }
+}

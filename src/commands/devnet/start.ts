@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
+import {UsageError} from '../../errors.js'
 import type {DevnetSummary} from '../../devnet/summary.js'
 import {dim} from '../../ui/color.js'
 
@@ -18,6 +19,7 @@ Runs in the foreground until Ctrl-C, or with --detach in a background supervisor
     '<%= config.bin %> devnet start',
     '<%= config.bin %> devnet start --detach --json',
     '<%= config.bin %> devnet start --l1-port 8545 --l2-port 9545 --block-time 2',
+    '<%= config.bin %> devnet start --fork testnet --l1-rpc-url https://sepolia.example --fork-block 1200000',
   ]
   static override flags = {
     detach: Flags.boolean({char: 'd', description: 'Run in a background supervisor and return once ready.'}),
@@ -40,12 +42,31 @@ Runs in the foreground until Ctrl-C, or with --detach in a background supervisor
       min: 1,
       env: 'OPENLEDGER_BLOCK_TIME',
     }),
-    fresh: Flags.boolean({description: 'Build the genesis (deployments, funding) again instead of loading the cached one.'}),
+    fork: Flags.string({
+      description:
+        'Fork a live network instead of starting from the genesis: testnet, mainnet or an L2 RPC URL. Both chains are forked at heights that belong together; dev accounts are funded on both.',
+    }),
+    'fork-block': Flags.integer({
+      description: 'The L2 block to fork at (default: the latest). The L1 is forked at the L1 block that L2 block derives from.',
+      min: 0,
+      dependsOn: ['fork'],
+    }),
+    'l1-rpc-url': Flags.string({description: 'With --fork: the L1 RPC URL the forked L2 settles on.', dependsOn: ['fork']}),
+    fresh: Flags.boolean({
+      description:
+        "Build the genesis (deployments, funding) again instead of loading the cached one; a crashed devnet's saved state is not resumed.",
+    }),
   }
 
   async run(): Promise<DevnetSummary | void> {
     const {flags} = await this.parse(DevnetStart)
-    const options = {l1Port: flags['l1-port'], l2Port: flags['l2-port'], blockTime: flags['block-time'], fresh: flags.fresh}
+    const options = {
+      l1Port: flags['l1-port'],
+      l2Port: flags['l2-port'],
+      blockTime: flags['block-time'],
+      fresh: flags.fresh,
+      fork: flags.fork ? await forkOptions(flags.fork, flags['l1-rpc-url'], flags['fork-block']) : undefined,
+    }
     const {devnetSummary} = await import('../../devnet/summary.js')
 
     if (flags.detach) {
@@ -73,6 +94,8 @@ Runs in the foreground until Ctrl-C, or with --detach in a background supervisor
       onProgress: (e) => {
         progress(e)
         if (e.stage === 'relayer-error') process.stderr.write(`relayer: ${e.message}\n`)
+        if (e.stage === 'save-error') process.stderr.write(`saving the chains for crash recovery: ${e.message}\n`)
+        if (e.stage === 'genesis' && e.discarded) process.stderr.write(`not resumed: ${e.discarded}\n`)
       },
       onReady: (state) => {
         ready()
@@ -104,6 +127,7 @@ Runs in the foreground until Ctrl-C, or with --detach in a background supervisor
     this.log('Dev accounts (well-known keys: devnet only)')
     s.accounts.forEach((a, i) => this.log(`(${i}) ${a.address}  ${a.privateKey}`))
     this.log('')
+    this.log(s.fork ? forkedFrom(s.fork) : startedFrom(s))
     const cache = s.genesis.fromCache ? 'cached genesis' : 'genesis built and cached'
     this.log(
       dim(
@@ -112,5 +136,38 @@ Runs in the foreground until Ctrl-C, or with --detach in a background supervisor
           : `ready in ${ms} ms (${cache}); Ctrl-C stops it`,
       ),
     )
+  }
+}
+
+/** Says which: the chains a crashed devnet left, resumed, or a fresh genesis. */
+function startedFrom(s: DevnetSummary): string {
+  const r = s.genesis.resumed
+  return r
+    ? `resumed from L1 block ${r.l1BlockNumber}, L2 block ${r.l2BlockNumber} (the last devnet did not stop cleanly; \`devnet stop\` then start for a fresh genesis)`
+    : 'fresh genesis'
+}
+
+function forkedFrom(f: NonNullable<DevnetSummary['fork']>): string {
+  return `forked ${f.network} at L2 block ${f.l2.blockNumber} and L1 block ${f.l1.blockNumber}; dev accounts funded on both (balances set, not bridged)`
+}
+
+/** --fork, --l1-rpc-url and --fork-block as the devnet's fork options. */
+async function forkOptions(fork: string, l1RpcUrl: string | undefined, l2Block: number | undefined) {
+  let l2RpcUrl: string
+  if (fork === 'testnet' || fork === 'mainnet') {
+    const {openledgerMainnet, openledgerTestnet} = await import('../../chain/networks.js')
+    l2RpcUrl = (fork === 'mainnet' ? openledgerMainnet : openledgerTestnet).rpcUrls.default.http[0]
+  } else if (/^https?:\/\/\S+$/.test(fork)) {
+    l2RpcUrl = fork
+  } else {
+    throw new UsageError(`--fork must be testnet, mainnet or an http(s) RPC URL, not "${fork}"`)
+  }
+  if (!l1RpcUrl) throw new UsageError('--fork needs --l1-rpc-url: the L1 the forked L2 settles on (its portal and OPEN)')
+  return {
+    network: fork,
+    l2RpcUrl,
+    l1RpcUrl,
+    l2Block,
+    names: {l2RpcUrl: `--fork ${fork}`, l1RpcUrl: '--l1-rpc-url', l2Block: '--fork-block'},
   }
 }

@@ -20,6 +20,8 @@ Exits 0 when running and 3 when not (like \`systemctl status\`), so scripts can 
     this.log(`running (supervisor pid ${status.supervisorPid}, up ${status.uptimeSeconds} s)`)
     this.log(`L1  ${status.l1.rpcUrl}  chain ${status.l1.chainId}  block ${status.l1.blockNumber}`)
     this.log(`L2  ${status.l2.rpcUrl}  chain ${status.l2.chainId}  block ${status.l2.blockNumber}`)
+    const r = status.genesis.resumed
+    if (r) this.log(`resumed from L1 block ${r.l1BlockNumber}, L2 block ${r.l2BlockNumber} after a crash`)
     if (status.snapshots.length) this.log(`snapshots: ${status.snapshots.join(', ')}`)
     return status
   }
