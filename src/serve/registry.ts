@@ -90,6 +90,10 @@ export class ModelRegistry {
   private readonly encoders = new Map<string, Promise<{encoder: Encoder; batcher: MicroBatcher<string, Float32Array>}>>()
   private readonly models = new Map<string, Promise<LoadedModel>>()
   private readonly refs = new Map<string, Promise<ResolvedModel>>()
+  /** The references of `refs` that resolved, by the text they were given as. */
+  private readonly resolved = new Map<string, ResolvedModel>()
+  /** The most recently used model's key (the last in `models`). */
+  private newest: string | undefined
   /** Every encoder batcher made, for the counters (kept after an encoder is freed). */
   private readonly batchers: MicroBatcher<string, Float32Array>[] = []
   evictions = 0
@@ -102,20 +106,27 @@ export class ModelRegistry {
 
   /** The model a request names, loading it (and evicting the least recently used) if needed. */
   async get(refText: string): Promise<LoadedModel> {
-    let ref: ResolvedModel
-    try {
-      ref = await this.resolve(refText)
-    } catch (err) {
-      throw new BadRequestError(`"model": ${messageOf(err)}`, 'E_UNKNOWN_MODEL')
+    // A reference seen before is answered from memory, without waiting a turn for its promise.
+    let ref = this.resolved.get(refText)
+    if (!ref) {
+      try {
+        ref = await this.resolve(refText)
+      } catch (err) {
+        throw new BadRequestError(`"model": ${messageOf(err)}`, 'E_UNKNOWN_MODEL')
+      }
     }
     const key = ref.path
     let p = this.models.get(key)
     if (p) {
-      // Map order is the recency order: move to the end.
-      this.models.delete(key)
-      this.models.set(key, p)
+      // Map order is the recency order: move to the end (unless it is there already).
+      if (key !== this.newest) {
+        this.models.delete(key)
+        this.models.set(key, p)
+        this.newest = key
+      }
       return p
     }
+    this.newest = key
     p = this.load(ref)
     this.models.set(key, p)
     p.catch(() => this.models.delete(key))
@@ -158,7 +169,10 @@ export class ModelRegistry {
     if (!r) {
       r = resolveModel(ref, {stateDir: this.options.stateDir, chain: this.options.chain ?? {}})
       this.refs.set(ref, r)
-      r.catch(() => this.refs.delete(ref))
+      r.then(
+        (v) => this.resolved.set(ref, v),
+        () => this.refs.delete(ref),
+      )
     }
     return r
   }
@@ -183,7 +197,8 @@ export class ModelRegistry {
         const batcher = new MicroBatcher<string, Float32Array>(async (texts) => {
           const out = await encoder.encode(texts)
           const D = encoder.dim
-          return texts.map((_, i) => out.slice(i * D, (i + 1) * D))
+          // Views, not copies: each batch's output is fresh, and a row lives as long as its request.
+          return texts.map((_, i) => out.subarray(i * D, (i + 1) * D))
         }, this.options.batch)
         this.batchers.push(batcher)
         return {encoder, batcher}
