@@ -112,7 +112,18 @@ export async function loadModelAttribution(model: Model, opts: {stateDir?: strin
     const {Ah, Bu, Bth, Pr, Res, G} = attributor.final
     const labelsVal = Int32Array.from(val, (e) => e.label)
     const records = packRecords([...train, ...val])
-    saveModelState(statePath, key, {N: input.N, D, C, r, H: input.H, labels: input.labels, final: {Ah, Bu, Bth, Pr, Res, G}, Hval: built!.Hval, labelsVal, records})
+    saveModelState(statePath, key, {
+      N: input.N,
+      D,
+      C,
+      r,
+      H: input.H,
+      labels: input.labels,
+      final: {Ah, Bu, Bth, Pr, Res, G},
+      Hval: built!.Hval,
+      labelsVal,
+      records,
+    })
     contributors = records?.contributors
   }
   const where = contributors ? {...stateRecordTensors(statePath, key), contributors} : undefined

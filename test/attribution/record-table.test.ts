@@ -34,7 +34,10 @@ describe('compact record lists', () => {
     const a = buildReceipt({...params, records: metas})
     const b = buildReceipt({...params, records: recordListOf(metas, 'd')})
     expect(receiptJson(b)).toBe(receiptJson(a))
-    const firstTied = metas.slice(45).map((m) => m.recordHash).sort()
+    const firstTied = metas
+      .slice(45)
+      .map((m) => m.recordHash)
+      .sort()
     expect(a.records.slice(0, 5).map((r) => r.recordHash)).toEqual(firstTied)
   })
 })
