@@ -13,7 +13,8 @@ import {messageOf} from '../errors.js'
 import {type ArtifactConfig, readArtifactJson} from '../model/artifact.js'
 import type {DeviceRequest} from '../model/backend.js'
 import {type Encoder, loadEncoder} from '../model/encoders/index.js'
-import {type Model, loadModel} from '../model/infer.js'
+import {type Model, loadModel, predictEmbeddings} from '../model/infer.js'
+import {Workspace, headForward} from '../model/math.js'
 import {type ResolvedModel, resolveModel} from '../publish/resolve.js'
 import {type BatcherStats, MicroBatcher, type MicroBatcherOptions} from './batcher.js'
 import {BadRequestError} from './errors.js'
@@ -35,6 +36,8 @@ type AttributeItem = {row: PredictedRow; topK?: number}
 export class LoadedModel {
   /** Set when the model was named by CID or name, or once it is paid for (its folder's CID). */
   cid?: string
+  /** Scratch for `predict`, reused by every request (predictions run synchronously, one at a time). */
+  private workspace?: Workspace
   private attribution?: Promise<{ma: ModelAttribution; batcher: MicroBatcher<AttributeItem, AttributedPrediction>}>
 
   constructor(
@@ -44,6 +47,31 @@ export class LoadedModel {
     private readonly options: ModelRegistryOptions,
   ) {
     this.cid = ref.cid
+  }
+
+  /**
+   * One request's prediction from its encoder output: predictEmbeddings' steps for one row (the
+   * same standardisation and headForward, so the same bits as `infer`; test/serve/receipts.test.ts
+   * compares them byte for byte), without its batch buffers: per request only the standardised row
+   * attribution needs is allocated, the scratch is the model's.
+   */
+  predictRow(embedding: Float32Array, text: string): PredictedRow {
+    const {weights, standardizer, config} = this.model
+    const {D, C, r} = weights
+    if (embedding.length !== D) {
+      const out = predictEmbeddings(this.model, embedding)
+      return {text, prediction: out.predictions[0], h: out.h}
+    }
+    const ws = (this.workspace ??= new Workspace(D, C, r))
+    const {mean, scale} = standardizer
+    const h = new Float32Array(D)
+    for (let d = 0; d < D; d++) h[d] = (embedding[d] - mean[d]) * scale[d]
+    headForward(weights, D, C, r, h, 0, ws.z, ws.hp, ws.logits, ws.p)
+    let best = 0
+    for (let c = 1; c < C; c++) if (ws.p[c] > ws.p[best]) best = c
+    const probabilities: Record<string, number> = {}
+    for (let c = 0; c < C; c++) probabilities[config.labels[c]] = ws.p[c]
+    return {text, prediction: {label: config.labels[best], probabilities}, h}
   }
 
   /**
