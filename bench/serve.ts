@@ -45,6 +45,13 @@ export type ServeBenchRow = {
   p50: number
   p99: number
   ratio: number
+  /**
+   * CPU time the server's process spent per request (µs, median), and requests per CPU-second as a
+   * ratio to the baseline's: the load generator is another process, so this is the server's own
+   * cost, which moves far less than req/s when other jobs share the machine.
+   */
+  cpuPerRequestUs: number
+  cpuRatio: number
   errors: number
   non2xx: number
 }
@@ -247,10 +254,10 @@ async function attributionStateMemory(big: string, encoder: Encoder, repeats: nu
 export async function runServeBench(
   options: {seconds?: number; connections?: number; models?: number; repeats?: number; bigRecords?: number; log?: (s: string) => void} = {},
 ): Promise<ServeBenchResult> {
-  const seconds = options.seconds ?? 3
+  const seconds = options.seconds ?? 2
   const connections = options.connections ?? 32
   const many = options.models ?? 100
-  const repeats = options.repeats ?? 3
+  const repeats = options.repeats ?? 5
   const bigRecords = options.bigRecords ?? 100_000
   const log = options.log ?? (() => {})
   const dir = mkdtempSync(join(tmpdir(), 'openledger-serve-bench-'))
@@ -333,7 +340,13 @@ export async function runServeBench(
       {name: 'serve, 1 model loaded', url: oneUrl, bodies: oneBodies},
       {name: `serve, ${many} models loaded, requests spread`, url: allUrl, bodies: allBodies},
     ]
-    const runs: LoadResult[][] = targets.map(() => [])
+    const runs: Array<Array<LoadResult & {cpuUs: number}>> = targets.map(() => [])
+    const measured = async (params: LoadParams) => {
+      const c0 = process.cpuUsage()
+      const r = await load(params)
+      const c = process.cpuUsage(c0)
+      return {...r, cpuUs: (c.user + c.system) / Math.max(1, r.rps * params.seconds)}
+    }
     // Warm-up (JIT, first batches), not counted.
     for (const t of targets) await load({url: t.url, seconds: 1, connections, bodies: t.bodies})
     // Interleaved, so drift in the machine's load touches every row alike, and rotated, so each row
@@ -341,16 +354,19 @@ export async function runServeBench(
     for (let i = 0; i < repeats; i++) {
       for (let j = 0; j < targets.length; j++) {
         const k = (i + j) % targets.length
-        runs[k].push(await load({url: targets[k].url, seconds, connections, bodies: targets[k].bodies}))
+        runs[k].push(await measured({url: targets[k].url, seconds, connections, bodies: targets[k].bodies}))
       }
     }
     const baseRps = median(runs[0].map((r) => r.rps))
+    const baseCpu = median(runs[0].map((r) => r.cpuUs))
     const rows: ServeBenchRow[] = targets.map((t, k) => ({
       name: t.name,
       rps: minMedian(runs[k].map((r) => r.rps)),
       p50: median(runs[k].map((r) => r.p50)),
       p99: median(runs[k].map((r) => r.p99)),
       ratio: median(runs[k].map((r) => r.rps)) / baseRps,
+      cpuPerRequestUs: median(runs[k].map((r) => r.cpuUs)),
+      cpuRatio: baseCpu / median(runs[k].map((r) => r.cpuUs)),
       errors: runs[k].reduce((a, r) => a + r.errors, 0),
       non2xx: runs[k].reduce((a, r) => a + r.non2xx, 0),
     }))
@@ -358,7 +374,7 @@ export async function runServeBench(
     log(`  ${repeats} runs of ${seconds} s each, ${connections} connections, load generator in its own process`)
     for (const r of rows) {
       log(
-        `  ${r.name.padEnd(46)} ${r.rps.median.toFixed(0).padStart(6)} req/s (min ${r.rps.min.toFixed(0)})  p50 ${String(r.p50).padStart(3)} ms  p99 ${String(r.p99).padStart(4)} ms  ${r.ratio.toFixed(2)}× baseline${r.errors || r.non2xx ? `  errors ${r.errors} non-2xx ${r.non2xx}` : ''}`,
+        `  ${r.name.padEnd(46)} ${r.rps.median.toFixed(0).padStart(6)} req/s (min ${r.rps.min.toFixed(0)})  p50 ${String(r.p50).padStart(3)} ms  p99 ${String(r.p99).padStart(4)} ms  ${r.ratio.toFixed(2)}× baseline;  server CPU ${r.cpuPerRequestUs.toFixed(1)} µs/req, req per CPU-s ${r.cpuRatio.toFixed(2)}× baseline${r.errors || r.non2xx ? `  errors ${r.errors} non-2xx ${r.non2xx}` : ''}`,
       )
     }
     log(`  memory per extra loaded model: ${(bytesPerExtraModel / 1024).toFixed(1)} KiB (heap + array buffers, after GC)`)
@@ -392,5 +408,5 @@ export async function runServeBench(
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  await runServeBench({seconds: Number(process.env.BENCH_SECONDS ?? 3), log: (s) => process.stdout.write(s + '\n')})
+  await runServeBench({seconds: Number(process.env.BENCH_SECONDS ?? 2), log: (s) => process.stdout.write(s + '\n')})
 }
