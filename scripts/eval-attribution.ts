@@ -244,7 +244,9 @@ export async function evalAttribution(opts: {
     // 3d. Mislabel detection as dattri measures it: the exact influence function of a convex model
     // (the softmax head, trained to convergence) on fixed features, over the training rows.
     const headSelf = selfInfluence(headAtt, headHf)
-    const headFlipped = ma.records.map((r) => flippedTexts.has(textOf.get(r.recordHash)!))
+    const headFlipped = ma.records.access((at) =>
+      Array.from({length: ma.records.length}, (_, i) => flippedTexts.has(textOf.get(at.hash(i))!)),
+    )
     const headLossPlus = Float64Array.from(headSelf, (q, i) => crossEntropy(headAtt.final.Pr, ys[i], i * C) + q / N)
     const aucHead = rocAuc(headSelf, headFlipped)
     const aucHeadLoo = rocAuc(headLossPlus, headFlipped)
