@@ -14,6 +14,7 @@ import {cacheBenchRows, runModelBench} from './model.js'
 import {benchProxy} from './proxy.js'
 import {printTable} from './report.js'
 import {runServeBench} from './serve.js'
+import {runServeLmBench} from './serve-lm.js'
 
 const log = (line: string) => process.stdout.write(line + '\n')
 
@@ -38,6 +39,10 @@ const parts: Record<string, () => Promise<unknown>> = {
   serve: async () => {
     log('\nserve: HTTP inference under autocannon load (1 and 100 models) vs a constant handler')
     await runServeBench({log})
+  },
+  'serve-lm': async () => {
+    log('\nserve-lm: /v1/completions tokens/s and latency, base alone vs 1 and 50 adapters; adapter load time')
+    await runServeLmBench({log})
   },
   gguf: async () =>
     printTable('gguf: base export and PEFT adapter read (min of 5) vs a plain read + copy of the same file', ggufBenchRows()),

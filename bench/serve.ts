@@ -6,7 +6,8 @@
  * - serve with 100 models loaded, requests spread over all of them;
  * then the memory each extra loaded model costs, and the load time and retained memory of a model
  * whose training.json lists 100k records (baseline: reading that training.json, which loading a
- * model used to do and keep).
+ * model used to do and keep), and what that model's attribution state retains beyond its matrices
+ * (baseline: one object per record and the validation matrix, which the state used to hold).
  */
 import {spawn} from 'node:child_process'
 import {cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
@@ -18,13 +19,21 @@ import {fileURLToPath, pathToFileURL} from 'node:url'
 import {setFlagsFromString} from 'node:v8'
 import {runInNewContext} from 'node:vm'
 
+import {type ModelAttribution, loadModelAttribution} from '../src/attribution/from-model.js'
+import {createAttributor} from '../src/attribution/influence.js'
+import {modelStateKey, saveModelState} from '../src/attribution/model-state-cache.js'
+import {packRecords} from '../src/attribution/record-table.js'
 import type {TrainingManifest} from '../src/model/artifact.js'
 import {DEFAULT_MODEL_CONFIG} from '../src/model/config.js'
 import type {TrainSource} from '../src/model/datanet-source.js'
 import {loadBuiltinEncoder} from '../src/model/encoders/builtin.js'
-import {type Model, loadModel, readTraining} from '../src/model/infer.js'
+import type {Encoder} from '../src/model/encoders/index.js'
+import {type Model, loadModel, predictEmbeddings, readTraining} from '../src/model/infer.js'
+import {sfc32} from '../src/model/prng.js'
 import {trainModel} from '../src/model/train.js'
+import {attributeRows, predictedRows} from '../src/serve/flow.js'
 import {createInferenceServer} from '../src/serve/server.js'
+import {cacheDir} from '../src/store/paths.js'
 import {median} from './report.js'
 import type {LoadParams, LoadResult} from './serve-load.js'
 
@@ -36,6 +45,13 @@ export type ServeBenchRow = {
   p50: number
   p99: number
   ratio: number
+  /**
+   * CPU time the server's process spent per request (µs, median), and requests per CPU-second as a
+   * ratio to the baseline's: the load generator is another process, so this is the server's own
+   * cost, which moves far less than req/s when other jobs share the machine.
+   */
+  cpuPerRequestUs: number
+  cpuRatio: number
   errors: number
   non2xx: number
 }
@@ -51,6 +67,22 @@ export type ServeBenchResult = {
     baselineRetainedBytes: number
   }
   batches: {texts: number; batches: number; maxBatch: number}
+  attributionState: AttributionStateMemory
+}
+
+/** What a loaded 100k-record model's attribution state retains, split into its matrices and the rest. */
+export type AttributionStateMemory = {
+  records: number
+  /** Heap + array buffers retained per loaded state, after one influence query (Hessian factor, ONNX Runtime session). */
+  retainedBytes: number
+  /** The training matrix H and its per-record precompute (A·h, Bᵀu, Bᵀh, p, residual) and labels. */
+  matrixBytes: number
+  hessianBytes: number
+  /** retained − matrix − Hessian: what the records and everything else cost. */
+  beyondBytes: number
+  /** Baseline from the same run: the records as one object each plus the validation matrix, as the state held them before. */
+  baselineBytes: number
+  loadMs: {min: number; median: number}
 }
 
 function source(): TrainSource {
@@ -115,13 +147,117 @@ function bigArtifact(from: string, to: string, n: number): void {
   writeFileSync(join(to, 'training.json'), JSON.stringify(t, null, 2) + '\n')
 }
 
+/**
+ * The attribution state of `big` (a 100k-record artifact): a state file with a random standardised
+ * matrix written as loadModelAttribution writes it (so no datanet of 100k records is needed), then
+ * HELD states loaded from it and queried once, their retained memory measured; the baseline is the
+ * part the state used to hold besides its matrices (one object per record, the validation matrix).
+ */
+async function attributionStateMemory(big: string, encoder: Encoder, repeats: number): Promise<AttributionStateMemory> {
+  const model = await loadModel(big, {encoder})
+  const t = model.training
+  const train = t.records.filter((r) => r.split === 'train')
+  const val = t.records.filter((r) => r.split === 'val')
+  const {D, C, r} = model.weights
+  const random = sfc32(7)
+  const H = Float32Array.from({length: train.length * D}, () => random() * 2 - 1)
+  const Hval = Float32Array.from({length: val.length * D}, () => random() * 2 - 1)
+  const labels = Int32Array.from(train, (e) => e.label)
+  const att = createAttributor({
+    N: train.length,
+    D,
+    C,
+    r,
+    H,
+    labels,
+    A: model.weights.A,
+    B: model.weights.B,
+    W: model.weights.W,
+    checkpoints: [],
+  })
+  const {Ah, Bu, Bth, Pr, Res, G} = att.final
+  const key = modelStateKey(big)
+  saveModelState(join(cacheDir(), 'attribution', `${key}.state.safetensors`), key, {
+    N: train.length,
+    D,
+    C,
+    r,
+    H,
+    labels,
+    final: {Ah, Bu, Bth, Pr, Res, G},
+    Hval,
+    labelsVal: Int32Array.from(val, (e) => e.label),
+    records: packRecords([...train, ...val]),
+  })
+  const matrixBytes = [H, labels, Ah, Bu, Bth, Pr, Res, G].reduce((a, x) => a + x.byteLength, 0)
+  const query = async (ma: ModelAttribution) => {
+    const [h] = predictedRows(predictEmbeddings(model, await encoder.encode(['my card was charged twice', 'the parcel is late'])), [
+      'a',
+      'b',
+    ])
+    await attributeRows(ma, [h], 'if')
+  }
+  const loadTimes: number[] = []
+  for (let i = 0; i < repeats; i++) {
+    const t0 = performance.now()
+    await loadModelAttribution(model)
+    loadTimes.push(performance.now() - t0)
+  }
+  // One state built and queried first, so that lazily loaded modules and the Hessian's cache file are not counted.
+  const warm = await loadModelAttribution(model)
+  await query(warm)
+  await warm.matmul?.dispose()
+  const HELD = 4
+  let before = footprint()
+  const held: ModelAttribution[] = []
+  for (let i = 0; i < HELD; i++) {
+    const ma = await loadModelAttribution(model)
+    await query(ma)
+    held.push(ma)
+  }
+  const retainedBytes = (footprint() - before) / HELD
+  const hessian = held[0].hessian
+  const hessianBytes = hessian ? (hessian.kind === 'dense' ? hessian.L.byteLength : hessian.diag.byteLength) : 0
+  for (const ma of held) await ma.matmul?.dispose()
+  held.length = 0
+  // The baseline: what the state held besides its matrices before (one object per record, as it
+  // built them from training.json, and the validation matrix).
+  before = footprint()
+  const old: unknown[] = []
+  for (let i = 0; i < HELD; i++) {
+    const tr = readTraining(big)
+    const meta = (e: {recordHash: string; contributor: string}) => ({
+      recordHash: e.recordHash,
+      contributor: e.contributor,
+      datanet: tr.datanet.name,
+    })
+    old.push({
+      records: tr.records.filter((e) => e.split === 'train').map(meta),
+      validation: tr.records.filter((e) => e.split === 'val').map(meta),
+      Hval: Hval.slice(),
+    })
+  }
+  const baselineBytes = (footprint() - before) / HELD
+  old.length = 0
+  await model.dispose()
+  return {
+    records: t.records.length,
+    retainedBytes,
+    matrixBytes,
+    hessianBytes,
+    beyondBytes: retainedBytes - matrixBytes - hessianBytes,
+    baselineBytes,
+    loadMs: minMedian(loadTimes),
+  }
+}
+
 export async function runServeBench(
   options: {seconds?: number; connections?: number; models?: number; repeats?: number; bigRecords?: number; log?: (s: string) => void} = {},
 ): Promise<ServeBenchResult> {
-  const seconds = options.seconds ?? 3
+  const seconds = options.seconds ?? 2
   const connections = options.connections ?? 32
   const many = options.models ?? 100
-  const repeats = options.repeats ?? 3
+  const repeats = options.repeats ?? 5
   const bigRecords = options.bigRecords ?? 100_000
   const log = options.log ?? (() => {})
   const dir = mkdtempSync(join(tmpdir(), 'openledger-serve-bench-'))
@@ -164,6 +300,7 @@ export async function runServeBench(
     for (let i = 0; i < HELD; i++) manifests.push(readTraining(big))
     const baselineRetainedBytes = (footprint() - before) / HELD
     manifests.length = 0
+    const attributionState = await attributionStateMemory(big, encoder, repeats)
     await encoder.dispose()
 
     const constant = JSON.stringify({
@@ -203,7 +340,13 @@ export async function runServeBench(
       {name: 'serve, 1 model loaded', url: oneUrl, bodies: oneBodies},
       {name: `serve, ${many} models loaded, requests spread`, url: allUrl, bodies: allBodies},
     ]
-    const runs: LoadResult[][] = targets.map(() => [])
+    const runs: Array<Array<LoadResult & {cpuUs: number}>> = targets.map(() => [])
+    const measured = async (params: LoadParams) => {
+      const c0 = process.cpuUsage()
+      const r = await load(params)
+      const c = process.cpuUsage(c0)
+      return {...r, cpuUs: (c.user + c.system) / Math.max(1, r.rps * params.seconds)}
+    }
     // Warm-up (JIT, first batches), not counted.
     for (const t of targets) await load({url: t.url, seconds: 1, connections, bodies: t.bodies})
     // Interleaved, so drift in the machine's load touches every row alike, and rotated, so each row
@@ -211,16 +354,19 @@ export async function runServeBench(
     for (let i = 0; i < repeats; i++) {
       for (let j = 0; j < targets.length; j++) {
         const k = (i + j) % targets.length
-        runs[k].push(await load({url: targets[k].url, seconds, connections, bodies: targets[k].bodies}))
+        runs[k].push(await measured({url: targets[k].url, seconds, connections, bodies: targets[k].bodies}))
       }
     }
     const baseRps = median(runs[0].map((r) => r.rps))
+    const baseCpu = median(runs[0].map((r) => r.cpuUs))
     const rows: ServeBenchRow[] = targets.map((t, k) => ({
       name: t.name,
       rps: minMedian(runs[k].map((r) => r.rps)),
       p50: median(runs[k].map((r) => r.p50)),
       p99: median(runs[k].map((r) => r.p99)),
       ratio: median(runs[k].map((r) => r.rps)) / baseRps,
+      cpuPerRequestUs: median(runs[k].map((r) => r.cpuUs)),
+      cpuRatio: baseCpu / median(runs[k].map((r) => r.cpuUs)),
       errors: runs[k].reduce((a, r) => a + r.errors, 0),
       non2xx: runs[k].reduce((a, r) => a + r.non2xx, 0),
     }))
@@ -228,7 +374,7 @@ export async function runServeBench(
     log(`  ${repeats} runs of ${seconds} s each, ${connections} connections, load generator in its own process`)
     for (const r of rows) {
       log(
-        `  ${r.name.padEnd(46)} ${r.rps.median.toFixed(0).padStart(6)} req/s (min ${r.rps.min.toFixed(0)})  p50 ${String(r.p50).padStart(3)} ms  p99 ${String(r.p99).padStart(4)} ms  ${r.ratio.toFixed(2)}× baseline${r.errors || r.non2xx ? `  errors ${r.errors} non-2xx ${r.non2xx}` : ''}`,
+        `  ${r.name.padEnd(46)} ${r.rps.median.toFixed(0).padStart(6)} req/s (min ${r.rps.min.toFixed(0)})  p50 ${String(r.p50).padStart(3)} ms  p99 ${String(r.p99).padStart(4)} ms  ${r.ratio.toFixed(2)}× baseline;  server CPU ${r.cpuPerRequestUs.toFixed(1)} µs/req, req per CPU-s ${r.cpuRatio.toFixed(2)}× baseline${r.errors || r.non2xx ? `  errors ${r.errors} non-2xx ${r.non2xx}` : ''}`,
       )
     }
     log(`  memory per extra loaded model: ${(bytesPerExtraModel / 1024).toFixed(1)} KiB (heap + array buffers, after GC)`)
@@ -241,11 +387,17 @@ export async function runServeBench(
         `baseline, reading its training.json as loading used to: ${baselineMs.median.toFixed(1)} ms (min ${baselineMs.min.toFixed(1)}), retains ${mib(baselineRetainedBytes)}; load ${(loadMs.median / baselineMs.median).toPrecision(2)}× baseline`,
     )
     log(`  encoder batches (${many}-model server): ${stats.batches} for ${stats.texts} texts (largest ${stats.maxBatch})`)
+    const a = attributionState
+    log(
+      `  attribution state of a ${a.records}-record model, after one influence query: retains ${mib(a.retainedBytes)} = matrices ${mib(a.matrixBytes)} (H, per-record precompute, labels) + Hessian factor ${mib(a.hessianBytes)} + ${mib(a.beyondBytes)} beyond them (GC noise about ±0.2 MiB); ` +
+        `baseline, records as objects and the validation matrix as the state held them: ${mib(a.baselineBytes)}; beyond ${(a.beyondBytes / a.baselineBytes).toPrecision(2)}× baseline; load ${a.loadMs.median.toFixed(0)} ms (min ${a.loadMs.min.toFixed(0)})`,
+    )
     return {
       rows,
       bytesPerExtraModel,
       bigModel: {records: bigRecords, trainingJsonBytes, loadMs, retainedBytes, baselineMs, baselineRetainedBytes},
       batches: {texts: stats.texts, batches: stats.batches, maxBatch: stats.maxBatch},
+      attributionState,
     }
   } finally {
     for (const close of closers.reverse()) await close().catch(() => undefined)
@@ -256,5 +408,5 @@ export async function runServeBench(
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  await runServeBench({seconds: Number(process.env.BENCH_SECONDS ?? 3), log: (s) => process.stdout.write(s + '\n')})
+  await runServeBench({seconds: Number(process.env.BENCH_SECONDS ?? 2), log: (s) => process.stdout.write(s + '\n')})
 }

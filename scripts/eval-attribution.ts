@@ -134,8 +134,8 @@ export async function evalAttribution(opts: {
       const label = model.config.labels.indexOf(base.predictions[q].label)
       const scores = scoreQuery(ma, base.h.slice(q * D, (q + 1) * D), 'if', label)
       const order = Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a])
-      const top = order.slice(0, 20).map((i) => ma.records[i].recordHash)
-      const rand = Array.from({length: 20}, () => ma.records[Math.floor(random() * ma.records.length)].recordHash)
+      const top = order.slice(0, 20).map((i) => ma.records.get(i).recordHash)
+      const rand = Array.from({length: 20}, () => ma.records.get(Math.floor(random() * ma.records.length)).recordHash)
       const p0 = base.predictions[q].probabilities[base.predictions[q].label]
       const pOf = async (path: string) => {
         const m = await loadModel(path, {encoder})
@@ -166,7 +166,7 @@ export async function evalAttribution(opts: {
     const predicted: number[] = []
     const actual: number[] = []
     for (const i of sample) {
-      const m = await loadModel(await retrain([ma.records[i].recordHash], `loo-${i}`), {encoder})
+      const m = await loadModel(await retrain([ma.records.get(i).recordHash], `loo-${i}`), {encoder})
       const p = (await predict(m, [answers[q0].text])).predictions[0].probabilities[base.predictions[q0].label]
       actual.push(-Math.log(p) - loss0)
       predicted.push(s0[i] / ma.records.length)
@@ -244,7 +244,9 @@ export async function evalAttribution(opts: {
     // 3d. Mislabel detection as dattri measures it: the exact influence function of a convex model
     // (the softmax head, trained to convergence) on fixed features, over the training rows.
     const headSelf = selfInfluence(headAtt, headHf)
-    const headFlipped = ma.records.map((r) => flippedTexts.has(textOf.get(r.recordHash)!))
+    const headFlipped = ma.records.access((at) =>
+      Array.from({length: ma.records.length}, (_, i) => flippedTexts.has(textOf.get(at.hash(i))!)),
+    )
     const headLossPlus = Float64Array.from(headSelf, (q, i) => crossEntropy(headAtt.final.Pr, ys[i], i * C) + q / N)
     const aucHead = rocAuc(headSelf, headFlipped)
     const aucHeadLoo = rocAuc(headLossPlus, headFlipped)

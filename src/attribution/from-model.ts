@@ -3,7 +3,7 @@ import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {loadDatanetSource} from '../model/datanet-source.js'
-import {readWeightsFile} from '../model/artifact.js'
+import {type TrainingRecordEntry, readWeightsFile} from '../model/artifact.js'
 import type {Model} from '../model/infer.js'
 import {predict} from '../model/infer.js'
 import {standardize} from '../model/fit.js'
@@ -25,9 +25,10 @@ import {
   tracInScores,
 } from './influence.js'
 import {type Receipt, buildReceipt, textHash} from './receipt.js'
-import {loadModelState, modelStateKey, saveModelState} from './model-state-cache.js'
+import {loadModelState, loadValidationState, modelStateKey, saveModelState, stateRecordTensors} from './model-state-cache.js'
+import {FileRecords, type RecordList, type RecordTensors, packRecords, recordListOf} from './record-table.js'
 import {RowMatmul} from './row-matmul.js'
-import type {AttributionInput, CheckpointWeights, RecordMeta} from './types.js'
+import type {AttributionInput, CheckpointWeights} from './types.js'
 
 /** Gradient methods available for a trained model. */
 export const GRADIENT_METHODS = ['if', 'tracin', 'graddot', 'representer'] as const
@@ -37,15 +38,21 @@ export type GradientMethod = (typeof GRADIENT_METHODS)[number]
 export type ModelAttribution = {
   model: Model
   attributor: Attributor
-  /** The training records behind the gradients, aligned with the attributor's rows. */
-  records: RecordMeta[]
+  /** The training records behind the gradients, aligned with the attributor's rows (compact: record-table.ts). */
+  records: RecordList
   /** Identifies the artifact in receipts: sha256 of its weights (a CID once published). */
   modelId: string
   hessian?: HeadHessian
   /** The training matrix wrapped for ONNX Runtime, made on the first influence-function query. */
   matmul?: RowMatmul
   /** The validation split (not in the gradients or the Hessian): the audit scores it too. */
-  validation?: {H: Float32Array; labels: Int32Array; records: RecordMeta[]}
+  validation?: ValidationSplit
+}
+
+/** The held-out records; their matrix is read only when asked for (the audit), not held by every query path. */
+export type ValidationSplit = {
+  records: RecordList
+  matrix(): Promise<{H: Float32Array; labels: Int32Array}>
 }
 
 /** sha256 of model.safetensors: changes with any change to the weights. */
@@ -58,30 +65,30 @@ export function artifactWeightsHash(model: Model): string {
   )
 }
 
+type Split = TrainingRecordEntry['split']
+
 /**
  * Rebuilds the attribution inputs of a trained artifact: the datanet version it was trained on
  * (verified against the Merkle root in training.json), the training records' encoder outputs
  * (from the embedding cache; re-encoded only if missing), standardised as in training, the final
  * weights and every epoch checkpoint. All but the checkpoints is kept in a cache keyed by the
  * artifact's bytes (model-state-cache.ts), so only the first call per model pays for it.
+ *
+ * What stays in memory is the matrices a query scans and the labels: the record hashes and
+ * contributors are read by position from that cache file, and the validation split's matrix only
+ * when the audit asks for it. training.json (every record) is parsed here and dropped.
  */
 export async function loadModelAttribution(model: Model, opts: {stateDir?: string; modelId?: string} = {}): Promise<ModelAttribution> {
   const t = model.training
   const train = t.records.filter((r) => r.split === 'train')
   const val = t.records.filter((r) => r.split === 'val')
-  const meta = (entry: {recordHash: string; contributor: string}): RecordMeta => ({
-    recordHash: entry.recordHash,
-    contributor: entry.contributor,
-    datanet: t.datanet.name,
-  })
-  const records = train.map(meta)
+  const datanet = t.datanet.name
   const key = modelStateKey(model.path)
   const statePath = join(cacheDir(), 'attribution', `${key}.state.safetensors`)
   const {D, C, r} = model.weights
   let state = loadModelState(statePath, key)
-  if (state && (state.N !== train.length || state.labelsVal.length !== val.length || state.D !== D || state.C !== C || state.r !== r))
-    state = undefined
-  const {H, Hval} = state ?? (await trainingMatrices(model, opts.stateDir))
+  if (state && (state.N !== train.length || state.Nv !== val.length || state.D !== D || state.C !== C || state.r !== r)) state = undefined
+  const built = state ? undefined : await trainingMatrices(model, opts.stateDir)
   const checkpoints: CheckpointWeights[] = t.checkpoints.map((cp) => {
     const {weights} = readWeightsFile(join(model.path, cp.path), model.config)
     return {A: weights.A, B: weights.B, W: weights.W, lr: cp.learningRate, epoch: cp.epoch}
@@ -91,8 +98,8 @@ export async function loadModelAttribution(model: Model, opts: {stateDir?: strin
     D,
     C,
     r,
-    H,
-    labels: state?.labels ?? Int32Array.from(train.map((e) => e.label)),
+    H: state?.H ?? built!.H,
+    labels: state?.labels ?? Int32Array.from(train, (e) => e.label),
     A: model.weights.A,
     B: model.weights.B,
     W: model.weights.W,
@@ -100,13 +107,66 @@ export async function loadModelAttribution(model: Model, opts: {stateDir?: strin
     l2: t.config.weight_decay,
   }
   const attributor = createAttributor(input, {prepared: state?.final})
+  let contributors = state?.records?.contributors
   if (!state) {
     const {Ah, Bu, Bth, Pr, Res, G} = attributor.final
-    const labelsVal = Int32Array.from(val.map((e) => e.label))
-    saveModelState(statePath, key, {N: input.N, D, C, r, H, labels: input.labels, final: {Ah, Bu, Bth, Pr, Res, G}, Hval, labelsVal})
+    const labelsVal = Int32Array.from(val, (e) => e.label)
+    const records = packRecords([...train, ...val])
+    saveModelState(statePath, key, {
+      N: input.N,
+      D,
+      C,
+      r,
+      H: input.H,
+      labels: input.labels,
+      final: {Ah, Bu, Bth, Pr, Res, G},
+      Hval: built!.Hval,
+      labelsVal,
+      records,
+    })
+    contributors = records?.contributors
   }
-  const validation = {H: Hval, labels: state?.labelsVal ?? Int32Array.from(val.map((e) => e.label)), records: val.map(meta)}
+  const where = contributors ? {...stateRecordTensors(statePath, key), contributors} : undefined
+  const records = recordsOf(model, 'train', train, datanet, where)
+  const validation = validationOf(model, recordsOf(model, 'val', val, datanet, where), statePath, key, opts.stateDir)
   return {model, attributor, records, validation, modelId: opts.modelId ?? artifactWeightsHash(model)}
+}
+
+// The two helpers below make the closures a loaded model keeps: they are top-level functions so that
+// those closures capture only their arguments, never loadModelAttribution's parsed training.json.
+
+/** One split's records: read from the state file when it keeps them, else packed in memory. */
+function recordsOf(
+  model: Model,
+  split: Split,
+  entries: TrainingRecordEntry[],
+  datanet: string,
+  where: {train: RecordTensors; validation: RecordTensors; contributors: string[]} | undefined,
+): RecordList {
+  if (!where) return recordListOf(entries, datanet)
+  const rebuild = () =>
+    recordListOf(
+      model.training.records.filter((e) => e.split === split),
+      datanet,
+    )
+  return new FileRecords(entries.length, split === 'train' ? where.train : where.validation, where.contributors, datanet, rebuild)
+}
+
+/** The validation split, its matrix read from the state file (or rebuilt from the datanet) on demand. */
+function validationOf(model: Model, records: RecordList, statePath: string, key: string, stateDir: string | undefined): ValidationSplit {
+  return {
+    records,
+    matrix: async () => {
+      const cached = loadValidationState(statePath, key)
+      if (cached && cached.labelsVal.length === records.length) return {H: cached.Hval, labels: cached.labelsVal}
+      const {Hval} = await trainingMatrices(model, stateDir)
+      const labels = Int32Array.from(
+        model.training.records.filter((e) => e.split === 'val'),
+        (e) => e.label,
+      )
+      return {H: Hval, labels}
+    },
+  }
 }
 
 /**
@@ -271,29 +331,34 @@ export async function selfInfluenceRecords(ma: ModelAttribution, method: 'if' | 
   const v = ma.validation
   // Held-out rows under the same weights: the attributor's per-record quantities for those rows.
   const parts = [{att: ma.attributor, records: ma.records, inTraining: true}]
-  if (v && v.records.length > 0)
+  if (v && v.records.length > 0) {
+    const m = await v.matrix()
     parts.push({
-      att: createAttributor({...ma.attributor.input, N: v.records.length, H: v.H, labels: v.labels}),
+      att: createAttributor({...ma.attributor.input, N: v.records.length, H: m.H, labels: m.labels}),
       records: v.records,
       inTraining: false,
     })
+  }
   const out: SelfInfluenceRecord[] = []
   for (const part of parts) {
     const {labels} = part.att.input
     // The influence function's quadratic forms run through ONNX Runtime's MatMul, as queries do.
     const influence = method === 'if' ? await selfInfluenceBatched(part.att, headHessian(ma)) : selfTracIn(part.att)
     const pr = part.att.final.Pr
-    part.records.forEach((r, i) => {
-      const loss = crossEntropy(pr, labels[i], i * C)
-      out.push({
-        recordHash: r.recordHash,
-        contributor: r.contributor,
-        label: ma.model.config.labels[labels[i]],
-        selfInfluence: method === 'if' ? loss + influence[i] / N : influence[i],
-        loss,
-        influence: influence[i],
-        inTraining: part.inTraining,
-      })
+    part.records.access((at) => {
+      for (let i = 0; i < part.records.length; i++) {
+        const r = at.meta(i)
+        const loss = crossEntropy(pr, labels[i], i * C)
+        out.push({
+          recordHash: r.recordHash,
+          contributor: r.contributor,
+          label: ma.model.config.labels[labels[i]],
+          selfInfluence: method === 'if' ? loss + influence[i] / N : influence[i],
+          loss,
+          influence: influence[i],
+          inTraining: part.inTraining,
+        })
+      }
     })
   }
   return out.sort((a, b) => b.selfInfluence - a.selfInfluence)

@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import {readCacheFile, type TensorSource, writeSafetensorsFile} from '../model/safetensors.js'
 import {CorruptFileError} from '../store/atomic.js'
 import type {PreparedWeights} from './model.js'
+import type {PackedRecordBytes, RecordTensors} from './record-table.js'
 
 /**
  * The per-model state attribution needs before its first query: the training records' standardised
@@ -24,6 +25,20 @@ export type ModelState = {
   /** The validation split's rows (Nv×D) and labels: the audit scores them too. */
   Hval: Float32Array
   labelsVal: Int32Array
+  /**
+   * The training then validation records (N + Nv rows) packed (record-table.ts), read back by
+   * position; absent when a record hash is not canonical, or in files written before they were kept.
+   */
+  records?: PackedRecordBytes
+}
+
+/**
+ * What a query needs of the cached state, as loaded: the validation split (only the audit reads it)
+ * stays in the file (loadValidationState), the records too (`records` says where, when kept).
+ */
+export type LoadedModelState = Omit<ModelState, 'Hval' | 'labelsVal' | 'records'> & {
+  Nv: number
+  records?: {train: RecordTensors; validation: RecordTensors; contributors: string[]}
 }
 
 const STATE_FORMAT = 'openledger-attribution-state'
@@ -50,6 +65,22 @@ export function saveModelState(path: string, key: string, s: ModelState): void {
         {name: 'labelsVal', dtype: 'I32', shape: [Nv], data: s.labelsVal},
       ]
     : []
+  const rec = s.records
+  if (rec && rec.contributorIds.length !== N + Nv) throw new RangeError(`${rec.contributorIds.length} packed records for ${N} + ${Nv} rows`)
+  const records: TensorSource[] = rec
+    ? [
+        {name: 'recordHashes', dtype: 'U8', shape: [N, 32], data: rec.hashes.subarray(0, N * 32)},
+        {name: 'recordContributors', dtype: 'U32', shape: [N], data: rec.contributorIds.subarray(0, N)},
+        ...(Nv
+          ? ([
+              {name: 'valRecordHashes', dtype: 'U8', shape: [Nv, 32], data: rec.hashes.subarray(N * 32)},
+              {name: 'valRecordContributors', dtype: 'U32', shape: [Nv], data: rec.contributorIds.subarray(N)},
+            ] as TensorSource[])
+          : []),
+      ]
+    : []
+  const contributors = rec ? Buffer.from(JSON.stringify(rec.contributors), 'utf8') : undefined
+  if (contributors) records.push({name: 'contributors', dtype: 'U8', shape: [contributors.length], data: contributors})
   writeSafetensorsFile(
     path,
     [
@@ -62,13 +93,17 @@ export function saveModelState(path: string, key: string, s: ModelState): void {
       {name: 'Res', dtype: 'F32', shape: [N, C], data: f.Res},
       {name: 'G', dtype: 'F64', shape: [C, C], data: f.G},
       ...validation,
+      ...records,
     ],
     {format: STATE_FORMAT, version: STATE_VERSION, key, N: String(N), D: String(D), C: String(C), r: String(r), Nv: String(Nv)},
   )
 }
 
-/** The cached state for `key`; undefined when missing, stale, of another version or unreadable. */
-export function loadModelState(path: string, key: string): ModelState | undefined {
+/**
+ * The cached state for `key`, without the validation split or the records (see LoadedModelState);
+ * undefined when missing, stale, of another version or unreadable.
+ */
+export function loadModelState(path: string, key: string): LoadedModelState | undefined {
   // A missing, damaged or stale file is rebuilt, never trusted.
   return readCacheFile(path, {format: STATE_FORMAT, version: STATE_VERSION, key}, (file) => {
     const m = file.metadata
@@ -84,9 +119,26 @@ export function loadModelState(path: string, key: string): ModelState | undefine
       G: [C, C],
     }
     if (Nv > 0) Object.assign(expect, {Hval: [Nv, D], labelsVal: [Nv]})
+    const kept = file.tensors.has('recordHashes')
+    if (kept) {
+      Object.assign(expect, {recordHashes: [N, 32], recordContributors: [N]})
+      if (Nv > 0) Object.assign(expect, {valRecordHashes: [Nv, 32], valRecordContributors: [Nv]})
+    }
     for (const [name, shape] of Object.entries(expect)) {
       if (JSON.stringify(file.info(name).shape) !== JSON.stringify(shape))
         throw new CorruptFileError(path, `tensor ${name} is not ${JSON.stringify(shape)}`)
+    }
+    let records: LoadedModelState['records']
+    if (kept) {
+      let contributors: unknown
+      try {
+        contributors = JSON.parse(Buffer.from(file.readBytes('contributors')).toString('utf8'))
+      } catch {
+        throw new CorruptFileError(path, 'tensor contributors is not a JSON list')
+      }
+      if (!Array.isArray(contributors) || !contributors.every((c) => typeof c === 'string'))
+        throw new CorruptFileError(path, 'tensor contributors is not a list of addresses')
+      records = {...stateRecordTensors(path, key), contributors}
     }
     return {
       N,
@@ -103,8 +155,25 @@ export function loadModelState(path: string, key: string): ModelState | undefine
         Res: file.read<'F32'>('Res'),
         G: file.read<'F64'>('G'),
       },
-      Hval: Nv > 0 ? file.read<'F32'>('Hval') : new Float32Array(0),
-      labelsVal: Nv > 0 ? file.read<'I32'>('labelsVal') : new Int32Array(0),
+      Nv,
+      ...(records ? {records} : {}),
     }
+  })
+}
+
+/** Where a state file written with `records` keeps the training and the validation records. */
+export function stateRecordTensors(path: string, key: string): {train: RecordTensors; validation: RecordTensors} {
+  return {
+    train: {path, key, hashes: 'recordHashes', contributorIds: 'recordContributors'},
+    validation: {path, key, hashes: 'valRecordHashes', contributorIds: 'valRecordContributors'},
+  }
+}
+
+/** The validation split's rows and labels from the cached state for `key`; undefined as loadModelState. */
+export function loadValidationState(path: string, key: string): {Hval: Float32Array; labelsVal: Int32Array} | undefined {
+  return readCacheFile(path, {format: STATE_FORMAT, version: STATE_VERSION, key}, (file) => {
+    const Nv = Number(file.metadata.Nv)
+    if (Nv === 0) return {Hval: new Float32Array(0), labelsVal: new Int32Array(0)}
+    return {Hval: file.read<'F32'>('Hval'), labelsVal: file.read<'I32'>('labelsVal')}
   })
 }

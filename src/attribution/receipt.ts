@@ -1,6 +1,7 @@
 import {getAddress, keccak256, stringToBytes} from 'viem'
 
 import {AttributionInputError} from './errors.js'
+import {type RecordList, asRecordList} from './record-table.js'
 import {topK} from './top-k.js'
 import type {AttributionMethod, RecordMeta} from './types.js'
 
@@ -34,7 +35,8 @@ export type ReceiptParams = {
   outputHash: string
   /** One score per record, aligned with `records`; positive = proponent. */
   scores: ArrayLike<number>
-  records: RecordMeta[]
+  /** The records, as an array or a compact list (record-table.ts); only the top k are read. */
+  records: RecordMeta[] | RecordList
   /** How many records the receipt lists and pays. Default 20. */
   topK?: number
 }
@@ -72,25 +74,32 @@ function round12(x: number): number {
  * share equally (the fee still goes to data, never nowhere).
  */
 export function buildReceipt(p: ReceiptParams): Receipt {
-  const N = p.records.length
+  const list = asRecordList(p.records)
+  const N = list.length
   if (p.scores.length !== N) throw new AttributionInputError(`${p.scores.length} scores for ${N} records`)
   if (N === 0) throw new AttributionInputError('no records to attribute to')
   const topKCount = Math.max(1, Math.min(p.topK ?? 20, N))
-  // Selection, not a sort of all N: proponents first, ties by record hash (then position, so the
-  // order is total and the receipt the same whichever path computed the scores).
-  const {scores, records: metas} = p
-  const top = topK(
-    N,
-    topKCount,
-    (a, b) =>
-      scores[b] - scores[a] || (metas[a].recordHash < metas[b].recordHash ? -1 : metas[a].recordHash > metas[b].recordHash ? 1 : a - b),
-  )
-  const records: ReceiptRecord[] = top.map((i) => ({
-    recordHash: p.records[i].recordHash,
+  const {scores} = p
+  const listed = list.access((at) => {
+    // Selection, not a sort of all N: proponents first, ties by record hash (then position, so the
+    // order is total and the receipt the same whichever path computed the scores). Hashes are read
+    // only to break ties.
+    const top = topK(N, topKCount, (a, b) => {
+      const d = scores[b] - scores[a]
+      if (d) return d
+      const ha = at.hash(a)
+      const hb = at.hash(b)
+      return ha < hb ? -1 : ha > hb ? 1 : a - b
+    })
+    return top.map((i) => ({i, meta: at.meta(i)}))
+  })
+  const top = listed.map((r) => r.i)
+  const records: ReceiptRecord[] = listed.map(({i, meta}) => ({
+    recordHash: meta.recordHash,
     // Checksummed, as every address the CLI prints; one spelling per address, so grouping holds.
-    contributor: getAddress(p.records[i].contributor),
-    ...(p.records[i].datanet !== undefined ? {datanet: p.records[i].datanet} : {}),
-    score: round12(p.scores[i]),
+    contributor: getAddress(meta.contributor),
+    ...(meta.datanet !== undefined ? {datanet: meta.datanet} : {}),
+    score: round12(scores[i]),
   }))
   let pay = top.map((i) => Math.max(0, p.scores[i]))
   if (!pay.some((v) => v > 0)) pay = top.map(() => 1)

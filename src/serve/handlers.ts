@@ -1,8 +1,7 @@
 /** What each route answers: health, and one inference through the shared flow. */
 import type {SignerContext} from '../chain/context.js'
-import {predictEmbeddings} from '../model/infer.js'
 import type {MicroBatcher} from './batcher.js'
-import {type InferAnswer, type InferredPrediction, type PayRow, inferAnswer, predictedRows} from './flow.js'
+import {type InferAnswer, type InferredPrediction, type PayRow, inferAnswer} from './flow.js'
 import type {SettleReturnType} from '../publish/pay.js'
 import type {ModelRegistry} from './registry.js'
 import type {InferRequest} from './request.js'
@@ -31,7 +30,7 @@ export function health(ctx: ServeContext): {status: number; body: {ok: boolean; 
 export async function infer(ctx: ServeContext, req: InferRequest): Promise<InferAnswer> {
   const entry = await ctx.registry.get(req.model)
   const embedding = await entry.encode.add(req.text)
-  const [row] = predictedRows(predictEmbeddings(entry.model, embedding), [req.text])
+  const row = entry.predictRow(embedding, req.text)
   const at = {model: entry.model.path, device: entry.model.device}
   // As `infer`: a model named by folder gets a CID (its folder's) only in paid answers.
   if (!req.attribute && !req.pay) return inferAnswer(row.prediction, {...at, cid: entry.ref.cid})

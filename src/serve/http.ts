@@ -30,7 +30,8 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<string
       parts = undefined
       reject(new HttpError(413, 'E_BODY_TOO_LARGE', `request body over ${maxBytes} bytes`))
     })
-    req.on('end', () => parts && resolve(Buffer.concat(parts).toString('utf8')))
+    // A small body arrives as one chunk: decode it without concatenating.
+    req.on('end', () => parts && resolve((parts.length === 1 ? parts[0] : Buffer.concat(parts)).toString('utf8')))
     req.on('error', reject)
   })
 }

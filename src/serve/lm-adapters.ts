@@ -1,10 +1,12 @@
 /**
  * Language models behind the OpenAI-compatible routes: one base in memory, LoRA adapters loaded on
- * first use (by folder, CID or name) and evicted least recently used, and every generation going
+ * first use (by folder, CID or name) and evicted least recently used (`model` naming the base's own
+ * folder answers with the base alone), and every generation going
  * through one micro-batcher, so concurrent requests for different adapters share each forward pass
  * (generateBatch applies each row's LoRA to that row, never merged into the base).
  */
-import {resolve as resolvePath} from 'node:path'
+import {existsSync} from 'node:fs'
+import {join, resolve as resolvePath} from 'node:path'
 
 import {isLmArtifact} from '../lm/artifact-files.js'
 import type {LmDeviceRequest} from '../lm/device.js'
@@ -23,8 +25,12 @@ type Engine = typeof import('./lm-engine.js')
 let enginePromise: Promise<Engine> | undefined
 const engine = () => (enginePromise ??= import('./lm-engine.js'))
 
-type Entry = {path: string; adapter: LoraAdapter; chat: boolean; inUse: number; lastUsed: number}
-type Job = {promptIds: number[]; lora: LoraAdapter; options: Omit<GenerateOptions, 'useCache' | 'lora'>}
+/** A loaded adapter, or (adapter undefined) the base itself, named by its folder. */
+type Entry = {path: string; adapter: LoraAdapter | undefined; chat: boolean; inUse: number; lastUsed: number}
+type Job = {promptIds: number[]; lora: LoraAdapter | undefined; options: Omit<GenerateOptions, 'useCache' | 'lora'>}
+
+/** A base model folder (Llama config, weights, tokenizer) rather than an adapter. */
+const isBaseFolder = (dir: string) => ['config.json', 'model.safetensors', 'tokenizer.json'].every((f) => existsSync(join(dir, f)))
 
 export type LmRequest = {
   model: string
@@ -83,7 +89,7 @@ export class LmAdapters {
     await Promise.allSettled(this.entries.values())
     if (!this.loaded.size && !this.base) return
     const {disposeLlama, disposeLora} = await engine()
-    for (const e of this.loaded.values()) disposeLora(e.adapter)
+    for (const e of this.loaded.values()) if (e.adapter) disposeLora(e.adapter)
     this.entries.clear()
     this.loaded.clear()
     if (this.base) disposeLlama((await this.base).model)
@@ -97,11 +103,40 @@ export class LmAdapters {
       )
     })
     const path = resolvePath(resolved.path)
-    if (!isLmArtifact(path))
+    const base = !isLmArtifact(path) && isBaseFolder(path)
+    if (!base && !isLmArtifact(path))
       throw new BadRequestError(`"model": ${JSON.stringify(ref)} is not a language-model adapter (no adapter_config.json)`)
+    if (base) return this.acquireBase(path)
     let pending = this.entries.get(path)
     if (!pending) {
       pending = this.load(path)
+      this.entries.set(path, pending)
+      pending.catch(() => this.entries.delete(path))
+    }
+    const entry = await pending
+    entry.inUse++
+    entry.lastUsed = ++this.tick
+    return entry
+  }
+
+  /**
+   * The base alone, when `model` names the base folder itself: answered without an adapter (one
+   * per server, as for adapters; never evicted, it is what every adapter runs on).
+   */
+  private async acquireBase(path: string): Promise<Entry> {
+    let pending = this.entries.get(path)
+    if (!pending) {
+      pending = (async () => {
+        const {loadLlamaBase, selectLmDevice} = await engine()
+        if (!this.base) {
+          this.base = selectLmDevice(this.options.device ?? 'auto').then(() => loadLlamaBase(path))
+          this.base.catch(() => (this.base = undefined))
+        }
+        const base = await this.base
+        if (resolvePath(base.dir) !== path)
+          throw new BadRequestError(`"model": ${path} is a base model, but this server holds the base ${base.dir}`)
+        return {path, adapter: undefined, chat: base.tokenizer.hasChatTemplate, inUse: 0, lastUsed: ++this.tick}
+      })()
       this.entries.set(path, pending)
       pending.catch(() => this.entries.delete(path))
     }
@@ -136,7 +171,8 @@ export class LmAdapters {
       this.loaded.delete(victim.path)
       this.entries.delete(victim.path)
       // Loaded adapters imply a loaded engine: the import resolves at once.
-      void engine().then((e) => e.disposeLora(victim.adapter))
+      const adapter = victim.adapter
+      if (adapter) void engine().then((e) => e.disposeLora(adapter))
       this.evictions++
     }
   }

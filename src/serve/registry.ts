@@ -13,7 +13,8 @@ import {messageOf} from '../errors.js'
 import {type ArtifactConfig, readArtifactJson} from '../model/artifact.js'
 import type {DeviceRequest} from '../model/backend.js'
 import {type Encoder, loadEncoder} from '../model/encoders/index.js'
-import {type Model, loadModel} from '../model/infer.js'
+import {type Model, loadModel, predictEmbeddings} from '../model/infer.js'
+import {Workspace, headForward} from '../model/math.js'
 import {type ResolvedModel, resolveModel} from '../publish/resolve.js'
 import {type BatcherStats, MicroBatcher, type MicroBatcherOptions} from './batcher.js'
 import {BadRequestError} from './errors.js'
@@ -35,6 +36,8 @@ type AttributeItem = {row: PredictedRow; topK?: number}
 export class LoadedModel {
   /** Set when the model was named by CID or name, or once it is paid for (its folder's CID). */
   cid?: string
+  /** Scratch for `predict`, reused by every request (predictions run synchronously, one at a time). */
+  private workspace?: Workspace
   private attribution?: Promise<{ma: ModelAttribution; batcher: MicroBatcher<AttributeItem, AttributedPrediction>}>
 
   constructor(
@@ -44,6 +47,31 @@ export class LoadedModel {
     private readonly options: ModelRegistryOptions,
   ) {
     this.cid = ref.cid
+  }
+
+  /**
+   * One request's prediction from its encoder output: predictEmbeddings' steps for one row (the
+   * same standardisation and headForward, so the same bits as `infer`; test/serve/receipts.test.ts
+   * compares them byte for byte), without its batch buffers: per request only the standardised row
+   * attribution needs is allocated, the scratch is the model's.
+   */
+  predictRow(embedding: Float32Array, text: string): PredictedRow {
+    const {weights, standardizer, config} = this.model
+    const {D, C, r} = weights
+    if (embedding.length !== D) {
+      const out = predictEmbeddings(this.model, embedding)
+      return {text, prediction: out.predictions[0], h: out.h}
+    }
+    const ws = (this.workspace ??= new Workspace(D, C, r))
+    const {mean, scale} = standardizer
+    const h = new Float32Array(D)
+    for (let d = 0; d < D; d++) h[d] = (embedding[d] - mean[d]) * scale[d]
+    headForward(weights, D, C, r, h, 0, ws.z, ws.hp, ws.logits, ws.p)
+    let best = 0
+    for (let c = 1; c < C; c++) if (ws.p[c] > ws.p[best]) best = c
+    const probabilities: Record<string, number> = {}
+    for (let c = 0; c < C; c++) probabilities[config.labels[c]] = ws.p[c]
+    return {text, prediction: {label: config.labels[best], probabilities}, h}
   }
 
   /**
@@ -90,6 +118,10 @@ export class ModelRegistry {
   private readonly encoders = new Map<string, Promise<{encoder: Encoder; batcher: MicroBatcher<string, Float32Array>}>>()
   private readonly models = new Map<string, Promise<LoadedModel>>()
   private readonly refs = new Map<string, Promise<ResolvedModel>>()
+  /** The references of `refs` that resolved, by the text they were given as. */
+  private readonly resolved = new Map<string, ResolvedModel>()
+  /** The most recently used model's key (the last in `models`). */
+  private newest: string | undefined
   /** Every encoder batcher made, for the counters (kept after an encoder is freed). */
   private readonly batchers: MicroBatcher<string, Float32Array>[] = []
   evictions = 0
@@ -102,20 +134,27 @@ export class ModelRegistry {
 
   /** The model a request names, loading it (and evicting the least recently used) if needed. */
   async get(refText: string): Promise<LoadedModel> {
-    let ref: ResolvedModel
-    try {
-      ref = await this.resolve(refText)
-    } catch (err) {
-      throw new BadRequestError(`"model": ${messageOf(err)}`, 'E_UNKNOWN_MODEL')
+    // A reference seen before is answered from memory, without waiting a turn for its promise.
+    let ref = this.resolved.get(refText)
+    if (!ref) {
+      try {
+        ref = await this.resolve(refText)
+      } catch (err) {
+        throw new BadRequestError(`"model": ${messageOf(err)}`, 'E_UNKNOWN_MODEL')
+      }
     }
     const key = ref.path
     let p = this.models.get(key)
     if (p) {
-      // Map order is the recency order: move to the end.
-      this.models.delete(key)
-      this.models.set(key, p)
+      // Map order is the recency order: move to the end (unless it is there already).
+      if (key !== this.newest) {
+        this.models.delete(key)
+        this.models.set(key, p)
+        this.newest = key
+      }
       return p
     }
+    this.newest = key
     p = this.load(ref)
     this.models.set(key, p)
     p.catch(() => this.models.delete(key))
@@ -158,7 +197,10 @@ export class ModelRegistry {
     if (!r) {
       r = resolveModel(ref, {stateDir: this.options.stateDir, chain: this.options.chain ?? {}})
       this.refs.set(ref, r)
-      r.catch(() => this.refs.delete(ref))
+      r.then(
+        (v) => this.resolved.set(ref, v),
+        () => this.refs.delete(ref),
+      )
     }
     return r
   }
@@ -183,7 +225,8 @@ export class ModelRegistry {
         const batcher = new MicroBatcher<string, Float32Array>(async (texts) => {
           const out = await encoder.encode(texts)
           const D = encoder.dim
-          return texts.map((_, i) => out.slice(i * D, (i + 1) * D))
+          // Views, not copies: each batch's output is fresh, and a row lives as long as its request.
+          return texts.map((_, i) => out.subarray(i * D, (i + 1) * D))
         }, this.options.batch)
         this.batchers.push(batcher)
         return {encoder, batcher}

@@ -75,6 +75,13 @@ export type InferenceServer = {
   stats(): InferenceServerStats
 }
 
+/** The path of a request target (`/v1/infer?x=1` → `/v1/infer`). */
+function pathOf(target: string | undefined): string {
+  if (!target) return '/'
+  const q = target.indexOf('?')
+  return q < 0 ? target : target.slice(0, q)
+}
+
 export function createInferenceServer(options: InferenceServerOptions = {}): InferenceServer {
   const batch = {maxSize: options.maxBatch ?? 64, maxWaitMs: options.batchWindowMs ?? 0}
   const registry = new ModelRegistry({
@@ -115,16 +122,22 @@ export function createInferenceServer(options: InferenceServerOptions = {}): Inf
     res.on('close', () => {
       if (--inFlight === 0) drained?.()
     })
-    const url = new URL(req.url ?? '/', 'http://localhost')
-    Promise.resolve()
-      .then(() => route(req.method, url.pathname)(ctx, req, res))
-      .catch((err) => {
-        if (res.headersSent) return res.end()
-        if (err instanceof HttpError) return sendError(res, err.status, err.code, err.message)
-        if (err instanceof ClosedError) return sendError(res, 503, err.code, err.shortMessage)
-        if (err instanceof OpenledgerError) return sendJson(res, err.exitCode === 2 ? 400 : 500, {error: err.toJSON()})
-        sendError(res, 500, 'E_INTERNAL', messageOf(err))
-      })
+    const fail = (err: unknown) => {
+      if (res.headersSent) return res.end()
+      if (err instanceof HttpError) return sendError(res, err.status, err.code, err.message)
+      if (err instanceof ClosedError) return sendError(res, 503, err.code, err.shortMessage)
+      if (err instanceof OpenledgerError) return sendJson(res, err.exitCode === 2 ? 400 : 500, {error: err.toJSON()})
+      sendError(res, 500, 'E_INTERNAL', messageOf(err))
+    }
+    // Routing is synchronous, and the path is the request target up to its query: no URL object and
+    // no extra promise turn per request (a server answering tens of thousands a second feels both).
+    let handler: ReturnType<typeof route>
+    try {
+      handler = route(req.method, pathOf(req.url))
+    } catch (err) {
+      return fail(err)
+    }
+    handler(ctx, req, res).catch(fail)
   })
   server.keepAliveTimeout = 5_000
 

@@ -1,4 +1,4 @@
-import {existsSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -7,8 +7,9 @@ import '../helpers/env.js'
 import {tempDir} from '../helpers/env.js'
 import {traceOutput} from '../../src/attribution/datanet-trace.js'
 import {type ModelAttribution, attributeTexts, loadModelAttribution, selfInfluenceRecords} from '../../src/attribution/from-model.js'
-import {modelStateKey} from '../../src/attribution/model-state-cache.js'
+import {modelStateKey, saveModelState} from '../../src/attribution/model-state-cache.js'
 import {receiptJson} from '../../src/attribution/receipt.js'
+import {FileRecords, PackedRecords} from '../../src/attribution/record-table.js'
 import {addToDatanet, createDatanet} from '../../src/datanet/index.js'
 import {cacheDir} from '../../src/store/paths.js'
 import {resolveModelConfig} from '../../src/model/config.js'
@@ -96,6 +97,53 @@ describe('attribution of a trained model (real trainer, built-in encoder, real B
     const [b] = await attributeTexts(again, text)
     expect(receiptJson(b.receipt)).toBe(receiptJson(a.receipt))
     expect(await selfInfluenceRecords(again)).toEqual(await selfInfluenceRecords(ma))
+  })
+
+  it('keeps no object per record: hashes and contributors are read from the state file, top k per receipt', async () => {
+    const key = modelStateKey(model.path)
+    const again = await loadModelAttribution(model, {stateDir: join(tmp.dir, 'elsewhere')})
+    expect(again.records).toBeInstanceOf(FileRecords)
+    // Every row reads back as training.json spells it.
+    const train = model.training.records.filter((r) => r.split === 'train')
+    expect(again.records.length).toBe(train.length)
+    again.records.access((at) => {
+      for (let i = 0; i < train.length; i++)
+        expect(at.meta(i)).toEqual({recordHash: train[i].recordHash, contributor: train[i].contributor, datanet: 'brown'})
+    })
+    const text = ['The committee voted on the new budget for the state government']
+    const [before] = await attributeTexts(again, text)
+    // The cache cleared under a running server: the records are rebuilt from the artifact, the same.
+    const state = join(cacheDir(), 'attribution', `${key}.state.safetensors`)
+    const saved = readFileSync(state)
+    rmSync(state)
+    try {
+      const [after] = await attributeTexts(again, text)
+      expect(receiptJson(after.receipt)).toBe(receiptJson(before.receipt))
+      expect(again.records.get(3)).toEqual({recordHash: train[3].recordHash, contributor: train[3].contributor, datanet: 'brown'})
+    } finally {
+      writeFileSync(state, saved)
+    }
+  })
+
+  it('reads a state file written before records were kept: the records are packed in memory, the receipts the same', async () => {
+    const key = modelStateKey(model.path)
+    const state = join(cacheDir(), 'attribution', `${key}.state.safetensors`)
+    const saved = readFileSync(state)
+    const {N, D, C, r, H, labels} = ma.attributor.input
+    const {Ah, Bu, Bth, Pr, Res, G} = ma.attributor.final
+    const v = await ma.validation!.matrix()
+    saveModelState(state, key, {N, D, C, r, H, labels, final: {Ah, Bu, Bth, Pr, Res, G}, Hval: v.H, labelsVal: v.labels})
+    try {
+      const old = await loadModelAttribution(model, {stateDir: join(tmp.dir, 'elsewhere')})
+      expect(old.records).toBeInstanceOf(PackedRecords)
+      const text = ['The committee voted on the new budget for the state government']
+      const [a] = await attributeTexts(ma, text)
+      const [b] = await attributeTexts(old, text)
+      expect(receiptJson(b.receipt)).toBe(receiptJson(a.receipt))
+      expect(await selfInfluenceRecords(old)).toEqual(await selfInfluenceRecords(ma))
+    } finally {
+      writeFileSync(state, saved)
+    }
   })
 
   it('refuses an empty text and, with no cached state, a model whose datanet is not here', async () => {

@@ -7,7 +7,11 @@ import {join, resolve} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {endTokenIds} from '../../src/lm/complete.js'
 import {llamaShape, readLlamaConfig} from '../../src/lm/config.js'
+import {generateTokens} from '../../src/lm/generate.js'
+import {loadLlamaBase} from '../../src/lm/load.js'
+import {disposeLlama} from '../../src/lm/model.js'
 import {type LoraWeight, baseWeightsSha256, projectionSize, writePeftAdapter} from '../../src/lm/peft.js'
 import {sfc32} from '../../src/model/prng.js'
 import {type InferenceServer, createInferenceServer} from '../../src/serve/server.js'
@@ -133,6 +137,28 @@ describe('POST /v1/chat/completions and /v1/completions', () => {
     expect(chunks.every((c) => c.object === 'chat.completion.chunk')).toBe(true)
     const alone = await post('/v1/chat/completions', chat(adapters[1]))
     expect(chunks.map((c) => c.choices[0].delta.content ?? '').join('')).toBe(alone.json.choices[0].message.content)
+  })
+
+  it('answers with the base alone when "model" names the base folder, batched beside an adapter', async () => {
+    const body = (model: string) => ({model, prompt: 'The capital of France is', max_tokens: 8, temperature: 0})
+    const [b, a] = await Promise.all([post('/v1/completions', body(BASE)), post('/v1/completions', body(adapters[0]))])
+    expect(b.status, b.text).toBe(200)
+    expect(b.json.model).toBe(BASE)
+    // The engine's own greedy continuation with no adapter.
+    const base = await loadLlamaBase(BASE)
+    try {
+      const alone = await generateTokens(base.model, base.tokenizer.encode('The capital of France is'), {
+        maxTokens: 8,
+        temperature: 0,
+        stopTokenIds: endTokenIds(base),
+      })
+      expect(b.json.usage.completion_tokens).toBe(alone.tokens.length)
+      expect(b.json.choices[0].text).toBe(base.tokenizer.decode(alone.tokens))
+    } finally {
+      disposeLlama(base.model)
+    }
+    // The adapter changes the answer: the two rows of that batch did not share one LoRA.
+    expect(a.json.choices[0].text).not.toBe(b.json.choices[0].text)
   })
 
   it('names the field at fault in a 400', async () => {
