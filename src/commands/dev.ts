@@ -9,7 +9,7 @@ import {dim, green} from '../ui/color.js'
 export default class Dev extends BaseCommand<DevSummary> {
   static override description =
     `Run the project in openledger.config.json: validate the config, start the devnet (or reuse this folder's), publish the datanets whose records changed, train the models whose datanet root or config changed, publish them, stake for the agent. What did not change is skipped, and said so.
-Without --once it then serves the models and watches the config and data files, running again what changed (a live view on a terminal, log lines otherwise); Ctrl-C stops it and leaves the devnet up.
+Without --once it then serves the models and watches the project's folders, running again what changed in the config or the data files (any save counts, editors' rename-over saves included; a live view on a terminal, log lines otherwise). Ctrl-C stops it: the devnet is stopped when dev started it, and left running (and said so) when it was already up.
 --once --json: the shape is schemas/commands/dev.schema.json.`
   static override examples = ['<%= config.bin %> dev', '<%= config.bin %> dev --once --json']
   static override flags = {
@@ -48,7 +48,11 @@ Without --once it then serves the models and watches the config and data files, 
     if (!flags.once) {
       const {runDevWatch} = await import('../dev/watch.js')
       const view = process.stdout.isTTY && process.stdin.isTTY ? (await import('../ui/dev-view.js')).inkDevView() : undefined
-      return runDevWatch({...options, port: flags.port, view})
+      const r = await runDevWatch({...options, port: flags.port, view})
+      // A pass cut short by Ctrl-C (a training run, a transaction) would keep the process alive: end it.
+      if (r.abandoned) process.exit(0)
+      if (!r.summary) throw new Error('dev stopped before its first pass')
+      return r.summary
     }
     const summary = await runDevOnce({...options, onEvent: (e) => this.note(eventLine(e))})
     this.printSummary(summary)

@@ -120,6 +120,8 @@ export type RunDevParameters = {
   /** Dev account that publishes datanets and models (devnet only). */
   account?: number
   onEvent?: (e: DevEvent) => void
+  /** Called once the devnet runs: whether this pass started it (watch mode stops what it started). */
+  onDevnet?: (d: DevDevnetSummary & {stateDir: string}) => void
   onTrainProgress?: (model: string, e: TrainProgressEvent) => void
   publishModel?: PublishModelHook
 }
@@ -410,6 +412,7 @@ export async function runDevOnce(p: RunDevParameters = {}): Promise<DevSummary> 
       supervisorPid: state.supervisorPid,
       stateFile: relative(process.cwd(), devnetStatePath(stateDir)),
     }
+    p.onDevnet?.({...devnet, stateDir})
     events.emit('devnet', started ? `started: L2 ${state.l2.rpcUrl}` : `reusing the running devnet: L2 ${state.l2.rpcUrl}`)
   }
 

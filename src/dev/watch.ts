@@ -1,11 +1,11 @@
-import {type FSWatcher, watch} from 'node:fs'
-import {relative, resolve, sep} from 'node:path'
+import {relative, sep} from 'node:path'
 
 import {type LoadedProjectConfig, loadProjectConfig} from '../config/index.js'
 import {messageOf} from '../errors.js'
 import {stateDir as defaultStateDir} from '../store/paths.js'
 import {globToRegExp} from './files.js'
-import {type DevEvent, type DevSummary, type RunDevParameters, runDevOnce} from './pipeline.js'
+import {type FolderWatch, watchFolders} from './folder-watch.js'
+import {type DevDevnetSummary, type DevEvent, type DevSummary, type RunDevParameters, runDevOnce} from './pipeline.js'
 
 export type DevView = {
   event(e: DevEvent): void
@@ -17,7 +17,7 @@ export type DevView = {
 export type RunDevWatchParameters = RunDevParameters & {
   loaded: LoadedProjectConfig
   port?: number
-  /** Stops watching (tests); SIGINT and SIGTERM do too. */
+  /** Stops it like SIGINT/SIGTERM do (tests, embedding). */
   signal?: AbortSignal
   debounceMs?: number
   /** How progress is shown; log lines on stderr by default (the command passes the ink view on a terminal). */
@@ -52,32 +52,104 @@ export function plainView(write: (line: string) => void = (l) => process.stderr.
   }
 }
 
+export type DevWatchResult = {
+  /** The last pass's summary (none when stopped before the first pass ended). */
+  summary?: DevSummary
+  /** A pass was still running when it stopped: the caller should exit rather than wait for it. */
+  abandoned: boolean
+  /** What became of the devnet: stopped (this run started it), left running (it did not), none. */
+  devnet: 'stopped' | 'left-running' | 'none'
+}
+
+/** Resolves on the first SIGINT or SIGTERM (or abort); a second signal finds no handler and ends the process. */
+function stopRequest(signal?: AbortSignal): {promise: Promise<string>; dispose(): void} {
+  let dispose = () => {}
+  const promise = new Promise<string>((resolveStop) => {
+    const onInt = () => resolveStop('SIGINT')
+    const onTerm = () => resolveStop('SIGTERM')
+    const onAbort = () => resolveStop('abort')
+    process.once('SIGINT', onInt)
+    process.once('SIGTERM', onTerm)
+    signal?.addEventListener('abort', onAbort, {once: true})
+    if (signal?.aborted) onAbort()
+    dispose = () => {
+      process.removeListener('SIGINT', onInt)
+      process.removeListener('SIGTERM', onTerm)
+      signal?.removeEventListener('abort', onAbort)
+    }
+  })
+  return {promise, dispose: () => dispose()}
+}
+
 /**
- * `openledger dev` without --once: one pass, then watch the config and the datanets' files
- * (fs.watch, debounced) and run again on a change. Each pass only redoes what changed (datanets
- * with new records, models whose root or config hash moved). A config error while watching is
- * reported and the last good state kept. Resolves with the last summary once stopped.
+ * `openledger dev` without --once: one pass, then watch the project's folders (debounced) and run
+ * again on a change to the config or a datanet's files. Each pass only redoes what changed
+ * (datanets with new records, models whose root or config hash moved). A config error while
+ * watching is reported and the last good state kept. SIGINT/SIGTERM (Ctrl-C) stop it at any point,
+ * also during a pass: the inference server closes, and the devnet is stopped when this run started
+ * it, left running (and said so) when it was already up.
  */
-export async function runDevWatch(p: RunDevWatchParameters): Promise<DevSummary> {
+export async function runDevWatch(p: RunDevWatchParameters): Promise<DevWatchResult> {
   const view: DevView = p.view ?? plainView()
+  const stop = stopRequest(p.signal)
   let loaded = p.loaded
+  let devnet: (DevDevnetSummary & {stateDir: string}) | undefined
+  let ownsDevnet = false
+  const onDevnet = (d: DevDevnetSummary & {stateDir: string}) => {
+    devnet = d
+    if (d.started) ownsDevnet = true
+    p.onDevnet?.(d)
+  }
   const onEvent = (e: DevEvent) => {
     p.onEvent?.(e)
     view.event(e)
   }
-  let summary: DevSummary
-  try {
-    summary = await runDevOnce({...p, loaded, onEvent})
-  } catch (err) {
-    view.close()
-    throw err
-  }
-  view.summary(summary)
-
-  const server = await startServing(p, loaded, summary, view)
-
+  const stopped = Symbol('stopped')
+  let server: Serving | undefined
+  let watcher: FolderWatch | undefined
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> | undefined
+  let summary: DevSummary | undefined
+
+  const finish = async (abandoned: boolean): Promise<DevWatchResult> => {
+    stop.dispose()
+    watcher?.close()
+    clearTimeout(timer)
+    await server?.close()
+    let fate: DevWatchResult['devnet'] = 'none'
+    if (devnet && ownsDevnet) {
+      const {stopDevnet} = await import('../devnet/control.js')
+      try {
+        await stopDevnet(devnet.stateDir)
+        view.status(`stopped the devnet this run started (L2 ${devnet.l2.rpcUrl})`)
+      } catch (err) {
+        view.status(`could not stop the devnet: ${messageOf(err)}`)
+      }
+      fate = 'stopped'
+    } else if (devnet) {
+      view.status(
+        `left running: the devnet (L2 ${devnet.l2.rpcUrl}, supervisor pid ${devnet.supervisorPid}) was up before dev started; \`openledger devnet stop\` stops it`,
+      )
+      fate = 'left-running'
+    }
+    view.status(`stopped watching${abandoned ? ' (the pass in progress was abandoned)' : ''}`)
+    view.close()
+    return {summary, abandoned, devnet: fate}
+  }
+
+  const first = runDevOnce({...p, loaded, onEvent, onDevnet})
+  first.catch(() => {})
+  const firstOutcome = await Promise.race([first, stop.promise.then(() => stopped)]).catch(async (err) => {
+    stop.dispose()
+    view.close()
+    throw err
+  })
+  if (firstOutcome === stopped) return finish(true)
+  summary = firstOutcome as DevSummary
+  view.summary(summary)
+
+  server = await startServing(p, loaded, summary, view)
+
   let again = false
   const changed = new Set<string>()
   const pass = async () => {
@@ -86,9 +158,9 @@ export async function runDevWatch(p: RunDevWatchParameters): Promise<DevSummary>
     view.status(`changed: ${files.slice(0, 3).join(', ')}${files.length > 3 ? ` and ${files.length - 3} more` : ''}`)
     try {
       loaded = loadProjectConfig(loaded.dir, relative(loaded.dir, loaded.path))
-      summary = await runDevOnce({...p, loaded, onEvent})
+      summary = await runDevOnce({...p, loaded, onEvent, onDevnet})
       view.summary(summary)
-      if (summary.models.some((m) => m.trained || m.published)) await server.reload(loaded, summary)
+      if (summary.models.some((m) => m.trained || m.published)) await server!.reload(loaded, summary)
     } catch (err) {
       view.status(`error: ${messageOf(err)} (fix it and save again)`)
     }
@@ -109,28 +181,18 @@ export async function runDevWatch(p: RunDevWatchParameters): Promise<DevSummary>
     }, p.debounceMs ?? 300)
   }
 
-  const watcher: FSWatcher = watch(loaded.dir, {recursive: true}, (_type, file) => {
-    if (!file) return
-    const rel = relative(loaded.dir, resolve(loaded.dir, file.toString())).split(sep).join('/')
-    if (!isWatchedPath(loaded, rel)) return
-    changed.add(rel)
-    schedule()
+  watcher = watchFolders(loaded.dir, {
+    skip: (rel, name) => name.startsWith('.') || IGNORED.some((d) => rel === d || rel.startsWith(d + '/')),
+    onChange: (rel) => {
+      if (!isWatchedPath(loaded, rel)) return
+      changed.add(rel)
+      schedule()
+    },
+    onError: (rel, err) => view.status(`not watching ${rel || '.'} any more: ${err.message}`),
   })
 
-  await new Promise<void>((resolveStop) => {
-    const stop = () => resolveStop()
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
-    p.signal?.addEventListener('abort', stop, {once: true})
-    if (p.signal?.aborted) stop()
-  })
-  watcher.close()
-  clearTimeout(timer)
-  await running
-  await server.close()
-  view.status('stopped watching; the devnet is still up (`openledger devnet stop` stops it)')
-  view.close()
-  return summary
+  await stop.promise
+  return finish(running !== undefined)
 }
 
 type Serving = {reload(loaded: LoadedProjectConfig, summary: DevSummary): Promise<void>; close(): Promise<void>}

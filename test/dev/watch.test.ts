@@ -1,13 +1,15 @@
-import {appendFileSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
-import {join} from 'node:path'
+import {appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
+import {basename, dirname, join} from 'node:path'
 
 import {execa} from 'execa'
 import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 
 import {type LoadedProjectConfig, validateProjectConfig} from '../../src/config/index.js'
 import {expandFiles, globToRegExp} from '../../src/dev/files.js'
+import {watchFolders} from '../../src/dev/folder-watch.js'
 import {isWatchedPath} from '../../src/dev/watch.js'
-import {BIN} from '../helpers/cli.js'
+import {isProcessAlive} from '../../src/devnet/state.js'
+import {BIN, cli} from '../helpers/cli.js'
 import {TEST_CACHE_DIR, tempDir} from '../helpers/env.js'
 import {DEV_ENV, type Project, initProject} from './helpers.js'
 
@@ -69,37 +71,95 @@ describe('datanet file globs', () => {
   })
 })
 
-describe('dev without --once: watches, runs again what changed, stops on SIGTERM', () => {
+/** Starts `dev` in the project as a real child process; `waitFor` polls its stderr for a pattern. */
+function startDev(dir: string) {
+  const child = execa(process.execPath, [BIN, 'dev', '--port', '0'], {
+    cwd: dir,
+    stdin: 'ignore',
+    reject: false,
+    env: {NO_COLOR: '1', NODE_ENV: 'production', OPENLEDGER_CACHE_DIR: TEST_CACHE_DIR, ...DEV_ENV},
+  })
+  let err = ''
+  child.stderr!.on('data', (b: Buffer) => (err += b.toString()))
+  /** Waits for `re` in what dev printed after `after`; returns where the output now ends. */
+  const waitFor = async (re: RegExp, after = 0) => {
+    await vi.waitFor(
+      () => {
+        if (child.exitCode !== null) throw new Error(`dev exited (${child.exitCode}); stderr:\n${err}`)
+        if (!re.test(err.slice(after))) throw new Error(`waiting for ${re}; stderr:\n${err}`)
+      },
+      {timeout: 60_000, interval: 20},
+    )
+    return err.length
+  }
+  return {child, waitFor, stderr: () => err}
+}
+
+/** Saves `path` as many editors do: the new content into a temp file beside it, renamed over it. */
+function saveByRename(path: string, content: string): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`)
+  writeFileSync(tmp, content)
+  renameSync(tmp, path)
+}
+
+describe('watchFolders: folder watches, so rename-over saves keep counting', () => {
+  const tmp = tempDir()
+  afterAll(() => tmp.cleanup())
+
+  it('reports every save of a file replaced by rename, files in new folders, never skipped folders', async () => {
+    mkdirSync(join(tmp.dir, 'data'))
+    mkdirSync(join(tmp.dir, 'node_modules'))
+    writeFileSync(join(tmp.dir, 'data', 'a.jsonl'), '1\n')
+    const seen: string[] = []
+    const w = watchFolders(tmp.dir, {skip: (_rel, name) => name === 'node_modules' || name.startsWith('.'), onChange: (r) => seen.push(r)})
+    try {
+      expect(w.folders()).toEqual(['', 'data'])
+      for (let i = 2; i <= 4; i++) {
+        const before = seen.length
+        saveByRename(join(tmp.dir, 'data', 'a.jsonl'), `${i}\n`)
+        await vi.waitFor(() => expect(seen.slice(before)).toContain('data/a.jsonl'), {timeout: 5000, interval: 10})
+      }
+      const sed = await execa('sed', ['-i', 's/4/5/', join(tmp.dir, 'data', 'a.jsonl')])
+      expect(sed.exitCode).toBe(0)
+      await vi.waitFor(() => expect(seen.filter((r) => r === 'data/a.jsonl').length).toBeGreaterThanOrEqual(4), {
+        timeout: 5000,
+        interval: 10,
+      })
+
+      mkdirSync(join(tmp.dir, 'data', 'more'))
+      await vi.waitFor(() => expect(w.folders()).toContain('data/more'), {timeout: 5000, interval: 10})
+      writeFileSync(join(tmp.dir, 'data', 'more', 'b.jsonl'), 'x\n')
+      await vi.waitFor(() => expect(seen).toContain('data/more/b.jsonl'), {timeout: 5000, interval: 10})
+
+      writeFileSync(join(tmp.dir, 'node_modules', 'c.jsonl'), 'x\n')
+      writeFileSync(join(tmp.dir, 'data', 'last.jsonl'), 'x\n')
+      await vi.waitFor(() => expect(seen).toContain('data/last.jsonl'), {timeout: 5000, interval: 10})
+      expect(seen.filter((r) => r.startsWith('node_modules/'))).toEqual([])
+      expect(w.folders()).not.toContain('node_modules')
+    } finally {
+      w.close()
+    }
+    expect(w.folders()).toEqual([])
+  })
+})
+
+describe('dev without --once: watches, runs again what changed, stops on SIGINT', () => {
   let p: Project
   beforeAll(async () => {
     p = await initProject('text-classifier')
   })
   afterAll(() => p.cleanup())
 
-  it('a new row → version 2 and a retrain; a broken config is reported and the watch goes on', async () => {
-    const child = execa(process.execPath, [BIN, 'dev', '--port', '0'], {
-      cwd: p.dir,
-      stdin: 'ignore',
-      reject: false,
-      env: {NO_COLOR: '1', OPENLEDGER_CACHE_DIR: TEST_CACHE_DIR, ...DEV_ENV},
-    })
-    let err = ''
-    child.stderr!.on('data', (b: Buffer) => (err += b.toString()))
-    /** Waits for `re` in what dev printed after `after`; returns where the output now ends. */
-    const waitFor = async (re: RegExp, after = 0) => {
-      await vi.waitFor(
-        () => {
-          if (child.exitCode !== null) throw new Error(`dev exited (${child.exitCode}); stderr:\n${err}`)
-          if (!re.test(err.slice(after))) throw new Error(`waiting for ${re}; stderr:\n${err}`)
-        },
-        {timeout: 60_000, interval: 20},
-      )
-      return err.length
-    }
+  it('every save counts (append, rename-over, sed -i twice); a broken config is reported; Ctrl-C stops the devnet it started', async () => {
+    const {child, waitFor, stderr} = startDev(p.dir)
+    const data = join(p.dir, 'data', 'tickets.jsonl')
+    const row = (text: string, label: string) => JSON.stringify({text, label}) + '\n'
+    let supervisorPid: number
     try {
       let mark = await waitFor(/serving ticket-router on http:\/\/127\.0\.0\.1:\d+/)
-      expect(err).toMatch(/support-tickets: published version 1/)
-      const url = /serving ticket-router on (http:\/\/127\.0\.0\.1:\d+)/.exec(err)![1]
+      expect(stderr()).toMatch(/support-tickets: published version 1/)
+      supervisorPid = JSON.parse(readFileSync(join(p.dir, '.openledger', 'devnet.json'), 'utf8')).supervisorPid
+      const url = /serving ticket-router on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr())![1]
       expect((await fetch(`${url}/health`)).status).toBe(200)
       const res = await fetch(`${url}/v1/infer`, {
         method: 'POST',
@@ -109,25 +169,84 @@ describe('dev without --once: watches, runs again what changed, stops on SIGTERM
       expect(res.status).toBe(200)
       expect(((await res.json()) as any).prediction.label).toBe('billing')
 
-      appendFileSync(
-        join(p.dir, 'data', 'tickets.jsonl'),
-        JSON.stringify({text: 'The courier left my parcel at the wrong house.', label: 'shipping'}) + '\n',
-      )
+      appendFileSync(data, row('The courier left my parcel at the wrong house.', 'shipping'))
       mark = await waitFor(/published version 2: 321 records \(1 new\)[\s\S]*ticket-router: trained[\s\S]*serving ticket-router on/, mark)
 
-      const path = join(p.dir, 'openledger.config.json')
-      const good = readFileSync(path, 'utf8')
-      writeFileSync(path, good.replace('"seed": 7', '"seed": "7"'))
+      // An editor's save: the file replaced by a rename (a new inode under the same name).
+      saveByRename(data, readFileSync(data, 'utf8') + row('My parcel has been stuck in customs for two weeks.', 'shipping'))
+      mark = await waitFor(/published version 3: 322 records \(1 new\)[\s\S]*watching for changes/, mark)
+
+      // sed -i does the same (temp file + rename), twice on the same file: the second still counts.
+      for (const [version, text] of [
+        [4, 'I cannot log in after resetting my password.'],
+        [5, 'Please close my account and delete my data.'],
+      ] as const) {
+        const sed = await execa('sed', ['-i', `$a ${row(text, 'account').trim()}`, data])
+        expect(sed.exitCode).toBe(0)
+        mark = await waitFor(
+          new RegExp(`published version ${version}: ${319 + version} records \\(1 new\\)[\\s\\S]*watching for changes`),
+          mark,
+        )
+      }
+
+      const config = join(p.dir, 'openledger.config.json')
+      const good = readFileSync(config, 'utf8')
+      const sed = await execa('sed', ['-i', 's/"seed": 7/"seed": "7"/', config])
+      expect(sed.exitCode).toBe(0)
       mark = await waitFor(/error: openledger\.config\.json: \$\.models\[0\]\.seed must be an integer/, mark)
 
-      writeFileSync(path, good.replace('"seed": 7', '"seed": 9'))
+      saveByRename(config, good.replace('"seed": 7', '"seed": 9'))
       mark = await waitFor(/ticket-router: trained[\s\S]*watching for changes/, mark)
-      expect(err.slice(mark)).not.toMatch(/published version 3/)
+      expect(stderr().slice(mark)).not.toMatch(/published version 6/)
+    } finally {
+      child.kill('SIGINT')
+    }
+    const r = await child
+    expect(r.exitCode, stderr()).toBe(0)
+    expect(stderr()).toMatch(/stopped the devnet this run started \(L2 http:\/\/127\.0\.0\.1:\d+\)/)
+    expect(stderr()).toMatch(/stopped watching/)
+    expect(isProcessAlive(supervisorPid!)).toBe(false)
+    expect((await p.run(['devnet', 'status', '--json'])).json).toMatchObject({running: false})
+  }, 240_000)
+
+  it('Ctrl-C during the first pass: the devnet it had just started is stopped, the pass abandoned', async () => {
+    const {child, waitFor, stderr} = startDev(p.dir)
+    try {
+      await waitFor(/devnet +started: L2 http/)
+    } finally {
+      child.kill('SIGINT')
+    }
+    const r = await child
+    expect(r.exitCode, stderr()).toBe(0)
+    expect(stderr()).toMatch(/stopped the devnet this run started[\s\S]*stopped watching \(the pass in progress was abandoned\)/)
+    expect((await p.run(['devnet', 'status', '--json'])).json).toMatchObject({running: false})
+  }, 120_000)
+})
+
+describe('dev on a devnet it did not start: Ctrl-C leaves it running and says so', () => {
+  const tmp = tempDir('openledger-dev-prestarted-')
+  afterAll(async () => {
+    await cli(tmp.dir, ['devnet', 'stop'], DEV_ENV)
+    tmp.cleanup()
+  })
+
+  it('SIGTERM: exit 0, the devnet still answers', async () => {
+    writeFileSync(join(tmp.dir, 'openledger.config.json'), JSON.stringify({name: 'plain', network: 'devnet'}))
+    const started = await cli(tmp.dir, ['devnet', 'start', '--detach', '--json'], DEV_ENV)
+    expect(started.exitCode, started.stderr).toBe(0)
+    const {child, waitFor, stderr} = startDev(tmp.dir)
+    try {
+      await waitFor(/reusing the running devnet[\s\S]*watching for changes/)
     } finally {
       child.kill('SIGTERM')
     }
     const r = await child
-    expect(r.exitCode, err).toBe(0)
-    expect(err).toMatch(/stopped watching; the devnet is still up/)
-  })
+    expect(r.exitCode, stderr()).toBe(0)
+    expect(stderr()).toMatch(
+      new RegExp(
+        `left running: the devnet \\(L2 http://127\\.0\\.0\\.1:\\d+, supervisor pid ${started.json.supervisorPid}\\) was up before dev started`,
+      ),
+    )
+    expect((await cli(tmp.dir, ['devnet', 'status', '--json'], DEV_ENV)).json).toMatchObject({running: true})
+  }, 120_000)
 })
