@@ -47,7 +47,8 @@ Without --once it then serves the models and watches the project's folders, runn
 
     if (!flags.once) {
       const {runDevWatch} = await import('../dev/watch.js')
-      const view = process.stdout.isTTY && process.stdin.isTTY ? (await import('../ui/dev-view.js')).inkDevView() : undefined
+      const view =
+        process.stdout.isTTY && process.stderr.isTTY && process.stdin.isTTY ? (await import('../ui/dev-view.js')).inkDevView() : undefined
       const r = await runDevWatch({...options, port: flags.port, view})
       // A pass cut short by Ctrl-C (a training run, a transaction) would keep the process alive: end it.
       if (r.abandoned) process.exit(0)

@@ -1,3 +1,6 @@
+// First: it settles colour before ink (and chalk) load.
+import './ink-color.js'
+
 import {Box, Text, render} from 'ink'
 import {useSyncExternalStore} from 'react'
 

@@ -1,3 +1,6 @@
+// First: it settles colour before ink (and chalk) load.
+import './ink-color.js'
+
 import {Box, type Key, Text, render, useApp, useInput} from 'ink'
 import {useEffect, useReducer} from 'react'
 
