@@ -7,11 +7,12 @@ import {DEVICES} from '../model/backend.js'
 import {type ModelConfig, modelSection, resolveModelConfig} from '../model/config.js'
 import {loadDatanetSource} from '../model/datanet-source.js'
 import {type TrainModelReturnType, trainModel} from '../model/train.js'
-import {withTrainProgress} from '../ui/train-progress.js'
+import {trainProgressLines, withTrainProgress} from '../ui/train-progress.js'
 import type {TrainLmArtifactResult} from '../lm/artifact.js'
 import type {LmDeviceRequest} from '../lm/device.js'
 import type {LmHyperparameters} from '../lm/train.js'
-import {lmProgressPrinter} from '../ui/lm-progress.js'
+import {lmProgressLines, lmProgressPrinter} from '../ui/lm-progress.js'
+import {commandProgress, quietFlag} from '../cli/progress.js'
 
 type TrainedDatanet = {datanet: {name: string; datanetId: string | null; version: number | 'draft'; root: string}}
 /** `artifact` is the folder's absolute path (as in `dev`), its config hash beside it, for both tasks. */
@@ -85,6 +86,7 @@ export default class Train extends BaseCommand<TrainResult> {
     'cutoff-len': Flags.integer({description: 'generate: cutoff_len, tokens kept per record.', min: 1}),
     'gradient-accumulation-steps': Flags.integer({description: 'generate: gradient_accumulation_steps.', min: 1}),
     resume: Flags.boolean({description: 'generate: continue from the last epoch checkpoint of the same run.'}),
+    ...quietFlag,
     gradients: Flags.boolean({
       description:
         "generate: store every record's LoRA gradients in the artifact, for attributing generated text (--no-gradients skips it).",
@@ -133,9 +135,11 @@ export default class Train extends BaseCommand<TrainResult> {
     const datanet = flags.datanet ?? readDatanetFromConfig(flags.config, flags['model-name'])
     if (!datanet) throw new UsageError("--datanet is required (or set the model's datanet in openledger.config.json)")
     const source = await loadDatanetSource({name: datanet, version: flags.version, allowDraft: flags['allow-draft']})
-    const result = await withTrainProgress(!this.jsonEnabled(), (onProgress) =>
-      trainModel({source, config, out: flags.out, excludeRecords: exclude, allowRemote: flags.offline ? false : undefined, onProgress}),
-    )
+    // A live listr2 view on a terminal; elsewhere a plain line every few seconds (none with --quiet).
+    const progress = commandProgress({prefix: 'train', quiet: flags.quiet, json: this.jsonEnabled()})
+    const train = (onProgress: Parameters<typeof trainModel>[0]['onProgress']) =>
+      trainModel({source, config, out: flags.out, excludeRecords: exclude, allowRemote: flags.offline ? false : undefined, onProgress})
+    const result = progress ? await train(trainProgressLines(progress)) : await withTrainProgress(true, train)
     const m = result.metrics
     this.log(
       `Trained on ${result.records.train} records (${result.records.val} validation) of ${source.name} v${source.version}, device ${result.device}`,
@@ -167,6 +171,8 @@ export default class Train extends BaseCommand<TrainResult> {
     const datanet = flags.datanet ?? (typeof section.datanet === 'string' ? section.datanet : undefined)
     if (!datanet) throw new UsageError("--datanet is required (or set the model's datanet in openledger.config.json)")
     const source = await loadDatanetSource({name: datanet, version: flags.version, allowDraft: flags['allow-draft']})
+    // On a terminal one line rewritten in place; elsewhere a plain line every few seconds (none with --quiet).
+    const progress = commandProgress({prefix: 'train', quiet: flags.quiet, json: this.jsonEnabled()})
     const result = await trainLmArtifact({
       source,
       baseDir: base,
@@ -176,8 +182,8 @@ export default class Train extends BaseCommand<TrainResult> {
       resume: flags.resume,
       gradients: flags.gradients,
       excludeRecords: exclude,
-      onDevice: (_d, text) => process.stderr.write(`device ${text}\n`),
-      onProgress: lmProgressPrinter(process.stderr),
+      onDevice: (_d, text) => (progress ? progress.say(`device ${text}`) : process.stderr.write(`device ${text}\n`)),
+      onProgress: progress ? lmProgressLines(progress) : lmProgressPrinter(process.stderr),
     })
     const m = result.metrics
     const f = (x: number | null) => (x === null ? 'n/a' : x.toFixed(4))

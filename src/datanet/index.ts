@@ -39,6 +39,7 @@ export {
   showDatanet,
 } from './local.js'
 export type {
+  AddProgress,
   AddResult,
   DatanetSummary,
   DiffResult,

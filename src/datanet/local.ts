@@ -1,3 +1,5 @@
+import {statSync} from 'node:fs'
+
 import type {Address, Hex} from 'viem'
 
 import {UsageError} from '../errors.js'
@@ -77,7 +79,11 @@ export type AddToDatanetParameters = Where & {
   textField?: string
   /** Refuse records with a field the datanet's records never had (else accept and report it). */
   strictFields?: boolean
+  /** Called before each file is read and once at the end (files done, records staged so far). */
+  onProgress?: (p: AddProgress) => void
 }
+
+export type AddProgress = {file?: string; filesDone: number; files: number; bytesDone: number; bytes: number; added: number}
 
 /**
  * Stages the records that are not in the datanet yet, as one new draft segment: a record is a
@@ -108,11 +114,18 @@ export async function addToDatanet(p: AddToDatanetParameters): Promise<AddResult
     const fields = new FieldCheck(m.fields ?? datanetFields(store, m), p.strictFields ?? false, p.name)
     const segment = store.draftAppender()
     const reports: Array<AddFileReport & {first: number}> = []
+    const sizes = p.onProgress ? inputs.map((x) => (typeof x === 'string' ? statSync(x).size : x.bytes.length)) : []
+    const bytes = sizes.reduce((a, b) => a + b, 0)
+    let bytesDone = 0
+    const addedSoFar = () => reports.reduce((sum, r) => sum + r.added, 0)
     try {
-      for (const input of inputs) {
+      for (const [i, input] of inputs.entries()) {
+        const file = typeof input === 'string' ? input : input.name
+        p.onProgress?.({file, filesDone: i, files: inputs.length, bytesDone, bytes, added: addedSoFar()})
         const f = typeof input === 'string' ? ingestFile(input, opts) : ingestStream(input, opts)
         f.records.forEach((r, i) => fields.check(r, f.path, f.lines[i]))
         reports.push(stage(f, known, segment))
+        bytesDone += sizes[i] ?? 0
         // Blobs are named by their content: one left by an add that fails later is harmless.
         if (f.blob) store.writeBlob(f.blob.name, f.blob.data)
       }
@@ -121,6 +134,7 @@ export async function addToDatanet(p: AddToDatanetParameters): Promise<AddResult
       throw err
     }
     const added = reports.reduce((s, r) => s + r.added, 0)
+    p.onProgress?.({filesDone: inputs.length, files: inputs.length, bytesDone, bytes, added})
     if (added > 0) segment.commit()
     else segment.abort()
     const at = new Date().toISOString()

@@ -1,3 +1,4 @@
+import type {ProgressReporter} from '../cli/progress.js'
 import type {LmTrainProgress} from '../lm/index.js'
 
 function eta(seconds: number): string {
@@ -21,5 +22,22 @@ export function lmProgressPrinter(stream: NodeJS.WriteStream, now: () => number 
     last = now()
     if (stream.isTTY) stream.write(`\r\x1b[2K${line}${p.phase === 'eval' ? '\n' : ''}`)
     else stream.write(line + '\n')
+  }
+}
+
+/** Language-model training as plain progress lines (src/cli/progress.ts): steps throttled, evaluations always. */
+export function lmProgressLines(progress: ProgressReporter): (p: LmTrainProgress) => void {
+  return (p) => {
+    if (p.phase === 'eval') progress.say(`epoch ${p.epoch}/${p.epochs}: validation loss ${p.loss.toFixed(4)}`)
+    else
+      progress.update({
+        what: `epoch ${p.epoch}/${p.epochs}`,
+        done: p.step,
+        total: p.totalSteps,
+        unit: 'step',
+        unitFirst: true,
+        etaSeconds: p.etaSeconds,
+        extra: `loss ${p.loss.toFixed(4)} · ${Math.round(p.tokensPerSecond)} tokens/s`,
+      })
   }
 }

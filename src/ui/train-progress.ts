@@ -1,3 +1,4 @@
+import type {ProgressReporter} from '../cli/progress.js'
 import type {TrainProgressEvent} from '../model/progress.js'
 
 type Listener = (e: TrainProgressEvent) => void
@@ -86,5 +87,40 @@ export async function withTrainProgress<R>(enabled: boolean, work: (onProgress: 
     for (const d of Object.values(phases)) if (!d.settled) d.reject(new Error((err as Error).message?.split('\n')[0] ?? 'failed'))
     await shown
     throw err
+  }
+}
+
+/** Training events as plain progress lines (src/cli/progress.ts): records encoded, then epochs, each with an ETA. */
+export function trainProgressLines(progress: ProgressReporter): Listener {
+  let records = 0
+  return (e) => {
+    if (e.type === 'device') progress.say(`device ${e.device}${e.requested !== e.device ? ` (asked ${e.requested})` : ''}`)
+    if (e.type === 'load') {
+      records = e.records
+      progress.say(`${e.records.toLocaleString('en-US')} records${e.excluded ? ` (${e.excluded} excluded)` : ''}`)
+    }
+    if (e.type === 'encode')
+      progress.update({
+        what: 'encode',
+        done: e.done,
+        total: e.total,
+        unit: 'records',
+        etaSeconds: e.etaSeconds,
+        extra: e.cached ? `${e.cached.toLocaleString('en-US')} cached` : undefined,
+      })
+    if (e.type === 'epoch') {
+      const m = e.metrics
+      const val = m.valLoss === null ? '' : ` · val loss ${m.valLoss.toFixed(4)} · val acc ${((m.valAccuracy ?? 0) * 100).toFixed(1)}%`
+      progress.update({
+        what: `${records.toLocaleString('en-US')} records`,
+        done: e.epoch,
+        total: e.epochs,
+        unit: 'epoch',
+        unitFirst: true,
+        etaSeconds: e.etaSeconds,
+        extra: `loss ${m.trainLoss.toFixed(4)}${val}`,
+      })
+    }
+    if (e.type === 'write') progress.say(`writing ${e.path}`)
   }
 }

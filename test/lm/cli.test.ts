@@ -94,7 +94,7 @@ describe('train --task generate, infer --prompt, export --format gguf', () => {
     expect(res.device).toBe('cpu')
     expect(res.records).toMatchObject({total: 36, train: 30, val: 6})
     expect(res.metrics.bestValLoss).toBeLessThan(res.metrics.baseValLoss)
-    expect(r.stderr).toMatch(/^device cpu/m)
+    expect(r.stderr).toMatch(/^train: device cpu/m)
     expect(r.stderr).toMatch(/tokens\/s · ETA/)
     expect(r.stderr).toMatch(/validation loss/)
     artifact = res.artifact

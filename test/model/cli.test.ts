@@ -80,6 +80,7 @@ describe('train and infer commands', () => {
       '--device',
       'cpu',
       '--json',
+      '--quiet',
     ])
     expect(r.stderr).toBe('')
     expect(r.code).toBe(0)

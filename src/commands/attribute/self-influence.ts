@@ -4,6 +4,7 @@ import {resolve} from 'node:path'
 import {BaseCommand} from '../../cli/base-command.js'
 import type {SelfInfluenceRecord} from '../../attribution/from-model.js'
 import {isLmArtifact} from '../../lm/artifact-files.js'
+import {type ProgressReporter, plainProgress, quietFlag, silentProgress} from '../../cli/progress.js'
 
 /** A language-model adapter's records have no label: they carry their row in training.json instead. */
 export type GenerativeSelfInfluenceRow = {
@@ -37,20 +38,25 @@ For a language-model adapter (train --task generate) the records come from its s
       default: 'if',
     }),
     'top-k': Flags.integer({description: 'Records printed (--json lists them all).', default: 20, min: 1}),
+    ...quietFlag,
   }
 
   async run(): Promise<SelfInfluenceResult> {
     const {flags} = await this.parse(AttributeSelfInfluence)
     const method = flags.method as 'if' | 'tracin'
-    if (isLmArtifact(flags.model)) return this.generative(flags.model, method, flags['top-k'])
+    // Plain lines on stderr every few seconds while it works, on a terminal too (there is no live view); none with --quiet.
+    const progress = flags.quiet ? silentProgress : plainProgress({prefix: 'self-influence'})
+    if (isLmArtifact(flags.model)) return this.generative(flags.model, method, flags['top-k'], progress)
     const [{loadModel}, {loadModelAttribution, selfInfluenceRecords}] = await Promise.all([
       import('../../model/infer.js'),
       import('../../attribution/from-model.js'),
     ])
     const model = await loadModel(flags.model)
     try {
-      const ma = await loadModelAttribution(model)
-      const records = await selfInfluenceRecords(ma, method)
+      let stop = progress.phase(`loading the training state of ${model.training.records.length.toLocaleString('en-US')} records`)
+      const ma = await loadModelAttribution(model).finally(stop)
+      stop = progress.phase(`scoring ${model.training.records.length.toLocaleString('en-US')} records (${method})`)
+      const records = await selfInfluenceRecords(ma, method).finally(stop)
       for (const r of records.slice(0, flags['top-k']))
         this.log(
           `${r.selfInfluence.toExponential(3).padStart(11)}  ${r.label.padEnd(16)} ${r.inTraining ? 'train' : 'val  '}  ${r.recordHash}  ${r.contributor}`,
@@ -62,10 +68,11 @@ For a language-model adapter (train --task generate) the records come from its s
   }
 
   /** An adapter: every record's self-influence from lm-gradients.safetensors, highest first. */
-  private async generative(dir: string, flag: 'if' | 'tracin', topK: number): Promise<SelfInfluenceResult> {
+  private async generative(dir: string, flag: 'if' | 'tracin', topK: number, progress: ProgressReporter): Promise<SelfInfluenceResult> {
     const method = flag === 'if' ? 'datainf' : 'tracin'
     const {adapterSelfInfluence} = await import('../../lm/artifact-attribution.js')
-    const {manifest, records} = await adapterSelfInfluence(dir, {method})
+    const stop = progress.phase(`scoring the adapter's records from their stored gradients (${method})`)
+    const {manifest, records} = await adapterSelfInfluence(dir, {method}).finally(stop)
     const rows = records.map((r) => ({
       recordHash: r.recordHash,
       contributor: r.contributor,

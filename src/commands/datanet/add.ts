@@ -5,6 +5,7 @@ import {signerAddress} from '../../chain/context.js'
 import {accountFlag, addressFlag} from '../../cli/flags.js'
 import {type AddResult, type RecordStream, STREAM_FORMATS, type StreamFormat, addToDatanet} from '../../datanet/index.js'
 import {UsageError} from '../../errors.js'
+import {addProgressLines, commandProgress, quietFlag} from '../../cli/progress.js'
 
 export type DatanetAddResult = AddResult & {contributor: string}
 
@@ -35,6 +36,7 @@ A row's own "contributor" field wins over --contributor, which wins over the sig
       options: STREAM_FORMATS,
     })(),
     account: accountFlag({description: 'Dev account whose address is the default contributor.', env: 'OPENLEDGER_ACCOUNT'}),
+    ...quietFlag,
   }
 
   async run(): Promise<DatanetAddResult> {
@@ -45,12 +47,14 @@ A row's own "contributor" field wins over --contributor, which wins over the sig
     const contributor = flags.contributor ?? (await signerAddress({account: flags.account}))
     const paths: Array<string | RecordStream> = []
     for (const p of given) paths.push(p === '-' ? await stdinStream(flags.format) : p)
+    const progress = commandProgress({prefix: 'datanet add', quiet: flags.quiet, json: this.jsonEnabled()})
     const r = await addToDatanet({
       name: args.name,
       paths,
       contributor,
       textField: flags['text-field'],
       strictFields: flags['strict-fields'],
+      onProgress: addProgressLines(progress),
     })
     for (const f of r.newFields) {
       this.note(
