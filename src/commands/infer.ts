@@ -151,21 +151,19 @@ With --attribute each prediction adds "attribution":{"method","records":[{"recor
           this.log(`${p.label} (${(p.probabilities[p.label] * 100).toFixed(1)}%)`)
           return inferAnswer(p, at)
         }
-        for (const {prediction: p} of rows) this.log(`${p.label}\t${p.probabilities[p.label].toFixed(3)}`)
+        await this.printRows(
+          rows.map((r) => ({text: r.text, label: r.prediction.label, probability: r.prediction.probabilities[r.prediction.label]})),
+        )
         return {predictions: rows.map((r) => r.prediction), model: model.path, ...(cid ? {cid} : {}), device: model.device}
       }
       const {loadModelAttribution} = await import('../attribution/from-model.js')
       const ma = await loadModelAttribution(model, cid ? {modelId: cid} : {})
       const predictions = await attributeRows(ma, rows, flags.method as GradientMethod, flags['top-k'])
-      for (const p of predictions) {
-        this.log(`${p.label} (${(p.probabilities[p.label] * 100).toFixed(1)}%)`)
-        for (const r of p.attribution.records.slice(0, 5))
-          this.log(`  ${r.score.toExponential(3).padStart(11)}  ${r.recordHash}  ${r.contributor}`)
-      }
+      await this.printAttributed(model.path, predictions, texts)
       if (signer && cid) {
         const modelId = await modelIdForCid(signer, cid)
         const [{prediction, paid}] = await payRows(signer, [{prediction: predictions[0], modelId, cid, fee}])
-        this.log(`Paid ${formatOpen(fee)}: receipt ${paid.receiptId}, tx ${paid.txHash}`)
+        await this.printPaid(fee, paid)
         return inferAnswer(prediction, at)
       }
       if (single !== undefined) return inferAnswer(predictions[0], at)
@@ -173,6 +171,67 @@ With --attribute each prediction adds "attribution":{"method","records":[{"recor
     } finally {
       await model.dispose()
     }
+  }
+
+  // Human output only (hidden under --json, where nothing below is even computed); src/ui/infer-output.ts lays it out.
+
+  /** --input without --attribute: each row's line number, label, probability and text. */
+  private async printRows(rows: Array<{text: string; label: string; probability: number}>): Promise<void> {
+    if (this.jsonEnabled()) return
+    const {outputWidth, predictionLines} = await import('../ui/infer-output.js')
+    for (const line of predictionLines(rows, outputWidth())) this.log(line)
+  }
+
+  /** --attribute: per text, the label, then the table of the records behind it. */
+  private async printAttributed(
+    artifact: string,
+    predictions: Array<{
+      label: string
+      probabilities: Record<string, number>
+      attribution: {records: Array<{recordHash: string; contributor: string; score: number}>}
+    }>,
+    inputs: string[],
+  ): Promise<void> {
+    if (this.jsonEnabled()) return
+    const {artifactRecordTexts, attributionTable, cutText, outputWidth} = await import('../ui/infer-output.js')
+    const width = outputWidth()
+    const texts = await artifactRecordTexts(
+      artifact,
+      predictions.flatMap((p) => p.attribution.records.map((r) => r.recordHash)),
+    )
+    predictions.forEach((p, i) => {
+      if (i > 0) this.log('')
+      const head = `${p.label} (${(p.probabilities[p.label] * 100).toFixed(1)}%)`
+      this.log(predictions.length > 1 ? `${head}  ${cutText(inputs[i], Math.max(12, width - head.length - 2))}` : head)
+      for (const line of attributionTable(p.attribution.records, texts, width)) this.log(`  ${line}`)
+    })
+  }
+
+  /** --prompt --attribute: the table of the records behind the generated text. */
+  private async printRecords(artifact: string, records: Array<{recordHash: string; contributor: string; score: number}>): Promise<void> {
+    if (this.jsonEnabled()) return
+    const {artifactRecordTexts, attributionTable, outputWidth} = await import('../ui/infer-output.js')
+    const texts = await artifactRecordTexts(
+      artifact,
+      records.map((r) => r.recordHash),
+    )
+    for (const line of attributionTable(records, texts, outputWidth())) this.log(`  ${line}`)
+  }
+
+  /** --pay: what was paid, the receipt and transaction, and where the fee went. */
+  private async printPaid(
+    fee: bigint,
+    paid: {
+      receiptId: string
+      txHash: string
+      split: {platform: string; model: string; stakers: string; contributors: string}
+      credited: Array<{address: string; amount: string}>
+    },
+  ): Promise<void> {
+    if (this.jsonEnabled()) return
+    const [{formatOpen}, {splitLines}] = await Promise.all([import('../chain/amounts.js'), import('../ui/infer-output.js')])
+    this.log(`Paid ${formatOpen(fee)}: receipt ${paid.receiptId}, tx ${paid.txHash}`)
+    for (const line of splitLines(fee, paid.split, paid.credited, formatOpen)) this.log(line)
   }
 
   /** --prompt: generate with a language-model adapter; tokens stream to a TTY as they come. */
@@ -250,12 +309,12 @@ With --attribute each prediction adds "attribution":{"method","records":[{"recor
         method,
         modelId: cid,
       })
-      for (const x of receipt.records.slice(0, 5)) this.log(`  ${x.score.toExponential(3).padStart(11)}  ${x.recordHash}  ${x.contributor}`)
+      await this.printRecords(resolved.path, receipt.records)
       if (!signer || modelId === undefined || !cid) return {...answer, receipt}
       const fee = flags.fee ?? DEFAULT_INFERENCE_FEE
       // The same settlement as a classifier's answer (src/publish/pay.ts), with the generation's receipt.
       const [paid] = await settleInferences(signer, [{modelId, receipt, fee, cid}])
-      this.log(`Paid ${formatOpen(fee)}: receipt ${paid.receiptId}, tx ${paid.txHash}`)
+      await this.printPaid(fee, paid)
       return {...answer, receipt: {...receipt, fee: paid.fee, split: paid.split, txHash: paid.txHash, receiptId: paid.receiptId}}
     } finally {
       lm.dispose()

@@ -59,3 +59,41 @@ export async function claimRewards(ctx: SignerContext): Promise<ClaimResult> {
   }
   return {address, claims, total: claims.reduce((sum, c) => sum + c.amount, 0n)}
 }
+
+export type ClaimedTotals = {
+  /** Paid out of InferenceSettlement to this address so far (contributor, model owner, treasury), in wei. */
+  settlement: bigint
+  /** Staking rewards paid out to it so far, in wei. */
+  staking: bigint
+  total: bigint
+}
+
+/** What an address has already claimed: the sum of its Claimed and RewardsClaimed events. */
+export async function claimedTotals(ctx: ChainContext, params: {address: Address}): Promise<ClaimedTotals> {
+  const {contractAddress} = await import('../chain/context.js')
+  const [fees, staking] = await Promise.all([
+    ctx.publicClient.getLogs({
+      address: contractAddress(ctx, 'InferenceSettlement'),
+      event: InferenceSettlement.abi.find((e) => e.type === 'event' && e.name === 'Claimed') as Extract<
+        (typeof InferenceSettlement.abi)[number],
+        {type: 'event'; name: 'Claimed'}
+      >,
+      args: {account: params.address},
+      fromBlock: 0n,
+      toBlock: 'latest',
+    }),
+    ctx.publicClient.getLogs({
+      address: contractAddress(ctx, 'Staking'),
+      event: Staking.abi.find((e) => e.type === 'event' && e.name === 'RewardsClaimed') as Extract<
+        (typeof Staking.abi)[number],
+        {type: 'event'; name: 'RewardsClaimed'}
+      >,
+      args: {staker: params.address},
+      fromBlock: 0n,
+      toBlock: 'latest',
+    }),
+  ])
+  const settlement = fees.reduce((sum, e) => sum + (e.args.amount ?? 0n), 0n)
+  const staked = staking.reduce((sum, e) => sum + (e.args.amount ?? 0n), 0n)
+  return {settlement, staking: staked, total: settlement + staked}
+}

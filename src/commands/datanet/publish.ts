@@ -18,10 +18,13 @@ export default class DatanetPublish extends BaseCommand<PublishResult> {
   async run(): Promise<PublishResult> {
     const {args, flags} = await this.parse(DatanetPublish)
     const r = await publishDatanet({name: args.name, chain: await datanetChain(chainSelection(flags))})
-    if (r.registered) this.log(`Registered ${r.name} on-chain as datanet ${r.datanetId}.`)
-    this.log(
-      `Published ${r.name} version ${r.version}: ${r.records} records (${r.added} new), root ${r.root}, fee ${r.fee} wei, tx ${r.txHash}.`,
-    )
+    if (!this.jsonEnabled()) {
+      const {formatOpen} = await import('../../chain/amounts.js')
+      if (r.registered) this.log(`Registered ${r.name} on-chain as datanet ${r.datanetId}.`)
+      this.log(`Published ${r.name} version ${r.version}: ${r.records} records (${r.added} new), fee ${formatOpen(BigInt(r.fee))}.`)
+      this.log(`  root ${r.root}`)
+      this.log(`  tx   ${r.txHash}`)
+    }
     return r
   }
 }
