@@ -67,16 +67,27 @@ export function plainProgress(o: PlainProgressOptions): ProgressReporter {
   const interval = o.intervalMs ?? 3000
   const now = o.now ?? (() => performance.now())
   let last = Number.NEGATIVE_INFINITY
+  // The latest update held back by the interval: shown before the next one-off line, so a task that
+  // ends early (training stopped early, at epoch 6 of 10) still shows where it ended.
+  let held: ProgressUpdate | undefined
+  const write = (line: string) => {
+    last = now()
+    stream.write(line + '\n')
+  }
   return {
     update(u) {
       const finished = u.total > 0 && u.done >= u.total
-      if (!finished && now() - last < interval) return
-      last = now()
-      stream.write(progressLine(o.prefix, u) + '\n')
+      if (!finished && now() - last < interval) {
+        held = u
+        return
+      }
+      held = undefined
+      write(progressLine(o.prefix, u))
     },
     say(text) {
-      last = now()
-      stream.write(`${o.prefix}: ${text}\n`)
+      if (held) write(progressLine(o.prefix, held))
+      held = undefined
+      write(`${o.prefix}: ${text}`)
     },
     phase(text) {
       const t0 = now()

@@ -101,7 +101,7 @@ export function splitLines(
   credited: Array<{address: string; amount: string}>,
   format: (wei: bigint) => string,
 ): string[] {
-  const pct = (part: bigint, whole: bigint) => (whole > 0n ? `${(Number((part * 10_000n) / whole) / 100).toFixed(2)}%` : '—')
+  const pct = (part: bigint, whole: bigint) => (whole > 0n ? `${(Number((part * 10_000n + whole / 2n) / whole) / 100).toFixed(2)}%` : '—')
   const parts: Array<[string, bigint]> = [
     ['platform', BigInt(split.platform)],
     ['model owner', BigInt(split.model)],

@@ -33,6 +33,23 @@ describe('plain progress lines', () => {
     ])
   })
 
+  it('an update held back by the interval is shown before the next one-off line', () => {
+    const {stream, lines} = sink()
+    let t = 0
+    const p = plainProgress({prefix: 'train', stream, intervalMs: 3000, now: () => t})
+    p.update({what: '100 records', done: 1, total: 10, unit: 'epoch', unitFirst: true})
+    t = 500
+    p.update({what: '100 records', done: 6, total: 10, unit: 'epoch', unitFirst: true, extra: 'stopped early'})
+    p.say('writing model')
+    p.say('done')
+    expect(lines).toEqual([
+      'train: 100 records · epoch 1/10',
+      'train: 100 records · epoch 6/10 · stopped early',
+      'train: writing model',
+      'train: done',
+    ])
+  })
+
   it('formats counts, units first or last, extras and ETAs', () => {
     expect(
       progressLine('train', {
