@@ -11,6 +11,8 @@ export type DevView = {
   event(e: DevEvent): void
   summary(s: DevSummary): void
   status(text: string): void
+  /** Stopping begins: a live view gives the terminal back, so the last lines stay on screen. */
+  stopping?(): void
   close(): void
 }
 
@@ -112,6 +114,7 @@ export async function runDevWatch(p: RunDevWatchParameters): Promise<DevWatchRes
   let summary: DevSummary | undefined
 
   const finish = async (abandoned: boolean): Promise<DevWatchResult> => {
+    view.stopping?.()
     stop.dispose()
     watcher?.close()
     clearTimeout(timer)

@@ -93,10 +93,25 @@ function DevScreen({store}: {store: Store}) {
 export function inkDevView(): DevView {
   const store = new Store()
   const app = render(<DevScreen store={store} />, {stdout: process.stderr, exitOnCtrlC: false, patchConsole: false})
+  // Once stopping, the view is unmounted (its last frame stays) and what follows prints as plain lines:
+  // a frame rendered just before unmounting could be dropped, and these lines say what was left running.
+  let live = true
+  const time = () => new Date().toISOString().slice(11, 19)
   return {
-    event: (e) => store.set({events: [...store.state.events.slice(-50), e]}),
-    summary: (summary) => store.set({summary}),
-    status: (status) => store.set({status: `${new Date().toISOString().slice(11, 19)} ${status}`}),
-    close: () => app.unmount(),
+    event: (e) => (live ? store.set({events: [...store.state.events.slice(-50), e]}) : undefined),
+    summary: (summary) => (live ? store.set({summary}) : undefined),
+    status: (status) => {
+      if (live) store.set({status: `${time()} ${status}`})
+      else process.stderr.write(`${time()} ${status}\n`)
+    },
+    stopping: () => {
+      if (!live) return
+      live = false
+      app.unmount()
+    },
+    close: () => {
+      if (live) app.unmount()
+      live = false
+    },
   }
 }

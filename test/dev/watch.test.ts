@@ -12,6 +12,7 @@ import {isProcessAlive} from '../../src/devnet/state.js'
 import {BIN, cli} from '../helpers/cli.js'
 import {TEST_CACHE_DIR, tempDir} from '../helpers/env.js'
 import {DEV_ENV, type Project, initProject} from './helpers.js'
+import {onPty, visible} from './pty.js'
 
 describe('datanet file globs', () => {
   const tmp = tempDir()
@@ -248,5 +249,26 @@ describe('dev on a devnet it did not start: Ctrl-C leaves it running and says so
       ),
     )
     expect((await cli(tmp.dir, ['devnet', 'status', '--json'], DEV_ENV)).json).toMatchObject({running: true})
+  }, 120_000)
+})
+
+describe.skipIf(process.platform !== 'linux')('dev on a terminal: the ink view, no colour under NO_COLOR, a real Ctrl-C', () => {
+  const tmp = tempDir('openledger-dev-pty-')
+  afterAll(async () => {
+    await cli(tmp.dir, ['devnet', 'stop'], DEV_ENV)
+    tmp.cleanup()
+  })
+
+  it('^C typed on the terminal stops the devnet dev started, and says so', async () => {
+    writeFileSync(join(tmp.dir, 'openledger.config.json'), JSON.stringify({name: 'plain', network: 'devnet'}))
+    const pty = onPty(tmp.dir, ['dev'], {...DEV_ENV, NO_COLOR: '1', NODE_ENV: 'production'})
+    await pty.shows(/L2 http:\/\/127\.0\.0\.1:\d+ · chain 16121337/)
+    await pty.shows('Ctrl-C stops')
+    const {supervisorPid} = JSON.parse(readFileSync(join(tmp.dir, '.openledger', 'devnet.json'), 'utf8'))
+    pty.type('\u0003')
+    await pty.shows(/stopped the devnet this run started \(L2 http:\/\/127\.0\.0\.1:\d+\)/)
+    expect((await pty.exited).exitCode, visible(pty.output())).toBe(0)
+    expect(pty.output()).not.toMatch(/\u001B\[[\d;]*m/)
+    expect(isProcessAlive(supervisorPid)).toBe(false)
   }, 120_000)
 })
