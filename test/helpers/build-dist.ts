@@ -29,5 +29,6 @@ export default function setup(): void {
     existsSync(stamp) &&
     statSync(stamp).mtimeMs > newestInput()
   if (fresh) return
+  process.stderr.write('e2e: building dist/ (a source is newer than the last build)\n')
   execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], {cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit']})
 }
