@@ -7,7 +7,7 @@ import {ERC20Burnable} from "@openzeppelin/contracts/token/ERC20/extensions/ERC2
 /// @title OPEN on L1
 /// @notice A fixed supply of 1,000,000,000 OPEN, minted once to the treasury. No owner, no further
 /// minting: the same shape as OpenLedger's token. On the L2 it is the native gas token, bridged
-/// through `OpenPortal`.
+/// through the OP Stack `OptimismPortal` (`depositERC20Transaction`).
 contract OpenToken is ERC20, ERC20Burnable {
     uint256 public constant TOTAL_SUPPLY = 1_000_000_000 ether;
 

@@ -18,14 +18,13 @@ export type Deployment = {
 }
 
 /**
- * What the devnet deploys, in order. Adding a contract is one line here (after
+ * The protocol contracts the devnet deploys, in order (the OP Stack bridge between OpenToken and
+ * the L2 is deployed by bridge/op-stack-l1.ts, behind proxies as OP deploys it). Adding a contract is one line here (after
  * `npm run contracts:build` has produced its artifact); a contract may take the address of any
  * contract above it.
  */
 export const DEPLOYMENTS: readonly Deployment[] = [
   {name: 'OpenToken', chain: 'l1', args: (c) => [c.treasury]},
-  {name: 'OpenPortal', chain: 'l1', args: (c) => [c.addresses.OpenToken, c.admin, c.relayer]},
-  {name: 'OpenL2Bridge', chain: 'l2', args: () => []},
   {name: 'DatanetRegistry', chain: 'l2', args: (c) => [c.admin, c.treasury]},
   {name: 'ModelRegistry', chain: 'l2', args: (c) => [c.addresses.DatanetRegistry]},
   {name: 'Staking', chain: 'l2', args: (c) => [c.admin, c.treasury]},
@@ -36,3 +35,9 @@ export const DEPLOYMENTS: readonly Deployment[] = [
 export function deploymentArtifact(d: Deployment) {
   return artifacts[d.name]
 }
+
+/** The OP Stack contracts the devnet state names, beside DEPLOYMENTS: L1 proxies and L2 predeploys. */
+export const BRIDGE_CONTRACTS = {
+  l1: ['ProxyAdmin', 'SuperchainConfig', 'L2OutputOracle', 'SystemConfig', 'OptimismPortal'],
+  l2: ['L2ToL1MessagePasser', 'L1Block'],
+} as const

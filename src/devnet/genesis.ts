@@ -8,7 +8,8 @@ import type {Abi, Address, Hex} from 'viem'
 
 import {type DevAccount, DEV_ROLES} from '../chain/dev-accounts.js'
 import {DEVNET_L1_CHAIN_ID, DEVNET_L2_CHAIN_ID} from '../chain/network-names.js'
-import {OpenPortal, artifacts, artifactsHash} from '../contracts/artifacts/index.js'
+import {artifacts, artifactsHash} from '../contracts/artifacts/index.js'
+import {bedrockHash} from '../contracts/bedrock/index.js'
 import {readJsonFile, writeFileAtomic, writeJsonAtomic} from '../store/atomic.js'
 import {cacheDir} from '../store/paths.js'
 import type {LayerClients} from './clients.js'
@@ -20,8 +21,20 @@ export const GENESIS_L1_OPEN = 100_000n * 10n ** 18n
 /** Native OPEN each dev account holds on the L2 at genesis: delivered by real bridge deposits. */
 export const GENESIS_L2_OPEN = 10_000n * 10n ** 18n
 
+/**
+ * Seconds between an output's proposal (or a withdrawal's proof) and its finalization on the devnet:
+ * OP's 7 days, shortened so `bridge withdraw` completes in seconds; `devnet time advance` can pass
+ * longer ones on purpose.
+ */
+export const DEFAULT_FINALIZATION_PERIOD_SECONDS = 3
+
+/** L2 gas a genesis funding deposit may use: a plain value transfer needs 21,000. */
+const FUNDING_DEPOSIT_GAS = 100_000n
+
 /** Bump when what the genesis build does changes, so old cached states are not loaded. */
-const GENESIS_FORMAT = 1
+const GENESIS_FORMAT = 2
+
+export type GenesisOptions = {finalizationPeriodSeconds?: number}
 
 export type GenesisMeta = {format: number; key: string; deployments: DevnetDeployment[]}
 
@@ -29,7 +42,7 @@ export type GenesisMeta = {format: number; key: string; deployments: DevnetDeplo
  * The cache key of the deployed genesis state: every input that changes what the build produces
  * (contract bytecode, deployment list, chain ids, funding, anvil's version).
  */
-export function genesisKey(accounts: DevAccount[]): string {
+export function genesisKey(accounts: DevAccount[], options: GenesisOptions = {}): string {
   const require = createRequire(import.meta.url)
   let anvilVersion = 'unknown'
   try {
@@ -38,6 +51,8 @@ export function genesisKey(accounts: DevAccount[]): string {
   const input = {
     format: GENESIS_FORMAT,
     artifactsHash,
+    bedrockHash,
+    finalizationPeriodSeconds: options.finalizationPeriodSeconds ?? DEFAULT_FINALIZATION_PERIOD_SECONDS,
     deployments: DEPLOYMENTS.map((d) => `${d.chain}:${d.name}`),
     chains: [DEVNET_L1_CHAIN_ID, DEVNET_L2_CHAIN_ID],
     funding: [GENESIS_L1_OPEN.toString(), GENESIS_L2_OPEN.toString()],
@@ -63,18 +78,35 @@ export function findCachedGenesis(key: string): CachedGenesis | undefined {
 }
 
 /**
- * Builds the devnet's genesis on two fresh anvils: L1 contracts, OPEN to every dev account on L1,
- * native OPEN to every dev account on the L2 through real portal deposits relayed as OP deposit
- * transactions, then the L2 contracts. No balance is ever set by a cheat code: the L2 supply equals
- * the OPEN locked in the portal.
+ * Builds the devnet's genesis on two fresh anvils: the predeploys, OpenToken and the OP Stack bridge
+ * on L1 (OptimismPortal with OPEN as the custom gas token), OPEN to every dev account on L1, native
+ * OPEN to every dev account on the L2 through real `depositERC20Transaction` deposits relayed as OP
+ * deposit transactions, then the L2 contracts. No balance is ever set by a cheat code: the L2
+ * supply equals the OPEN locked in the portal.
  */
-export async function buildGenesis(l1: LayerClients, l2: LayerClients, accounts: DevAccount[]): Promise<DevnetDeployment[]> {
+export async function buildGenesis(
+  l1: LayerClients,
+  l2: LayerClients,
+  accounts: DevAccount[],
+  options: GenesisOptions = {},
+): Promise<DevnetDeployment[]> {
   // Loaded here, not at the top: a devnet started from the cached genesis never needs them.
-  const [{erc20Abi}, {privateKeyToAccount}, {viemBridgeChains}, {Relayer}] = await Promise.all([
+  const [
+    {erc20Abi},
+    {privateKeyToAccount},
+    {viemBridgeChains},
+    {Relayer},
+    {deployOpStackL1, placePredeploys},
+    {OptimismPortal},
+    addresses,
+  ] = await Promise.all([
     import('viem'),
     import('viem/accounts'),
     import('./bridge/chain-handles.js'),
     import('./bridge/relayer.js'),
+    import('./bridge/op-stack-l1.js'),
+    import('../contracts/bedrock/index.js'),
+    import('./bridge/addresses.js'),
   ])
   const admin = privateKeyToAccount(accounts[DEV_ROLES.admin].privateKey)
   const relayer = privateKeyToAccount(accounts[DEV_ROLES.relayer].privateKey)
@@ -95,9 +127,22 @@ export async function buildGenesis(l1: LayerClients, l2: LayerClients, accounts:
     }
   }
 
+  await placePredeploys(l1, l2)
   await deploy(l1, 'l1')
   const token = ctx.addresses.OpenToken as Address
-  const portal = ctx.addresses.OpenPortal as Address
+  const bridge = await deployOpStackL1(l1, admin, {
+    gasPayingToken: token,
+    owner: admin.address,
+    proposer: relayer.address,
+    finalizationPeriodSeconds: BigInt(options.finalizationPeriodSeconds ?? DEFAULT_FINALIZATION_PERIOD_SECONDS),
+  })
+  for (const [name, address] of Object.entries(bridge)) deployed.push({name, chain: 'l1', address})
+  deployed.push(
+    {name: 'L2ToL1MessagePasser', chain: 'l2', address: addresses.L2_TO_L1_MESSAGE_PASSER},
+    {name: 'L1Block', chain: 'l2', address: addresses.L1_BLOCK},
+  )
+
+  const portal = bridge.OptimismPortal
   const l1Admin = l1.wallet(admin)
   let last: Hex | undefined
   for (const a of accounts) {
@@ -113,19 +158,22 @@ export async function buildGenesis(l1: LayerClients, l2: LayerClients, accounts:
   for (const a of accounts) {
     last = await l1Admin.writeContract({
       address: portal,
-      abi: OpenPortal.abi,
-      functionName: 'depositTransaction',
-      args: [a.address, GENESIS_L2_OPEN],
+      abi: OptimismPortal.abi,
+      functionName: 'depositERC20Transaction',
+      args: [a.address, GENESIS_L2_OPEN, GENESIS_L2_OPEN, FUNDING_DEPOSIT_GAS, false, '0x'],
     })
   }
-  if (last) await l1.public.waitForTransactionReceipt({hash: last, pollingInterval: 5})
+  if (last) {
+    const receipt = await l1.public.waitForTransactionReceipt({hash: last, pollingInterval: 5})
+    if (receipt.status !== 'success') throw new Error(`a genesis funding deposit reverted on L1 (${last})`)
+  }
 
-  // Relay the funding deposits now, so the L2 deployer has gas. (OpenL2Bridge is not deployed yet:
-  // no withdrawal can exist, so the relayer's L2 side is given the zero address and finds nothing.)
-  const relay = new Relayer(viemBridgeChains(l1, l2, {portal, l2Bridge: '0x0000000000000000000000000000000000000000'}, relayer))
+  // Relay the system deposit (OPEN as L1Block's gas paying token) and the funding deposits now, so
+  // the L2 deployer has gas; then deploy the L2 contracts and propose their outputs too.
+  const relay = new Relayer(viemBridgeChains(l1, l2, {portal, oracle: bridge.L2OutputOracle}, relayer), {maxOutputsPerTick: 1_000})
   await relay.tick()
-
   await deploy(l2, 'l2')
+  await relay.tick()
   return deployed
 }
 

@@ -17,7 +17,7 @@ try {
       if (e.stage === 'relayer-error' || e.stage === 'save-error')
         process.stderr.write(`${new Date().toISOString()} ${e.stage === 'relayer-error' ? 'relayer' : 'saving state'}: ${e.message}\n`)
       if (e.stage === 'relayed')
-        process.stderr.write(`${new Date().toISOString()} relayed ${e.deposits} deposit(s), ${e.withdrawals} withdrawal(s)\n`)
+        process.stderr.write(`${new Date().toISOString()} relayed ${e.deposits} deposit(s), proposed ${e.outputs} output root(s)\n`)
     },
     onReady: (state) => {
       process.stderr.write(`${new Date().toISOString()} devnet ready: L1 ${state.l1.rpcUrl}, L2 ${state.l2.rpcUrl}\n`)

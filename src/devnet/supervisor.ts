@@ -40,6 +40,8 @@ export type StartDevnetOptions = {
   saveIntervalMs?: number
   /** Fork both chains from live endpoints instead of starting from the genesis (src/devnet/fork.ts). */
   fork?: ForkOptions
+  /** The bridge's withdrawal finalization period in seconds (part of the genesis). */
+  finalizationPeriodSeconds?: number
   startTimeoutMs?: number
   onProgress?: (event: DevnetProgress) => void
 }
@@ -55,7 +57,7 @@ export type DevnetProgress =
       forked?: true
     }
   | {stage: 'ready'; ms: number}
-  | {stage: 'relayed'; deposits: number; withdrawals: number}
+  | {stage: 'relayed'; deposits: number; outputs: number}
   | {stage: 'relayer-error'; message: string}
   | {stage: 'save-error'; message: string}
 
@@ -94,7 +96,8 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Run
       throw err
     }
   }
-  const key = forkPlan ? `fork:${fork!.network}@${forkPlan.l2Block}` : genesisKey(accounts)
+  const genesisOptions = {finalizationPeriodSeconds: options.finalizationPeriodSeconds}
+  const key = forkPlan ? `fork:${fork!.network}@${forkPlan.l2Block}` : genesisKey(accounts, genesisOptions)
   // A devnet that crashed (an anvil or its supervisor killed) left its last state: resume it.
   // (Not a fork: its state lives partly on the remote chains.)
   const {saved, discarded} = options.fresh || fork ? {} : findSavedDevnet(key, dir)
@@ -184,7 +187,7 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Run
       const {layerClients} = await loadChainModules()
       const l1Clients = layerClients('l1', DEVNET_L1_CHAIN_ID, l1.rpcUrl)
       const l2Clients = layerClients('l2', DEVNET_L2_CHAIN_ID, l2.rpcUrl)
-      deployments = await buildGenesis(l1Clients, l2Clients, accounts)
+      deployments = await buildGenesis(l1Clients, l2Clients, accounts, genesisOptions)
       await saveGenesis(key, l1Clients, l2Clients, deployments)
       if (options.blockTime !== undefined)
         await Promise.all([setIntervalMining(l1.rpcUrl, options.blockTime), setIntervalMining(l2.rpcUrl, options.blockTime)])
@@ -268,12 +271,12 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Run
           viemBridgeChains(
             layerClients('l1', DEVNET_L1_CHAIN_ID, l1.rpcUrl),
             layerClients('l2', DEVNET_L2_CHAIN_ID, l2.rpcUrl),
-            {portal: contracts.OpenPortal, l2Bridge: contracts.OpenL2Bridge},
+            {portal: contracts.OptimismPortal, oracle: contracts.L2OutputOracle},
             privateKeyToAccount(accounts[DEV_ROLES.relayer].privateKey),
           ),
           {
             onError: (err) => emit({stage: 'relayer-error', message: (err as Error).message?.split('\n')[0] ?? String(err)}),
-            onRelay: (r) => emit({stage: 'relayed', deposits: r.deposits.length, withdrawals: r.withdrawals.length}),
+            onRelay: (r) => emit({stage: 'relayed', deposits: r.deposits.length, outputs: r.outputs.length}),
           },
         )
         relayer.start()

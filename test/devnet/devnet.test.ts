@@ -6,11 +6,11 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import '../helpers/env.js'
 import {tempDir} from '../helpers/env.js'
-import {OpenPortal} from '../../src/contracts/artifacts/index.js'
+import {OptimismPortal} from '../../src/contracts/bedrock/index.js'
 import {depositToL2, withdrawToL1} from '../../src/devnet/bridge/transfers.js'
 import {layerClients} from '../../src/devnet/clients.js'
 import {devnetStatus, restoreDevnet, snapshotDevnet} from '../../src/devnet/control.js'
-import {DEPLOYMENTS} from '../../src/devnet/deployments.js'
+import {BRIDGE_CONTRACTS, DEPLOYMENTS} from '../../src/devnet/deployments.js'
 import {GENESIS_L2_OPEN} from '../../src/devnet/genesis.js'
 import {type RunningDevnet, startDevnet} from '../../src/devnet/supervisor.js'
 import {isProcessAlive, readDevnetState} from '../../src/devnet/state.js'
@@ -38,7 +38,9 @@ describe('devnet (real anvil processes)', () => {
     expect(state.supervisorPid).toBe(process.pid)
     expect(state.l2.chainId).not.toBe(1612)
     expect(state.l2.chainId).not.toBe(161_201)
-    expect(Object.keys(state.contracts).sort()).toEqual(DEPLOYMENTS.map((d) => d.name).sort())
+    expect(Object.keys(state.contracts).sort()).toEqual(
+      [...DEPLOYMENTS.map((d) => d.name), ...BRIDGE_CONTRACTS.l1, ...BRIDGE_CONTRACTS.l2].sort(),
+    )
     const {l1, l2} = clients()
     for (const d of state.deployments) {
       const code = await (d.chain === 'l1' ? l1 : l2).public.getCode({address: d.address})
@@ -49,9 +51,9 @@ describe('devnet (real anvil processes)', () => {
   it('funds the L2 only through the portal: native supply equals the OPEN locked on L1', async () => {
     const {l1, l2} = clients()
     const locked = await l1.public.readContract({
-      address: devnet.state.contracts.OpenPortal,
-      abi: OpenPortal.abi,
-      functionName: 'totalLocked',
+      address: devnet.state.contracts.OptimismPortal,
+      abi: OptimismPortal.abi,
+      functionName: 'balance',
     })
     expect(locked).toBe(GENESIS_L2_OPEN * BigInt(devnet.state.accounts.length))
     // Account 5 never sent an L2 transaction: it holds exactly its genesis deposit.
@@ -80,20 +82,20 @@ describe('devnet (real anvil processes)', () => {
     expect(await l1.public.getTransactionCount({address: account(2).address})).toBe(nonce)
   })
 
-  it('withdraws: burned on L2, released on L1 by the relayer', async () => {
+  it('withdraws: initiated on L2, proven and finalized on L1', async () => {
     const {l1, l2} = clients()
     const from = account(4)
     const l2Before = await l2.public.getBalance({address: from.address})
-    const r = await withdrawToL1(devnet.state, from, parseEther('2'))
+    const r = await withdrawToL1(devnet.state, from, parseEther('2'), undefined, {stateDir: tmp.dir})
     expect(BigInt(r.l1BalanceAfter) - BigInt(r.l1BalanceBefore)).toBe(parseEther('2'))
     const receipt = await l2.public.getTransactionReceipt({hash: r.l2TxHash})
     const gas = receipt.gasUsed * receipt.effectiveGasPrice + ((receipt as {l1Fee?: bigint | null}).l1Fee ?? 0n)
     expect(await l2.public.getBalance({address: from.address})).toBe(l2Before - parseEther('2') - gas)
     const finalized = await l1.public.readContract({
-      address: devnet.state.contracts.OpenPortal,
-      abi: OpenPortal.abi,
+      address: devnet.state.contracts.OptimismPortal,
+      abi: OptimismPortal.abi,
       functionName: 'finalizedWithdrawals',
-      args: [BigInt(r.nonce)],
+      args: [r.withdrawalHash],
     })
     expect(finalized).toBe(true)
   })

@@ -2,38 +2,35 @@ import type {Hex} from 'viem'
 import {describe, expect, it} from 'vitest'
 
 import {type DepositEvent, depositTransaction} from '../../src/devnet/bridge/deposit-tx.js'
-import {type BridgeChains, Relayer, type WithdrawalEvent} from '../../src/devnet/bridge/relayer.js'
+import {type BridgeChains, Relayer} from '../../src/devnet/bridge/relayer.js'
 
 const A = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
 const B = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC'
 
-/** Two chains in memory: blocks hold events; the L2 keeps the deposits it received. */
+/** Two chains in memory: L1 blocks hold deposit events; the L2 keeps the deposits it received; the oracle its outputs. */
 class MemoryChains implements BridgeChains {
   l1Head = 0n
   l2Head = 0n
   deposits = new Map<bigint, DepositEvent[]>()
-  withdrawals = new Map<bigint, WithdrawalEvent[]>()
   l2Txs: Hex[] = []
-  finalized = new Set<bigint>()
-  finalizeCalls = 0
+  /** L2 block numbers proposed to the output oracle, in order. */
+  outputs: bigint[] = []
 
   addDeposit(amount: bigint): DepositEvent {
     this.l1Head += 1n
     const e: DepositEvent = {
-      nonce: this.l1Head,
       from: A,
       to: B,
-      amount,
+      mint: amount,
+      value: amount,
+      gasLimit: 100_000n,
+      isCreation: false,
+      data: '0x',
       l1BlockHash: `0x${this.l1Head.toString(16).padStart(64, '0')}`,
       logIndex: 0,
     }
     this.deposits.set(this.l1Head, [e])
     return e
-  }
-
-  addWithdrawal(nonce: bigint): void {
-    this.l2Head += 1n
-    this.withdrawals.set(this.l2Head, [{nonce, from: B, to: A, amount: 7n}])
   }
 
   /** Bumped by a revert, so re-mined blocks get new hashes as on a real chain. */
@@ -45,7 +42,6 @@ class MemoryChains implements BridgeChains {
   l1BlockNumber = async () => this.l1Head
   l2BlockNumber = async () => this.l2Head
   depositEvents = async (from: bigint, to: bigint) => [...this.deposits].filter(([b]) => b >= from && b <= to).flatMap(([, e]) => e)
-  withdrawalEvents = async (from: bigint, to: bigint) => [...this.withdrawals].filter(([b]) => b >= from && b <= to).flatMap(([, e]) => e)
   l2HasTransaction = async (hash: Hex) => this.l2Txs.includes(hash)
   sendL2Deposit = async (serialized: Hex) => {
     const {keccak256} = await import('viem')
@@ -54,10 +50,11 @@ class MemoryChains implements BridgeChains {
     this.l2Head += 1n
     return hash
   }
-  isWithdrawalFinalized = async (nonce: bigint) => this.finalized.has(nonce)
-  finalizeWithdrawal = async (e: WithdrawalEvent) => {
-    this.finalizeCalls++
-    this.finalized.add(e.nonce)
+  /** The oracle takes block latest + 1 (a submission interval of one block, as on the devnet). */
+  nextOutputBlock = async () => (this.outputs.at(-1) ?? 0n) + 1n
+  proposeOutput = async (n: bigint) => {
+    if (n !== (await this.nextOutputBlock())) throw new Error(`the oracle takes block ${await this.nextOutputBlock()}, not ${n}`)
+    this.outputs.push(n)
     return '0x01' as Hex
   }
 }
@@ -78,13 +75,12 @@ describe('Relayer', () => {
   it('never pays twice when a range is scanned again (restart, or a chain revert)', async () => {
     const chains = new MemoryChains()
     chains.addDeposit(5n)
-    chains.addWithdrawal(0n)
     await new Relayer(chains).tick()
     // A second relayer starts from block 0 and sees everything again.
     const again = await new Relayer(chains).tick()
-    expect(again).toEqual({deposits: [], withdrawals: []})
+    expect(again).toEqual({deposits: [], outputs: []})
     expect(chains.l2Txs).toHaveLength(1)
-    expect(chains.finalizeCalls).toBe(1)
+    expect(chains.outputs).toEqual([1n])
   })
 
   it('rescans from the new head after the chains move back', async () => {
@@ -112,5 +108,16 @@ describe('Relayer', () => {
     await relayer.skipToHeads()
     expect((await relayer.tick()).deposits).toEqual([])
     expect(chains.l2Txs).toHaveLength(0)
+  })
+
+  it('proposes every L2 block’s output root in order, the deposits’ own blocks included, within the per-pass cap', async () => {
+    const chains = new MemoryChains()
+    chains.l2Head = 5n
+    const relayer = new Relayer(chains, {maxOutputsPerTick: 3})
+    expect((await relayer.tick()).outputs).toEqual([1n, 2n, 3n])
+    chains.addDeposit(1n)
+    // The deposit lands in L2 block 6, proposed in the same pass as its relay.
+    expect(await relayer.tick()).toMatchObject({outputs: [4n, 5n, 6n]})
+    expect((await relayer.tick()).outputs).toEqual([])
   })
 })

@@ -24,7 +24,7 @@ describe('openledger devnet and bridge, end to end through bin/run.js', () => {
     expectSchema('devnet start', s)
     expect(s.l1).toMatchObject({rpcUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), chainId: 31337})
     expect(s.l2.chainId).toBe(16121337)
-    expect(Object.keys(s.contracts)).toEqual(expect.arrayContaining(['OpenToken', 'OpenPortal']))
+    expect(Object.keys(s.contracts)).toEqual(expect.arrayContaining(['OpenToken', 'OptimismPortal', 'L2OutputOracle']))
     expect(s.accounts).toHaveLength(10)
     expect(s.accounts[0]).toEqual({address: expect.any(String), privateKey: expect.stringMatching(/^0x[0-9a-f]{64}$/)})
 

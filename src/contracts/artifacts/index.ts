@@ -2,17 +2,15 @@
 import {DatanetRegistry} from './DatanetRegistry.js'
 import {InferenceSettlement} from './InferenceSettlement.js'
 import {ModelRegistry} from './ModelRegistry.js'
-import {OpenL2Bridge} from './OpenL2Bridge.js'
-import {OpenPortal} from './OpenPortal.js'
 import {OpenToken} from './OpenToken.js'
 import {Staking} from './Staking.js'
 
-export {DatanetRegistry, InferenceSettlement, ModelRegistry, OpenL2Bridge, OpenPortal, OpenToken, Staking}
+export {DatanetRegistry, InferenceSettlement, ModelRegistry, OpenToken, Staking}
 
 /** Every compiled contract, by name. */
-export const artifacts = {DatanetRegistry, InferenceSettlement, ModelRegistry, OpenL2Bridge, OpenPortal, OpenToken, Staking} as const
+export const artifacts = {DatanetRegistry, InferenceSettlement, ModelRegistry, OpenToken, Staking} as const
 
 export type ContractName = keyof typeof artifacts
 
 /** sha256 over every contract's name and creation bytecode: keys the cached devnet genesis. */
-export const artifactsHash = '7c0e459d9d608b15061144df0a29456d549855f7176a935edd40f06d177c1824'
+export const artifactsHash = '6e57b57becbf96a292aa08550b0bf1c7090caa0c1e2f2323cc980c3a9e435d3b'

@@ -1,17 +1,45 @@
-import {type Account, type Address, type Hex, keccak256} from 'viem'
+import {type Account, type Address, type Hex, encodeAbiParameters, keccak256, zeroHash} from 'viem'
 
-import {readContract, writeContract} from '../../chain/contract.js'
-import {OpenL2Bridge, OpenPortal} from '../../contracts/artifacts/index.js'
+import {L2OutputOracle, OptimismPortal} from '../../contracts/bedrock/index.js'
 import type {LayerClients} from '../clients.js'
-import {writerOn} from './contexts.js'
-import type {DepositEvent} from './deposit-tx.js'
-import type {BridgeChains, WithdrawalEvent} from './relayer.js'
+import {L2_TO_L1_MESSAGE_PASSER} from './addresses.js'
+import {type DepositEvent, decodeDeposit} from './deposit-tx.js'
+import type {BridgeChains} from './relayer.js'
 
-export type BridgeAddresses = {portal: Address; l2Bridge: Address}
+export type RelayedContracts = {portal: Address; oracle: Address}
 
-/** BridgeChains over the devnet's real chains; the relayer account signs L1 finalisations. */
-export function viemBridgeChains(l1: LayerClients, l2: LayerClients, addresses: BridgeAddresses, relayer: Account): BridgeChains {
-  const l1Relayer = writerOn(l1, {OpenPortal: addresses.portal}, relayer)
+/**
+ * The output root of an L2 block as the OP Stack defines it (version 0):
+ * keccak256(abi.encode(bytes32(0), stateRoot, messagePasserStorageRoot, blockHash)). The portal
+ * proves withdrawals against it with an account proof of L2ToL1MessagePasser's storage.
+ */
+export async function outputRootAt(l2: LayerClients, blockNumber: bigint): Promise<{outputRoot: Hex; blockHash: Hex}> {
+  const [block, proof] = await Promise.all([
+    l2.public.getBlock({blockNumber}),
+    l2.public.getProof({address: L2_TO_L1_MESSAGE_PASSER, storageKeys: [], blockNumber}),
+  ])
+  const outputRoot = keccak256(
+    encodeAbiParameters(
+      [{type: 'bytes32'}, {type: 'bytes32'}, {type: 'bytes32'}, {type: 'bytes32'}],
+      [zeroHash, block.stateRoot, proof.storageHash, block.hash!],
+    ),
+  )
+  return {outputRoot, blockHash: block.hash!}
+}
+
+/**
+ * BridgeChains over real chains. Deposits go to `l2Deposits`: the L2 anvil's own URL, since the
+ * public L2 endpoint refuses deposit transactions from anyone but the relayer. The relayer account
+ * signs output proposals on L1 (it is the oracle's proposer).
+ */
+export function viemBridgeChains(
+  l1: LayerClients,
+  l2: LayerClients,
+  contracts: RelayedContracts,
+  proposer: Account,
+  l2Deposits: LayerClients = l2,
+): BridgeChains {
+  const l1Proposer = l1.wallet(proposer)
   return {
     l1BlockNumber: () => l1.public.getBlockNumber({cacheTime: 0}),
     l2BlockNumber: () => l2.public.getBlockNumber({cacheTime: 0}),
@@ -19,34 +47,14 @@ export function viemBridgeChains(l1: LayerClients, l2: LayerClients, addresses: 
     l2BlockHash: (n) => blockHash(l2, n),
     async depositEvents(fromBlock, toBlock) {
       const logs = await l1.public.getContractEvents({
-        address: addresses.portal,
-        abi: OpenPortal.abi,
-        eventName: 'DepositInitiated',
+        address: contracts.portal,
+        abi: OptimismPortal.abi,
+        eventName: 'TransactionDeposited',
         fromBlock,
         toBlock,
+        strict: true,
       })
-      return logs.map(
-        (log): DepositEvent => ({
-          nonce: log.args.nonce!,
-          from: log.args.from!,
-          to: log.args.to!,
-          amount: log.args.amount!,
-          l1BlockHash: log.blockHash!,
-          logIndex: log.logIndex!,
-        }),
-      )
-    },
-    async withdrawalEvents(fromBlock, toBlock) {
-      const logs = await l2.public.getContractEvents({
-        address: addresses.l2Bridge,
-        abi: OpenL2Bridge.abi,
-        eventName: 'WithdrawalInitiated',
-        fromBlock,
-        toBlock,
-      })
-      return logs.map(
-        (log): WithdrawalEvent => ({nonce: log.args.nonce!, from: log.args.from!, to: log.args.to!, amount: log.args.amount!}),
-      )
+      return logs.map((log) => decodeDeposit(log.args, log.blockHash, log.logIndex)).filter((e): e is DepositEvent => e !== undefined)
     },
     async l2HasTransaction(hash: Hex) {
       const tx = await l2.public.getTransaction({hash}).catch(() => undefined)
@@ -60,25 +68,31 @@ export function viemBridgeChains(l1: LayerClients, l2: LayerClients, addresses: 
       // its hash is fixed, and we stop as soon as the L2 has it.
       for (let attempt = 0; ; attempt++) {
         try {
-          await l2.public.request({method: 'eth_sendRawTransaction', params: [serialized]})
+          await l2Deposits.public.request({method: 'eth_sendRawTransaction', params: [serialized]})
           break
         } catch (err) {
           if (!/replacement transaction underpriced|already imported|already known/i.test(String((err as Error).message)) || attempt >= 100)
             throw err
-          if (await l2.public.getTransaction({hash}).then(Boolean, () => false)) break
+          if (await l2Deposits.public.getTransaction({hash}).then(Boolean, () => false)) break
           await new Promise((r) => setTimeout(r, 10))
         }
       }
-      await l2.public.waitForTransactionReceipt({hash, pollingInterval: 5})
+      await l2Deposits.public.waitForTransactionReceipt({hash, pollingInterval: 5})
       return hash
     },
-    isWithdrawalFinalized: (nonce) => readContract(l1Relayer, 'OpenPortal', 'finalizedWithdrawals', [nonce]),
-    async finalizeWithdrawal(event) {
-      const {hash} = await writeContract(l1Relayer, {
-        contract: 'OpenPortal',
-        functionName: 'finalizeWithdrawal',
-        args: [event.nonce, event.to, event.amount],
+    nextOutputBlock: () => l1.public.readContract({address: contracts.oracle, abi: L2OutputOracle.abi, functionName: 'nextBlockNumber'}),
+    async proposeOutput(n) {
+      const {outputRoot} = await outputRootAt(l2, n)
+      // No L1 block hash: the oracle then skips its reorg check, which a devnet that restores
+      // snapshots would trip over.
+      const hash = await l1Proposer.writeContract({
+        address: contracts.oracle,
+        abi: L2OutputOracle.abi,
+        functionName: 'proposeL2Output',
+        args: [outputRoot, n, zeroHash, 0n],
       })
+      const receipt = await l1.public.waitForTransactionReceipt({hash, pollingInterval: 5})
+      if (receipt.status !== 'success') throw new Error(`proposing the output root of L2 block ${n} reverted (${hash})`)
       return hash
     },
   }

@@ -1,36 +1,73 @@
-import {type Address, type Hex, keccak256} from 'viem'
+import {type Address, type Hex, hexToBigInt, hexToNumber, keccak256, size, slice} from 'viem'
 import {getSourceHash, serializeTransaction} from 'viem/op-stack'
 
-/** An OpenPortal `DepositInitiated` event, with where it sits on L1. */
+/**
+ * An OptimismPortal `TransactionDeposited` event, decoded, with where it sits on L1: everything the
+ * L2 deposit transaction is derived from.
+ */
 export type DepositEvent = {
-  nonce: bigint
+  /** The L1 sender (aliased by the portal when a contract), or the depositor account for system deposits. */
   from: Address
   to: Address
-  amount: bigint
+  /** OPEN locked in the portal and minted on the L2 to `from`. */
+  mint: bigint
+  /** OPEN sent from `from` to `to` on the L2 (at most what `from` holds there after the mint). */
+  value: bigint
+  gasLimit: bigint
+  isCreation: boolean
+  data: Hex
   l1BlockHash: Hex
   logIndex: number
 }
 
-/** Gas the L2 may use to deliver a deposit; prepaid on L1 in the OP Stack, never charged on L2. */
-export const DEPOSIT_GAS = 1_000_000n
+/** The only `TransactionDeposited` version the portal emits (DEPOSIT_VERSION). */
+export const DEPOSIT_VERSION = 0n
+
+/** The fixed head of opaqueData: encodePacked(uint256 mint, uint256 value, uint64 gasLimit, bool isCreation). */
+const OPAQUE_HEAD = 32 + 32 + 8 + 1
 
 /**
- * The L2 deposit transaction (type 0x7e) that credits a deposit: `mint` creates the OPEN on the L2
- * for `from`, and `value` moves it to `to`. Its hash is known before it is sent, so the sender of
- * the L1 deposit can wait for exactly this transaction.
+ * Decodes a `TransactionDeposited(from, to, version, opaqueData)` log as op-node does
+ * (opaqueData = encodePacked(mint, value, gasLimit, isCreation, data)). Undefined for a version or
+ * a layout this code does not know: such a log is not a deposit it may derive.
  */
-export function depositTransaction(event: DepositEvent): {serialized: Hex; hash: Hex} {
+export function decodeDeposit(
+  args: {from: Address; to: Address; version: bigint; opaqueData: Hex},
+  l1BlockHash: Hex,
+  logIndex: number,
+): DepositEvent | undefined {
+  if (args.version !== DEPOSIT_VERSION || size(args.opaqueData) < OPAQUE_HEAD) return undefined
+  const o = args.opaqueData
+  return {
+    from: args.from,
+    to: args.to,
+    mint: hexToBigInt(slice(o, 0, 32)),
+    value: hexToBigInt(slice(o, 32, 64)),
+    gasLimit: hexToBigInt(slice(o, 64, 72)),
+    isCreation: hexToNumber(slice(o, 72, 73)) !== 0,
+    data: size(o) > OPAQUE_HEAD ? slice(o, OPAQUE_HEAD) : '0x',
+    l1BlockHash,
+    logIndex,
+  }
+}
+
+/**
+ * The L2 deposit transaction (type 0x7e) derived from a deposit event, as the OP Stack specifies:
+ * the user-deposit source hash keccak256(bytes32(0), keccak256(l1BlockHash, bytes32(logIndex)))
+ * makes it unique per L1 log, so its hash is known before it is sent and can be waited for.
+ */
+export function depositTransaction(event: DepositEvent): {serialized: Hex; hash: Hex; sourceHash: Hex} {
+  const sourceHash = getSourceHash({domain: 'userDeposit', l1BlockHash: event.l1BlockHash, l1LogIndex: event.logIndex})
   const serialized = serializeTransaction({
     type: 'deposit',
-    // The OP Stack user-deposit source hash: unique per L1 log, derivable by anyone from it.
-    sourceHash: getSourceHash({domain: 'userDeposit', l1BlockHash: event.l1BlockHash, l1LogIndex: event.logIndex}),
+    sourceHash,
     from: event.from,
-    to: event.to,
-    mint: event.amount,
-    value: event.amount,
-    gas: DEPOSIT_GAS,
+    ...(event.isCreation ? {} : {to: event.to}),
+    mint: event.mint,
+    value: event.value,
+    gas: event.gasLimit,
     isSystemTx: false,
-    data: '0x',
+    data: event.data,
   })
-  return {serialized, hash: keccak256(serialized)}
+  return {serialized, hash: keccak256(serialized), sourceHash}
 }

@@ -1,8 +1,6 @@
-import type {Address, Hex} from 'viem'
+import type {Hex} from 'viem'
 
 import {type DepositEvent, depositTransaction} from './deposit-tx.js'
-
-export type WithdrawalEvent = {nonce: bigint; from: Address; to: Address; amount: bigint}
 
 /**
  * What the relayer needs from the two chains. The devnet implements it over viem clients
@@ -14,37 +12,41 @@ export interface BridgeChains {
   /** The hash of block `n` (undefined when there is none): tells a revert from new blocks. */
   l1BlockHash(n: bigint): Promise<Hex | undefined>
   l2BlockHash(n: bigint): Promise<Hex | undefined>
+  /** The portal's `TransactionDeposited` events in these L1 blocks, decoded. */
   depositEvents(fromBlock: bigint, toBlock: bigint): Promise<DepositEvent[]>
-  withdrawalEvents(fromBlock: bigint, toBlock: bigint): Promise<WithdrawalEvent[]>
   /** Whether the L2 already has this transaction (a deposit is delivered once). */
   l2HasTransaction(hash: Hex): Promise<boolean>
   sendL2Deposit(serialized: Hex): Promise<Hex>
-  isWithdrawalFinalized(nonce: bigint): Promise<boolean>
-  finalizeWithdrawal(event: WithdrawalEvent): Promise<Hex>
+  /** The L2 block whose output root the L2OutputOracle takes next. */
+  nextOutputBlock(): Promise<bigint>
+  /** Proposes the output root of L2 block `n` to the L2OutputOracle. */
+  proposeOutput(n: bigint): Promise<Hex>
 }
 
-export type RelayResult = {deposits: Hex[]; withdrawals: bigint[]}
+export type RelayResult = {deposits: Hex[]; outputs: bigint[]}
 
 export type RelayerOptions = {
   intervalMs?: number
+  /** Most output roots proposed in one pass, so a long backlog never holds up deposits. */
+  maxOutputsPerTick?: number
   onError?: (err: unknown) => void
   onRelay?: (result: RelayResult) => void
 }
 
 /**
- * Follows OpenPortal deposits on L1 and OpenL2Bridge withdrawals on L2 and completes each on the
- * other side. Idempotent by construction: a deposit's L2 transaction hash is derived from its L1 log
- * and skipped when present; a withdrawal nonce is skipped once finalised on L1. So scanning a range
- * twice, restarting, or a chain revert (snapshot restore) never pays twice.
+ * The devnet's op-node and op-proposer in one loop. It derives an L2 deposit transaction from each
+ * OptimismPortal `TransactionDeposited` log and delivers it, and proposes the L2's output roots to
+ * the L2OutputOracle so withdrawals can be proven against them. Idempotent by construction: a
+ * deposit's L2 transaction hash is derived from its L1 log and skipped when present; the oracle
+ * says which block it takes next. So scanning a range twice, restarting, or a chain revert
+ * (snapshot restore) never credits twice.
  *
  * A revert is detected by the hash of the last block handled, not by the head number: after a
  * restore and a new deposit the head can be back at the same height with a different block.
  */
 export class Relayer {
   private l1Cursor = -1n
-  private l2Cursor = -1n
   private l1CursorHash?: Hex
-  private l2CursorHash?: Hex
   private timer?: NodeJS.Timeout
   private running?: Promise<void>
   private stopped = false
@@ -54,22 +56,20 @@ export class Relayer {
     private readonly options: RelayerOptions = {},
   ) {}
 
-  /** Marks everything up to the current heads as handled (e.g. a loaded genesis, already relayed). */
+  /** Marks every deposit up to the current L1 head as handled (e.g. a loaded genesis, already relayed). */
   async skipToHeads(): Promise<void> {
-    const [l1Head, l2Head] = await Promise.all([this.chains.l1BlockNumber(), this.chains.l2BlockNumber()])
+    const l1Head = await this.chains.l1BlockNumber()
     this.l1Cursor = l1Head
-    this.l2Cursor = l2Head
-    ;[this.l1CursorHash, this.l2CursorHash] = await Promise.all([this.chains.l1BlockHash(l1Head), this.chains.l2BlockHash(l2Head)])
+    this.l1CursorHash = await this.chains.l1BlockHash(l1Head)
   }
 
-  /** One pass over every block not seen yet on both chains. */
+  /** One pass: deposits in every L1 block not seen yet, then output roots up to the L2 head. */
   async tick(): Promise<RelayResult> {
-    const result: RelayResult = {deposits: [], withdrawals: []}
-    const [l1Head, l2Head] = await Promise.all([this.chains.l1BlockNumber(), this.chains.l2BlockNumber()])
+    const result: RelayResult = {deposits: [], outputs: []}
+    const l1Head = await this.chains.l1BlockNumber()
     // A revert (devnet restore/reset) replaced the blocks we handled: rescan from the start. Every
     // step is idempotent, so rescanning costs time, never money.
     if (this.l1Cursor >= 0n && (await this.chains.l1BlockHash(this.l1Cursor)) !== this.l1CursorHash) this.l1Cursor = -1n
-    if (this.l2Cursor >= 0n && (await this.chains.l2BlockHash(this.l2Cursor)) !== this.l2CursorHash) this.l2Cursor = -1n
 
     if (l1Head > this.l1Cursor) {
       for (const event of await this.chains.depositEvents(this.l1Cursor + 1n, l1Head)) {
@@ -81,16 +81,19 @@ export class Relayer {
       this.l1Cursor = l1Head
       this.l1CursorHash = await this.chains.l1BlockHash(l1Head)
     }
-    if (l2Head > this.l2Cursor) {
-      for (const event of await this.chains.withdrawalEvents(this.l2Cursor + 1n, l2Head)) {
-        if (await this.chains.isWithdrawalFinalized(event.nonce)) continue
-        await this.chains.finalizeWithdrawal(event)
-        result.withdrawals.push(event.nonce)
-      }
-      this.l2Cursor = l2Head
-      this.l2CursorHash = await this.chains.l2BlockHash(l2Head)
+    // Outputs after the deposits, so a deposit's own L2 block is proposed in the same pass.
+    const l2Head = await this.chains.l2BlockNumber()
+    const max = this.options.maxOutputsPerTick ?? 64
+    // The oracle is asked each time: it names the next block by its own submission interval.
+    for (
+      let next = await this.chains.nextOutputBlock();
+      next <= l2Head && result.outputs.length < max;
+      next = await this.chains.nextOutputBlock()
+    ) {
+      await this.chains.proposeOutput(next)
+      result.outputs.push(next)
     }
-    if (result.deposits.length || result.withdrawals.length) this.options.onRelay?.(result)
+    if (result.deposits.length || result.outputs.length) this.options.onRelay?.(result)
     return result
   }
 

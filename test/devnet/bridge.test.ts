@@ -1,0 +1,170 @@
+import {encodeFunctionData, erc20Abi, parseEther, parseEventLogs} from 'viem'
+import {privateKeyToAccount} from 'viem/accounts'
+import {getSourceHash, getWithdrawalStatus} from 'viem/op-stack'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import '../helpers/env.js'
+import {tempDir} from '../helpers/env.js'
+import {L1Block, OptimismPortal, SystemConfig} from '../../src/contracts/bedrock/index.js'
+import {depositRequest, depositToL2} from '../../src/devnet/bridge/deposit.js'
+import {bridgeClients, devnetBridgeEndpoints} from '../../src/devnet/bridge/endpoints.js'
+import {BridgeJournal, signAndRecord} from '../../src/devnet/bridge/journal.js'
+import {bridgeStatus} from '../../src/devnet/bridge/status.js'
+import {withdrawToL1} from '../../src/devnet/bridge/withdraw.js'
+import {GENESIS_L2_OPEN} from '../../src/devnet/genesis.js'
+import {type RunningDevnet, startDevnet} from '../../src/devnet/supervisor.js'
+
+describe('the OP Stack bridge on the devnet (OptimismPortal, OPEN as the custom gas token)', () => {
+  const tmp = tempDir()
+  let devnet: RunningDevnet
+
+  beforeAll(async () => {
+    devnet = await startDevnet({stateDir: tmp.dir, l1Port: 0, l2Port: 0})
+  })
+  afterAll(async () => {
+    await devnet?.stop()
+    tmp.cleanup()
+  })
+
+  const endpoints = () => devnetBridgeEndpoints(devnet.state)
+  const clients = () => bridgeClients(endpoints())
+  const account = (i: number) => privateKeyToAccount(devnet.state.accounts[i].privateKey)
+  const openOnL1 = (address: `0x${string}`) =>
+    clients().l1.public.readContract({address: endpoints().token, abi: erc20Abi, functionName: 'balanceOf', args: [address]})
+  const locked = () => clients().l1.public.readContract({address: endpoints().portal, abi: OptimismPortal.abi, functionName: 'balance'})
+
+  it('runs OP’s own contracts: portal 2.8.1-beta.1 with OPEN as the gas paying token on both layers', async () => {
+    const {l1, l2} = clients()
+    const c = devnet.state.contracts
+    expect(await l1.public.readContract({address: c.OptimismPortal, abi: OptimismPortal.abi, functionName: 'version'})).toBe('2.8.1-beta.1')
+    const [token, decimals] = await l1.public.readContract({address: c.SystemConfig, abi: SystemConfig.abi, functionName: 'gasPayingToken'})
+    expect([token, decimals]).toEqual([c.OpenToken, 18])
+    // Set on the L2 by the system deposit the portal emitted when SystemConfig was initialized.
+    expect(await l2.public.readContract({address: c.L1Block, abi: L1Block.abi, functionName: 'gasPayingToken'})).toEqual([c.OpenToken, 18])
+    expect(await locked()).toBe(GENESIS_L2_OPEN * BigInt(devnet.state.accounts.length))
+  })
+
+  it('bridge deposit 5 moves exactly 5 OPEN through depositERC20Transaction, credited by the derived deposit transaction', async () => {
+    const {l1, l2} = clients()
+    const from = account(1)
+    const to = devnet.state.accounts[3].address
+    const [l1Before, l2Before, lockedBefore] = await Promise.all([openOnL1(from.address), l2.public.getBalance({address: to}), locked()])
+    const r = await depositToL2(devnet.state, from, parseEther('5'), to, {stateDir: tmp.dir})
+    expect(r.resumed).toBe(false)
+    expect(await openOnL1(from.address)).toBe(l1Before - parseEther('5'))
+    expect(await locked()).toBe(lockedBefore + parseEther('5'))
+    expect(await l2.public.getBalance({address: to})).toBe(l2Before + parseEther('5'))
+
+    const receipt = await l1.public.getTransactionReceipt({hash: r.l1TxHash})
+    const [log] = parseEventLogs({abi: OptimismPortal.abi, eventName: 'TransactionDeposited', logs: receipt.logs})
+    expect(log.args).toMatchObject({from: from.address, to})
+    const tx = await l2.public.getTransaction({hash: r.l2TxHash})
+    expect(tx.type).toBe('deposit')
+    expect(tx).toMatchObject({
+      sourceHash: getSourceHash({domain: 'userDeposit', l1BlockHash: log.blockHash, l1LogIndex: log.logIndex}),
+      mint: parseEther('5'),
+      value: parseEther('5'),
+    })
+    expect(await bridgeStatus(endpoints(), r.l1TxHash)).toMatchObject({kind: 'deposit', stage: 'credited', l2TxHash: r.l2TxHash})
+  })
+
+  it('bridge withdraw 2: initiated on L2, proven against a proposed output root, finalized; L1 receives exactly 2', async () => {
+    const {l1, l2} = clients()
+    const from = account(4)
+    const l1Before = await openOnL1(from.address)
+    const lockedBefore = await locked()
+    const r = await withdrawToL1(devnet.state, from, parseEther('2'), undefined, {stateDir: tmp.dir})
+    expect(r.stage).toBe('finalized')
+    expect(r.proveTxHash).toMatch(/^0x[0-9a-f]{64}$/)
+    expect(await openOnL1(from.address)).toBe(l1Before + parseEther('2'))
+    expect(BigInt(r.l1BalanceAfter) - BigInt(r.l1BalanceBefore)).toBe(parseEther('2'))
+    expect(await locked()).toBe(lockedBefore - parseEther('2'))
+    expect(
+      await l1.public.readContract({
+        address: endpoints().portal,
+        abi: OptimismPortal.abi,
+        functionName: 'finalizedWithdrawals',
+        args: [r.withdrawalHash],
+      }),
+    ).toBe(true)
+    const receipt = await l2.public.getTransactionReceipt({hash: r.l2TxHash})
+    expect(await getWithdrawalStatus(l1.public, {receipt, targetChain: l2.chain as never})).toBe('finalized')
+    expect(await bridgeStatus(endpoints(), r.l2TxHash)).toMatchObject({
+      kind: 'withdrawal',
+      stage: 'finalized',
+      withdrawalHash: r.withdrawalHash,
+    })
+  })
+
+  it('a deposit killed after it was journalled is finished by the rerun, never paid twice', async () => {
+    const {l1, l2} = clients()
+    const from = account(2)
+    const to = from.address
+    const amount = parseEther('3')
+    const [l1Before, l2Before, nonceBefore] = await Promise.all([
+      openOnL1(from.address),
+      l2.public.getBalance({address: to}),
+      l1.public.getTransactionCount({address: from.address}),
+    ])
+    // The state a run killed between "journal written" and "broadcast" leaves: the allowance is in
+    // place, the deposit is signed and recorded, the chain has never seen it.
+    await l1
+      .wallet(from)
+      .writeContract({address: endpoints().token, abi: erc20Abi, functionName: 'approve', args: [endpoints().portal, amount]})
+    const journal = new BridgeJournal(tmp.dir)
+    const op = journal.start({
+      kind: 'deposit',
+      from: from.address,
+      to,
+      amount: amount.toString(),
+      l1ChainId: devnet.state.l1.chainId,
+      l2ChainId: devnet.state.l2.chainId,
+    })
+    const recorded = await signAndRecord(journal, op, 'deposit', l1, from, depositRequest(endpoints(), to, amount))
+
+    const first = await depositToL2(devnet.state, from, amount, to, {stateDir: tmp.dir})
+    expect(first.resumed).toBe(true)
+    expect(first.l1TxHash).toBe(recorded.hash)
+    // Killed again after the broadcast (journal says pending): the rerun finds the receipt.
+    const again = new BridgeJournal(tmp.dir)
+    again.operations.find((o) => o.id === op.id)!.status = 'pending'
+    again.save()
+    const second = await depositToL2(devnet.state, from, amount, to, {stateDir: tmp.dir})
+    expect(second).toMatchObject({resumed: true, l1TxHash: recorded.hash, l2TxHash: first.l2TxHash})
+
+    // Two L1 transactions in all: the approve and the one recorded deposit.
+    expect(await l1.public.getTransactionCount({address: from.address})).toBe(nonceBefore + 2)
+    expect(await openOnL1(from.address)).toBe(l1Before - amount)
+    const l2Receipt = await l2.public.getTransactionReceipt({hash: first.l2TxHash})
+    expect(l2Receipt.status).toBe('success')
+    expect(await l2.public.getBalance({address: to})).toBe(l2Before + amount)
+  })
+
+  it('a journalled deposit whose nonce went to another transaction is dropped and sent afresh, once', async () => {
+    const {l1} = clients()
+    const from = account(7)
+    const amount = parseEther('1')
+    const l1Before = await openOnL1(from.address)
+    const journal = new BridgeJournal(tmp.dir)
+    const op = journal.start({
+      kind: 'deposit',
+      from: from.address,
+      to: from.address,
+      amount: amount.toString(),
+      l1ChainId: devnet.state.l1.chainId,
+      l2ChainId: devnet.state.l2.chainId,
+    })
+    const recorded = await signAndRecord(journal, op, 'approve', l1, from, {
+      to: endpoints().token,
+      data: encodeFunctionData({abi: erc20Abi, functionName: 'approve', args: [endpoints().portal, amount]}),
+    })
+    // Another transaction takes the recorded nonce: the journalled one can never be mined.
+    await l1.wallet(from).sendTransaction({to: from.address, value: 0n, nonce: recorded.nonce})
+    const r = await depositToL2(devnet.state, from, amount, from.address, {stateDir: tmp.dir})
+    expect(r.resumed).toBe(true)
+    expect(await openOnL1(from.address)).toBe(l1Before - amount)
+    const saved = new BridgeJournal(tmp.dir).operations.find((o) => o.id === op.id)!
+    expect(saved.status).toBe('done')
+    expect(saved.txs[`approve@dropped-${recorded.nonce}`]?.status).toBe('dropped')
+  })
+})
