@@ -1,7 +1,7 @@
-import {type Chain, defineChain} from 'viem'
+import {type Address, type Chain, defineChain} from 'viem'
 import {chainConfig as opStackConfig} from 'viem/op-stack'
 
-import {MAINNET_CHAIN_ID, TESTNET_CHAIN_ID} from './network-names.js'
+import {MAINNET_CHAIN_ID, type NetworkName, TESTNET_CHAIN_ID} from './network-names.js'
 
 export {DEVNET_L1_CHAIN_ID, DEVNET_L2_CHAIN_ID, NETWORK_NAMES, type NetworkName} from './network-names.js'
 
@@ -36,4 +36,28 @@ export function devnetChain(chainId: number, rpcUrl: string, layer: 'l1' | 'l2')
     rpcUrls: {default: {http: [rpcUrl]}},
     testnet: true,
   })
+}
+
+/**
+ * Where each public network's bridge lives: its L1, and the OP Stack portal OPEN is locked in. The
+ * output oracle and the token are read from the portal itself (`l2Oracle()`, its SystemConfig's
+ * `gasPayingToken()`), so a preset cannot disagree with the chain; a preset address is one
+ * OpenLedger publishes, with where.
+ */
+export type BridgePreset = {
+  l1: {chainId: number; name: string; rpcUrl: string}
+  /** OptimismPortal proxy on L1; undefined where OpenLedger publishes none. */
+  portal?: Address
+  source?: string
+}
+
+export const BRIDGE_PRESETS: Record<Exclude<NetworkName, 'devnet'>, BridgePreset> = {
+  testnet: {
+    l1: {chainId: 11_155_111, name: 'Sepolia', rpcUrl: 'https://ethereum-sepolia-rpc.publicnode.com'},
+    portal: '0x2241bdE3a85BE011BC4685D54cfE9829b5D66A5E',
+    source: 'https://openledger.gitbook.io/openledger/bridging',
+  },
+  mainnet: {
+    l1: {chainId: 1, name: 'Ethereum', rpcUrl: 'https://ethereum-rpc.publicnode.com'},
+  },
 }

@@ -265,20 +265,12 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Run
     // deposits are found already credited (every relay step checks first, so a rescan is free of
     // side effects).
     void loadChainModules().then(
-      ({layerClients, viemBridgeChains, Relayer, privateKeyToAccount}) => {
+      ({devnetRelayer}) => {
         if (stopping) return
-        relayer = new Relayer(
-          viemBridgeChains(
-            layerClients('l1', DEVNET_L1_CHAIN_ID, l1.rpcUrl),
-            layerClients('l2', DEVNET_L2_CHAIN_ID, l2.rpcUrl),
-            {portal: contracts.OptimismPortal, oracle: contracts.L2OutputOracle},
-            privateKeyToAccount(accounts[DEV_ROLES.relayer].privateKey),
-          ),
-          {
-            onError: (err) => emit({stage: 'relayer-error', message: (err as Error).message?.split('\n')[0] ?? String(err)}),
-            onRelay: (r) => emit({stage: 'relayed', deposits: r.deposits.length, outputs: r.outputs.length}),
-          },
-        )
+        relayer = devnetRelayer(state, accounts[DEV_ROLES.relayer].privateKey, {
+          onError: (err) => emit({stage: 'relayer-error', message: (err as Error).message?.split('\n')[0] ?? String(err)}),
+          onRelay: (r) => emit({stage: 'relayed', deposits: r.deposits.length, outputs: r.outputs.length}),
+        })
         relayer.start()
       },
       (err) => emit({stage: 'relayer-error', message: `the bridge relayer could not load: ${(err as Error).message}`}),
@@ -292,13 +284,8 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Run
 }
 
 async function loadChainModules() {
-  const [{layerClients}, {viemBridgeChains}, {Relayer}, {privateKeyToAccount}] = await Promise.all([
-    import('./clients.js'),
-    import('./bridge/chain-handles.js'),
-    import('./bridge/relayer.js'),
-    import('viem/accounts'),
-  ])
-  return {layerClients, viemBridgeChains, Relayer, privateKeyToAccount}
+  const [{layerClients}, {devnetRelayer}] = await Promise.all([import('./clients.js'), import('./bridge/devnet-relayer.js')])
+  return {layerClients, devnetRelayer}
 }
 
 /** Mines a block every `seconds` from now on (anvil mines per transaction until told otherwise). */

@@ -5,7 +5,9 @@ import {promisify} from 'node:util'
 import {resolveAnvilBinary} from '../devnet/anvil-binary.js'
 import {devnetStatus} from '../devnet/control.js'
 import {type Device, probeDevice} from '../model/backend.js'
+import type {PortalInfo} from '../devnet/bridge/portal.js'
 import {stateDir} from '../store/paths.js'
+import type {BridgeTarget} from './network.js'
 
 const run = promisify(execFile)
 
@@ -19,12 +21,19 @@ export type DoctorReport = {
   onnxruntime: Record<Device, boolean>
   gpu?: string
   devnet: 'running' | 'stopped'
+  /** The bridge of the network asked about (doctor --network), as its portal reports it. */
+  bridge?: PortalInfo
+}
+
+export type DoctorOptions = {
+  /** Also ask this network's bridge, live. */
+  bridge?: BridgeTarget
 }
 
 const REQUIRED_NODE_MAJOR = 20
 
 /** Everything openledger needs, checked for real: a version printed, a session run, a chain asked. */
-export async function runDoctor(): Promise<DoctorReport> {
+export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorReport> {
   const checks: Check[] = []
   const major = Number(process.versions.node.split('.')[0])
   checks.push({
@@ -90,7 +99,16 @@ export async function runDoctor(): Promise<DoctorReport> {
     })
   }
 
-  return {ok: checks.every((c) => c.ok), checks, node: process.versions.node, anvil, onnxruntime, gpu, devnet}
+  let bridge: PortalInfo | undefined
+  if (options.bridge) {
+    // Loaded only when asked: viem and the OP Stack ABIs are most of a plain doctor run otherwise.
+    const {checkBridge} = await import('./network.js')
+    const network = await checkBridge(options.bridge)
+    checks.push(...network.checks)
+    bridge = network.bridge
+  }
+
+  return {ok: checks.every((c) => c.ok), checks, node: process.versions.node, anvil, onnxruntime, gpu, devnet, ...(bridge ? {bridge} : {})}
 }
 
 async function detectGpu(): Promise<string | undefined> {

@@ -3,8 +3,12 @@ import {privateKeyToAccount} from 'viem/accounts'
 import {getSourceHash, getWithdrawalStatus} from 'viem/op-stack'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {join} from 'node:path'
+
+import {cli} from '../helpers/cli.js'
 import '../helpers/env.js'
 import {tempDir} from '../helpers/env.js'
+import {expectSchema} from '../helpers/json-schema.js'
 import {L1Block, OptimismPortal, SystemConfig} from '../../src/contracts/bedrock/index.js'
 import {depositRequest, depositToL2} from '../../src/devnet/bridge/deposit.js'
 import {bridgeClients, devnetBridgeEndpoints} from '../../src/devnet/bridge/endpoints.js'
@@ -16,10 +20,12 @@ import {type RunningDevnet, startDevnet} from '../../src/devnet/supervisor.js'
 
 describe('the OP Stack bridge on the devnet (OptimismPortal, OPEN as the custom gas token)', () => {
   const tmp = tempDir()
+  // The folder's own state dir, so the CLI run in tmp.dir finds this devnet as a user's would.
+  const stateDir = join(tmp.dir, '.openledger')
   let devnet: RunningDevnet
 
   beforeAll(async () => {
-    devnet = await startDevnet({stateDir: tmp.dir, l1Port: 0, l2Port: 0})
+    devnet = await startDevnet({stateDir, l1Port: 0, l2Port: 0})
   })
   afterAll(async () => {
     await devnet?.stop()
@@ -49,7 +55,7 @@ describe('the OP Stack bridge on the devnet (OptimismPortal, OPEN as the custom 
     const from = account(1)
     const to = devnet.state.accounts[3].address
     const [l1Before, l2Before, lockedBefore] = await Promise.all([openOnL1(from.address), l2.public.getBalance({address: to}), locked()])
-    const r = await depositToL2(devnet.state, from, parseEther('5'), to, {stateDir: tmp.dir})
+    const r = await depositToL2(devnet.state, from, parseEther('5'), to, {stateDir})
     expect(r.resumed).toBe(false)
     expect(await openOnL1(from.address)).toBe(l1Before - parseEther('5'))
     expect(await locked()).toBe(lockedBefore + parseEther('5'))
@@ -73,7 +79,7 @@ describe('the OP Stack bridge on the devnet (OptimismPortal, OPEN as the custom 
     const from = account(4)
     const l1Before = await openOnL1(from.address)
     const lockedBefore = await locked()
-    const r = await withdrawToL1(devnet.state, from, parseEther('2'), undefined, {stateDir: tmp.dir})
+    const r = await withdrawToL1(devnet.state, from, parseEther('2'), undefined, {stateDir})
     expect(r.stage).toBe('finalized')
     expect(r.proveTxHash).toMatch(/^0x[0-9a-f]{64}$/)
     expect(await openOnL1(from.address)).toBe(l1Before + parseEther('2'))
@@ -111,7 +117,7 @@ describe('the OP Stack bridge on the devnet (OptimismPortal, OPEN as the custom 
     await l1
       .wallet(from)
       .writeContract({address: endpoints().token, abi: erc20Abi, functionName: 'approve', args: [endpoints().portal, amount]})
-    const journal = new BridgeJournal(tmp.dir)
+    const journal = new BridgeJournal(stateDir)
     const op = journal.start({
       kind: 'deposit',
       from: from.address,
@@ -122,14 +128,14 @@ describe('the OP Stack bridge on the devnet (OptimismPortal, OPEN as the custom 
     })
     const recorded = await signAndRecord(journal, op, 'deposit', l1, from, depositRequest(endpoints(), to, amount))
 
-    const first = await depositToL2(devnet.state, from, amount, to, {stateDir: tmp.dir})
+    const first = await depositToL2(devnet.state, from, amount, to, {stateDir})
     expect(first.resumed).toBe(true)
     expect(first.l1TxHash).toBe(recorded.hash)
     // Killed again after the broadcast (journal says pending): the rerun finds the receipt.
-    const again = new BridgeJournal(tmp.dir)
+    const again = new BridgeJournal(stateDir)
     again.operations.find((o) => o.id === op.id)!.status = 'pending'
     again.save()
-    const second = await depositToL2(devnet.state, from, amount, to, {stateDir: tmp.dir})
+    const second = await depositToL2(devnet.state, from, amount, to, {stateDir})
     expect(second).toMatchObject({resumed: true, l1TxHash: recorded.hash, l2TxHash: first.l2TxHash})
 
     // Two L1 transactions in all: the approve and the one recorded deposit.
@@ -145,7 +151,7 @@ describe('the OP Stack bridge on the devnet (OptimismPortal, OPEN as the custom 
     const from = account(7)
     const amount = parseEther('1')
     const l1Before = await openOnL1(from.address)
-    const journal = new BridgeJournal(tmp.dir)
+    const journal = new BridgeJournal(stateDir)
     const op = journal.start({
       kind: 'deposit',
       from: from.address,
@@ -160,11 +166,85 @@ describe('the OP Stack bridge on the devnet (OptimismPortal, OPEN as the custom 
     })
     // Another transaction takes the recorded nonce: the journalled one can never be mined.
     await l1.wallet(from).sendTransaction({to: from.address, value: 0n, nonce: recorded.nonce})
-    const r = await depositToL2(devnet.state, from, amount, from.address, {stateDir: tmp.dir})
+    const r = await depositToL2(devnet.state, from, amount, from.address, {stateDir})
     expect(r.resumed).toBe(true)
     expect(await openOnL1(from.address)).toBe(l1Before - amount)
-    const saved = new BridgeJournal(tmp.dir).operations.find((o) => o.id === op.id)!
+    const saved = new BridgeJournal(stateDir).operations.find((o) => o.id === op.id)!
     expect(saved.status).toBe('done')
     expect(saved.txs[`approve@dropped-${recorded.nonce}`]?.status).toBe('dropped')
+  })
+
+  it('through the CLI: bridge deposit 5, bridge withdraw 2 and bridge status, each --json as its schema says', async () => {
+    const who = devnet.state.accounts[5].address
+    const [l1Before, l2Before] = await Promise.all([openOnL1(who), clients().l2.public.getBalance({address: who})])
+    const deposit = await cli(tmp.dir, ['bridge', 'deposit', '5', '--account', '5', '--json'])
+    expect(deposit.exitCode, deposit.stderr).toBe(0)
+    expectSchema('bridge deposit', deposit.json)
+    expect(deposit.json).toMatchObject({from: who, to: who, amount: parseEther('5').toString(), resumed: false})
+    expect(await openOnL1(who)).toBe(l1Before - parseEther('5'))
+    expect(await clients().l2.public.getBalance({address: who})).toBe(l2Before + parseEther('5'))
+
+    const withdraw = await cli(tmp.dir, ['bridge', 'withdraw', '2', '--account', '5', '--json'])
+    expect(withdraw.exitCode, withdraw.stderr).toBe(0)
+    expectSchema('bridge withdraw', withdraw.json)
+    expect(withdraw.json).toMatchObject({stage: 'finalized', to: who, amount: parseEther('2').toString()})
+    expect(await openOnL1(who)).toBe(l1Before - parseEther('5') + parseEther('2'))
+
+    for (const [tx, kind, stage] of [
+      [withdraw.json.l2TxHash, 'withdrawal', 'finalized'],
+      [deposit.json.l1TxHash, 'deposit', 'credited'],
+    ]) {
+      const status = await cli(tmp.dir, ['bridge', 'status', tx, '--json'])
+      expect(status.exitCode, status.stderr).toBe(0)
+      expectSchema('bridge status', status.json)
+      expect(status.json).toMatchObject({kind, stage})
+    }
+    const bad = await cli(tmp.dir, ['bridge', 'status', '0x1234'])
+    expect(bad.exitCode).toBe(2)
+    expect(bad.stderr).toContain('"0x1234" is not 32 bytes of hex')
+  })
+
+  it('doctor --network reads the portal’s version and gas paying token live (the devnet standing in for testnet)', async () => {
+    const c = devnet.state.contracts
+    const asTestnet = await cli(tmp.dir, [
+      'doctor',
+      '--network',
+      'testnet',
+      '--l1-rpc-url',
+      devnet.state.l1.rpcUrl,
+      '--portal',
+      c.OptimismPortal,
+      '--json',
+    ])
+    expectSchema('doctor', asTestnet.json)
+    expect(asTestnet.json.bridge).toMatchObject({
+      l1ChainId: devnet.state.l1.chainId,
+      portal: c.OptimismPortal,
+      version: '2.8.1-beta.1',
+      oracle: c.L2OutputOracle,
+      systemConfig: c.SystemConfig,
+      gasPayingToken: {address: c.OpenToken, decimals: 18, symbol: 'OPEN'},
+    })
+    const names = (asTestnet.json.checks as Array<{name: string; ok: boolean}>).filter((x) => x.name.startsWith('testnet:'))
+    expect(names.map((x) => [x.name, x.ok])).toEqual([
+      ['testnet:portal', true],
+      ['testnet:gas-token', true],
+      ['testnet:oracle', true],
+    ])
+    const devnetRun = await cli(tmp.dir, ['doctor', '--network', 'devnet', '--json'])
+    expect(devnetRun.json.checks).toContainEqual(expect.objectContaining({name: 'devnet:l2-gas-token', ok: true}))
+    // Not a portal at all: one clear failed check, no crash.
+    const wrong = await cli(tmp.dir, [
+      'doctor',
+      '--network',
+      'testnet',
+      '--l1-rpc-url',
+      devnet.state.l1.rpcUrl,
+      '--portal',
+      c.OpenToken,
+      '--json',
+    ])
+    expect(wrong.exitCode).toBe(1)
+    expect(wrong.json.checks).toContainEqual(expect.objectContaining({name: 'testnet:portal', ok: false}))
   })
 })

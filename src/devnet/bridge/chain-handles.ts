@@ -28,17 +28,11 @@ export async function outputRootAt(l2: LayerClients, blockNumber: bigint): Promi
 }
 
 /**
- * BridgeChains over real chains. Deposits go to `l2Deposits`: the L2 anvil's own URL, since the
- * public L2 endpoint refuses deposit transactions from anyone but the relayer. The relayer account
- * signs output proposals on L1 (it is the oracle's proposer).
+ * BridgeChains over real chains. `l2` must reach the L2 node itself (on the devnet the anvil's
+ * private URL): its public endpoint refuses deposit transactions from anyone but the relayer. The
+ * relayer account signs output proposals on L1 (it is the oracle's proposer).
  */
-export function viemBridgeChains(
-  l1: LayerClients,
-  l2: LayerClients,
-  contracts: RelayedContracts,
-  proposer: Account,
-  l2Deposits: LayerClients = l2,
-): BridgeChains {
+export function viemBridgeChains(l1: LayerClients, l2: LayerClients, contracts: RelayedContracts, proposer: Account): BridgeChains {
   const l1Proposer = l1.wallet(proposer)
   return {
     l1BlockNumber: () => l1.public.getBlockNumber({cacheTime: 0}),
@@ -68,16 +62,16 @@ export function viemBridgeChains(
       // its hash is fixed, and we stop as soon as the L2 has it.
       for (let attempt = 0; ; attempt++) {
         try {
-          await l2Deposits.public.request({method: 'eth_sendRawTransaction', params: [serialized]})
+          await l2.public.request({method: 'eth_sendRawTransaction', params: [serialized]})
           break
         } catch (err) {
           if (!/replacement transaction underpriced|already imported|already known/i.test(String((err as Error).message)) || attempt >= 100)
             throw err
-          if (await l2Deposits.public.getTransaction({hash}).then(Boolean, () => false)) break
+          if (await l2.public.getTransaction({hash}).then(Boolean, () => false)) break
           await new Promise((r) => setTimeout(r, 10))
         }
       }
-      await l2Deposits.public.waitForTransactionReceipt({hash, pollingInterval: 5})
+      await l2.public.waitForTransactionReceipt({hash, pollingInterval: 5})
       return hash
     },
     nextOutputBlock: () => l1.public.readContract({address: contracts.oracle, abi: L2OutputOracle.abi, functionName: 'nextBlockNumber'}),
