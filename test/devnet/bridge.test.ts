@@ -5,9 +5,11 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {join} from 'node:path'
 
-import {cli} from '../helpers/cli.js'
+import {execa} from 'execa'
+
+import {BIN, cli} from '../helpers/cli.js'
 import '../helpers/env.js'
-import {tempDir} from '../helpers/env.js'
+import {TEST_CACHE_DIR, tempDir} from '../helpers/env.js'
 import {expectSchema} from '../helpers/json-schema.js'
 import {L1Block, OptimismPortal, SystemConfig} from '../../src/contracts/bedrock/index.js'
 import {depositRequest, depositToL2} from '../../src/devnet/bridge/deposit.js'
@@ -15,6 +17,10 @@ import {bridgeClients, devnetBridgeEndpoints} from '../../src/devnet/bridge/endp
 import {BridgeJournal, signAndRecord} from '../../src/devnet/bridge/journal.js'
 import {bridgeStatus} from '../../src/devnet/bridge/status.js'
 import {withdrawToL1} from '../../src/devnet/bridge/withdraw.js'
+import {anvilClient} from '../../src/chain/anvil.js'
+import {readJsonFile} from '../../src/store/atomic.js'
+import {poll} from '../../src/util/poll.js'
+import type {BridgeOperation} from '../../src/devnet/bridge/journal.js'
 import {GENESIS_L2_OPEN} from '../../src/devnet/genesis.js'
 import {type RunningDevnet, startDevnet} from '../../src/devnet/supervisor.js'
 
@@ -246,5 +252,72 @@ describe('the OP Stack bridge on the devnet (OptimismPortal, OPEN as the custom 
     ])
     expect(wrong.exitCode).toBe(1)
     expect(wrong.json.checks).toContainEqual(expect.objectContaining({name: 'testnet:portal', ok: false}))
+  })
+
+  it('bridge deposit killed (SIGKILL) once its transaction is journalled: the rerun moves the amount exactly once', async () => {
+    const who = devnet.state.accounts[6].address
+    const {l1, l2} = clients()
+    const [l1Before, l2Before] = await Promise.all([openOnL1(who), l2.public.getBalance({address: who})])
+    const run = execa(process.execPath, [BIN, 'bridge', 'deposit', '4', '--account', '6', '--json'], {
+      cwd: tmp.dir,
+      reject: false,
+      env: {NO_COLOR: '1', NODE_ENV: 'production', OPENLEDGER_CACHE_DIR: TEST_CACHE_DIR},
+    })
+    const journalled = () =>
+      readJsonFile<BridgeOperation[]>(join(stateDir, 'bridge', 'journal.json'))?.find(
+        (o) => o.status === 'pending' && o.from === who && o.amount === parseEther('4').toString() && o.txs.deposit,
+      )
+    await poll(() => journalled(), {timeoutMs: 60_000, intervalMs: 1})
+    run.kill('SIGKILL')
+    await run
+    const rerun = await cli(tmp.dir, ['bridge', 'deposit', '4', '--account', '6', '--json'])
+    expect(rerun.exitCode, rerun.stderr).toBe(0)
+    expect(rerun.json).toMatchObject({resumed: true})
+    expect(await openOnL1(who)).toBe(l1Before - parseEther('4'))
+    expect(await l2.public.getBalance({address: who})).toBe(l2Before + parseEther('4'))
+    const deposits = await l1.public.getContractEvents({
+      address: endpoints().portal,
+      abi: OptimismPortal.abi,
+      eventName: 'TransactionDeposited',
+      args: {from: who},
+      fromBlock: 0n,
+    })
+    // Genesis funded every account by a deposit from account 0; this account deposited once, now.
+    expect(deposits).toHaveLength(1)
+  })
+})
+
+describe('a long finalization period (devnet start --finalization-period)', () => {
+  const tmp = tempDir()
+  let devnet: RunningDevnet
+  beforeAll(async () => {
+    devnet = await startDevnet({stateDir: tmp.dir, l1Port: 0, l2Port: 0, finalizationPeriodSeconds: 3600})
+  })
+  afterAll(async () => {
+    await devnet?.stop()
+    tmp.cleanup()
+  })
+
+  it('stops once proven, says when; after the L1 clock passes the period the rerun finalizes, paying exactly once', async () => {
+    const endpoints = devnetBridgeEndpoints(devnet.state)
+    const {l1} = bridgeClients(endpoints)
+    const from = privateKeyToAccount(devnet.state.accounts[3].privateKey)
+    const l1Open = () => l1.public.readContract({address: endpoints.token, abi: erc20Abi, functionName: 'balanceOf', args: [from.address]})
+    const before = await l1Open()
+    const first = await withdrawToL1(devnet.state, from, parseEther('1'), undefined, {stateDir: tmp.dir})
+    expect(first.stage).toBe('waiting-to-finalize')
+    expect(first.l1TxHash).toBeUndefined()
+    const waitS = (Date.parse(first.finalizableAt!) - Date.now()) / 1000
+    expect(waitS).toBeGreaterThan(3500)
+    expect(waitS).toBeLessThan(3700)
+    expect(await bridgeStatus(endpoints, first.l2TxHash)).toMatchObject({stage: 'waiting-to-finalize'})
+    expect(await l1Open()).toBe(before)
+
+    // Move the L1 clock past the period (what `devnet time advance 1h` does) and run it again.
+    await anvilClient(l1.chain).increaseTime({seconds: 3601})
+    await anvilClient(l1.chain).mine({blocks: 1})
+    const second = await withdrawToL1(devnet.state, from, parseEther('1'), undefined, {stateDir: tmp.dir})
+    expect(second).toMatchObject({stage: 'finalized', resumed: true, withdrawalHash: first.withdrawalHash, proveTxHash: first.proveTxHash})
+    expect(await l1Open()).toBe(before + parseEther('1'))
   })
 })

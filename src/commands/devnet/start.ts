@@ -56,6 +56,11 @@ Runs in the foreground until Ctrl-C, or with --detach in a background supervisor
       description:
         "Build the genesis (deployments, funding) again instead of loading the cached one; a crashed devnet's saved state is not resumed.",
     }),
+    'finalization-period': Flags.integer({
+      description: 'Seconds a bridge withdrawal waits between proof and finalization (default 3; OP Stack chains use 7 days).',
+      min: 0,
+      env: 'OPENLEDGER_FINALIZATION_PERIOD',
+    }),
   }
 
   async run(): Promise<DevnetSummary | void> {
@@ -66,6 +71,7 @@ Runs in the foreground until Ctrl-C, or with --detach in a background supervisor
       blockTime: flags['block-time'],
       fresh: flags.fresh,
       fork: flags.fork ? await forkOptions(flags.fork, flags['l1-rpc-url'], flags['fork-block']) : undefined,
+      finalizationPeriodSeconds: flags['finalization-period'],
     }
     const {devnetSummary} = await import('../../devnet/summary.js')
 
