@@ -7,6 +7,7 @@ import {benchCli} from './cli.js'
 import {contractsGasBench} from './contracts-gas.js'
 import {runDatanetBenchAll} from './datanet.js'
 import {devBenchRows, runDevBench} from './dev.js'
+import {benchBridge} from './bridge.js'
 import {benchDevnet} from './devnet.js'
 import {ggufBenchRows} from './gguf.js'
 import {runLmBench} from './lm.js'
@@ -22,6 +23,7 @@ const parts: Record<string, () => Promise<unknown>> = {
   cli: async () => printTable('cli: start-up through bin/run.js vs node -e 0 (min and median of 7)', await benchCli()),
   devnet: async () => printTable('devnet: start to ready, bridge round trip', await benchDevnet()),
   proxy: async () => printTable('proxy: the devnet L2 RPC proxy vs the same calls straight to anvil (median of 7)', await benchProxy()),
+  bridge: async () => printTable('bridge: deposit, withdrawal to proven, output proposal vs an L1 ERC-20 transfer', await benchBridge()),
   contracts: async () => {
     log('\ncontracts: gas used')
     await contractsGasBench(log)

@@ -9,7 +9,7 @@ import {stateDir as defaultStateDir} from '../../store/paths.js'
 import type {DevnetState} from '../state.js'
 import type {BridgeEndpoints} from './addresses.js'
 import {decodeDeposit, depositTransaction} from './deposit-tx.js'
-import {bridgeClients} from './endpoints.js'
+import {bridgeClients, relayTimeoutMs} from './endpoints.js'
 import {InsufficientBalanceError, localAccount, toEndpoints, waitForRelay} from './errors.js'
 import {BridgeJournal, type TxRequest, sendOnce} from './journal.js'
 
@@ -61,7 +61,7 @@ export async function depositToL2(
   const signer = localAccount(account)
   const dir = opts.stateDir ?? defaultStateDir()
   const {l1, l2} = bridgeClients(endpoints)
-  const timeoutMs = opts.timeoutMs ?? 30_000
+  const timeoutMs = opts.timeoutMs ?? relayTimeoutMs(endpoints)
 
   return withLock(join(dir, 'bridge', 'journal.lock'), async () => {
     const journal = new BridgeJournal(dir)
@@ -119,6 +119,7 @@ export async function depositToL2(
       () => l2.public.getTransactionReceipt({hash: l2Tx.hash}).catch(() => undefined),
       timeoutMs,
       `deposit ${receipt.transactionHash}`,
+      l2.public.pollingInterval,
     )
     journal.finish(op, 'done')
     const l2BalanceAfter = await l2.public.getBalance({address: to})

@@ -23,7 +23,7 @@ export type BridgeClients = {l1: LayerClients; l2: LayerClients}
  * viem's own OP Stack chains do (`sourceId`, `contracts.portal[l1]`, `contracts.l2OutputOracle[l1]`,
  * Multicall3 on L1), so viem's withdrawal actions find them without per-call overrides.
  */
-export function bridgeClients(endpoints: BridgeEndpoints, pollingInterval = 25): BridgeClients {
+export function bridgeClients(endpoints: BridgeEndpoints, pollingInterval?: number): BridgeClients {
   const l1Chain: Chain = defineChain({
     id: endpoints.l1.chainId,
     name: `L1 (chain ${endpoints.l1.chainId})`,
@@ -46,12 +46,34 @@ export function bridgeClients(endpoints: BridgeEndpoints, pollingInterval = 25):
     },
   })
   const layer = (chain: Chain): LayerClients => {
-    const transport = http(chain.rpcUrls.default.http[0], {batch: false, retryCount: 0})
+    const url = chain.rpcUrls.default.http[0]
+    const transport = http(url, {batch: false, retryCount: isLoopback(url) ? 0 : 3})
+    const interval = pollingInterval ?? defaultPollingInterval(url)
     return {
       chain,
-      public: createPublicClient({chain, transport, pollingInterval, cacheTime: 0}),
-      wallet: (account) => createWalletClient({account, chain, transport, pollingInterval, cacheTime: 0}),
+      public: createPublicClient({chain, transport, pollingInterval: interval, cacheTime: 0}),
+      wallet: (account) => createWalletClient({account, chain, transport, pollingInterval: interval, cacheTime: 0}),
     }
   }
   return {l1: layer(l1Chain), l2: layer(l2Chain)}
+}
+
+const isLoopback = (url: string) => /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:|\/|$)/.test(url)
+
+/**
+ * How often to ask for receipts and relays: a local anvil mines at once and answers in well under a
+ * millisecond, so every few milliseconds; a public node (2 s L2 blocks, 12 s L1 blocks, rate
+ * limits) every second.
+ */
+function defaultPollingInterval(url: string): number {
+  return isLoopback(url) ? 5 : 1_000
+}
+
+/**
+ * How long a command waits for the other side (a deposit credited, an output proposed) before it
+ * stops and says a rerun resumes: seconds on a local devnet, minutes where a real sequencer waits
+ * for L1 confirmations and a proposer publishes outputs every hour or so.
+ */
+export function relayTimeoutMs(endpoints: BridgeEndpoints): number {
+  return isLoopback(endpoints.l1.rpcUrl) && isLoopback(endpoints.l2.rpcUrl) ? 30_000 : 15 * 60_000
 }

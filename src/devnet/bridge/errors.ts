@@ -26,8 +26,8 @@ export class RelayTimeoutError extends OpenledgerError {
 }
 
 /** Polls until the relayer's side of a transfer shows up; a relay that never comes is a RelayTimeoutError. */
-export const waitForRelay = <T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> =>
-  poll(probe, {timeoutMs, intervalMs: 25, onTimeout: () => new RelayTimeoutError(what, timeoutMs)})
+export const waitForRelay = <T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string, intervalMs = 25): Promise<T> =>
+  poll(probe, {timeoutMs, intervalMs, onTimeout: () => new RelayTimeoutError(what, timeoutMs)})
 
 /**
  * The bridge signs each transaction itself before journalling it, which needs the key in this

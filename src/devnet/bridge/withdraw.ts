@@ -22,7 +22,7 @@ import type {LayerClients} from '../clients.js'
 import type {DevnetState} from '../state.js'
 import {type BridgeEndpoints, L2_TO_L1_MESSAGE_PASSER} from './addresses.js'
 import type {BridgeRunOptions} from './deposit.js'
-import {bridgeClients} from './endpoints.js'
+import {bridgeClients, relayTimeoutMs} from './endpoints.js'
 import {InsufficientBalanceError, RelayTimeoutError, localAccount, toEndpoints, waitForRelay} from './errors.js'
 import {BridgeJournal as Journal, sendOnce} from './journal.js'
 
@@ -79,7 +79,7 @@ export async function withdrawToL1(
   const signer = localAccount(account)
   const dir = opts.stateDir ?? defaultStateDir()
   const {l1, l2} = bridgeClients(endpoints)
-  const timeoutMs = opts.timeoutMs ?? 30_000
+  const timeoutMs = opts.timeoutMs ?? relayTimeoutMs(endpoints)
 
   return withLock(join(dir, 'bridge', 'journal.lock'), async () => {
     const journal = new Journal(dir)
@@ -212,6 +212,7 @@ async function waitForOutput(l1: LayerClients, oracle: Address, initiated: Trans
     },
     timeoutMs,
     `the output root of L2 block ${initiated.blockNumber}`,
+    l1.public.pollingInterval,
   )
   return getL2Output(l1.public, {l2BlockNumber: initiated.blockNumber, l2OutputOracleAddress: oracle})
 }
