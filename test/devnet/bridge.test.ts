@@ -13,6 +13,7 @@ import {TEST_CACHE_DIR, tempDir} from '../helpers/env.js'
 import {expectSchema} from '../helpers/json-schema.js'
 import {L1Block, OptimismPortal, SystemConfig} from '../../src/contracts/bedrock/index.js'
 import {depositRequest, depositToL2} from '../../src/devnet/bridge/deposit.js'
+import {devnetRelayer} from '../../src/devnet/bridge/devnet-relayer.js'
 import {bridgeClients, devnetBridgeEndpoints} from '../../src/devnet/bridge/endpoints.js'
 import {BridgeJournal, signAndRecord} from '../../src/devnet/bridge/journal.js'
 import {bridgeStatus} from '../../src/devnet/bridge/status.js'
@@ -252,6 +253,32 @@ describe('the OP Stack bridge on the devnet (OptimismPortal, OPEN as the custom 
     ])
     expect(wrong.exitCode).toBe(1)
     expect(wrong.json.checks).toContainEqual(expect.objectContaining({name: 'testnet:portal', ok: false}))
+  })
+
+  it('the relayer talks to the L2 node by the private URL the state names (the public one refuses deposits)', async () => {
+    const {l1} = clients()
+    // A public URL nobody answers on: every L2 call the relayer makes must go to internalRpcUrl.
+    const state = {...devnet.state, l2: {...devnet.state.l2, rpcUrl: 'http://127.0.0.1:9', internalRpcUrl: devnet.state.l2.rpcUrl}}
+    const relayer = devnetRelayer(state, devnet.state.accounts[9].privateKey)
+    await relayer.skipToHeads()
+    const from = account(8)
+    await l1
+      .wallet(from)
+      .writeContract({address: endpoints().token, abi: erc20Abi, functionName: 'approve', args: [endpoints().portal, 7n]})
+    const hash = await l1.wallet(from).writeContract({
+      address: endpoints().portal,
+      abi: OptimismPortal.abi,
+      functionName: 'depositERC20Transaction',
+      args: [from.address, 7n, 7n, 100_000n, false, '0x'],
+    })
+    await l1.public.waitForTransactionReceipt({hash})
+    // Whichever relayer gets there first (this one or the devnet's own), the deposit is credited once.
+    await relayer.tick()
+    expect(await bridgeStatus(endpoints(), hash)).toMatchObject({kind: 'deposit', stage: 'credited', amount: '7'})
+    expect(() => devnetRelayer({...state, l2: {...state.l2, internalRpcUrl: undefined}}, devnet.state.accounts[9].privateKey)).not.toThrow()
+    await expect(
+      devnetRelayer({...state, l2: {...state.l2, internalRpcUrl: undefined}}, devnet.state.accounts[9].privateKey).tick(),
+    ).rejects.toThrow()
   })
 
   it('bridge deposit killed (SIGKILL) once its transaction is journalled: the rerun moves the amount exactly once', async () => {
