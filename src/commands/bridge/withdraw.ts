@@ -31,8 +31,10 @@ On the devnet the period is seconds and the command waits through it; when it is
       this.log(`finalized: L1 tx ${result.l1TxHash}`)
       this.log(`withdrew ${formatOpen(args.amount)} → ${result.to} on L1`)
       this.log(`L1 balance ${formatOpen(BigInt(result.l1BalanceBefore))} → ${formatOpen(BigInt(result.l1BalanceAfter))}`)
+    } else if (result.stage === 'waiting-to-finalize') {
+      this.log(`waiting-to-finalize: finalizable at ${result.finalizableAt}; run the same command again then to finish it`)
     } else {
-      this.log(`${result.stage}: finalizable at ${result.finalizableAt}; run the same command again then to finish it`)
+      this.log('waiting-to-prove: no output root covers that L2 block yet; run the same command again later to prove and finalize it')
     }
     return result
   }

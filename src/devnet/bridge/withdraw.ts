@@ -145,7 +145,13 @@ export async function withdrawToL1(
     let proveTxHash = op.txs.prove?.hash
     if (!(await isFinalized()) && !op.txs.finalize) {
       if ((await provenAt()) === 0n || op.txs.prove) {
-        const output = await waitForOutput(l1, endpoints.oracle, initiated, timeoutMs)
+        const output = await waitForOutput(l1, endpoints.oracle, initiated, timeoutMs).catch((err) => {
+          // No output for that block yet (a public proposer publishes one every hour or so): say so;
+          // the rerun proves it.
+          if (err instanceof RelayTimeoutError) return undefined
+          throw err
+        })
+        if (!output) return {...base, stage: 'waiting-to-prove', l1BalanceAfter: (await l1Balance()).toString()}
         const proved = await sendOnce(journal, op, 'prove', l1, signer, {
           to: endpoints.portal,
           data: await proveCalldata(l2, output, withdrawal),
