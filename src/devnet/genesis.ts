@@ -32,7 +32,7 @@ export const DEFAULT_FINALIZATION_PERIOD_SECONDS = 3
 const FUNDING_DEPOSIT_GAS = 100_000n
 
 /** Bump when what the genesis build does changes, so old cached states are not loaded. */
-const GENESIS_FORMAT = 2
+const GENESIS_FORMAT = 3
 
 export type GenesisOptions = {finalizationPeriodSeconds?: number}
 
@@ -144,29 +144,44 @@ export async function buildGenesis(
 
   const portal = bridge.OptimismPortal
   const l1Admin = l1.wallet(admin)
-  let last: Hex | undefined
+  // One transaction at a time, each mined before the next: same-sender transactions sent back to
+  // back can strand under anvil's instant mining (foundry #10122), and a lost funding deposit would
+  // leave an account unfunded in every devnet started from this genesis.
+  const send = async (hash: Hex, what: string) => {
+    const receipt = await l1.public.waitForTransactionReceipt({hash, pollingInterval: 5})
+    if (receipt.status !== 'success') throw new Error(`${what} reverted on L1 (${hash})`)
+  }
   for (const a of accounts) {
     if (a.address === admin.address) continue
-    last = await l1Admin.writeContract({address: token, abi: erc20Abi, functionName: 'transfer', args: [a.address, GENESIS_L1_OPEN]})
+    await send(
+      await l1Admin.writeContract({address: token, abi: erc20Abi, functionName: 'transfer', args: [a.address, GENESIS_L1_OPEN]}),
+      `funding ${a.address} on L1`,
+    )
   }
-  await l1Admin.writeContract({
-    address: token,
-    abi: erc20Abi,
-    functionName: 'approve',
-    args: [portal, GENESIS_L2_OPEN * BigInt(accounts.length)],
-  })
+  await send(
+    await l1Admin.writeContract({
+      address: token,
+      abi: erc20Abi,
+      functionName: 'approve',
+      args: [portal, GENESIS_L2_OPEN * BigInt(accounts.length)],
+    }),
+    'approving the portal',
+  )
   for (const a of accounts) {
-    last = await l1Admin.writeContract({
-      address: portal,
-      abi: OptimismPortal.abi,
-      functionName: 'depositERC20Transaction',
-      args: [a.address, GENESIS_L2_OPEN, GENESIS_L2_OPEN, FUNDING_DEPOSIT_GAS, false, '0x'],
-    })
+    await send(
+      await l1Admin.writeContract({
+        address: portal,
+        abi: OptimismPortal.abi,
+        functionName: 'depositERC20Transaction',
+        args: [a.address, GENESIS_L2_OPEN, GENESIS_L2_OPEN, FUNDING_DEPOSIT_GAS, false, '0x'],
+      }),
+      `the funding deposit for ${a.address}`,
+    )
   }
-  if (last) {
-    const receipt = await l1.public.waitForTransactionReceipt({hash: last, pollingInterval: 5})
-    if (receipt.status !== 'success') throw new Error(`a genesis funding deposit reverted on L1 (${last})`)
-  }
+
+  const locked = await l1.public.readContract({address: portal, abi: OptimismPortal.abi, functionName: 'balance'})
+  if (locked !== GENESIS_L2_OPEN * BigInt(accounts.length))
+    throw new Error(`the portal holds ${locked} wei of OPEN after the funding deposits`)
 
   // Relay the system deposit (OPEN as L1Block's gas paying token) and the funding deposits now, so
   // the L2 deployer has gas; then deploy the L2 contracts and propose their outputs too.

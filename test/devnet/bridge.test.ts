@@ -258,8 +258,12 @@ describe('the OP Stack bridge on the devnet (OptimismPortal, OPEN as the custom 
   it('the relayer talks to the L2 node by the private URL the state names (the public one refuses deposits)', async () => {
     const {l1} = clients()
     // A public URL nobody answers on: every L2 call the relayer makes must go to internalRpcUrl.
-    const state = {...devnet.state, l2: {...devnet.state.l2, rpcUrl: 'http://127.0.0.1:9', internalRpcUrl: devnet.state.l2.rpcUrl}}
-    const relayer = devnetRelayer(state, devnet.state.accounts[9].privateKey)
+    const state = {
+      ...devnet.state,
+      l2: {...devnet.state.l2, rpcUrl: 'http://127.0.0.1:9', internalRpcUrl: devnet.state.l2.internalRpcUrl ?? devnet.state.l2.rpcUrl},
+    }
+    // Deposits only: the devnet's own relayer proposes outputs with the same account.
+    const relayer = devnetRelayer(state, devnet.state.accounts[9].privateKey, {maxOutputsPerTick: 0})
     await relayer.skipToHeads()
     const from = account(8)
     await l1
