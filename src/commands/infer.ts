@@ -162,7 +162,7 @@ With --attribute each prediction adds "attribution":{"method","records":[{"recor
       await this.printAttributed(model.path, predictions, texts)
       if (signer && cid) {
         const modelId = await modelIdForCid(signer, cid)
-        const [{prediction, paid}] = await payRows(signer, [{prediction: predictions[0], modelId, cid, fee}])
+        const [{prediction, paid}] = await payRows(signer, [{prediction: predictions[0], modelId, cid, artifact: model.path, fee}])
         await this.printPaid(fee, paid)
         return inferAnswer(prediction, at)
       }
@@ -313,7 +313,7 @@ With --attribute each prediction adds "attribution":{"method","records":[{"recor
       if (!signer || modelId === undefined || !cid) return {...answer, receipt}
       const fee = flags.fee ?? DEFAULT_INFERENCE_FEE
       // The same settlement as a classifier's answer (src/publish/pay.ts), with the generation's receipt.
-      const [paid] = await settleInferences(signer, [{modelId, receipt, fee, cid}])
+      const [paid] = await settleInferences(signer, [{modelId, receipt, fee, cid, artifact: resolved.path}])
       await this.printPaid(fee, paid)
       return {...answer, receipt: {...receipt, fee: paid.fee, split: paid.split, txHash: paid.txHash, receiptId: paid.receiptId}}
     } finally {

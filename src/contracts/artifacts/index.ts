@@ -15,4 +15,4 @@ export const artifacts = {DatanetRegistry, InferenceSettlement, ModelRegistry, O
 export type ContractName = keyof typeof artifacts
 
 /** sha256 over every contract's name and creation bytecode: keys the cached devnet genesis. */
-export const artifactsHash = '7c0e459d9d608b15061144df0a29456d549855f7176a935edd40f06d177c1824'
+export const artifactsHash = 'e1bdd2b4e635cd5c0fa58012a90c2b105feeaf75a158b3d30fd873553c995e95'
