@@ -10,6 +10,8 @@ import {type InferenceServer, createInferenceServer} from '../../src/serve/serve
 import {expectSchema} from '../helpers/json-schema.js'
 import {gasCost, send} from '../helpers/contracts.js'
 import {OpenledgerClient} from '../../src/client/index.js'
+import InferCommand from '../../src/commands/infer.js'
+import {runCommand as run} from '../helpers/run-command.js'
 import {InferenceSettlement, Staking} from '../../src/contracts/artifacts/index.js'
 import {PAYMENT_REQUIRED_HEADER, decodeQuoteHeader, encodeAuthorizationHeader, signQuote} from '../../src/protocol/authorization.js'
 
@@ -240,6 +242,20 @@ describe('serve', () => {
     expect(new Set(rs.map((r) => r.prediction.receipt!.receiptId)).size).toBe(texts.length)
     expect(new Set(rs.map((r) => r.prediction.receipt!.txHash)).size).toBe(after.settlements - before.settlements)
     expect(await credit(PAYER)).toBe(credit0 - BigInt(texts.length) * 10n ** 16n)
+  })
+
+  it('infer --pay --server signs the quote as the signer (account 3): its credit pays, a quote above --fee is refused', async () => {
+    const credit0 = await credit(PAYER)
+    const args = ['--server', url, '--model', 'beta', '--text', 'the parcel is late', '--pay', '--account', String(PAYER), '--json']
+    const r = await run(c.config, InferCommand, args)
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0)
+    expectSchema('infer', r.json)
+    expect(r.json.prediction.receipt).toMatchObject({payer: c.p.accounts[PAYER].address, fee: (10n ** 16n).toString()})
+    expect(await credit(PAYER)).toBe(credit0 - 10n ** 16n)
+    const cheap = await run(c.config, InferCommand, [...args, '--fee', '0.001'])
+    expect(cheap.exitCode).toBe(2)
+    expect(cheap.stdout + cheap.stderr).toMatch(/above the maximum fee/)
+    expect(await credit(PAYER)).toBe(credit0 - 10n ** 16n)
   })
 
   it('closes gracefully: a request in flight finishes', async () => {
