@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 
 /// @title Staking native OPEN as a validator or an AI agent
 /// @notice Stake is locked until withdrawn: `requestWithdrawal` moves part of it out of the active
@@ -63,7 +64,6 @@ contract Staking is AccessControl, ReentrancyGuard {
         address agent;
         uint256 receiptId;
         bytes32 evidenceHash;
-        string evidence;
     }
 
     address public treasury;
@@ -182,7 +182,9 @@ contract Staking is AccessControl, ReentrancyGuard {
     // ---------------------------------------------------------------- challenges
 
     /// @notice Challenges the receipt `receiptId` settled by `agent` (a staked agent): evidenceHash
-    /// commits to the challenger's recomputed attribution, evidence says where to find it.
+    /// commits to the challenger's recomputed attribution; `evidence` (what the slasher needs to
+    /// recompute it, or where to find it) is only logged, in ChallengeOpened, so its size costs
+    /// calldata, not storage.
     function challenge(address agent, uint256 receiptId, bytes32 evidenceHash, string calldata evidence)
         external
         returns (uint256 challengeId)
@@ -196,8 +198,7 @@ contract Staking is AccessControl, ReentrancyGuard {
             openedAt: uint64(block.timestamp),
             agent: agent,
             receiptId: receiptId,
-            evidenceHash: evidenceHash,
-            evidence: evidence
+            evidenceHash: evidenceHash
         });
         emit ChallengeOpened(challengeId, agent, receiptId, msg.sender, evidenceHash, evidence);
     }
@@ -222,7 +223,7 @@ contract Staking is AccessControl, ReentrancyGuard {
         uint256 available = s.amount + s.pendingWithdrawal;
         if (amount > available) amount = available;
         uint256 toChallenger = (amount * challengerRewardBps) / 10_000;
-        if (amount > 0) _slash(c.agent, amount, c.evidence);
+        if (amount > 0) _slash(c.agent, amount, string.concat("challenge ", Strings.toString(challengeId)));
         emit ChallengeResolved(challengeId, true, amount, toChallenger, msg.sender);
         if (toChallenger > 0) Address.sendValue(payable(c.challenger), toChallenger);
         if (amount > toChallenger) Address.sendValue(payable(treasury), amount - toChallenger);
@@ -238,13 +239,12 @@ contract Staking is AccessControl, ReentrancyGuard {
             uint256 receiptId,
             uint8 status,
             bytes32 evidenceHash,
-            string memory evidence,
             uint64 openedAt
         )
     {
         Challenge storage c = _challenges[challengeId];
         if (c.challenger == address(0)) revert UnknownChallenge(challengeId);
-        return (c.challenger, c.agent, c.receiptId, uint8(c.status), c.evidenceHash, c.evidence, c.openedAt);
+        return (c.challenger, c.agent, c.receiptId, uint8(c.status), c.evidenceHash, c.openedAt);
     }
 
     /// @notice Whether `account` is an agent with active stake (stake in cooldown does not count).

@@ -15,4 +15,4 @@ export const artifacts = {DatanetRegistry, InferenceSettlement, ModelRegistry, O
 export type ContractName = keyof typeof artifacts
 
 /** sha256 over every contract's name and creation bytecode: keys the cached devnet genesis. */
-export const artifactsHash = 'e1bdd2b4e635cd5c0fa58012a90c2b105feeaf75a158b3d30fd873553c995e95'
+export const artifactsHash = 'd148cdd711814181fd421fe70412aef32b4e855c59290e7e66fe5ce7e3d9fcb2'
