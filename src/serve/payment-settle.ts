@@ -5,7 +5,7 @@
  * too, down to single items, so one bad authorization (a payer who withdrew meanwhile) fails its
  * own request and never its neighbours'.
  */
-import {encodeFunctionData} from 'viem'
+import {BaseError, type Hex, decodeErrorResult, encodeFunctionData} from 'viem'
 
 import {type SignerContext, contractAddress} from '../chain/context.js'
 import {messageOf} from '../errors.js'
@@ -39,8 +39,23 @@ async function estimate(ctx: SignerContext, structs: SettlementStruct[], items: 
       value: call.value,
     })
   } catch (err) {
-    return err instanceof Error ? err : new Error(messageOf(err))
+    return revertReason(err)
   }
+}
+
+/** The contract's custom error behind a failed estimate, by name ("InvalidSignature(0x…, 12)"), else the error. */
+function revertReason(err: unknown): Error {
+  const found = err instanceof BaseError ? err.walk((e) => typeof (e as {data?: unknown}).data === 'string') : undefined
+  const data = (found as {data?: Hex} | undefined)?.data
+  if (data) {
+    try {
+      const d = decodeErrorResult({abi: InferenceSettlement.abi, data})
+      return new Error(`${d.errorName}(${(d.args ?? []).map(String).join(', ')})`, {cause: err})
+    } catch {
+      // Not one of the contract's errors: keep the original.
+    }
+  }
+  return err instanceof Error ? err : new Error(messageOf(err))
 }
 
 /**
