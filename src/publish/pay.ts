@@ -105,6 +105,15 @@ export async function settlementStruct(ctx: ChainContext, it: SettleItem, opts: 
     version.datanets.map((d) => d.root),
     opts,
   )
+  if (trees.every((t) => t === undefined))
+    throw new PaymentError(
+      `cannot prove the receipt's contributors: the records of the datanet version ${it.artifact} was trained on are neither all in its training.json nor in the local datanet store`,
+      {
+        metaMessages: [
+          'Run this where the datanet was published from (its .openledger/datanets folder), or train without excluding records.',
+        ],
+      },
+    )
   return {
     modelId: it.modelId,
     modelVersion: version.version,
