@@ -57,7 +57,14 @@ export async function infer(ctx: ServeContext, req: InferRequest, paymentHeader?
     const embedding = await entry.encode.add(req.text)
     const row = entry.predictRow(embedding, req.text)
     const attributed = await entry.attribute({...row, modelId: cid}, req.topK)
-    const out = await ctx.payments.add({prediction: attributed, modelId, cid, artifact: entry.model.path, fee: ctx.fee, authorization: auth})
+    const out = await ctx.payments.add({
+      prediction: attributed,
+      modelId,
+      cid,
+      artifact: entry.model.path,
+      fee: ctx.fee,
+      authorization: auth,
+    })
     if (!out.ok) throw new HttpError(402, 'E_PAYMENT_FAILED', `the settlement failed, nothing was paid: ${messageOf(out.error)}`)
     return inferAnswer(out.prediction, {...at, cid})
   } finally {
