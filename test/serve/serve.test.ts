@@ -244,6 +244,29 @@ describe('serve', () => {
     expect(await credit(PAYER)).toBe(credit0 - BigInt(texts.length) * 10n ** 16n)
   })
 
+  it('over plain HTTP: sign the 402 quote, resend with x-payment, read the settlement in x-payment-response', async () => {
+    const body = JSON.stringify({model: cids[0], text: 'the courier is late', pay: true})
+    const first = await fetch(`${url}/v1/infer`, {method: 'POST', body})
+    expect(first.status).toBe(402)
+    const quote = decodeQuoteHeader(first.headers.get(PAYMENT_REQUIRED_HEADER)!)
+    await first.arrayBuffer()
+    const auth = await signQuote(c.p.accounts[PAYER] as never, quote)
+    const paid = await fetch(`${url}/v1/infer`, {method: 'POST', body, headers: {'x-payment': encodeAuthorizationHeader(auth)}})
+    expect(paid.status).toBe(200)
+    const answer = (await paid.json()) as any
+    const settled = JSON.parse(Buffer.from(paid.headers.get('x-payment-response')!, 'base64').toString('utf8'))
+    expect(settled).toEqual({
+      receiptId: answer.prediction.receipt.receiptId,
+      txHash: answer.prediction.receipt.txHash,
+      fee: quote.price,
+      payer: c.p.accounts[PAYER].address,
+    })
+    // The same authorization again: its nonce is spent.
+    const replay = await fetch(`${url}/v1/infer`, {method: 'POST', body, headers: {'x-payment': encodeAuthorizationHeader(auth)}})
+    expect(replay.status).toBe(402)
+    expect(((await replay.json()) as any).error.message).toMatch(/nonce already used/)
+  })
+
   it('infer --pay --server signs the quote as the signer (account 3): its credit pays, a quote above --fee is refused', async () => {
     const credit0 = await credit(PAYER)
     const args = ['--server', url, '--model', 'beta', '--text', 'the parcel is late', '--pay', '--account', String(PAYER), '--json']
