@@ -8,12 +8,18 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 /// @title Datanets: community datasets, their contributions and their published versions
 /// @notice A datanet has an owner, a name, a metadata URI and one modality. Anyone may submit a
 /// contribution (the Merkle root of its records); the owner or a curator approves or rejects it.
-/// The owner or a curator publishes versions: a Merkle root over the accepted records, paying a fee
-/// that grows with the data's size. Published versions never change.
+/// The owner or a curator publishes versions: a Merkle root over the accepted records, paying a fee.
+/// Published versions never change.
 ///
-/// Fee payment: `publishVersion` needs `msg.value >= publishFee(byteSize, recordCount)`; the fee
-/// goes to the treasury at once and any overpayment is refunded to the sender in the same call, so
-/// a client may add headroom for a fee change between quoting and sending.
+/// Publish fee: `versionFee(datanetId)` = baseFee + feePerRecord × the records of contributions
+/// approved since the last version. It counts only what the contract itself recorded (approvals
+/// of contributions, each with its record count, checked by a reviewer), never a size or count the
+/// publisher declares, so it cannot be talked down. `publishVersion` needs msg.value >= the fee;
+/// the fee goes to the treasury at once and any overpayment is refunded in the same call.
+///
+/// Training access: a datanet is open for training unless its owner restricts it; then the owner,
+/// its curators and the accounts granted (by the owner, or by paying the licence fee to the owner)
+/// may train on it. ModelRegistry records, per model version, whether the model's owner might.
 contract DatanetRegistry is AccessControl, ReentrancyGuard {
     /// @notice May change the publish-fee parameters and the treasury.
     bytes32 public constant GOVERNANCE_ROLE = keccak256("GOVERNANCE_ROLE");
@@ -35,6 +41,9 @@ contract DatanetRegistry is AccessControl, ReentrancyGuard {
         Modality modality;
         uint32 versionCount;
         uint64 contributionCount;
+        /// @dev Records of approved contributions: all of them, and those already paid for by a version.
+        uint64 approvedRecords;
+        uint64 billedRecords;
         string name;
         string metadataURI;
     }
@@ -58,10 +67,16 @@ contract DatanetRegistry is AccessControl, ReentrancyGuard {
 
     /// @notice Where publish fees go.
     address public treasury;
-    /// @notice Publish fee = baseFee + feePerKiB × ceil(byteSize / 1024) + feePerRecord × recordCount (wei).
+    /// @notice Publish fee = baseFee + feePerRecord × newly approved contribution records (wei).
     uint256 public baseFee = 0.01 ether;
-    uint256 public feePerKiB = 0.0001 ether;
     uint256 public feePerRecord = 0.00001 ether;
+
+    /// @notice Restricted: only the owner, curators and granted accounts may train on the datanet.
+    /// licenceFee: what an account pays the owner to be granted (0: granted by the owner only).
+    struct TrainingPolicy {
+        bool restricted;
+        uint256 licenceFee;
+    }
 
     /// @notice Datanets created so far; ids run from 1 to datanetCount.
     uint256 public datanetCount;
@@ -70,6 +85,8 @@ contract DatanetRegistry is AccessControl, ReentrancyGuard {
     mapping(uint256 datanetId => mapping(address account => bool)) private _curators;
     mapping(uint256 datanetId => mapping(uint256 contributionId => Contribution)) private _contributions;
     mapping(uint256 datanetId => mapping(uint32 version => Version)) private _versions;
+    mapping(uint256 datanetId => TrainingPolicy) private _training;
+    mapping(uint256 datanetId => mapping(address account => bool)) private _trainingGrants;
 
     event DatanetCreated(
         uint256 indexed datanetId, address indexed owner, string name, string metadataURI, uint8 modality
@@ -96,7 +113,10 @@ contract DatanetRegistry is AccessControl, ReentrancyGuard {
     );
     /// @notice The fee paid for a version, and to whom.
     event PublishFeePaid(uint256 indexed datanetId, uint32 indexed version, address indexed payer, uint256 fee, address treasury);
-    event FeeParamsUpdated(uint256 baseFee, uint256 feePerKiB, uint256 feePerRecord);
+    event FeeParamsUpdated(uint256 baseFee, uint256 feePerRecord);
+    event TrainingPolicySet(uint256 indexed datanetId, bool restricted, uint256 licenceFee);
+    /// @notice feePaid is 0 for a grant by the owner.
+    event TrainingGranted(uint256 indexed datanetId, address indexed account, bool granted, uint256 feePaid);
     event TreasuryUpdated(address treasury);
 
     error ZeroAddress();
@@ -111,6 +131,7 @@ contract DatanetRegistry is AccessControl, ReentrancyGuard {
     error NotOwnerOrCurator(uint256 datanetId, address account);
     error ContributionAlreadyReviewed(uint256 datanetId, uint256 contributionId);
     error InsufficientFee(uint256 required, uint256 paid);
+    error NoLicenceForSale(uint256 datanetId);
 
     constructor(address admin, address treasury_) {
         if (admin == address(0) || treasury_ == address(0)) revert ZeroAddress();
@@ -174,18 +195,22 @@ contract DatanetRegistry is AccessControl, ReentrancyGuard {
         if (c.contributor == address(0)) revert UnknownContribution(datanetId, contributionId);
         if (c.status != ContributionStatus.Pending) revert ContributionAlreadyReviewed(datanetId, contributionId);
         c.status = approve ? ContributionStatus.Approved : ContributionStatus.Rejected;
+        if (approve) _datanets[datanetId].approvedRecords += c.recordCount;
         emit ContributionReviewed(datanetId, contributionId, approve, msg.sender);
     }
 
     // ---------------------------------------------------------------- versions
 
-    function publishFee(uint64 byteSize, uint64 recordCount) public view returns (uint256) {
-        uint256 kib = (uint256(byteSize) + 1023) / 1024;
-        return baseFee + feePerKiB * kib + feePerRecord * uint256(recordCount);
+    /// @notice The fee the next version of `datanetId` pays: baseFee plus feePerRecord for each
+    /// record of the contributions approved since the last version.
+    function versionFee(uint256 datanetId) public view returns (uint256) {
+        Datanet storage d = _existing(datanetId);
+        return baseFee + feePerRecord * uint256(d.approvedRecords - d.billedRecords);
     }
 
-    /// @notice Publishes the next version (numbered from 1). Pays `publishFee` to the treasury and
-    /// refunds whatever was sent above it.
+    /// @notice Publishes the next version (numbered from 1). Pays `versionFee` to the treasury and
+    /// refunds whatever was sent above it. recordCount and byteSize are the publisher's description
+    /// of the version, recorded as given; the fee does not depend on them.
     function publishVersion(
         uint256 datanetId,
         bytes32 root,
@@ -196,8 +221,9 @@ contract DatanetRegistry is AccessControl, ReentrancyGuard {
         Datanet storage d = _requireOwnerOrCurator(datanetId);
         if (root == bytes32(0)) revert EmptyRoot();
         if (recordCount == 0) revert ZeroRecords();
-        uint256 fee = publishFee(byteSize, recordCount);
+        uint256 fee = baseFee + feePerRecord * uint256(d.approvedRecords - d.billedRecords);
         if (msg.value < fee) revert InsufficientFee(fee, msg.value);
+        d.billedRecords = d.approvedRecords;
 
         version = ++d.versionCount;
         _versions[datanetId][version] = Version({
@@ -216,14 +242,43 @@ contract DatanetRegistry is AccessControl, ReentrancyGuard {
 
     // ---------------------------------------------------------------- governance
 
-    function setFeeParams(uint256 baseFee_, uint256 feePerKiB_, uint256 feePerRecord_)
-        external
-        onlyRole(GOVERNANCE_ROLE)
-    {
+    function setFeeParams(uint256 baseFee_, uint256 feePerRecord_) external onlyRole(GOVERNANCE_ROLE) {
         baseFee = baseFee_;
-        feePerKiB = feePerKiB_;
         feePerRecord = feePerRecord_;
-        emit FeeParamsUpdated(baseFee_, feePerKiB_, feePerRecord_);
+        emit FeeParamsUpdated(baseFee_, feePerRecord_);
+    }
+
+    // ---------------------------------------------------------------- training access
+
+    /// @notice The owner restricts (or opens) training on the datanet and sets the licence fee.
+    function setTrainingPolicy(uint256 datanetId, bool restricted, uint256 licenceFee) external {
+        Datanet storage d = _existing(datanetId);
+        if (msg.sender != d.owner) revert NotDatanetOwner(datanetId, msg.sender);
+        _training[datanetId] = TrainingPolicy({restricted: restricted, licenceFee: licenceFee});
+        emit TrainingPolicySet(datanetId, restricted, licenceFee);
+    }
+
+    /// @notice The owner grants (or revokes) `account` the right to train on a restricted datanet.
+    function grantTraining(uint256 datanetId, address account, bool granted) external {
+        Datanet storage d = _existing(datanetId);
+        if (msg.sender != d.owner) revert NotDatanetOwner(datanetId, msg.sender);
+        if (account == address(0)) revert ZeroAddress();
+        _trainingGrants[datanetId][account] = granted;
+        emit TrainingGranted(datanetId, account, granted, 0);
+    }
+
+    /// @notice Pays the licence fee to the datanet's owner and grants the sender; the overpayment
+    /// is refunded. Refused when the owner sells no licence (licence fee 0 on a restricted datanet).
+    function buyTrainingLicence(uint256 datanetId) external payable nonReentrant {
+        Datanet storage d = _existing(datanetId);
+        TrainingPolicy storage t = _training[datanetId];
+        if (!t.restricted || t.licenceFee == 0) revert NoLicenceForSale(datanetId);
+        uint256 fee = t.licenceFee;
+        if (msg.value < fee) revert InsufficientFee(fee, msg.value);
+        _trainingGrants[datanetId][msg.sender] = true;
+        emit TrainingGranted(datanetId, msg.sender, true, fee);
+        Address.sendValue(payable(d.owner), fee);
+        if (msg.value > fee) Address.sendValue(payable(msg.sender), msg.value - fee);
     }
 
     function setTreasury(address treasury_) external onlyRole(GOVERNANCE_ROLE) {
@@ -282,6 +337,27 @@ contract DatanetRegistry is AccessControl, ReentrancyGuard {
 
     function isCurator(uint256 datanetId, address account) external view returns (bool) {
         return _curators[datanetId][account];
+    }
+
+    function trainingPolicy(uint256 datanetId) external view returns (bool restricted, uint256 licenceFee) {
+        _existing(datanetId);
+        TrainingPolicy storage t = _training[datanetId];
+        return (t.restricted, t.licenceFee);
+    }
+
+    /// @notice Whether `account` may train on the datanet: it is open, or the account is its owner,
+    /// a curator or granted. False for an unknown datanet (never reverts).
+    function mayTrain(uint256 datanetId, address account) external view returns (bool) {
+        address owner = _datanets[datanetId].owner;
+        if (owner == address(0)) return false;
+        return !_training[datanetId].restricted || account == owner || _curators[datanetId][account]
+            || _trainingGrants[datanetId][account];
+    }
+
+    /// @notice Records of approved contributions not yet paid for by a published version.
+    function unbilledRecords(uint256 datanetId) external view returns (uint64) {
+        Datanet storage d = _existing(datanetId);
+        return d.approvedRecords - d.billedRecords;
     }
 
     // ---------------------------------------------------------------- internals

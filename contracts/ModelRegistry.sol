@@ -6,8 +6,12 @@ import {DatanetRegistry} from "./DatanetRegistry.sol";
 /// @title Models and the exact data they were trained on
 /// @notice A model has a unique name, a base model and an owner (its registrant). Each version
 /// records the artifact's content id, the training-config hash and the datanet versions it was
-/// trained on; every datanet root is checked against DatanetRegistry, so a version can only cite
-/// data that was published. Versions count from 1 and never change.
+/// trained on (its lineage). The lineage must not be empty and every datanet root is checked
+/// against DatanetRegistry, so a version can only cite data that was published. For each datanet
+/// the version records whether the model's owner might train on it (DatanetRegistry.mayTrain at
+/// registration); InferenceSettlement pays only for versions whose whole lineage was licensed, and
+/// proves each contributor it pays against the roots of this lineage. Versions count from 1 and
+/// never change.
 contract ModelRegistry {
     struct DatanetRef {
         uint256 datanetId;
@@ -27,7 +31,10 @@ contract ModelRegistry {
         string artifactCid;
         bytes32 configHash;
         uint64 registeredAt;
+        /// @dev The owner might train on every datanet of the lineage.
+        bool licensed;
         DatanetRef[] datanets;
+        bool[] access;
     }
 
     DatanetRegistry public immutable datanetRegistry;
@@ -45,11 +52,14 @@ contract ModelRegistry {
     event ModelVersionDatanet(
         uint256 indexed modelId, uint32 indexed version, uint256 indexed datanetId, uint32 datanetVersion, bytes32 root
     );
+    /// @notice Whether the model's owner might train on the datanet (owner, curator, granted or open).
+    event DatanetAccessRecorded(uint256 indexed modelId, uint32 indexed version, uint256 indexed datanetId, bool licensed);
     event ModelOwnershipTransferred(uint256 indexed modelId, address indexed previousOwner, address indexed newOwner);
 
     error ZeroAddress();
     error EmptyName();
     error EmptyArtifactCid();
+    error EmptyLineage();
     error NameTaken(string name, uint256 modelId);
     error UnknownModel(uint256 modelId);
     error UnknownModelVersion(uint256 modelId, uint32 version);
@@ -77,7 +87,8 @@ contract ModelRegistry {
         emit ModelRegistered(modelId, msg.sender, name, baseModel);
     }
 
-    /// @notice Registers the next version of a model (owner only). Gas grows with `datanets.length`.
+    /// @notice Registers the next version of a model (owner only). `datanets` (the lineage) must not
+    /// be empty. Gas grows with `datanets.length`.
     function registerVersion(
         uint256 modelId,
         string calldata artifactCid,
@@ -87,6 +98,7 @@ contract ModelRegistry {
         Model storage m = _existing(modelId);
         if (msg.sender != m.owner) revert NotModelOwner(modelId, msg.sender);
         if (bytes(artifactCid).length == 0) revert EmptyArtifactCid();
+        if (datanets.length == 0) revert EmptyLineage();
 
         version = ++m.versionCount;
         ModelVersion storage v = _versions[modelId][version];
@@ -95,14 +107,20 @@ contract ModelRegistry {
         v.registeredAt = uint64(block.timestamp);
         emit ModelVersionRegistered(modelId, version, artifactCid, configHash);
 
+        bool licensed = true;
         for (uint256 i = 0; i < datanets.length; ++i) {
             DatanetRef calldata ref = datanets[i];
             bytes32 published = datanetRegistry.versionRoot(ref.datanetId, ref.version);
             if (published == bytes32(0)) revert UnknownDatanetVersion(ref.datanetId, ref.version);
             if (published != ref.root) revert DatanetRootMismatch(ref.datanetId, ref.version, published, ref.root);
             v.datanets.push(ref);
+            bool access = datanetRegistry.mayTrain(ref.datanetId, msg.sender);
+            v.access.push(access);
+            licensed = licensed && access;
             emit ModelVersionDatanet(modelId, version, ref.datanetId, ref.version, ref.root);
+            emit DatanetAccessRecorded(modelId, version, ref.datanetId, access);
         }
+        v.licensed = licensed;
     }
 
     function transferModelOwnership(uint256 modelId, address newOwner) external {
@@ -133,6 +151,23 @@ contract ModelRegistry {
         ModelVersion storage v = _versions[modelId][version];
         if (v.registeredAt == 0) revert UnknownModelVersion(modelId, version);
         return (v.artifactCid, v.configHash, v.datanets, v.registeredAt);
+    }
+
+    /// @notice Per datanet of the version's lineage, whether the owner might train on it when the
+    /// version was registered; `licensed` when all of them.
+    function lineageAccess(uint256 modelId, uint32 version) external view returns (bool[] memory access, bool licensed) {
+        ModelVersion storage v = _versions[modelId][version];
+        if (v.registeredAt == 0) revert UnknownModelVersion(modelId, version);
+        return (v.access, v.licensed);
+    }
+
+    /// @notice The root of the lineage's `index`-th datanet version and whether the whole lineage
+    /// was licensed; a zero root when there is no such version or index (never reverts). What a
+    /// settlement proves its contributors against.
+    function lineageRoot(uint256 modelId, uint32 version, uint256 index) external view returns (bytes32 root, bool licensed) {
+        ModelVersion storage v = _versions[modelId][version];
+        if (index >= v.datanets.length) return (bytes32(0), false);
+        return (v.datanets[index].root, v.licensed);
     }
 
     /// @notice The model's owner, or the zero address for an unknown model (never reverts).

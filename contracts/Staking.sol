@@ -4,12 +4,20 @@ pragma solidity ^0.8.24;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 
 /// @title Staking native OPEN as a validator or an AI agent
 /// @notice Stake is locked until withdrawn: `requestWithdrawal` moves part of it out of the active
 /// stake and starts the cooldown; `completeWithdrawal` pays it out once the cooldown has passed.
 /// Stake in cooldown earns no rewards but can still be slashed: the cooldown exists so that
 /// misbehaviour found late is still punishable. Slashed OPEN goes to the treasury.
+///
+/// Challenges: anyone may challenge an agent's receipt (InferenceSettlement receipt id) with
+/// evidence, typically the attribution they recomputed from the published model and datanet. No
+/// contract can rerun a model, so the slasher role rules: it recomputes the attribution itself
+/// (`openledger attribute verify`) and upholds the challenge, slashing the agent and paying
+/// `challengerRewardBps` of the slashed amount to the challenger (the rest to the treasury), or
+/// dismisses it.
 ///
 /// Rewards (the stakers' share of inference fees, sent through `distributeRewards`) accrue to the
 /// active stake pro rata with a reward-per-share accumulator, so distributing costs the same for
@@ -43,8 +51,27 @@ contract Staking is AccessControl, ReentrancyGuard {
         uint256 rewards;
     }
 
+    enum ChallengeStatus {
+        Open,
+        Upheld,
+        Dismissed
+    }
+
+    struct Challenge {
+        address challenger;
+        ChallengeStatus status;
+        uint64 openedAt;
+        address agent;
+        uint256 receiptId;
+        bytes32 evidenceHash;
+    }
+
     address public treasury;
     uint64 public cooldown = 7 days;
+    /// @notice Share of an upheld challenge's slash paid to the challenger, in basis points.
+    uint16 public challengerRewardBps = 5000;
+    /// @notice Challenges so far; ids run from 1 to challengeCount.
+    uint256 public challengeCount;
     /// @notice Active stake (excluding stake in cooldown): what rewards are shared over.
     uint256 public totalStaked;
     /// @notice Rewards per unit of active stake since deployment, × ACCUMULATOR_SCALE.
@@ -53,6 +80,7 @@ contract Staking is AccessControl, ReentrancyGuard {
     uint256 private _rewardCarry;
 
     mapping(address staker => StakeInfo) private _stakes;
+    mapping(uint256 challengeId => Challenge) private _challenges;
 
     event Staked(address indexed staker, uint8 role, uint256 amount, uint256 newStake);
     event WithdrawalRequested(address indexed staker, uint256 amount, uint256 pendingWithdrawal, uint64 unlockTime);
@@ -61,6 +89,18 @@ contract Staking is AccessControl, ReentrancyGuard {
     event RewardsDistributed(address indexed from, uint256 amount, uint256 rewardPerShare);
     event RewardsClaimed(address indexed staker, uint256 amount);
     event CooldownUpdated(uint64 cooldown);
+    event ChallengeOpened(
+        uint256 indexed challengeId,
+        address indexed agent,
+        uint256 indexed receiptId,
+        address challenger,
+        bytes32 evidenceHash,
+        string evidence
+    );
+    event ChallengeResolved(
+        uint256 indexed challengeId, bool upheld, uint256 slashed, uint256 toChallenger, address slasher
+    );
+    event ChallengerRewardUpdated(uint16 bps);
     event TreasuryUpdated(address treasury);
 
     error ZeroAddress();
@@ -74,6 +114,10 @@ contract Staking is AccessControl, ReentrancyGuard {
     error NothingStaked();
     error NothingToClaim();
     error CooldownTooLong(uint64 cooldown, uint64 max);
+    error NotAnAgent(address account);
+    error UnknownChallenge(uint256 challengeId);
+    error ChallengeClosed(uint256 challengeId);
+    error InvalidBps(uint256 bps);
 
     constructor(address admin, address treasury_) {
         if (admin == address(0) || treasury_ == address(0)) revert ZeroAddress();
@@ -131,17 +175,82 @@ contract Staking is AccessControl, ReentrancyGuard {
         onlyRole(SLASHER_ROLE)
         nonReentrant
     {
-        if (amount == 0) revert ZeroAmount();
-        StakeInfo storage s = _stakes[staker];
-        uint256 available = s.amount + s.pendingWithdrawal;
-        if (amount > available) revert SlashExceedsStake(available, amount);
-        _accrue(s);
-        uint256 fromActive = amount < s.amount ? amount : s.amount;
-        s.amount -= fromActive;
-        totalStaked -= fromActive;
-        s.pendingWithdrawal -= amount - fromActive;
-        emit Slashed(staker, amount, evidence, msg.sender);
+        _slash(staker, amount, evidence);
         Address.sendValue(payable(treasury), amount);
+    }
+
+    // ---------------------------------------------------------------- challenges
+
+    /// @notice Challenges the receipt `receiptId` settled by `agent` (a staked agent): evidenceHash
+    /// commits to the challenger's recomputed attribution; `evidence` (what the slasher needs to
+    /// recompute it, or where to find it) is only logged, in ChallengeOpened, so its size costs
+    /// calldata, not storage.
+    function challenge(address agent, uint256 receiptId, bytes32 evidenceHash, string calldata evidence)
+        external
+        returns (uint256 challengeId)
+    {
+        StakeInfo storage s = _stakes[agent];
+        if (s.role != Role.Agent || s.amount + s.pendingWithdrawal == 0) revert NotAnAgent(agent);
+        challengeId = ++challengeCount;
+        _challenges[challengeId] = Challenge({
+            challenger: msg.sender,
+            status: ChallengeStatus.Open,
+            openedAt: uint64(block.timestamp),
+            agent: agent,
+            receiptId: receiptId,
+            evidenceHash: evidenceHash
+        });
+        emit ChallengeOpened(challengeId, agent, receiptId, msg.sender, evidenceHash, evidence);
+    }
+
+    /// @notice Rules on an open challenge. Upheld: slashes `amount` from the agent (at most its
+    /// stake), `challengerRewardBps` of it to the challenger and the rest to the treasury.
+    function resolveChallenge(uint256 challengeId, bool upheld, uint256 amount)
+        external
+        onlyRole(SLASHER_ROLE)
+        nonReentrant
+    {
+        Challenge storage c = _challenges[challengeId];
+        if (c.challenger == address(0)) revert UnknownChallenge(challengeId);
+        if (c.status != ChallengeStatus.Open) revert ChallengeClosed(challengeId);
+        if (!upheld) {
+            c.status = ChallengeStatus.Dismissed;
+            emit ChallengeResolved(challengeId, false, 0, 0, msg.sender);
+            return;
+        }
+        c.status = ChallengeStatus.Upheld;
+        StakeInfo storage s = _stakes[c.agent];
+        uint256 available = s.amount + s.pendingWithdrawal;
+        if (amount > available) amount = available;
+        uint256 toChallenger = (amount * challengerRewardBps) / 10_000;
+        if (amount > 0) _slash(c.agent, amount, string.concat("challenge ", Strings.toString(challengeId)));
+        emit ChallengeResolved(challengeId, true, amount, toChallenger, msg.sender);
+        if (toChallenger > 0) Address.sendValue(payable(c.challenger), toChallenger);
+        if (amount > toChallenger) Address.sendValue(payable(treasury), amount - toChallenger);
+    }
+
+    /// @notice A challenge; `status` is 0 open, 1 upheld, 2 dismissed.
+    function getChallenge(uint256 challengeId)
+        external
+        view
+        returns (
+            address challenger,
+            address agent,
+            uint256 receiptId,
+            uint8 status,
+            bytes32 evidenceHash,
+            uint64 openedAt
+        )
+    {
+        Challenge storage c = _challenges[challengeId];
+        if (c.challenger == address(0)) revert UnknownChallenge(challengeId);
+        return (c.challenger, c.agent, c.receiptId, uint8(c.status), c.evidenceHash, c.openedAt);
+    }
+
+    /// @notice Whether `account` is an agent with active stake (stake in cooldown does not count).
+    function isAgent(address account) external view returns (bool) {
+        StakeInfo storage s = _stakes[account];
+        return s.role == Role.Agent && s.amount > 0;
     }
 
     // ---------------------------------------------------------------- rewards
@@ -176,6 +285,12 @@ contract Staking is AccessControl, ReentrancyGuard {
         emit CooldownUpdated(cooldown_);
     }
 
+    function setChallengerRewardBps(uint16 bps) external onlyRole(GOVERNANCE_ROLE) {
+        if (bps > 10_000) revert InvalidBps(bps);
+        challengerRewardBps = bps;
+        emit ChallengerRewardUpdated(bps);
+    }
+
     function setTreasury(address treasury_) external onlyRole(GOVERNANCE_ROLE) {
         if (treasury_ == address(0)) revert ZeroAddress();
         treasury = treasury_;
@@ -202,6 +317,21 @@ contract Staking is AccessControl, ReentrancyGuard {
     }
 
     // ---------------------------------------------------------------- internals
+
+    /// @dev Takes `amount` from a staker's active stake first, then from its stake in cooldown;
+    /// the caller sends the OPEN on.
+    function _slash(address staker, uint256 amount, string memory evidence) private {
+        if (amount == 0) revert ZeroAmount();
+        StakeInfo storage s = _stakes[staker];
+        uint256 available = s.amount + s.pendingWithdrawal;
+        if (amount > available) revert SlashExceedsStake(available, amount);
+        _accrue(s);
+        uint256 fromActive = amount < s.amount ? amount : s.amount;
+        s.amount -= fromActive;
+        totalStaked -= fromActive;
+        s.pendingWithdrawal -= amount - fromActive;
+        emit Slashed(staker, amount, evidence, msg.sender);
+    }
 
     /// @dev Brings a staker's rewards up to date; called before every change of their active stake.
     function _accrue(StakeInfo storage s) private {

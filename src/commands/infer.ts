@@ -3,7 +3,7 @@ import {readFileSync} from 'node:fs'
 
 import {BaseCommand} from '../cli/base-command.js'
 import {chainFlags, chainSelection, openAmountFlag} from '../cli/flags.js'
-import {UsageError} from '../errors.js'
+import {ExitCode, OpenledgerError, UsageError} from '../errors.js'
 import {DEVICES, type DeviceRequest} from '../model/backend.js'
 import {loadModel, predict} from '../model/infer.js'
 import type {GradientMethod} from '../attribution/from-model.js'
@@ -67,6 +67,7 @@ With --attribute each prediction adds "attribution":{"method","records":[{"recor
     '<%= config.bin %> infer --model ./model --input held-out.jsonl --json',
     '<%= config.bin %> infer --model ./model --text "my card was charged twice" --attribute --top-k 10 --json',
     '<%= config.bin %> infer --model ./adapter --prompt "What is the capital of Italy?" --attribute --json',
+    '<%= config.bin %> infer --server http://127.0.0.1:8080 --model support-tickets --text "my card was charged twice" --pay --account 3',
   ]
   static override args = {text: Args.string({description: 'Text to classify (same as --text).'})}
   static override flags = {
@@ -92,7 +93,14 @@ With --attribute each prediction adds "attribution":{"method","records":[{"recor
     pay: Flags.boolean({
       description: 'Pay the fee through InferenceSettlement, split by the attribution (implies --attribute; the model must be published).',
     }),
-    fee: openAmountFlag({description: 'Fee in OPEN for --pay (default 0.01).', dependsOn: ['pay']}),
+    fee: openAmountFlag({
+      description: 'Fee in OPEN for --pay (default 0.01); with --server, the most to pay: a higher quote is refused.',
+      dependsOn: ['pay'],
+    }),
+    server: Flags.string({
+      description:
+        'Ask a running `openledger serve` (its URL) instead of loading the model here; with --pay, sign its quoted payment authorization as the signer (your credit in InferenceSettlement pays).',
+    }),
     prompt: Flags.string({
       description:
         'Generate: the prompt for a language-model adapter (streams on a TTY; --json gives {"text","tokens","finishReason","usage"}, and "receipt" with --attribute or --pay).',
@@ -129,6 +137,7 @@ With --attribute each prediction adds "attribution":{"method","records":[{"recor
     if (flags.pay && single === undefined) throw new UsageError('--pay settles one inference: give --text, not --input')
     if (flags.method === 'datainf')
       throw new UsageError('--method datainf attributes generated text (--prompt); a classifier uses if, tracin, graddot or representer')
+    if (flags.server !== undefined) return this.remote(flags, single)
     const fee = flags.fee ?? DEFAULT_INFERENCE_FEE
     const signer = flags.pay ? await resolveSigner(chainSelection(flags)) : undefined
     const resolved = await resolveModel(flags.model)
@@ -162,7 +171,7 @@ With --attribute each prediction adds "attribution":{"method","records":[{"recor
       await this.printAttributed(model.path, predictions, texts)
       if (signer && cid) {
         const modelId = await modelIdForCid(signer, cid)
-        const [{prediction, paid}] = await payRows(signer, [{prediction: predictions[0], modelId, cid, fee}])
+        const [{prediction, paid}] = await payRows(signer, [{prediction: predictions[0], modelId, cid, artifact: model.path, fee}])
         await this.printPaid(fee, paid)
         return inferAnswer(prediction, at)
       }
@@ -234,10 +243,48 @@ With --attribute each prediction adds "attribution":{"method","records":[{"recor
     for (const line of splitLines(fee, paid.split, paid.credited, formatOpen)) this.log(line)
   }
 
+  /** --server: one text answered by a remote server; --pay signs its quote as the signer. */
+  private async remote(flags: Interfaces.InferredFlags<typeof Infer.flags>, text: string | undefined): Promise<InferAnswer> {
+    if (text === undefined) throw new UsageError('--server answers one text: give --text, not --input')
+    let url: URL
+    try {
+      url = new URL(flags.server!)
+    } catch {
+      throw new UsageError(`--server ${flags.server}: not a URL (e.g. http://127.0.0.1:8080)`)
+    }
+    const [{OpenledgerClient, ServeError}, signer] = await Promise.all([
+      import('../client/index.js'),
+      flags.pay ? import('../chain/context.js').then(({resolveSigner}) => resolveSigner(chainSelection(flags))) : undefined,
+    ])
+    const client = new OpenledgerClient({url: url.toString(), payer: signer?.account as never, maxFee: flags.fee})
+    let answer: InferAnswer
+    try {
+      answer = await client.infer({model: flags.model, text, attribute: flags.attribute || flags.pay, topK: flags['top-k'], pay: flags.pay})
+    } catch (err) {
+      if (!(err instanceof ServeError)) throw err
+      throw new OpenledgerError('E_SERVE', `--server ${url.origin}: ${err.status} ${err.message}`, {
+        exitCode: err.status === 400 || err.status === 402 ? ExitCode.usage : ExitCode.failure,
+        ...(err.code === 'E_PAYMENT_REQUIRED' && err.quote
+          ? {metaMessages: [`Deposit OPEN into InferenceSettlement ${err.quote.settlement} on chain ${err.quote.chainId} to pay from it.`]}
+          : {}),
+      })
+    }
+    const p = answer.prediction
+    this.log(`${p.label} (${(p.probabilities[p.label] * 100).toFixed(1)}%)`)
+    if (p.receipt?.receiptId) {
+      const {formatOpen} = await import('../chain/amounts.js')
+      this.log(
+        `Paid ${formatOpen(BigInt(p.receipt.fee ?? 0))} from ${p.receipt.payer}'s credit: receipt ${p.receipt.receiptId}, tx ${p.receipt.txHash}`,
+      )
+    }
+    return answer
+  }
+
   /** --prompt: generate with a language-model adapter; tokens stream to a TTY as they come. */
   private async generate(flags: Interfaces.InferredFlags<typeof Infer.flags>): Promise<GenerateAnswer> {
     if (flags.text !== undefined || flags.input)
       throw new UsageError('give either --prompt (a language model) or --text/--input (a classifier)')
+    if (flags.server !== undefined) throw new UsageError('--server asks a server to classify --text; generate with --prompt here')
     if (flags.prompt!.trim() === '') throw new UsageError('--prompt is empty')
     const method = flags.method === 'if' || flags.method === 'datainf' ? 'datainf' : flags.method === 'tracin' ? 'tracin' : undefined
     if ((flags.attribute || flags.pay) && !method)
@@ -313,7 +360,7 @@ With --attribute each prediction adds "attribution":{"method","records":[{"recor
       if (!signer || modelId === undefined || !cid) return {...answer, receipt}
       const fee = flags.fee ?? DEFAULT_INFERENCE_FEE
       // The same settlement as a classifier's answer (src/publish/pay.ts), with the generation's receipt.
-      const [paid] = await settleInferences(signer, [{modelId, receipt, fee, cid}])
+      const [paid] = await settleInferences(signer, [{modelId, receipt, fee, cid, artifact: resolved.path}])
       await this.printPaid(fee, paid)
       return {...answer, receipt: {...receipt, fee: paid.fee, split: paid.split, txHash: paid.txHash, receiptId: paid.receiptId}}
     } finally {

@@ -14,6 +14,8 @@ export default class Serve extends BaseCommand<ServeResult> {
 
 GET /health → {"ok","loaded","requests"}. POST /v1/infer {"model":"<cid|name|folder>","text":"…","attribute":true|false,"pay":true|false}
 → the same JSON as \`infer --json\`. A malformed body or an unknown model: 400 {"error":{"code","message"}}.
+"pay": true needs the payer's signed EIP-712 authorization in the x-payment header, else 402 with a quote (body and x-payment-required header) and nothing settled;
+the payer's credit pays (\`credit deposit\`), this account (a staked agent) sends the settlement and pays only gas (docs/payable.md).
 OpenAI-compatible generation with language-model adapters: POST /v1/completions {"model","prompt",…} and POST /v1/chat/completions {"model","messages",…}
 ("model": an adapter folder, CID or name; max_tokens, temperature, top_p, seed, stop; "stream": true for server-sent events ending with data: [DONE]).
 One base in memory; adapters load on first use (LRU, --max-adapters); concurrent requests for different adapters share each forward pass.

@@ -32,7 +32,7 @@ export type PublishResult = {
 /**
  * Publishes the next version: the latest version's records plus the staged ones, in that order.
  * Registers the datanet first if this chain does not know it, builds the Merkle tree, pays
- * publishFee(byteSize, records) with publishVersion, checks that the VersionPublished event carries
+ * versionFee (base + approved contribution records) with publishVersion, checks that the VersionPublished event carries
  * our root, then writes versions/<n>.jsonl (never to change) and empties the draft.
  */
 export async function publishDatanet(p: Where & {name: string; chain: DatanetChain}): Promise<PublishResult> {

@@ -40,15 +40,16 @@ export async function registryCreateDatanet(ctx: DatanetChain, p: {name: string;
   return {datanetId: ev.args.datanetId, owner: ev.args.owner, txHash: hash, blockNumber: receipt.blockNumber}
 }
 
-export async function registryPublishFee(ctx: DatanetReader, byteSize: number, recordCount: number): Promise<bigint> {
-  return readContract(ctx, 'DatanetRegistry', 'publishFee', [BigInt(byteSize), BigInt(recordCount)])
+/** The fee the next version pays: base plus the records of contributions approved since the last (DatanetRegistry.versionFee). */
+export async function registryPublishFee(ctx: DatanetReader, datanetId: bigint): Promise<bigint> {
+  return readContract(ctx, 'DatanetRegistry', 'versionFee', [datanetId])
 }
 
 export async function registryPublishVersion(
   ctx: DatanetChain,
   p: {datanetId: bigint; root: Hex; recordCount: number; byteSize: number; metadataURI: string},
 ) {
-  const fee = await registryPublishFee(ctx, p.byteSize, p.recordCount)
+  const fee = await registryPublishFee(ctx, p.datanetId)
   const {hash, receipt} = await writeContract(ctx, {
     contract: 'DatanetRegistry',
     functionName: 'publishVersion',

@@ -218,7 +218,8 @@ async function startServing(
     const network = (loaded.config.network ?? 'devnet') as 'devnet' | 'testnet' | 'mainnet'
     const srv = createInferenceServer({
       stateDir: defaultStateDir(loaded.dir),
-      chain: {network, account: p.account, stateDir: defaultStateDir(loaded.dir)},
+      // Paid requests are settled by the staked agent (config "agent"), the account answerable for them.
+      chain: {network, account: summary.agent?.account ?? p.account, stateDir: defaultStateDir(loaded.dir)},
     })
     const names = summary.models.map((m) => m.name)
     const {url, port: bound} = await srv.listen(port, '127.0.0.1')

@@ -1,6 +1,7 @@
 /**
- * Paid inference: settle an attribution receipt through InferenceSettlement. The fee is split on
- * chain (platform, model owner, stakers, contributors by weight; every rounding remainder to the
+ * Paid inference: settle an attribution receipt through InferenceSettlement, each contributor paid
+ * proven by a Merkle multiproof against the model version's lineage (src/protocol/proofs.ts). The
+ * fee is split on chain (platform, model owner, stakers, contributors by weight; every rounding remainder to the
  * platform); the split returned is read from the InferenceSettled event, so it is what was paid.
  * Each settlement is also kept in `.openledger/receipts/<chainId>-<receiptId>.json` for the
  * per-record trail of `rewards --address`.
@@ -18,7 +19,10 @@ import {writeContract} from '../chain/contract.js'
 import {readJsonFile, writeJsonAtomic} from '../store/atomic.js'
 import {stateDir as defaultStateDir} from '../store/paths.js'
 import {PaymentError} from './errors.js'
-import {versionsByCid} from './registry.js'
+import {type RegisteredVersion, versionsByCid} from './registry.js'
+import type {SignedAuthorization} from '../protocol/authorization.js'
+import {lineageTrees} from '../protocol/lineage-trees.js'
+import {attributionProofs} from '../protocol/proofs.js'
 
 /** Default fee for a paid inference: 0.01 OPEN. */
 export const DEFAULT_INFERENCE_FEE = 10n ** 16n
@@ -33,37 +37,117 @@ export type SettleReturnType = {
   credited: Array<{address: Address; amount: string}>
   txHash: Hex
   responseHash: Hex
+  /** Whose fee it was (the sender, or the payer whose credit an authorization spent). */
+  payer: Address
+  /** Who sent the settlement: the agent answerable for the attribution. */
+  agent: Address
 }
 
-export type StoredSettlement = SettleReturnType & {chainId: number; cid?: string; receipt: Receipt; payer: Address; at: string}
+export type StoredSettlement = SettleReturnType & {chainId: number; cid?: string; modelVersion?: number; receipt: Receipt; at: string}
 
 /** The registered model id of a CID (its first registration). */
 export async function modelIdForCid(ctx: ChainContext, cid: string): Promise<bigint> {
-  const found = await versionsByCid(ctx, cid)
-  if (!found.length) {
-    throw new PaymentError(`model ${cid} is not registered in ModelRegistry on chain ${ctx.chain.id}: there is no one to pay`, {
-      exitCode: 2,
-      metaMessages: ['Publish it first: `openledger publish --model <folder>`.'],
+  return (await modelVersionForCid(ctx, cid)).modelId
+}
+
+const versionCache = new Map<string, Promise<RegisteredVersion>>()
+
+/** The first registration of a CID: model id, version and lineage (cached per chain and CID). */
+export async function modelVersionForCid(ctx: ChainContext, cid: string): Promise<RegisteredVersion> {
+  const key = `${ctx.chain.id}:${contractAddress(ctx, 'ModelRegistry')}:${cid}`
+  let p = versionCache.get(key)
+  if (!p) {
+    p = versionsByCid(ctx, cid).then((found) => {
+      if (!found.length) {
+        throw new PaymentError(`model ${cid} is not registered in ModelRegistry on chain ${ctx.chain.id}: there is no one to pay`, {
+          exitCode: 2,
+          metaMessages: ['Publish it first: `openledger publish --model <folder>`.'],
+        })
+      }
+      return found[0]
     })
+    versionCache.set(key, p)
+    p.catch(() => versionCache.delete(key))
   }
-  return found[0].modelId
+  return p
 }
 
 export function receiptsDir(dir = defaultStateDir()): string {
   return join(dir, 'receipts')
 }
 
-export type SettleItem = {modelId: bigint; receipt: Receipt; fee: bigint; cid?: string}
+/**
+ * One inference to settle: the receipt, the fee and the model's artifact folder (its training
+ * records prove the contributors paid). With `authorization` the payer's credit pays (the sender
+ * must be a staked agent); without, the sender pays.
+ */
+export type SettleItem = {
+  modelId: bigint
+  receipt: Receipt
+  fee: bigint
+  cid: string
+  artifact: string
+  authorization?: SignedAuthorization
+}
 
-/** Settles one inference (`settle`): the fee split by the receipt's weights. */
+/** Settles one inference; see settleInferences. */
 export async function settleInference(ctx: SignerContext, p: SettleItem & {stateDir?: string}): Promise<SettleReturnType> {
   const [out] = await settleInferences(ctx, [p], {stateDir: p.stateDir})
   return out
 }
 
+/** The InferenceSettlement.Settlement struct of an item: attribution with its Merkle proofs. */
+export async function settlementStruct(ctx: ChainContext, it: SettleItem, opts: {stateDir?: string} = {}) {
+  const version = await modelVersionForCid(ctx, it.cid)
+  const {responseHash, contributors, weights} = settlementArgs(it.receipt)
+  const trees = await lineageTrees(
+    it.artifact,
+    version.datanets.map((d) => d.root),
+    opts,
+  )
+  if (trees.every((t) => t === undefined))
+    throw new PaymentError(
+      `cannot prove the receipt's contributors: the records of the datanet version ${it.artifact} was trained on are neither all in its training.json nor in the local datanet store`,
+      {
+        metaMessages: [
+          'Run this where the datanet was published from (its .openledger/datanets folder), or train without excluding records.',
+        ],
+      },
+    )
+  return {
+    modelId: it.modelId,
+    modelVersion: version.version,
+    responseHash,
+    fee: it.fee,
+    contributors,
+    weights,
+    proofs: attributionProofs(it.receipt, trees),
+  }
+}
+
+export type SettlementStruct = Awaited<ReturnType<typeof settlementStruct>>
+
+/** The contract call settling `structs`: self-paid (`settle`, `settleBatch`) or from credit (`settleAuthorized`). */
+export function settlementCall(structs: SettlementStruct[], auths: Array<SignedAuthorization | undefined>) {
+  const authorized = auths.filter(Boolean).length
+  if (authorized > 0 && authorized !== auths.length) throw new PaymentError('a batch is either all paid from credit or all by the sender')
+  if (authorized > 0)
+    return {
+      functionName: 'settleAuthorized',
+      args: [structs, auths.map((a) => ({...a!}))],
+      value: 0n,
+    } as const
+  const total = structs.reduce((sum, s) => sum + s.fee, 0n)
+  return structs.length === 1
+    ? ({functionName: 'settle', args: [structs[0]], value: total} as const)
+    : ({functionName: 'settleBatch', args: [structs], value: total} as const)
+}
+
 /**
- * Settles inferences in one transaction: `settle` for one, `settleBatch` for several (a server's
- * paid requests). Refuses before sending anything when the signer cannot pay the fees plus gas.
+ * Settles inferences in one transaction: `settle` for one, `settleBatch` for several, both paid by
+ * the signer; `settleAuthorized` when the items carry their payers' authorizations (a server's
+ * paid requests: the signer pays only gas). Refuses before sending anything when the signer
+ * cannot pay what it owes plus gas, or a contributor cannot be proven.
  */
 export async function settleInferences(
   ctx: SignerContext,
@@ -71,45 +155,43 @@ export async function settleInferences(
   opts: {stateDir?: string} = {},
 ): Promise<SettleReturnType[]> {
   if (items.length === 0) return []
-  const args = items.map((it) => settlementArgs(it.receipt))
-  const total = items.reduce((sum, it) => sum + it.fee, 0n)
-  const call =
-    items.length === 1
-      ? ({functionName: 'settle', args: [items[0].modelId, args[0].responseHash, args[0].contributors, args[0].weights]} as const)
-      : ({
-          functionName: 'settleBatch',
-          args: [
-            items.map((it, k) => ({
-              modelId: it.modelId,
-              responseHash: args[k].responseHash,
-              fee: it.fee,
-              contributors: args[k].contributors,
-              weights: args[k].weights,
-            })),
-          ],
-        } as const)
+  const structs = await Promise.all(items.map((it) => settlementStruct(ctx, it, opts)))
+  return sendSettlements(ctx, items, structs, opts)
+}
+
+/** Sends one settlement transaction for `items` (their structs already built) and records each receipt. */
+export async function sendSettlements(
+  ctx: SignerContext,
+  items: SettleItem[],
+  structs: SettlementStruct[],
+  opts: {stateDir?: string} = {},
+): Promise<SettleReturnType[]> {
+  const call = settlementCall(
+    structs,
+    items.map((it) => it.authorization),
+  )
   const address = contractAddress(ctx, 'InferenceSettlement')
   const balance = await ctx.publicClient.getBalance({address: ctx.account.address})
   let gasCost = 0n
   try {
     const data = encodeFunctionData({abi: InferenceSettlement.abi, ...call} as Parameters<typeof encodeFunctionData>[0])
     const [gas, price] = await Promise.all([
-      ctx.publicClient.estimateGas({account: ctx.account.address, to: address, data, value: balance > total ? total : 0n}),
+      ctx.publicClient.estimateGas({account: ctx.account.address, to: address, data, value: balance > call.value ? call.value : 0n}),
       ctx.publicClient.getGasPrice(),
     ])
     gasCost = gas * price
   } catch {
     gasCost = 0n
   }
-  if (balance < total + gasCost) {
+  if (balance < call.value + gasCost) {
     throw new PaymentError(
-      `${ctx.account.address} holds ${formatOpen(balance)}, less than the fee ${formatOpen(total)} plus gas: nothing was paid`,
+      `${ctx.account.address} holds ${formatOpen(balance)}, less than the fee ${formatOpen(call.value)} plus gas: nothing was paid`,
       {
         metaMessages: ['Bridge OPEN to the L2 (`openledger bridge deposit`) or lower --fee.'],
       },
     )
   }
-  const {receipt: tx} = await writeContract(ctx, {contract: 'InferenceSettlement', ...call, value: total})
+  const {receipt: tx} = await writeContract(ctx, {contract: 'InferenceSettlement', ...call} as Parameters<typeof writeContract>[1])
   const settled = parseEventLogs({abi: InferenceSettlement.abi, logs: tx.logs, eventName: 'InferenceSettled'})
   const credits = parseEventLogs({abi: InferenceSettlement.abi, logs: tx.logs, eventName: 'ContributorCredited'})
   return settled.map((ev, k) => {
@@ -127,14 +209,16 @@ export async function settleInferences(
         .filter((c) => c.args.receiptId === ev.args.receiptId)
         .map((c) => ({address: c.args.contributor, amount: c.args.amount.toString()})),
       txHash: tx.transactionHash,
-      responseHash: args[k].responseHash,
+      responseHash: structs[k].responseHash,
+      payer: ev.args.payer,
+      agent: ctx.account.address,
     }
     const stored: StoredSettlement = {
       ...out,
       chainId: ctx.chain.id,
-      ...(items[k].cid ? {cid: items[k].cid} : {}),
+      cid: items[k].cid,
+      modelVersion: structs[k].modelVersion,
       receipt: items[k].receipt,
-      payer: ctx.account.address,
       at: new Date().toISOString(),
     }
     writeJsonAtomic(join(receiptsDir(opts.stateDir), `${ctx.chain.id}-${out.receiptId}.json`), stored)

@@ -9,8 +9,16 @@ import type {AttributedPrediction, GradientMethod, ModelAttribution} from '../at
 import type {Prediction, PredictReturnType} from '../model/infer.js'
 import type {SignerContext} from '../chain/context.js'
 import type {FeeSplitPaid, SettleReturnType} from '../publish/pay.js'
+import type {SignedAuthorization} from '../protocol/authorization.js'
 
-export type PaidReceipt = AttributedPrediction['receipt'] & {fee?: string; split?: FeeSplitPaid; txHash?: string; receiptId?: string}
+export type PaidReceipt = AttributedPrediction['receipt'] & {
+  fee?: string
+  split?: FeeSplitPaid
+  txHash?: string
+  receiptId?: string
+  payer?: string
+  agent?: string
+}
 export type InferredPrediction = Prediction & Partial<Pick<AttributedPrediction, 'attribution'>> & {receipt?: PaidReceipt}
 
 /**
@@ -68,8 +76,19 @@ export async function attributeRows(
   )
 }
 
-/** One attributed answer to settle: the registered model id and CID it is paid to, and the fee. */
-export type PayRow = {prediction: AttributedPrediction; modelId: bigint; cid: string; fee: bigint}
+/**
+ * One attributed answer to settle: the registered model id and CID it is paid to, the artifact
+ * folder (its records prove the contributors), the fee, and the payer's authorization when the
+ * payer's credit pays (a server's client) rather than the signer.
+ */
+export type PayRow = {
+  prediction: AttributedPrediction
+  modelId: bigint
+  cid: string
+  artifact: string
+  fee: bigint
+  authorization?: SignedAuthorization
+}
 
 /** Pays for a batch of answers in one transaction (`settle` for one, `settleBatch` for more). */
 export async function payRows(
@@ -81,7 +100,14 @@ export async function payRows(
   const {settleInferences} = await import('../publish/pay.js')
   const paid = await settleInferences(
     ctx,
-    rows.map((r) => ({modelId: r.modelId, receipt: r.prediction.receipt, fee: r.fee, cid: r.cid})),
+    rows.map((r) => ({
+      modelId: r.modelId,
+      receipt: r.prediction.receipt,
+      fee: r.fee,
+      cid: r.cid,
+      artifact: r.artifact,
+      authorization: r.authorization,
+    })),
     opts,
   )
   return rows.map((r, i) => ({prediction: paidPrediction(r.prediction, paid[i]), paid: paid[i]}))
@@ -89,7 +115,18 @@ export async function payRows(
 
 /** An attributed prediction with what its settlement paid folded into the receipt. */
 export function paidPrediction(p: AttributedPrediction, paid: SettleReturnType): InferredPrediction {
-  return {...p, receipt: {...p.receipt, fee: paid.fee, split: paid.split, txHash: paid.txHash, receiptId: paid.receiptId}}
+  return {
+    ...p,
+    receipt: {
+      ...p.receipt,
+      fee: paid.fee,
+      split: paid.split,
+      txHash: paid.txHash,
+      receiptId: paid.receiptId,
+      payer: paid.payer,
+      agent: paid.agent,
+    },
+  }
 }
 
 /** The answer for one text: the same shape from `infer --json` and from `serve`. */

@@ -6,6 +6,8 @@ import {HttpError} from './errors.js'
 import {readBody, sendJson} from './http.js'
 import {parseInferRequest} from './request.js'
 import {openAiHandler} from './openai.js'
+import {PAYMENT_HEADER, PAYMENT_RESPONSE_HEADER} from '../protocol/authorization.js'
+import {PaymentRequiredError, paymentResponseHeader, sendPaymentRequired} from './payment.js'
 
 export type RouteHandler = (ctx: ServeContext, req: IncomingMessage, res: ServerResponse) => Promise<void>
 
@@ -23,7 +25,16 @@ const routes: Record<string, Record<string, RouteHandler>> = {
     POST: async (ctx, req, res) => {
       ctx.requests++
       const body = parseInferRequest(await readBody(req, ctx.maxBodyBytes))
-      sendJson(res, 200, await infer(ctx, body))
+      let answer: Awaited<ReturnType<typeof infer>>
+      try {
+        answer = await infer(ctx, body, body.pay ? req.headers[PAYMENT_HEADER] : undefined)
+      } catch (err) {
+        if (err instanceof PaymentRequiredError) return sendPaymentRequired(res, err)
+        throw err
+      }
+      const r = answer.prediction.receipt
+      if (r?.receiptId) res.setHeader(PAYMENT_RESPONSE_HEADER, paymentResponseHeader(r))
+      sendJson(res, 200, answer)
     },
   },
   '/v1/completions': {

@@ -14,7 +14,8 @@ import type {DeviceRequest} from '../model/backend.js'
 import {DEFAULT_INFERENCE_FEE} from '../publish/pay.js'
 import {MicroBatcher} from './batcher.js'
 import {ClosedError, HttpError} from './errors.js'
-import {payRows} from './flow.js'
+import {PaymentGate} from './payment.js'
+import {settlePaidRows} from './payment-settle.js'
 import type {ServeContext} from './handlers.js'
 import {sendError, sendJson} from './http.js'
 import {ModelRegistry} from './registry.js'
@@ -33,9 +34,9 @@ export type InferenceServerOptions = {
   device?: DeviceRequest
   /** Attribution method for "attribute": true. Default if. */
   method?: GradientMethod
-  /** Chain and signer for "pay": true. */
+  /** Chain and the agent's signer for "pay": true (it sends settlements and pays their gas, never a fee). */
   chain?: ChainSelection
-  /** Fee per paid request, wei. */
+  /** Fee per paid request (the price quoted), wei. */
   fee?: bigint
   /** Largest request body, bytes. Default 1 MiB. */
   maxBodyBytes?: number
@@ -94,6 +95,7 @@ export function createInferenceServer(options: InferenceServerOptions = {}): Inf
   })
   let signer: Promise<SignerContext> | undefined
   const getSigner = () => (signer ??= resolveSigner({...options.chain, stateDir: options.stateDir}))
+  const fee = options.fee ?? DEFAULT_INFERENCE_FEE
   const lm = new LmAdapters({
     stateDir: options.stateDir,
     device: options.lmDevice,
@@ -104,12 +106,14 @@ export function createInferenceServer(options: InferenceServerOptions = {}): Inf
   const ctx: ServeContext = {
     registry,
     lm,
-    payments: new MicroBatcher(async (rows) => payRows(await getSigner(), rows, {stateDir: options.stateDir}), {
-      maxSize: 32,
+    // Batches are bounded by gas in settlePaidRows; 256 only caps the memory of one.
+    payments: new MicroBatcher(async (rows) => settlePaidRows(await getSigner(), rows, {stateDir: options.stateDir}), {
+      maxSize: 256,
       maxWaitMs: options.payWindowMs ?? 20,
     }),
+    gate: new PaymentGate(getSigner, fee),
     signer: getSigner,
-    fee: options.fee ?? DEFAULT_INFERENCE_FEE,
+    fee,
     maxBodyBytes: options.maxBodyBytes ?? 1 << 20,
     requests: 0,
     closing: false,

@@ -13,7 +13,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import ModelsList from '../../src/commands/models/list.js'
 import {writeContract} from '../../src/chain/contract.js'
-import {ModelRegistry} from '../../src/contracts/artifacts/index.js'
+import {DatanetRegistry, ModelRegistry} from '../../src/contracts/artifacts/index.js'
 import {writeJsonAtomic} from '../../src/store/atomic.js'
 import {type Protocol, startProtocol, writeProtocolDevnetState} from '../helpers/contracts.js'
 import {type TempDir, tempDir} from '../helpers/env.js'
@@ -32,13 +32,34 @@ let temp: TempDir
 let stateDir: string
 const saved = process.env.OPENLEDGER_STATE_DIR
 
+const ROOT_1 = `0x${'d1'.repeat(32)}` as Hex
+/** The lineage every version cites (a lineage may not be empty): datanet 1 version 1, published once. */
+const LINEAGE = [{datanetId: 1n, version: 1, root: ROOT_1}]
+let datanetPublished = false
+
 /** Registers a model and its versions as `account`; returns its id. */
 async function register(account: number, name: string, cids: string[]): Promise<bigint> {
   const ctx = p.signer(account)
+  if (!datanetPublished) {
+    await writeContract(p.signer(1), {contract: 'DatanetRegistry', functionName: 'createDatanet', args: ['tickets', '', 0]})
+    const fee = await p.publicClient.readContract({
+      address: p.addresses.DatanetRegistry,
+      abi: DatanetRegistry.abi,
+      functionName: 'versionFee',
+      args: [1n],
+    })
+    await writeContract(p.signer(1), {
+      contract: 'DatanetRegistry',
+      functionName: 'publishVersion',
+      args: [1n, ROOT_1, 1n, 1n, ''],
+      value: fee,
+    })
+    datanetPublished = true
+  }
   const {receipt} = await writeContract(ctx, {contract: 'ModelRegistry', functionName: 'registerModel', args: [name, 'minilm-l6']})
   const [ev] = parseEventLogs({abi: ModelRegistry.abi, logs: receipt.logs, eventName: 'ModelRegistered'})
   for (const cid of cids) {
-    await writeContract(ctx, {contract: 'ModelRegistry', functionName: 'registerVersion', args: [ev.args.modelId, cid, CONFIG, []]})
+    await writeContract(ctx, {contract: 'ModelRegistry', functionName: 'registerVersion', args: [ev.args.modelId, cid, CONFIG, LINEAGE]})
   }
   return ev.args.modelId
 }
@@ -117,17 +138,21 @@ describe('models list', () => {
       ['4', 'old-devnet-model', null, false, true, [CID_C]],
     ])
     const block = await p.publicClient.getBlock()
-    expect(r.json.models[0].versions[0]).toMatchObject({version: 1, configHash: CONFIG, datanets: []})
+    expect(r.json.models[0].versions[0]).toMatchObject({
+      version: 1,
+      configHash: CONFIG,
+      datanets: [{datanetId: '1', version: 1, root: ROOT_1}],
+    })
     expect(BigInt(r.json.models[0].versions[0].registeredAt)).toBeLessThanOrEqual(block.timestamp)
 
     const human = await run([])
     expect(human.stdout.split('\n')).toEqual([
       `devnet (chain ${p.chain.id}), ModelRegistry ${registry}: 2 models`,
       `* #${a} support-router  base minilm-l6  owner ${p.accounts[0].address}`,
-      `    v1  ${CID_A}`,
-      `    v2  ${CID_B}`,
+      `    v1  ${CID_A}  trained on datanet 1 v1`,
+      `    v2  ${CID_B}  trained on datanet 1 v1`,
       `  #${b} someone-elses  base minilm-l6  owner ${p.accounts[2].address}`,
-      `    v1  ${CID_B}`,
+      `    v1  ${CID_B}  trained on datanet 1 v1`,
       "* #4 old-devnet-model  (chain 999, from this project's journal)",
       `    v2  ${CID_C}`,
       '* published from this project',

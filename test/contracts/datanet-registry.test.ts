@@ -26,8 +26,7 @@ const submit = (datanetId = 1n, from = CONTRIBUTOR) =>
   send(p, from, {...registry(), functionName: 'submitContribution', args: [datanetId, CONTENT, 12n, 'ipfs://contribution']})
 const review = (from: number, contributionId: bigint, approve: boolean, datanetId = 1n) =>
   send(p, from, {...registry(), functionName: 'reviewContribution', args: [datanetId, contributionId, approve]})
-const fee = (byteSize: bigint, records: bigint) =>
-  p.publicClient.readContract({...registry(), functionName: 'publishFee', args: [byteSize, records]})
+const fee = (datanetId = 1n) => p.publicClient.readContract({...registry(), functionName: 'versionFee', args: [datanetId]})
 const publish = (from: number, value: bigint, root: Hex = ROOT, datanetId = 1n) =>
   send(p, from, {...registry(), functionName: 'publishVersion', args: [datanetId, root, 100n, 4096n, 'ipfs://v'], value})
 
@@ -139,19 +138,36 @@ describe('DatanetRegistry: contributions', () => {
 })
 
 describe('DatanetRegistry: versions and the publish fee', () => {
-  it('prices by base, started KiB and records', async () => {
-    const [base, perKiB, perRecord] = await Promise.all(
-      (['baseFee', 'feePerKiB', 'feePerRecord'] as const).map((functionName) => p.publicClient.readContract({...registry(), functionName})),
+  it('prices by base and the records of contributions approved since the last version, never by what is declared', async () => {
+    await create()
+    const [base, perRecord] = await Promise.all(
+      (['baseFee', 'feePerRecord'] as const).map((functionName) => p.publicClient.readContract({...registry(), functionName})),
     )
-    expect(await fee(0n, 0n)).toBe(base)
-    expect(await fee(1n, 1n)).toBe(base + perKiB + perRecord)
-    expect(await fee(1024n, 10n)).toBe(base + perKiB + 10n * perRecord)
-    expect(await fee(1025n, 10n)).toBe(base + 2n * perKiB + 10n * perRecord)
+    expect(await fee()).toBe(base)
+    // Three contributions of 12 records: two approved (24 records), one rejected.
+    for (let i = 0; i < 3; i++) await submit()
+    await review(OWNER, 1n, true)
+    await review(OWNER, 2n, true)
+    await review(OWNER, 3n, false)
+    expect(await p.publicClient.readContract({...registry(), functionName: 'unbilledRecords', args: [1n]})).toBe(24n)
+    expect(await fee()).toBe(base + 24n * perRecord)
+    // The declared record count and size (100 records, 4 KiB here) change nothing.
+    await expectRevert(publish(OWNER, base + 24n * perRecord - 1n), 'InsufficientFee', [
+      base + 24n * perRecord,
+      base + 24n * perRecord - 1n,
+    ])
+    await publish(OWNER, base + 24n * perRecord)
+    // Billed once: the next version pays the base again until more is approved.
+    expect(await fee()).toBe(base)
+    await submit()
+    await review(OWNER, 4n, true)
+    expect(await fee()).toBe(base + 12n * perRecord)
+    await expectRevert(fee(9n), 'UnknownDatanet', [9n])
   })
 
   it('publishes immutable versions from 1, pays the treasury and refunds overpayment', async () => {
     await create()
-    const price = await fee(4096n, 100n)
+    const price = await fee()
     const treasuryBefore = await p.publicClient.getBalance({address: addr(TREASURY)})
     const ownerBefore = await p.publicClient.getBalance({address: addr(OWNER)})
     const receipt = await publish(OWNER, price + parseEther('1'))
@@ -182,7 +198,7 @@ describe('DatanetRegistry: versions and the publish fee', () => {
 
   it('refuses too small a fee, a stranger, an empty root and zero records', async () => {
     await create()
-    const price = await fee(4096n, 100n)
+    const price = await fee()
     await expectRevert(publish(OWNER, price - 1n), 'InsufficientFee', [price, price - 1n])
     await expectRevert(publish(STRANGER, price), 'NotOwnerOrCurator', [1n, addr(STRANGER)])
     await expectRevert(publish(OWNER, price, `0x${'0'.repeat(64)}`), 'EmptyRoot')
@@ -200,18 +216,19 @@ describe('DatanetRegistry: versions and the publish fee', () => {
   })
 
   it('lets only governance change the fee parameters and the treasury', async () => {
-    const receipt = await send(p, ADMIN, {...registry(), functionName: 'setFeeParams', args: [1n, 2n, 3n]})
+    const receipt = await send(p, ADMIN, {...registry(), functionName: 'setFeeParams', args: [1n, 3n]})
     expect(parseEventLogs({abi: DatanetRegistry.abi, logs: receipt.logs, eventName: 'FeeParamsUpdated'})[0].args).toEqual({
       baseFee: 1n,
-      feePerKiB: 2n,
       feePerRecord: 3n,
     })
-    expect(await fee(2048n, 5n)).toBe(1n + 4n + 15n)
-    await expectRevert(
-      send(p, OWNER, {...registry(), functionName: 'setFeeParams', args: [0n, 0n, 0n]}),
-      'AccessControlUnauthorizedAccount',
-      [addr(OWNER), GOVERNANCE_ROLE],
-    )
+    await create()
+    await submit()
+    await review(OWNER, 1n, true)
+    expect(await fee()).toBe(1n + 12n * 3n)
+    await expectRevert(send(p, OWNER, {...registry(), functionName: 'setFeeParams', args: [0n, 0n]}), 'AccessControlUnauthorizedAccount', [
+      addr(OWNER),
+      GOVERNANCE_ROLE,
+    ])
     await send(p, ADMIN, {...registry(), functionName: 'setTreasury', args: [addr(7)]})
     expect(await p.publicClient.readContract({...registry(), functionName: 'treasury'})).toBe(addr(7))
     await expectRevert(
@@ -221,9 +238,61 @@ describe('DatanetRegistry: versions and the publish fee', () => {
   })
 
   it('publishes for free when governance sets every fee to zero', async () => {
-    await send(p, ADMIN, {...registry(), functionName: 'setFeeParams', args: [0n, 0n, 0n]})
+    await send(p, ADMIN, {...registry(), functionName: 'setFeeParams', args: [0n, 0n]})
     await create()
     const receipt = await publish(OWNER, 0n)
     expect(parseEventLogs({abi: DatanetRegistry.abi, logs: receipt.logs, eventName: 'PublishFeePaid'})[0].args.fee).toBe(0n)
+  })
+})
+
+describe('DatanetRegistry: training access', () => {
+  const mayTrain = (account: number, datanetId = 1n) =>
+    p.publicClient.readContract({...registry(), functionName: 'mayTrain', args: [datanetId, addr(account)]})
+  const policy = (restricted: boolean, licenceFee: bigint, from = OWNER) =>
+    send(p, from, {...registry(), functionName: 'setTrainingPolicy', args: [1n, restricted, licenceFee]})
+
+  it('is open until the owner restricts it; then owner, curators and granted accounts may train', async () => {
+    await create()
+    expect(await mayTrain(STRANGER)).toBe(true)
+    expect(await mayTrain(STRANGER, 5n)).toBe(false)
+    await expectRevert(policy(true, 0n, STRANGER), 'NotDatanetOwner', [1n, addr(STRANGER)])
+    await policy(true, 0n)
+    expect(await p.publicClient.readContract({...registry(), functionName: 'trainingPolicy', args: [1n]})).toEqual([true, 0n])
+    expect([await mayTrain(OWNER), await mayTrain(STRANGER), await mayTrain(CURATOR)]).toEqual([true, false, false])
+    await send(p, OWNER, {...registry(), functionName: 'setCurator', args: [1n, addr(CURATOR), true]})
+    expect(await mayTrain(CURATOR)).toBe(true)
+    // No licence for sale at fee 0: only the owner grants.
+    await expectRevert(
+      send(p, STRANGER, {...registry(), functionName: 'buyTrainingLicence', args: [1n], value: parseEther('1')}),
+      'NoLicenceForSale',
+      [1n],
+    )
+    const receipt = await send(p, OWNER, {...registry(), functionName: 'grantTraining', args: [1n, addr(STRANGER), true]})
+    expect(parseEventLogs({abi: DatanetRegistry.abi, logs: receipt.logs, eventName: 'TrainingGranted'})[0].args).toEqual({
+      datanetId: 1n,
+      account: addr(STRANGER),
+      granted: true,
+      feePaid: 0n,
+    })
+    expect(await mayTrain(STRANGER)).toBe(true)
+    await send(p, OWNER, {...registry(), functionName: 'grantTraining', args: [1n, addr(STRANGER), false]})
+    expect(await mayTrain(STRANGER)).toBe(false)
+  })
+
+  it('sells a licence at the owner’s fee, paid to the owner, the overpayment refunded', async () => {
+    await create()
+    const price = parseEther('0.5')
+    await policy(true, price)
+    await expectRevert(
+      send(p, STRANGER, {...registry(), functionName: 'buyTrainingLicence', args: [1n], value: price - 1n}),
+      'InsufficientFee',
+      [price, price - 1n],
+    )
+    const [ownerBefore, buyerBefore] = await Promise.all([OWNER, STRANGER].map((i) => p.publicClient.getBalance({address: addr(i)})))
+    const receipt = await send(p, STRANGER, {...registry(), functionName: 'buyTrainingLicence', args: [1n], value: parseEther('2')})
+    expect(await p.publicClient.getBalance({address: addr(OWNER)})).toBe(ownerBefore + price)
+    expect(await p.publicClient.getBalance({address: addr(STRANGER)})).toBe(buyerBefore - price - gasCost(receipt))
+    expect(await mayTrain(STRANGER)).toBe(true)
+    expect(await p.publicClient.getBalance({address: p.addresses.DatanetRegistry})).toBe(0n)
   })
 })

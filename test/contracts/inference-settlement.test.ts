@@ -6,6 +6,7 @@ import {InferenceSettlement, ModelRegistry, Staking} from '../../src/contracts/a
 import {WEIGHT_ONE} from '../../src/attribution/receipt.js'
 import {DEFAULT_SPLIT_BPS, type SplitBps, splitFee} from '../../src/protocol/split.js'
 import {type Protocol, expectRevert, gasCost, revertOf, send, useProtocol} from '../helpers/contracts.js'
+import {type Lineage, provenSettlement, publishLineage} from './lineage.js'
 
 const ADMIN = 0
 const CONTRIBUTOR_A = 1
@@ -19,6 +20,11 @@ const RESPONSE = keccak256(toHex('my card was charged twice → billing'))
 const GOVERNANCE_ROLE = keccak256(toHex('GOVERNANCE_ROLE'))
 
 const p = useProtocol({treasuryIndex: TREASURY})
+let lineage: Lineage
+
+/** Deterministic fresh addresses: every one starts with no balance in the contract. */
+const freshAddresses = (n: number, salt: string): Address[] =>
+  Array.from({length: n}, (_, i) => `0x${keccak256(toHex(`${salt}/${i}`)).slice(26)}` as Address)
 
 beforeAll(async () => {
   await send(p, MODEL_OWNER, {
@@ -26,6 +32,21 @@ beforeAll(async () => {
     abi: ModelRegistry.abi,
     functionName: 'registerModel',
     args: ['router', 'glove'],
+  })
+  // Every address a test pays is a contributor of the model's datanet, with two records.
+  const contributors = [
+    ...p.accounts.slice(1).map((a) => a.address),
+    ...freshAddresses(3, 'dust'),
+    ...[2, 4, 8].flatMap((k) => freshAddresses(k, `gas-${k}`)),
+    ...freshAddresses(257, 'many'),
+    ...freshAddresses(6, 'not-whole'),
+  ]
+  lineage = await publishLineage(p, {
+    datanetOwner: CONTRIBUTOR_A,
+    modelOwner: MODEL_OWNER,
+    contributors,
+    name: 'tickets',
+    modelId: MODEL_ID,
   })
 })
 
@@ -35,7 +56,12 @@ const balance = (address: Address) => p.publicClient.getBalance({address})
 const balancesOf = (address: Address) => p.publicClient.readContract({...settlement(), functionName: 'balancesOf', args: [address]})
 const claimable = (address: Address) => p.publicClient.readContract({...settlement(), functionName: 'claimable', args: [address]})
 const settle = (fee: bigint, contributors: readonly Address[], weights: readonly bigint[], modelId = MODEL_ID, from = PAYER) =>
-  send(p, from, {...settlement(), functionName: 'settle', args: [modelId, RESPONSE, contributors, weights], value: fee})
+  send(p, from, {
+    ...settlement(),
+    functionName: 'settle',
+    args: [provenSettlement(lineage, {fee, contributors, weights, responseHash: RESPONSE, modelId})],
+    value: fee,
+  })
 const stake = (amount: bigint, from = STAKER) =>
   send(p, from, {address: p.addresses.Staking, abi: Staking.abi, functionName: 'stake', args: [0], value: amount})
 const setSplit = (bps: SplitBps, from = ADMIN) =>
@@ -44,10 +70,6 @@ const setSplit = (bps: SplitBps, from = ADMIN) =>
     functionName: 'setSplit',
     args: [Number(bps.platform), Number(bps.modelOwner), Number(bps.stakers), Number(bps.contributors)],
   })
-
-/** Deterministic fresh addresses: every one starts with no balance in the contract. */
-const freshAddresses = (n: number, salt: string): Address[] =>
-  Array.from({length: n}, (_, i) => `0x${keccak256(toHex(`${salt}/${i}`)).slice(26)}` as Address)
 
 /** Positive integer scores scaled to weights summing to exactly WEIGHT_ONE (remainder to the first). */
 function toWeights(scores: readonly number[]): bigint[] {
@@ -143,15 +165,7 @@ describe('InferenceSettlement: settleBatch', () => {
     send(p, PAYER, {
       ...settlement(),
       functionName: 'settleBatch',
-      args: [
-        items.map((i) => ({
-          modelId: i.modelId ?? MODEL_ID,
-          responseHash: RESPONSE,
-          fee: i.fee,
-          contributors: i.contributors,
-          weights: i.weights,
-        })),
-      ],
+      args: [items.map((i) => provenSettlement(lineage, {...i, responseHash: RESPONSE, modelId: i.modelId ?? MODEL_ID}))],
       value,
     })
 
@@ -209,7 +223,12 @@ describe('InferenceSettlement: settle refuses', () => {
     await expectRevert(settle(1n, [], []), 'WeightsNotWhole', [0n, WEIGHT_ONE])
   })
   it('the zero address as a contributor', async () => {
-    await expectRevert(settle(1n, [zeroAddress], [WEIGHT_ONE]), 'ZeroContributor', [0n])
+    // Proven for a real contributor, then renamed: the attribution check refuses before the proofs.
+    const s = {
+      ...provenSettlement(lineage, {fee: 1n, contributors: one(), weights: [WEIGHT_ONE], responseHash: RESPONSE}),
+      contributors: [zeroAddress],
+    }
+    await expectRevert(send(p, PAYER, {...settlement(), functionName: 'settle', args: [s], value: 1n}), 'ZeroContributor', [0n])
   })
   it('more contributors than MAX_CONTRIBUTORS', async () => {
     const n = 257
@@ -337,7 +356,7 @@ describe('InferenceSettlement: properties', () => {
           .simulateContract({
             ...settlement(),
             functionName: 'settle',
-            args: [MODEL_ID, RESPONSE, contributors, weights],
+            args: [provenSettlement(lineage, {fee: 1n, contributors, weights, responseHash: RESPONSE})],
             value: 1n,
             account: addr(PAYER),
           })

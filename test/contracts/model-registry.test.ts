@@ -25,7 +25,7 @@ beforeAll(async () => {
   ] as const) {
     const receipt = await send(p, DATA_OWNER, {...registry, functionName: 'createDatanet', args: [name, 'ipfs://meta', 0]})
     const [{args}] = parseEventLogs({abi: DatanetRegistry.abi, logs: receipt.logs, eventName: 'DatanetCreated'})
-    const fee = await p.publicClient.readContract({...registry, functionName: 'publishFee', args: [1000n, 10n]})
+    const fee = await p.publicClient.readContract({...registry, functionName: 'versionFee', args: [args.datanetId]})
     await send(p, DATA_OWNER, {
       ...registry,
       functionName: 'publishVersion',
@@ -149,9 +149,37 @@ describe('ModelRegistry: versions', () => {
     ])
   })
 
-  it('allows a version trained on no datanet', async () => {
+  it('refuses a version trained on no datanet', async () => {
     await register()
-    await registerVersion([])
-    expect((await p.publicClient.readContract({...models(), functionName: 'getModelVersion', args: [1n, 1]}))[2]).toEqual([])
+    await expectRevert(registerVersion([]), 'EmptyLineage')
+    expect((await p.publicClient.readContract({...models(), functionName: 'getModel', args: [1n]}))[3]).toBe(0)
+  })
+
+  it('records whether the model owner might train on each datanet', async () => {
+    const registry = {address: p.addresses.DatanetRegistry, abi: DatanetRegistry.abi}
+    await register()
+    const access = (version: number) => p.publicClient.readContract({...models(), functionName: 'lineageAccess', args: [1n, version]})
+    const root = (version: number, index: bigint) =>
+      p.publicClient.readContract({...models(), functionName: 'lineageRoot', args: [1n, version, index]})
+    // Open datanets: licensed.
+    await registerVersion()
+    expect(await access(1)).toEqual([[true, true], true])
+    expect(await root(1, 1n)).toEqual([ROOT_2, true])
+    expect(await root(1, 2n)).toEqual([`0x${'0'.repeat(64)}`, false])
+    // Datanet 2 restricted: registered all the same, recorded as not licensed.
+    await send(p, DATA_OWNER, {...registry, functionName: 'setTrainingPolicy', args: [2n, true, 0n]})
+    const receipt = await registerVersion()
+    expect(parseEventLogs({abi: ModelRegistry.abi, logs: receipt.logs, eventName: 'DatanetAccessRecorded'}).map((e) => e.args)).toEqual([
+      {modelId: 1n, version: 2, datanetId: 1n, licensed: true},
+      {modelId: 1n, version: 2, datanetId: 2n, licensed: false},
+    ])
+    expect(await access(2)).toEqual([[true, false], false])
+    expect(await root(2, 0n)).toEqual([ROOT_1, false])
+    // Granted by the datanet's owner: the next version is licensed; the earlier record stays.
+    await send(p, DATA_OWNER, {...registry, functionName: 'grantTraining', args: [2n, addr(MODEL_OWNER), true]})
+    await registerVersion()
+    expect(await access(3)).toEqual([[true, true], true])
+    expect(await access(2)).toEqual([[true, false], false])
+    await expectRevert(access(4), 'UnknownModelVersion', [1n, 4])
   })
 })

@@ -134,8 +134,7 @@ describe('datanet on a devnet', () => {
     const fee = await p.publicClient.readContract({
       address: p.addresses.DatanetRegistry,
       abi: DatanetRegistry.abi,
-      functionName: 'publishFee',
-      args: [BigInt(pub.json.byteSize), 3000n],
+      functionName: 'baseFee',
     })
     expect(pub.json.fee).toBe(fee.toString())
 
@@ -190,8 +189,8 @@ describe('datanet on a devnet', () => {
     const fee = await p.publicClient.readContract({
       address: p.addresses.DatanetRegistry,
       abi: DatanetRegistry.abi,
-      functionName: 'publishFee',
-      args: [1000n, 25n],
+      functionName: 'versionFee',
+      args: [datanetId],
     })
     const sent = await p.wallet(0).writeContract({
       address: p.addresses.DatanetRegistry,

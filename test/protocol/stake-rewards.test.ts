@@ -1,13 +1,14 @@
 import {type Hex, parseEther} from 'viem'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
-import {InferenceSettlement, ModelRegistry} from '../../src/contracts/artifacts/index.js'
+import {InferenceSettlement} from '../../src/contracts/artifacts/index.js'
 import type {OpenledgerError} from '../../src/errors.js'
 import {parseAddress, parseOpen} from '../../src/chain/amounts.js'
 import {claimRewards, rewardBalances} from '../../src/protocol/rewards.js'
 import {completeWithdrawal, deposit, formatDuration, requestWithdrawal, slash, stakeStatus} from '../../src/protocol/stake.js'
 import {WEIGHT_ONE} from '../../src/attribution/receipt.js'
 import {splitFee} from '../../src/protocol/split.js'
+import {publishLineage, provenSettlement} from '../contracts/lineage.js'
 import {type Protocol, advanceTime, gasCost, send, useProtocol} from '../helpers/contracts.js'
 
 const ADMIN = 0
@@ -163,17 +164,19 @@ describe('src/protocol/stake', () => {
 describe('src/protocol/rewards', () => {
   it('shows balances by source and claims them all', async () => {
     await deposit(p.signer(CONTRIBUTOR), {amount: parseEther('1'), role: 'agent'})
-    await send(p, MODEL_OWNER, {
-      address: p.addresses.ModelRegistry,
-      abi: ModelRegistry.abi,
-      functionName: 'registerModel',
-      args: ['m', 'b'],
-    })
+    const lineage = await publishLineage(p, {datanetOwner: ADMIN, modelOwner: MODEL_OWNER, contributors: [addr(CONTRIBUTOR)], name: 'm'})
     await send(p, PAYER, {
       address: p.addresses.InferenceSettlement,
       abi: InferenceSettlement.abi,
       functionName: 'settle',
-      args: [1n, `0x${'ab'.repeat(32)}`, [addr(CONTRIBUTOR)], [WEIGHT_ONE]],
+      args: [
+        provenSettlement(lineage, {
+          fee: parseEther('1'),
+          contributors: [addr(CONTRIBUTOR)],
+          weights: [WEIGHT_ONE],
+          responseHash: `0x${'ab'.repeat(32)}`,
+        }),
+      ],
       value: parseEther('1'),
     })
 

@@ -1,5 +1,6 @@
 import {join} from 'node:path'
 
+import {parseEther} from 'viem'
 import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 
 import {type Chain, startChain, trainArtifact} from '../publish/helpers.js'
@@ -7,7 +8,15 @@ import {resolveSigner} from '../../src/chain/context.js'
 import {publishModel} from '../../src/publish/publish.js'
 import {type InferenceServer, createInferenceServer} from '../../src/serve/server.js'
 import {expectSchema} from '../helpers/json-schema.js'
+import {gasCost, send} from '../helpers/contracts.js'
+import {OpenledgerClient} from '../../src/client/index.js'
+import InferCommand from '../../src/commands/infer.js'
+import {runCommand as run} from '../helpers/run-command.js'
+import {InferenceSettlement, Staking} from '../../src/contracts/artifacts/index.js'
+import {PAYMENT_REQUIRED_HEADER, decodeQuoteHeader, encodeAuthorizationHeader, signQuote} from '../../src/protocol/authorization.js'
 
+const SERVER = 0
+const PAYER = 3
 let c: Chain
 let srv: InferenceServer
 let url: string
@@ -22,6 +31,14 @@ beforeAll(async () => {
     const dir = await trainArtifact(join(c.dir, 'models', name), c.source, 10 + i)
     cids.push((await publishModel(ctx, {folder: dir, name})).cid)
   }
+  // The server settles as a staked agent; account 3 pays from its prepaid credit.
+  await send(c.p, SERVER, {address: c.p.addresses.Staking, abi: Staking.abi, functionName: 'stake', args: [1], value: parseEther('10')})
+  await send(c.p, PAYER, {
+    address: c.p.addresses.InferenceSettlement,
+    abi: InferenceSettlement.abi,
+    functionName: 'deposit',
+    value: parseEther('1'),
+  })
   srv = createInferenceServer({stateDir: c.stateDir, maxModels: 4})
   url = (await srv.listen(0, '127.0.0.1')).url
 })
@@ -31,6 +48,17 @@ afterAll(async () => {
   else process.env.OPENLEDGER_STATE_DIR = saved
   await c?.cleanup()
 })
+
+const credit = (i: number) =>
+  c.p.publicClient.readContract({
+    address: c.p.addresses.InferenceSettlement,
+    abi: InferenceSettlement.abi,
+    functionName: 'credit',
+    args: [c.p.accounts[i].address],
+  })
+const balance = (i: number) => c.p.publicClient.getBalance({address: c.p.accounts[i].address})
+const receiptCount = () =>
+  c.p.publicClient.readContract({address: c.p.addresses.InferenceSettlement, abi: InferenceSettlement.abi, functionName: 'receiptCount'})
 
 const post = async (body: unknown) => {
   const res = await fetch(`${url}/v1/infer`, {
@@ -139,32 +167,118 @@ describe('serve', () => {
     }
   })
 
-  it('pays per request when asked: the split adds up to the fee', async () => {
-    const r = await post({model: 'beta', text: 'my password does not work', pay: true})
-    expect(r.status, JSON.stringify(r.json)).toBe(200)
+  it('answers a paid request without an authorization with 402 and a quote, and settles nothing', async () => {
+    const before = srv.stats()
+    const count = await receiptCount()
+    const res = await fetch(`${url}/v1/infer`, {
+      method: 'POST',
+      body: JSON.stringify({model: 'beta', text: 'my password does not work', pay: true}),
+    })
+    expect(res.status).toBe(402)
+    const body = (await res.json()) as any
+    expect(body.error.code).toBe('E_PAYMENT_REQUIRED')
+    const quote = decodeQuoteHeader(res.headers.get(PAYMENT_REQUIRED_HEADER)!)
+    expect(body.quote).toEqual(quote)
+    expect(quote).toMatchObject({
+      price: (10n ** 16n).toString(),
+      cid: cids[1],
+      chainId: c.p.chain.id,
+      settlement: c.p.addresses.InferenceSettlement,
+    })
+    expect(quote.eip712).toMatchObject({
+      primaryType: 'PaymentAuthorization',
+      domain: {name: 'OpenLedger InferenceSettlement', version: '1'},
+    })
+    expect(res.headers.get('x-payment-price')).toBe(quote.price)
+    // A malformed or forged authorization is a 402 too.
+    const bad = await fetch(`${url}/v1/infer`, {
+      method: 'POST',
+      headers: {'x-payment': 'not base64 json'},
+      body: JSON.stringify({model: 'beta', text: 'x', pay: true}),
+    })
+    expect(bad.status).toBe(402)
+    const forged = await signQuote(c.p.accounts[7] as never, quote)
+    const wrong = await fetch(`${url}/v1/infer`, {
+      method: 'POST',
+      headers: {'x-payment': encodeAuthorizationHeader({...forged, payer: c.p.accounts[PAYER].address})},
+      body: JSON.stringify({model: 'beta', text: 'x', pay: true}),
+    })
+    expect(wrong.status).toBe(402)
+    expect(((await wrong.json()) as any).error.message).toMatch(/bad signature/)
+    expect(await receiptCount()).toBe(count)
+    expect(srv.stats().settled).toBe(before.settled)
+  })
+
+  it("pays with account 3's signed authorization: account 3's credit pays exactly the fee, the server only gas", async () => {
+    const client = new OpenledgerClient({url, payer: c.p.accounts[PAYER] as never, maxFee: 10n ** 16n})
+    const [credit0, server0, payer0] = [await credit(PAYER), await balance(SERVER), await balance(PAYER)]
+    const r = await client.infer({model: 'beta', text: 'my password does not work', pay: true})
     // The same shape as `infer --pay --json`.
-    expectSchema('infer', r.json)
-    const s = r.json.prediction.receipt.split
+    expectSchema('infer', r)
+    const receipt = r.prediction.receipt!
+    const s = receipt.split!
     expect(BigInt(s.platform) + BigInt(s.model) + BigInt(s.stakers) + BigInt(s.contributors)).toBe(10n ** 16n)
-    expect(r.json.prediction.receipt.txHash).toMatch(/^0x[0-9a-f]{64}$/)
-    expect(r.json.split).toBeUndefined()
+    expect(receipt).toMatchObject({payer: c.p.accounts[PAYER].address, agent: c.p.accounts[SERVER].address})
+    expect(await credit(PAYER)).toBe(credit0 - 10n ** 16n)
+    expect(await balance(PAYER)).toBe(payer0)
+    const tx = await c.p.publicClient.getTransactionReceipt({hash: receipt.txHash as `0x${string}`})
+    expect(await balance(SERVER)).toBe(server0 - gasCost(tx))
   })
 
   it('settles concurrent paid requests together on-chain, each with its own receipt', async () => {
     const before = srv.stats()
+    const client = new OpenledgerClient({url, payer: c.p.accounts[PAYER] as never})
+    const credit0 = await credit(PAYER)
     const texts = ['refund my order', 'the app crashes', 'wrong item delivered', 'cannot log in', 'charged twice']
-    const rs = await Promise.all(texts.map((text, k) => post({model: k % 2 ? 'beta' : cids[0], text, pay: true})))
+    const rs = await Promise.all(texts.map((text, k) => client.infer({model: k % 2 ? 'beta' : cids[0], text, pay: true})))
     for (const r of rs) {
-      expect(r.status, JSON.stringify(r.json)).toBe(200)
-      const s = r.json.prediction.receipt.split
+      const s = r.prediction.receipt!.split!
       expect(BigInt(s.platform) + BigInt(s.model) + BigInt(s.stakers) + BigInt(s.contributors)).toBe(10n ** 16n)
     }
     const after = srv.stats()
     expect(after.settled - before.settled).toBe(texts.length)
     // Fewer transactions than requests, and distinct receipts.
     expect(after.settlements - before.settlements).toBeLessThan(texts.length)
-    expect(new Set(rs.map((r) => r.json.prediction.receipt.receiptId)).size).toBe(texts.length)
-    expect(new Set(rs.map((r) => r.json.prediction.receipt.txHash)).size).toBe(after.settlements - before.settlements)
+    expect(new Set(rs.map((r) => r.prediction.receipt!.receiptId)).size).toBe(texts.length)
+    expect(new Set(rs.map((r) => r.prediction.receipt!.txHash)).size).toBe(after.settlements - before.settlements)
+    expect(await credit(PAYER)).toBe(credit0 - BigInt(texts.length) * 10n ** 16n)
+  })
+
+  it('over plain HTTP: sign the 402 quote, resend with x-payment, read the settlement in x-payment-response', async () => {
+    const body = JSON.stringify({model: cids[0], text: 'the courier is late', pay: true})
+    const first = await fetch(`${url}/v1/infer`, {method: 'POST', body})
+    expect(first.status).toBe(402)
+    const quote = decodeQuoteHeader(first.headers.get(PAYMENT_REQUIRED_HEADER)!)
+    await first.arrayBuffer()
+    const auth = await signQuote(c.p.accounts[PAYER] as never, quote)
+    const paid = await fetch(`${url}/v1/infer`, {method: 'POST', body, headers: {'x-payment': encodeAuthorizationHeader(auth)}})
+    expect(paid.status).toBe(200)
+    const answer = (await paid.json()) as any
+    const settled = JSON.parse(Buffer.from(paid.headers.get('x-payment-response')!, 'base64').toString('utf8'))
+    expect(settled).toEqual({
+      receiptId: answer.prediction.receipt.receiptId,
+      txHash: answer.prediction.receipt.txHash,
+      fee: quote.price,
+      payer: c.p.accounts[PAYER].address,
+    })
+    // The same authorization again: its nonce is spent.
+    const replay = await fetch(`${url}/v1/infer`, {method: 'POST', body, headers: {'x-payment': encodeAuthorizationHeader(auth)}})
+    expect(replay.status).toBe(402)
+    expect(((await replay.json()) as any).error.message).toMatch(/nonce already used/)
+  })
+
+  it('infer --pay --server signs the quote as the signer (account 3): its credit pays, a quote above --fee is refused', async () => {
+    const credit0 = await credit(PAYER)
+    const args = ['--server', url, '--model', 'beta', '--text', 'the parcel is late', '--pay', '--account', String(PAYER), '--json']
+    const r = await run(c.config, InferCommand, args)
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0)
+    expectSchema('infer', r.json)
+    expect(r.json.prediction.receipt).toMatchObject({payer: c.p.accounts[PAYER].address, fee: (10n ** 16n).toString()})
+    expect(await credit(PAYER)).toBe(credit0 - 10n ** 16n)
+    const cheap = await run(c.config, InferCommand, [...args, '--fee', '0.001'])
+    expect(cheap.exitCode).toBe(2)
+    expect(cheap.stdout + cheap.stderr).toMatch(/above the maximum fee/)
+    expect(await credit(PAYER)).toBe(credit0 - 10n ** 16n)
   })
 
   it('closes gracefully: a request in flight finishes', async () => {

@@ -6,7 +6,7 @@ import {type PublishResult, datanetChain, publishDatanet} from '../../datanet/in
 
 export default class DatanetPublish extends BaseCommand<PublishResult> {
   static override description =
-    `Publish the next version on-chain: the latest version plus the staged records, their Merkle root (StandardMerkleTree over [recordHash, contributor]) in DatanetRegistry.publishVersion, paying publishFee. Registers the datanet first if the chain does not know it.
+    `Publish the next version on-chain: the latest version plus the staged records, their Merkle root (StandardMerkleTree over [recordHash, contributor]) in DatanetRegistry.publishVersion, paying versionFee (a base plus the records of contributions approved since the last version). Registers the datanet first if the chain does not know it.
 --json: the shape is schemas/commands/datanet-publish.schema.json.`
   static override examples = [
     '<%= config.bin %> datanet publish support-tickets',

@@ -53,6 +53,43 @@ export const InferenceSettlement = {
       "inputs": [
         {
           "internalType": "uint256",
+          "name": "items",
+          "type": "uint256"
+        },
+        {
+          "internalType": "uint256",
+          "name": "authorizations",
+          "type": "uint256"
+        }
+      ],
+      "name": "AuthorizationCountMismatch",
+      "type": "error"
+    },
+    {
+      "inputs": [
+        {
+          "internalType": "address",
+          "name": "payer",
+          "type": "address"
+        },
+        {
+          "internalType": "uint256",
+          "name": "nonce",
+          "type": "uint256"
+        },
+        {
+          "internalType": "uint256",
+          "name": "expiry",
+          "type": "uint256"
+        }
+      ],
+      "name": "AuthorizationExpired",
+      "type": "error"
+    },
+    {
+      "inputs": [
+        {
+          "internalType": "uint256",
           "name": "index",
           "type": "uint256"
         },
@@ -82,6 +119,22 @@ export const InferenceSettlement = {
       "type": "error"
     },
     {
+      "inputs": [
+        {
+          "internalType": "uint256",
+          "name": "index",
+          "type": "uint256"
+        },
+        {
+          "internalType": "address",
+          "name": "contributor",
+          "type": "address"
+        }
+      ],
+      "name": "ContributorNotProven",
+      "type": "error"
+    },
+    {
       "inputs": [],
       "name": "EmptyBatch",
       "type": "error"
@@ -89,6 +142,22 @@ export const InferenceSettlement = {
     {
       "inputs": [],
       "name": "FailedCall",
+      "type": "error"
+    },
+    {
+      "inputs": [
+        {
+          "internalType": "uint256",
+          "name": "fee",
+          "type": "uint256"
+        },
+        {
+          "internalType": "uint256",
+          "name": "maxFee",
+          "type": "uint256"
+        }
+      ],
+      "name": "FeeAboveMax",
       "type": "error"
     },
     {
@@ -105,6 +174,59 @@ export const InferenceSettlement = {
         }
       ],
       "name": "InsufficientBalance",
+      "type": "error"
+    },
+    {
+      "inputs": [
+        {
+          "internalType": "address",
+          "name": "payer",
+          "type": "address"
+        },
+        {
+          "internalType": "uint256",
+          "name": "credit",
+          "type": "uint256"
+        },
+        {
+          "internalType": "uint256",
+          "name": "required",
+          "type": "uint256"
+        }
+      ],
+      "name": "InsufficientCredit",
+      "type": "error"
+    },
+    {
+      "inputs": [
+        {
+          "internalType": "uint256",
+          "name": "proofIndex",
+          "type": "uint256"
+        }
+      ],
+      "name": "InvalidProof",
+      "type": "error"
+    },
+    {
+      "inputs": [],
+      "name": "InvalidShortString",
+      "type": "error"
+    },
+    {
+      "inputs": [
+        {
+          "internalType": "address",
+          "name": "payer",
+          "type": "address"
+        },
+        {
+          "internalType": "uint256",
+          "name": "nonce",
+          "type": "uint256"
+        }
+      ],
+      "name": "InvalidSignature",
       "type": "error"
     },
     {
@@ -135,6 +257,65 @@ export const InferenceSettlement = {
       "type": "error"
     },
     {
+      "inputs": [
+        {
+          "internalType": "uint256",
+          "name": "proofIndex",
+          "type": "uint256"
+        }
+      ],
+      "name": "MalformedProof",
+      "type": "error"
+    },
+    {
+      "inputs": [],
+      "name": "MerkleProofInvalidMultiproof",
+      "type": "error"
+    },
+    {
+      "inputs": [
+        {
+          "internalType": "uint256",
+          "name": "authorized",
+          "type": "uint256"
+        },
+        {
+          "internalType": "uint256",
+          "name": "settled",
+          "type": "uint256"
+        }
+      ],
+      "name": "ModelMismatch",
+      "type": "error"
+    },
+    {
+      "inputs": [
+        {
+          "internalType": "address",
+          "name": "payer",
+          "type": "address"
+        },
+        {
+          "internalType": "uint256",
+          "name": "nonce",
+          "type": "uint256"
+        }
+      ],
+      "name": "NonceUsed",
+      "type": "error"
+    },
+    {
+      "inputs": [
+        {
+          "internalType": "address",
+          "name": "account",
+          "type": "address"
+        }
+      ],
+      "name": "NotAnAgent",
+      "type": "error"
+    },
+    {
       "inputs": [],
       "name": "NothingToClaim",
       "type": "error"
@@ -142,6 +323,17 @@ export const InferenceSettlement = {
     {
       "inputs": [],
       "name": "ReentrancyGuardReentrantCall",
+      "type": "error"
+    },
+    {
+      "inputs": [
+        {
+          "internalType": "string",
+          "name": "str",
+          "type": "string"
+        }
+      ],
+      "name": "StringTooLong",
       "type": "error"
     },
     {
@@ -166,9 +358,46 @@ export const InferenceSettlement = {
           "internalType": "uint256",
           "name": "modelId",
           "type": "uint256"
+        },
+        {
+          "internalType": "uint32",
+          "name": "modelVersion",
+          "type": "uint32"
+        },
+        {
+          "internalType": "uint256",
+          "name": "lineageIndex",
+          "type": "uint256"
+        }
+      ],
+      "name": "UnknownLineage",
+      "type": "error"
+    },
+    {
+      "inputs": [
+        {
+          "internalType": "uint256",
+          "name": "modelId",
+          "type": "uint256"
         }
       ],
       "name": "UnknownModel",
+      "type": "error"
+    },
+    {
+      "inputs": [
+        {
+          "internalType": "uint256",
+          "name": "modelId",
+          "type": "uint256"
+        },
+        {
+          "internalType": "uint32",
+          "name": "modelVersion",
+          "type": "uint32"
+        }
+      ],
+      "name": "UnlicensedLineage",
       "type": "error"
     },
     {
@@ -193,6 +422,11 @@ export const InferenceSettlement = {
       "type": "error"
     },
     {
+      "inputs": [],
+      "name": "ZeroAmount",
+      "type": "error"
+    },
+    {
       "inputs": [
         {
           "internalType": "uint256",
@@ -207,6 +441,56 @@ export const InferenceSettlement = {
       "inputs": [],
       "name": "ZeroFee",
       "type": "error"
+    },
+    {
+      "anonymous": false,
+      "inputs": [
+        {
+          "indexed": true,
+          "internalType": "address",
+          "name": "payer",
+          "type": "address"
+        },
+        {
+          "indexed": true,
+          "internalType": "uint256",
+          "name": "nonce",
+          "type": "uint256"
+        }
+      ],
+      "name": "AuthorizationCancelled",
+      "type": "event"
+    },
+    {
+      "anonymous": false,
+      "inputs": [
+        {
+          "indexed": true,
+          "internalType": "address",
+          "name": "payer",
+          "type": "address"
+        },
+        {
+          "indexed": true,
+          "internalType": "uint256",
+          "name": "nonce",
+          "type": "uint256"
+        },
+        {
+          "indexed": true,
+          "internalType": "uint256",
+          "name": "receiptId",
+          "type": "uint256"
+        },
+        {
+          "indexed": false,
+          "internalType": "uint256",
+          "name": "fee",
+          "type": "uint256"
+        }
+      ],
+      "name": "AuthorizationUsed",
+      "type": "event"
     },
     {
       "anonymous": false,
@@ -250,6 +534,68 @@ export const InferenceSettlement = {
         }
       ],
       "name": "ContributorCredited",
+      "type": "event"
+    },
+    {
+      "anonymous": false,
+      "inputs": [
+        {
+          "indexed": true,
+          "internalType": "address",
+          "name": "payer",
+          "type": "address"
+        },
+        {
+          "indexed": true,
+          "internalType": "address",
+          "name": "from",
+          "type": "address"
+        },
+        {
+          "indexed": false,
+          "internalType": "uint256",
+          "name": "amount",
+          "type": "uint256"
+        },
+        {
+          "indexed": false,
+          "internalType": "uint256",
+          "name": "credit",
+          "type": "uint256"
+        }
+      ],
+      "name": "CreditDeposited",
+      "type": "event"
+    },
+    {
+      "anonymous": false,
+      "inputs": [
+        {
+          "indexed": true,
+          "internalType": "address",
+          "name": "payer",
+          "type": "address"
+        },
+        {
+          "indexed": false,
+          "internalType": "uint256",
+          "name": "amount",
+          "type": "uint256"
+        },
+        {
+          "indexed": false,
+          "internalType": "uint256",
+          "name": "credit",
+          "type": "uint256"
+        }
+      ],
+      "name": "CreditWithdrawn",
+      "type": "event"
+    },
+    {
+      "anonymous": false,
+      "inputs": [],
+      "name": "EIP712DomainChanged",
       "type": "event"
     },
     {
@@ -311,6 +657,31 @@ export const InferenceSettlement = {
         }
       ],
       "name": "InferenceSettled",
+      "type": "event"
+    },
+    {
+      "anonymous": false,
+      "inputs": [
+        {
+          "indexed": true,
+          "internalType": "uint256",
+          "name": "receiptId",
+          "type": "uint256"
+        },
+        {
+          "indexed": true,
+          "internalType": "address",
+          "name": "agent",
+          "type": "address"
+        },
+        {
+          "indexed": false,
+          "internalType": "uint32",
+          "name": "modelVersion",
+          "type": "uint32"
+        }
+      ],
+      "name": "ReceiptAgent",
       "type": "event"
     },
     {
@@ -434,6 +805,19 @@ export const InferenceSettlement = {
     },
     {
       "inputs": [],
+      "name": "AUTHORIZATION_TYPEHASH",
+      "outputs": [
+        {
+          "internalType": "bytes32",
+          "name": "",
+          "type": "bytes32"
+        }
+      ],
+      "stateMutability": "view",
+      "type": "function"
+    },
+    {
+      "inputs": [],
       "name": "BPS_DENOMINATOR",
       "outputs": [
         {
@@ -501,6 +885,45 @@ export const InferenceSettlement = {
       "inputs": [
         {
           "internalType": "address",
+          "name": "payer",
+          "type": "address"
+        },
+        {
+          "internalType": "uint256",
+          "name": "modelId",
+          "type": "uint256"
+        },
+        {
+          "internalType": "uint256",
+          "name": "maxFee",
+          "type": "uint256"
+        },
+        {
+          "internalType": "uint256",
+          "name": "nonce",
+          "type": "uint256"
+        },
+        {
+          "internalType": "uint256",
+          "name": "expiry",
+          "type": "uint256"
+        }
+      ],
+      "name": "authorizationDigest",
+      "outputs": [
+        {
+          "internalType": "bytes32",
+          "name": "",
+          "type": "bytes32"
+        }
+      ],
+      "stateMutability": "view",
+      "type": "function"
+    },
+    {
+      "inputs": [
+        {
+          "internalType": "address",
           "name": "account",
           "type": "address"
         }
@@ -521,6 +944,75 @@ export const InferenceSettlement = {
           "internalType": "uint256",
           "name": "asPlatform",
           "type": "uint256"
+        }
+      ],
+      "stateMutability": "view",
+      "type": "function"
+    },
+    {
+      "inputs": [
+        {
+          "internalType": "uint256",
+          "name": "nonce",
+          "type": "uint256"
+        }
+      ],
+      "name": "cancelAuthorization",
+      "outputs": [],
+      "stateMutability": "nonpayable",
+      "type": "function"
+    },
+    {
+      "inputs": [
+        {
+          "components": [
+            {
+              "internalType": "address",
+              "name": "payer",
+              "type": "address"
+            },
+            {
+              "internalType": "uint256",
+              "name": "modelId",
+              "type": "uint256"
+            },
+            {
+              "internalType": "uint256",
+              "name": "maxFee",
+              "type": "uint256"
+            },
+            {
+              "internalType": "uint256",
+              "name": "nonce",
+              "type": "uint256"
+            },
+            {
+              "internalType": "uint256",
+              "name": "expiry",
+              "type": "uint256"
+            },
+            {
+              "internalType": "bytes",
+              "name": "signature",
+              "type": "bytes"
+            }
+          ],
+          "internalType": "struct InferenceSettlement.Authorization",
+          "name": "a",
+          "type": "tuple"
+        },
+        {
+          "internalType": "uint256",
+          "name": "fee",
+          "type": "uint256"
+        }
+      ],
+      "name": "checkAuthorization",
+      "outputs": [
+        {
+          "internalType": "uint8",
+          "name": "",
+          "type": "uint8"
         }
       ],
       "stateMutability": "view",
@@ -566,6 +1058,88 @@ export const InferenceSettlement = {
           "internalType": "uint16",
           "name": "",
           "type": "uint16"
+        }
+      ],
+      "stateMutability": "view",
+      "type": "function"
+    },
+    {
+      "inputs": [
+        {
+          "internalType": "address",
+          "name": "payer",
+          "type": "address"
+        }
+      ],
+      "name": "credit",
+      "outputs": [
+        {
+          "internalType": "uint256",
+          "name": "",
+          "type": "uint256"
+        }
+      ],
+      "stateMutability": "view",
+      "type": "function"
+    },
+    {
+      "inputs": [],
+      "name": "deposit",
+      "outputs": [],
+      "stateMutability": "payable",
+      "type": "function"
+    },
+    {
+      "inputs": [
+        {
+          "internalType": "address",
+          "name": "payer",
+          "type": "address"
+        }
+      ],
+      "name": "depositFor",
+      "outputs": [],
+      "stateMutability": "payable",
+      "type": "function"
+    },
+    {
+      "inputs": [],
+      "name": "eip712Domain",
+      "outputs": [
+        {
+          "internalType": "bytes1",
+          "name": "fields",
+          "type": "bytes1"
+        },
+        {
+          "internalType": "string",
+          "name": "name",
+          "type": "string"
+        },
+        {
+          "internalType": "string",
+          "name": "version",
+          "type": "string"
+        },
+        {
+          "internalType": "uint256",
+          "name": "chainId",
+          "type": "uint256"
+        },
+        {
+          "internalType": "address",
+          "name": "verifyingContract",
+          "type": "address"
+        },
+        {
+          "internalType": "bytes32",
+          "name": "salt",
+          "type": "bytes32"
+        },
+        {
+          "internalType": "uint256[]",
+          "name": "extensions",
+          "type": "uint256[]"
         }
       ],
       "stateMutability": "view",
@@ -659,6 +1233,30 @@ export const InferenceSettlement = {
       "type": "function"
     },
     {
+      "inputs": [
+        {
+          "internalType": "address",
+          "name": "payer",
+          "type": "address"
+        },
+        {
+          "internalType": "uint256",
+          "name": "nonce",
+          "type": "uint256"
+        }
+      ],
+      "name": "nonceUsed",
+      "outputs": [
+        {
+          "internalType": "bool",
+          "name": "",
+          "type": "bool"
+        }
+      ],
+      "stateMutability": "view",
+      "type": "function"
+    },
+    {
       "inputs": [],
       "name": "platformBps",
       "outputs": [
@@ -666,6 +1264,25 @@ export const InferenceSettlement = {
           "internalType": "uint16",
           "name": "",
           "type": "uint16"
+        }
+      ],
+      "stateMutability": "view",
+      "type": "function"
+    },
+    {
+      "inputs": [
+        {
+          "internalType": "uint256",
+          "name": "receiptId",
+          "type": "uint256"
+        }
+      ],
+      "name": "receiptAgent",
+      "outputs": [
+        {
+          "internalType": "address",
+          "name": "",
+          "type": "address"
         }
       ],
       "stateMutability": "view",
@@ -764,24 +1381,73 @@ export const InferenceSettlement = {
     {
       "inputs": [
         {
-          "internalType": "uint256",
-          "name": "modelId",
-          "type": "uint256"
-        },
-        {
-          "internalType": "bytes32",
-          "name": "responseHash",
-          "type": "bytes32"
-        },
-        {
-          "internalType": "address[]",
-          "name": "contributors",
-          "type": "address[]"
-        },
-        {
-          "internalType": "uint256[]",
-          "name": "weights",
-          "type": "uint256[]"
+          "components": [
+            {
+              "internalType": "uint256",
+              "name": "modelId",
+              "type": "uint256"
+            },
+            {
+              "internalType": "uint32",
+              "name": "modelVersion",
+              "type": "uint32"
+            },
+            {
+              "internalType": "bytes32",
+              "name": "responseHash",
+              "type": "bytes32"
+            },
+            {
+              "internalType": "uint256",
+              "name": "fee",
+              "type": "uint256"
+            },
+            {
+              "internalType": "address[]",
+              "name": "contributors",
+              "type": "address[]"
+            },
+            {
+              "internalType": "uint256[]",
+              "name": "weights",
+              "type": "uint256[]"
+            },
+            {
+              "components": [
+                {
+                  "internalType": "uint256",
+                  "name": "lineageIndex",
+                  "type": "uint256"
+                },
+                {
+                  "internalType": "bytes32[]",
+                  "name": "recordHashes",
+                  "type": "bytes32[]"
+                },
+                {
+                  "internalType": "uint256[]",
+                  "name": "contributorIndexes",
+                  "type": "uint256[]"
+                },
+                {
+                  "internalType": "bytes32[]",
+                  "name": "proof",
+                  "type": "bytes32[]"
+                },
+                {
+                  "internalType": "bool[]",
+                  "name": "proofFlags",
+                  "type": "bool[]"
+                }
+              ],
+              "internalType": "struct InferenceSettlement.RecordProof[]",
+              "name": "proofs",
+              "type": "tuple[]"
+            }
+          ],
+          "internalType": "struct InferenceSettlement.Settlement",
+          "name": "s",
+          "type": "tuple"
         }
       ],
       "name": "settle",
@@ -805,6 +1471,11 @@ export const InferenceSettlement = {
               "type": "uint256"
             },
             {
+              "internalType": "uint32",
+              "name": "modelVersion",
+              "type": "uint32"
+            },
+            {
               "internalType": "bytes32",
               "name": "responseHash",
               "type": "bytes32"
@@ -823,6 +1494,158 @@ export const InferenceSettlement = {
               "internalType": "uint256[]",
               "name": "weights",
               "type": "uint256[]"
+            },
+            {
+              "components": [
+                {
+                  "internalType": "uint256",
+                  "name": "lineageIndex",
+                  "type": "uint256"
+                },
+                {
+                  "internalType": "bytes32[]",
+                  "name": "recordHashes",
+                  "type": "bytes32[]"
+                },
+                {
+                  "internalType": "uint256[]",
+                  "name": "contributorIndexes",
+                  "type": "uint256[]"
+                },
+                {
+                  "internalType": "bytes32[]",
+                  "name": "proof",
+                  "type": "bytes32[]"
+                },
+                {
+                  "internalType": "bool[]",
+                  "name": "proofFlags",
+                  "type": "bool[]"
+                }
+              ],
+              "internalType": "struct InferenceSettlement.RecordProof[]",
+              "name": "proofs",
+              "type": "tuple[]"
+            }
+          ],
+          "internalType": "struct InferenceSettlement.Settlement[]",
+          "name": "items",
+          "type": "tuple[]"
+        },
+        {
+          "components": [
+            {
+              "internalType": "address",
+              "name": "payer",
+              "type": "address"
+            },
+            {
+              "internalType": "uint256",
+              "name": "modelId",
+              "type": "uint256"
+            },
+            {
+              "internalType": "uint256",
+              "name": "maxFee",
+              "type": "uint256"
+            },
+            {
+              "internalType": "uint256",
+              "name": "nonce",
+              "type": "uint256"
+            },
+            {
+              "internalType": "uint256",
+              "name": "expiry",
+              "type": "uint256"
+            },
+            {
+              "internalType": "bytes",
+              "name": "signature",
+              "type": "bytes"
+            }
+          ],
+          "internalType": "struct InferenceSettlement.Authorization[]",
+          "name": "auths",
+          "type": "tuple[]"
+        }
+      ],
+      "name": "settleAuthorized",
+      "outputs": [
+        {
+          "internalType": "uint256",
+          "name": "firstReceiptId",
+          "type": "uint256"
+        }
+      ],
+      "stateMutability": "nonpayable",
+      "type": "function"
+    },
+    {
+      "inputs": [
+        {
+          "components": [
+            {
+              "internalType": "uint256",
+              "name": "modelId",
+              "type": "uint256"
+            },
+            {
+              "internalType": "uint32",
+              "name": "modelVersion",
+              "type": "uint32"
+            },
+            {
+              "internalType": "bytes32",
+              "name": "responseHash",
+              "type": "bytes32"
+            },
+            {
+              "internalType": "uint256",
+              "name": "fee",
+              "type": "uint256"
+            },
+            {
+              "internalType": "address[]",
+              "name": "contributors",
+              "type": "address[]"
+            },
+            {
+              "internalType": "uint256[]",
+              "name": "weights",
+              "type": "uint256[]"
+            },
+            {
+              "components": [
+                {
+                  "internalType": "uint256",
+                  "name": "lineageIndex",
+                  "type": "uint256"
+                },
+                {
+                  "internalType": "bytes32[]",
+                  "name": "recordHashes",
+                  "type": "bytes32[]"
+                },
+                {
+                  "internalType": "uint256[]",
+                  "name": "contributorIndexes",
+                  "type": "uint256[]"
+                },
+                {
+                  "internalType": "bytes32[]",
+                  "name": "proof",
+                  "type": "bytes32[]"
+                },
+                {
+                  "internalType": "bool[]",
+                  "name": "proofFlags",
+                  "type": "bool[]"
+                }
+              ],
+              "internalType": "struct InferenceSettlement.RecordProof[]",
+              "name": "proofs",
+              "type": "tuple[]"
             }
           ],
           "internalType": "struct InferenceSettlement.Settlement[]",
@@ -926,7 +1749,20 @@ export const InferenceSettlement = {
       ],
       "stateMutability": "view",
       "type": "function"
+    },
+    {
+      "inputs": [
+        {
+          "internalType": "uint256",
+          "name": "amount",
+          "type": "uint256"
+        }
+      ],
+      "name": "withdraw",
+      "outputs": [],
+      "stateMutability": "nonpayable",
+      "type": "function"
     }
   ],
-  bytecode: '0x60c060405260018054600160a01b600160e01b03191667027100fa00fa007d60a31b17905534801561002f575f5ffd5b506040516119ec3803806119ec83398101604081905261004e916101fb565b60017f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f00556001600160a01b038416158061008f57506001600160a01b038316155b806100a157506001600160a01b038216155b806100b357506001600160a01b038116155b156100d15760405163d92e233d60e01b815260040160405180910390fd5b600180546001600160a01b0319166001600160a01b0385811691909117909155828116608052811660a0526101065f8561013b565b506101317f71840dc4906352362b0cdaf79870196c8e42acafade72d5d5a6d59291253ceb18561013b565b5050505050610257565b5f828152602081815260408083206001600160a01b038516845290915281205460ff166101db575f838152602081815260408083206001600160a01b03861684529091529020805460ff191660011790556101933390565b6001600160a01b0316826001600160a01b0316847f2f8788117e7eff1d82e926ec794901d17c78024a50270940304540a733656f0d60405160405180910390a45060016101de565b505f5b92915050565b6001600160a01b03811681146101f8575f5ffd5b50565b5f5f5f5f6080858703121561020e575f5ffd5b8451610219816101e4565b602086015190945061022a816101e4565b604086015190935061023b816101e4565b606086015190925061024c816101e4565b939692955090935050565b60805160a0516117586102945f395f8181610334015281816108bf0152818161096c0152610ebc01525f818161024e0152610dd101526117585ff3fe608060405260043610610195575f3560e01c80637f038f3c116100e7578063e1a4521811610087578063f0f4426011610062578063f0f44260146104e5578063f36c8f5c14610504578063f765417614610537578063f76835e61461058c575f5ffd5b8063e1a4521814610490578063e6ed10a4146104a5578063ecad56da146104c4575f5ffd5b8063a217fddf116100c2578063a217fddf14610438578063a65096f31461044b578063b063bed01461045e578063d547741f14610471575f5ffd5b80637f038f3c146103ef57806391d14854146104045780639f4bca2614610423575f5ffd5b806336568abe116101525780634cf088d91161012d5780634cf088d9146103235780634e71d92d1461035657806361d027b31461036a5780636392a51f14610389575f5ffd5b806336568abe146102c4578063402914f5146102e3578063457f9efc14610302575f5ffd5b806301ffc9a7146101995780630fb2bea9146101cd578063248a9ca3146102015780632ba36f781461023d5780632f2ff15d14610288578063333fedad146102a9575b5f5ffd5b3480156101a4575f5ffd5b506101b86101b33660046113be565b6105ad565b60405190151581526020015b60405180910390f35b3480156101d8575f5ffd5b506001546101ee90600160d01b900461ffff1681565b60405161ffff90911681526020016101c4565b34801561020c575f5ffd5b5061022f61021b3660046113ec565b5f9081526020819052604090206001015490565b6040519081526020016101c4565b348015610248575f5ffd5b506102707f000000000000000000000000000000000000000000000000000000000000000081565b6040516001600160a01b0390911681526020016101c4565b348015610293575f5ffd5b506102a76102a2366004611417565b6105e3565b005b3480156102b4575f5ffd5b5061022f670de0b6b3a764000081565b3480156102cf575f5ffd5b506102a76102de366004611417565b61060d565b3480156102ee575f5ffd5b5061022f6102fd366004611445565b610645565b34801561030d575f5ffd5b506001546101ee90600160c01b900461ffff1681565b34801561032e575f5ffd5b506102707f000000000000000000000000000000000000000000000000000000000000000081565b348015610361575f5ffd5b5061022f610686565b348015610375575f5ffd5b50600154610270906001600160a01b031681565b348015610394575f5ffd5b506103d46103a3366004611445565b6001600160a01b03165f90815260036020908152604080832054600483528184205460059093529220549192909190565b604080519384526020840192909252908201526060016101c4565b3480156103fa575f5ffd5b5061022f60025481565b34801561040f575f5ffd5b506101b861041e366004611417565b610763565b34801561042e575f5ffd5b5061022f61010081565b348015610443575f5ffd5b5061022f5f81565b61022f6104593660046114a8565b61078b565b61022f61046c3660046114e7565b610946565b34801561047c575f5ffd5b506102a761048b366004611417565b6109fc565b34801561049b575f5ffd5b506101ee61271081565b3480156104b0575f5ffd5b506102a76104bf36600461157f565b610a20565b3480156104cf575f5ffd5b506001546101ee90600160b01b900461ffff1681565b3480156104f0575f5ffd5b506102a76104ff366004611445565b610b5a565b34801561050f575f5ffd5b5061022f7f71840dc4906352362b0cdaf79870196c8e42acafade72d5d5a6d59291253ceb181565b348015610542575f5ffd5b506001546040805161ffff600160a01b840481168252600160b01b840481166020830152600160c01b8404811692820192909252600160d01b9092041660608201526080016101c4565b348015610597575f5ffd5b506001546101ee90600160a01b900461ffff1681565b5f6001600160e01b03198216637965db0b60e01b14806105dd57506301ffc9a760e01b6001600160e01b03198316145b92915050565b5f828152602081905260409020600101546105fd81610c00565b6106078383610c0d565b50505050565b6001600160a01b03811633146106365760405163334bd91960e11b815260040160405180910390fd5b6106408282610c9c565b505050565b6001600160a01b0381165f908152600560209081526040808320546004835281842054600390935290832054909161067c916115e4565b6105dd91906115e4565b5f61068f610d05565b335f90815260056020908152604080832054600483528184205460039093529220546106bb91906115e4565b6106c591906115e4565b9050805f036106e7576040516312d37ee560e31b815260040160405180910390fd5b335f81815260036020908152604080832083905560048252808320839055600582528083209290925590518381527fd8138f8a3f377c5259ca548e70e4c2de94f129f5a11036a15b69513cba2b426a910160405180910390a261074a3382610d20565b61076060015f5160206117035f395f51905f5255565b90565b5f918252602082815260408084206001600160a01b0393909316845291905290205460ff1690565b5f610794610d05565b5f8290036107b55760405163c2e5347d60e01b815260040160405180910390fd5b5f805b838110156107fc578484828181106107d2576107d26115f7565b90506020028101906107e4919061160b565b6107f29060400135836115e4565b91506001016107b8565b5034811461082b5760405163f1cb847d60e01b8152600481018290523460248201526044015b60405180910390fd5b6002546108399060016115e4565b91505f805b848110156108b65736868683818110610859576108596115f7565b905060200281019061086b919061160b565b90505f61089c82356020840135604085013561088a6060870187611629565b6108976080890189611629565b610d97565b91506108aa905081856115e4565b9350505060010161083e565b50801561092e577f00000000000000000000000000000000000000000000000000000000000000006001600160a01b0316636f4a2cd0826040518263ffffffff1660e01b81526004015f604051808303818588803b158015610916575f5ffd5b505af1158015610928573d5f5f3e3d5ffd5b50505050505b50506105dd60015f5160206117035f395f51905f5255565b5f61094f610d05565b5f61095f88883489898989610d97565b909250905080156109db577f00000000000000000000000000000000000000000000000000000000000000006001600160a01b0316636f4a2cd0826040518263ffffffff1660e01b81526004015f604051808303818588803b1580156109c3575f5ffd5b505af11580156109d5573d5f5f3e3d5ffd5b50505050505b506109f260015f5160206117035f395f51905f5255565b9695505050505050565b5f82815260208190526040902060010154610a1681610c00565b6106078383610c9c565b7f71840dc4906352362b0cdaf79870196c8e42acafade72d5d5a6d59291253ceb1610a4a81610c00565b5f8261ffff168461ffff168661ffff168861ffff16610a6991906115e4565b610a7391906115e4565b610a7d91906115e4565b90506127108114610aa4576040516348ce6f0160e11b815260048101829052602401610822565b6001805463ffffffff60a01b1916600160a01b61ffff89811691820261ffff60b01b191692909217600160b01b8984169081029190911763ffffffff60c01b1916600160c01b89851690810261ffff60d01b191691909117600160d01b9489169485021790945560408051928352602083019190915281019290925260608201527f9657dd38e9a9f4a7d077f80660d0905b22a4abc867362fc630a684306ebb939a9060800160405180910390a1505050505050565b7f71840dc4906352362b0cdaf79870196c8e42acafade72d5d5a6d59291253ceb1610b8481610c00565b6001600160a01b038216610bab5760405163d92e233d60e01b815260040160405180910390fd5b600180546001600160a01b0319166001600160a01b0384169081179091556040519081527f7dae230f18360d76a040c81f050aa14eb9d6dc7901b20fc5d855e2a20fe814d19060200160405180910390a15050565b610c0a8133611094565b50565b5f610c188383610763565b610c95575f838152602081815260408083206001600160a01b03861684529091529020805460ff19166001179055610c4d3390565b6001600160a01b0316826001600160a01b0316847f2f8788117e7eff1d82e926ec794901d17c78024a50270940304540a733656f0d60405160405180910390a45060016105dd565b505f6105dd565b5f610ca78383610763565b15610c95575f838152602081815260408083206001600160a01b0386168085529252808320805460ff1916905551339286917ff6391f5c32d9c69d2a47ea670b442974b53935d1edc7fd64eb21e047a839171b9190a45060016105dd565b610d0d6110cd565b60025f5160206117035f395f51905f5255565b80471015610d4a5760405163cf47918160e01b815247600482015260248101829052604401610822565b610d63828260405180602001604052805f815250611106565b15610d6c575050565b3d15610d7e57610d7a61111b565b5050565b60405163d6bda27560e01b815260040160405180910390fd5b5f5f865f03610db95760405163af13986d60e01b815260040160405180910390fd5b6040516311f54a1560e21b8152600481018a90525f907f00000000000000000000000000000000000000000000000000000000000000006001600160a01b0316906347d5285490602401602060405180830381865afa158015610e1e573d5f5f3e3d5ffd5b505050506040513d601f19601f82011682018060405250810190610e42919061166f565b90506001600160a01b038116610e6e57604051632380022d60e01b8152600481018b9052602401610822565b610e7a87878787611126565b60025f8154610e889061168a565b91829055506001549093505f9061271090610eae90600160b01b900461ffff168b6116a2565b610eb891906116b9565b90507f00000000000000000000000000000000000000000000000000000000000000006001600160a01b031663817b1cd26040518163ffffffff1660e01b8152600401602060405180830381865afa158015610f16573d5f5f3e3d5ffd5b505050506040513d601f19601f82011682018060405250810190610f3a91906116d8565b15610f6a5760015461271090610f5b90600160c01b900461ffff168b6116a2565b610f6591906116b9565b610f6c565b5f5b6001549093505f90610fa690869061271090610f9390600160d01b900461ffff168e6116a2565b610f9d91906116b9565b8b8b8b8b61128a565b90505f8185610fb5858e6116ef565b610fbf91906116ef565b610fc991906116ef565b6001600160a01b0385165f90815260046020526040812080549293508592909190610ff59084906115e4565b90915550506001546001600160a01b03165f90815260056020526040812080548392906110239084906115e4565b9091555050604080518d8152602081018d9052908101829052606081018490526080810186905260a0810183905233908e9088907f43198c88ad34ce3fef2e5541de78ffa506e9a8740f2504de787a6665c33580989060c00160405180910390a45050505097509795505050505050565b61109e8282610763565b610d7a5760405163e2517d3f60e01b81526001600160a01b038216600482015260248101839052604401610822565b6110e65f60025f5160206117035f395f51905f526113b7565b1561110457604051633ee5aeb560e01b815260040160405180910390fd5b565b5f5f5f83516020850186885af1949350505050565b6040513d5f823e3d81fd5b828114611150576040516355c5b3e360e11b81526004810184905260248101829052604401610822565b61010083111561117e57604051631f3ca81760e11b8152600481018490526101006024820152604401610822565b5f805b82811015611249575f86868381811061119c5761119c6115f7565b90506020020160208101906111b19190611445565b6001600160a01b0316036111db5760405163225070f360e01b815260048101829052602401610822565b5f8484838181106111ee576111ee6115f7565b905060200201359050805f148061120c5750670de0b6b3a764000081115b1561123457604051635b9789fd60e01b81526004810183905260248101829052604401610822565b61123e81846115e4565b925050600101611181565b50670de0b6b3a764000081146112835760405163bedd270960e01b815260048101829052670de0b6b3a76400006024820152604401610822565b5050505050565b5f805b848110156113ac575f670de0b6b3a76400008585848181106112b1576112b16115f7565b90506020020135896112c391906116a2565b6112cd91906116b9565b90508060035f8989868181106112e5576112e56115f7565b90506020020160208101906112fa9190611445565b6001600160a01b03166001600160a01b031681526020019081526020015f205f82825461132791906115e4565b90915550611337905081846115e4565b925086868381811061134b5761134b6115f7565b90506020020160208101906113609190611445565b6001600160a01b0316897fb43fac50f0719facee8ab7e56507040c002eff13470dac5fc096408bcb027fa58360405161139b91815260200190565b60405180910390a35060010161128d565b509695505050505050565b5414919050565b5f602082840312156113ce575f5ffd5b81356001600160e01b0319811681146113e5575f5ffd5b9392505050565b5f602082840312156113fc575f5ffd5b5035919050565b6001600160a01b0381168114610c0a575f5ffd5b5f5f60408385031215611428575f5ffd5b82359150602083013561143a81611403565b809150509250929050565b5f60208284031215611455575f5ffd5b81356113e581611403565b5f5f83601f840112611470575f5ffd5b50813567ffffffffffffffff811115611487575f5ffd5b6020830191508360208260051b85010111156114a1575f5ffd5b9250929050565b5f5f602083850312156114b9575f5ffd5b823567ffffffffffffffff8111156114cf575f5ffd5b6114db85828601611460565b90969095509350505050565b5f5f5f5f5f5f608087890312156114fc575f5ffd5b8635955060208701359450604087013567ffffffffffffffff811115611520575f5ffd5b61152c89828a01611460565b909550935050606087013567ffffffffffffffff81111561154b575f5ffd5b61155789828a01611460565b979a9699509497509295939492505050565b803561ffff8116811461157a575f5ffd5b919050565b5f5f5f5f60808587031215611592575f5ffd5b61159b85611569565b93506115a960208601611569565b92506115b760408601611569565b91506115c560608601611569565b905092959194509250565b634e487b7160e01b5f52601160045260245ffd5b808201808211156105dd576105dd6115d0565b634e487b7160e01b5f52603260045260245ffd5b5f8235609e1983360301811261161f575f5ffd5b9190910192915050565b5f5f8335601e1984360301811261163e575f5ffd5b83018035915067ffffffffffffffff821115611658575f5ffd5b6020019150600581901b36038213156114a1575f5ffd5b5f6020828403121561167f575f5ffd5b81516113e581611403565b5f6001820161169b5761169b6115d0565b5060010190565b80820281158282048414176105dd576105dd6115d0565b5f826116d357634e487b7160e01b5f52601260045260245ffd5b500490565b5f602082840312156116e8575f5ffd5b5051919050565b818103818111156105dd576105dd6115d056fe9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f00a26469706673582212201c56e513286bc9c6d22a05a44bb67ed8450c0fd268040426aa12ec7d39315e1464736f6c63430008250033',
+  bytecode: '0x6101a060405260038054600160a01b600160e01b03191667027100fa00fa007d60a31b179055348015610030575f5ffd5b5060405161367e38038061367e83398101604081905261004f91610356565b6040518060400160405280601e81526020017f4f70656e4c656467657220496e666572656e6365536574746c656d656e740000815250604051806040016040528060018152602001603160f81b81525060016100b56100b261022c60201b60201c565b90565b556100bf82610250565b610120526100cc81610250565b61014052815160208084019190912060e052815190820120610100524660a05261015860e05161010051604080517f8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f60208201529081019290925260608201524660808201523060a08201525f9060c00160405160208183030381529060405280519060200120905090565b60805250503060c0526001600160a01b038416158061017e57506001600160a01b038316155b8061019057506001600160a01b038216155b806101a257506001600160a01b038116155b156101c05760405163d92e233d60e01b815260040160405180910390fd5b600380546001600160a01b0319166001600160a01b0385811691909117909155828116610160528116610180526101f75f85610296565b506102227f71840dc4906352362b0cdaf79870196c8e42acafade72d5d5a6d59291253ceb185610296565b505050505061040d565b7f9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f0090565b5f5f829050601f81511115610283578260405163305a27a960e01b815260040161027a91906103b2565b60405180910390fd5b805161028e826103e7565b179392505050565b5f828152602081815260408083206001600160a01b038516845290915281205460ff16610336575f838152602081815260408083206001600160a01b03861684529091529020805460ff191660011790556102ee3390565b6001600160a01b0316826001600160a01b0316847f2f8788117e7eff1d82e926ec794901d17c78024a50270940304540a733656f0d60405160405180910390a4506001610339565b505f5b92915050565b6001600160a01b0381168114610353575f5ffd5b50565b5f5f5f5f60808587031215610369575f5ffd5b84516103748161033f565b60208601519094506103858161033f565b60408601519093506103968161033f565b60608601519092506103a78161033f565b939692955090935050565b602081525f82518060208401528060208501604085015e5f604082850101526040601f19601f83011684010191505092915050565b80516020808301519190811015610407575f198160200360031b1b821691505b50919050565b60805160a05160c05160e05161010051610120516101405161016051610180516131db6104a35f395f818161046301528181610b1101528181610dee015281816110bf01528181611374015261190d01525f818161034b015281816117e701526121b701525f611de801525f611db801525f61278301525f61275b01525f6126b601525f6126e001525f61270a01526131db5ff3fe608060405260043610610228575f3560e01c806377bde31b11610129578063d0e30db0116100a8578063ecad56da1161006d578063ecad56da14610711578063f0f4426014610732578063f36c8f5c14610751578063f765417614610784578063f76835e6146107d9575f5ffd5b8063d0e30db01461068b578063d547741f14610693578063d5d44d80146106b2578063e1a45218146106dd578063e6ed10a4146106f2575f5ffd5b80639d8b91c5116100ee5780639d8b91c5146106095780639f4bca261461063d578063a217fddf14610652578063aa67c91914610665578063bd9c5d8c14610678575f5ffd5b806377bde31b146105705780637b65e2ea1461058f5780637f038f3c146105ae57806384b0196e146105c357806391d14854146105ea575f5ffd5b806333936d86116101b55780634e71d92d1161017a5780634e71d92d14610485578063521160231461049957806361d027b3146104b85780636392a51f146104d7578063733965121461053d575f5ffd5b806333936d86146103e057806336568abe146103f3578063402914f514610412578063457f9efc146104315780634cf088d914610452575f5ffd5b8063248a9ca3116101fb578063248a9ca3146102fe5780632ba36f781461033a5780632e1a7d4d146103855780632f2ff15d146103a6578063333fedad146103c5575f5ffd5b806301ffc9a71461022c5780630fb2bea9146102605780631647795e14610294578063207e9d78146102cd575b5f5ffd5b348015610237575f5ffd5b5061024b610246366004612baa565b6107fa565b60405190151581526020015b60405180910390f35b34801561026b575f5ffd5b5060035461028190600160d01b900461ffff1681565b60405161ffff9091168152602001610257565b34801561029f575f5ffd5b5061024b6102ae366004612be5565b600660209081525f928352604080842090915290825290205460ff1681565b3480156102d8575f5ffd5b506102ec6102e7366004612c0f565b610830565b60405160ff9091168152602001610257565b348015610309575f5ffd5b5061032c610318366004612c47565b5f9081526020819052604090206001015490565b604051908152602001610257565b348015610345575f5ffd5b5061036d7f000000000000000000000000000000000000000000000000000000000000000081565b6040516001600160a01b039091168152602001610257565b348015610390575f5ffd5b506103a461039f366004612c47565b6109a5565b005b3480156103b1575f5ffd5b506103a46103c0366004612c5e565b610a96565b3480156103d0575f5ffd5b5061032c670de0b6b3a764000081565b61032c6103ee366004612c8c565b610ac0565b3480156103fe575f5ffd5b506103a461040d366004612c5e565b610b9c565b34801561041d575f5ffd5b5061032c61042c366004612cc3565b610bd4565b34801561043c575f5ffd5b5060035461028190600160c01b900461ffff1681565b34801561045d575f5ffd5b5061036d7f000000000000000000000000000000000000000000000000000000000000000081565b348015610490575f5ffd5b5061032c610c15565b3480156104a4575f5ffd5b506103a46104b3366004612c47565b610cf2565b3480156104c3575f5ffd5b5060035461036d906001600160a01b031681565b3480156104e2575f5ffd5b506105226104f1366004612cc3565b6001600160a01b03165f908152600860209081526040808320546009835281842054600a9093529220549192909190565b60408051938452602084019290925290820152606001610257565b348015610548575f5ffd5b5061032c7f4328441ad49708de0b4945812d296bcfde07a19f9dcf8fcf3ba3f7bed6c31e9e81565b34801561057b575f5ffd5b5061032c61058a366004612d26565b610d85565b34801561059a575f5ffd5b5061032c6105a9366004612d92565b61114d565b3480156105b9575f5ffd5b5061032c60045481565b3480156105ce575f5ffd5b506105d76111d4565b6040516102579796959493929190612e00565b3480156105f5575f5ffd5b5061024b610604366004612c5e565b611216565b348015610614575f5ffd5b5061036d610623366004612c47565b60076020525f90815260409020546001600160a01b031681565b348015610648575f5ffd5b5061032c61010081565b34801561065d575f5ffd5b5061032c5f81565b6103a4610673366004612cc3565b61123e565b61032c610686366004612e96565b61126e565b6103a46113fb565b34801561069e575f5ffd5b506103a46106ad366004612c5e565b611406565b3480156106bd575f5ffd5b5061032c6106cc366004612cc3565b60056020525f908152604090205481565b3480156106e8575f5ffd5b5061028161271081565b3480156106fd575f5ffd5b506103a461070c366004612ee6565b61142a565b34801561071c575f5ffd5b5060035461028190600160b01b900461ffff1681565b34801561073d575f5ffd5b506103a461074c366004612cc3565b611564565b34801561075c575f5ffd5b5061032c7f71840dc4906352362b0cdaf79870196c8e42acafade72d5d5a6d59291253ceb181565b34801561078f575f5ffd5b506003546040805161ffff600160a01b840481168252600160b01b840481166020830152600160c01b8404811692820192909252600160d01b909204166060820152608001610257565b3480156107e4575f5ffd5b5060035461028190600160a01b900461ffff1681565b5f6001600160e01b03198216637965db0b60e01b148061082a57506301ffc9a760e01b6001600160e01b03198316145b92915050565b5f8061085b6108426020860186612cc3565b856020013586604001358760600135886080013561114d565b90505f61086b6020860186612cc3565b6001600160a01b031614806108d457506108d261088b6020860186612cc3565b8261089960a0880188612f37565b8080601f0160208091040260200160405190810160405280939291908181526020018383808284375f9201919091525061160a92505050565b155b156108e357600191505061082a565b60065f6108f36020870187612cc3565b6001600160a01b0316815260208082019290925260409081015f9081206060880135825290925290205460ff161561092f57600291505061082a565b836080013542111561094557600391505061082a565b836040013583111561095b57600491505061082a565b8260055f61096c6020880188612cc3565b6001600160a01b03166001600160a01b031681526020019081526020015f2054101561099c57600591505061082a565b505f9392505050565b6109ad61167d565b805f036109cd57604051631f2a200560e01b815260040160405180910390fd5b335f9081526005602052604090205481811015610a125760405163f2aac13560e01b815233600482015260248101829052604481018390526064015b60405180910390fd5b610a1c8282612f8e565b335f818152600560205260409020919091557f77982616940619ddbda4afe3675280fff7c605d31503336add3633fbea69d8ba83610a5a8185612f8e565b6040805192835260208301919091520160405180910390a2610a7c3383611698565b50610a9360015f5160206131865f395f51905f5255565b50565b5f82815260208190526040902060010154610ab08161170f565b610aba8383611719565b50505050565b5f610ac961167d565b34826060013514610af95760405163f1cb847d60e01b815260608301356004820152346024820152604401610a09565b5f610b0483336117a8565b90925090508015610b80577f00000000000000000000000000000000000000000000000000000000000000006001600160a01b0316636f4a2cd0826040518263ffffffff1660e01b81526004015f604051808303818588803b158015610b68575f5ffd5b505af1158015610b7a573d5f5f3e3d5ffd5b50505050505b50610b9760015f5160206131865f395f51905f5255565b919050565b6001600160a01b0381163314610bc55760405163334bd91960e11b815260040160405180910390fd5b610bcf8282611b4f565b505050565b6001600160a01b0381165f908152600a602090815260408083205460098352818420546008909352908320549091610c0b91612fa1565b61082a9190612fa1565b5f610c1e61167d565b335f908152600a602090815260408083205460098352818420546008909352922054610c4a9190612fa1565b610c549190612fa1565b9050805f03610c76576040516312d37ee560e31b815260040160405180910390fd5b335f81815260086020908152604080832083905560098252808320839055600a82528083209290925590518381527fd8138f8a3f377c5259ca548e70e4c2de94f129f5a11036a15b69513cba2b426a910160405180910390a2610cd93382611698565b610cef60015f5160206131865f395f51905f5255565b90565b335f90815260066020908152604080832084845290915290205460ff1615610d36576040516302af71f160e41b815233600482015260248101829052604401610a09565b335f818152600660209081526040808320858452909152808220805460ff19166001179055518392917fd9c6e585a9efef5f0fce81c8b27fb511ad27d7b5aac286f85d3e0305341a391b91a350565b5f610d8e61167d565b5f849003610daf5760405163c2e5347d60e01b815260040160405180910390fd5b838214610dd957604051637f66a6eb60e11b81526004810185905260248101839052604401610a09565b6040516307feec1960e21b81523360048201527f00000000000000000000000000000000000000000000000000000000000000006001600160a01b031690631ffbb06490602401602060405180830381865afa158015610e3b573d5f5f3e3d5ffd5b505050506040513d601f19601f82011682018060405250810190610e5f9190612fc1565b610e7e5760405163ddd418d360e01b8152336004820152602401610a09565b600454610e8c906001612fa1565b90505f805b858110156110b65736858583818110610eac57610eac612fdc565b9050602002810190610ebe9190612ff0565b905036888884818110610ed357610ed3612fdc565b9050602002810190610ee5919061300e565b90508035602083013514610f1957604051631f9feba360e11b81526020830135600482015281356024820152604401610a09565b816040013581606001351115610f525760408051637b7d1b0360e01b815260608301356004820152908301356024820152604401610a09565b610f5b82611bb8565b5f600581610f6c6020860186612cc3565b6001600160a01b03166001600160a01b031681526020019081526020015f205490508160600135811015610fdd57610fa76020840184612cc3565b60405163f2aac13560e01b81526001600160a01b0390911660048201526024810182905260608301356044820152606401610a09565b610feb606083013582612f8e565b60055f610ffb6020870187612cc3565b6001600160a01b03166001600160a01b031681526020019081526020015f20819055505f5f61103b84865f0160208101906110369190612cc3565b6117a8565b90925090508160608601356110536020880188612cc3565b6001600160a01b03167f3ec298171ea427c08302835237ed5f07f77b6e95e26efc2215568fda2a682992876060013560405161109191815260200190565b60405180910390a46110a38188612fa1565b96505060019094019350610e9192505050565b50801561112e577f00000000000000000000000000000000000000000000000000000000000000006001600160a01b0316636f4a2cd0826040518263ffffffff1660e01b81526004015f604051808303818588803b158015611116575f5ffd5b505af1158015611128573d5f5f3e3d5ffd5b50505050505b5061114560015f5160206131865f395f51905f5255565b949350505050565b604080517f4328441ad49708de0b4945812d296bcfde07a19f9dcf8fcf3ba3f7bed6c31e9e60208201526001600160a01b03871691810191909152606081018590526080810184905260a0810183905260c081018290525f906111c89060e00160405160208183030381529060405280519060200120611d85565b90505b95945050505050565b5f6060805f5f5f60606111e5611db1565b6111ed611de1565b604080515f80825260208201909252600f60f81b9b939a50919850469750309650945092509050565b5f918252602082815260408084206001600160a01b0393909316845291905290205460ff1690565b6001600160a01b0381166112655760405163d92e233d60e01b815260040160405180910390fd5b610a9381611e0c565b5f61127761167d565b5f8290036112985760405163c2e5347d60e01b815260040160405180910390fd5b5f805b838110156112df578484828181106112b5576112b5612fdc565b90506020028101906112c7919061300e565b6112d5906060013583612fa1565b915060010161129b565b503481146113095760405163f1cb847d60e01b815260048101829052346024820152604401610a09565b600454611317906001612fa1565b91505f805b8481101561136b575f61135287878481811061133a5761133a612fdc565b905060200281019061134c919061300e565b336117a8565b915061136090508184612fa1565b92505060010161131c565b5080156113e3577f00000000000000000000000000000000000000000000000000000000000000006001600160a01b0316636f4a2cd0826040518263ffffffff1660e01b81526004015f604051808303818588803b1580156113cb575f5ffd5b505af11580156113dd573d5f5f3e3d5ffd5b50505050505b505061082a60015f5160206131865f395f51905f5255565b61140433611e0c565b565b5f828152602081905260409020600101546114208161170f565b610aba8383611b4f565b7f71840dc4906352362b0cdaf79870196c8e42acafade72d5d5a6d59291253ceb16114548161170f565b5f8261ffff168461ffff168661ffff168861ffff166114739190612fa1565b61147d9190612fa1565b6114879190612fa1565b905061271081146114ae576040516348ce6f0160e11b815260048101829052602401610a09565b6003805463ffffffff60a01b1916600160a01b61ffff89811691820261ffff60b01b191692909217600160b01b8984169081029190911763ffffffff60c01b1916600160c01b89851690810261ffff60d01b191691909117600160d01b9489169485021790945560408051928352602083019190915281019290925260608201527f9657dd38e9a9f4a7d077f80660d0905b22a4abc867362fc630a684306ebb939a9060800160405180910390a1505050505050565b7f71840dc4906352362b0cdaf79870196c8e42acafade72d5d5a6d59291253ceb161158e8161170f565b6001600160a01b0382166115b55760405163d92e233d60e01b815260040160405180910390fd5b600380546001600160a01b0319166001600160a01b0384169081179091556040519081527f7dae230f18360d76a040c81f050aa14eb9d6dc7901b20fc5d855e2a20fe814d19060200160405180910390a15050565b5f836001600160a01b03163b5f03611668575f5f6116288585611eac565b5090925090505f81600381111561164157611641613036565b14801561165f5750856001600160a01b0316826001600160a01b0316145b92505050611676565b611673848484611ef5565b90505b9392505050565b611685611f5a565b60025f5160206131865f395f51905f5255565b804710156116c25760405163cf47918160e01b815247600482015260248101829052604401610a09565b6116db828260405180602001604052805f815250611f91565b156116e4575050565b3d156116f6576116f2611fa6565b5050565b60405163d6bda27560e01b815260040160405180910390fd5b610a938133611fb1565b5f6117248383611216565b6117a1575f838152602081815260408083206001600160a01b03861684529091529020805460ff191660011790556117593390565b6001600160a01b0316826001600160a01b0316847f2f8788117e7eff1d82e926ec794901d17c78024a50270940304540a733656f0d60405160405180910390a450600161082a565b505f61082a565b5f8060608401358082036117cf5760405163af13986d60e01b815260040160405180910390fd5b6040516311f54a1560e21b8152853560048201525f907f00000000000000000000000000000000000000000000000000000000000000006001600160a01b0316906347d5285490602401602060405180830381865afa158015611834573d5f5f3e3d5ffd5b505050506040513d601f19601f82011682018060405250810190611858919061304a565b90506001600160a01b03811661188457604051632380022d60e01b815286356004820152602401610a09565b6118a66118946080880188613065565b6118a160a08a018a613065565b611fea565b6118af8661214e565b60045f81546118bd906130ab565b91829055505f81815260076020526040812080546001600160a01b0319163317905560035491955090612710906118ff90600160b01b900461ffff16856130c3565b61190991906130da565b90507f00000000000000000000000000000000000000000000000000000000000000006001600160a01b031663817b1cd26040518163ffffffff1660e01b8152600401602060405180830381865afa158015611967573d5f5f3e3d5ffd5b505050506040513d601f19601f8201168201806040525081019061198b91906130f9565b156119bb57600354612710906119ac90600160c01b900461ffff16856130c3565b6119b691906130da565b6119bd565b5f5b6003549094505f90611a0d908790612710906119e490600160d01b900461ffff16886130c3565b6119ee91906130da565b6119fb60808c018c613065565b611a0860a08e018e613065565b61257d565b90505f8186611a1c8588612f8e565b611a269190612f8e565b611a309190612f8e565b6001600160a01b0385165f90815260096020526040812080549293508592909190611a5c908490612fa1565b90915550506003546001600160a01b03165f908152600a602052604081208054839290611a8a908490612fa1565b909155505060408051818b0135815260208101879052908101829052606081018490526080810187905260a081018390526001600160a01b038916908a359089907f43198c88ad34ce3fef2e5541de78ffa506e9a8740f2504de787a6665c33580989060c00160405180910390a433877f204d58f5ddeef56acee706a59ac0e8a6055550268937537833239bc6da7cf8a8611b2b60408d0160208e01613110565b60405163ffffffff909116815260200160405180910390a350505050509250929050565b5f611b5a8383611216565b156117a1575f838152602081815260408083206001600160a01b0386168085529252808320805460ff1916905551339286917ff6391f5c32d9c69d2a47ea670b442974b53935d1edc7fd64eb21e047a839171b9190a450600161082a565b8060800135421115611c0a57611bd16020820182612cc3565b60405163659cddb160e11b81526001600160a01b0390911660048201526060820135602482015260808201356044820152606401610a09565b60065f611c1a6020840184612cc3565b6001600160a01b0316815260208082019290925260409081015f9081206060850135825290925290205460ff1615611c8857611c596020820182612cc3565b6040516302af71f160e41b81526001600160a01b03909116600482015260608201356024820152604401610a09565b5f611cb2611c996020840184612cc3565b836020013584604001358560600135866080013561114d565b90505f611cc26020840184612cc3565b6001600160a01b03161480611cf25750611cf0611ce26020840184612cc3565b8261089960a0860186612f37565b155b15611d3357611d046020830183612cc3565b60405163c41f0f6960e01b81526001600160a01b03909116600482015260608301356024820152604401610a09565b600160065f611d456020860186612cc3565b6001600160a01b0316815260208082019290925260409081015f90812060609690960135815294909152909220805460ff19169215159290921790915550565b5f61082a611d916126aa565b8360405161190160f01b8152600281019290925260228201526042902090565b6060611ddc7f00000000000000000000000000000000000000000000000000000000000000006127d3565b905090565b6060611ddc7f00000000000000000000000000000000000000000000000000000000000000006127d3565b345f03611e2c57604051631f2a200560e01b815260040160405180910390fd5b6001600160a01b0381165f90815260056020526040812054611e4f903490612fa1565b6001600160a01b0383165f81815260056020908152604091829020849055815134815290810184905292935033927f653f76ce171521e8b145633c43dfafa5fd98d96bf59caa905183ba85d4dae4e8910160405180910390a35050565b5f5f5f8351604103611ee3576020840151604085015160608601515f1a611ed588828585612810565b955095509550505050611eee565b505081515f91506002905b9250925092565b805160408051630b135d3f60e11b8082526004820186905260248201929092525f92906020820185604483015e5f82606483010152601f820160051c60051b915060205f60648401838a5afa9050825f5114601f3d1116811693505050509392505050565b611f735f60025f5160206131865f395f51905f526128d8565b1561140457604051633ee5aeb560e01b815260040160405180910390fd5b5f5f5f83516020850186885af1949350505050565b6040513d5f823e3d81fd5b611fbb8282611216565b6116f25760405163e2517d3f60e01b81526001600160a01b038216600482015260248101839052604401610a09565b828114612014576040516355c5b3e360e11b81526004810184905260248101829052604401610a09565b61010083111561204257604051631f3ca81760e11b8152600481018490526101006024820152604401610a09565b5f805b8281101561210d575f86868381811061206057612060612fdc565b90506020020160208101906120759190612cc3565b6001600160a01b03160361209f5760405163225070f360e01b815260048101829052602401610a09565b5f8484838181106120b2576120b2612fdc565b905060200201359050805f14806120d05750670de0b6b3a764000081115b156120f857604051635b9789fd60e01b81526004810183905260248101829052604401610a09565b6121028184612fa1565b925050600101612045565b50670de0b6b3a764000081146121475760405163bedd270960e01b815260048101829052670de0b6b3a76400006024820152604401610a09565b5050505050565b5f8061215d6080840184613065565b91505f90505b61217060c0850185613065565b9050811015612500573661218760c0860186613065565b8381811061219757612197612fdc565b90506020028101906121a99190613133565b90505f806001600160a01b037f0000000000000000000000000000000000000000000000000000000000000000166323e5026488356121ee60408b0160208c01613110565b60405160e084901b6001600160e01b0319168152600481019290925263ffffffff166024820152853560448201526064016040805180830381865afa158015612239573d5f5f3e3d5ffd5b505050506040513d601f19601f8201168201806040525081019061225d9190613147565b9092509050816122a85786356122796040890160208a01613110565b604051633101051560e01b8152600481019290925263ffffffff16602482015283356044820152606401610a09565b806122e75786356122bf6040890160208a01613110565b60405163065fe66b60e21b8152600481019290925263ffffffff166024820152604401610a09565b5f6122f56020850185613065565b915050801580612313575061230d6040850185613065565b90508114155b1561233457604051630accf03560e11b815260048101869052602401610a09565b5f8167ffffffffffffffff81111561234e5761234e613022565b604051908082528060200260200182016040528015612377578160200160208202803683370190505b5090505f5b828110156124ab575f6123926040880188613065565b838181106123a2576123a2612fdc565b9050602002013590508881106123ce57604051630accf03560e11b815260048101899052602401610a09565b6123db6020880188613065565b838181106123eb576123eb612fdc565b905060200201358b80608001906124029190613065565b8381811061241257612412612fdc565b90506020020160208101906124279190612cc3565b60405160200161244a9291909182526001600160a01b0316602082015260400190565b60408051601f19818403018152828252805160209182012090830152016040516020818303038152906040528051906020012083838151811061248f5761248f612fdc565b602090810291909101015260019081901b99909917980161237c565b506124d06124bc6060870187613065565b6124c96080890189613065565b88866128df565b6124f057604051635e3fa05160e01b815260048101879052602401610a09565b5050505050806001019050612163565b505f5b81811015610aba576001811b83165f0361257557806125256080860186613065565b8381811061253557612535612fdc565b905060200201602081019061254a9190612cc3565b604051630caf347160e01b815260048101929092526001600160a01b03166024820152604401610a09565b600101612503565b5f805b8481101561269f575f670de0b6b3a76400008585848181106125a4576125a4612fdc565b90506020020135896125b691906130c3565b6125c091906130da565b90508060085f8989868181106125d8576125d8612fdc565b90506020020160208101906125ed9190612cc3565b6001600160a01b03166001600160a01b031681526020019081526020015f205f82825461261a9190612fa1565b9091555061262a90508184612fa1565b925086868381811061263e5761263e612fdc565b90506020020160208101906126539190612cc3565b6001600160a01b0316897fb43fac50f0719facee8ab7e56507040c002eff13470dac5fc096408bcb027fa58360405161268e91815260200190565b60405180910390a350600101612580565b509695505050505050565b5f306001600160a01b037f00000000000000000000000000000000000000000000000000000000000000001614801561270257507f000000000000000000000000000000000000000000000000000000000000000046145b1561272c57507f000000000000000000000000000000000000000000000000000000000000000090565b611ddc604080517f8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f60208201527f0000000000000000000000000000000000000000000000000000000000000000918101919091527f000000000000000000000000000000000000000000000000000000000000000060608201524660808201523060a08201525f9060c00160405160208183030381529060405280519060200120905090565b60605f6127df836128fa565b6040805160208082528183019092529192505f91906020820181803683375050509182525060208101929092525090565b5f80807f7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a084111561284957505f915060039050826128ce565b604080515f808252602082018084528a905260ff891692820192909252606081018790526080810186905260019060a0016020604051602081039080840390855afa15801561289a573d5f5f3e3d5ffd5b5050604051601f1901519150506001600160a01b0381166128c557505f9250600191508290506128ce565b92505f91508190505b9450945094915050565b5414919050565b5f826128ee8888888887612921565b14979650505050505050565b5f60ff8216601f81111561082a57604051632cd44ac360e21b815260040160405180910390fd5b80515f9083612931816001612fa1565b61293b8884612fa1565b1461295957604051631a8a024960e11b815260040160405180910390fd5b8015612b36575f8167ffffffffffffffff81111561297957612979613022565b6040519080825280602002602001820160405280156129a2578160200160208202803683370190505b5090505f8080805b85811015612aeb575f8785106129e45785846129c5816130ab565b9550815181106129d7576129d7612fdc565b6020026020010151612a0a565b89856129ef816130ab565b965081518110612a0157612a01612fdc565b60200260200101515b90505f8c8c84818110612a1f57612a1f612fdc565b9050602002016020810190612a34919061316a565b612a61578e8e85612a44816130ab565b9650818110612a5557612a55612fdc565b90506020020135612ab8565b888610612a92578685612a73816130ab565b965081518110612a8557612a85612fdc565b6020026020010151612ab8565b8a86612a9d816130ab565b975081518110612aaf57612aaf612fdc565b60200260200101515b9050612ac48282612b81565b878481518110612ad657612ad6612fdc565b602090810291909101015250506001016129aa565b50808b14612b0c57604051631a8a024960e11b815260040160405180910390fd5b836001860381518110612b2157612b21612fdc565b602002602001015196505050505050506111cb565b8115612b5f57835f81518110612b4e57612b4e612fdc565b6020026020010151925050506111cb565b87875f818110612b7157612b71612fdc565b90506020020135925050506111cb565b5f818310612b9b575f828152602084905260409020611676565b505f9182526020526040902090565b5f60208284031215612bba575f5ffd5b81356001600160e01b031981168114611676575f5ffd5b6001600160a01b0381168114610a93575f5ffd5b5f5f60408385031215612bf6575f5ffd5b8235612c0181612bd1565b946020939093013593505050565b5f5f60408385031215612c20575f5ffd5b823567ffffffffffffffff811115612c36575f5ffd5b830160c08186031215612c01575f5ffd5b5f60208284031215612c57575f5ffd5b5035919050565b5f5f60408385031215612c6f575f5ffd5b823591506020830135612c8181612bd1565b809150509250929050565b5f60208284031215612c9c575f5ffd5b813567ffffffffffffffff811115612cb2575f5ffd5b820160e08185031215611676575f5ffd5b5f60208284031215612cd3575f5ffd5b813561167681612bd1565b5f5f83601f840112612cee575f5ffd5b50813567ffffffffffffffff811115612d05575f5ffd5b6020830191508360208260051b8501011115612d1f575f5ffd5b9250929050565b5f5f5f5f60408587031215612d39575f5ffd5b843567ffffffffffffffff811115612d4f575f5ffd5b612d5b87828801612cde565b909550935050602085013567ffffffffffffffff811115612d7a575f5ffd5b612d8687828801612cde565b95989497509550505050565b5f5f5f5f5f60a08688031215612da6575f5ffd5b8535612db181612bd1565b97602087013597506040870135966060810135965060800135945092505050565b5f81518084528060208401602086015e5f602082860101526020601f19601f83011685010191505092915050565b60ff60f81b8816815260e060208201525f612e1e60e0830189612dd2565b8281036040840152612e308189612dd2565b606084018890526001600160a01b038716608085015260a0840186905283810360c0850152845180825260208087019350909101905f5b81811015612e85578351835260209384019390920191600101612e67565b50909b9a5050505050505050505050565b5f5f60208385031215612ea7575f5ffd5b823567ffffffffffffffff811115612ebd575f5ffd5b612ec985828601612cde565b90969095509350505050565b803561ffff81168114610b97575f5ffd5b5f5f5f5f60808587031215612ef9575f5ffd5b612f0285612ed5565b9350612f1060208601612ed5565b9250612f1e60408601612ed5565b9150612f2c60608601612ed5565b905092959194509250565b5f5f8335601e19843603018112612f4c575f5ffd5b83018035915067ffffffffffffffff821115612f66575f5ffd5b602001915036819003821315612d1f575f5ffd5b634e487b7160e01b5f52601160045260245ffd5b8181038181111561082a5761082a612f7a565b8082018082111561082a5761082a612f7a565b8015158114610a93575f5ffd5b5f60208284031215612fd1575f5ffd5b815161167681612fb4565b634e487b7160e01b5f52603260045260245ffd5b5f823560be19833603018112613004575f5ffd5b9190910192915050565b5f823560de19833603018112613004575f5ffd5b634e487b7160e01b5f52604160045260245ffd5b634e487b7160e01b5f52602160045260245ffd5b5f6020828403121561305a575f5ffd5b815161167681612bd1565b5f5f8335601e1984360301811261307a575f5ffd5b83018035915067ffffffffffffffff821115613094575f5ffd5b6020019150600581901b3603821315612d1f575f5ffd5b5f600182016130bc576130bc612f7a565b5060010190565b808202811582820484141761082a5761082a612f7a565b5f826130f457634e487b7160e01b5f52601260045260245ffd5b500490565b5f60208284031215613109575f5ffd5b5051919050565b5f60208284031215613120575f5ffd5b813563ffffffff81168114611676575f5ffd5b5f8235609e19833603018112613004575f5ffd5b5f5f60408385031215613158575f5ffd5b825191506020830151612c8181612fb4565b5f6020828403121561317a575f5ffd5b813561167681612fb456fe9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f00a26469706673582212205c0a2accfcdd241934fe429cbfc3749f6ee6e4ac1d2a6ffa87b12922ec7b126864736f6c63430008250033',
 } as const

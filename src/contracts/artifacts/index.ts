@@ -13,4 +13,4 @@ export const artifacts = {DatanetRegistry, InferenceSettlement, ModelRegistry, O
 export type ContractName = keyof typeof artifacts
 
 /** sha256 over every contract's name and creation bytecode: keys the cached devnet genesis. */
-export const artifactsHash = '6e57b57becbf96a292aa08550b0bf1c7090caa0c1e2f2323cc980c3a9e435d3b'
+export const artifactsHash = 'ed1a4640ae9c9fce5eb8e33d6205db73d06056e61def9f381b413b119a6e7635'
