@@ -71,7 +71,7 @@ export function viemBridgeChains(l1: LayerClients, l2: LayerClients, contracts: 
           await new Promise((r) => setTimeout(r, 10))
         }
       }
-      await l2.public.waitForTransactionReceipt({hash, pollingInterval: 5})
+      await l2.public.waitForTransactionReceipt({hash, pollingInterval: 5, timeout: RECEIPT_TIMEOUT_MS})
       return hash
     },
     nextOutputBlock: () => l1.public.readContract({address: contracts.oracle, abi: L2OutputOracle.abi, functionName: 'nextBlockNumber'}),
@@ -85,12 +85,19 @@ export function viemBridgeChains(l1: LayerClients, l2: LayerClients, contracts: 
         functionName: 'proposeL2Output',
         args: [outputRoot, n, zeroHash, 0n],
       })
-      const receipt = await l1.public.waitForTransactionReceipt({hash, pollingInterval: 5})
+      const receipt = await l1.public.waitForTransactionReceipt({hash, pollingInterval: 5, timeout: RECEIPT_TIMEOUT_MS})
       if (receipt.status !== 'success') throw new Error(`proposing the output root of L2 block ${n} reverted (${hash})`)
       return hash
     },
   }
 }
+
+/**
+ * How long one relayed transaction may take to be mined. Bounded so that a transaction dropped by a
+ * snapshot restore fails the pass (the next one retries, idempotently) instead of holding the
+ * relayer, and a devnet stop, for viem's default three minutes.
+ */
+const RECEIPT_TIMEOUT_MS = 15_000
 
 async function blockHash(layer: LayerClients, blockNumber: bigint): Promise<Hex | undefined> {
   const block = await layer.public.getBlock({blockNumber}).catch(() => undefined)

@@ -73,6 +73,8 @@ export class Relayer {
 
     if (l1Head > this.l1Cursor) {
       for (const event of await this.chains.depositEvents(this.l1Cursor + 1n, l1Head)) {
+        // Stopping mid-pass leaves the cursor where it was: the next start rescans, idempotently.
+        if (this.stopped) return result
         const tx = depositTransaction(event)
         if (await this.chains.l2HasTransaction(tx.hash)) continue
         await this.chains.sendL2Deposit(tx.serialized)
@@ -87,7 +89,7 @@ export class Relayer {
     // The oracle is asked each time: it names the next block by its own submission interval.
     for (
       let next = await this.chains.nextOutputBlock();
-      next <= l2Head && result.outputs.length < max;
+      next <= l2Head && result.outputs.length < max && !this.stopped;
       next = await this.chains.nextOutputBlock()
     ) {
       await this.chains.proposeOutput(next)
