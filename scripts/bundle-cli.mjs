@@ -1,29 +1,26 @@
-// The CLI as an esbuild bundle in dist/app/: oclif and our code compiled into a few files, so a
-// command starts by reading a handful of files instead of resolving ~200 modules one by one
-// (npm run bench -- cli).
+// The CLI as an esbuild bundle in dist/app/, so a command starts by reading a handful of files
+// instead of resolving ~200 modules one by one (npm run bench -- cli):
 //
-// - One entry per command (dist/app/commands/<topic>/<name>.js, where oclif's manifest points), one
-//   for bin/run.js (dist/app/main.js: oclif's execute), one per hook; shared code in dist/app/chunks/.
-//   A command loads only its own graph, as with plain tsc output.
-// - Every dynamic import() in src/ stays a separate chunk, loaded only when that code runs.
-// - Every package except oclif is left external: Node loads it from node_modules exactly as before,
-//   when (and only when) it is reached.
+// - dist/app/oclif.cjs: oclif and its dependencies (and `openledger help`, from @oclif/plugin-help)
+//   as one CommonJS file, loaded through V8's code cache (src/cli/code-cache.ts). Our code imports
+//   '@oclif/core' as usual and gets this copy.
+// - Our code as ES modules: one entry per command (dist/app/commands/<topic>/<name>.js, where oclif's
+//   manifest points), one for bin/run.js (dist/app/main.js: oclif's execute), one per hook, shared
+//   code in dist/app/chunks/. A command loads only its own graph, as with plain tsc output; every
+//   dynamic import() in src/ stays a separate chunk, loaded only when that code runs.
+// - Every other package is left external: Node loads it from node_modules as before, when (and only
+//   when) it is reached.
 import {mkdirSync, readdirSync, writeFileSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
+import {createRequire} from 'node:module'
 import {dirname, join, relative, sep} from 'node:path'
 
 import * as esbuild from 'esbuild'
 
-/** Packages compiled into the bundle (with whatever they import); every other package stays external. */
-const BUNDLED = ['@oclif/core', '@oclif/plugin-help']
-/** Never bundled, even where a bundled package names them: oclif's TypeScript support for development. */
+/** Never bundled, even where oclif names them: its TypeScript support, for development only. */
 const NEVER = ['typescript', 'ts-node', 'tsx', 'pnpapi']
+const OCLIF_FILE = 'app/oclif.cjs'
 
-const packageName = (spec) =>
-  spec
-    .split('/')
-    .slice(0, spec.startsWith('@') ? 2 : 1)
-    .join('/')
 const posix = (path) => path.split(sep).join('/')
 
 /** One entry per file under src/commands and src/hooks, at the same relative path under dist/app/. */
@@ -35,31 +32,36 @@ function entryPoints(root) {
       .map((f) => ({in: join(src, folder, f), out: posix(join(folder, f.replace(/\.tsx?$/, '')))}))
   return [
     {in: 'openledger-entry:main', out: 'main'},
-    // `openledger help`, compiled against the bundled oclif rather than loaded as a plugin with its own.
     {in: 'openledger-entry:help', out: 'commands/help'},
     ...under('commands'),
     ...under('hooks'),
   ]
 }
 
-const VIRTUAL_ENTRIES = {
-  main: `export {execute} from '@oclif/core'`,
-  help: `import {commands} from '@oclif/plugin-help'\nexport default commands.help`,
-}
-
-function virtualEntriesPlugin(root) {
+/**
+ * The modules that exist only in the bundle: the two entries, and '@oclif/core' as our code sees it
+ * (oclif.cjs's exports, loaded once through the code cache).
+ */
+function virtualModulesPlugin(root, oclifExports) {
+  const modules = {
+    main: `export {execute} from '@oclif/core'`,
+    // `openledger help`, built against the bundled oclif rather than loaded as a plugin with its own.
+    help: `export {HelpCommand as default} from '@oclif/core'`,
+    oclif: [
+      `import {requireWithCodeCache} from ${JSON.stringify(join(root, 'src', 'cli', 'code-cache.ts'))}`,
+      `const oclif = requireWithCodeCache(__openledgerDistUrl(${JSON.stringify(OCLIF_FILE)}), (specifier) => import(specifier))`,
+      `export const {${oclifExports.join(', ')}} = oclif`,
+    ].join('\n'),
+  }
   return {
-    name: 'openledger-virtual-entries',
+    name: 'openledger-virtual-modules',
     setup(build) {
       build.onResolve({filter: /^openledger-entry:/}, (args) => ({
         path: args.path.slice('openledger-entry:'.length),
-        namespace: 'openledger-entry',
+        namespace: 'openledger',
       }))
-      build.onLoad({filter: /.*/, namespace: 'openledger-entry'}, (args) => ({
-        contents: VIRTUAL_ENTRIES[args.path],
-        resolveDir: root,
-        loader: 'js',
-      }))
+      build.onResolve({filter: /^@oclif\/core$/}, () => ({path: 'oclif', namespace: 'openledger'}))
+      build.onLoad({filter: /.*/, namespace: 'openledger'}, (args) => ({contents: modules[args.path], resolveDir: root, loader: 'js'}))
     },
   }
 }
@@ -85,45 +87,55 @@ function sourceUrlsPlugin(root) {
   }
 }
 
-/** Everything but oclif stays a package import that Node resolves at run time, from node_modules. */
-function externalsPlugin() {
-  return {
-    name: 'openledger-externals',
-    setup(build) {
-      build.onResolve({filter: /^[^./]/}, (args) => {
-        if (args.path.startsWith('node:') || (args.namespace === 'openledger-entry' && !BUNDLED.includes(packageName(args.path))))
-          return {external: true}
-        const name = packageName(args.path)
-        if (NEVER.includes(name)) return {external: true}
-        // Inside a bundled package its own dependencies come along; from our code only BUNDLED do.
-        const fromPackage = args.importer.includes(`${sep}node_modules${sep}`)
-        if (fromPackage || BUNDLED.includes(name)) return undefined
-        return {external: true}
-      })
-    },
-  }
+/** Every package stays an import that Node resolves at run time, from node_modules. */
+const externalPackagesPlugin = {
+  name: 'openledger-external-packages',
+  setup(build) {
+    build.onResolve({filter: /^[^./]/}, () => ({external: true}))
+  },
 }
 
 /**
- * The lines each output file starts with. oclif is CommonJS: inside an ES module it needs require,
- * __dirname and __filename. `distUrl` is how far the file lies below dist/ (see sourceUrlsPlugin).
+ * The lines each ES module output starts with: `__openledgerDistUrl(file)` is `file`'s URL in dist/
+ * from wherever the output lies (see sourceUrlsPlugin).
  */
-function prelude(toDist) {
-  return [
-    `import {createRequire as __openledgerCreateRequire} from 'node:module';`,
-    `const require = __openledgerCreateRequire(import.meta.url);`,
-    `const __filename = import.meta.filename, __dirname = import.meta.dirname;`,
-    `const __openledgerDistUrl = (file) => new URL(${JSON.stringify(toDist)} + file, import.meta.url).href;`,
-  ].join(' ')
+const prelude = (toDist) => `const __openledgerDistUrl = (file) => new URL(${JSON.stringify(toDist)} + file, import.meta.url).href;`
+
+async function bundleOclif(root) {
+  const file = join(root, 'dist', OCLIF_FILE)
+  const {outputFiles} = await esbuild.build({
+    stdin: {
+      contents: `module.exports = {...require('@oclif/core'), HelpCommand: require('@oclif/plugin-help').commands.help}`,
+      resolveDir: root,
+      sourcefile: 'oclif-entry.cjs',
+      loader: 'js',
+    },
+    outfile: file,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    external: NEVER,
+    logLevel: 'warning',
+    write: false,
+  })
+  // A script compiled from V8's code cache has no import() of its own under Node 20 (the callback
+  // that resolves it is not restored with the cache): oclif's `await import(…)` calls go through
+  // the function requireWithCodeCache passes in instead.
+  const text = outputFiles[0].text.replaceAll('await import(', 'await __openledgerImport(')
+  if (/[^\w.$"'`]import\(/.test(text)) throw new Error(`${OCLIF_FILE}: an import() that is not awaited; see bundleOclif`)
+  mkdirSync(dirname(file), {recursive: true})
+  writeFileSync(file, text)
+  return Object.keys(createRequire(import.meta.url)(file))
 }
 
-/** Builds dist/app/ from src/; returns esbuild's metafile (what each output holds and imports). */
+/** Builds dist/app/ from src/; returns esbuild's metafile for the ES modules (what each output holds and imports). */
 export async function bundleCli(root) {
   const dist = join(root, 'dist')
-  const outdir = join(dist, 'app')
+  const oclifExports = await bundleOclif(root)
   const result = await esbuild.build({
     entryPoints: entryPoints(root),
-    outdir,
+    outdir: join(dist, 'app'),
     chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
     splitting: true,
@@ -131,7 +143,7 @@ export async function bundleCli(root) {
     platform: 'node',
     target: 'node20',
     jsx: 'automatic',
-    plugins: [virtualEntriesPlugin(root), externalsPlugin(), sourceUrlsPlugin(root)],
+    plugins: [virtualModulesPlugin(root, oclifExports), externalPackagesPlugin, sourceUrlsPlugin(root)],
     logLevel: 'warning',
     metafile: true,
     write: false,
