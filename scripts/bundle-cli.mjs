@@ -116,6 +116,9 @@ async function bundleOclif(root) {
     platform: 'node',
     target: 'node20',
     external: NEVER,
+    // oclif's engine check reads its package.json beside its own file, which the bundle is not: it
+    // would only load semver (a tenth of oclif's start) to fail silently. npm checks "engines".
+    define: {'process.env.OCLIF_DISABLE_ENGINE_WARNING': '"true"'},
     logLevel: 'warning',
     write: false,
   })
