@@ -80,7 +80,7 @@ export async function benchCli(runs = 7): Promise<Row[]> {
       {name: '--help', args: ['--help'], target: 2.5},
       {name: 'datanet list', args: ['datanet', 'list'], target: 2.5},
       {name: 'contracts list', args: ['contracts', 'list'], target: 2.5},
-      {name: 'devnet status (not running)', args: ['devnet', 'status'], target: 3, exit: 3},
+      {name: 'devnet status (not running)', args: ['devnet', 'status'], target: 2.5, exit: 3},
       {
         name: 'infer --text --device cpu',
         args: ['infer', '--model', model, '--text', 'the storm hit the coast', '--device', 'cpu'],

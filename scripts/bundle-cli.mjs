@@ -23,7 +23,7 @@ const OCLIF_FILE = 'app/oclif.cjs'
 
 const posix = (path) => path.split(sep).join('/')
 
-/** One entry per file under src/commands and src/hooks, at the same relative path under dist/app/. */
+/** One entry per file under src/commands and src/hooks, at the same relative path under dist/app/, and the devnet supervisor. */
 function entryPoints(root) {
   const src = join(root, 'src')
   const under = (folder) =>
@@ -35,6 +35,9 @@ function entryPoints(root) {
     {in: 'openledger-entry:help', out: 'commands/help'},
     ...under('commands'),
     ...under('hooks'),
+    // The detached devnet supervisor (src/devnet/detach.ts spawns it): its start is part of every
+    // `devnet start --detach`.
+    {in: join(src, 'devnet', 'supervisor-main.ts'), out: 'devnet/supervisor-main'},
   ]
 }
 
