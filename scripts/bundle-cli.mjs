@@ -30,9 +30,13 @@ function entryPoints(root) {
     readdirSync(join(src, folder), {recursive: true})
       .filter((f) => /\.tsx?$/.test(f) && !f.endsWith('.d.ts'))
       .map((f) => ({in: join(src, folder, f), out: posix(join(folder, f.replace(/\.tsx?$/, '')))}))
+  // `openledger autocomplete`, from @oclif/plugin-autocomplete's own modules compiled against the
+  // bundled oclif: as a plugin, oclif would find and read it on every start of every command.
+  const autocomplete = join(dirname(createRequire(import.meta.url).resolve('@oclif/plugin-autocomplete')), 'commands', 'autocomplete')
   return [
     {in: 'openledger-entry:main', out: 'main'},
     {in: 'openledger-entry:help', out: 'commands/help'},
+    ...['index', 'create', 'script'].map((name) => ({in: join(autocomplete, `${name}.js`), out: `commands/autocomplete/${name}`})),
     ...under('commands'),
     ...under('hooks'),
     // The detached devnet supervisor (src/devnet/detach.ts spawns it): its start is part of every
@@ -90,19 +94,34 @@ function sourceUrlsPlugin(root) {
   }
 }
 
-/** Every package stays an import that Node resolves at run time, from node_modules. */
+/**
+ * Every package our code imports stays an import that Node resolves at run time, from node_modules.
+ * What a bundled package (the autocomplete commands) imports is bundled with it: resolved from a
+ * chunk in dist/app/, it could find another version than the one beside that package.
+ */
 const externalPackagesPlugin = {
   name: 'openledger-external-packages',
   setup(build) {
-    build.onResolve({filter: /^[^./]/}, () => ({external: true}))
+    build.onResolve({filter: /^[^./]/}, (args) =>
+      args.path.startsWith('node:') || !args.importer.includes(`${sep}node_modules${sep}`) ? {external: true} : undefined,
+    )
   },
 }
 
 /**
  * The lines each ES module output starts with: `__openledgerDistUrl(file)` is `file`'s URL in dist/
- * from wherever the output lies (see sourceUrlsPlugin).
+ * from wherever the output lies (see sourceUrlsPlugin); and in the file that defines esbuild's
+ * __require (bundled CommonJS inside the autocomplete commands), the require it calls.
  */
-const prelude = (toDist) => `const __openledgerDistUrl = (file) => new URL(${JSON.stringify(toDist)} + file, import.meta.url).href;`
+const prelude = (toDist, text) =>
+  [
+    `const __openledgerDistUrl = (file) => new URL(${JSON.stringify(toDist)} + file, import.meta.url).href;`,
+    ...(/\bvar __require\b/.test(text)
+      ? [
+          `import {createRequire as __openledgerCreateRequire} from 'node:module'; const require = __openledgerCreateRequire(import.meta.url);`,
+        ]
+      : []),
+  ].join('\n')
 
 async function bundleOclif(root) {
   const file = join(root, 'dist', OCLIF_FILE)
@@ -157,7 +176,7 @@ export async function bundleCli(root) {
   for (const file of result.outputFiles) {
     mkdirSync(dirname(file.path), {recursive: true})
     const toDist = posix(relative(dirname(file.path), dist)) + '/'
-    writeFileSync(file.path, file.path.endsWith('.js') ? `${prelude(toDist)}\n${file.text}` : file.contents)
+    writeFileSync(file.path, file.path.endsWith('.js') ? `${prelude(toDist, file.text)}\n${file.text}` : file.contents)
   }
   return result.metafile
 }

@@ -9,9 +9,9 @@
  * compiled, not only the module's top level; a cache V8 refuses (another Node, other V8 flags) is
  * rewritten the same way. Failing to read or write it only costs the time it would have saved.
  */
-import {existsSync, readFileSync, statSync} from 'node:fs'
+import {existsSync, readFileSync, readdirSync, rmSync, statSync} from 'node:fs'
 import {createRequire} from 'node:module'
-import {dirname, join} from 'node:path'
+import {basename, dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import vm from 'node:vm'
 
@@ -22,7 +22,7 @@ import {cacheDir} from '../store/paths.js'
 function cacheFileFor(file: string): string {
   const {size, mtimeMs} = statSync(file)
   const key = [process.version, process.arch, size, Math.round(mtimeMs)].join('-')
-  return join(cacheDir(), 'v8', `${file.replace(/^.*[\\/]/, '')}-${key}.bin`)
+  return join(cacheDir(), 'v8', `${basename(file)}-${key}.bin`)
 }
 
 function readCache(path: string): Buffer | undefined {
@@ -49,6 +49,10 @@ export function requireWithCodeCache(url: string, importModule: (specifier: stri
     process.once('exit', () => {
       try {
         writeFileAtomic(cacheFile, script.createCachedData())
+        // Caches of earlier builds of this file, or of other Node versions, are not read again.
+        const prefix = `${basename(file)}-`
+        for (const f of readdirSync(dirname(cacheFile)))
+          if (f.startsWith(prefix) && f !== basename(cacheFile)) rmSync(join(dirname(cacheFile), f), {force: true})
       } catch {}
     })
   }
