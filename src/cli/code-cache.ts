@@ -18,11 +18,21 @@ import vm from 'node:vm'
 import {writeFileAtomic} from '../store/atomic.js'
 import {cacheDir} from '../store/paths.js'
 
-/** The cache file for `file` as it is now, under this Node: a changed bundle or Node gets a new one. */
-function cacheFileFor(file: string): string {
+/** FNV-1a over the path: tells apart two installs of openledger sharing one cache folder. */
+function pathKey(path: string): string {
+  let h = 0x811c9dc5
+  for (let i = 0; i < path.length; i++) h = Math.imul(h ^ path.charCodeAt(i), 0x01000193)
+  return (h >>> 0).toString(16).padStart(8, '0')
+}
+
+/**
+ * The cache file for `file` as it is now, under this Node: `prefix` names this file of this install
+ * under this Node; the rest changes with every build.
+ */
+function cacheFileFor(file: string): {path: string; prefix: string} {
   const {size, mtimeMs} = statSync(file)
-  const key = [process.version, process.arch, size, Math.round(mtimeMs)].join('-')
-  return join(cacheDir(), 'v8', `${basename(file)}-${key}.bin`)
+  const prefix = `${basename(file)}-${pathKey(file)}-${process.version}-${process.arch}-`
+  return {path: join(cacheDir(), 'v8', `${prefix}${size}-${Math.round(mtimeMs)}.bin`), prefix}
 }
 
 function readCache(path: string): Buffer | undefined {
@@ -41,7 +51,7 @@ function readCache(path: string): Buffer | undefined {
 export function requireWithCodeCache(url: string, importModule: (specifier: string) => Promise<unknown>): unknown {
   const file = fileURLToPath(url)
   const source = readFileSync(file, 'utf8')
-  const cacheFile = cacheFileFor(file)
+  const {path: cacheFile, prefix} = cacheFileFor(file)
   const cachedData = readCache(cacheFile)
   const wrapped = `(function (exports, require, module, __filename, __dirname, __openledgerImport) {${source}\n})`
   const script = new vm.Script(wrapped, {filename: file, cachedData})
@@ -49,8 +59,7 @@ export function requireWithCodeCache(url: string, importModule: (specifier: stri
     process.once('exit', () => {
       try {
         writeFileAtomic(cacheFile, script.createCachedData())
-        // Caches of earlier builds of this file, or of other Node versions, are not read again.
-        const prefix = `${basename(file)}-`
+        // Caches of earlier builds of this file are not read again.
         for (const f of readdirSync(dirname(cacheFile)))
           if (f.startsWith(prefix) && f !== basename(cacheFile)) rmSync(join(dirname(cacheFile), f), {force: true})
       } catch {}
