@@ -81,7 +81,7 @@ function makeProject(cwd: string, env: NodeJS.ProcessEnv): string {
 }
 
 export async function benchCli(runs = 7): Promise<Row[]> {
-  if (!existsSync(join(import.meta.dirname, '..', 'dist', 'commands'))) throw new Error('bench cli needs a build: npm run build')
+  if (!existsSync(join(import.meta.dirname, '..', 'dist', 'app', 'main.js'))) throw new Error('bench cli needs a build: npm run build')
   const work = mkdtempSync(join(tmpdir(), 'openledger-bench-cli-'))
   cpuProbe = join(work, 'cpu-probe.cjs')
   writeFileSync(cpuProbe, CPU_PROBE)
