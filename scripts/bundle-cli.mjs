@@ -74,7 +74,7 @@ function virtualModulesPlugin(root, oclifExports) {
 }
 
 /**
- * Every source file's `import.meta.url` becomes its own file in dist/ (as tsc writes it), so code
+ * Every source file's `import.meta.url` (and .filename, .dirname) becomes its own file in dist/ (as tsc writes it), so code
  * that finds the package's files (assets/, schemas/, templates/, the devnet supervisor script) by a
  * path relative to itself finds the same files from the bundle.
  */
@@ -87,7 +87,11 @@ function sourceUrlsPlugin(root) {
         if (!args.path.startsWith(src)) return undefined
         const text = await readFile(args.path, 'utf8')
         const distFile = posix(relative(src, args.path)).replace(/\.tsx?$/, '.js')
-        const contents = text.replaceAll('import.meta.url', `__openledgerDistUrl(${JSON.stringify(distFile)})`)
+        const url = `__openledgerDistUrl(${JSON.stringify(distFile)})`
+        const contents = text
+          .replaceAll('import.meta.url', url)
+          .replaceAll('import.meta.filename', `__openledgerPath(${url})`)
+          .replaceAll('import.meta.dirname', `__openledgerPath(new URL('.', ${url}).href).replace(/[\\\\/]$/, '')`)
         return {contents, loader: args.path.endsWith('x') ? 'tsx' : 'ts'}
       })
     },
@@ -116,6 +120,7 @@ const externalPackagesPlugin = {
 const prelude = (toDist, text) =>
   [
     `const __openledgerDistUrl = (file) => new URL(${JSON.stringify(toDist)} + file, import.meta.url).href;`,
+    ...(text.includes('__openledgerPath(') ? [`import {fileURLToPath as __openledgerPath} from 'node:url';`] : []),
     ...(/\bvar __require\b/.test(text)
       ? [
           `import {createRequire as __openledgerCreateRequire} from 'node:module'; const require = __openledgerCreateRequire(import.meta.url);`,
