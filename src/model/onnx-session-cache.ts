@@ -11,7 +11,9 @@
  * the options. A cached graph that fails to load is removed and the session made from the model.
  */
 import {createHash} from 'node:crypto'
-import {mkdirSync, readFileSync, renameSync, rmSync} from 'node:fs'
+import {mkdirSync, renameSync, rmSync} from 'node:fs'
+import {readFile} from 'node:fs/promises'
+import {createRequire} from 'node:module'
 import {cpus} from 'node:os'
 import {dirname, join} from 'node:path'
 
@@ -29,25 +31,32 @@ export type CachedSession = {
 }
 
 /** The cache file for this model (by content hash), runtime, machine and options. */
-function cachedGraphFile(ort: Ort, contentHash: string, options: InferenceSession.SessionOptions): string {
+function cachedGraphFile(contentHash: string, options: InferenceSession.SessionOptions): string {
+  // The runtime's version from its package.json: known before ONNX Runtime itself is loaded.
+  const runtime = (createRequire(import.meta.url)('onnxruntime-node/package.json') as {version: string}).version
   const key = createHash('sha256')
-    .update(JSON.stringify([contentHash, ort.env.versions, process.arch, cpus()[0]?.model ?? '', options]))
+    .update(JSON.stringify([contentHash, runtime, process.arch, cpus()[0]?.model ?? '', options]))
     .digest('hex')
     .slice(0, 40)
   return join(cacheDir(), 'onnx', `${key}.ort`)
 }
 
+/**
+ * A CPU session for `modelFile`, its optimised graph from the cache when there, else made and saved.
+ * `loadOrt` is called once the cached graph is being read, so the two overlap.
+ */
 export async function createCachedCpuSession(
-  ort: Ort,
+  loadOrt: () => Promise<Ort>,
   modelFile: string,
   contentHash: string,
   options: InferenceSession.SessionOptions,
 ): Promise<CachedSession> {
-  const file = cachedGraphFile(ort, contentHash, options)
-  let bytes: Buffer | undefined
-  try {
-    bytes = readFileSync(file)
-  } catch {}
+  const file = cachedGraphFile(contentHash, options)
+  // Read on libuv's pool while ONNX Runtime's library loads on this thread (16 MB: its page faults
+  // alone are a few milliseconds).
+  const reading = readFile(file).catch(() => undefined)
+  const ort = await loadOrt()
+  let bytes: Buffer | undefined = await reading
   if (bytes) {
     try {
       const session = await ort.InferenceSession.create(bytes, {

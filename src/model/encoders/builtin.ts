@@ -74,7 +74,6 @@ export async function loadBuiltinEncoder(device: Device, dir = builtinEncoderDir
   const hash = cachedEncoderFilesHash(dir, join(cacheDir(), 'encoder-hash'))
   const vocab = VocabIndex.open(join(dir, 'vocab.txt'), join(cacheDir(), 'tokenizer', `${hash.slice(2)}.bin`))
   const tokenizer = new BuiltinTokenizer(vocab, meta.maxTokens ?? 256)
-  const ort = await loadOrt()
   const options: InferenceSession.SessionOptions = {
     executionProviders: [device],
     graphOptimizationLevel: 'all',
@@ -87,11 +86,12 @@ export async function loadBuiltinEncoder(device: Device, dir = builtinEncoderDir
   // optimise for their device, so they start from the model each time.
   const {session, release} =
     device === 'cpu'
-      ? await createCachedCpuSession(ort, join(dir, 'model.onnx'), hash, options)
+      ? await createCachedCpuSession(loadOrt, join(dir, 'model.onnx'), hash, options)
       : await (async () => {
-          const s = await ort.InferenceSession.create(join(dir, 'model.onnx'), options)
+          const s = await (await loadOrt()).InferenceSession.create(join(dir, 'model.onnx'), options)
           return {session: s, release: () => s.release()}
         })()
+  const ort = await loadOrt()
   const dim = meta.dim
 
   return {
