@@ -2,7 +2,7 @@
  * What `infer` keeps between processes for the built-in encoder (its files' hash, its vocabulary's
  * index, its optimised ONNX graph) gives exactly what computing them afresh gives.
  */
-import {cpSync, existsSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
+import {cpSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -46,10 +46,14 @@ describe('vocabulary index', () => {
     writeFileSync(vocabFile, 'the\ndog\ncat\n')
     expect(VocabIndex.open(vocabFile, cacheFile).id('cat')).toBe(3)
     expect(existsSync(cacheFile)).toBe(true)
+    const written = statSync(cacheFile).ino
     expect(VocabIndex.open(vocabFile, cacheFile).id('dog')).toBe(2)
+    // Read, not rebuilt: a rebuilt index is written anew (renamed into place: another inode).
+    expect(statSync(cacheFile).ino).toBe(written)
     // Same cache file, another vocabulary: its length differs, so the cache is rebuilt, not trusted.
     writeFileSync(vocabFile, 'a\nthe\ndog\ncat\n')
     expect(VocabIndex.open(vocabFile, cacheFile).id('cat')).toBe(4)
+    expect(statSync(cacheFile).ino).not.toBe(written)
   })
 
   it('tokenises real text to the same ids as the Map-based tokenizer', () => {

@@ -70,8 +70,10 @@ export class VocabIndex {
     } catch {
       return undefined
     }
-    if (bytes.length < HEADER_WORDS * 4 || bytes.byteOffset % 4 !== 0) return undefined
-    const words = new Int32Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.length / 4))
+    if (bytes.length < HEADER_WORDS * 4 || bytes.length % 4 !== 0) return undefined
+    // A small file may come back inside Node's shared pool, not 4-byte aligned: copy it out then.
+    const aligned = bytes.byteOffset % 4 === 0 ? bytes : new Uint8Array(bytes)
+    const words = new Int32Array(aligned.buffer, aligned.byteOffset, bytes.length / 4)
     const [magic, version, n, textLength] = words
     if (magic !== MAGIC || version !== VERSION || textLength !== text.length || words.length !== HEADER_WORDS + 3 * n) return undefined
     const at = (k: number) => words.subarray(HEADER_WORDS + k * n, HEADER_WORDS + (k + 1) * n)
