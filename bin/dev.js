@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// For working on openledger itself: recompiles what changed in src/ (tsc --incremental) and runs
-// the result, so the CLI never runs stale code. Users run bin/run.js.
+// For working on openledger itself: recompiles what changed in src/ (tsc --incremental, for dist/
+// and the types) and rebundles the CLI (esbuild, well under a second), so it never runs stale code.
+// Users run bin/run.js.
 import {execFileSync} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 
@@ -18,10 +19,12 @@ try {
     ],
     {stdio: 'inherit'},
   )
+  const {bundleCli} = await import('../scripts/bundle-cli.mjs')
+  await bundleCli(root)
 } catch {
   process.exit(2)
 }
-const {execute} = await import('@oclif/core')
+const {execute} = await import('../dist/app/main.js')
 await execute({development: true, dir: import.meta.url})
 const flushed = (stream) => new Promise((resolve) => stream.write('', resolve))
 await Promise.all([flushed(process.stdout), flushed(process.stderr)])

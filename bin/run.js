@@ -1,5 +1,11 @@
 #!/usr/bin/env node
-import {execute} from '@oclif/core'
+// Node 22+ keeps compiled code between runs (a no-op on Node 20, which has no such cache).
+import module from 'node:module'
+
+module.enableCompileCache?.()
+// The bundle (npm run build, scripts/bundle-cli.mjs): oclif in one file, each command an entry with
+// shared chunks, so a command reads a few files instead of resolving hundreds of modules.
+const {execute} = await import('../dist/app/main.js')
 
 await execute({dir: import.meta.url})
 // Idle keep-alive sockets to the chains would hold the process open for seconds after the command

@@ -8,7 +8,7 @@ const ROOT = join(import.meta.dirname, '..', '..')
 function newestInput(): number {
   let newest = 0
   const see = (path: string) => (newest = Math.max(newest, statSync(path).mtimeMs))
-  for (const f of ['package.json', 'tsconfig.json', join('scripts', 'build.mjs')]) see(join(ROOT, f))
+  for (const f of ['package.json', 'tsconfig.json', join('scripts', 'build.mjs'), join('scripts', 'bundle-cli.mjs')]) see(join(ROOT, f))
   const src = join(ROOT, 'src')
   see(src)
   for (const rel of readdirSync(src, {recursive: true, encoding: 'utf8'})) see(join(src, rel))
@@ -26,6 +26,7 @@ export default function setup(): void {
   const fresh =
     process.env.OPENLEDGER_TEST_BUILD !== 'always' &&
     existsSync(join(ROOT, 'dist', 'index.js')) &&
+    existsSync(join(ROOT, 'dist', 'app', 'main.js')) &&
     existsSync(stamp) &&
     statSync(stamp).mtimeMs > newestInput()
   if (fresh) return

@@ -2,10 +2,15 @@ import {existsSync, readFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import type {InferenceSession} from 'onnxruntime-node'
+
+import {cacheDir} from '../../store/paths.js'
 import {type Device, loadOrt} from '../backend.js'
 import {EncoderError} from '../errors.js'
-import {encoderFilesHash} from './hash.js'
+import {createCachedCpuSession} from '../onnx-session-cache.js'
+import {cachedEncoderFilesHash} from './hash.js'
 import type {Encoder} from './types.js'
+import {VocabIndex} from './vocab-index.js'
 
 export {encoderFilesHash} from './hash.js'
 
@@ -21,14 +26,15 @@ type BuiltinMeta = {id: string; dim: number; vocabSize: number; maxTokens: numbe
 
 /** Turns text into the vocabulary ids the built-in encoder's graph gathers (0 = padding/unknown). */
 export class BuiltinTokenizer {
-  private readonly ids: Map<string, number>
+  private readonly ids: {get(word: string): number | undefined}
   private readonly word = new RegExp(BUILTIN_WORD_PATTERN, 'gu')
 
+  /** `vocab`: the words in id order (id = place + 1), or their VocabIndex (the same ids, no Map to build). */
   constructor(
-    vocab: string[],
+    vocab: string[] | VocabIndex,
     readonly maxTokens: number,
   ) {
-    this.ids = new Map(vocab.map((w, i) => [w, i + 1]))
+    this.ids = vocab instanceof VocabIndex ? {get: (word) => vocab.id(word)} : new Map(vocab.map((w, i) => [w, i + 1]))
   }
 
   tokenize(text: string): number[] {
@@ -64,20 +70,28 @@ export async function loadBuiltinEncoder(device: Device, dir = builtinEncoderDir
     }
   }
   const meta = JSON.parse(readFileSync(join(dir, 'encoder.json'), 'utf8')) as BuiltinMeta
-  const vocab = readFileSync(join(dir, 'vocab.txt'), 'utf8')
-    .split('\n')
-    .filter((w) => w !== '')
+  // The hash covers vocab.txt, so it keys the vocabulary's index by content.
+  const hash = cachedEncoderFilesHash(dir, join(cacheDir(), 'encoder-hash'))
+  const vocab = VocabIndex.open(join(dir, 'vocab.txt'), join(cacheDir(), 'tokenizer', `${hash.slice(2)}.bin`))
   const tokenizer = new BuiltinTokenizer(vocab, meta.maxTokens ?? 256)
-  const hash = encoderFilesHash(dir)
-  const ort = await loadOrt()
-  const session = await ort.InferenceSession.create(join(dir, 'model.onnx'), {
+  const options: InferenceSession.SessionOptions = {
     executionProviders: [device],
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
     // Idle pool threads sleep instead of spinning: a server runs this graph in many tiny calls, and
     // spinning threads take the cores its HTTP handling needs (bench/serve.ts).
     extra: {session: {intra_op: {allow_spinning: '0'}}},
-  })
+  }
+  // On the CPU the optimised graph is cached (src/model/onnx-session-cache.ts); other providers
+  // optimise for their device, so they start from the model each time.
+  const {session, release} =
+    device === 'cpu'
+      ? await createCachedCpuSession(loadOrt, join(dir, 'model.onnx'), hash, options)
+      : await (async () => {
+          const s = await (await loadOrt()).InferenceSession.create(join(dir, 'model.onnx'), options)
+          return {session: s, release: () => s.release()}
+        })()
+  const ort = await loadOrt()
   const dim = meta.dim
 
   return {
@@ -114,7 +128,7 @@ export async function loadBuiltinEncoder(device: Device, dir = builtinEncoderDir
       return out
     },
     async dispose() {
-      await session.release()
+      await release()
     },
   }
 }

@@ -1,9 +1,10 @@
 import {existsSync, statSync} from 'node:fs'
 import {basename, join, resolve} from 'node:path'
 
+import {cacheDir} from '../../store/paths.js'
 import {type Device, loadTransformers} from '../backend.js'
 import {EncoderError} from '../errors.js'
-import {encoderFilesHash} from './hash.js'
+import {cachedEncoderFilesHash} from './hash.js'
 import type {Encoder} from './types.js'
 
 const BATCH = 32
@@ -54,7 +55,7 @@ export async function loadTransformersEncoder(spec: string, device: Device, opti
     throw new EncoderError(`cannot fetch the hub model ${spec} (${reason})`, {cause: err, metaMessages: howToFix(spec)})
   }
   const hashDir = local ? path : cached
-  const hash = existsSync(hashDir) ? encoderFilesHash(hashDir) : `hub:${spec}`
+  const hash = existsSync(hashDir) ? cachedEncoderFilesHash(hashDir, join(cacheDir(), 'encoder-hash')) : `hub:${spec}`
   let dim = 0
 
   return {
