@@ -3,6 +3,9 @@
  * linear time, Kasai's LCP array, and a naive reference used by the tests and the benchmark.
  */
 
+/** The text: 16-bit when the alphabet fits (half the memory traffic of the induction scans), else 32-bit. */
+type Symbols = Uint16Array | Int32Array
+
 const L_TYPE = 0
 const S_TYPE = 1
 
@@ -36,7 +39,7 @@ function bucketEnds(C: Int32Array, B: Int32Array, K: number): void {
  * read of the type array with a read of T[j−1], which shares a cache line with T[j]: the induction
  * scans are memory-bound, and this is about a third of their random reads.
  */
-function induce(T: Int32Array, SA: Int32Array, n: number, C: Int32Array, B: Int32Array, K: number): void {
+function induce(T: Symbols, SA: Int32Array, n: number, C: Int32Array, B: Int32Array, K: number): void {
   bucketStarts(C, B, K)
   for (let i = 0; i < n; i++) {
     const p = SA[i]
@@ -65,7 +68,7 @@ function induce(T: Int32Array, SA: Int32Array, n: number, C: Int32Array, B: Int3
  * Writes the suffix array into SA[0..n). Empty slots hold 0 while inducing: suffix 0 is never LMS
  * and induces nothing, so the two never need telling apart.
  */
-function sais(T: Int32Array, SA: Int32Array, n: number, K: number): void {
+function sais(T: Symbols, SA: Int32Array, n: number, K: number): void {
   if (n === 1) {
     SA[0] = 0
     return
@@ -147,7 +150,7 @@ export function buildSuffixArray(tokens: Int32Array | Uint32Array, alphabet?: nu
   const n = tokens.length
   let K = alphabet ?? 0
   if (alphabet === undefined) for (let i = 0; i < n; i++) if (tokens[i] + 1 > K) K = tokens[i] + 1
-  const T = new Int32Array(n + 1)
+  const T = K + 1 <= 0x10000 ? new Uint16Array(n + 1) : new Int32Array(n + 1)
   for (let i = 0; i < n; i++) {
     const v = tokens[i]
     if (!(v >= 0 && v < K)) throw new RangeError(`token ${v} at ${i} is outside [0, ${K})`)
