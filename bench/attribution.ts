@@ -231,10 +231,13 @@ export async function runAttributionBench(
   log(`# suffix array`)
   const zipf = (n: number, V: number) => Int32Array.from({length: n}, () => Math.floor(V * rand() ** 3))
   const big = zipf(o.saTokens, 50_000)
-  t0 = performance.now()
-  const sa = buildSuffixArray(big, 50_000)
-  out.saisMs = performance.now() - t0
+  let sa = buildSuffixArray(big, 50_000)
+  const saBig = repeatTimes(o.repeats, () => {
+    sa = buildSuffixArray(big, 50_000)
+  })
+  out.saisMs = saBig.median
   out.saisMBs = (o.saTokens * 4) / 1e6 / (out.saisMs / 1000)
+  out.saisMBsBest = (o.saTokens * 4) / 1e6 / (saBig.min / 1000)
   t0 = performance.now()
   buildLcpArray(big, sa)
   out.lcpMs = performance.now() - t0
@@ -250,7 +253,7 @@ export async function runAttributionBench(
     `same input (${o.naiveTokens} tokens): SA-IS min ${saSame.min.toFixed(1)} ms, median ${saSame.median.toFixed(1)} ms vs naive ${out.naiveMs.toFixed(0)} ms: SA-IS ${out.saisVsNaive.toFixed(1)}× faster`,
   )
   log(
-    `SA-IS: ${o.saTokens} tokens (int32) in ${out.saisMs.toFixed(0)} ms = ${out.saisMBs.toFixed(1)} MB/s (${(o.saTokens / out.saisMs / 1000).toFixed(2)} M tokens/s); LCP ${out.lcpMs.toFixed(0)} ms`,
+    `SA-IS: ${o.saTokens} tokens (int32) median ${out.saisMs.toFixed(0)} ms = ${out.saisMBs.toFixed(1)} MB/s, min ${saBig.min.toFixed(0)} ms = ${out.saisMBsBest.toFixed(1)} MB/s (${(o.saTokens / out.saisMs / 1000).toFixed(2)} M tokens/s; target ≥ 40 MB/s); LCP ${out.lcpMs.toFixed(0)} ms`,
   )
   log(`naive Array.prototype.sort: ${o.naiveTokens} tokens in ${out.naiveMs.toFixed(0)} ms = ${out.naiveMBs.toFixed(2)} MB/s`)
 
