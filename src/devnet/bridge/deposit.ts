@@ -1,17 +1,14 @@
-import {join} from 'node:path'
-
 import {type Account, type Address, type Hex, encodeFunctionData, erc20Abi, parseEventLogs} from 'viem'
 
 import {OptimismPortal} from '../../contracts/bedrock/index.js'
 import {OpenledgerError} from '../../errors.js'
 import {withLock} from '../../store/lock.js'
-import {stateDir as defaultStateDir} from '../../store/paths.js'
 import type {DevnetState} from '../state.js'
 import type {BridgeEndpoints} from './addresses.js'
 import {decodeDeposit, depositTransaction} from './deposit-tx.js'
-import {bridgeClients, relayTimeoutMs} from './endpoints.js'
-import {InsufficientBalanceError, localAccount, toEndpoints, waitForRelay} from './errors.js'
+import {InsufficientBalanceError, waitForRelay} from './errors.js'
 import {BridgeJournal, type TxRequest, sendOnce} from './journal.js'
+import {type BridgeRunOptions, bridgeRun} from './run.js'
 
 /** L2 gas a deposit may use: a plain value transfer needs 21,000; the portal charges L1 gas for it. */
 export const DEPOSIT_GAS_LIMIT = 100_000n
@@ -42,7 +39,7 @@ export function depositRequest(endpoints: BridgeEndpoints, to: Address, amount: 
   }
 }
 
-export type BridgeRunOptions = {stateDir?: string; timeoutMs?: number}
+export type {BridgeRunOptions} from './run.js'
 
 /**
  * Deposits OPEN from L1 to the L2 through OptimismPortal.depositERC20Transaction (approve first when
@@ -57,22 +54,10 @@ export async function depositToL2(
   to: Address = account.address,
   opts: BridgeRunOptions = {},
 ): Promise<DepositResult> {
-  const endpoints = toEndpoints(where)
-  const signer = localAccount(account)
-  const dir = opts.stateDir ?? defaultStateDir()
-  const {l1, l2} = bridgeClients(endpoints)
-  const timeoutMs = opts.timeoutMs ?? relayTimeoutMs(endpoints)
+  const {endpoints, signer, dir, l1, l2, timeoutMs, lockPath, match} = bridgeRun('deposit', where, account, amount, to, opts)
 
-  return withLock(join(dir, 'bridge', 'journal.lock'), async () => {
+  return withLock(lockPath, async () => {
     const journal = new BridgeJournal(dir)
-    const match = {
-      kind: 'deposit' as const,
-      from: signer.address,
-      to,
-      amount: amount.toString(),
-      l1ChainId: endpoints.l1.chainId,
-      l2ChainId: endpoints.l2.chainId,
-    }
     let op = journal.pending(match)
     const resumed = op !== undefined
     const l2BalanceBefore = await l2.public.getBalance({address: to})

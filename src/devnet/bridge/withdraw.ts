@@ -1,5 +1,3 @@
-import {join} from 'node:path'
-
 import {
   type Account,
   type Address,
@@ -16,15 +14,13 @@ import {type GetL2OutputReturnType, buildProveWithdrawal, getL2Output, getWithdr
 import {L2OutputOracle, L2ToL1MessagePasser, OptimismPortal} from '../../contracts/bedrock/index.js'
 import {OpenledgerError} from '../../errors.js'
 import {withLock} from '../../store/lock.js'
-import {stateDir as defaultStateDir} from '../../store/paths.js'
 import {poll} from '../../util/poll.js'
 import type {LayerClients} from '../clients.js'
 import type {DevnetState} from '../state.js'
 import {type BridgeEndpoints, L2_TO_L1_MESSAGE_PASSER} from './addresses.js'
-import type {BridgeRunOptions} from './deposit.js'
-import {bridgeClients, relayTimeoutMs} from './endpoints.js'
-import {InsufficientBalanceError, RelayTimeoutError, localAccount, toEndpoints, waitForRelay} from './errors.js'
+import {InsufficientBalanceError, RelayTimeoutError, waitForRelay} from './errors.js'
 import {BridgeJournal as Journal, sendOnce} from './journal.js'
+import {type BridgeRunOptions, bridgeRun} from './run.js'
 
 /** L2 gas the withdrawal's L1 call may use; a plain OPEN transfer to an account makes no call at all. */
 export const WITHDRAWAL_GAS_LIMIT = 100_000n
@@ -75,22 +71,10 @@ export async function withdrawToL1(
   to: Address = account.address,
   opts: WithdrawOptions = {},
 ): Promise<WithdrawResult> {
-  const endpoints = toEndpoints(where)
-  const signer = localAccount(account)
-  const dir = opts.stateDir ?? defaultStateDir()
-  const {l1, l2} = bridgeClients(endpoints)
-  const timeoutMs = opts.timeoutMs ?? relayTimeoutMs(endpoints)
+  const {endpoints, signer, dir, l1, l2, timeoutMs, lockPath, match} = bridgeRun('withdraw', where, account, amount, to, opts)
 
-  return withLock(join(dir, 'bridge', 'journal.lock'), async () => {
+  return withLock(lockPath, async () => {
     const journal = new Journal(dir)
-    const match = {
-      kind: 'withdraw' as const,
-      from: signer.address,
-      to,
-      amount: amount.toString(),
-      l1ChainId: endpoints.l1.chainId,
-      l2ChainId: endpoints.l2.chainId,
-    }
     let op = journal.pending(match)
     const resumed = op !== undefined
     const l1Balance = () => l1.public.readContract({address: endpoints.token, abi: erc20Abi, functionName: 'balanceOf', args: [to]})
