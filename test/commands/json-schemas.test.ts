@@ -86,7 +86,15 @@ describe('--json of the commands other tests do not cover, through bin/run.js', 
   })
 
   it('contracts list, doctor, devnet snapshot, logs, restore, reset; bridge withdraw', async () => {
-    expect((await run('contracts list', [])).length).toBeGreaterThan(0)
+    const contracts = await run('contracts list', [])
+    // The protocol's contracts, then the OP Stack contracts the devnet runs, each where it is.
+    expect(contracts.find((c: {name: string}) => c.name === 'Staking')).toMatchObject({chain: 'l2', address: expect.stringMatching(/^0x/)})
+    expect(contracts.find((c: {name: string}) => c.name === 'OptimismPortal')).toMatchObject({
+      chain: 'l1',
+      address: expect.stringMatching(/^0x/),
+    })
+    const portalAbi = await run('contracts abi', ['OptimismPortal'])
+    expect(portalAbi.some((x: {name?: string}) => x.name === 'depositERC20Transaction')).toBe(true)
     await run('doctor', [])
     await run('devnet snapshot', ['before'])
     expect((await run('devnet logs', [])).lines.length).toBeGreaterThan(0)
