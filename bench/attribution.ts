@@ -26,6 +26,7 @@ import {buildSpanIndex, openSpanIndex, saveSpanIndex, traceSpans} from '../src/a
 import {buildLcpArray, buildSuffixArray, naiveSuffixArray} from '../src/attribution/suffix-array.js'
 import type {AttributionInput} from '../src/attribution/types.js'
 import {createRandom} from '../src/model/prng.js'
+import {median, timeRepeated} from './report.js'
 
 export type AttributionBenchOptions = {
   N: number
@@ -58,22 +59,7 @@ export const defaultBench: AttributionBenchOptions = {
 
 export type AttributionBenchResult = Record<string, number>
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[s.length >> 1]
-}
-
-/** Min and median of `repeats` timed runs (ms). */
-function repeatTimes(repeats: number, fn: () => unknown): {min: number; median: number} {
-  const ts: number[] = []
-  for (let k = 0; k < repeats; k++) {
-    const t0 = performance.now()
-    fn()
-    ts.push(performance.now() - t0)
-  }
-  return {min: Math.min(...ts), median: median(ts)}
-}
-
+/** Median of `repeats` timed runs (ms); numeric results are summed into a sink the optimiser cannot drop. */
 function time(repeats: number, fn: () => unknown): number {
   const ts: number[] = []
   let sink = 0
@@ -220,8 +206,8 @@ export async function runAttributionBench(
     Array.from({length: N}, (_, i) => i)
       .sort((a, b) => scores[b] - scores[a] || (metas[a].recordHash < metas[b].recordHash ? -1 : 1))
       .slice(0, 20)
-  const rs = repeatTimes(o.repeats, () => buildReceipt(receiptParams).records.length)
-  const fs = repeatTimes(o.repeats, () => fullSortTop().length)
+  const rs = timeRepeated(o.repeats, () => buildReceipt(receiptParams).records.length)
+  const fs = timeRepeated(o.repeats, () => fullSortTop().length)
   out.receiptMs = rs.median
   out.receiptFullSortMs = fs.median
   log(
@@ -232,7 +218,7 @@ export async function runAttributionBench(
   const zipf = (n: number, V: number) => Int32Array.from({length: n}, () => Math.floor(V * rand() ** 3))
   const big = zipf(o.saTokens, 50_000)
   let sa = buildSuffixArray(big, 50_000)
-  const saBig = repeatTimes(o.repeats, () => {
+  const saBig = timeRepeated(o.repeats, () => {
     sa = buildSuffixArray(big, 50_000)
   })
   out.saisMs = saBig.median
@@ -246,7 +232,7 @@ export async function runAttributionBench(
   naiveSuffixArray(small)
   out.naiveMs = performance.now() - t0
   out.naiveMBs = (o.naiveTokens * 4) / 1e6 / (out.naiveMs / 1000)
-  const saSame = repeatTimes(o.repeats, () => buildSuffixArray(small, 50_000).length)
+  const saSame = timeRepeated(o.repeats, () => buildSuffixArray(small, 50_000).length)
   out.saisSameMs = saSame.median
   out.saisVsNaive = out.naiveMs / out.saisSameMs
   log(
@@ -285,7 +271,7 @@ export async function runAttributionBench(
     const path = join(dir, 'index.spans.safetensors')
     saveSpanIndex(path, idx)
     const bytes = statSync(path).size
-    const opened = repeatTimes(o.repeats, () => {
+    const opened = timeRepeated(o.repeats, () => {
       const stored = openSpanIndex(path)
       try {
         return traceSpans(stored, outputs[0]).outputWords
@@ -293,7 +279,7 @@ export async function runAttributionBench(
         stored.close()
       }
     })
-    const whole = repeatTimes(o.repeats, () => readFileSync(path).length)
+    const whole = timeRepeated(o.repeats, () => readFileSync(path).length)
     out.spanOpenTraceMs = opened.median
     out.spanReadWholeMs = whole.median
     log(

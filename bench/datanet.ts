@@ -33,7 +33,7 @@ import {keccak256Into} from '../src/datanet/keccak.js'
 import {addToDatanet, createDatanet, leavesOf} from '../src/datanet/local.js'
 import {MerkleTree} from '../src/datanet/merkle.js'
 import {DatanetStore} from '../src/datanet/store.js'
-import {type Row, median, printTable} from './report.js'
+import {type Row, type Timings, printTable, timeRepeated} from './report.js'
 
 export type DatanetBenchResult = {
   records: number
@@ -138,16 +138,6 @@ export function runDatanetBench(n = 100_000, log: (line: string) => void = conso
   return result
 }
 
-type Timings = {min: number; median: number}
-function repeat(times: number, fn: () => void): Timings {
-  const runs: number[] = []
-  for (let r = 0; r < times; r++) {
-    const t0 = performance.now()
-    fn()
-    runs.push(performance.now() - t0)
-  }
-  return {min: Math.min(...runs), median: median(runs)}
-}
 const note = (t: Timings, times: number) => `min ${t.min.toFixed(1)} ms, median of ${times}`
 
 /** keccak256 of 100k 64-byte inputs (Merkle nodes) and 100k of ~200 bytes (records): ours, @noble/hashes, viem. */
@@ -156,13 +146,13 @@ export function keccakRows(count = 100_000, times = 5): Row[] {
   for (const size of [64, 200]) {
     const data = Uint8Array.from({length: count * size}, (_, i) => (i * 131 + 7) & 255)
     const out = new Uint8Array(32)
-    const noble = repeat(times, () => {
+    const noble = timeRepeated(times, () => {
       for (let i = 0; i < count; i++) keccak_256(data.subarray(i * size, (i + 1) * size))
     })
-    const viem = repeat(times, () => {
+    const viem = timeRepeated(times, () => {
       for (let i = 0; i < count; i++) keccak256(data.subarray(i * size, (i + 1) * size), 'bytes')
     })
-    const ours = repeat(times, () => {
+    const ours = timeRepeated(times, () => {
       for (let i = 0; i < count; i++) keccak256Into(data, i * size, size, out, 0)
     })
     keccak256Into(data, 0, size, out, 0)
@@ -182,10 +172,10 @@ export function merkleRows(n = 100_000, times = 3): Row[] {
   )
   let ourRoot = ''
   let theirRoot = ''
-  const theirs = repeat(times, () => {
+  const theirs = timeRepeated(times, () => {
     theirRoot = StandardMerkleTree.of(leaves as unknown as Array<[string, string]>, ['bytes32', 'address']).root
   })
-  const ours = repeat(times, () => {
+  const ours = timeRepeated(times, () => {
     ourRoot = MerkleTree.of(leaves).root
   })
   if (ourRoot !== theirRoot) throw new Error(`roots differ: ${ourRoot} vs ${theirRoot}`)

@@ -10,20 +10,10 @@ import {join} from 'node:path'
 import {encodeBaseGguf} from '../src/lm/gguf.js'
 import {llamaShape, readLlamaConfig} from '../src/lm/config.js'
 import {type LoraWeight, baseWeightsSha256, projectionSize, readPeftAdapter, writePeftAdapter} from '../src/lm/peft.js'
-import {type Row, median} from './report.js'
+import {type Row, timeRepeated} from './report.js'
 
 const BASE = join(import.meta.dirname, '../assets/lm/openledger-base')
 const REPEAT = 5
-
-function time(fn: () => unknown): {min: number; median: number} {
-  const ms: number[] = []
-  for (let i = 0; i < REPEAT; i++) {
-    const t = performance.now()
-    fn()
-    ms.push(performance.now() - t)
-  }
-  return {min: Math.min(...ms), median: median(ms)}
-}
 
 const plainPass = (path: string) => () => Buffer.from(readFileSync(path))
 
@@ -31,9 +21,9 @@ export function ggufBenchRows(): Row[] {
   const tmp = mkdtempSync(join(tmpdir(), 'ol-bench-gguf-'))
   try {
     const weights = join(BASE, 'model.safetensors')
-    const base = time(plainPass(weights))
-    const f16 = time(() => encodeBaseGguf(BASE, {dtype: 'f16'}))
-    const f32 = time(() => encodeBaseGguf(BASE, {dtype: 'f32'}))
+    const base = timeRepeated(REPEAT, plainPass(weights))
+    const f16 = timeRepeated(REPEAT, () => encodeBaseGguf(BASE, {dtype: 'f16'}))
+    const f32 = timeRepeated(REPEAT, () => encodeBaseGguf(BASE, {dtype: 'f32'}))
 
     const shape = llamaShape(readLlamaConfig(BASE))
     const r = 8
@@ -62,8 +52,8 @@ export function ggufBenchRows(): Row[] {
       weights: adapterWeights,
     })
     const adapterFile = join(dir, 'adapter_model.safetensors')
-    const adapterBase = time(plainPass(adapterFile))
-    const adapterRead = time(() => readPeftAdapter(dir, {baseDir: BASE}))
+    const adapterBase = timeRepeated(REPEAT, plainPass(adapterFile))
+    const adapterRead = timeRepeated(REPEAT, () => readPeftAdapter(dir, {baseDir: BASE}))
     const row = (name: string, t: {min: number; median: number}, baseline: {min: number}, note: string): Row => ({
       name,
       ms: t.min,

@@ -1,3 +1,6 @@
+import {spawn} from 'node:child_process'
+import {join} from 'node:path'
+
 /** Shared printing for `npm run bench`: every row shows its time and, when it has one, the ratio to a baseline measured in the same run. */
 export type Row = {name: string; ms: number; baseline?: number; note?: string}
 
@@ -14,4 +17,35 @@ export function printTable(title: string, rows: Row[]): void {
     const ratio = r.baseline ? `  ${(r.ms / r.baseline).toFixed(2)}× baseline` : ''
     process.stdout.write(`  ${r.name.padEnd(width)}  ${r.ms.toFixed(1).padStart(9)} ms${ratio}${r.note ? `  (${r.note})` : ''}\n`)
   }
+}
+
+export type Timings = {min: number; median: number}
+
+/** Runs `fn` `times` times: the min and median wall time of one run, in ms. */
+export function timeRepeated(times: number, fn: () => unknown): Timings {
+  const runs: number[] = []
+  for (let r = 0; r < times; r++) {
+    const t0 = performance.now()
+    fn()
+    runs.push(performance.now() - t0)
+  }
+  return {min: Math.min(...runs), median: median(runs)}
+}
+
+/**
+ * Runs a bench script (bench/<script>) in its own process with `params` as JSON and returns the
+ * JSON it prints: a load generator must never share the process it measures.
+ */
+export function runBenchScript<T>(script: string, params: unknown): Promise<T> {
+  const root = join(import.meta.dirname, '..')
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', script), JSON.stringify(params)], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    let out = ''
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()))
+    child.once('error', reject)
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as T) : reject(new Error(`bench/${script} exited ${code}`))))
+  })
 }

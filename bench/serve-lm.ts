@@ -13,7 +13,6 @@
  *
  *   npx tsx bench/serve-lm.ts   (BENCH_SECONDS, default 4)
  */
-import {spawn} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
@@ -23,7 +22,7 @@ import {llamaShape, readLlamaConfig} from '../src/lm/config.js'
 import {type LoraWeight, baseWeightsSha256, projectionSize, writePeftAdapter} from '../src/lm/peft.js'
 import {sfc32} from '../src/model/prng.js'
 import {createInferenceServer} from '../src/serve/server.js'
-import {median} from './report.js'
+import {median, runBenchScript} from './report.js'
 import type {LmLoadParams, LmLoadResult} from './serve-lm-load.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -77,20 +76,8 @@ function randomAdapter(dir: string, seed: number, r = 8): string {
   return dir
 }
 
-function load(params: LmLoadParams): Promise<LmLoadResult> {
-  return new Promise((resolveLoad, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'serve-lm-load.ts'), JSON.stringify(params)], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
-    let out = ''
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()))
-    child.once('error', reject)
-    child.once('exit', (code) =>
-      code === 0 ? resolveLoad(JSON.parse(out) as LmLoadResult) : reject(new Error(`the load generator exited ${code}`)),
-    )
-  })
-}
+/** One load-generator run in its own process. */
+const load = (params: LmLoadParams) => runBenchScript<LmLoadResult>('serve-lm-load.ts', params)
 
 const PROMPTS = [
   'The capital of France is',

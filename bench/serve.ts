@@ -9,13 +9,12 @@
  * model used to do and keep), and what that model's attribution state retains beyond its matrices
  * (baseline: one object per record and the validation matrix, which the state used to hold).
  */
-import {spawn} from 'node:child_process'
 import {cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
-import {dirname, join} from 'node:path'
-import {fileURLToPath, pathToFileURL} from 'node:url'
+import {join} from 'node:path'
+import {pathToFileURL} from 'node:url'
 import {setFlagsFromString} from 'node:v8'
 import {runInNewContext} from 'node:vm'
 
@@ -34,10 +33,8 @@ import {trainModel} from '../src/model/train.js'
 import {attributeRows, predictedRows} from '../src/serve/flow.js'
 import {createInferenceServer} from '../src/serve/server.js'
 import {cacheDir} from '../src/store/paths.js'
-import {median} from './report.js'
+import {median, runBenchScript} from './report.js'
 import type {LoadParams, LoadResult} from './serve-load.js'
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 
 export type ServeBenchRow = {
   name: string
@@ -106,21 +103,8 @@ function source(): TrainSource {
   return {name: 'bench', datanetId: null, version: 1, root: '0x' + '00'.repeat(32), records}
 }
 
-/** One autocannon run in a child process. */
-function load(params: LoadParams): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'serve-load.ts'), JSON.stringify(params)], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
-    let out = ''
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()))
-    child.once('error', reject)
-    child.once('exit', (code) =>
-      code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`the load generator exited ${code}`)),
-    )
-  })
-}
+/** One load-generator run in its own process. */
+const load = (params: LoadParams) => runBenchScript<LoadResult>('serve-load.ts', params)
 
 // Memory is read after a full collection; the flag is set here so `npm run bench` needs no Node option.
 setFlagsFromString('--expose-gc')

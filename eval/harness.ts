@@ -16,6 +16,23 @@ export type ScoreFn = (att: Attributor, query: Query & {label: number}) => Float
 
 export type LabelledQuery = {h: Float32Array; label: number}
 
+/**
+ * `retrain` answering each set of excluded records once: protocols that score several methods
+ * against the same retrains (LOO, LDS subsets) share them instead of training again.
+ */
+export function sharedRetrains(retrain: RetrainFn): RetrainFn {
+  const done = new Map<string, ReturnType<RetrainFn>>()
+  return (excluded) => {
+    const key = excluded.join(',')
+    let run = done.get(key)
+    if (!run) {
+      run = retrain(excluded)
+      done.set(key, run)
+    }
+    return run
+  }
+}
+
 function lossOf(w: HeadAdapterWeights, input: AttributionInput, q: LabelledQuery): number {
   return crossEntropy(predictProba(w, input.D, input.C, input.r, q.h), q.label)
 }

@@ -14,7 +14,15 @@ import {
 import {predictProba} from '../src/attribution/model.js'
 import type {AttributionInput} from '../src/attribution/types.js'
 import {crossEntropy} from '../src/model/math.js'
-import {linearDatamodelingScore, looCorrelation, topKRemoval, type LabelledQuery, type RetrainFn, type ScoreFn} from './harness.js'
+import {
+  linearDatamodelingScore,
+  looCorrelation,
+  sharedRetrains,
+  topKRemoval,
+  type LabelledQuery,
+  type RetrainFn,
+  type ScoreFn,
+} from './harness.js'
 import {flipLabels, gaussianClusters} from './synthetic.js'
 import {trainSoftmaxHead, trainSoftmaxHeadGD} from './head-trainer.js'
 import {rocAuc} from './metrics.js'
@@ -145,16 +153,7 @@ export async function runSyntheticEvaluation(partial: Partial<SyntheticEvalOptio
   const loo: SyntheticEvalReport['loo'] = {}
   const lds: SyntheticEvalReport['lds'] = {}
   // One set of retrains per protocol, shared by all methods.
-  const cache = new Map<string, Promise<Awaited<ReturnType<RetrainFn>>>>()
-  const cached: RetrainFn = (ex) => {
-    const key = ex.join(',')
-    let v = cache.get(key)
-    if (!v) {
-      v = retrain(ex)
-      cache.set(key, v)
-    }
-    return v
-  }
+  const cached = sharedRetrains(retrain)
   for (const [name, fn] of Object.entries(methods)) {
     const r = await looCorrelation({att, retrain: cached, tests: tests.slice(0, o.looTests), records, score: fn})
     loo[name] = {pearson: r.pearson, meanPerTest: r.meanPerTest}
@@ -162,7 +161,6 @@ export async function runSyntheticEvaluation(partial: Partial<SyntheticEvalOptio
       await linearDatamodelingScore({att, retrain: cached, tests: tests.slice(0, o.ldsTests), score: fn, m: o.ldsSubsets, seed: o.seed})
     ).lds
   }
-  cache.clear()
   const topK = await topKRemoval({att, retrain, tests: tests.slice(0, o.topKTests), score: methods.if, k: o.topK, seed: o.seed})
   // Mislabel detection on a copy with flipped labels.
   const flip = flipLabels(labels, o.C, o.flipFraction, o.seed + 1)

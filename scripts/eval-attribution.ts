@@ -21,7 +21,7 @@ import {join} from 'node:path'
 import {parseArgs} from 'node:util'
 
 import {traceOutput} from '../src/attribution/datanet-trace.js'
-import {type RetrainFn, type ScoreFn, linearDatamodelingScore, looCorrelation} from '../eval/harness.js'
+import {type ScoreFn, linearDatamodelingScore, looCorrelation, sharedRetrains} from '../eval/harness.js'
 import {pearson, rocAuc} from '../eval/metrics.js'
 import {headOnlySetup} from '../eval/synthetic-report.js'
 import {
@@ -33,7 +33,6 @@ import {
   selfInfluence,
   tracInScores,
 } from '../src/attribution/influence.js'
-import type {HeadAdapterWeights} from '../src/attribution/types.js'
 import {loadModelAttribution, scoreQuery, selfInfluenceRecords} from '../src/attribution/from-model.js'
 import {addToDatanet, createDatanet} from '../src/datanet/index.js'
 import {resolveModelConfig} from '../src/model/config.js'
@@ -210,12 +209,7 @@ export async function evalAttribution(opts: {
       h: base.hPrime.slice(q * Dh, (q + 1) * Dh),
       label: model.config.labels.indexOf(base.predictions[q].label),
     }))
-    const retrains = new Map<string, Promise<HeadAdapterWeights>>()
-    const sharedRetrain: RetrainFn = (excluded) => {
-      const key = excluded.join(',')
-      if (!retrains.has(key)) retrains.set(key, head.retrain(excluded))
-      return retrains.get(key)!
-    }
+    const sharedRetrain = sharedRetrains(head.retrain)
     const methods: Record<string, ScoreFn> = {
       if: (a, q) => headInfluenceScores(a, headHf, q),
       tracin: (a, q) => tracInScores(a, q),
@@ -236,7 +230,6 @@ export async function evalAttribution(opts: {
         })
       ).lds
     }
-    retrains.clear()
     opts.log(
       `LDS (m = ${opts.ldsSubsets}, α = 0.5, ${ldsTests.length} answers, exact head retrains on the model's features): IF ${lds.if.toFixed(3)} · TracIn ${lds.tracin.toFixed(3)} · grad-dot ${lds.graddot.toFixed(3)} · representer ${lds.representer.toFixed(3)}`,
     )

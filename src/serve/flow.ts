@@ -8,7 +8,7 @@
 import type {AttributedPrediction, GradientMethod, ModelAttribution} from '../attribution/from-model.js'
 import type {Prediction, PredictReturnType} from '../model/infer.js'
 import type {SignerContext} from '../chain/context.js'
-import type {FeeSplitPaid, SettleReturnType} from '../publish/pay.js'
+import type {FeeSplitPaid, SettleItem, SettleReturnType} from '../publish/pay.js'
 import type {SignedAuthorization} from '../protocol/authorization.js'
 
 export type PaidReceipt = AttributedPrediction['receipt'] & {
@@ -90,6 +90,11 @@ export type PayRow = {
   authorization?: SignedAuthorization
 }
 
+/** What settling an answer sends: the receipt, the fee and the model version, with the payer's authorization if any. */
+export function settleItem(r: PayRow): SettleItem {
+  return {modelId: r.modelId, receipt: r.prediction.receipt, fee: r.fee, cid: r.cid, artifact: r.artifact, authorization: r.authorization}
+}
+
 /** Pays for a batch of answers in one transaction (`settle` for one, `settleBatch` for more). */
 export async function payRows(
   ctx: SignerContext,
@@ -98,18 +103,7 @@ export async function payRows(
 ): Promise<Array<{prediction: InferredPrediction; paid: SettleReturnType}>> {
   // viem and the contract artifacts load only when something is paid.
   const {settleInferences} = await import('../publish/pay.js')
-  const paid = await settleInferences(
-    ctx,
-    rows.map((r) => ({
-      modelId: r.modelId,
-      receipt: r.prediction.receipt,
-      fee: r.fee,
-      cid: r.cid,
-      artifact: r.artifact,
-      authorization: r.authorization,
-    })),
-    opts,
-  )
+  const paid = await settleInferences(ctx, rows.map(settleItem), opts)
   return rows.map((r, i) => ({prediction: paidPrediction(r.prediction, paid[i]), paid: paid[i]}))
 }
 

@@ -106,10 +106,9 @@ export class LmAdapters {
     const base = !isLmArtifact(path) && isBaseFolder(path)
     if (!base && !isLmArtifact(path))
       throw new BadRequestError(`"model": ${JSON.stringify(ref)} is not a language-model adapter (no adapter_config.json)`)
-    if (base) return this.acquireBase(path)
     let pending = this.entries.get(path)
     if (!pending) {
-      pending = this.load(path)
+      pending = base ? this.loadBaseEntry(path) : this.load(path)
       this.entries.set(path, pending)
       pending.catch(() => this.entries.delete(path))
     }
@@ -117,43 +116,33 @@ export class LmAdapters {
     entry.inUse++
     entry.lastUsed = ++this.tick
     return entry
+  }
+
+  /** The server's one base, loaded on first use from `dir` (every adapter runs on it). */
+  private async sharedBase(dir: string): Promise<LlamaBase> {
+    const {loadLlamaBase, selectLmDevice} = await engine()
+    if (!this.base) {
+      this.base = selectLmDevice(this.options.device ?? 'auto').then(() => loadLlamaBase(dir))
+      this.base.catch(() => (this.base = undefined))
+    }
+    return this.base
   }
 
   /**
    * The base alone, when `model` names the base folder itself: answered without an adapter (one
-   * per server, as for adapters; never evicted, it is what every adapter runs on).
+   * entry per server, as for adapters; never evicted, it is what every adapter runs on).
    */
-  private async acquireBase(path: string): Promise<Entry> {
-    let pending = this.entries.get(path)
-    if (!pending) {
-      pending = (async () => {
-        const {loadLlamaBase, selectLmDevice} = await engine()
-        if (!this.base) {
-          this.base = selectLmDevice(this.options.device ?? 'auto').then(() => loadLlamaBase(path))
-          this.base.catch(() => (this.base = undefined))
-        }
-        const base = await this.base
-        if (resolvePath(base.dir) !== path)
-          throw new BadRequestError(`"model": ${path} is a base model, but this server holds the base ${base.dir}`)
-        return {path, adapter: undefined, chat: base.tokenizer.hasChatTemplate, inUse: 0, lastUsed: ++this.tick}
-      })()
-      this.entries.set(path, pending)
-      pending.catch(() => this.entries.delete(path))
-    }
-    const entry = await pending
-    entry.inUse++
-    entry.lastUsed = ++this.tick
-    return entry
+  private async loadBaseEntry(path: string): Promise<Entry> {
+    const base = await this.sharedBase(path)
+    if (resolvePath(base.dir) !== path)
+      throw new BadRequestError(`"model": ${path} is a base model, but this server holds the base ${base.dir}`)
+    return {path, adapter: undefined, chat: base.tokenizer.hasChatTemplate, inUse: 0, lastUsed: ++this.tick}
   }
 
   private async load(path: string): Promise<Entry> {
-    const {adapterBaseDir, loadAdapter, loadLlamaBase, selectLmDevice, trainedWithChat} = await engine()
+    const {adapterBaseDir, loadAdapter, trainedWithChat} = await engine()
     const baseDir = adapterBaseDir(path)
-    if (!this.base) {
-      this.base = selectLmDevice(this.options.device ?? 'auto').then(() => loadLlamaBase(baseDir))
-      this.base.catch(() => (this.base = undefined))
-    }
-    const base = await this.base
+    const base = await this.sharedBase(baseDir)
     // One base per server: an adapter trained on another one would need a second copy in memory.
     if (resolvePath(base.dir) !== resolvePath(baseDir))
       throw new BadRequestError(`"model": ${path} was trained on ${baseDir}, but this server holds the base ${base.dir}`)

@@ -18,7 +18,7 @@ import {
   settlementCall,
   settlementStruct,
 } from '../publish/pay.js'
-import {type InferredPrediction, type PayRow, paidPrediction} from './flow.js'
+import {type InferredPrediction, type PayRow, paidPrediction, settleItem} from './flow.js'
 
 /** Share of the block gas limit one settlement may use: room for other transactions in the block. */
 export const SAFE_BLOCK_GAS_SHARE = 0.5
@@ -124,17 +124,6 @@ export type PaidRowOutcome = {ok: true; prediction: InferredPrediction; paid: Se
 
 /** The payment batcher's work: a batch of paid answers, each settled from its payer's credit. */
 export async function settlePaidRows(ctx: SignerContext, rows: PayRow[], opts: {stateDir?: string} = {}): Promise<PaidRowOutcome[]> {
-  const outcomes = await settleServedBatch(
-    ctx,
-    rows.map((r) => ({
-      modelId: r.modelId,
-      receipt: r.prediction.receipt,
-      fee: r.fee,
-      cid: r.cid,
-      artifact: r.artifact,
-      authorization: r.authorization,
-    })),
-    opts,
-  )
+  const outcomes = await settleServedBatch(ctx, rows.map(settleItem), opts)
   return outcomes.map((o, i) => (o.ok ? {ok: true, prediction: paidPrediction(rows[i].prediction, o.paid), paid: o.paid} : o))
 }

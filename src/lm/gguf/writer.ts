@@ -144,17 +144,21 @@ function writeValue(sink: ByteSink, v: GgufValue) {
       return
     case 'i32[]':
     case 'u32[]':
+    case 'f32[]': {
+      const [type, write] = NUMBER_ARRAYS[v.type]
       sink.u32(GgufType.ARRAY)
-      sink.u32(v.type === 'i32[]' ? GgufType.INT32 : GgufType.UINT32)
+      sink.u32(type)
       sink.u64(v.value.length)
-      for (let i = 0; i < v.value.length; i++) v.type === 'i32[]' ? sink.i32(v.value[i]) : sink.u32(v.value[i])
-      return
-    case 'f32[]':
-      sink.u32(GgufType.ARRAY)
-      sink.u32(GgufType.FLOAT32)
-      sink.u64(v.value.length)
-      for (let i = 0; i < v.value.length; i++) sink.f32(v.value[i])
+      for (let i = 0; i < v.value.length; i++) write(sink, v.value[i])
+    }
   }
+}
+
+/** The element type and writer of each numeric array value. */
+const NUMBER_ARRAYS: Record<'i32[]' | 'u32[]' | 'f32[]', [number, (sink: ByteSink, x: number) => void]> = {
+  'i32[]': [GgufType.INT32, (sink, x) => sink.i32(x)],
+  'u32[]': [GgufType.UINT32, (sink, x) => sink.u32(x)],
+  'f32[]': [GgufType.FLOAT32, (sink, x) => sink.f32(x)],
 }
 
 const ELEMENT_BYTES: Record<number, number> = {[GgmlType.F32]: 4, [GgmlType.F16]: 2}
