@@ -72,25 +72,19 @@ export type ClaimedTotals = {
 export async function claimedTotals(ctx: ChainContext, params: {address: Address}): Promise<ClaimedTotals> {
   const {contractAddress} = await import('../chain/context.js')
   const [fees, staking] = await Promise.all([
-    ctx.publicClient.getLogs({
+    ctx.publicClient.getContractEvents({
       address: contractAddress(ctx, 'InferenceSettlement'),
-      event: InferenceSettlement.abi.find((e) => e.type === 'event' && e.name === 'Claimed') as Extract<
-        (typeof InferenceSettlement.abi)[number],
-        {type: 'event'; name: 'Claimed'}
-      >,
+      abi: InferenceSettlement.abi,
+      eventName: 'Claimed',
       args: {account: params.address},
       fromBlock: 0n,
-      toBlock: 'latest',
     }),
-    ctx.publicClient.getLogs({
+    ctx.publicClient.getContractEvents({
       address: contractAddress(ctx, 'Staking'),
-      event: Staking.abi.find((e) => e.type === 'event' && e.name === 'RewardsClaimed') as Extract<
-        (typeof Staking.abi)[number],
-        {type: 'event'; name: 'RewardsClaimed'}
-      >,
+      abi: Staking.abi,
+      eventName: 'RewardsClaimed',
       args: {staker: params.address},
       fromBlock: 0n,
-      toBlock: 'latest',
     }),
   ])
   const settlement = fees.reduce((sum, e) => sum + (e.args.amount ?? 0n), 0n)
