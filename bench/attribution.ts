@@ -307,7 +307,7 @@ export async function runAttributionCliBench(
     import('../src/model/datanet-source.js'),
     import('../src/model/config.js'),
     import('../src/model/train.js'),
-    import('../scripts/eval-encoder.js'),
+    import('../eval/datasets.js'),
   ])
   const bin = join(import.meta.dirname, '..', 'bin', 'run.js')
   if (!existsSync(join(import.meta.dirname, '..', 'dist', 'commands', 'infer.js')))

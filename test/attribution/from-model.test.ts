@@ -16,7 +16,7 @@ import {resolveModelConfig} from '../../src/model/config.js'
 import {loadDatanetSource} from '../../src/model/datanet-source.js'
 import {type Model, loadModel} from '../../src/model/infer.js'
 import {trainModel} from '../../src/model/train.js'
-import {loadBrown, splitByDocument} from '../../scripts/eval-encoder.js'
+import {loadBrown, splitByDocument} from '../../eval/datasets.js'
 
 const A = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
 const B = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC'
