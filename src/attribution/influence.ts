@@ -1,8 +1,8 @@
 /**
  * Gradient attribution over the trainable part (adapter + head), one method per module under
  * influence/: the shared per-model state (attributor), grad-dot and TracIn, the exact head influence
- * function (Hessian, its solve, the scoring pass), self-influence, the representer decomposition and
- * the factor's cache.
+ * function (Hessian, its solve, the scoring pass), self-influence, the representer decomposition,
+ * the factor's cache and the streamed queries over a state kept on disk.
  */
 export * from './influence/attributor.js'
 export * from './influence/gradient-dot.js'
@@ -13,3 +13,4 @@ export * from './influence/head-influence.js'
 export * from './influence/self-influence.js'
 export * from './influence/representer.js'
 export * from './influence/hessian-cache.js'
+export * from './influence/streamed.js'

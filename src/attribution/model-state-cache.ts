@@ -2,7 +2,7 @@ import {createHash} from 'node:crypto'
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {readCacheFile, type TensorSource, writeSafetensorsFile} from '../model/safetensors.js'
+import {readCacheFile, SafetensorsFile, type TensorSource, writeSafetensorsFile} from '../model/safetensors.js'
 import {CorruptFileError} from '../store/atomic.js'
 import type {PreparedWeights} from './model.js'
 import type {PackedRecordBytes, RecordTensors} from './record-table.js'
@@ -106,28 +106,8 @@ export function saveModelState(path: string, key: string, s: ModelState): void {
 export function loadModelState(path: string, key: string): LoadedModelState | undefined {
   // A missing, damaged or stale file is rebuilt, never trusted.
   return readCacheFile(path, {format: STATE_FORMAT, version: STATE_VERSION, key}, (file) => {
-    const m = file.metadata
-    const [N, D, C, r, Nv] = [m.N, m.D, m.C, m.r, m.Nv].map(Number)
-    const expect: Record<string, number[]> = {
-      H: [N, D],
-      labels: [N],
-      Ah: [N, r],
-      Bu: [N, r],
-      Bth: [N, r],
-      Pr: [N, C],
-      Res: [N, C],
-      G: [C, C],
-    }
-    if (Nv > 0) Object.assign(expect, {Hval: [Nv, D], labelsVal: [Nv]})
+    const {N, D, C, r, Nv} = checkStateShapes(file)
     const kept = file.tensors.has('recordHashes')
-    if (kept) {
-      Object.assign(expect, {recordHashes: [N, 32], recordContributors: [N]})
-      if (Nv > 0) Object.assign(expect, {valRecordHashes: [Nv, 32], valRecordContributors: [Nv]})
-    }
-    for (const [name, shape] of Object.entries(expect)) {
-      if (JSON.stringify(file.info(name).shape) !== JSON.stringify(shape))
-        throw new CorruptFileError(path, `tensor ${name} is not ${JSON.stringify(shape)}`)
-    }
     let records: LoadedModelState['records']
     if (kept) {
       let contributors: unknown
@@ -161,6 +141,35 @@ export function loadModelState(path: string, key: string): LoadedModelState | un
   })
 }
 
+/**
+ * The state's dimensions from its metadata, after checking every tensor has the shape they imply:
+ * a CorruptFileError naming the first that does not (a cache treats it as a miss).
+ */
+function checkStateShapes(file: SafetensorsFile): {N: number; D: number; C: number; r: number; Nv: number} {
+  const m = file.metadata
+  const [N, D, C, r, Nv] = [m.N, m.D, m.C, m.r, m.Nv].map(Number)
+  const expect: Record<string, number[]> = {
+    H: [N, D],
+    labels: [N],
+    Ah: [N, r],
+    Bu: [N, r],
+    Bth: [N, r],
+    Pr: [N, C],
+    Res: [N, C],
+    G: [C, C],
+  }
+  if (Nv > 0) Object.assign(expect, {Hval: [Nv, D], labelsVal: [Nv]})
+  if (file.tensors.has('recordHashes')) {
+    Object.assign(expect, {recordHashes: [N, 32], recordContributors: [N]})
+    if (Nv > 0) Object.assign(expect, {valRecordHashes: [Nv, 32], valRecordContributors: [Nv]})
+  }
+  for (const [name, shape] of Object.entries(expect)) {
+    if (JSON.stringify(file.info(name).shape) !== JSON.stringify(shape))
+      throw new CorruptFileError(file.path, `tensor ${name} is not ${JSON.stringify(shape)}`)
+  }
+  return {N, D, C, r, Nv}
+}
+
 /** Where a state file written with `records` keeps the training and the validation records. */
 export function stateRecordTensors(path: string, key: string): {train: RecordTensors; validation: RecordTensors} {
   return {
@@ -176,4 +185,102 @@ export function loadValidationState(path: string, key: string): {Hval: Float32Ar
     if (Nv === 0) return {Hval: new Float32Array(0), labelsVal: new Int32Array(0)}
     return {Hval: file.read<'F32'>('Hval'), labelsVal: file.read<'I32'>('labelsVal')}
   })
+}
+
+/** The per-record tensors of a state file, each N rows of `width` float32 values. */
+export type StateRowTensor = 'H' | 'Ah' | 'Bu' | 'Bth' | 'Pr' | 'Res'
+
+/** Rows [start, start + n) of the tensors asked for, in buffers reused from one chunk to the next. */
+export type StateChunk = {start: number; n: number} & Partial<Record<StateRowTensor, Float32Array>>
+
+/** 8 MiB a chunk: large enough that a read costs far more than its system call, small beside a model. */
+export const DEFAULT_CHUNK_BYTES = 8 << 20
+
+/**
+ * A model-state file opened for a pass over its records without loading them: `chunks` reads the
+ * per-record tensors a query needs in fixed-size chunks by position (fs.readSync at an offset into
+ * buffers allocated once), so memory is one chunk whatever N is. The small tensors (G) are read
+ * whole. Close it when done.
+ */
+export class ModelStateRows {
+  private constructor(
+    private readonly file: SafetensorsFile,
+    readonly N: number,
+    readonly D: number,
+    readonly C: number,
+    readonly r: number,
+    /** C×C: W_D W_Dᵀ of the final weights. */
+    readonly G: Float64Array,
+  ) {}
+
+  /**
+   * Opens the state for `key`; undefined when missing, stale, of another version or damaged (a
+   * truncated file fails the header's offset checks here), as loadModelState: the caller rebuilds.
+   */
+  static open(path: string, key: string): ModelStateRows | undefined {
+    let file: SafetensorsFile
+    try {
+      file = SafetensorsFile.open(path)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || err instanceof CorruptFileError) return undefined
+      throw err
+    }
+    try {
+      const m = file.metadata
+      if (m.format !== STATE_FORMAT || m.version !== STATE_VERSION || m.key !== key) {
+        file.close()
+        return undefined
+      }
+      const {N, D, C, r} = checkStateShapes(file)
+      return new ModelStateRows(file, N, D, C, r, file.read<'F64'>('G'))
+    } catch (err) {
+      file.close()
+      if (err instanceof CorruptFileError) return undefined
+      throw err
+    }
+  }
+
+  get path(): string {
+    return this.file.path
+  }
+
+  /** float32 values per row of a tensor. */
+  width(t: StateRowTensor): number {
+    return t === 'H' ? this.D : t === 'Pr' || t === 'Res' ? this.C : this.r
+  }
+
+  /** Rows per chunk so that one chunk of `tensors` is about `chunkBytes` (at least one row). */
+  rowsPerChunk(tensors: readonly StateRowTensor[], chunkBytes = DEFAULT_CHUNK_BYTES): number {
+    const rowBytes = 4 * tensors.reduce((s, t) => s + this.width(t), 0)
+    return Math.max(1, Math.min(this.N, Math.floor(chunkBytes / Math.max(rowBytes, 1))))
+  }
+
+  /**
+   * Runs `fn` on every chunk of rows in order. The chunk's arrays are views of buffers the next
+   * chunk overwrites: copy what must outlive the call. A file cut short or changed under the pass
+   * is a one-line CorruptFileError naming it.
+   */
+  chunks(tensors: readonly StateRowTensor[], fn: (chunk: StateChunk) => void, chunkBytes = DEFAULT_CHUNK_BYTES): void {
+    const rows = this.rowsPerChunk(tensors, chunkBytes)
+    const buffers = tensors.map((t) => new Float32Array(rows * this.width(t)))
+    for (let start = 0; start < this.N; start += rows) {
+      const n = Math.min(rows, this.N - start)
+      const chunk: StateChunk = {start, n}
+      tensors.forEach((t, k) => {
+        const buf = n === rows ? buffers[k] : buffers[k].subarray(0, n * this.width(t))
+        try {
+          this.file.readRowsInto(t, start, start + n, buf)
+        } catch (err) {
+          if (err instanceof CorruptFileError) throw err
+          throw new CorruptFileError(this.path, `reading rows ${start}..${start + n} of ${t}: ${(err as Error).message}`, err)
+        }
+        chunk[t] = buf
+      })
+      fn(chunk)
+    }
+  }
+
+  close(): void {
+    this.file.close()
+  }
 }

@@ -23,7 +23,7 @@ export type HessianOptions = {
   cgMaxIter?: number
 }
 
-export function defaultDamping(input: AttributionInput): number {
+export function defaultDamping(input: Pick<AttributionInput, 'l2'>): number {
   return input.l2 !== undefined && input.l2 > 0 ? input.l2 : 1e-3
 }
 

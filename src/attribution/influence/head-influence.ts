@@ -7,7 +7,11 @@ import {solveHeadHessian} from './solve-head-hessian.js'
 
 /** vec(res_t x̂_tᵀ) for a query. */
 export function queryHeadGradient(att: Attributor, q: QueryState): Float64Array {
-  const {D, C} = att.input
+  return headGradientOf(att.input.D, att.input.C, q)
+}
+
+/** vec(res_t x̂_tᵀ) from the query state alone (a streamed pass has no Attributor). */
+export function headGradientOf(D: number, C: number, q: QueryState): Float64Array {
   const P = D + 1
   const g = new Float64Array(C * P)
   for (let c = 0; c < C; c++) {
@@ -45,6 +49,11 @@ export type HeadDirectionTerms = {
  */
 export function headDirectionTerms(att: Attributor, S: Float64Array): HeadDirectionTerms {
   const {D, C, r} = att.input
+  return headDirectionTermsOf(D, C, r, att.final.weights.B, S)
+}
+
+/** headDirectionTerms from the dimensions and the adapter's B (D×r) alone. */
+export function headDirectionTermsOf(D: number, C: number, r: number, B: Float32Array, S: Float64Array): HeadDirectionTerms {
   const P = D + 1
   const m = C - 1
   const Q = new Float64Array(m * D)
@@ -54,7 +63,6 @@ export function headDirectionTerms(att: Attributor, S: Float64Array): HeadDirect
     bias[c - 1] = S[c * P + D] - S[D]
   }
   const BtS = new Float64Array(m * r)
-  const {B} = att.final.weights
   for (let c = 0; c < m; c++) for (let j = 0; j < D; j++) for (let l = 0; l < r; l++) BtS[c * r + l] += B[j * r + l] * Q[c * D + j]
   return {m, Q, bias, BtS}
 }
@@ -62,9 +70,28 @@ export function headDirectionTerms(att: Attributor, S: Float64Array): HeadDirect
 /** Scores from the N×m products H_i·Q_c (row-major, `stride` values per row, starting at `offset`). */
 export function finishHeadScores(att: Attributor, t: HeadDirectionTerms, dots: ArrayLike<number>, stride = t.m, offset = 0): Float64Array {
   const {N, C, r} = att.input
-  const {Res, Ah} = att.final
   const out = new Float64Array(N)
-  for (let i = 0; i < N; i++) {
+  finishHeadRows(t, N, C, r, att.final.Res, att.final.Ah, dots, stride, offset, out)
+  return out
+}
+
+/**
+ * finishHeadScores for n rows whose residuals (n×C) and A h (n×r) are given from row 0: the whole
+ * training set, or one chunk of a streamed pass (the same arithmetic, so the same bits).
+ */
+export function finishHeadRows(
+  t: HeadDirectionTerms,
+  n: number,
+  C: number,
+  r: number,
+  Res: ArrayLike<number>,
+  Ah: ArrayLike<number>,
+  dots: ArrayLike<number>,
+  stride: number,
+  offset: number,
+  out: Float64Array,
+): void {
+  for (let i = 0; i < n; i++) {
     let s = 0
     for (let c = 0; c < t.m; c++) {
       let v = dots[i * stride + offset + c] + t.bias[c]
@@ -73,7 +100,6 @@ export function finishHeadScores(att: Attributor, t: HeadDirectionTerms, dots: A
     }
     out[i] = s
   }
-  return out
 }
 
 /**
