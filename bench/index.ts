@@ -12,6 +12,7 @@ import {benchDevnet} from './devnet.js'
 import {ggufBenchRows} from './gguf.js'
 import {runLmBench} from './lm.js'
 import {cacheBenchRows, runModelBench} from './model.js'
+import {runInfluenceBench} from './influence.js'
 import {benchProxy} from './proxy.js'
 import {printTable} from './report.js'
 import {runServeBench} from './serve.js'
@@ -56,6 +57,7 @@ const parts: Record<string, () => Promise<unknown>> = {
     log('\nattribution: influence queries, suffix array, span queries')
     await runAttributionBench({}, log)
   },
+  influence: () => runInfluenceBench({}, log),
 }
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))

@@ -197,12 +197,15 @@ export type StateChunk = {start: number; n: number} & Partial<Record<StateRowTen
 export const DEFAULT_CHUNK_BYTES = 8 << 20
 
 /**
- * A model-state file opened for a pass over its records without loading them: `chunks` reads the
+ * A model-state file opened for a pass over its records without loading them: `read` reads the
  * per-record tensors a query needs in fixed-size chunks by position (fs.readSync at an offset into
  * buffers allocated once), so memory is one chunk whatever N is. The small tensors (G) are read
  * whole. Close it when done.
  */
 export class ModelStateRows {
+  /** Chunk buffers of finished passes, by tensors and rows per chunk; a pass in progress holds its own. */
+  private readonly spare = new Map<string, Float32Array[][]>()
+
   private constructor(
     private readonly file: SafetensorsFile,
     readonly N: number,
@@ -256,13 +259,26 @@ export class ModelStateRows {
   }
 
   /**
-   * Runs `fn` on every chunk of rows in order. The chunk's arrays are views of buffers the next
-   * chunk overwrites: copy what must outlive the call. A file cut short or changed under the pass
-   * is a one-line CorruptFileError naming it.
+   * Every chunk of rows in order. A chunk's arrays are views of buffers the next chunk overwrites:
+   * copy what must outlive it. A file cut short or changed under the pass is a one-line
+   * CorruptFileError naming it.
    */
-  chunks(tensors: readonly StateRowTensor[], fn: (chunk: StateChunk) => void, chunkBytes = DEFAULT_CHUNK_BYTES): void {
+  *read(tensors: readonly StateRowTensor[], chunkBytes = DEFAULT_CHUNK_BYTES): Generator<StateChunk> {
     const rows = this.rowsPerChunk(tensors, chunkBytes)
-    const buffers = tensors.map((t) => new Float32Array(rows * this.width(t)))
+    const key = `${tensors.join(',')}:${rows}`
+    const buffers = this.spare.get(key)?.pop() ?? tensors.map((t) => new Float32Array(rows * this.width(t)))
+    try {
+      yield* this.readInto(tensors, rows, buffers)
+    } finally {
+      // Back for the next pass (one spare set per shape): a server's queries reuse the same few
+      // megabytes instead of leaving a chunk's worth of garbage per query for the collector.
+      const free = this.spare.get(key) ?? []
+      if (free.length < 2) free.push(buffers)
+      this.spare.set(key, free)
+    }
+  }
+
+  private *readInto(tensors: readonly StateRowTensor[], rows: number, buffers: Float32Array[]): Generator<StateChunk> {
     for (let start = 0; start < this.N; start += rows) {
       const n = Math.min(rows, this.N - start)
       const chunk: StateChunk = {start, n}
@@ -276,7 +292,7 @@ export class ModelStateRows {
         }
         chunk[t] = buf
       })
-      fn(chunk)
+      yield chunk
     }
   }
 

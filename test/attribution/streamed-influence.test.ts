@@ -13,6 +13,7 @@ import {
   representerScores,
   streamedGradDot,
   streamedHeadInfluence,
+  streamedHeadInfluenceBatch,
   streamedRepresenter,
   type StreamedModel,
 } from '../../src/attribution/influence.js'
@@ -172,6 +173,53 @@ describe('a damaged state file', () => {
       expect(message).toContain(path)
       expect(message).toMatch(/is corrupt: reading rows \d+\.\.\d+ of (Ah|Res): unexpected end of file/)
       expect(message).not.toContain('\n')
+    } finally {
+      m.rows.close()
+    }
+  })
+})
+
+describe('streamed IF through ONNX Runtime', () => {
+  const N = 2001
+  const {path, att} = stateFile('ort', 6, N, 16, 5, 4)
+  const Hf = factorHeadHessian(att)
+  const g = createRandom(10)
+  const queries = Array.from({length: 3}, (_, k) => ({h: randomArray(g, 16, 0.7), ...(k === 1 ? {label: 3} : {})}))
+
+  it('agrees with the JS pass to float32 rounding, one query or several sharing a pass', async () => {
+    const m = opened(path, att)
+    try {
+      const batch = await streamedHeadInfluenceBatch(m, Hf, queries, {chunkBytes: 4096, k: 30, keepScores: true})
+      expect(batch).toHaveLength(3)
+      for (const [k, q] of queries.entries()) {
+        const mem = headInfluenceScores(att, Hf, q)
+        const scale = Math.max(...mem.map(Math.abs))
+        const got = batch[k].scores!
+        for (let i = 0; i < N; i++) expect(Math.abs(got[i] - mem[i])).toBeLessThan(1e-4 * scale)
+        // The selection is the top-k of the scores the pass computed.
+        expect(batch[k].top.map((t) => t.index)).toEqual(topKByScore(got, 30))
+        const single = await streamedHeadInfluenceBatch(m, Hf, [q], {chunkBytes: 4096, k: 30, keepScores: true})
+        expect(single[0].scores).toEqual(got)
+        expect(batch[k].bytesRead).toBe(N * 4 * (16 + 4 + 5))
+      }
+      expect(await streamedHeadInfluenceBatch(m, Hf, [])).toEqual([])
+    } finally {
+      m.rows.close()
+    }
+  })
+
+  it('gives each of two passes in flight on one file its own chunk buffers', async () => {
+    const m = opened(path, att)
+    try {
+      const alone = await Promise.all(queries.map((q) => streamedHeadInfluenceBatch(m, Hf, [q], {chunkBytes: 2048, keepScores: true})))
+      // Interleaved: each pass awaits ONNX Runtime between chunks, so the others read theirs meanwhile.
+      const together = await Promise.all(
+        [...queries, ...queries].map((q) => streamedHeadInfluenceBatch(m, Hf, [q], {chunkBytes: 2048, keepScores: true})),
+      )
+      together.forEach(([r], k) => expect(r.scores).toEqual(alone[k % queries.length][0].scores))
+      for (const [k, q] of queries.entries()) {
+        expect(streamedHeadInfluence(m, Hf, q, {chunkBytes: 2048}).top.map((t) => t.index)).toEqual(alone[k][0].top.map((t) => t.index))
+      }
     } finally {
       m.rows.close()
     }

@@ -1,7 +1,9 @@
+import {loadOrt} from '../../model/backend.js'
 import {AttributionTooLargeError} from '../errors.js'
 import {multiDot, queryState, validateWeights} from '../model.js'
 import type {ModelStateRows, StateChunk, StateRowTensor} from '../model-state-cache.js'
 import {cholSolve} from '../linalg.js'
+import {MATMUL_MODEL_B64} from '../row-matmul.js'
 import {RunningTopK} from '../top-k.js'
 import type {GradientBlocks, HeadAdapterWeights, Query} from '../types.js'
 import {gradDotQueryTerms, gradDotRows} from './gradient-dot.js'
@@ -10,7 +12,7 @@ import {finishHeadRows, headDirectionTermsOf, headGradientOf, type HeadDirection
 
 /**
  * Queries over a model whose per-record state stays in its cache file (model-state-cache.ts): the
- * rows a method reads go through in fixed-size chunks (ModelStateRows.chunks), each chunk is scored
+ * rows a method reads go through in fixed-size chunks (ModelStateRows.read), each chunk is scored
  * with the same loops the in-memory path runs (so the scores are the same bits) and offered to a
  * running top-k. Memory is one chunk plus k, not N·D: a model of a million records answers without
  * its 400 MB matrix being resident.
@@ -45,6 +47,39 @@ export type StreamedScores = {
   chunks: number
 }
 
+/** A query's running selection over a pass: the top-k, and every score when asked for. */
+class Selection {
+  private readonly top: RunningTopK
+  private readonly scores?: Float64Array
+  bytesRead = 0
+  chunks = 0
+
+  constructor(N: number, opts: StreamedQueryOptions) {
+    this.top = new RunningTopK(opts.k ?? 20)
+    if (opts.keepScores) this.scores = new Float64Array(N)
+  }
+
+  /** Offers one chunk's scores (rows start, start + 1, …). */
+  add(start: number, out: Float64Array): void {
+    // Most records fall below the k-th score: one comparison each, the heap only for the rest.
+    let bar = this.top.threshold
+    for (let b = 0; b < out.length; b++) {
+      if (out[b] >= bar) {
+        this.top.offer(start + b, out[b])
+        bar = this.top.threshold
+      }
+    }
+    this.scores?.set(out, start)
+  }
+
+  result(): StreamedScores {
+    const {scores, bytesRead, chunks} = this
+    return {top: this.top.result(), candidates: this.top.candidates(), ...(scores ? {scores} : {}), bytesRead, chunks}
+  }
+}
+
+const chunkBytesOf = (chunk: StateChunk, tensors: readonly StateRowTensor[]) => tensors.reduce((s, t) => s + chunk[t]!.byteLength, 0)
+
 /** One pass over `tensors`, scoring each chunk into a running top-k. */
 function streamPass(
   m: StreamedModel,
@@ -53,32 +88,17 @@ function streamPass(
   scoreChunk: (chunk: StateChunk, out: Float64Array) => void,
 ): StreamedScores {
   const {rows} = m
-  const top = new RunningTopK(opts.k ?? 20)
-  const scores = opts.keepScores ? new Float64Array(rows.N) : undefined
+  const sel = new Selection(rows.N, opts)
   const out = new Float64Array(rows.rowsPerChunk(tensors, opts.chunkBytes))
-  let bytesRead = 0
-  let chunks = 0
-  rows.chunks(
-    tensors,
-    (chunk) => {
-      const o = chunk.n === out.length ? out : out.subarray(0, chunk.n)
-      o.fill(0)
-      scoreChunk(chunk, o)
-      // Most records fall below the k-th score: one comparison each, the heap only for the rest.
-      let bar = top.threshold
-      for (let b = 0; b < chunk.n; b++) {
-        if (o[b] >= bar) {
-          top.offer(chunk.start + b, o[b])
-          bar = top.threshold
-        }
-      }
-      scores?.set(o, chunk.start)
-      for (const t of tensors) bytesRead += chunk[t]!.byteLength
-      chunks++
-    },
-    opts.chunkBytes,
-  )
-  return {top: top.result(), candidates: top.candidates(), ...(scores ? {scores} : {}), bytesRead, chunks}
+  for (const chunk of rows.read(tensors, opts.chunkBytes)) {
+    const o = chunk.n === out.length ? out : out.subarray(0, chunk.n)
+    o.fill(0)
+    scoreChunk(chunk, o)
+    sel.add(chunk.start, o)
+    sel.bytesRead += chunkBytesOf(chunk, tensors)
+    sel.chunks++
+  }
+  return sel.result()
 }
 
 function checkWeights(m: StreamedModel): void {
@@ -150,5 +170,78 @@ export function streamedGradDot(
   return streamPass(m, tensors, opts, (chunk, out) => {
     multiDot(chunk.H!, chunk.n, D, h, 1, hh)
     gradDotRows(chunk.n, C, r, chunk as Required<StateChunk>, q, hh, Bthp, Gres, withA, 1, out)
+  })
+}
+
+type Ort = Awaited<ReturnType<typeof loadOrt>>
+let matmulSession: Promise<Awaited<ReturnType<Ort['InferenceSession']['create']>>> | undefined
+
+/** One ONNX Runtime MatMul session (Y = H·Q, symbolic sizes) for every streamed pass of the process. */
+function chunkMatmul(ort: Ort) {
+  matmulSession ??= ort.InferenceSession.create(Buffer.from(MATMUL_MODEL_B64, 'base64'), {
+    executionProviders: ['cpu'],
+    logSeverityLevel: 4,
+  })
+  return matmulSession
+}
+
+/**
+ * streamedHeadInfluence for several queries in one pass over the file, each chunk's C − 1
+ * directions per query going through one ONNX Runtime MatMul (vectorised and multi-threaded, as
+ * headInfluenceScoresBatch does for a resident matrix): the pass costs about its read. Float32
+ * products: the scores agree with streamedHeadInfluence to float32 rounding (as the resident
+ * ONNX Runtime path agrees with the JS one), and the reads are shared by all the queries.
+ */
+export async function streamedHeadInfluenceBatch(
+  m: StreamedModel,
+  Hf: HeadHessian,
+  queries: Query[],
+  opts: StreamedQueryOptions = {},
+): Promise<StreamedScores[]> {
+  checkWeights(m)
+  const {N, D, C, r} = m.rows
+  if (Hf.kind !== 'dense') {
+    throw new AttributionTooLargeError(
+      `a streamed influence query needs the dense head Hessian; C·(D+1) = ${C * (D + 1)} is over the dense limit`,
+    )
+  }
+  if (queries.length === 0) return []
+  const terms = queries.map((query) => {
+    const s = headGradientOf(D, C, queryState(m.weights, D, C, r, query.h, query.label))
+    cholSolve(Hf.L, Hf.C * Hf.P, s)
+    return headDirectionTermsOf(D, C, r, m.weights.B, s)
+  })
+  const per = C - 1
+  const M = per * terms.length
+  // Qᵀ (D×M) once for the whole pass: column k·(C−1) + c is query k's direction c.
+  const qt = new Float32Array(D * M)
+  terms.forEach((t, k) => {
+    for (let c = 0; c < per; c++) for (let j = 0; j < D; j++) qt[j * M + k * per + c] = t.Q[c * D + j]
+  })
+  const ort = await loadOrt()
+  const session = await chunkMatmul(ort)
+  const Q = new ort.Tensor('float32', qt, [D, M])
+  const tensors: StateRowTensor[] = ['H', 'Ah', 'Res']
+  const sels = terms.map(() => new Selection(N, opts))
+  const out = new Float64Array(m.rows.rowsPerChunk(tensors, opts.chunkBytes))
+  // The products land in one buffer for the whole pass (ONNX Runtime writes into given outputs).
+  const dots = new Float32Array(out.length * M)
+  let bytes = 0
+  let chunks = 0
+  for (const chunk of m.rows.read(tensors, opts.chunkBytes)) {
+    const Y = new ort.Tensor('float32', dots.subarray(0, chunk.n * M), [chunk.n, M])
+    await session.run({H: new ort.Tensor('float32', chunk.H!, [chunk.n, D]), Q}, {Y})
+    const o = chunk.n === out.length ? out : out.subarray(0, chunk.n)
+    terms.forEach((t, k) => {
+      finishHeadRows(t, chunk.n, C, r, chunk.Res!, chunk.Ah!, dots, M, k * per, o)
+      sels[k].add(chunk.start, o)
+    })
+    bytes += chunkBytesOf(chunk, tensors)
+    chunks++
+  }
+  return sels.map((sel) => {
+    sel.bytesRead = bytes
+    sel.chunks = chunks
+    return sel.result()
   })
 }
