@@ -10,9 +10,9 @@ import {devBenchRows, runDevBench} from './dev.js'
 import {benchBridge} from './bridge.js'
 import {benchDevnet} from './devnet.js'
 import {ggufBenchRows} from './gguf.js'
+import {runInfluenceBench} from './influence.js'
 import {runLmBench} from './lm.js'
 import {cacheBenchRows, runModelBench} from './model.js'
-import {runInfluenceBench} from './influence.js'
 import {benchProxy} from './proxy.js'
 import {printTable} from './report.js'
 import {runServeBench} from './serve.js'
@@ -57,7 +57,10 @@ const parts: Record<string, () => Promise<unknown>> = {
     log('\nattribution: influence queries, suffix array, span queries')
     await runAttributionBench({}, log)
   },
-  influence: () => runInfluenceBench({}, log),
+  influence: async () => {
+    log('\ninfluence: head IF over 1M records streamed from the model-state file vs one memory pass over the same bytes')
+    await runInfluenceBench({}, log)
+  },
 }
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))

@@ -252,10 +252,14 @@ export class ModelStateRows {
     return t === 'H' ? this.D : t === 'Pr' || t === 'Res' ? this.C : this.r
   }
 
-  /** Rows per chunk so that one chunk of `tensors` is about `chunkBytes` (at least one row). */
-  rowsPerChunk(tensors: readonly StateRowTensor[], chunkBytes = DEFAULT_CHUNK_BYTES): number {
+  /**
+   * Rows per chunk so that one chunk of `tensors` is about `chunkBytes`: a multiple of `multipleOf`
+   * rows (at least one multiple), or all N rows when they fit.
+   */
+  rowsPerChunk(tensors: readonly StateRowTensor[], chunkBytes = DEFAULT_CHUNK_BYTES, multipleOf = 1): number {
     const rowBytes = 4 * tensors.reduce((s, t) => s + this.width(t), 0)
-    return Math.max(1, Math.min(this.N, Math.floor(chunkBytes / Math.max(rowBytes, 1))))
+    const rows = Math.floor(chunkBytes / Math.max(rowBytes, 1))
+    return Math.max(1, Math.min(this.N, Math.max(multipleOf, rows - (rows % multipleOf))))
   }
 
   /**
@@ -263,8 +267,8 @@ export class ModelStateRows {
    * copy what must outlive it. A file cut short or changed under the pass is a one-line
    * CorruptFileError naming it.
    */
-  *read(tensors: readonly StateRowTensor[], chunkBytes = DEFAULT_CHUNK_BYTES): Generator<StateChunk> {
-    const rows = this.rowsPerChunk(tensors, chunkBytes)
+  *read(tensors: readonly StateRowTensor[], chunkBytes = DEFAULT_CHUNK_BYTES, multipleOf = 1): Generator<StateChunk> {
+    const rows = this.rowsPerChunk(tensors, chunkBytes, multipleOf)
     const key = `${tensors.join(',')}:${rows}`
     const buffers = this.spare.get(key)?.pop() ?? tensors.map((t) => new Float32Array(rows * this.width(t)))
     try {

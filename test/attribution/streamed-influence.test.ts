@@ -8,6 +8,7 @@ import {
   type Attributor,
   createAttributor,
   factorHeadHessian,
+  factorHeadHessianStreamed,
   gradDotScores,
   headInfluenceScores,
   representerScores,
@@ -121,6 +122,23 @@ describe('streamed queries over the state file', () => {
       const copies = st.candidates.filter((c) => c.index < 10)
       expect(copies).toHaveLength(10)
       expect(new Set(copies.map((c) => c.score)).size).toBe(1)
+    } finally {
+      m.rows.close()
+    }
+  })
+
+  it('factor the head Hessian from the file to the same bits as from memory', () => {
+    const m = opened(path, att)
+    try {
+      const mem = factorHeadHessian(att)
+      // 256 bytes is 3 rows: rounded up to one 64-row block of the Gram accumulation, 16 chunks.
+      for (const chunkBytes of [256, 64 * 76 * 3, 1 << 30]) {
+        const st = factorHeadHessianStreamed(m, {chunkBytes})
+        expect(st.kind).toBe('dense')
+        expect(st.kind === 'dense' && mem.kind === 'dense' && Buffer.from(st.L.buffer).equals(Buffer.from(mem.L.buffer))).toBe(true)
+      }
+      expect(() => factorHeadHessianStreamed(m, {maxDenseDim: 10})).toThrow(/exceeds maxDenseDim 10/)
+      expect(() => factorHeadHessianStreamed(m, {damping: 0})).toThrow(/damping must be positive/)
     } finally {
       m.rows.close()
     }

@@ -47,9 +47,25 @@ export function resolveQuery(att: Attributor, q: Query): QueryState {
 
 /** x̂_i = [h'_i; 1] into out (length D + 1). */
 export function featureRow(att: Attributor, i: number, out: Float64Array): void {
-  const {D, r, H} = att.input
-  const {B} = att.final.weights
-  const Ah = att.final.Ah
+  featureRowAt(att.input.D, att.input.r, att.input.H, att.final.Ah, att.final.weights.B, i, out)
+}
+
+/** What the rows x̂_i are built from: H (n×D), A h (n×r) and the adapter's B (D×r). */
+export type FeatureRows = {n: number; D: number; r: number; H: Float32Array; Ah: Float32Array; B: Float32Array}
+
+/** The attributor's training rows as FeatureRows. */
+export function featureRowsOf(att: Attributor): FeatureRows {
+  const {N, D, r, H} = att.input
+  return {n: N, D, r, H, Ah: att.final.Ah, B: att.final.weights.B}
+}
+
+/** x̂_i of row i of `f` (the whole set or one chunk) into out. */
+export function featureRowOf(f: FeatureRows, i: number, out: Float64Array): void {
+  featureRowAt(f.D, f.r, f.H, f.Ah, f.B, i, out)
+}
+
+/** x̂_i = [h_i + B (A h_i); 1] into out (length D + 1). */
+function featureRowAt(D: number, r: number, H: Float32Array, Ah: Float32Array, B: Float32Array, i: number, out: Float64Array): void {
   for (let j = 0; j < D; j++) {
     let s = H[i * D + j]
     for (let l = 0; l < r; l++) s += B[j * r + l] * Ah[i * r + l]

@@ -1,7 +1,7 @@
 import {AttributionInputError, AttributionTooLargeError} from '../errors.js'
 import {choleskyInPlace} from '../linalg.js'
 import type {AttributionInput} from '../types.js'
-import {featureRow, type Attributor} from './attributor.js'
+import {type Attributor, type FeatureRows, featureRow, featureRowOf, featureRowsOf} from './attributor.js'
 
 /**
  * The damped head Hessian H = (1/N) Σ_i (diag p_i − p_i p_iᵀ) ⊗ x̂_i x̂_iᵀ + λI over vec(W)
@@ -28,16 +28,18 @@ export function defaultDamping(input: Pick<AttributionInput, 'l2'>): number {
 }
 
 // Records per block in the Gram accumulation: 64 rows × P columns of doubles stay in L2.
-const CHUNK = 64
+export const GRAM_BLOCK = 64
+const CHUNK = GRAM_BLOCK
 
 /**
- * Lower triangle of Σ_i w_i x̂_i x̂_iᵀ for several weight vectors at once (records in chunks of 64,
- * transposed so that each Gram entry is a contiguous dot product).
+ * Adds the lower triangle of Σ_i w_i x̂_i x̂_iᵀ to `grams`, for several weight vectors at once
+ * (records in blocks of 64, transposed so that each Gram entry is a contiguous dot product). A pass
+ * fed in chunks of a multiple of 64 rows adds the same blocks in the same order: the same bits.
  */
-function weightedGrams(att: Attributor, weightsOf: (i: number, out: Float64Array) => void, nw: number): Float64Array[] {
-  const {N, D} = att.input
-  const P = D + 1
-  const grams = Array.from({length: nw}, () => new Float64Array(P * P))
+export function addWeightedGrams(f: FeatureRows, weightsOf: (i: number, out: Float64Array) => void, grams: Float64Array[]): void {
+  const N = f.n
+  const P = f.D + 1
+  const nw = grams.length
   const XT = new Float64Array(P * CHUNK)
   const WX = new Float64Array(P * CHUNK)
   const Wt = new Float64Array(nw * CHUNK)
@@ -46,7 +48,7 @@ function weightedGrams(att: Attributor, weightsOf: (i: number, out: Float64Array
   for (let s = 0; s < N; s += CHUNK) {
     const bs = Math.min(CHUNK, N - s)
     for (let b = 0; b < bs; b++) {
-      featureRow(att, s + b, row)
+      featureRowOf(f, s + b, row)
       for (let j = 0; j < P; j++) XT[j * CHUNK + b] = row[j]
       weightsOf(s + b, w)
       for (let q = 0; q < nw; q++) Wt[q * CHUNK + b] = w[q]
@@ -75,25 +77,48 @@ function weightedGrams(att: Attributor, weightsOf: (i: number, out: Float64Array
       }
     }
   }
-  return grams
+}
+
+/** The class pairs (a, b), a > b, whose off-diagonal blocks the Hessian is built from. */
+export function hessianPairs(C: number): Array<[number, number]> {
+  const pairs: Array<[number, number]> = []
+  for (let a = 1; a < C; a++) for (let b = 0; b < a; b++) pairs.push([a, b])
+  return pairs
+}
+
+/** Row i's Gram weights −p_a p_b / N, one per pair, from its probabilities (Pr, row-major with C columns). */
+export function pairWeights(
+  pairs: Array<[number, number]>,
+  C: number,
+  N: number,
+  Pr: ArrayLike<number>,
+  i: number,
+  out: Float64Array,
+): void {
+  for (let q = 0; q < pairs.length; q++) out[q] = (-Pr[i * C + pairs[q][0]] * Pr[i * C + pairs[q][1]]) / N
 }
 
 /** The dense damped head Hessian (full symmetric matrix, n = C·P). */
 export function denseHeadHessian(att: Attributor, damping: number): Float64Array {
   const {N, D, C} = att.input
   const P = D + 1
-  const n = C * P
-  const pairs: Array<[number, number]> = []
-  for (let a = 1; a < C; a++) for (let b = 0; b < a; b++) pairs.push([a, b])
+  const pairs = hessianPairs(C)
   const Pr = att.final.Pr
   // Off-diagonal blocks: −(1/N) Σ p_a p_b x̂x̂ᵀ. Diagonal blocks follow from Σ_b S_ab = 0.
-  const grams = weightedGrams(
-    att,
-    (i, out) => {
-      for (let q = 0; q < pairs.length; q++) out[q] = (-Pr[i * C + pairs[q][0]] * Pr[i * C + pairs[q][1]]) / N
-    },
-    pairs.length,
-  )
+  const grams = pairs.map(() => new Float64Array(P * P))
+  addWeightedGrams(featureRowsOf(att), (i, out) => pairWeights(pairs, C, N, Pr, i, out), grams)
+  return assembleHeadHessian(grams, pairs, C, P, damping)
+}
+
+/** The full damped matrix from the pairs' lower-triangular Grams. */
+export function assembleHeadHessian(
+  grams: Float64Array[],
+  pairs: Array<[number, number]>,
+  C: number,
+  P: number,
+  damping: number,
+): Float64Array {
+  const n = C * P
   const M = new Float64Array(n * n)
   const diagBlocks = Array.from({length: C}, () => new Float64Array(P * P))
   pairs.forEach(([a, b], q) => {

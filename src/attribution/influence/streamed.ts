@@ -1,13 +1,22 @@
 import {loadOrt} from '../../model/backend.js'
-import {AttributionTooLargeError} from '../errors.js'
+import {AttributionInputError, AttributionTooLargeError} from '../errors.js'
 import {multiDot, queryState, validateWeights} from '../model.js'
 import type {ModelStateRows, StateChunk, StateRowTensor} from '../model-state-cache.js'
-import {cholSolve} from '../linalg.js'
+import {choleskyInPlace, cholSolve} from '../linalg.js'
 import {MATMUL_MODEL_B64} from '../row-matmul.js'
 import {RunningTopK} from '../top-k.js'
 import type {GradientBlocks, HeadAdapterWeights, Query} from '../types.js'
 import {gradDotQueryTerms, gradDotRows} from './gradient-dot.js'
-import {defaultDamping, type HeadHessian} from './head-hessian.js'
+import {
+  addWeightedGrams,
+  assembleHeadHessian,
+  defaultDamping,
+  GRAM_BLOCK,
+  type HeadHessian,
+  type HessianOptions,
+  hessianPairs,
+  pairWeights,
+} from './head-hessian.js'
 import {finishHeadRows, headDirectionTermsOf, headGradientOf, type HeadDirectionTerms} from './head-influence.js'
 
 /**
@@ -116,6 +125,36 @@ function streamHeadDirection(m: StreamedModel, t: HeadDirectionTerms, scale: num
     finishHeadRows(t, chunk.n, C, r, chunk.Res!, chunk.Ah!, dots, t.m, 0, out)
     if (scale !== 1) for (let b = 0; b < chunk.n; b++) out[b] *= scale
   })
+}
+
+/**
+ * The dense damped head Hessian factored in one pass over the state file (H, A h and p of each
+ * record): the same bits as factorHeadHessian's dense path on the loaded state, since the chunks
+ * are whole blocks of its Gram accumulation. Once per model, as the in-memory factor; the CG path
+ * has no streamed form (it would read the file once per iteration of every query).
+ */
+export function factorHeadHessianStreamed(
+  m: StreamedModel,
+  opts: Pick<HessianOptions, 'damping' | 'maxDenseDim'> & {chunkBytes?: number} = {},
+): HeadHessian {
+  checkWeights(m)
+  const {N, D, C, r} = m.rows
+  const P = D + 1
+  const n = C * P
+  const damping = opts.damping ?? defaultDamping(m)
+  if (!(damping > 0)) throw new AttributionInputError(`Hessian damping must be positive, got ${damping}`)
+  const maxDense = opts.maxDenseDim ?? 4096
+  if (n > maxDense) throw new AttributionTooLargeError(`a dense head Hessian of ${n}×${n} exceeds maxDenseDim ${maxDense}`)
+  const pairs = hessianPairs(C)
+  const grams = pairs.map(() => new Float64Array(P * P))
+  const {B} = m.weights
+  for (const chunk of m.rows.read(['H', 'Ah', 'Pr'], opts.chunkBytes, GRAM_BLOCK)) {
+    const Pr = chunk.Pr!
+    addWeightedGrams({n: chunk.n, D, r, H: chunk.H!, Ah: chunk.Ah!, B}, (i, out) => pairWeights(pairs, C, N, Pr, i, out), grams)
+  }
+  const L = assembleHeadHessian(grams, pairs, C, P, damping)
+  if (!choleskyInPlace(L, n)) throw new AttributionInputError('the damped head Hessian is not positive definite; raise the damping')
+  return {kind: 'dense', C, P, damping, L}
 }
 
 /**
