@@ -257,22 +257,42 @@ export async function streamedHeadInfluenceBatch(
   terms.forEach((t, k) => {
     for (let c = 0; c < per; c++) for (let j = 0; j < D; j++) qt[j * M + k * per + c] = t.Q[c * D + j]
   })
+  // The adapter's share (A h_i)·(Bᵀ Q_c) as a second product, (n×r)·(r×M), so that what is left
+  // per row in JS is C − 1 multiply-adds per query.
+  const bt = new Float32Array(r * M)
+  terms.forEach((t, k) => {
+    for (let c = 0; c < per; c++) for (let l = 0; l < r; l++) bt[l * M + k * per + c] = t.BtS[c * r + l]
+  })
   const ort = await loadOrt()
   const session = await chunkMatmul(ort)
   const Q = new ort.Tensor('float32', qt, [D, M])
+  const Bt = new ort.Tensor('float32', bt, [r, M])
   const tensors: StateRowTensor[] = ['H', 'Ah', 'Res']
   const sels = terms.map(() => new Selection(N, opts))
   const out = new Float64Array(m.rows.rowsPerChunk(tensors, opts.chunkBytes))
-  // The products land in one buffer for the whole pass (ONNX Runtime writes into given outputs).
+  // The products land in buffers kept for the whole pass (ONNX Runtime writes into given outputs).
   const dots = new Float32Array(out.length * M)
+  const adapter = new Float32Array(r > 0 ? out.length * M : 0)
   let bytes = 0
   let chunks = 0
   for (const chunk of m.rows.read(tensors, opts.chunkBytes)) {
-    const Y = new ort.Tensor('float32', dots.subarray(0, chunk.n * M), [chunk.n, M])
-    await session.run({H: new ort.Tensor('float32', chunk.H!, [chunk.n, D]), Q}, {Y})
-    const o = chunk.n === out.length ? out : out.subarray(0, chunk.n)
+    const {n} = chunk
+    await session.run({H: new ort.Tensor('float32', chunk.H!, [n, D]), Q}, {Y: new ort.Tensor('float32', dots.subarray(0, n * M), [n, M])})
+    if (r > 0) {
+      const Y = new ort.Tensor('float32', adapter.subarray(0, n * M), [n, M])
+      await session.run({H: new ort.Tensor('float32', chunk.Ah!, [n, r]), Q: Bt}, {Y})
+    }
+    const o = n === out.length ? out : out.subarray(0, n)
+    const Res = chunk.Res!
     terms.forEach((t, k) => {
-      finishHeadRows(t, chunk.n, C, r, chunk.Res!, chunk.Ah!, dots, M, k * per, o)
+      const {bias} = t
+      for (let i = 0; i < n; i++) {
+        const d = i * M + k * per
+        const e = i * C + 1
+        let s = 0
+        for (let c = 0; c < per; c++) s += Res[e + c] * (dots[d + c] + (r > 0 ? adapter[d + c] : 0) + bias[c])
+        o[i] = s
+      }
       sels[k].add(chunk.start, o)
     })
     bytes += chunkBytesOf(chunk, tensors)
