@@ -81,14 +81,17 @@ export function saveModelState(path: string, key: string, s: ModelState): void {
     : []
   const contributors = rec ? Buffer.from(JSON.stringify(rec.contributors), 'utf8') : undefined
   if (contributors) records.push({name: 'contributors', dtype: 'U8', shape: [contributors.length], data: contributors})
+  // The adapter's tensors of a head-only model (r = 0) hold no bytes: given as no chunks, since the
+  // writer has moved past an empty tensor before any write could name it.
+  const bytesOf = (a: Float32Array) => (a.byteLength ? a : [])
   writeSafetensorsFile(
     path,
     [
       {name: 'H', dtype: 'F32', shape: [N, D], data: s.H},
       {name: 'labels', dtype: 'I32', shape: [N], data: s.labels},
-      {name: 'Ah', dtype: 'F32', shape: [N, r], data: f.Ah},
-      {name: 'Bu', dtype: 'F32', shape: [N, r], data: f.Bu},
-      {name: 'Bth', dtype: 'F32', shape: [N, r], data: f.Bth},
+      {name: 'Ah', dtype: 'F32', shape: [N, r], data: bytesOf(f.Ah)},
+      {name: 'Bu', dtype: 'F32', shape: [N, r], data: bytesOf(f.Bu)},
+      {name: 'Bth', dtype: 'F32', shape: [N, r], data: bytesOf(f.Bth)},
       {name: 'Pr', dtype: 'F32', shape: [N, C], data: f.Pr},
       {name: 'Res', dtype: 'F32', shape: [N, C], data: f.Res},
       {name: 'G', dtype: 'F64', shape: [C, C], data: f.G},

@@ -226,6 +226,21 @@ describe('streamed IF through ONNX Runtime', () => {
     }
   })
 
+  it('handle a head-only model (adapter rank 0)', async () => {
+    const plain = stateFile('rank0', 8, 300, 10, 3, 0)
+    const m = opened(plain.path, plain.att)
+    try {
+      const HfPlain = factorHeadHessian(plain.att)
+      const q = {h: randomArray(g, 10, 0.7)}
+      const mem = headInfluenceScores(plain.att, HfPlain, q)
+      expect(streamedHeadInfluence(m, HfPlain, q, {chunkBytes: 100, keepScores: true}).scores).toEqual(mem)
+      const [viaOrt] = await streamedHeadInfluenceBatch(m, HfPlain, [q], {chunkBytes: 100, k: 10})
+      expect(viaOrt.top.map((t) => t.index)).toEqual(topKByScore(mem, 10))
+    } finally {
+      m.rows.close()
+    }
+  })
+
   it('gives each of two passes in flight on one file its own chunk buffers', async () => {
     const m = opened(path, att)
     try {
