@@ -1,8 +1,8 @@
 import {createHash} from 'node:crypto'
-import {readFileSync} from 'node:fs'
+import {closeSync, fstatSync, openSync, read, readFileSync, readSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {readCacheFile, SafetensorsFile, type TensorSource, writeSafetensorsFile} from '../model/safetensors.js'
+import {readCacheFile, type SafetensorsFile, type TensorInfo, type TensorSource, writeSafetensorsFile} from '../model/safetensors.js'
 import {CorruptFileError} from '../store/atomic.js'
 import type {PreparedWeights} from './model.js'
 import type {PackedRecordBytes, RecordTensors} from './record-table.js'
@@ -202,52 +202,60 @@ export const DEFAULT_CHUNK_BYTES = 8 << 20
 /**
  * A model-state file opened for a pass over its records without loading them: `read` reads the
  * per-record tensors a query needs in fixed-size chunks by position (fs.readSync at an offset into
- * buffers allocated once), so memory is one chunk whatever N is. The small tensors (G) are read
- * whole. Close it when done.
+ * buffers reused from pass to pass), so memory is one chunk whatever N is; `readAhead` does the
+ * same with the next chunk's read under way (libuv's thread pool) while the current one is scored.
+ * The small tensors (G) are read whole at open. Close it when done.
  */
 export class ModelStateRows {
   /** Chunk buffers of finished passes, by tensors and rows per chunk; a pass in progress holds its own. */
   private readonly spare = new Map<string, Float32Array[][]>()
+  private fd: number | undefined
 
   private constructor(
-    private readonly file: SafetensorsFile,
+    readonly path: string,
+    fd: number,
+    private readonly tensors: ReadonlyMap<string, TensorInfo>,
     readonly N: number,
     readonly D: number,
     readonly C: number,
     readonly r: number,
     /** C×C: W_D W_Dᵀ of the final weights. */
     readonly G: Float64Array,
-  ) {}
+  ) {
+    this.fd = fd
+  }
 
   /**
    * Opens the state for `key`; undefined when missing, stale, of another version or damaged (a
    * truncated file fails the header's offset checks here), as loadModelState: the caller rebuilds.
    */
   static open(path: string, key: string): ModelStateRows | undefined {
-    let file: SafetensorsFile
+    let fd: number
     try {
-      file = SafetensorsFile.open(path)
+      fd = openSync(path, 'r')
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || err instanceof CorruptFileError) return undefined
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
       throw err
     }
     try {
-      const m = file.metadata
-      if (m.format !== STATE_FORMAT || m.version !== STATE_VERSION || m.key !== key) {
-        file.close()
+      const opened = readCacheFile(path, {format: STATE_FORMAT, version: STATE_VERSION, key}, (file) => ({
+        ...checkStateShapes(file),
+        tensors: file.tensors,
+        G: file.read<'F64'>('G'),
+      }))
+      // The rows are read through `fd`: it must be the file the header came from. A cache is
+      // replaced by renaming a new file over it (a new inode), so one comparison settles it.
+      const held = fstatSync(fd)
+      const now = statSync(path, {throwIfNoEntry: false})
+      if (!opened || !now || held.ino !== now.ino || held.dev !== now.dev) {
+        closeSync(fd)
         return undefined
       }
-      const {N, D, C, r} = checkStateShapes(file)
-      return new ModelStateRows(file, N, D, C, r, file.read<'F64'>('G'))
+      return new ModelStateRows(path, fd, opened.tensors, opened.N, opened.D, opened.C, opened.r, opened.G)
     } catch (err) {
-      file.close()
-      if (err instanceof CorruptFileError) return undefined
+      closeSync(fd)
       throw err
     }
-  }
-
-  get path(): string {
-    return this.file.path
   }
 
   /** float32 values per row of a tensor. */
@@ -267,43 +275,116 @@ export class ModelStateRows {
 
   /**
    * Every chunk of rows in order. A chunk's arrays are views of buffers the next chunk overwrites:
-   * copy what must outlive it. A file cut short or changed under the pass is a one-line
-   * CorruptFileError naming it.
+   * copy what must outlive it. A file cut short under the pass is a one-line CorruptFileError
+   * naming it.
    */
   *read(tensors: readonly StateRowTensor[], chunkBytes = DEFAULT_CHUNK_BYTES, multipleOf = 1): Generator<StateChunk> {
     const rows = this.rowsPerChunk(tensors, chunkBytes, multipleOf)
-    const key = `${tensors.join(',')}:${rows}`
-    const buffers = this.spare.get(key)?.pop() ?? tensors.map((t) => new Float32Array(rows * this.width(t)))
+    const buffers = this.checkout(tensors, rows)
     try {
-      yield* this.readInto(tensors, rows, buffers)
+      for (let start = 0; start < this.N; start += rows) {
+        const chunk = this.chunkAt(tensors, rows, start, buffers)
+        tensors.forEach((t) => this.readSpan(t, start, chunk[t]!))
+        yield chunk
+      }
     } finally {
-      // Back for the next pass (one spare set per shape): a server's queries reuse the same few
-      // megabytes instead of leaving a chunk's worth of garbage per query for the collector.
-      const free = this.spare.get(key) ?? []
-      if (free.length < 2) free.push(buffers)
-      this.spare.set(key, free)
+      this.release(tensors, rows, buffers)
     }
   }
 
-  private *readInto(tensors: readonly StateRowTensor[], rows: number, buffers: Float32Array[]): Generator<StateChunk> {
-    for (let start = 0; start < this.N; start += rows) {
-      const n = Math.min(rows, this.N - start)
-      const chunk: StateChunk = {start, n}
-      tensors.forEach((t, k) => {
-        const buf = n === rows ? buffers[k] : buffers[k].subarray(0, n * this.width(t))
-        try {
-          this.file.readRowsInto(t, start, start + n, buf)
-        } catch (err) {
-          if (err instanceof CorruptFileError) throw err
-          throw new CorruptFileError(this.path, `reading rows ${start}..${start + n} of ${t}: ${(err as Error).message}`, err)
-        }
-        chunk[t] = buf
-      })
-      yield chunk
+  /**
+   * `read`, with chunk i + 1 read in the background while the caller works on chunk i (two buffer
+   * sets): a pass whose scoring leaves the event loop between chunks (an ONNX Runtime run) costs
+   * about the larger of the two, not their sum.
+   */
+  async *readAhead(tensors: readonly StateRowTensor[], chunkBytes = DEFAULT_CHUNK_BYTES): AsyncGenerator<StateChunk> {
+    const rows = this.rowsPerChunk(tensors, chunkBytes)
+    const sets = [this.checkout(tensors, rows), this.checkout(tensors, rows)]
+    const load = (start: number, k: number) => {
+      const chunk = this.chunkAt(tensors, rows, start, sets[k % 2])
+      const p = Promise.all(tensors.map((t) => this.readSpanAsync(t, start, chunk[t]!))).then(() => chunk)
+      // Awaited below; marked handled now so a failure while the caller is busy is not reported as unhandled.
+      p.catch(() => {})
+      return p
+    }
+    let pending: Promise<StateChunk> | undefined = load(0, 0)
+    try {
+      for (let start = 0, k = 0; pending; start += rows, k++) {
+        const chunk: StateChunk = await pending
+        pending = start + rows < this.N ? load(start + rows, k + 1) : undefined
+        yield chunk
+      }
+    } finally {
+      // A read still in flight writes into its buffers: let it land before they are reused.
+      await pending?.catch(() => {})
+      for (const set of sets) this.release(tensors, rows, set)
     }
   }
 
   close(): void {
-    this.file.close()
+    if (this.fd !== undefined) closeSync(this.fd)
+    this.fd = undefined
   }
+
+  private checkout(tensors: readonly StateRowTensor[], rows: number): Float32Array[] {
+    return this.spare.get(`${tensors.join(',')}:${rows}`)?.pop() ?? tensors.map((t) => new Float32Array(rows * this.width(t)))
+  }
+
+  /** Back for the next pass: a server's queries reuse the same few megabytes instead of leaving a chunk's worth of garbage per query. */
+  private release(tensors: readonly StateRowTensor[], rows: number, buffers: Float32Array[]): void {
+    const key = `${tensors.join(',')}:${rows}`
+    const free = this.spare.get(key) ?? []
+    if (free.length < 2) free.push(buffers)
+    this.spare.set(key, free)
+  }
+
+  private chunkAt(tensors: readonly StateRowTensor[], rows: number, start: number, buffers: Float32Array[]): StateChunk {
+    const n = Math.min(rows, this.N - start)
+    const chunk: StateChunk = {start, n}
+    tensors.forEach((t, k) => {
+      chunk[t] = n === rows ? buffers[k] : buffers[k].subarray(0, n * this.width(t))
+    })
+    return chunk
+  }
+
+  /** Where rows start.. of tensor t lie in the file, and as bytes of `into`. */
+  private span(t: StateRowTensor, start: number, into: Float32Array): {bytes: Uint8Array; position: number} {
+    const info = this.tensors.get(t)!
+    return {bytes: new Uint8Array(into.buffer, into.byteOffset, into.byteLength), position: info.begin + start * this.width(t) * 4}
+  }
+
+  private cutShort(t: StateRowTensor, start: number, into: Float32Array, at: number): CorruptFileError {
+    const end = start + into.length / Math.max(this.width(t), 1)
+    return new CorruptFileError(this.path, `reading rows ${start}..${end} of ${t}: unexpected end of file at byte ${at}`)
+  }
+
+  private openFd(): number {
+    if (this.fd === undefined) throw new Error(`${this.path}: file is closed`)
+    return this.fd
+  }
+
+  private readSpan(t: StateRowTensor, start: number, into: Float32Array): void {
+    const {bytes, position} = this.span(t, start, into)
+    const fd = this.openFd()
+    for (let off = 0; off < bytes.length; ) {
+      const n = readSync(fd, bytes, off, bytes.length - off, position + off)
+      if (n === 0) throw this.cutShort(t, start, into, position + off)
+      off += n
+    }
+  }
+
+  private async readSpanAsync(t: StateRowTensor, start: number, into: Float32Array): Promise<void> {
+    const {bytes, position} = this.span(t, start, into)
+    const fd = this.openFd()
+    for (let off = 0; off < bytes.length; ) {
+      const n = await readAt(fd, bytes, off, bytes.length - off, position + off)
+      if (n === 0) throw this.cutShort(t, start, into, position + off)
+      off += n
+    }
+  }
+}
+
+/** fs.read at a position, as a promise of the bytes read. */
+function readAt(fd: number, into: Uint8Array, offset: number, length: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) => read(fd, into, offset, length, position, (err, n) => (err ? reject(err) : resolve(n))))
 }

@@ -171,7 +171,7 @@ describe('a damaged state file', () => {
     expect(ModelStateRows.open(join(dir, 'missing.state.safetensors'), 'k1')).toBeUndefined()
   })
 
-  it('cut short during a pass is one line naming the file', () => {
+  it('cut short during a pass is one line naming the file', async () => {
     const {path, att} = stateFile('cut-later', 4, 400, 8, 3, 2)
     const m = opened(path, att)
     try {
@@ -191,6 +191,10 @@ describe('a damaged state file', () => {
       expect(message).toContain(path)
       expect(message).toMatch(/is corrupt: reading rows \d+\.\.\d+ of (Ah|Res): unexpected end of file/)
       expect(message).not.toContain('\n')
+      // The same through the read-ahead pass (reads in the thread pool).
+      await expect(streamedHeadInfluenceBatch(m, Hf, [{h: att.input.H.slice(0, 8)}], {chunkBytes: 512})).rejects.toThrow(
+        /is corrupt: reading rows \d+\.\.\d+ of (Ah|Res): unexpected end of file/,
+      )
     } finally {
       m.rows.close()
     }

@@ -275,7 +275,8 @@ export async function streamedHeadInfluenceBatch(
   const adapter = new Float32Array(r > 0 ? out.length * M : 0)
   let bytes = 0
   let chunks = 0
-  for (const chunk of m.rows.read(tensors, opts.chunkBytes)) {
+  // The next chunk's read runs in the thread pool while ONNX Runtime multiplies this one.
+  for await (const chunk of m.rows.readAhead(tensors, opts.chunkBytes)) {
     const {n} = chunk
     await session.run({H: new ort.Tensor('float32', chunk.H!, [n, D]), Q}, {Y: new ort.Tensor('float32', dots.subarray(0, n * M), [n, M])})
     if (r > 0) {
