@@ -46,6 +46,7 @@ let k = 0
 const next = () => queries[k++ % queries.length]
 
 const byChunk: StreamedResult['byChunk'] = []
+let peakDefaultChunkMiB = 0
 for (const [n, chunkBytes] of p.chunkBytes.entries()) {
   const first = streamedHeadInfluence(m, Hf, next(), {chunkBytes})
   // The exact JS pass at the default chunk size only: the ONNX Runtime pass is the one that serves.
@@ -66,6 +67,8 @@ for (const [n, chunkBytes] of p.chunkBytes.entries()) {
     sink += s.top[0].score
   }
   const ifQueryOrt = {min: Math.min(...ortRuns), median: median(ortRuns)}
+  // The peak after the default chunk size alone: later sizes keep their own spare buffers.
+  if (n === 0) peakDefaultChunkMiB = peakRssMiB()
   byChunk.push({chunkBytes, chunks: first.chunks, bytesRead: first.bytesRead, ...(ifQuery ? {ifQuery} : {}), ifQueryOrt, readOnly})
 }
 // Eight queries sharing one pass: the reads amortised, the MatMul eight times wider.
@@ -91,9 +94,9 @@ const out: StreamedResult = {
   representer,
   top,
   topOrt,
-  // resourceUsage reports KiB.
   rssBeforeMiB,
-  maxRssMiB: process.resourceUsage().maxRSS / 1024,
+  peakDefaultChunkMiB,
+  maxRssMiB: peakRssMiB(),
   rssAfterMiB: process.memoryUsage().rss / (1 << 20),
 }
 process.stdout.write(JSON.stringify(out) + '\n')

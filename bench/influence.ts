@@ -99,6 +99,8 @@ export type StreamedResult = {
   topOrt: number[]
   /** Resident memory: before the first query (runtime, modules, ONNX Runtime), the process's peak, and after the queries (MiB). */
   rssBeforeMiB: number
+  /** The peak once the queries at the first (default) chunk size have run, before the other sizes'. */
+  peakDefaultChunkMiB: number
   maxRssMiB: number
   rssAfterMiB: number
 }
@@ -256,7 +258,7 @@ export async function runInfluenceBench(
     printTable(`influence: one query over ${N.toLocaleString('en')} records, median of ${o.repeats}; ratios against the memory pass`, rows)
     const agree = JSON.stringify(child.top) === JSON.stringify(memTop) && JSON.stringify(child.topOrt) === JSON.stringify(memTop)
     log(
-      `  resident memory: streamed process ${child.rssBeforeMiB.toFixed(0)} MiB before the first query, peak ${child.maxRssMiB.toFixed(0)} MiB, ${child.rssAfterMiB.toFixed(0)} MiB after; the in-memory process ${parentRss.toFixed(0)} MiB; state file ${mib(fileBytes).toFixed(0)} MiB`,
+      `  resident memory (peak, VmHWM): streamed process ${child.rssBeforeMiB.toFixed(0)} MiB before the first query (runtime, modules, ONNX Runtime), ${child.peakDefaultChunkMiB.toFixed(0)} MiB after the ${o.chunkMiB[0]} MiB-chunk queries, ${child.maxRssMiB.toFixed(0)} MiB after every chunk size and the batch of 8; the in-memory process ${parentRss.toFixed(0)} MiB (resident now); state file ${mib(fileBytes).toFixed(0)} MiB`,
     )
     log(`  streamed top-20 (JS and ONNX Runtime passes) equals the in-memory top-20: ${agree ? 'yes' : 'NO'}`)
     if (!agree) throw new Error('the streamed IF query disagrees with the in-memory pass')
@@ -270,6 +272,7 @@ export async function runInfluenceBench(
       streamedReadMs: main.readOnly.median,
       streamedMiBps: (mib(main.bytesRead) / main.ifQueryOrt.median) * 1000,
       streamedRatio: main.ifQueryOrt.median / pass.median,
+      streamedPeakRssMiB: child.peakDefaultChunkMiB,
       streamedMaxRssMiB: child.maxRssMiB,
       parentRssMiB: parentRss,
     }
