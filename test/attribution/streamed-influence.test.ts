@@ -154,11 +154,16 @@ describe('streamed queries over the state file', () => {
     }
   })
 
-  it('refuse the conjugate-gradient Hessian and weights of another shape with one line', () => {
+  it('refuse the conjugate-gradient Hessian, a Hessian or weights of another shape with one line', async () => {
     const m = opened(path, att)
     try {
       const cg = factorHeadHessian(att, {mode: 'cg'})
       expect(() => streamedHeadInfluence(m, cg, queries[0])).toThrow(/needs the dense head Hessian/)
+      const other = factorHeadHessian(createAttributor(randomInput(1, 50, 7, 4, 3, 0)))
+      expect(() => streamedHeadInfluence(m, other, queries[0])).toThrow(
+        /the head Hessian is for C = 4, D \+ 1 = 8; the model state has C = 4, D \+ 1 = 13/,
+      )
+      await expect(streamedHeadInfluenceBatch(m, other, queries)).rejects.toThrow(/the head Hessian is for/)
       const wrong = {...m, weights: {...m.weights, W: new Float32Array(3)}}
       expect(() => streamedGradDot(wrong, queries[0])).toThrow(OpenledgerError)
       expect(() => streamedGradDot(m, {h: new Float32Array(5)})).toThrow(/query vector has 5 values, expected D = 12/)

@@ -115,6 +115,20 @@ function checkWeights(m: StreamedModel): void {
   validateWeights('final weights', m.weights, D, C, r)
 }
 
+/** The factor L of a dense Hessian made for this model's shape (a streamed query cannot run CG). */
+function denseFactor(m: StreamedModel, Hf: HeadHessian): Float64Array {
+  const {D, C} = m.rows
+  if (Hf.C !== C || Hf.P !== D + 1) {
+    throw new AttributionInputError(`the head Hessian is for C = ${Hf.C}, D + 1 = ${Hf.P}; the model state has C = ${C}, D + 1 = ${D + 1}`)
+  }
+  if (Hf.kind !== 'dense') {
+    throw new AttributionTooLargeError(
+      `a streamed influence query needs the dense head Hessian; C·(D+1) = ${C * (D + 1)} is over the dense limit`,
+    )
+  }
+  return Hf.L
+}
+
 /** res_iᵀ S x̂_i for every record, scaled by `scale`: the pass the IF and the representer share. */
 function streamHeadDirection(m: StreamedModel, t: HeadDirectionTerms, scale: number, opts: StreamedQueryOptions): StreamedScores {
   const {D, C, r} = m.rows
@@ -164,14 +178,10 @@ export function factorHeadHessianStreamed(
 export function streamedHeadInfluence(m: StreamedModel, Hf: HeadHessian, query: Query, opts: StreamedQueryOptions = {}): StreamedScores {
   checkWeights(m)
   const {D, C, r} = m.rows
-  if (Hf.kind !== 'dense') {
-    throw new AttributionTooLargeError(
-      `a streamed influence query needs the dense head Hessian; C·(D+1) = ${C * (D + 1)} is over the dense limit`,
-    )
-  }
+  const L = denseFactor(m, Hf)
   const q = queryState(m.weights, D, C, r, query.h, query.label)
   const s = headGradientOf(D, C, q)
-  cholSolve(Hf.L, Hf.C * Hf.P, s)
+  cholSolve(L, C * (D + 1), s)
   return streamHeadDirection(m, headDirectionTermsOf(D, C, r, m.weights.B, s), 1, opts)
 }
 
@@ -208,7 +218,8 @@ export function streamedGradDot(
   const h = Float64Array.from(q.h)
   return streamPass(m, tensors, opts, (chunk, out) => {
     multiDot(chunk.H!, chunk.n, D, h, 1, hh)
-    gradDotRows(chunk.n, C, r, chunk as Required<StateChunk>, q, hh, Bthp, Gres, withA, 1, out)
+    const rows = {Res: chunk.Res!, Ah: chunk.Ah!, Bu: chunk.Bu!, Bth: chunk.Bth!}
+    gradDotRows(chunk.n, C, r, rows, q, hh, Bthp, Gres, withA, 1, out)
   })
 }
 
@@ -227,8 +238,8 @@ function chunkMatmul(ort: Ort) {
 /**
  * streamedHeadInfluence for several queries in one pass over the file, each chunk's C − 1
  * directions per query going through one ONNX Runtime MatMul (vectorised and multi-threaded, as
- * headInfluenceScoresBatch does for a resident matrix): the pass costs about its read. Float32
- * products: the scores agree with streamedHeadInfluence to float32 rounding (as the resident
+ * headInfluenceScoresBatch does for a resident matrix), the adapter's share in a second product,
+ * while the next chunk is read. Float32 products: the scores agree with streamedHeadInfluence to float32 rounding (as the resident
  * ONNX Runtime path agrees with the JS one), and the reads are shared by all the queries.
  */
 export async function streamedHeadInfluenceBatch(
@@ -239,15 +250,11 @@ export async function streamedHeadInfluenceBatch(
 ): Promise<StreamedScores[]> {
   checkWeights(m)
   const {N, D, C, r} = m.rows
-  if (Hf.kind !== 'dense') {
-    throw new AttributionTooLargeError(
-      `a streamed influence query needs the dense head Hessian; C·(D+1) = ${C * (D + 1)} is over the dense limit`,
-    )
-  }
+  const L = denseFactor(m, Hf)
   if (queries.length === 0) return []
   const terms = queries.map((query) => {
     const s = headGradientOf(D, C, queryState(m.weights, D, C, r, query.h, query.label))
-    cholSolve(Hf.L, Hf.C * Hf.P, s)
+    cholSolve(L, C * (D + 1), s)
     return headDirectionTermsOf(D, C, r, m.weights.B, s)
   })
   const per = C - 1
