@@ -313,7 +313,7 @@ export class ModelStateRows {
       p.catch(() => {})
       return p
     }
-    let pending: Promise<StateChunk> | undefined = load(0, 0)
+    let pending: Promise<StateChunk> | undefined = this.N > 0 ? load(0, 0) : undefined
     try {
       for (let start = 0, k = 0; pending; start += rows, k++) {
         const chunk: StateChunk = await pending
