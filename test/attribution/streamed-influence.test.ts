@@ -12,7 +12,7 @@ import {resolveModelConfig} from '../../src/model/config.js'
 import {loadDatanetSource} from '../../src/model/datanet-source.js'
 import {type Model, loadModel, predict} from '../../src/model/infer.js'
 import {trainModel} from '../../src/model/train.js'
-import {loadBrown, splitByDocument} from '../../scripts/eval-encoder.js'
+import {loadBrown, splitByDocument} from '../../eval/datasets.js'
 
 import {
   type Attributor,
