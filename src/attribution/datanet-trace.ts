@@ -5,8 +5,8 @@ import {DatanetStore} from '../datanet/store.js'
 import {stateDir as defaultStateDir} from '../store/paths.js'
 import {AttributionInputError, SpanIndexError} from './errors.js'
 import {createEmbeddingIndex} from './spans/embedding-index.js'
-import {buildSpanIndex, type SpanIndex} from './spans/span-index.js'
-import {openSpanIndex, saveSpanIndex} from './spans/span-index-file.js'
+import type {SpanIndex} from './spans/span-index.js'
+import {openSpanIndex, SpanIndexWriter} from './spans/span-index-file.js'
 import type {SpanTrace} from './spans/trace-spans.js'
 import {traceText} from './spans/trace-text.js'
 import type {RecordMeta} from './types.js'
@@ -42,9 +42,12 @@ export type TraceOutputResult = {
   index: {path: string; built: boolean}
 }
 
-/** Where a datanet version's span index lives: built once per (immutable) version and text field. */
+/**
+ * Where a datanet version's span index lives (its manifest; the shard files sit beside it): built
+ * once per (immutable) version and text field.
+ */
 export const spanIndexPath = (dir: string, datanet: string, version: number | 'draft', root: string, textField = 'text') =>
-  join(dir, 'indexes', datanet, `v${version}-${root.slice(2, 14)}-${textField.replace(/[^A-Za-z0-9_-]/g, '_')}.spans.safetensors`)
+  join(dir, 'indexes', datanet, `v${version}-${root.slice(2, 14)}-${textField.replace(/[^A-Za-z0-9_-]/g, '_')}.spans.json`)
 
 /**
  * Traces a text output back to a datanet version's records: verbatim spans through a suffix array
@@ -87,17 +90,13 @@ export async function traceOutput(p: TraceOutputParameters): Promise<TraceOutput
 
   const path = spanIndexPath(dir, p.datanet, source.version, source.root.toLowerCase(), field)
   const built = !existsSync(path)
-  let index: SpanIndex & {close?: () => void}
   if (built) {
-    const fresh = buildSpanIndex(texts, {
-      records: metas,
-      info: {datanet: p.datanet, version: source.version, root: source.root, textField: field},
-    })
-    saveSpanIndex(path, fresh)
-    index = fresh
-  } else {
-    index = openSpanIndex(path)
+    // Streamed shard by shard: building holds one shard's arrays, whatever the datanet's size.
+    const writer = new SpanIndexWriter(path, {info: {datanet: p.datanet, version: source.version, root: source.root, textField: field}})
+    texts.forEach((t, i) => writer.add(t, metas[i]))
+    writer.finish()
   }
+  const index = openSpanIndex(path)
   try {
     let embeddings
     let vector
@@ -120,7 +119,7 @@ export async function traceOutput(p: TraceOutputParameters): Promise<TraceOutput
     const trace = traceText(index, p.text, {method, embeddings, vector, topK})
     return traceResult(p.datanet, source.version, method, trace, {recordMeta: (i) => metas[i]}, topK, {path, built})
   } finally {
-    index.close?.()
+    index.close()
   }
 }
 

@@ -1,4 +1,4 @@
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -14,6 +14,7 @@ import {
   openSpanIndex,
   recordAt,
   saveSpanIndex,
+  shardPath,
   tokenize,
   traceSpans,
   traceText,
@@ -57,10 +58,12 @@ describe('tokenizer', () => {
 })
 
 describe('span index', () => {
+  const shard = idx.shards[0]
   it('maps token offsets to records through the prefix sums', () => {
+    expect(idx.shards).toHaveLength(1)
     for (let r = 0; r < texts.length; r += 37) {
-      expect(recordAt(idx, idx.recordStarts[r])).toBe(r)
-      expect(recordAt(idx, idx.recordStarts[r + 1] - 1)).toBe(r)
+      expect(recordAt(shard, shard.recordStarts.get(r))).toBe(r)
+      expect(recordAt(shard, shard.recordStarts.get(r + 1) - 1)).toBe(r)
     }
   })
 
@@ -74,8 +77,8 @@ describe('span index', () => {
         (pos, len, noise) => {
           // a corpus window with its last token replaced: the match is at least len − 1 long
           const q = Int32Array.from(T.subarray(pos, pos + len))
-          q[len - 1] = idx.ids.get(words[noise]) ?? 1
-          const m = longestMatch(idx, q, 0, len)
+          q[len - 1] = Math.max(1, shard.vocabulary.idOf(words[noise]))
+          const m = longestMatch(shard, q, 0, len)
           let best = 0
           let count = 0
           for (let s = 0; s < T.length; s++) {
@@ -96,21 +99,27 @@ describe('span index', () => {
   })
 
   it('round-trips through safetensors and is read by position', () => {
-    const path = join(dir, 'index.spans.safetensors')
+    const path = join(dir, 'index.spans.json')
     saveSpanIndex(path, idx)
-    const file = SafetensorsFile.open(path)
-    expect(file.metadata).toMatchObject({format: 'openledger-span-index', version: '2'})
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({format: 'openledger-span-index', version: 3, shards: [{records: 400}]})
+    const file = SafetensorsFile.open(shardPath(path, 0))
+    expect(file.metadata).toMatchObject({format: 'openledger-span-shard', version: '3', shard: '0'})
     expect(file.info('sa')).toMatchObject({dtype: 'I32', shape: [idx.arrays.sa.length]})
     file.close()
     const back = openSpanIndex(path)
     try {
       const n = idx.arrays.tokens.length
-      // Read backwards, so pages are fetched out of order.
+      const stored = back.shards[0]
+      // Read backwards, so pages are fetched out of order (and evict each other from the cache).
       const backwards = (c: IntColumn) => Int32Array.from({length: n}, (_, j) => c.get(n - 1 - j)).reverse()
-      expect(backwards(back.sa)).toEqual(idx.arrays.sa)
-      expect(backwards(back.lcp)).toEqual(idx.arrays.lcp)
-      expect(backwards(back.tokens)).toEqual(idx.arrays.tokens)
-      expect(back.vocab).toEqual(idx.vocab)
+      expect(backwards(stored.sa)).toEqual(idx.arrays.sa)
+      expect(backwards(stored.lcp)).toEqual(idx.arrays.lcp)
+      expect(backwards(stored.tokens)).toEqual(idx.arrays.tokens)
+      expect(stored.sample).toEqual(shard.sample)
+      for (const [id, w] of idx.shards[0].words.entries()) {
+        expect(stored.vocabulary.idOf(w)).toBe(id)
+        expect(stored.vocabulary.count(id)).toBe(idx.arrays.counts[id])
+      }
       for (let r = 0; r < records.length; r++) expect(back.recordMeta?.(r)).toEqual(records[r])
       const text = 'zzz ' + texts[5].split(' ').slice(2, 20).join(' ')
       const traced = traceSpans(back, text)
@@ -123,7 +132,7 @@ describe('span index', () => {
 
   it('stores an index without record metadata too', () => {
     const bare = buildSpanIndex(texts.slice(0, 50))
-    const path = join(dir, 'bare.spans.safetensors')
+    const path = join(dir, 'bare.spans.json')
     saveSpanIndex(path, bare)
     const back = openSpanIndex(path)
     try {

@@ -1,5 +1,5 @@
 import {AttributionInputError} from '../errors.js'
-import {longestMatch} from './longest-match.js'
+import {longestMatch, type Match} from './longest-match.js'
 import {recordAt, type SpanIndex} from './span-index.js'
 import {isSentenceBreak, isWordToken, tokenize} from './tokenize.js'
 
@@ -47,14 +47,29 @@ export function traceSpans(idx: SpanIndex, text: string, opts: SpanOptions = {})
   const density = opts.density ?? 0.05
   const tk = tokenize(text)
   const m = tk.tokens.length
-  const q = new Int32Array(m)
+  const shards = idx.shards
+  // Each shard numbers its own vocabulary: the output in each shard's ids (−1 where it lacks the word).
+  const qs = shards.map(() => new Int32Array(m))
+  const count = new Float64Array(m)
   const word = new Uint8Array(m)
   const brk = new Uint8Array(m)
+  const seen = new Map<string, number>()
   for (let i = 0; i < m; i++) {
-    const id = idx.ids.get(tk.tokens[i])
-    q[i] = id === undefined ? -1 : id
-    word[i] = isWordToken(tk.tokens[i]) ? 1 : 0
-    brk[i] = isSentenceBreak(tk.tokens[i]) ? 1 : 0
+    const w = tk.tokens[i]
+    const first = seen.get(w)
+    if (first !== undefined) {
+      for (const q of qs) q[i] = q[first]
+      count[i] = count[first]
+    } else {
+      seen.set(w, i)
+      for (let s = 0; s < shards.length; s++) {
+        const id = shards[s].vocabulary.idOf(w)
+        qs[s][i] = id
+        if (id >= 0) count[i] += shards[s].vocabulary.count(id)
+      }
+    }
+    word[i] = isWordToken(w) ? 1 : 0
+    brk[i] = isSentenceBreak(w) ? 1 : 0
   }
   let outputWords = 0
   for (let i = 0; i < m; i++) outputWords += word[i]
@@ -64,28 +79,46 @@ export function traceSpans(idx: SpanIndex, text: string, opts: SpanOptions = {})
     if (brk[i]) e = i
     sentEnd[i] = e
   }
-  const total = idx.tokens.length
+  const total = idx.tokenCount
   type Cand = TracedSpan & {logp: number}
   const cands: Cand[] = []
+  const matches: Array<Match | undefined> = shards.map(() => undefined)
   let maxEnd = -1
   for (let j = 0; j < m; j++) {
-    if (!word[j] || q[j] < 0) continue
-    const mt = longestMatch(idx, q, j, sentEnd[j], maxCount)
-    let e = j + mt.length
+    if (!word[j] || count[j] === 0) continue
+    // The longest match over the shards is the longest of each shard's.
+    let length = 0
+    for (let s = 0; s < shards.length; s++) {
+      matches[s] = qs[s][j] < 0 ? undefined : longestMatch(shards[s], qs[s], j, sentEnd[j], maxCount)
+      length = Math.max(length, matches[s]?.length ?? 0)
+    }
+    let e = j + length
     while (e > j && !word[e - 1]) e--
     if (e <= maxEnd) continue
     maxEnd = e
     let words = 0
     for (let i = j; i < e; i++) words += word[i]
     if (words < minWords) continue
-    // The match may have been trimmed; recount for the final length.
-    const fin = e - j === mt.length ? mt : longestMatch(idx, q, j, e, maxCount)
-    const count = fin.hi - fin.lo
-    if (count > maxCount) continue
+    // Occurrences of the (possibly trimmed) span, summed over the shards that hold it; each shard's
+    // count is capped past maxCount, so the sum passes maxCount exactly when the true count does.
+    let occurrences = 0
+    for (let s = 0; s < shards.length; s++) {
+      let mt = matches[s]
+      if (!mt || mt.length < e - j) continue
+      if (mt.length !== e - j) mt = longestMatch(shards[s], qs[s], j, e, maxCount)
+      matches[s] = mt
+      occurrences += mt.hi - mt.lo
+    }
+    if (occurrences > maxCount) continue
     let logp = 0
-    for (let i = j; i < e; i++) logp += Math.log(idx.counts[q[i]] / total)
+    for (let i = j; i < e; i++) logp += Math.log(count[i] / total)
     const recs = new Set<number>()
-    for (let k = fin.lo; k < fin.hi; k++) recs.add(recordAt(idx, idx.sa.get(k)))
+    for (let s = 0; s < shards.length; s++) {
+      const mt = matches[s]
+      if (!mt || mt.length < e - j) continue
+      const sh = shards[s]
+      for (let k = mt.lo; k < mt.hi; k++) recs.add(sh.recordBase + recordAt(sh, sh.sa.get(k)))
+    }
     cands.push({
       text: text.slice(tk.starts[j], tk.ends[e - 1]),
       start: tk.starts[j],
@@ -93,7 +126,7 @@ export function traceSpans(idx: SpanIndex, text: string, opts: SpanOptions = {})
       tokenStart: j,
       tokenEnd: e,
       words,
-      count,
+      count: occurrences,
       records: [...recs].sort((a, b) => a - b),
       logp,
     })
