@@ -218,11 +218,14 @@ function readManifest(path: string): SpanIndexManifest {
     throw new SpanIndexError(`${path} is not a span index (not a JSON manifest)`)
   }
   if (m?.format !== SPAN_INDEX_FORMAT) throw new SpanIndexError(`${path} is not a span index (format ${m?.format ?? 'missing'})`)
-  if (m.version !== SPAN_INDEX_VERSION) throw new SpanIndexError(`${path} has span index format ${m.version}, this version reads ${SPAN_INDEX_VERSION}`)
+  if (m.version !== SPAN_INDEX_VERSION)
+    throw new SpanIndexError(`${path} has span index format ${m.version}, this version reads ${SPAN_INDEX_VERSION}`)
   const ok =
     Array.isArray(m.shards) &&
     m.shards.length > 0 &&
-    m.shards.every((s) => typeof s?.file === 'string' && !/[/\\]/.test(s.file) && Number.isInteger(s.records) && Number.isInteger(s.tokens)) &&
+    m.shards.every(
+      (s) => typeof s?.file === 'string' && !/[/\\]/.test(s.file) && Number.isInteger(s.records) && Number.isInteger(s.tokens),
+    ) &&
     Number.isInteger(m.tokens) &&
     Number.isInteger(m.records) &&
     typeof m.info === 'object' &&
@@ -243,11 +246,17 @@ function openShard(path: string, i: number, recordBase: number, files: Safetenso
   files.push(file)
   try {
     const m = file.metadata
-    if (m.format !== SPAN_SHARD_FORMAT || m.version !== String(SPAN_INDEX_VERSION) || m.shard !== String(i) || m.record_base !== String(recordBase))
+    if (
+      m.format !== SPAN_SHARD_FORMAT ||
+      m.version !== String(SPAN_INDEX_VERSION) ||
+      m.shard !== String(i) ||
+      m.record_base !== String(recordBase)
+    )
       throw new SpanIndexError(`span index shard ${path} is not shard ${i} of this index (${m.format ?? 'no format'} ${m.version ?? ''})`)
     const withMeta = file.tensors.has('record_meta_offsets')
     const i32 = ['tokens', 'sa', 'lcp', 'sample', 'record_starts', 'vocab_offsets', 'counts', ...(withMeta ? ['record_meta_offsets'] : [])]
-    for (const name of i32) if (file.info(name).dtype !== 'I32') throw new SpanIndexError(`span index shard ${path} is damaged (${name} is not I32)`)
+    for (const name of i32)
+      if (file.info(name).dtype !== 'I32') throw new SpanIndexError(`span index shard ${path} is damaged (${name} is not I32)`)
     if (file.info('vocab').dtype !== 'U8' || (withMeta && file.info('record_meta').dtype !== 'U8'))
       throw new SpanIndexError(`span index shard ${path} is damaged (vocab or record_meta is not U8)`)
     const n = file.info('tokens').shape[0]
@@ -270,7 +279,9 @@ function openShard(path: string, i: number, recordBase: number, files: Safetenso
       ? (r: number): RecordMeta | undefined => {
           if (!(r >= 0 && r < nr)) return undefined
           try {
-            return JSON.parse(Buffer.from(file.readBytes('record_meta', metaOffsets.get(r), metaOffsets.get(r + 1))).toString('utf8')) as RecordMeta
+            return JSON.parse(
+              Buffer.from(file.readBytes('record_meta', metaOffsets.get(r), metaOffsets.get(r + 1))).toString('utf8'),
+            ) as RecordMeta
           } catch (err) {
             throw new SpanIndexError(`span index shard ${path} is damaged (record ${r}'s metadata)`, {cause: err})
           }

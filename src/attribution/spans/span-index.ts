@@ -160,7 +160,13 @@ export class ShardBuilder {
  * stored vocabulary can be binary-searched), the tokens renumbered, then SA-IS, Kasai's LCP, unigram
  * counts and the in-memory sample of the suffix array.
  */
-function buildShard(tokens: Int32Array, provisional: string[], recordStarts: Int32Array, recordBase: number, records?: RecordMeta[]): BuiltShard {
+function buildShard(
+  tokens: Int32Array,
+  provisional: string[],
+  recordStarts: Int32Array,
+  recordBase: number,
+  records?: RecordMeta[],
+): BuiltShard {
   const words = sortWords(provisional)
   const rank = new Map<string, number>()
   words.forEach((w, i) => rank.set(w, i))
