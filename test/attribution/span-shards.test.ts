@@ -1,4 +1,4 @@
-import {copyFileSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync} from 'node:fs'
+import {closeSync, copyFileSync, mkdtempSync, openSync, readFileSync, rmSync, truncateSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -21,7 +21,11 @@ import {createRandom, type Random} from '../../src/model/prng.js'
 import {SafetensorsFile, writeSafetensorsFile} from '../../src/model/safetensors.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'olshard-'))
-afterAll(() => rmSync(dir, {recursive: true, force: true}))
+const fds: number[] = []
+afterAll(() => {
+  for (const fd of fds) closeSync(fd)
+  rmSync(dir, {recursive: true, force: true})
+})
 
 const g = createRandom(5)
 const letters = 'abcdefghijklmnopqrstuvwxyz'
@@ -185,11 +189,10 @@ describe('paged vocabulary', () => {
     const file = SafetensorsFile.open(shardPath(path, 0))
     try {
       // Tiny pages and two cache slots: nearly every probe evicts another page.
-      const v = pagedVocabulary(
-        pagedColumn(file, 'vocab', 4, 2),
-        pagedColumn(file, 'vocab_offsets', 3, 2),
-        pagedColumn(file, 'counts', 3, 2),
-      )
+      const fd = openSync(shardPath(path, 0), 'r')
+      fds.push(fd)
+      const col = (name: string, shift: number) => pagedColumn({fd, info: file.info(name)}, shift, 2)
+      const v = pagedVocabulary(col('vocab', 4), col('vocab_offsets', 3), col('counts', 3))
       const stored = idx.shards[0].words
       expect(v.size).toBe(words.length + 1)
       for (const w of words) {
@@ -211,8 +214,10 @@ describe('paged vocabulary', () => {
     writeSafetensorsFile(path, [{name: 'x', dtype: 'I32', shape: [4], data: Int32Array.of(1, 2, 3, 4)}])
     const file = SafetensorsFile.open(path)
     try {
-      expect(() => pagedColumn(file, 'x', 2, 3)).toThrowError(/power of two/)
-      const c = pagedColumn(file, 'x', 1, 1)
+      const fd = openSync(path, 'r')
+      fds.push(fd)
+      expect(() => pagedColumn({fd, info: file.info('x')}, 2, 3)).toThrowError(/power of two/)
+      const c = pagedColumn({fd, info: file.info('x')}, 1, 1)
       expect([3, 0, 2, 1].map((i) => c.get(i))).toEqual([4, 1, 3, 2])
     } finally {
       file.close()

@@ -33,15 +33,17 @@ function sampleLess(shard: SpanShard, q: Int32Array, from: number, end: number, 
 
 export type Match = {length: number /** first and one-past-last SA rank of the matches (capped) */; lo: number; hi: number}
 
+/** The longest prefix's length and one SA rank whose suffix starts with it (−1 when nothing matches). */
+export type Prefix = {length: number; rank: number}
+
 /**
  * Longest prefix of q[from..end) (the shard's token ids; −1 for a word it lacks) that occurs in the
  * shard: a binary search over the in-memory sample finds the block of SAMPLE_STEP ranks holding the
  * insertion point, a second one inside that block finds the point, then the longer LCP with its two
- * neighbours. The SA range of that prefix is found by walking the LCP array outward, stopping once
- * more than `cap` occurrences are seen.
+ * neighbours.
  */
-export function longestMatch(shard: SpanShard, q: Int32Array, from: number, end: number, cap = Infinity): Match {
-  const {sa, lcp} = shard
+export function longestPrefix(shard: SpanShard, q: Int32Array, from: number, end: number): Prefix {
+  const sa = shard.sa
   const n = sa.length
   let a = 0
   let b = shard.sample.length / SAMPLE_WIDTH
@@ -60,12 +62,28 @@ export function longestMatch(shard: SpanShard, q: Int32Array, from: number, end:
   }
   const l = lo > 0 ? lcpWith(shard, q, from, end, sa.get(lo - 1)) : 0
   const r = lo < n ? lcpWith(shard, q, from, end, sa.get(lo)) : 0
-  const L = Math.max(l, r)
-  if (L === 0) return {length: 0, lo: 0, hi: 0}
-  const k = r >= l ? lo : lo - 1
-  let s = k
-  let e = k + 1
-  while (s > 0 && lcp.get(s) >= L && e - s <= cap) s--
-  while (e < n && lcp.get(e) >= L && e - s <= cap) e++
-  return {length: L, lo: s, hi: e}
+  const length = Math.max(l, r)
+  return {length, rank: length === 0 ? -1 : r >= l ? lo : lo - 1}
+}
+
+/**
+ * The SA range of the suffixes sharing `length` tokens with the one at `rank`, found by walking the
+ * LCP array outward and stopping once more than `cap` are seen. Only spans that pass the length
+ * filter need it, so the search leaves it out.
+ */
+export function occurrences(shard: SpanShard, rank: number, length: number, cap = Infinity): {lo: number; hi: number} {
+  const {lcp} = shard
+  const n = lcp.length
+  let s = rank
+  let e = rank + 1
+  while (s > 0 && lcp.get(s) >= length && e - s <= cap) s--
+  while (e < n && lcp.get(e) >= length && e - s <= cap) e++
+  return {lo: s, hi: e}
+}
+
+/** Longest prefix of q[from..end) in the shard and its SA range (capped past `cap` occurrences). */
+export function longestMatch(shard: SpanShard, q: Int32Array, from: number, end: number, cap = Infinity): Match {
+  const p = longestPrefix(shard, q, from, end)
+  if (p.length === 0) return {length: 0, lo: 0, hi: 0}
+  return {length: p.length, ...occurrences(shard, p.rank, p.length, cap)}
 }

@@ -1,4 +1,4 @@
-import {readFileSync, rmSync} from 'node:fs'
+import {closeSync, openSync, readFileSync, rmSync} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
 
 import {SafetensorsFile, type TensorSource, writeSafetensorsFile} from '../../model/safetensors.js'
@@ -181,13 +181,15 @@ export type OpenSpanIndex = SpanIndex & {close(): void}
 export function openSpanIndex(path: string): OpenSpanIndex {
   const manifest = readManifest(path)
   const files: SafetensorsFile[] = []
+  const fds: number[] = []
   const close = () => {
     for (const f of files) f.close()
+    for (const fd of fds.splice(0)) closeSync(fd)
   }
   try {
     let recordBase = 0
     const shards = manifest.shards.map((entry, i) => {
-      const shard = openShard(join(dirname(path), entry.file), i, recordBase, files)
+      const shard = openShard(join(dirname(path), entry.file), i, recordBase, files, fds)
       if (shard.tokens.length !== entry.tokens || shard.recordStarts.length - 1 !== entry.records)
         throw new SpanIndexError(`${path} is damaged (shard ${entry.file} does not match the manifest)`)
       recordBase += entry.records
@@ -234,7 +236,7 @@ function readManifest(path: string): SpanIndexManifest {
   return m as SpanIndexManifest
 }
 
-function openShard(path: string, i: number, recordBase: number, files: SafetensorsFile[]): SpanShard {
+function openShard(path: string, i: number, recordBase: number, files: SafetensorsFile[], fds: number[]): SpanShard {
   let file: SafetensorsFile
   try {
     file = SafetensorsFile.open(path)
@@ -273,7 +275,10 @@ function openShard(path: string, i: number, recordBase: number, files: Safetenso
       (withMeta && file.info('record_meta_offsets').shape[0] !== nr + 1)
     )
       throw new SpanIndexError(`span index shard ${path} is damaged (array lengths)`)
-    const col = (name: keyof typeof PAGES) => pagedColumn(file, name, PAGES[name][0], PAGES[name][1])
+    // The columns read through a descriptor of their own (closed with the file).
+    const fd = openSync(path, 'r')
+    fds.push(fd)
+    const col = (name: keyof typeof PAGES) => pagedColumn({fd, info: file.info(name)}, PAGES[name][0], PAGES[name][1])
     const metaOffsets = withMeta ? col('record_meta_offsets') : undefined
     const recordMeta = metaOffsets
       ? (r: number): RecordMeta | undefined => {

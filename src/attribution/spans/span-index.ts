@@ -121,7 +121,8 @@ export class ShardBuilder {
     if (this.starts.length > 0 && this.n + words.length + 1 > this.limit) this.flush()
     if (this.n + words.length + 1 >= 2 ** 31) throw new AttributionInputError(`a record of ${words.length} tokens does not fit in a shard`)
     if (this.n + words.length + 1 > this.tokens.length) {
-      const grown = new Int32Array(Math.min(2 ** 31 - 1, Math.max(this.tokens.length * 2, this.n + words.length + 1)))
+      // Doubling, but not past the shard limit (the last record may take it a little further).
+      const grown = new Int32Array(Math.max(this.n + words.length + 1, Math.min(this.tokens.length * 2, this.limit)))
       grown.set(this.tokens.subarray(0, this.n))
       this.tokens = grown
     }

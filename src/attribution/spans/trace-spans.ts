@@ -1,5 +1,5 @@
 import {AttributionInputError} from '../errors.js'
-import {longestMatch, type Match} from './longest-match.js'
+import {longestPrefix, occurrences, type Prefix} from './longest-match.js'
 import {recordAt, type SpanIndex} from './span-index.js'
 import {isSentenceBreak, isWordToken, tokenize} from './tokenize.js'
 
@@ -82,15 +82,16 @@ export function traceSpans(idx: SpanIndex, text: string, opts: SpanOptions = {})
   const total = idx.tokenCount
   type Cand = TracedSpan & {logp: number}
   const cands: Cand[] = []
-  const matches: Array<Match | undefined> = shards.map(() => undefined)
+  const prefixes: Array<Prefix | undefined> = shards.map(() => undefined)
+  const ranges: Array<{lo: number; hi: number} | undefined> = shards.map(() => undefined)
   let maxEnd = -1
   for (let j = 0; j < m; j++) {
     if (!word[j] || count[j] === 0) continue
     // The longest match over the shards is the longest of each shard's.
     let length = 0
     for (let s = 0; s < shards.length; s++) {
-      matches[s] = qs[s][j] < 0 ? undefined : longestMatch(shards[s], qs[s], j, sentEnd[j], maxCount)
-      length = Math.max(length, matches[s]?.length ?? 0)
+      prefixes[s] = qs[s][j] < 0 ? undefined : longestPrefix(shards[s], qs[s], j, sentEnd[j])
+      length = Math.max(length, prefixes[s]?.length ?? 0)
     }
     let e = j + length
     while (e > j && !word[e - 1]) e--
@@ -99,25 +100,25 @@ export function traceSpans(idx: SpanIndex, text: string, opts: SpanOptions = {})
     let words = 0
     for (let i = j; i < e; i++) words += word[i]
     if (words < minWords) continue
-    // Occurrences of the (possibly trimmed) span, summed over the shards that hold it; each shard's
-    // count is capped past maxCount, so the sum passes maxCount exactly when the true count does.
-    let occurrences = 0
+    // Occurrences of the (possibly trimmed) span, summed over the shards that hold it: the suffix a
+    // shard's search ended on starts with it, so its range grows from there. Each shard's count is
+    // capped past maxCount, so the sum passes maxCount exactly when the true count does.
+    let found = 0
     for (let s = 0; s < shards.length; s++) {
-      let mt = matches[s]
-      if (!mt || mt.length < e - j) continue
-      if (mt.length !== e - j) mt = longestMatch(shards[s], qs[s], j, e, maxCount)
-      matches[s] = mt
-      occurrences += mt.hi - mt.lo
+      const p = prefixes[s]
+      const r = p && p.length >= e - j ? occurrences(shards[s], p.rank, e - j, maxCount) : undefined
+      ranges[s] = r
+      if (r) found += r.hi - r.lo
     }
-    if (occurrences > maxCount) continue
+    if (found > maxCount) continue
     let logp = 0
     for (let i = j; i < e; i++) logp += Math.log(count[i] / total)
     const recs = new Set<number>()
     for (let s = 0; s < shards.length; s++) {
-      const mt = matches[s]
-      if (!mt || mt.length < e - j) continue
+      const r = ranges[s]
+      if (!r) continue
       const sh = shards[s]
-      for (let k = mt.lo; k < mt.hi; k++) recs.add(sh.recordBase + recordAt(sh, sh.sa.get(k)))
+      for (let k = r.lo; k < r.hi; k++) recs.add(sh.recordBase + recordAt(sh, sh.sa.get(k)))
     }
     cands.push({
       text: text.slice(tk.starts[j], tk.ends[e - 1]),
@@ -126,7 +127,7 @@ export function traceSpans(idx: SpanIndex, text: string, opts: SpanOptions = {})
       tokenStart: j,
       tokenEnd: e,
       words,
-      count: occurrences,
+      count: found,
       records: [...recs].sort((a, b) => a - b),
       logp,
     })
