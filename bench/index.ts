@@ -17,6 +17,7 @@ import {benchProxy} from './proxy.js'
 import {printTable} from './report.js'
 import {runServeBench} from './serve.js'
 import {runServeLmBench} from './serve-lm.js'
+import {runSpansBench} from './spans.js'
 
 const log = (line: string) => process.stdout.write(line + '\n')
 
@@ -61,6 +62,7 @@ const parts: Record<string, () => Promise<unknown>> = {
     log('\ninfluence: head IF over 1M records streamed from the model-state file vs one memory pass over the same bytes')
     await runInfluenceBench({}, log)
   },
+  spans: async () => runSpansBench({}, log),
 }
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))

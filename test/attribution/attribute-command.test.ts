@@ -32,7 +32,7 @@ describe('attribute spans', () => {
     expectSchema('attribute spans', first.json)
     expect(first.json).toMatchObject({datanet: 'tickets', version: 1, method: 'spans', index: {built: true}})
     expect(first.json.records[0]).toMatchObject({recordHash: record.recordHash, contributor: record.contributor})
-    expect(first.json.index.path).toMatch(/\.spans\.safetensors$/)
+    expect(first.json.index.path).toMatch(/\.spans\.json$/)
     // The records themselves are gone: only the manifest and the index can answer now.
     const store = new DatanetStore('tickets', c.stateDir)
     const info = store.versionInfo(store.readManifest(), 1)

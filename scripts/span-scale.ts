@@ -1,0 +1,102 @@
+/**
+ * A span index over a large corpus: generates it deterministically (Brown-like text from a word-bigram
+ * chain over the Brown corpus, records of 3–12 sentences, each with record metadata), streams it
+ * into a sharded index and reports build time, MB/s and peak RSS; then a fresh process opens the
+ * index and traces outputs of 100–200 words (half quoting 8–20 words of a record verbatim),
+ * reporting per-output latency and RSS. Targets at 1 GB: under 50 ms per output, RSS under 300 MB.
+ *
+ *   nice -n 10 npx tsx scripts/span-scale.ts [--gb 1] [--outputs 100] [--shard-tokens 67108864] [--dir /tmp/…] [--keep]
+ *
+ * The index goes under the system temp folder (about 13 bytes per token on disk) and is deleted
+ * afterwards unless --keep.
+ */
+import {mkdtempSync, readdirSync, rmSync, statSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {parseArgs} from 'node:util'
+
+import {brownChain, corpusRecord, peakRssMiB, quantile, queryInFreshProcess, spanOutputs} from '../bench/spans.js'
+import {median} from '../bench/report.js'
+import {DEFAULT_SHARD_TOKENS, SpanIndexWriter} from '../src/attribution/spans.js'
+import {mix32} from '../src/model/prng.js'
+
+const {values} = parseArgs({
+  options: {
+    gb: {type: 'string', default: '1'},
+    outputs: {type: 'string', default: '100'},
+    'shard-tokens': {type: 'string', default: String(DEFAULT_SHARD_TOKENS)},
+    dir: {type: 'string'},
+    keep: {type: 'boolean', default: false},
+  },
+})
+const targetBytes = Number(values.gb) * 1e9
+const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'ol-span-scale-'))
+const path = join(dir, 'corpus.spans.json')
+const hex = (i: number, width: number) => Array.from({length: width / 8}, (_, k) => mix32(i * 31 + k).toString(16).padStart(8, '0')).join('')
+
+try {
+  const chain = brownChain()
+  const writer = new SpanIndexWriter(path, {shardTokens: Number(values['shard-tokens']), info: {datanet: 'span-scale'}})
+  let bytes = 0
+  let records = 0
+  let generateMs = 0
+  let indexMs = 0
+  let nextReport = 1e8
+  const t0 = performance.now()
+  while (bytes < targetBytes) {
+    let t = performance.now()
+    const text = corpusRecord(chain, records)
+    generateMs += performance.now() - t
+    t = performance.now()
+    writer.add(text, {recordHash: `0x${hex(records, 64)}`, contributor: `0x${hex(records % 5000, 40)}`})
+    indexMs += performance.now() - t
+    bytes += Buffer.byteLength(text) + 1
+    records++
+    if (bytes >= nextReport) {
+      console.log(`  ${(bytes / 1e6).toFixed(0)} MB, ${records} records, ${((performance.now() - t0) / 1000).toFixed(0)} s, peak RSS ${peakRssMiB().toFixed(0)} MiB`)
+      nextReport += 1e8
+    }
+  }
+  let t = performance.now()
+  const manifest = writer.finish()
+  indexMs += performance.now() - t
+  const diskBytes = readdirSync(dir).reduce((s, f) => s + statSync(join(dir, f)).size, 0)
+  const buildPeak = peakRssMiB()
+  console.log(
+    `build: ${(bytes / 1e6).toFixed(0)} MB of text, ${records} records, ${(manifest.tokens / 1e6).toFixed(1)} M tokens, ${manifest.shards.length} shards ` +
+      `(${(diskBytes / 1e9).toFixed(2)} GB on disk); indexing ${(indexMs / 1000).toFixed(0)} s = ${(bytes / 1e6 / (indexMs / 1000)).toFixed(1)} MB/s ` +
+      `(+ ${(generateMs / 1000).toFixed(0)} s generating the text); peak RSS ${buildPeak.toFixed(0)} MiB`,
+  )
+
+  const outputs = spanOutputs(chain, Number(values.outputs), records)
+  t = performance.now()
+  const q = await queryInFreshProcess(path, outputs, dir)
+  const lat = q.latenciesMs
+  console.log(
+    `query (fresh process, ${lat.length} outputs of 100–200 words): open ${q.openMs.toFixed(1)} ms; per output median ${median(lat).toFixed(1)} ms, ` +
+      `p95 ${quantile(lat, 0.95).toFixed(1)} ms, max ${Math.max(...lat).toFixed(1)} ms, first ${lat[0].toFixed(1)} ms; ` +
+      `RSS ${q.rssMiB.toFixed(0)} MiB (${q.rssBeforeMiB.toFixed(0)} MiB before opening), peak ${q.peakRssMiB.toFixed(0)} MiB; quoted record found in ${q.quotesFound}/${q.quotes}`,
+  )
+  console.log(
+    JSON.stringify({
+      megabytes: Math.round(bytes / 1e6),
+      records,
+      tokens: manifest.tokens,
+      shards: manifest.shards.length,
+      diskBytes,
+      indexSeconds: indexMs / 1000,
+      buildMBps: bytes / 1e6 / (indexMs / 1000),
+      buildPeakRssMiB: Math.round(buildPeak),
+      queryOpenMs: q.openMs,
+      queryMedianMs: median(lat),
+      queryP95Ms: quantile(lat, 0.95),
+      queryMaxMs: Math.max(...lat),
+      queryRssMiB: Math.round(q.rssMiB),
+      queryPeakRssMiB: Math.round(q.peakRssMiB),
+      quotesFound: q.quotesFound,
+      quotes: q.quotes,
+    }),
+  )
+} finally {
+  if (!values.keep) rmSync(dir, {recursive: true, force: true})
+}
