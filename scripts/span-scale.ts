@@ -32,7 +32,12 @@ const {values} = parseArgs({
 const targetBytes = Number(values.gb) * 1e9
 const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'ol-span-scale-'))
 const path = join(dir, 'corpus.spans.json')
-const hex = (i: number, width: number) => Array.from({length: width / 8}, (_, k) => mix32(i * 31 + k).toString(16).padStart(8, '0')).join('')
+const hex = (i: number, width: number) =>
+  Array.from({length: width / 8}, (_, k) =>
+    mix32(i * 31 + k)
+      .toString(16)
+      .padStart(8, '0'),
+  ).join('')
 
 try {
   const chain = brownChain()
@@ -53,7 +58,9 @@ try {
     bytes += Buffer.byteLength(text) + 1
     records++
     if (bytes >= nextReport) {
-      console.log(`  ${(bytes / 1e6).toFixed(0)} MB, ${records} records, ${((performance.now() - t0) / 1000).toFixed(0)} s, peak RSS ${peakRssMiB().toFixed(0)} MiB`)
+      console.log(
+        `  ${(bytes / 1e6).toFixed(0)} MB, ${records} records, ${((performance.now() - t0) / 1000).toFixed(0)} s, peak RSS ${peakRssMiB().toFixed(0)} MiB`,
+      )
       nextReport += 1e8
     }
   }

@@ -1,4 +1,4 @@
-import {closeSync, copyFileSync, mkdtempSync, openSync, readFileSync, rmSync, truncateSync, writeFileSync} from 'node:fs'
+import {closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, truncateSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -128,6 +128,25 @@ describe('sharded span index', () => {
       for (const out of outputs(12, 30)) expect(traceSpans(back, out, {minWords: 4})).toEqual(traceSpans(whole, out, {minWords: 4}))
       for (let i = 0; i < texts.length; i += 17) expect(back.recordMeta?.(i)).toEqual(records[i])
       expect(back.recordMeta?.(texts.length)).toBeUndefined()
+    } finally {
+      back.close()
+    }
+  })
+
+  it('rebuilt with fewer shards, leaves none of the old ones; an index of no records is one empty shard', () => {
+    const path = join(dir, 'rebuilt.spans.json')
+    saveSpanIndex(path, sharded)
+    expect(existsSync(shardPath(path, 2))).toBe(true)
+    const w = new SpanIndexWriter(path)
+    texts.slice(0, 10).forEach((t) => w.add(t))
+    expect(w.finish().shards).toHaveLength(1)
+    expect(existsSync(shardPath(path, 1))).toBe(false)
+    const empty = new SpanIndexWriter(path)
+    expect(empty.finish()).toMatchObject({records: 0, tokens: 0, shards: [{records: 0, tokens: 0}]})
+    const back = openSpanIndex(path)
+    try {
+      expect(back.recordCount).toBe(0)
+      expect(traceSpans(back, phrase).spans).toEqual([])
     } finally {
       back.close()
     }

@@ -1,4 +1,4 @@
-import {closeSync, openSync, readFileSync, rmSync} from 'node:fs'
+import {closeSync, existsSync, openSync, readFileSync, rmSync} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
 
 import {SafetensorsFile, type TensorSource, writeSafetensorsFile} from '../../model/safetensors.js'
@@ -49,6 +49,14 @@ export function shardPath(path: string, i: number): string {
   return join(dirname(path), `${stem}.${i}.safetensors`)
 }
 
+/** An empty tensor is written as no chunks (the writer takes no bytes for it). */
+const chunks = (a: Int32Array): Int32Array | Int32Array[] => (a.length ? a : [])
+
+/** Deletes shard files from position `first` on, left by an earlier build with more shards. */
+function removeShardsFrom(path: string, first: number): void {
+  for (let i = first; existsSync(shardPath(path, i)); i++) rmSync(shardPath(path, i))
+}
+
 function writeShardFile(path: string, shard: BuiltShard, i: number): void {
   const {tokens, sa, lcp, recordStarts, counts} = shard.arrays
   const n = tokens.length
@@ -57,10 +65,10 @@ function writeShardFile(path: string, shard: BuiltShard, i: number): void {
   const vocabOffsets = new Int32Array(parts.length + 1)
   for (let k = 0; k < parts.length; k++) vocabOffsets[k + 1] = vocabOffsets[k] + parts[k].length
   const tensors: TensorSource[] = [
-    {name: 'tokens', dtype: 'I32', shape: [n], data: tokens},
-    {name: 'sa', dtype: 'I32', shape: [n], data: sa},
-    {name: 'lcp', dtype: 'I32', shape: [n], data: lcp},
-    {name: 'sample', dtype: 'I32', shape: [shard.sample.length / SAMPLE_WIDTH, SAMPLE_WIDTH], data: shard.sample},
+    {name: 'tokens', dtype: 'I32', shape: [n], data: chunks(tokens)},
+    {name: 'sa', dtype: 'I32', shape: [n], data: chunks(sa)},
+    {name: 'lcp', dtype: 'I32', shape: [n], data: chunks(lcp)},
+    {name: 'sample', dtype: 'I32', shape: [shard.sample.length / SAMPLE_WIDTH, SAMPLE_WIDTH], data: chunks(shard.sample)},
     {name: 'record_starts', dtype: 'I32', shape: [nr + 1], data: recordStarts},
     {name: 'vocab', dtype: 'U8', shape: [vocabOffsets[parts.length]], data: parts},
     {name: 'vocab_offsets', dtype: 'I32', shape: [parts.length + 1], data: vocabOffsets},
@@ -119,9 +127,8 @@ export class SpanIndexWriter {
   }
 
   finish(): SpanIndexManifest {
-    this.builder.flush()
-    if (this.shards.length === 0) this.builder.add('')
-    this.builder.flush()
+    this.builder.finish()
+    removeShardsFrom(this.path, this.shards.length)
     const manifest: SpanIndexManifest = {
       format: SPAN_INDEX_FORMAT,
       version: SPAN_INDEX_VERSION,
@@ -143,6 +150,7 @@ export function saveSpanIndex(path: string, idx: BuiltSpanIndex): void {
     writeShardFile(file, s, i)
     return {file: basename(file), records: s.arrays.recordStarts.length - 1, tokens: s.arrays.tokens.length}
   })
+  removeShardsFrom(path, shards.length)
   writeJsonAtomic(path, {
     format: SPAN_INDEX_FORMAT,
     version: SPAN_INDEX_VERSION,

@@ -140,6 +140,12 @@ export class ShardBuilder {
     if (meta) this.metas.push(meta)
   }
 
+  /** Closes the last shard; an index of no records is one empty shard. */
+  finish(): void {
+    this.flush()
+    if (this.recordBase === 0) this.onShard(buildShard(new Int32Array(0), ['\u0000'], new Int32Array(1), 0))
+  }
+
   /** Closes the current shard, if it has any record. */
   flush(): void {
     const nr = this.starts.length
@@ -217,8 +223,7 @@ export function buildSpanIndex(
   const shards: BuiltShard[] = []
   const builder = new ShardBuilder((s) => shards.push(s), opts)
   texts.forEach((t, i) => builder.add(t, opts.records?.[i]))
-  builder.flush()
-  if (shards.length === 0) shards.push(buildShard(new Int32Array(0), ['\u0000'], new Int32Array(1), 0))
+  builder.finish()
   return {...assembleIndex(shards, opts.info), shards, records: opts.records, arrays: shards[0].arrays}
 }
 
