@@ -73,12 +73,17 @@ export function traceSpans(idx: SpanIndex, text: string, opts: SpanOptions = {})
   }
   let outputWords = 0
   for (let i = 0; i < m; i++) outputWords += word[i]
-  // End of the sentence containing each position (exclusive).
-  const sentEnd = new Int32Array(m)
-  for (let i = m - 1, e = m; i >= 0; i--) {
-    if (brk[i]) e = i
-    sentEnd[i] = e
-  }
+  const wordsBefore = new Int32Array(m + 1)
+  for (let i = 0; i < m; i++) wordsBefore[i + 1] = wordsBefore[i] + word[i]
+  // Per shard, where a match from each position must stop: the sentence end or a word the shard lacks.
+  const stops = qs.map((q) => {
+    const stop = new Int32Array(m)
+    for (let i = m - 1, e = m; i >= 0; i--) {
+      if (brk[i] || q[i] < 0) e = i
+      stop[i] = e
+    }
+    return stop
+  })
   const total = idx.tokenCount
   type Cand = TracedSpan & {logp: number}
   const cands: Cand[] = []
@@ -87,10 +92,13 @@ export function traceSpans(idx: SpanIndex, text: string, opts: SpanOptions = {})
   let maxEnd = -1
   for (let j = 0; j < m; j++) {
     if (!word[j] || count[j] === 0) continue
-    // The longest match over the shards is the longest of each shard's.
+    // The longest match over the shards is the longest of each shard's. A shard whose match could
+    // not reach minWords words is not searched: the span is not kept whichever shard gives it, and a
+    // later span it would have hidden (ending no further) lies inside it, so is too short as well.
     let length = 0
     for (let s = 0; s < shards.length; s++) {
-      prefixes[s] = qs[s][j] < 0 ? undefined : longestPrefix(shards[s], qs[s], j, sentEnd[j])
+      const stop = stops[s][j]
+      prefixes[s] = wordsBefore[stop] - wordsBefore[j] < minWords ? undefined : longestPrefix(shards[s], qs[s], j, stop)
       length = Math.max(length, prefixes[s]?.length ?? 0)
     }
     let e = j + length
