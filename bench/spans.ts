@@ -127,6 +127,8 @@ export function spanOutputs(chain: BrownChain, count: number, records: number, s
 export type SpanQueryResult = {
   openMs: number
   latenciesMs: number[]
+  /** CPU time (user + system) per output: the latency without the waits of a loaded machine. */
+  cpuMs: number[]
   quotes: number
   quotesFound: number
   rssBeforeMiB: number
@@ -152,13 +154,17 @@ function queryStored(p: {index: string; outputs: string; keepTraces?: boolean}):
   const openMs = performance.now() - t0
   try {
     const latenciesMs: number[] = []
+    const cpuMs: number[] = []
     const traces: SpanTrace[] = []
     let quotes = 0
     let quotesFound = 0
     for (const o of outputs) {
       t0 = performance.now()
+      const cpu = process.cpuUsage()
       const t = traceSpans(idx, o.text)
       latenciesMs.push(performance.now() - t0)
+      const used = process.cpuUsage(cpu)
+      cpuMs.push((used.user + used.system) / 1000)
       if (p.keepTraces) traces.push(t)
       if (o.source !== undefined) {
         quotes++
@@ -168,6 +174,7 @@ function queryStored(p: {index: string; outputs: string; keepTraces?: boolean}):
     return {
       openMs,
       latenciesMs,
+      cpuMs,
       quotes,
       quotesFound,
       rssBeforeMiB,

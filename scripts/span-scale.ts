@@ -5,19 +5,19 @@
  * index and traces outputs of 100–200 words (half quoting 8–20 words of a record verbatim),
  * reporting per-output latency and RSS. Targets at 1 GB: under 50 ms per output, RSS under 300 MB.
  *
- *   nice -n 10 npx tsx scripts/span-scale.ts [--gb 1] [--outputs 100] [--shard-tokens 67108864] [--dir /tmp/…] [--keep]
+ *   nice -n 10 npx tsx scripts/span-scale.ts [--gb 1] [--outputs 100] [--shard-tokens N] [--dir /tmp/…] [--keep] [--reuse]
  *
  * The index goes under the system temp folder (about 13 bytes per token on disk) and is deleted
  * afterwards unless --keep.
  */
-import {mkdtempSync, readdirSync, rmSync, statSync} from 'node:fs'
+import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {parseArgs} from 'node:util'
 
-import {brownChain, corpusRecord, peakRssMiB, quantile, queryInFreshProcess, spanOutputs} from '../bench/spans.js'
+import {type BrownChain, brownChain, corpusRecord, peakRssMiB, quantile, queryInFreshProcess, spanOutputs} from '../bench/spans.js'
 import {median} from '../bench/report.js'
-import {DEFAULT_SHARD_TOKENS, SpanIndexWriter} from '../src/attribution/spans.js'
+import {DEFAULT_SHARD_TOKENS, type SpanIndexManifest, SpanIndexWriter} from '../src/attribution/spans.js'
 import {mix32} from '../src/model/prng.js'
 
 const {values} = parseArgs({
@@ -27,6 +27,8 @@ const {values} = parseArgs({
     'shard-tokens': {type: 'string', default: String(DEFAULT_SHARD_TOKENS)},
     dir: {type: 'string'},
     keep: {type: 'boolean', default: false},
+    /** Query an index that --keep left in --dir (same --gb) instead of building it again. */
+    reuse: {type: 'boolean', default: false},
   },
 })
 const targetBytes = Number(values.gb) * 1e9
@@ -39,8 +41,18 @@ const hex = (i: number, width: number) =>
       .padStart(8, '0'),
   ).join('')
 
-try {
-  const chain = brownChain()
+type Built = {
+  megabytes: number
+  records: number
+  tokens: number
+  shards: number
+  diskBytes: number
+  indexSeconds: number
+  buildMBps: number
+  buildPeakRssMiB: number
+}
+
+function build(chain: BrownChain): Built {
   const writer = new SpanIndexWriter(path, {shardTokens: Number(values['shard-tokens']), info: {datanet: 'span-scale'}})
   let bytes = 0
   let records = 0
@@ -58,46 +70,56 @@ try {
     bytes += Buffer.byteLength(text) + 1
     records++
     if (bytes >= nextReport) {
-      console.log(
-        `  ${(bytes / 1e6).toFixed(0)} MB, ${records} records, ${((performance.now() - t0) / 1000).toFixed(0)} s, peak RSS ${peakRssMiB().toFixed(0)} MiB`,
-      )
+      const s = ((performance.now() - t0) / 1000).toFixed(0)
+      console.log(`  ${(bytes / 1e6).toFixed(0)} MB, ${records} records, ${s} s, peak RSS ${peakRssMiB().toFixed(0)} MiB`)
       nextReport += 1e8
     }
   }
-  let t = performance.now()
+  const t = performance.now()
   const manifest = writer.finish()
   indexMs += performance.now() - t
-  const diskBytes = readdirSync(dir).reduce((s, f) => s + statSync(join(dir, f)).size, 0)
-  const buildPeak = peakRssMiB()
+  const built: Built = {
+    megabytes: Math.round(bytes / 1e6),
+    records,
+    tokens: manifest.tokens,
+    shards: manifest.shards.length,
+    diskBytes: readdirSync(dir).reduce((s, f) => s + statSync(join(dir, f)).size, 0),
+    indexSeconds: indexMs / 1000,
+    buildMBps: bytes / 1e6 / (indexMs / 1000),
+    buildPeakRssMiB: Math.round(peakRssMiB()),
+  }
   console.log(
-    `build: ${(bytes / 1e6).toFixed(0)} MB of text, ${records} records, ${(manifest.tokens / 1e6).toFixed(1)} M tokens, ${manifest.shards.length} shards ` +
-      `(${(diskBytes / 1e9).toFixed(2)} GB on disk); indexing ${(indexMs / 1000).toFixed(0)} s = ${(bytes / 1e6 / (indexMs / 1000)).toFixed(1)} MB/s ` +
-      `(+ ${(generateMs / 1000).toFixed(0)} s generating the text); peak RSS ${buildPeak.toFixed(0)} MiB`,
+    `build: ${built.megabytes} MB of text, ${records} records, ${(built.tokens / 1e6).toFixed(1)} M tokens, ${built.shards} shards ` +
+      `(${(built.diskBytes / 1e9).toFixed(2)} GB on disk); indexing ${built.indexSeconds.toFixed(0)} s = ${built.buildMBps.toFixed(1)} MB/s ` +
+      `(+ ${(generateMs / 1000).toFixed(0)} s generating the text); peak RSS ${built.buildPeakRssMiB} MiB`,
   )
+  return built
+}
 
+try {
+  const chain = brownChain()
+  const reuse = values.reuse && existsSync(path)
+  const built = reuse ? undefined : build(chain)
+  const records = built?.records ?? (JSON.parse(readFileSync(path, 'utf8')) as SpanIndexManifest).records
   const outputs = spanOutputs(chain, Number(values.outputs), records)
-  t = performance.now()
   const q = await queryInFreshProcess(path, outputs, dir)
   const lat = q.latenciesMs
+  const f = (x: number) => x.toFixed(1)
   console.log(
-    `query (fresh process, ${lat.length} outputs of 100–200 words): open ${q.openMs.toFixed(1)} ms; per output median ${median(lat).toFixed(1)} ms, ` +
-      `p95 ${quantile(lat, 0.95).toFixed(1)} ms, max ${Math.max(...lat).toFixed(1)} ms, first ${lat[0].toFixed(1)} ms; ` +
-      `RSS ${q.rssMiB.toFixed(0)} MiB (${q.rssBeforeMiB.toFixed(0)} MiB before opening), peak ${q.peakRssMiB.toFixed(0)} MiB; quoted record found in ${q.quotesFound}/${q.quotes}`,
+    `query (fresh process, ${lat.length} outputs of 100–200 words): open ${f(q.openMs)} ms; per output median ${f(median(lat))} ms, ` +
+      `p95 ${f(quantile(lat, 0.95))} ms, max ${f(Math.max(...lat))} ms, first ${f(lat[0])} ms; CPU per output median ${f(median(q.cpuMs))} ms, ` +
+      `p95 ${f(quantile(q.cpuMs, 0.95))} ms; RSS ${q.rssMiB.toFixed(0)} MiB (${q.rssBeforeMiB.toFixed(0)} MiB before opening), ` +
+      `peak ${q.peakRssMiB.toFixed(0)} MiB; quoted record found in ${q.quotesFound}/${q.quotes}`,
   )
   console.log(
     JSON.stringify({
-      megabytes: Math.round(bytes / 1e6),
-      records,
-      tokens: manifest.tokens,
-      shards: manifest.shards.length,
-      diskBytes,
-      indexSeconds: indexMs / 1000,
-      buildMBps: bytes / 1e6 / (indexMs / 1000),
-      buildPeakRssMiB: Math.round(buildPeak),
+      ...built,
       queryOpenMs: q.openMs,
       queryMedianMs: median(lat),
       queryP95Ms: quantile(lat, 0.95),
       queryMaxMs: Math.max(...lat),
+      queryCpuMedianMs: median(q.cpuMs),
+      queryCpuP95Ms: quantile(q.cpuMs, 0.95),
       queryRssMiB: Math.round(q.rssMiB),
       queryPeakRssMiB: Math.round(q.peakRssMiB),
       quotesFound: q.quotesFound,

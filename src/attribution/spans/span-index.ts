@@ -57,10 +57,11 @@ export const SAMPLE_WIDTH = SAMPLE_KEY + 1
 export const PAST_END = -2
 
 /**
- * Tokens per shard by default: 2^26 (about 350 MB of English text). Building a shard holds its
- * token array, suffix array, LCP array and SA-IS's working arrays, about 20 bytes per token.
+ * Tokens per shard by default: 2^27 (about 680 MB of English text). Building a shard holds its
+ * token array, suffix array, LCP array and SA-IS's working arrays, about 20 bytes per token (2.7 GB
+ * at the limit); a query searches every shard, so fewer, larger shards answer sooner.
  */
-export const DEFAULT_SHARD_TOKENS = 1 << 26
+export const DEFAULT_SHARD_TOKENS = 1 << 27
 
 /** A shard built in memory, with the arrays that a shard file stores. */
 export type BuiltShard = SpanShard & {
@@ -79,7 +80,7 @@ export type BuiltSpanIndex = Omit<SpanIndex, 'shards'> & {
 }
 
 export type ShardingOptions = {
-  /** Most tokens in a shard (a record larger than that is a shard of its own). Default 2^26. */
+  /** Most tokens in a shard (a record larger than that is a shard of its own). Default 2^27. */
   shardTokens?: number
 }
 
