@@ -2,6 +2,7 @@ import {closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
+import fc from 'fast-check'
 import {afterAll, describe, expect, it} from 'vitest'
 
 import {
@@ -192,6 +193,44 @@ describe('sharded span index', () => {
         expect((err as OpenledgerError).shortMessage).not.toContain('\n')
       }
     }
+  })
+})
+
+describe('longest match on a repetitive corpus', () => {
+  it('equals a brute-force scan where long common prefixes make the block walk read the token array', () => {
+    // Three words, long runs: thousands of suffixes share long prefixes, so most blocks of the suffix
+    // table are decided by lcp ties and token reads rather than by the sampled keys.
+    const r = createRandom(21)
+    const rep = Array.from({length: 120}, () => Array.from({length: 40}, () => ['ab', 'ab', 'ab', 'cd', 'ef'][r.int(5)]).join(' '))
+    const index = buildSpanIndex(rep)
+    const shard = index.shards[0]
+    const T = index.arrays.tokens
+    fc.assert(
+      fc.property(
+        fc.integer({min: 0, max: T.length - 30}),
+        fc.integer({min: 1, max: 30}),
+        fc.integer({min: 0, max: 4}),
+        (pos, len, noise) => {
+          const q = Int32Array.from(T.subarray(pos, pos + len))
+          q[len - 1] = noise === 4 ? -1 : noise
+          const m = longestMatch(shard, q, 0, len)
+          let best = 0
+          let count = 0
+          for (let s = 0; s < T.length; s++) {
+            let d = 0
+            while (d < len && s + d < T.length && T[s + d] === q[d]) d++
+            if (d > best) {
+              best = d
+              count = 0
+            }
+            if (d === best) count++
+          }
+          expect(m.length).toBe(best)
+          if (best > 0) expect(m.hi - m.lo).toBe(count)
+        },
+      ),
+      {numRuns: 200},
+    )
   })
 })
 

@@ -114,6 +114,7 @@ describe('span index', () => {
       const backwards = (c: IntColumn) => Int32Array.from({length: n}, (_, j) => c.get(n - 1 - j)).reverse()
       expect(backwards(stored.sa)).toEqual(idx.arrays.sa)
       expect(backwards(stored.lcp)).toEqual(idx.arrays.lcp)
+      expect(backwards(stored.branch)).toEqual(idx.arrays.branch)
       expect(backwards(stored.tokens)).toEqual(idx.arrays.tokens)
       expect(stored.sample).toEqual(shard.sample)
       for (const [id, w] of idx.shards[0].words.entries()) {

@@ -25,6 +25,12 @@ export type SpanShard = {
   sa: IntColumn
   /** lcp[k]: longest common prefix of the suffixes at ranks k − 1 and k. */
   lcp: IntColumn
+  /**
+   * branch[k]: the token of suffix k just past that common prefix (where it sorts after suffix
+   * k − 1). With lcp it lets a search walk a block of the suffix table reading the token array only
+   * where the query's match grows.
+   */
+  branch: IntColumn
   /** Token offset of each record's first token; length records + 1 (prefix sums). */
   recordStarts: IntColumn
   /**
@@ -65,7 +71,7 @@ export const DEFAULT_SHARD_TOKENS = 1 << 27
 
 /** A shard built in memory, with the arrays that a shard file stores. */
 export type BuiltShard = SpanShard & {
-  arrays: {tokens: Int32Array; sa: Int32Array; lcp: Int32Array; recordStarts: Int32Array; counts: Int32Array}
+  arrays: {tokens: Int32Array; sa: Int32Array; lcp: Int32Array; branch: Int32Array; recordStarts: Int32Array; counts: Int32Array}
   /** The vocabulary in id order. */
   words: string[]
   records?: RecordMeta[]
@@ -182,6 +188,7 @@ function buildShard(
   for (let i = 0; i < tokens.length; i++) tokens[i] = renumber[tokens[i]]
   const sa = buildSuffixArray(tokens, words.length)
   const lcp = buildLcpArray(tokens, sa)
+  const branch = branchTokens(tokens, sa, lcp)
   const counts = new Int32Array(words.length)
   for (let i = 0; i < tokens.length; i++) counts[tokens[i]]++
   const sample = sampleSuffixes(tokens, sa)
@@ -189,15 +196,26 @@ function buildShard(
     tokens: memoryColumn(tokens),
     sa: memoryColumn(sa),
     lcp: memoryColumn(lcp),
+    branch: memoryColumn(branch),
     recordStarts: memoryColumn(recordStarts),
     sample,
     vocabulary: memoryVocabulary(words, counts),
     recordBase,
     recordMeta: records ? (i) => records[i] : undefined,
-    arrays: {tokens, sa, lcp, recordStarts, counts},
+    arrays: {tokens, sa, lcp, branch, recordStarts, counts},
     words,
     records,
   }
+}
+
+/**
+ * branch[k] = tokens[sa[k] + lcp[k]] (0 at rank 0). Suffix k never ends at lcp[k]: it would then be
+ * a prefix of suffix k − 1 and sort before it.
+ */
+export function branchTokens(tokens: Int32Array, sa: Int32Array, lcp: Int32Array, from = 0, to = sa.length): Int32Array {
+  const out = new Int32Array(to - from)
+  for (let k = Math.max(from, 1); k < to; k++) out[k - from] = tokens[sa[k] + lcp[k]]
+  return out
 }
 
 function sampleSuffixes(tokens: Int32Array, sa: Int32Array): Int32Array {

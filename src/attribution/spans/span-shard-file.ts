@@ -11,7 +11,7 @@ import {pagedVocabulary} from './vocabulary.js'
 /**
  * One shard of a stored span index: a safetensors file laid out as infini-gram lays out its index,
  * the token array and the suffix table of fixed-width (4-byte) pointers into it, plus the LCP array
- * beside the table. Tensors: tokens, sa, lcp (I32 [n]); sample (I32 [⌈n/256⌉, 9]: every 256th
+ * beside the table. Tensors: tokens, sa, lcp, branch (I32 [n]: the token after each LCP); sample (I32 [⌈n/256⌉, 9]: every 256th
  * suffix's start and first 8 tokens); record_starts (I32 [records + 1]); the vocabulary sorted by
  * UTF-8 bytes, a token's id being its rank: vocab (U8, the words back to back), vocab_offsets
  * (I32 [size + 1]), counts (I32 [size]); with record metadata, record_meta_offsets (I32 [records + 1])
@@ -26,7 +26,7 @@ const chunks = (a: Int32Array): Int32Array | Int32Array[] => (a.length ? a : [])
 
 /** Writes one shard's file (atomically): its arrays, vocabulary and record metadata. */
 export function writeShardFile(path: string, shard: BuiltShard, i: number): void {
-  const {tokens, sa, lcp, recordStarts, counts} = shard.arrays
+  const {tokens, sa, lcp, branch, recordStarts, counts} = shard.arrays
   const n = tokens.length
   const nr = recordStarts.length - 1
   const parts = shard.words.map((w) => Buffer.from(w, 'utf8'))
@@ -36,6 +36,7 @@ export function writeShardFile(path: string, shard: BuiltShard, i: number): void
     {name: 'tokens', dtype: 'I32', shape: [n], data: chunks(tokens)},
     {name: 'sa', dtype: 'I32', shape: [n], data: chunks(sa)},
     {name: 'lcp', dtype: 'I32', shape: [n], data: chunks(lcp)},
+    {name: 'branch', dtype: 'I32', shape: [n], data: chunks(branch)},
     {name: 'sample', dtype: 'I32', shape: [shard.sample.length / SAMPLE_WIDTH, SAMPLE_WIDTH], data: chunks(shard.sample)},
     {name: 'record_starts', dtype: 'I32', shape: [nr + 1], data: recordStarts},
     {name: 'vocab', dtype: 'U8', shape: [vocabOffsets[parts.length]], data: parts},
@@ -70,6 +71,7 @@ const PAGES = {
   tokens: [6, 4096],
   sa: [8, 512],
   lcp: [8, 256],
+  branch: [8, 256],
   record_starts: [10, 64],
   record_meta_offsets: [10, 16],
   vocab: [12, 64],
@@ -108,7 +110,17 @@ export function openShardFile(path: string, i: number, recordBase: number): Open
     )
       throw new SpanIndexError(`span index shard ${path} is not shard ${i} of this index (${m.format ?? 'no format'} ${m.version ?? ''})`)
     const withMeta = file.tensors.has('record_meta_offsets')
-    const i32 = ['tokens', 'sa', 'lcp', 'sample', 'record_starts', 'vocab_offsets', 'counts', ...(withMeta ? ['record_meta_offsets'] : [])]
+    const i32 = [
+      'tokens',
+      'sa',
+      'lcp',
+      'branch',
+      'sample',
+      'record_starts',
+      'vocab_offsets',
+      'counts',
+      ...(withMeta ? ['record_meta_offsets'] : []),
+    ]
     for (const name of i32)
       if (file.info(name).dtype !== 'I32') throw new SpanIndexError(`span index shard ${path} is damaged (${name} is not I32)`)
     if (file.info('vocab').dtype !== 'U8' || (withMeta && file.info('record_meta').dtype !== 'U8'))
@@ -120,6 +132,7 @@ export function openShardFile(path: string, i: number, recordBase: number): Open
     if (
       file.info('sa').shape[0] !== n ||
       file.info('lcp').shape[0] !== n ||
+      file.info('branch').shape[0] !== n ||
       file.info('vocab_offsets').shape[0] !== size + 1 ||
       sampleShape[0] !== Math.ceil(n / SAMPLE_STEP) ||
       sampleShape[1] !== SAMPLE_WIDTH ||
@@ -148,6 +161,7 @@ export function openShardFile(path: string, i: number, recordBase: number): Open
       tokens: col('tokens'),
       sa: col('sa'),
       lcp: col('lcp'),
+      branch: col('branch'),
       recordStarts: col('record_starts'),
       sample: file.read<'I32'>('sample'),
       vocabulary: pagedVocabulary(col('vocab'), col('vocab_offsets'), col('counts')),
