@@ -64,6 +64,75 @@ function induce(T: Symbols, SA: Int32Array, n: number, C: Int32Array, B: Int32Ar
 }
 
 /**
+ * Stage 1's induction: the same two scans, except that an entry is cleared once it has induced its
+ * predecessor. Stage 1 needs only the order of the LMS suffixes, and this way they are all that is
+ * left: the S scan writes an S-type j as ~j exactly when j−1 is L-type (j is LMS), and no later step
+ * flips it back. Finding them afterwards is then a sequential scan for negative entries instead of
+ * two random reads of the type array per entry.
+ */
+function induceLms(T: Symbols, SA: Int32Array, n: number, C: Int32Array, B: Int32Array, K: number): void {
+  bucketStarts(C, B, K)
+  for (let i = 0; i < n; i++) {
+    const p = SA[i]
+    if (p > 0) {
+      SA[i] = 0
+      const j = p - 1
+      const c = T[j]
+      SA[B[c]++] = j > 0 && T[j - 1] < c ? ~j : j
+    } else if (p < 0) {
+      SA[i] = ~p
+    }
+  }
+  bucketEnds(C, B, K)
+  for (let i = n - 1; i >= 0; i--) {
+    const p = SA[i]
+    if (p > 0) {
+      SA[i] = 0
+      const j = p - 1
+      const c = T[j]
+      SA[--B[c]] = j > 0 && T[j - 1] > c ? ~j : j
+    }
+  }
+}
+
+/**
+ * Suffix array of the reduced string s1 without recursing, for when few names repeat (nearly
+ * always on word tokens at the deeper levels, often at the top one): the suffixes are bucketed by
+ * their first name, which alone orders every suffix whose name is unique, and each bucket of a
+ * repeated name is sorted by comparing the names that follow. `groupStarts[x]` is where name x's
+ * bucket begins. Returns false, leaving SA1 to be overwritten, when the comparisons pass `budget`
+ * (long repeats, where recursion's linear time wins).
+ */
+function sortReducedDirect(s1: Int32Array, SA1: Int32Array, n1: number, groupStarts: Int32Array, names: number, budget: number): boolean {
+  for (let i = 0; i < n1; i++) SA1[groupStarts[s1[i]]++] = i
+  let work = 0
+  // The last name of s1 is the sentinel's, unique, so two different suffixes always differ before
+  // either runs off the end.
+  const compare = (x: number, y: number): number => {
+    if (work > budget) return 0
+    let d = 1
+    while (s1[x + d] === s1[y + d]) d++
+    work += d
+    return s1[x + d] - s1[y + d]
+  }
+  for (let x = 0, a = 0; x < names; x++) {
+    const b = groupStarts[x]
+    if (b - a === 2) {
+      if (compare(SA1[a], SA1[a + 1]) > 0) {
+        const tmp = SA1[a]
+        SA1[a] = SA1[a + 1]
+        SA1[a + 1] = tmp
+      }
+    } else if (b - a > 2) {
+      SA1.subarray(a, b).sort(compare)
+    }
+    if (work > budget) return false
+    a = b
+  }
+  return true
+}
+
+/**
  * SA-IS core. T[0..n) has values in [0, K) and ends with a unique smallest sentinel 0 at n−1.
  * Writes the suffix array into SA[0..n). Empty slots hold 0 while inducing: suffix 0 is never LMS
  * and induces nothing, so the two never need telling apart.
@@ -85,12 +154,15 @@ function sais(T: Symbols, SA: Int32Array, n: number, K: number): void {
   bucketEnds(C, B, K)
   SA.fill(0, 0, n)
   for (let i = 1; i < n; i++) if (t[i] === S_TYPE && t[i - 1] === L_TYPE) SA[--B[T[i]]] = i
-  induce(T, SA, n, C, B, K)
+  induceLms(T, SA, n, C, B, K)
 
-  let n1 = 0
-  for (let i = 0; i < n; i++) {
+  // The sentinel, the smallest suffix, induced nothing back into SA[0]; the other LMS suffixes are
+  // the negative entries, in sorted order of their LMS substrings.
+  SA[0] = n - 1
+  let n1 = 1
+  for (let i = 1; i < n; i++) {
     const p = SA[i]
-    if (p > 0 && t[p] === S_TYPE && t[p - 1] === L_TYPE) SA[n1++] = p
+    if (p < 0) SA[n1++] = ~p
   }
 
   // Name the LMS substrings: equal substrings share a name. Each one's length (to the next LMS
@@ -109,13 +181,14 @@ function sais(T: Symbols, SA: Int32Array, n: number, K: number): void {
   let name = 0
   let prev = -1
   let prevLen = 0
+  const groupStarts = new Int32Array(n1)
   for (let i = 0; i < n1; i++) {
     const pos = SA[i]
     const len = SA[n1 + (pos >> 1)]
     let diff = len !== prevLen
     for (let d = 0; !diff && d < len; d++) if (T[pos + d] !== T[prev + d]) diff = true
     if (diff) {
-      name++
+      groupStarts[name++] = i
       prev = pos
       prevLen = len
     }
@@ -126,8 +199,8 @@ function sais(T: Symbols, SA: Int32Array, n: number, K: number): void {
   // Stage 2: sort the reduced problem (recursively when names repeat).
   const s1 = SA.subarray(n - n1, n)
   const SA1 = SA.subarray(0, n1)
-  if (name < n1) sais(s1, SA1, n1, name)
-  else for (let i = 0; i < n1; i++) SA1[s1[i]] = i
+  if (name === n1) for (let i = 0; i < n1; i++) SA1[s1[i]] = i
+  else if (!sortReducedDirect(s1, SA1, n1, groupStarts, name, n1)) sais(s1, SA1, n1, name)
 
   // Stage 3: induce the full order from the sorted LMS suffixes.
   for (let i = 1, j = 0; i < n; i++) if (t[i] === S_TYPE && t[i - 1] === L_TYPE) s1[j++] = i
