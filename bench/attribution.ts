@@ -29,7 +29,7 @@ import {buildLcpArray, buildSuffixArray, naiveSuffixArray} from '../src/attribut
 import type {AttributionInput} from '../src/attribution/types.js'
 import {createRandom} from '../src/model/prng.js'
 import {buildSuffixArray as buildSuffixArrayPrevious} from './baselines/suffix-array-previous.js'
-import {median, timeRepeated} from './report.js'
+import {median, type Timings, timeRepeated} from './report.js'
 
 export type AttributionBenchOptions = {
   N: number
@@ -132,6 +132,29 @@ export function brownTokenIds(dir = join(import.meta.dirname, '..', 'node_module
 }
 
 /**
+ * Times `a` and `b` alternately, `repeats` times each: on a shared machine whose load changes from
+ * one second to the next, both then see the same conditions and their ratio stays meaningful.
+ */
+function timeInterleaved(repeats: number, a: () => unknown, b: () => unknown): [Timings, Timings] {
+  const ta: number[] = []
+  const tb: number[] = []
+  for (let k = 0; k < repeats; k++) {
+    for (const [fn, ts] of [
+      [a, ta],
+      [b, tb],
+    ] as const) {
+      const t0 = performance.now()
+      fn()
+      ts.push(performance.now() - t0)
+    }
+  }
+  return [
+    {min: Math.min(...ta), median: median(ta)},
+    {min: Math.min(...tb), median: median(tb)},
+  ]
+}
+
+/**
  * SA-IS on 4 M Zipf tokens and on the Brown corpus, each against the previous implementation on the
  * same tokens; on a prefix, against the naive sort. Also `npx tsx bench/attribution.ts --suffix-array`.
  */
@@ -153,8 +176,11 @@ export function runSuffixArrayBench(
     const sa = buildSuffixArray(tokens, alphabet)
     const before = buildSuffixArrayPrevious(tokens, alphabet)
     for (let i = 0; i < sa.length; i++) if (sa[i] !== before[i]) throw new Error(`bench: suffix arrays differ at ${i} (${label})`)
-    const cur = timeRepeated(o.repeats, () => buildSuffixArray(tokens, alphabet).length)
-    const prev = timeRepeated(o.repeats, () => buildSuffixArrayPrevious(tokens, alphabet).length)
+    const [cur, prev] = timeInterleaved(
+      o.repeats,
+      () => buildSuffixArray(tokens, alphabet).length,
+      () => buildSuffixArrayPrevious(tokens, alphabet).length,
+    )
     out[`${key}Ms`] = cur.median
     out[`${key}MBs`] = mbs(tokens.length, cur.median)
     out[`${key}MBsBest`] = mbs(tokens.length, cur.min)

@@ -6,9 +6,6 @@
 /** The text: 16-bit when the alphabet fits (half the memory traffic of the induction scans), else 32-bit. */
 type Symbols = Uint16Array | Int32Array
 
-const L_TYPE = 0
-const S_TYPE = 1
-
 /** B[c] = where bucket c starts in the suffix array. */
 function bucketStarts(C: Int32Array, B: Int32Array, K: number): void {
   let sum = 0
@@ -142,9 +139,6 @@ function sais(T: Symbols, SA: Int32Array, n: number, K: number): void {
     SA[0] = 0
     return
   }
-  const t = new Uint8Array(n)
-  t[n - 1] = S_TYPE
-  for (let i = n - 2; i >= 0; i--) t[i] = T[i] < T[i + 1] || (T[i] === T[i + 1] && t[i + 1] === S_TYPE) ? S_TYPE : L_TYPE
   // Bucket sizes are counted once per level; starts and ends are rebuilt from them in O(K).
   const C = new Int32Array(K)
   for (let i = 0; i < n; i++) C[T[i]]++
@@ -153,7 +147,14 @@ function sais(T: Symbols, SA: Int32Array, n: number, K: number): void {
   // Stage 1: sort the LMS substrings by induction.
   bucketEnds(C, B, K)
   SA.fill(0, 0, n)
-  for (let i = 1; i < n; i++) if (t[i] === S_TYPE && t[i - 1] === L_TYPE) SA[--B[T[i]]] = i
+  // The LMS positions, found right to left (as everywhere below): a position's type follows from
+  // its symbol, the next one and the next one's type, so no type array is stored. Their order within
+  // a bucket does not matter here.
+  for (let i = n - 2, sNext = true; i >= 0; i--) {
+    const s: boolean = T[i] < T[i + 1] || (T[i] === T[i + 1] && sNext)
+    if (sNext && !s) SA[--B[T[i + 1]]] = i + 1
+    sNext = s
+  }
   induceLms(T, SA, n, C, B, K)
 
   // The sentinel, the smallest suffix, induced nothing back into SA[0]; the other LMS suffixes are
@@ -171,13 +172,15 @@ function sais(T: Symbols, SA: Int32Array, n: number, K: number): void {
   // and the S type of the closing LMS position), so most pairs are told apart by length alone and
   // the rest by T, without the type array's random reads.
   SA.fill(-1, n1, n)
-  for (let i = 1, last = -1; i < n; i++) {
-    if (t[i] === S_TYPE && t[i - 1] === L_TYPE) {
-      if (last >= 0) SA[n1 + (last >> 1)] = i - last + 1
-      last = i
-    }
-  }
   SA[n1 + ((n - 1) >> 1)] = 1 // the sentinel, the last LMS position
+  for (let i = n - 3, sNext = T[n - 2] < T[n - 1], next = n - 1; i >= 0; i--) {
+    const s: boolean = T[i] < T[i + 1] || (T[i] === T[i + 1] && sNext)
+    if (sNext && !s) {
+      SA[n1 + ((i + 1) >> 1)] = next - i
+      next = i + 1
+    }
+    sNext = s
+  }
   let name = 0
   let prev = -1
   let prevLen = 0
@@ -203,7 +206,11 @@ function sais(T: Symbols, SA: Int32Array, n: number, K: number): void {
   else if (!sortReducedDirect(s1, SA1, n1, groupStarts, name, n1)) sais(s1, SA1, n1, name)
 
   // Stage 3: induce the full order from the sorted LMS suffixes.
-  for (let i = 1, j = 0; i < n; i++) if (t[i] === S_TYPE && t[i - 1] === L_TYPE) s1[j++] = i
+  for (let i = n - 2, j = n1, sNext = true; i >= 0; i--) {
+    const s: boolean = T[i] < T[i + 1] || (T[i] === T[i + 1] && sNext)
+    if (sNext && !s) s1[--j] = i + 1
+    sNext = s
+  }
   for (let i = 0; i < n1; i++) SA1[i] = s1[SA1[i]]
   SA.fill(0, n1, n)
   bucketEnds(C, B, K)
