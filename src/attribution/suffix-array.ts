@@ -60,6 +60,22 @@ function induce(T: Symbols, SA: Int32Array, n: number, C: Int32Array, B: Int32Ar
   }
 }
 
+const SHORT_BITS = 4
+const SHORT_MASK = (1 << SHORT_BITS) - 1
+
+/**
+ * What the naming pass compares first, one Int32 per LMS substring T[p, p + len): for a short one,
+ * its length in the low bits and a hash of its symbols above them; for a long one, ~len. Unequal
+ * keys mean unequal substrings, so T, read at random in sorted order, is only compared for the few
+ * pairs whose keys agree (almost always truly equal ones). Computing the keys reads T in order.
+ */
+function substringKey(T: Symbols, p: number, len: number): number {
+  if (len > SHORT_MASK) return ~len
+  let h = 0
+  for (let d = 0; d < len; d++) h = Math.imul(h ^ T[p + d], 0x9e3779b1)
+  return ((h >>> (SHORT_BITS + 1)) << SHORT_BITS) | len
+}
+
 /**
  * Stage 1's induction: the same two scans, except that an entry is cleared once it has induced its
  * predecessor. Stage 1 needs only the order of the LMS suffixes, and this way they are all that is
@@ -172,28 +188,31 @@ function sais(T: Symbols, SA: Int32Array, n: number, K: number): void {
   // and the S type of the closing LMS position), so most pairs are told apart by length alone and
   // the rest by T, without the type array's random reads.
   SA.fill(-1, n1, n)
-  SA[n1 + ((n - 1) >> 1)] = 1 // the sentinel, the last LMS position
+  SA[n1 + ((n - 1) >> 1)] = substringKey(T, n - 1, 1) // the sentinel, the last LMS position
   for (let i = n - 3, sNext = T[n - 2] < T[n - 1], next = n - 1; i >= 0; i--) {
     const s: boolean = T[i] < T[i + 1] || (T[i] === T[i + 1] && sNext)
     if (sNext && !s) {
-      SA[n1 + ((i + 1) >> 1)] = next - i
+      SA[n1 + ((i + 1) >> 1)] = substringKey(T, i + 1, next - i)
       next = i + 1
     }
     sNext = s
   }
   let name = 0
   let prev = -1
-  let prevLen = 0
+  let prevKey = 0
   const groupStarts = new Int32Array(n1)
   for (let i = 0; i < n1; i++) {
     const pos = SA[i]
-    const len = SA[n1 + (pos >> 1)]
-    let diff = len !== prevLen
-    for (let d = 0; !diff && d < len; d++) if (T[pos + d] !== T[prev + d]) diff = true
+    const key = SA[n1 + (pos >> 1)]
+    let diff = key !== prevKey || prev < 0
+    if (!diff) {
+      const len = key < 0 ? ~key : key & SHORT_MASK
+      for (let d = 0; !diff && d < len; d++) if (T[pos + d] !== T[prev + d]) diff = true
+    }
     if (diff) {
       groupStarts[name++] = i
       prev = pos
-      prevLen = len
+      prevKey = key
     }
     SA[n1 + (pos >> 1)] = name - 1
   }
