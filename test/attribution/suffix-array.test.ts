@@ -72,6 +72,21 @@ describe('SA-IS suffix array', () => {
     )
   })
 
+  it('equals a naive suffix sort where LMS substrings are long and repeat', () => {
+    // Long descending-then-ascending runs make LMS substrings longer than the short naming keys
+    // hold; repeating them makes equal long substrings that must share a name.
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({min: 8, max: 30}), fc.integer({min: 1, max: 3})), {minLength: 1, maxLength: 6}), (runs) => {
+        const t: number[] = []
+        for (const [len, times] of runs)
+          for (let r = 0; r < times; r++) for (let k = 0; k < 2 * len; k++) t.push(k < len ? len - k : k - len + 1)
+        const arr = Int32Array.from(t)
+        expect(Array.from(buildSuffixArray(arr))).toEqual(Array.from(naiveSuffixArray(arr)))
+      }),
+      {numRuns: 100},
+    )
+  })
+
   it('equals a naive suffix sort on both sides of the 16-bit text boundary', () => {
     // The text is held in 16 bits while alphabet + 1 (the sentinel) fits in 65,536 symbols.
     for (const alphabet of [65_534, 65_535, 65_536, 65_537]) {
