@@ -29,7 +29,7 @@ import {buildLcpArray, buildSuffixArray, naiveSuffixArray} from '../src/attribut
 import type {AttributionInput} from '../src/attribution/types.js'
 import {createRandom} from '../src/model/prng.js'
 import {buildSuffixArray as buildSuffixArrayPrevious} from './baselines/suffix-array-previous.js'
-import {median, type Timings, timeRepeated} from './report.js'
+import {median, runBenchScript, type Timings, timeRepeated} from './report.js'
 
 export type AttributionBenchOptions = {
   N: number
@@ -158,11 +158,11 @@ function timeInterleaved(repeats: number, a: () => unknown, b: () => unknown): [
  * SA-IS on 4 M Zipf tokens and on the Brown corpus, each against the previous implementation on the
  * same tokens; on a prefix, against the naive sort. Also `npx tsx bench/attribution.ts --suffix-array`.
  */
-export function runSuffixArrayBench(
+export async function runSuffixArrayBench(
   o: Pick<AttributionBenchOptions, 'saTokens' | 'naiveTokens' | 'repeats'>,
   log: (line: string) => void,
   rand: () => number,
-): AttributionBenchResult {
+): Promise<AttributionBenchResult> {
   const out: AttributionBenchResult = {}
   log(`# suffix array (MB/s = tokens × 4 bytes / time; "previous" = bench/baselines/suffix-array-previous.ts on the same tokens, same run)`)
   const zipf = (n: number, V: number) => Int32Array.from({length: n}, () => Math.floor(V * rand() ** 3))
@@ -189,6 +189,13 @@ export function runSuffixArrayBench(
       `SA-IS, ${label}: min ${cur.min.toFixed(0)} ms = ${mbs(tokens.length, cur.min).toFixed(1)} MB/s, median ${cur.median.toFixed(0)} ms = ${out[`${key}MBs`].toFixed(1)} MB/s (target ≥ 40 MB/s); previous: min ${prev.min.toFixed(0)} ms = ${mbs(tokens.length, prev.min).toFixed(1)} MB/s, median ${prev.median.toFixed(0)} ms = ${mbs(tokens.length, prev.median).toFixed(1)} MB/s; ${out[`${key}VsPrevious`].toFixed(2)}× faster`,
     )
   }
+  // The same build in a fresh process (same distribution, its own seed): an additional row, to tell
+  // what this process's heap and earlier parts cost from what the algorithm costs.
+  const alone = await runBenchScript<Timings>('suffix-array-alone.ts', {tokens: o.saTokens, alphabet: 50_000, repeats: o.repeats, seed: 7})
+  out.saisAloneMBs = mbs(o.saTokens, alone.median)
+  log(
+    `SA-IS, ${o.saTokens} Zipf tokens in a process of its own: min ${alone.min.toFixed(0)} ms = ${mbs(o.saTokens, alone.min).toFixed(1)} MB/s, median ${alone.median.toFixed(0)} ms = ${out.saisAloneMBs.toFixed(1)} MB/s`,
+  )
   const sa = buildSuffixArray(big, 50_000)
   let t0 = performance.now()
   buildLcpArray(big, sa)
@@ -327,7 +334,7 @@ export async function runAttributionBench(
     `buildReceipt (top 20 of ${N}, selection): min ${rs.min.toFixed(1)} ms, median ${rs.median.toFixed(1)} ms = ${(rs.median / fs.median).toFixed(3)}× a full sort (min ${fs.min.toFixed(1)}, median ${fs.median.toFixed(1)} ms), ${(rs.median / out.ifQueryOrtMs).toFixed(2)}× the IF query it ranks`,
   )
 
-  Object.assign(out, runSuffixArrayBench(o, log, rand))
+  Object.assign(out, await runSuffixArrayBench(o, log, rand))
 
   log(`# span query`)
   const words = Array.from({length: 20_000}, (_, i) => `w${i.toString(36)}`)
@@ -549,6 +556,6 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   if (opt('--dim')) partial.D = opt('--dim')
   if (args.includes('--cli')) await runAttributionCliBench()
   else if (args.includes('--cli-spans')) await runSpansCliBench({megabytes: opt('--megabytes')})
-  else if (args.includes('--suffix-array')) runSuffixArrayBench({...defaultBench, ...partial}, console.log, createRandom(42).next)
+  else if (args.includes('--suffix-array')) await runSuffixArrayBench({...defaultBench, ...partial}, console.log, createRandom(42).next)
   else await runAttributionBench(partial)
 }
