@@ -113,8 +113,8 @@ function induceLms(T: Symbols, SA: Int32Array, n: number, C: Int32Array, B: Int3
  * always on word tokens at the deeper levels, often at the top one): the suffixes are bucketed by
  * their first name, which alone orders every suffix whose name is unique, and each bucket of a
  * repeated name is sorted by comparing the names that follow. `groupStarts[x]` is where name x's
- * bucket begins. Returns false, leaving SA1 to be overwritten, when the comparisons pass `budget`
- * (long repeats, where recursion's linear time wins).
+ * bucket begins (it is used up). Returns false, leaving SA1 to be overwritten, as soon as the
+ * comparisons would pass `budget` (long repeats, where recursion's linear time wins).
  */
 function sortReducedDirect(s1: Int32Array, SA1: Int32Array, n1: number, groupStarts: Int32Array, names: number, budget: number): boolean {
   for (let i = 0; i < n1; i++) SA1[groupStarts[s1[i]]++] = i
@@ -137,12 +137,58 @@ function sortReducedDirect(s1: Int32Array, SA1: Int32Array, n1: number, groupSta
         SA1[a + 1] = tmp
       }
     } else if (b - a > 2) {
+      // A sort makes about m·log2(m) comparisons: one that cannot fit in what is left of the budget
+      // is not started, which keeps the whole attempt linear in n1.
+      if (work + (b - a) * (32 - Math.clz32(b - a)) > budget) return false
       SA1.subarray(a, b).sort(compare)
     }
     if (work > budget) return false
     a = b
   }
   return true
+}
+
+/**
+ * Names the LMS substrings, whose positions SA[0..n1) holds in sorted order: equal substrings share
+ * a name, names count up in that order, and the reduced string (the names in text order) is left in
+ * SA[n − n1..n). Returns the number of names; groupStarts[x] = where name x first appears in SA[0..n1).
+ *
+ * Each substring's key (substringKey, to the next LMS position inclusive) is noted first at
+ * n1 + pos/2 (LMS positions are at least 2 apart), then replaced by its name. Two substrings of
+ * equal length and symbols have equal types too (the types follow from the symbols and the S type
+ * of the closing LMS position), so no type array is needed.
+ */
+function nameLmsSubstrings(T: Symbols, SA: Int32Array, n: number, n1: number, groupStarts: Int32Array): number {
+  SA.fill(-1, n1, n)
+  SA[n1 + ((n - 1) >> 1)] = substringKey(T, n - 1, 1) // the sentinel, the last LMS position
+  for (let i = n - 3, sNext = T[n - 2] < T[n - 1], next = n - 1; i >= 0; i--) {
+    const s: boolean = T[i] < T[i + 1] || (T[i] === T[i + 1] && sNext)
+    if (sNext && !s) {
+      SA[n1 + ((i + 1) >> 1)] = substringKey(T, i + 1, next - i)
+      next = i + 1
+    }
+    sNext = s
+  }
+  let name = 0
+  let prev = -1
+  let prevKey = 0
+  for (let i = 0; i < n1; i++) {
+    const pos = SA[i]
+    const key = SA[n1 + (pos >> 1)]
+    let diff = key !== prevKey || prev < 0
+    if (!diff) {
+      const len = key < 0 ? ~key : key & SHORT_MASK
+      for (let d = 0; !diff && d < len; d++) if (T[pos + d] !== T[prev + d]) diff = true
+    }
+    if (diff) {
+      groupStarts[name++] = i
+      prev = pos
+      prevKey = key
+    }
+    SA[n1 + (pos >> 1)] = name - 1
+  }
+  for (let i = n - 1, j = n - 1; i >= n1; i--) if (SA[i] >= 0) SA[j--] = SA[i]
+  return name
 }
 
 /**
@@ -182,43 +228,10 @@ function sais(T: Symbols, SA: Int32Array, n: number, K: number): void {
     if (p < 0) SA[n1++] = ~p
   }
 
-  // Name the LMS substrings: equal substrings share a name. Each one's length (to the next LMS
-  // position, inclusive) is noted first at n1 + pos/2 (LMS positions are at least 2 apart): two
-  // substrings of equal length and symbols have equal types too (the types follow from the symbols
-  // and the S type of the closing LMS position), so most pairs are told apart by length alone and
-  // the rest by T, without the type array's random reads.
-  SA.fill(-1, n1, n)
-  SA[n1 + ((n - 1) >> 1)] = substringKey(T, n - 1, 1) // the sentinel, the last LMS position
-  for (let i = n - 3, sNext = T[n - 2] < T[n - 1], next = n - 1; i >= 0; i--) {
-    const s: boolean = T[i] < T[i + 1] || (T[i] === T[i + 1] && sNext)
-    if (sNext && !s) {
-      SA[n1 + ((i + 1) >> 1)] = substringKey(T, i + 1, next - i)
-      next = i + 1
-    }
-    sNext = s
-  }
-  let name = 0
-  let prev = -1
-  let prevKey = 0
   const groupStarts = new Int32Array(n1)
-  for (let i = 0; i < n1; i++) {
-    const pos = SA[i]
-    const key = SA[n1 + (pos >> 1)]
-    let diff = key !== prevKey || prev < 0
-    if (!diff) {
-      const len = key < 0 ? ~key : key & SHORT_MASK
-      for (let d = 0; !diff && d < len; d++) if (T[pos + d] !== T[prev + d]) diff = true
-    }
-    if (diff) {
-      groupStarts[name++] = i
-      prev = pos
-      prevKey = key
-    }
-    SA[n1 + (pos >> 1)] = name - 1
-  }
-  for (let i = n - 1, j = n - 1; i >= n1; i--) if (SA[i] >= 0) SA[j--] = SA[i]
+  const name = nameLmsSubstrings(T, SA, n, n1, groupStarts)
 
-  // Stage 2: sort the reduced problem (recursively when names repeat).
+  // Stage 2: sort the reduced problem: directly when names are unique or few repeat, else recursively.
   const s1 = SA.subarray(n - n1, n)
   const SA1 = SA.subarray(0, n1)
   if (name === n1) for (let i = 0; i < n1; i++) SA1[s1[i]] = i
