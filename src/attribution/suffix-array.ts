@@ -109,40 +109,96 @@ function induceLms(T: Symbols, SA: Int32Array, n: number, C: Int32Array, B: Int3
 }
 
 /**
+ * Compares the suffixes x ≠ y of the reduced string s1 from their second name on: ±(names compared),
+ * negative when x sorts first; 0 when that would take more than `limit` names. The last name of s1
+ * is the sentinel's, unique, so two different suffixes always differ before either runs off the end.
+ */
+function compareReduced(s1: Int32Array, x: number, y: number, limit: number): number {
+  let d = 1
+  while (s1[x + d] === s1[y + d]) if (++d > limit) return 0
+  return s1[x + d] < s1[y + d] ? -d : d
+}
+
+/** Heapsort's sift-down over SA1[a..a + size) from `root`: the names compared, or −1 past `limit`. */
+function siftDown(s1: Int32Array, SA1: Int32Array, a: number, root: number, size: number, limit: number): number {
+  let work = 0
+  const v = SA1[a + root]
+  for (let child = 2 * root + 1; child < size; child = 2 * root + 1) {
+    if (child + 1 < size) {
+      const r = compareReduced(s1, SA1[a + child], SA1[a + child + 1], limit - work)
+      if (r === 0) return -1
+      work += r < 0 ? -r : r
+      if (r < 0) child++
+    }
+    const r = compareReduced(s1, SA1[a + child], v, limit - work)
+    if (r === 0) return -1
+    work += r < 0 ? -r : r
+    if (r < 0) break
+    SA1[a + root] = SA1[a + child]
+    root = child
+  }
+  SA1[a + root] = v
+  return work
+}
+
+/**
+ * Sorts SA1[a..b), suffixes of s1 that share their first name, by the names that follow, in place
+ * and without allocating: insertion sort for the many small groups, heapsort (m·log m comparisons
+ * at worst) for the rest. Returns the names compared, or −1 once that passes `limit`.
+ */
+function sortGroup(s1: Int32Array, SA1: Int32Array, a: number, b: number, limit: number): number {
+  let work = 0
+  if (b - a <= 12) {
+    for (let i = a + 1; i < b; i++) {
+      const v = SA1[i]
+      let j = i - 1
+      for (; j >= a; j--) {
+        const r = compareReduced(s1, SA1[j], v, limit - work)
+        if (r === 0) return -1
+        work += r < 0 ? -r : r
+        if (r < 0) break
+        SA1[j + 1] = SA1[j]
+      }
+      SA1[j + 1] = v
+    }
+    return work
+  }
+  const m = b - a
+  for (let root = (m >> 1) - 1; root >= 0; root--) {
+    const w = siftDown(s1, SA1, a, root, m, limit - work)
+    if (w < 0) return -1
+    work += w
+  }
+  for (let end = m - 1; end > 0; end--) {
+    const top = SA1[a]
+    SA1[a] = SA1[a + end]
+    SA1[a + end] = top
+    const w = siftDown(s1, SA1, a, 0, end, limit - work)
+    if (w < 0) return -1
+    work += w
+  }
+  return work
+}
+
+/**
  * Suffix array of the reduced string s1 without recursing, for when few names repeat (nearly
  * always on word tokens at the deeper levels, often at the top one): the suffixes are bucketed by
  * their first name, which alone orders every suffix whose name is unique, and each bucket of a
  * repeated name is sorted by comparing the names that follow. `groupStarts[x]` is where name x's
- * bucket begins (it is used up). Returns false, leaving SA1 to be overwritten, as soon as the
- * comparisons would pass `budget` (long repeats, where recursion's linear time wins).
+ * bucket begins (it is used up). Returns false, leaving SA1 to be overwritten, as soon as the names
+ * compared would pass `budget` (long repeats, where recursion's linear time wins); every comparison
+ * counts at least one, so the attempt is linear in n1 either way.
  */
 function sortReducedDirect(s1: Int32Array, SA1: Int32Array, n1: number, groupStarts: Int32Array, names: number, budget: number): boolean {
   for (let i = 0; i < n1; i++) SA1[groupStarts[s1[i]]++] = i
   let work = 0
-  // The last name of s1 is the sentinel's, unique, so two different suffixes always differ before
-  // either runs off the end.
-  const compare = (x: number, y: number): number => {
-    if (work > budget) return 0
-    let d = 1
-    while (s1[x + d] === s1[y + d]) d++
-    work += d
-    return s1[x + d] - s1[y + d]
-  }
   for (let x = 0, a = 0; x < names; x++) {
     const b = groupStarts[x]
-    if (b - a === 2) {
-      if (compare(SA1[a], SA1[a + 1]) > 0) {
-        const tmp = SA1[a]
-        SA1[a] = SA1[a + 1]
-        SA1[a + 1] = tmp
-      }
-    } else if (b - a > 2) {
-      // A sort makes about m·log2(m) comparisons: one that cannot fit in what is left of the budget
-      // is not started, which keeps the whole attempt linear in n1.
-      if (work + (b - a) * (32 - Math.clz32(b - a)) > budget) return false
-      SA1.subarray(a, b).sort(compare)
+    if (b - a > 1) {
+      const w = sortGroup(s1, SA1, a, b, budget - work)
+      if (w < 0) return false
+      work += w
     }
-    if (work > budget) return false
     a = b
   }
   return true
