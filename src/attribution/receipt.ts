@@ -33,13 +33,26 @@ export type ReceiptParams = {
   checkpoint: string
   inputHash: string
   outputHash: string
-  /** One score per record, aligned with `records`; positive = proponent. */
-  scores: ArrayLike<number>
   /** The records, as an array or a compact list (record-table.ts); only the top k are read. */
   records: RecordMeta[] | RecordList
   /** How many records the receipt lists and pays. Default 20. */
   topK?: number
-}
+} & (
+  | {
+      /** One score per record, aligned with `records`; positive = proponent. */
+      scores: ArrayLike<number>
+      candidates?: never
+    }
+  | {
+      /**
+       * Only the records that can make the top k, by position in `records`: the k best scores and
+       * every record tied with the k-th (RunningTopK.candidates), from a pass that never held all N
+       * scores. The receipt is then the one all N scores give.
+       */
+      candidates: ReadonlyArray<{index: number; score: number}>
+      scores?: never
+    }
+)
 
 /**
  * Exact split of 1e18 in proportion to non-negative `parts` (largest remainder, Hamilton): each
@@ -76,33 +89,39 @@ function round12(x: number): number {
 export function buildReceipt(p: ReceiptParams): Receipt {
   const list = asRecordList(p.records)
   const N = list.length
-  if (p.scores.length !== N) throw new AttributionInputError(`${p.scores.length} scores for ${N} records`)
+  if (p.scores && p.scores.length !== N) throw new AttributionInputError(`${p.scores.length} scores for ${N} records`)
   if (N === 0) throw new AttributionInputError('no records to attribute to')
   const topKCount = Math.max(1, Math.min(p.topK ?? 20, N))
-  const {scores} = p
+  // The items ranked: every record, or the candidates a streamed pass kept (their scores, and
+  // their positions among the records).
+  const cand = p.scores ? undefined : p.candidates
+  for (const c of cand ?? [])
+    if (!(c.index >= 0 && c.index < N)) throw new AttributionInputError(`candidate ${c.index} is not one of ${N} records`)
+  const scores: ArrayLike<number> = cand ? Float64Array.from(cand, (c) => c.score) : p.scores!
+  const position: ArrayLike<number> | undefined = cand ? Int32Array.from(cand, (c) => c.index) : undefined
   const listed = list.access((at) => {
     // Selection, not a sort of all N: proponents first, ties by record hash (then position, so the
     // order is total and the receipt the same whichever path computed the scores). Hashes are read
     // only to break ties.
-    const top = topK(N, topKCount, (a, b) => {
+    const top = topK(scores.length, topKCount, (a, b) => {
       const d = scores[b] - scores[a]
       if (d) return d
-      const ha = at.hash(a)
-      const hb = at.hash(b)
-      return ha < hb ? -1 : ha > hb ? 1 : a - b
+      const [ia, ib] = position ? [position[a], position[b]] : [a, b]
+      const ha = at.hash(ia)
+      const hb = at.hash(ib)
+      return ha < hb ? -1 : ha > hb ? 1 : ia - ib
     })
-    return top.map((i) => ({i, meta: at.meta(i)}))
+    return top.map((k) => ({score: scores[k], meta: at.meta(position ? position[k] : k)}))
   })
-  const top = listed.map((r) => r.i)
-  const records: ReceiptRecord[] = listed.map(({i, meta}) => ({
+  const records: ReceiptRecord[] = listed.map(({score, meta}) => ({
     recordHash: meta.recordHash,
     // Checksummed, as every address the CLI prints; one spelling per address, so grouping holds.
     contributor: getAddress(meta.contributor),
     ...(meta.datanet !== undefined ? {datanet: meta.datanet} : {}),
-    score: round12(scores[i]),
+    score: round12(score),
   }))
-  let pay = top.map((i) => Math.max(0, p.scores[i]))
-  if (!pay.some((v) => v > 0)) pay = top.map(() => 1)
+  let pay = listed.map(({score}) => Math.max(0, score))
+  if (!pay.some((v) => v > 0)) pay = listed.map(() => 1)
   const byContributor = new Map<string, number>()
   const byDatanet = new Map<string, number>()
   records.forEach((r, k) => {

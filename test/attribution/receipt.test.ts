@@ -13,6 +13,7 @@ import {
   textHash,
   WEIGHT_ONE,
 } from '../../src/attribution/receipt.js'
+import {RunningTopK} from '../../src/attribution/top-k.js'
 
 const addr = (i: number) => `0x${(i + 1).toString(16).padStart(40, 'a')}`
 const recs = Array.from({length: 30}, (_, i) => ({
@@ -101,5 +102,32 @@ describe('receipt', () => {
 
   it('rejects misaligned scores in one line', () => {
     expect(() => buildReceipt({...params, scores: new Float64Array(3)})).toThrowError(/3 scores for 30 records/)
+  })
+
+  it('from the candidates of a running top-k is the receipt all N scores give, ties at the k-th broken by hash', () => {
+    // Few distinct values, so that ties straddle the k-th place; offered in a shuffled order.
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({min: -3, max: 4}), {minLength: 30, maxLength: 30}),
+        fc.integer({min: 1, max: 30}),
+        fc.array(fc.nat(29), {minLength: 30, maxLength: 30}),
+        (values, topK, perm) => {
+          const scores = Float64Array.from(values, (v) => v * 0.25)
+          // Hashes descending by position: the hash order is not the order the heap keeps ties in.
+          const records = [...recs].reverse()
+          const running = new RunningTopK(topK)
+          const order = Array.from({length: 30}, (_, i) => i).sort((a, b) => perm[a] - perm[b] || a - b)
+          for (const i of order) running.offer(i, scores[i])
+          const fromCandidates = buildReceipt({...params, records, scores: undefined, candidates: running.candidates(), topK})
+          expect(receiptJson(fromCandidates)).toBe(receiptJson(buildReceipt({...params, records, scores, topK})))
+        },
+      ),
+    )
+  })
+
+  it('refuses a candidate that is not one of the records', () => {
+    expect(() => buildReceipt({...params, scores: undefined, candidates: [{index: 30, score: 1}]})).toThrowError(
+      /candidate 30 is not one of 30 records/,
+    )
   })
 })
