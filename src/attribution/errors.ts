@@ -38,3 +38,14 @@ export class AttributionTooLargeError extends OpenledgerError {
     super('E_ATTRIBUTION_TOO_LARGE', shortMessage, {exitCode: ExitCode.usage, ...options})
   }
 }
+
+/**
+ * The method cannot answer from a model state read in chunks (too large to hold), and holding it
+ * is what the stream avoids: one line naming the method, the suggestion in `hint`.
+ */
+export class NotStreamableError extends OpenledgerError {
+  override name = 'NotStreamableError'
+  constructor(shortMessage: string, hint: string) {
+    super('E_ATTRIBUTION_NOT_STREAMABLE', shortMessage, {exitCode: ExitCode.usage, metaMessages: [hint]})
+  }
+}

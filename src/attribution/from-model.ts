@@ -26,7 +26,9 @@ import {
 } from './influence.js'
 import {type Receipt, buildReceipt, textHash} from './receipt.js'
 import {
+  ModelStateRows,
   loadModelState,
+  loadStateRecords,
   loadValidationState,
   modelStateKey,
   modelStatePath,
@@ -35,6 +37,7 @@ import {
 } from './model-state-cache.js'
 import {FileRecords, type RecordList, type RecordTensors, packRecords, recordListOf} from './record-table.js'
 import {RowMatmul} from './row-matmul.js'
+import {type StreamedAttribution, perRecordStateBytes, streamStateBytes} from './streamed-query.js'
 import type {AttributionInput, CheckpointWeights} from './types.js'
 
 /** Gradient methods available for a trained model. */
@@ -137,6 +140,64 @@ export async function loadModelAttribution(model: Model, opts: {stateDir?: strin
   const records = recordsOf(model, 'train', train, datanet, where)
   const validation = validationOf(model, recordsOf(model, 'val', val, datanet, where), statePath, key, opts.stateDir)
   return {model, attributor, records, validation, modelId: opts.modelId ?? artifactWeightsHash(model)}
+}
+
+/** A model ready for queries: its state loaded (ModelAttribution), or open in its cache file for passes. */
+export type QueryAttribution = ModelAttribution | StreamedAttribution
+
+export function isStreamed(ma: QueryAttribution): ma is StreamedAttribution {
+  return 'state' in ma
+}
+
+/**
+ * What a query (`infer --attribute`, a receipt's check) needs of a trained model: as
+ * loadModelAttribution while its per-record state is at most `streamAbove` bytes (default
+ * streamStateBytes(): 256 MiB, or OPENLEDGER_STREAM_STATE_BYTES), else the state's cache file opened
+ * for chunked passes (streamed-query.ts), so a model of a million records answers without holding
+ * its N×D matrix. The first query of a model without a cached state builds it (the encoder pass
+ * holds the matrix that once), then streams it. The receipts are the same either way.
+ */
+export async function loadQueryAttribution(
+  model: Model,
+  opts: {stateDir?: string; modelId?: string; streamAbove?: number; chunkBytes?: number} = {},
+): Promise<QueryAttribution> {
+  const t = model.training
+  const {D, C, r} = model.weights
+  const train = t.records.filter((e) => e.split === 'train')
+  if (perRecordStateBytes(train.length, D, C, r) <= (opts.streamAbove ?? streamStateBytes())) return loadModelAttribution(model, opts)
+  const key = modelStateKey(model.path)
+  const statePath = modelStatePath(key)
+  const open = () => {
+    const rows = ModelStateRows.open(statePath, key)
+    if (rows && (rows.N !== train.length || rows.D !== D || rows.C !== C || rows.r !== r)) {
+      rows.close()
+      return undefined
+    }
+    return rows
+  }
+  let rows = open()
+  let modelId = opts.modelId
+  if (!rows) {
+    modelId ??= (await loadModelAttribution(model, opts)).modelId
+    rows = open()
+    if (!rows) throw new AttributionInputError(`the model state ${statePath} could not be read back after it was written`)
+  }
+  const kept = loadStateRecords(statePath, key)
+  const where = kept ? {train: kept.train, validation: kept.validation, contributors: kept.contributors} : undefined
+  return {
+    model,
+    modelId: modelId ?? artifactWeightsHash(model),
+    records: recordsOf(model, 'train', train, t.datanet.name, where),
+    state: {rows, weights: model.weights, l2: t.config.weight_decay},
+    stateKey: key,
+    ...(opts.chunkBytes ? {chunkBytes: opts.chunkBytes} : {}),
+  }
+}
+
+/** Frees what a loaded model holds outside the heap: its ONNX Runtime session, or its open state file. */
+export async function releaseAttribution(ma: QueryAttribution): Promise<void> {
+  if (isStreamed(ma)) ma.state.rows.close()
+  else await ma.matmul?.dispose()
 }
 
 // The two helpers below make the closures a loaded model keeps: they are top-level functions so that
@@ -283,9 +344,9 @@ export async function attributeTexts(
 
 /** A prediction with its attribution and receipt, from the per-record scores of its query. */
 export function attributedPrediction(
-  ma: ModelAttribution,
+  ma: Pick<QueryAttribution, 'model' | 'modelId' | 'records'>,
   p: {label: string; probabilities: Record<string, number>},
-  scores: ArrayLike<number>,
+  scores: ArrayLike<number> | {candidates: ReadonlyArray<{index: number; score: number}>},
   text: string,
   method: GradientMethod,
   topK = 20,
@@ -296,7 +357,8 @@ export function attributedPrediction(
     checkpoint: `epoch-${ma.model.bestEpoch}`,
     inputHash: textHash(text),
     outputHash: textHash(p.label),
-    scores,
+    // All N scores (a loaded model), or the candidates a streamed pass kept: the same receipt.
+    ...('candidates' in scores ? {candidates: scores.candidates} : {scores}),
     records: ma.records,
     topK,
   })

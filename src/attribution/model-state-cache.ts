@@ -116,19 +116,7 @@ export function loadModelState(path: string, key: string): LoadedModelState | un
   // A missing, damaged or stale file is rebuilt, never trusted.
   return readCacheFile(path, {format: STATE_FORMAT, version: STATE_VERSION, key}, (file) => {
     const {N, D, C, r, Nv} = checkStateShapes(file)
-    const kept = file.tensors.has('recordHashes')
-    let records: LoadedModelState['records']
-    if (kept) {
-      let contributors: unknown
-      try {
-        contributors = JSON.parse(Buffer.from(file.readBytes('contributors')).toString('utf8'))
-      } catch {
-        throw new CorruptFileError(path, 'tensor contributors is not a JSON list')
-      }
-      if (!Array.isArray(contributors) || !contributors.every((c) => typeof c === 'string'))
-        throw new CorruptFileError(path, 'tensor contributors is not a list of addresses')
-      records = {...stateRecordTensors(path, key), contributors}
-    }
+    const records = keptRecords(file, key)
     return {
       N,
       D,
@@ -148,6 +136,29 @@ export function loadModelState(path: string, key: string): LoadedModelState | un
       ...(records ? {records} : {}),
     }
   })
+}
+
+/**
+ * Where the records of the cached state for `key` are kept (the contributors read, the rest left in
+ * the file), without reading its matrices: for a pass that streams them (ModelStateRows). Undefined
+ * when the file is missing or stale, or keeps no records.
+ */
+export function loadStateRecords(path: string, key: string): LoadedModelState['records'] {
+  return readCacheFile(path, {format: STATE_FORMAT, version: STATE_VERSION, key}, (file) => keptRecords(file, key))
+}
+
+function keptRecords(file: SafetensorsFile, key: string): LoadedModelState['records'] {
+  if (!file.tensors.has('recordHashes')) return undefined
+  const {path} = file
+  let contributors: unknown
+  try {
+    contributors = JSON.parse(Buffer.from(file.readBytes('contributors')).toString('utf8'))
+  } catch {
+    throw new CorruptFileError(path, 'tensor contributors is not a JSON list')
+  }
+  if (!Array.isArray(contributors) || !contributors.every((c) => typeof c === 'string'))
+    throw new CorruptFileError(path, 'tensor contributors is not a list of addresses')
+  return {...stateRecordTensors(path, key), contributors}
 }
 
 /**

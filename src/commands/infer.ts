@@ -165,8 +165,8 @@ With --attribute each prediction adds "attribution":{"method","records":[{"recor
         )
         return {predictions: rows.map((r) => r.prediction), model: model.path, ...(cid ? {cid} : {}), device: model.device}
       }
-      const {loadModelAttribution} = await import('../attribution/from-model.js')
-      const ma = await loadModelAttribution(model, cid ? {modelId: cid} : {})
+      const {loadQueryAttribution} = await import('../attribution/from-model.js')
+      const ma = await loadQueryAttribution(model, cid ? {modelId: cid} : {})
       const predictions = await attributeRows(ma, rows, flags.method as GradientMethod, flags['top-k'])
       await this.printAttributed(model.path, predictions, texts)
       if (signer && cid) {

@@ -165,20 +165,24 @@ const fraction = (w: bigint) => (Number(w) / 1e18).toFixed(6)
 
 /** The receipt the published artifact gives for `text`, as serving computes it. */
 async function recompute(cid: string, text: string, settled: Receipt, stateDir?: string): Promise<Receipt> {
-  const [{resolveModel}, {loadModel, predict}, {loadModelAttribution}, {attributeRows, predictedRows}] = await Promise.all([
-    import('../publish/resolve.js'),
-    import('../model/infer.js'),
-    import('../attribution/from-model.js'),
-    import('../serve/flow.js'),
-  ])
+  const [{resolveModel}, {loadModel, predict}, {loadQueryAttribution, releaseAttribution}, {attributeRows, predictedRows}] =
+    await Promise.all([
+      import('../publish/resolve.js'),
+      import('../model/infer.js'),
+      import('../attribution/from-model.js'),
+      import('../serve/flow.js'),
+    ])
   const resolved = await resolveModel(cid, {stateDir})
   const model = await loadModel(resolved.path, {allowRemote: false})
   try {
-    const ma = await loadModelAttribution(model, {stateDir, modelId: cid})
-    const rows = predictedRows(await predict(model, [text]), [text])
-    const [p] = await attributeRows(ma, rows, settled.method as 'if', settled.records.length)
-    await ma.matmul?.dispose()
-    return p.receipt
+    const ma = await loadQueryAttribution(model, {stateDir, modelId: cid})
+    try {
+      const rows = predictedRows(await predict(model, [text]), [text])
+      const [p] = await attributeRows(ma, rows, settled.method as 'if', settled.records.length)
+      return p.receipt
+    } finally {
+      await releaseAttribution(ma)
+    }
   } finally {
     await model.dispose()
   }

@@ -5,7 +5,7 @@
  * through ONNX Runtime's MatMul over the training matrix (headInfluenceScoresBatch), whatever the
  * batch size, so a receipt's 1e18 weights never depend on which command produced it.
  */
-import type {AttributedPrediction, GradientMethod, ModelAttribution} from '../attribution/from-model.js'
+import type {AttributedPrediction, GradientMethod, QueryAttribution} from '../attribution/from-model.js'
 import type {Prediction, PredictReturnType} from '../model/infer.js'
 import type {SignerContext} from '../chain/context.js'
 import type {FeeSplitPaid, SettleItem, SettleReturnType} from '../publish/pay.js'
@@ -42,17 +42,23 @@ export function predictedRows(out: PredictReturnType, texts: string[]): Predicte
  * whole batch with the influence function; the other methods score row by row. `topK` per row.
  */
 export async function attributeRows(
-  ma: ModelAttribution,
+  ma: QueryAttribution,
   rows: PredictedRow[],
   method: GradientMethod,
   topK: number | ((i: number) => number | undefined) = 20,
 ): Promise<AttributedPrediction[]> {
   if (rows.length === 0) return []
-  const {headHessian, scoreQuery, attributedPrediction} = await import('../attribution/from-model.js')
+  const {headHessian, isStreamed, scoreQuery, attributedPrediction} = await import('../attribution/from-model.js')
   const labels = ma.model.config.labels
   const queries = rows.map((r) => ({h: r.h, label: labels.indexOf(r.prediction.label)}))
-  let scores: ArrayLike<number>[]
-  if (method === 'if') {
+  const kOf = (i: number) => (typeof topK === 'function' ? topK(i) : topK) ?? 20
+  let scores: Array<ArrayLike<number> | {candidates: Array<{index: number; score: number}>}>
+  if (isStreamed(ma)) {
+    // A model too large to hold: passes over its state file keep each row's top-k candidates.
+    const {streamedCandidates} = await import('../attribution/streamed-query.js')
+    const k = Math.max(...rows.map((_, i) => kOf(i)))
+    scores = (await streamedCandidates(ma, queries, method, k)).map((candidates) => ({candidates}))
+  } else if (method === 'if') {
     const [{headInfluenceScoresBatch}, {RowMatmul}] = await Promise.all([
       import('../attribution/influence.js'),
       import('../attribution/row-matmul.js'),
@@ -71,7 +77,7 @@ export async function attributeRows(
       scores[i],
       r.text,
       method,
-      typeof topK === 'function' ? topK(i) : topK,
+      kOf(i),
     ),
   )
 }
