@@ -29,8 +29,9 @@ import type {Query} from './types.js'
 
 /**
  * Per-record state above this many bytes is read from its cache file in chunks for each query
- * rather than held: at 256 MiB a loaded model (a few hundred thousand records) still answers
- * faster from memory, while a million records would hold about 750 MiB.
+ * rather than held. Below it the state is loaded as it always was (small beside the process);
+ * above it, holding it would cost its size and more (a million records: about 750 MiB resident
+ * against 175 MiB streamed, `npm run bench -- influence`), at about the same time per query.
  */
 export const DEFAULT_STREAM_STATE_BYTES = 256 * 2 ** 20
 
