@@ -2,7 +2,7 @@
 // same model and text get byte-identical receipts, alone and in batches of different shapes.
 import {type ChildProcess, execFile, spawn} from 'node:child_process'
 import {once} from 'node:events'
-import {writeFileSync} from 'node:fs'
+import {readdirSync, writeFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {pathToFileURL} from 'node:url'
 import {promisify} from 'node:util'
@@ -88,11 +88,11 @@ afterAll(async () => {
   tmp.cleanup()
 })
 
-async function infer(args: string[]) {
+async function infer(args: string[], opts: {cache?: string; env?: Record<string, string>} = {}) {
   const {stdout} = await execFileP(
     process.execPath,
     ['--import', TSX, RUN, 'infer', '--model', model, '--device', 'cpu', '--attribute', '--json', ...args],
-    {cwd: tmp.dir, env: env('infer-cache'), timeout: 120_000},
+    {cwd: tmp.dir, env: {...env(opts.cache ?? 'infer-cache'), ...opts.env}, timeout: 120_000},
   )
   const json = JSON.parse(stdout)
   expectSchema('infer', json)
@@ -125,5 +125,32 @@ describe('serve and infer give one receipt per text', () => {
     expect(alone.map((s) => JSON.stringify(s.prediction.receipt))).toEqual(cli)
     const together = await Promise.all(TEXTS.map(post))
     expect(together.map((s) => JSON.stringify(s.prediction.receipt))).toEqual(cli)
+  })
+
+  it('infer streaming the model state from its file (threshold forced to 0) gives the served receipts', async () => {
+    const input = join(tmp.dir, 'texts-streamed.jsonl')
+    writeFileSync(input, TEXTS.map((t) => JSON.stringify(t)).join('\n') + '\n')
+    // A cache of its own: the first query builds the state file, then streams it.
+    const streamed = {cache: 'stream-cache', env: {OPENLEDGER_STREAM_STATE_BYTES: '0'}}
+    const cli = (await infer(['--input', input], streamed)).predictions.map((p: {receipt: unknown}) => JSON.stringify(p.receipt))
+    const served = await Promise.all(TEXTS.map(post))
+    expect(cli).toEqual(served.map((s) => JSON.stringify(s.prediction.receipt)))
+    const one = await infer(['--text', TEXTS[1]], streamed)
+    expect(JSON.stringify(one.prediction)).toBe(JSON.stringify((await post(TEXTS[1])).prediction))
+    // The factor a streamed query makes, beside the state file: it did stream.
+    expect(readdirSync(join(tmp.dir, 'stream-cache', 'attribution')).some((f) => f.endsWith('.streamed.hessian.safetensors'))).toBe(true)
+    // TracIn cannot stream: one line naming it, the method that can, a usage exit code.
+    const refused = await execFileP(
+      process.execPath,
+      ['--import', TSX, RUN, 'infer', '--model', model, '--device', 'cpu', '--attribute', '--method', 'tracin', '--text', TEXTS[0]],
+      {cwd: tmp.dir, env: {...env('stream-cache'), ...streamed.env}, timeout: 120_000},
+    ).then(
+      () => undefined,
+      (e: {code: number; stderr: string}) => e,
+    )
+    expect(refused?.code).toBe(2)
+    const [line, hint] = refused!.stderr.trim().split('\n')
+    expect(line).toMatch(/^Error: method tracin cannot stream this model's state \(\d+ records\)/)
+    expect(hint).toContain('`--method if`')
   })
 })
