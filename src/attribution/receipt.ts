@@ -95,6 +95,7 @@ export function buildReceipt(p: ReceiptParams): Receipt {
   // The items ranked: every record, or the candidates a streamed pass kept (their scores, and
   // their positions among the records).
   const cand = p.scores ? undefined : p.candidates
+  if (cand?.length === 0) throw new AttributionInputError('no candidate records to attribute to')
   for (const c of cand ?? [])
     if (!(c.index >= 0 && c.index < N)) throw new AttributionInputError(`candidate ${c.index} is not one of ${N} records`)
   const scores: ArrayLike<number> = cand ? Float64Array.from(cand, (c) => c.score) : p.scores!

@@ -56,7 +56,9 @@ export async function attributeRows(
   if (isStreamed(ma)) {
     // A model too large to hold: passes over its state file keep each row's top-k candidates.
     const {streamedCandidates} = await import('../attribution/streamed-query.js')
-    const k = Math.max(...rows.map((_, i) => kOf(i)))
+    // One pass's candidates serve every row's k (the ties at a smaller k-th score are among them);
+    // at least one, as a receipt lists at least one record.
+    const k = Math.max(1, ...rows.map((_, i) => kOf(i)))
     scores = (await streamedCandidates(ma, queries, method, k)).map((candidates) => ({candidates}))
   } else if (method === 'if') {
     const [{headInfluenceScoresBatch}, {RowMatmul}] = await Promise.all([
