@@ -30,8 +30,9 @@ import type {Query} from './types.js'
 /**
  * Per-record state above this many bytes is read from its cache file in chunks for each query
  * rather than held. Below it the state is loaded as it always was (small beside the process);
- * above it, holding it would cost its size and more (a million records: about 750 MiB resident
- * against 175 MiB streamed, `npm run bench -- influence`), at about the same time per query.
+ * above it, holding it costs its size (`npm run bench -- influence` at a million records: the
+ * querying process peaks at 753 MiB holding the state, 174 MiB streaming it), at about the same
+ * time per query.
  */
 export const DEFAULT_STREAM_STATE_BYTES = 256 * 2 ** 20
 
@@ -44,7 +45,7 @@ export function streamStateBytes(env: NodeJS.ProcessEnv = process.env): number {
   return n
 }
 
-/** Bytes a loaded model holds per its N records: H (D), A h, B u, Bᵀ… (3r), probabilities and residuals (2C), float32. */
+/** Bytes of a loaded model's per-record state: H (D), A h, B u and Bᵀh (3r), probabilities and residuals (2C), in float32. */
 export function perRecordStateBytes(N: number, D: number, C: number, r: number): number {
   return 4 * N * (D + 3 * r + 2 * C)
 }
