@@ -23,7 +23,8 @@ import {modelIdForCid, settleInferences} from '../../src/publish/pay.js'
 import {publishModel} from '../../src/publish/publish.js'
 import {attributeRows, predictedRows} from '../../src/serve/flow.js'
 import {expectSchema} from '../helpers/json-schema.js'
-import {writeFileSync} from 'node:fs'
+import {cacheDir} from '../../src/store/paths.js'
+import {existsSync, rmSync, writeFileSync} from 'node:fs'
 
 const HONEST = 6
 const FORGER = 7
@@ -91,6 +92,24 @@ describe('attribute verify', () => {
     expect(r.json).toMatchObject({agree: true, reasons: [], agent: c.p.accounts[HONEST].address, cid})
     // Recomputed here as it was served: the same weights to the unit.
     for (const w of r.json.contributors) expect(w.difference).toBe('0')
+  })
+
+  it('agrees with it recomputed from the model state streamed from its file (threshold forced to 0)', async () => {
+    // The factor only a streamed query makes (the cache outlives test runs: start without it).
+    const factor = join(cacheDir(), 'attribution', `${cid.replace(/[^a-zA-Z0-9]/g, '_')}.streamed.hessian.safetensors`)
+    rmSync(factor, {force: true})
+    const before = process.env.OPENLEDGER_STREAM_STATE_BYTES
+    process.env.OPENLEDGER_STREAM_STATE_BYTES = '0'
+    try {
+      const r = await run(c.config, AttributeVerify, [receiptIds.honest!, '--text', TEXT, '--json'])
+      expect(r.exitCode, r.stdout + r.stderr).toBe(0)
+      expect(r.json).toMatchObject({agree: true, reasons: []})
+      for (const w of r.json.contributors) expect(w.difference).toBe('0')
+    } finally {
+      if (before === undefined) delete process.env.OPENLEDGER_STREAM_STATE_BYTES
+      else process.env.OPENLEDGER_STREAM_STATE_BYTES = before
+    }
+    expect(existsSync(factor)).toBe(true)
   })
 
   it('flags a forged one, naming the weights that differ', async () => {
