@@ -29,7 +29,7 @@ import {buildLcpArray, buildSuffixArray, naiveSuffixArray} from '../src/attribut
 import type {AttributionInput} from '../src/attribution/types.js'
 import {createRandom} from '../src/model/prng.js'
 import {buildSuffixArray as buildSuffixArrayPrevious} from './baselines/suffix-array-previous.js'
-import {median, runBenchScript, type Timings, timeRepeated} from './report.js'
+import {median, runBenchScript, type Timings, timeRepeated, unrolledSum} from './report.js'
 
 export type AttributionBenchOptions = {
   N: number
@@ -80,22 +80,6 @@ function plainSum(a: Float32Array): number {
   let s = 0
   for (let i = 0; i < a.length; i++) s += a[i]
   return s
-}
-
-function unrolledSum(a: Float32Array): number {
-  let s0 = 0
-  let s1 = 0
-  let s2 = 0
-  let s3 = 0
-  let i = 0
-  for (; i + 3 < a.length; i += 4) {
-    s0 += a[i]
-    s1 += a[i + 1]
-    s2 += a[i + 2]
-    s3 += a[i + 3]
-  }
-  for (; i < a.length; i++) s0 += a[i]
-  return s0 + s1 + s2 + s3
 }
 
 /**

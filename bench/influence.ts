@@ -28,7 +28,7 @@ import {RowMatmul} from '../src/attribution/row-matmul.js'
 import {topKByScore} from '../src/attribution/top-k.js'
 import type {AttributionInput, HeadAdapterWeights} from '../src/attribution/types.js'
 import {createRandom} from '../src/model/prng.js'
-import {median, printTable, runBenchScript, type Row, type Timings, timeRepeated} from './report.js'
+import {median, printTable, runBenchScript, type Row, type Timings, timeRepeated, unrolledSum} from './report.js'
 
 export type InfluenceBenchOptions = {
   /** Records (N). */
@@ -109,21 +109,6 @@ export type StreamedResult = {
 }
 
 const mib = (bytes: number) => bytes / (1 << 20)
-const unitSum = (a: Float32Array) => {
-  let s0 = 0
-  let s1 = 0
-  let s2 = 0
-  let s3 = 0
-  let i = 0
-  for (; i + 3 < a.length; i += 4) {
-    s0 += a[i]
-    s1 += a[i + 1]
-    s2 += a[i + 2]
-    s3 += a[i + 3]
-  }
-  for (; i < a.length; i++) s0 += a[i]
-  return s0 + s1 + s2 + s3
-}
 
 export async function runInfluenceBench(
   partial: Partial<InfluenceBenchOptions> = {},
@@ -182,7 +167,7 @@ export async function runInfluenceBench(
     const passBytes = sameBytes.reduce((s, a) => s + a.byteLength, 0)
     let sink = 0
     const pass = timeRepeated(o.repeats, () => {
-      for (const a of sameBytes) sink += unitSum(a)
+      for (const a of sameBytes) sink += unrolledSum(a)
     })
     let k = 0
     const memIf = timeRepeated(o.repeats, () => {

@@ -49,3 +49,20 @@ export function runBenchScript<T>(script: string, params: unknown): Promise<T> {
     child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as T) : reject(new Error(`bench/${script} exited ${code}`))))
   })
 }
+
+/** The memory-pass baseline: a sum over the array in four independent accumulators (vectorisable). */
+export function unrolledSum(a: Float32Array): number {
+  let s0 = 0
+  let s1 = 0
+  let s2 = 0
+  let s3 = 0
+  let i = 0
+  for (; i + 3 < a.length; i += 4) {
+    s0 += a[i]
+    s1 += a[i + 1]
+    s2 += a[i + 2]
+    s3 += a[i + 3]
+  }
+  for (; i < a.length; i++) s0 += a[i]
+  return s0 + s1 + s2 + s3
+}

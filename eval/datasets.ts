@@ -182,3 +182,30 @@ export function loadLabelledSet(spec: string, options: LoadOptions): LabelledSpl
   if (!existsSync(spec)) throw new DatasetError(`--data ${spec}: no such file (or use brown, brown-paragraphs, wordnet)`)
   return loadLabelledFile(spec, options)
 }
+
+/** The flags every evaluation script takes to choose its data (node:util parseArgs options). */
+export const DATA_FLAGS = {
+  data: {type: 'string', default: 'brown'},
+  'text-field': {type: 'string', default: 'text'},
+  'label-field': {type: 'string', default: 'label'},
+} as const
+
+/** The set those flags name; on bad data, its one-line reason on stderr and exit code 2. */
+export function labelledSetFromFlags(values: {
+  data?: string
+  'per-class'?: string
+  'text-field'?: string
+  'label-field'?: string
+}): LabelledSplit {
+  try {
+    return loadLabelledSet(values.data ?? 'brown', {
+      perClass: Number(values['per-class']),
+      textField: values['text-field'],
+      labelField: values['label-field'],
+    })
+  } catch (err) {
+    if (!(err instanceof DatasetError)) throw err
+    console.error(err.message)
+    process.exit(2)
+  }
+}

@@ -21,7 +21,7 @@ import {join} from 'node:path'
 import {parseArgs} from 'node:util'
 
 import {traceOutput} from '../src/attribution/datanet-trace.js'
-import {DatasetError, type LabelledSplit, loadLabelledSet} from '../eval/datasets.js'
+import {DATA_FLAGS, type LabelledSplit, labelledSetFromFlags} from '../eval/datasets.js'
 import {type ScoreFn, linearDatamodelingScore, looCorrelation, sharedRetrains} from '../eval/harness.js'
 import {pearson, rocAuc} from '../eval/metrics.js'
 import {headOnlySetup} from '../eval/synthetic-report.js'
@@ -287,10 +287,8 @@ export async function evalAttribution(opts: {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const {values} = parseArgs({
     options: {
-      data: {type: 'string', default: 'brown'},
+      ...DATA_FLAGS,
       'per-class': {type: 'string', default: '500'},
-      'text-field': {type: 'string', default: 'text'},
-      'label-field': {type: 'string', default: 'label'},
       answers: {type: 'string', default: '12'},
       loo: {type: 'string', default: '40'},
       'lds-subsets': {type: 'string', default: '100'},
@@ -298,18 +296,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       json: {type: 'boolean', default: false},
     },
   })
-  let data: LabelledSplit
-  try {
-    data = loadLabelledSet(values.data!, {
-      perClass: Number(values['per-class']),
-      textField: values['text-field'],
-      labelField: values['label-field'],
-    })
-  } catch (err) {
-    if (!(err instanceof DatasetError)) throw err
-    console.error(err.message)
-    process.exit(2)
-  }
+  const data = labelledSetFromFlags(values)
   const result = await evalAttribution({
     data,
     answers: Number(values.answers),

@@ -11,7 +11,7 @@ import {createHash} from 'node:crypto'
 import {writeFileSync} from 'node:fs'
 import {parseArgs} from 'node:util'
 
-import {DatasetError, type LabelledSplit, loadLabelledSet} from '../eval/datasets.js'
+import {DATA_FLAGS, type LabelledSplit, labelledSetFromFlags} from '../eval/datasets.js'
 import {trainSoftmaxHead} from '../eval/head-trainer.js'
 import {loadBuiltinEncoder} from '../src/model/encoders/builtin.js'
 import {DEFAULT_HYPERPARAMETERS, fit, fitStandardizer, standardize} from '../src/model/fit.js'
@@ -269,26 +269,13 @@ const interval = (d: {difference: number; interval95: [number, number]}) =>
 if (import.meta.url === `file://${process.argv[1]}`) {
   const {values} = parseArgs({
     options: {
-      data: {type: 'string', default: 'brown'},
+      ...DATA_FLAGS,
       'per-class': {type: 'string', default: '700'},
-      'text-field': {type: 'string', default: 'text'},
-      'label-field': {type: 'string', default: 'label'},
       export: {type: 'string'},
       json: {type: 'boolean', default: false},
     },
   })
-  let data: LabelledSplit
-  try {
-    data = loadLabelledSet(values.data!, {
-      perClass: Number(values['per-class']),
-      textField: values['text-field'],
-      labelField: values['label-field'],
-    })
-  } catch (err) {
-    if (!(err instanceof DatasetError)) throw err
-    console.error(err.message)
-    process.exit(2)
-  }
+  const data = labelledSetFromFlags(values)
   if (values.export) {
     const rows = [...data.train.map((e) => ({...e, split: 'train'})), ...data.test.map((e) => ({...e, split: 'test'}))]
     writeFileSync(values.export, rows.map((e) => JSON.stringify({text: e.text, label: e.label, split: e.split})).join('\n') + '\n')

