@@ -91,7 +91,17 @@ export type SpanOutput = {text: string /** the record quoted verbatim, when the 
  * between chain sentences, odd ones are chain sentences only (their spans are whatever the chain
  * repeats of the corpus by chance).
  */
-export function spanOutputs(chain: BrownChain, count: number, records: number, seed = 99): SpanOutput[] {
+export function spanOutputs(
+  chain: BrownChain,
+  count: number,
+  records: number,
+  seed = 99,
+  /** The record an output quotes; default a random generated record (corpusRecord). */
+  quoteFrom: (rand: () => number) => {index: number; text: string} = (rand) => {
+    const index = Math.floor(rand() * records)
+    return {index, text: corpusRecord(chain, index)}
+  },
+): SpanOutput[] {
   const rand = sfc32(seed)
   const words = (s: string) => s.split(' ').length
   return Array.from({length: count}, (_, k) => {
@@ -100,8 +110,9 @@ export function spanOutputs(chain: BrownChain, count: number, records: number, s
     let n = 0
     let source: number | undefined
     if (k % 2 === 0) {
-      source = Math.floor(rand() * records)
-      const src = corpusRecord(chain, source).split(' ')
+      const quoted = quoteFrom(rand)
+      source = quoted.index
+      const src = quoted.text.split(/\s+/).filter(Boolean)
       const len = Math.min(src.length, 8 + Math.floor(rand() * 13))
       const at = Math.floor(rand() * (src.length - len + 1))
       const quote = src.slice(at, at + len).join(' ')

@@ -6,11 +6,17 @@
  * reporting per-output latency and RSS. Targets at 1 GB: under 50 ms per output, RSS under 300 MB.
  *
  *   nice -n 10 npx tsx scripts/span-scale.ts [--gb 1] [--outputs 100] [--shard-tokens N] [--dir /tmp/…] [--keep] [--reuse]
+ *   nice -n 10 npx tsx scripts/span-scale.ts --corpus your.jsonl [--text-field text]   (your records instead)
+ *
+ * With --corpus, the records are yours: a JSONL file (one record per line, its text in --text-field)
+ * or any other text file (one record per non-empty line), indexed whole; the quoting outputs quote
+ * records drawn from it (a seeded reservoir sample), the rest of each output is chain text.
  *
  * The index goes under the system temp folder (about 13 bytes per token on disk) and is deleted
  * afterwards unless --keep.
  */
-import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
+import {createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
+import {createInterface} from 'node:readline'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {parseArgs} from 'node:util'
@@ -18,7 +24,7 @@ import {parseArgs} from 'node:util'
 import {type BrownChain, brownChain, corpusRecord, peakRssMiB, quantile, queryInFreshProcess, spanOutputs} from '../bench/spans.js'
 import {median} from '../bench/report.js'
 import {DEFAULT_SHARD_TOKENS, type SpanIndexManifest, SpanIndexWriter} from '../src/attribution/spans.js'
-import {mix32} from '../src/model/prng.js'
+import {mix32, sfc32} from '../src/model/prng.js'
 
 const {values} = parseArgs({
   options: {
@@ -29,6 +35,8 @@ const {values} = parseArgs({
     keep: {type: 'boolean', default: false},
     /** Query an index that --keep left in --dir (same --gb) instead of building it again. */
     reuse: {type: 'boolean', default: false},
+    corpus: {type: 'string'},
+    'text-field': {type: 'string', default: 'text'},
   },
 })
 const targetBytes = Number(values.gb) * 1e9
@@ -52,35 +60,85 @@ type Built = {
   buildPeakRssMiB: number
 }
 
-function build(chain: BrownChain): Built {
+/** The generated corpus: Brown-like records until the target size. */
+function* generated(chain: BrownChain): Generator<string> {
+  let bytes = 0
+  for (let i = 0; bytes < targetBytes; i++) {
+    const text = corpusRecord(chain, i)
+    bytes += Buffer.byteLength(text) + 1
+    yield text
+  }
+}
+
+/** Bad input: one line, exit code 2. */
+class CorpusError extends Error {}
+
+/** The user's corpus, a record per line: JSONL (the text in --text-field) or plain text. */
+async function* fromFile(file: string, textField: string): AsyncGenerator<string> {
+  const jsonl = /\.jsonl?$/i.test(file)
+  let line = 0
+  for await (const raw of createInterface({input: createReadStream(file), crlfDelay: Infinity})) {
+    line++
+    if (!raw.trim()) continue
+    if (!jsonl) {
+      yield raw
+      continue
+    }
+    let text: unknown
+    try {
+      text = (JSON.parse(raw) as Record<string, unknown>)[textField]
+    } catch {
+      throw new CorpusError(`${file}:${line}: not a JSON object`)
+    }
+    if (typeof text !== 'string') throw new CorpusError(`${file}:${line}: no text in field "${textField}"`)
+    yield text
+  }
+}
+
+/** A seeded reservoir of record texts for the quoting outputs (Vitter's algorithm R). */
+class Reservoir {
+  readonly items: Array<{index: number; text: string}> = []
+  private readonly rand = sfc32(7)
+  constructor(private readonly size: number) {}
+  offer(index: number, text: string) {
+    if (this.items.length < this.size) this.items.push({index, text})
+    else {
+      const j = Math.floor(this.rand() * (index + 1))
+      if (j < this.size) this.items[j] = {index, text}
+    }
+  }
+}
+
+async function build(records: Iterable<string> | AsyncIterable<string>, sample: Reservoir): Promise<Built> {
   const writer = new SpanIndexWriter(path, {shardTokens: Number(values['shard-tokens']), info: {datanet: 'span-scale'}})
   let bytes = 0
-  let records = 0
-  let generateMs = 0
+  let count = 0
+  let readMs = 0
   let indexMs = 0
   let nextReport = 1e8
   const t0 = performance.now()
-  while (bytes < targetBytes) {
-    let t = performance.now()
-    const text = corpusRecord(chain, records)
-    generateMs += performance.now() - t
-    t = performance.now()
-    writer.add(text, {recordHash: `0x${hex(records, 64)}`, contributor: `0x${hex(records % 5000, 40)}`})
+  let tRead = performance.now()
+  for await (const text of records) {
+    readMs += performance.now() - tRead
+    const t = performance.now()
+    writer.add(text, {recordHash: `0x${hex(count, 64)}`, contributor: `0x${hex(count % 5000, 40)}`})
     indexMs += performance.now() - t
+    sample.offer(count, text)
     bytes += Buffer.byteLength(text) + 1
-    records++
+    count++
     if (bytes >= nextReport) {
       const s = ((performance.now() - t0) / 1000).toFixed(0)
-      console.log(`  ${(bytes / 1e6).toFixed(0)} MB, ${records} records, ${s} s, peak RSS ${peakRssMiB().toFixed(0)} MiB`)
+      console.log(`  ${(bytes / 1e6).toFixed(0)} MB, ${count} records, ${s} s, peak RSS ${peakRssMiB().toFixed(0)} MiB`)
       nextReport += 1e8
     }
+    tRead = performance.now()
   }
   const t = performance.now()
   const manifest = writer.finish()
   indexMs += performance.now() - t
   const built: Built = {
     megabytes: Math.round(bytes / 1e6),
-    records,
+    records: count,
     tokens: manifest.tokens,
     shards: manifest.shards.length,
     diskBytes: readdirSync(dir).reduce((s, f) => s + statSync(join(dir, f)).size, 0),
@@ -89,19 +147,24 @@ function build(chain: BrownChain): Built {
     buildPeakRssMiB: Math.round(peakRssMiB()),
   }
   console.log(
-    `build: ${built.megabytes} MB of text, ${records} records, ${(built.tokens / 1e6).toFixed(1)} M tokens, ${built.shards} shards ` +
+    `build: ${built.megabytes} MB of text, ${count} records, ${(built.tokens / 1e6).toFixed(1)} M tokens, ${built.shards} shards ` +
       `(${(built.diskBytes / 1e9).toFixed(2)} GB on disk); indexing ${built.indexSeconds.toFixed(0)} s = ${built.buildMBps.toFixed(1)} MB/s ` +
-      `(+ ${(generateMs / 1000).toFixed(0)} s generating the text); peak RSS ${built.buildPeakRssMiB} MiB`,
+      `(+ ${(readMs / 1000).toFixed(0)} s ${values.corpus ? 'reading' : 'generating'} the text); peak RSS ${built.buildPeakRssMiB} MiB`,
   )
   return built
 }
 
 try {
   const chain = brownChain()
+  const sample = new Reservoir(Number(values.outputs))
+  if (values.corpus && !existsSync(values.corpus)) throw new CorpusError(`--corpus ${values.corpus}: no such file`)
+  if (values.corpus && values.reuse)
+    throw new CorpusError('--reuse queries a generated index; with --corpus the index is built from the file')
   const reuse = values.reuse && existsSync(path)
-  const built = reuse ? undefined : build(chain)
+  const built = reuse ? undefined : await build(values.corpus ? fromFile(values.corpus, values['text-field']!) : generated(chain), sample)
   const records = built?.records ?? (JSON.parse(readFileSync(path, 'utf8')) as SpanIndexManifest).records
-  const outputs = spanOutputs(chain, Number(values.outputs), records)
+  const quoteFrom = values.corpus ? (rand: () => number) => sample.items[Math.floor(rand() * sample.items.length)] : undefined
+  const outputs = spanOutputs(chain, Number(values.outputs), records, 99, quoteFrom)
   const q = await queryInFreshProcess(path, outputs, dir)
   const lat = q.latenciesMs
   const f = (x: number) => x.toFixed(1)
@@ -126,6 +189,10 @@ try {
       quotes: q.quotes,
     }),
   )
+} catch (err) {
+  if (!(err instanceof CorpusError)) throw err
+  console.error(err.message)
+  process.exitCode = 2
 } finally {
   if (!values.keep) rmSync(dir, {recursive: true, force: true})
 }
