@@ -33,7 +33,7 @@ import {keccak256Into} from '../src/datanet/keccak.js'
 import {addToDatanet, createDatanet, leavesOf} from '../src/datanet/local.js'
 import {MerkleTree} from '../src/datanet/merkle.js'
 import {DatanetStore} from '../src/datanet/store.js'
-import {type Row, type Timings, printTable, timeRepeated} from './report.js'
+import {peakRssMiB, type Row, type Timings, printTable, timeRepeated} from './report.js'
 
 export type DatanetBenchResult = {
   records: number
@@ -268,7 +268,7 @@ async function childMain(mode: string, n: number): Promise<void> {
       const root = StandardMerkleTree.of(leaves, ['bytes32', 'address']).root
       result = {ms: performance.now() - t0, peakRssMiB: 0, root}
     }
-    result.peakRssMiB = process.resourceUsage().maxRSS / 1024
+    result.peakRssMiB = peakRssMiB()
     process.stdout.write(JSON.stringify(result) + '\n')
   } finally {
     rmSync(dir, {recursive: true, force: true})

@@ -7,7 +7,6 @@
  *
  *   node --import tsx bench/influence-streamed.ts '{"statePath":…,"stateKey":…,…}'
  */
-import {existsSync, readFileSync} from 'node:fs'
 
 import {
   loadHeadHessian,
@@ -21,17 +20,7 @@ import {arrayRecords} from '../src/attribution/record-table.js'
 import {type StreamedAttribution, streamedCandidates} from '../src/attribution/streamed-query.js'
 import {loadOrt} from '../src/model/backend.js'
 import {L2, type StreamedParams, type StreamedResult, syntheticQueries, syntheticWeights} from './influence.js'
-import {median, timeRepeated} from './report.js'
-
-/**
- * The process's peak resident memory: VmHWM belongs to this address space, made at exec, where
- * getrusage's ru_maxrss carries over the parent's resident size at fork (about the 1M-record
- * matrix the parent holds).
- */
-function peakRssMiB(): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(existsSync('/proc/self/status') ? readFileSync('/proc/self/status', 'utf8') : '')
-  return (m ? Number(m[1]) : process.resourceUsage().maxRSS) / 1024
-}
+import {median, peakRssMiB, timeRepeated} from './report.js'
 
 const p = JSON.parse(process.argv[2] ?? '{}') as StreamedParams
 // Before any query: the runtime, the modules and ONNX Runtime's library, what any process holds.

@@ -1,3 +1,4 @@
+import {existsSync, readFileSync} from 'node:fs'
 import {spawn} from 'node:child_process'
 import {join} from 'node:path'
 
@@ -65,4 +66,14 @@ export function unrolledSum(a: Float32Array): number {
   }
   for (; i < a.length; i++) s0 += a[i]
   return s0 + s1 + s2 + s3
+}
+
+/**
+ * The process's peak resident set in MiB: VmHWM from /proc/self/status. Not getrusage's ru_maxrss,
+ * which in a child process carries over the parent's resident size at fork (a bench that spawns its
+ * measurement from a parent holding large matrices would report the parent's).
+ */
+export function peakRssMiB(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(existsSync('/proc/self/status') ? readFileSync('/proc/self/status', 'utf8') : '')
+  return (m ? Number(m[1]) : process.resourceUsage().maxRSS) / 1024
 }

