@@ -57,7 +57,11 @@ const packageDir = (name: string) => dirname(createRequire(import.meta.url).reso
 /** A deterministic, class-balanced sample: per label the first `perClass` texts by hash of their content. */
 function balanced(examples: Example[], perClass: number): Example[] {
   const byLabel = new Map<string, Example[]>()
-  for (const e of examples) byLabel.set(e.label, [...(byLabel.get(e.label) ?? []), e])
+  for (const e of examples) {
+    const list = byLabel.get(e.label)
+    if (list) list.push(e)
+    else byLabel.set(e.label, [e])
+  }
   const out: Example[] = []
   for (const [, list] of [...byLabel].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const ranked = list.map((e) => ({e, k: createHash('sha256').update(e.text).digest('hex')})).sort((a, b) => (a.k < b.k ? -1 : 1))

@@ -68,7 +68,7 @@ recorded instead of sent again); fees (wei: expected, maximum, balance, per cont
 
   async run(): Promise<DeployJson> {
     const {flags} = await this.parse(Deploy)
-    const [{resolveSigner}, {deployProtocol}, {formatOpen}] = await Promise.all([
+    const [{resolveSigner}, {DEPLOYMENT_ID, deployProtocol}, {formatOpen}] = await Promise.all([
       import('../chain/context.js'),
       import('../deploy/deploy.js'),
       import('../chain/amounts.js'),
@@ -78,7 +78,7 @@ recorded instead of sent again); fees (wei: expected, maximum, balance, per cont
       throw new UsageError('deploy needs --network testnet|mainnet or --rpc-url: the devnet deploys its own contracts when it starts')
     }
     const id = flags['deployment-id']
-    if (id !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(id)) {
+    if (id !== undefined && !DEPLOYMENT_ID.test(id)) {
       throw new UsageError(`--deployment-id "${id}" must be letters, digits, '.', '_' or '-' (it names a folder under deployments/)`)
     }
     for (const flag of ['admin', 'treasury'] as const) {

@@ -78,10 +78,13 @@ export type DeployResult = {
   dryRun: boolean
 }
 
+/** A deployment id names a folder under deployments/: letters, digits, '.', '_' or '-'. */
+export const DEPLOYMENT_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
+
 export async function deployProtocol(ctx: SignerContext, opts: DeployOptions): Promise<DeployResult> {
   const chainId = ctx.chain.id
   const deploymentId = opts.deploymentId ?? String(chainId)
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(deploymentId)) {
+  if (!DEPLOYMENT_ID.test(deploymentId)) {
     throw new UsageError(`deployment id "${deploymentId}" must be letters, digits, '.', '_' or '-'`)
   }
   if (opts.withOpenToken && OPEN_NATIVE_CHAIN_IDS.has(chainId)) {

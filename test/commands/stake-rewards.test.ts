@@ -2,12 +2,9 @@
  * The stake and rewards commands, run in-process through oclif against a real anvil that a
  * devnet state file (OPENLEDGER_STATE_DIR) points at, as `openledger devnet start` would write it.
  */
-import {join} from 'node:path'
-import {fileURLToPath} from 'node:url'
 
-import {Config} from '@oclif/core'
+import type {Config} from '@oclif/core'
 
-import {runCommand} from '../helpers/run-command.js'
 import {type Hex, parseEther} from 'viem'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
@@ -20,39 +17,26 @@ import StakeStatus from '../../src/commands/stake/status.js'
 import StakeWithdraw from '../../src/commands/stake/withdraw.js'
 import {artifacts} from '../../src/contracts/artifacts/index.js'
 import {type DevnetState, writeDevnetState} from '../../src/devnet/state.js'
-import {type Protocol, advanceTime, startProtocol, writeProtocolDevnetState} from '../helpers/contracts.js'
-import {type TempDir, tempDir} from '../helpers/env.js'
+import {type Protocol, advanceTime} from '../helpers/contracts.js'
+import {type ProtocolWorkspace, openProtocolWorkspace} from '../helpers/protocol-workspace.js'
 import {expectSchema} from '../helpers/json-schema.js'
 
-const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..')
-
+let ws: ProtocolWorkspace
 let p: Protocol
 let config: Config
-let stateDir: string
-let temp: TempDir
 let snap: Hex
-const savedStateDir = process.env.OPENLEDGER_STATE_DIR
 
 beforeAll(async () => {
-  p = await startProtocol()
-  config = await Config.load({root: ROOT})
-  temp = tempDir('openledger-stake-')
-  stateDir = temp.dir
-  writeProtocolDevnetState(p, stateDir)
-  process.env.OPENLEDGER_STATE_DIR = stateDir
+  ws = await openProtocolWorkspace('openledger-stake-')
+  ;({p, config} = ws)
 })
-afterAll(async () => {
-  if (savedStateDir === undefined) delete process.env.OPENLEDGER_STATE_DIR
-  else process.env.OPENLEDGER_STATE_DIR = savedStateDir
-  temp?.cleanup()
-  await p?.stop()
-})
+afterAll(() => ws?.close())
 beforeEach(async () => {
   snap = await p.snapshot()
 })
 afterEach(async () => p.revert(snap))
 
-const run = (command: {run(argv: string[], config: Config): Promise<unknown>}, argv: string[]) => runCommand(config, command, argv)
+const run = (command: {run(argv: string[], config: Config): Promise<unknown>}, argv: string[]) => ws.run(command, argv)
 
 const account1 = () => p.accounts[1].address
 

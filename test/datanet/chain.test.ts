@@ -5,12 +5,10 @@
 import {createCipheriv, pbkdf2Sync, randomBytes} from 'node:crypto'
 import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {fileURLToPath} from 'node:url'
 
 import {StandardMerkleTree} from '@openzeppelin/merkle-tree'
-import {Config} from '@oclif/core'
+import type {Config} from '@oclif/core'
 
-import {runCommand} from '../helpers/run-command.js'
 import {type Hex, keccak256, parseEther, parseEventLogs} from 'viem'
 import {generatePrivateKey, privateKeyToAddress} from 'viem/accounts'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -31,43 +29,25 @@ import DatanetShow from '../../src/commands/datanet/show.js'
 import {DatanetRegistry} from '../../src/contracts/artifacts/index.js'
 import {loadDatanetVersion} from '../../src/datanet/index.js'
 import {type DevnetState, writeDevnetState} from '../../src/devnet/state.js'
-import {type Protocol, startProtocol, writeProtocolDevnetState} from '../helpers/contracts.js'
-import {type TempDir, tempDir} from '../helpers/env.js'
+import type {Protocol} from '../helpers/contracts.js'
+import {type ProtocolWorkspace, openProtocolWorkspace} from '../helpers/protocol-workspace.js'
 import {expectSchema} from '../helpers/json-schema.js'
 
-const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..')
-const ENC = ['bytes32', 'address']
-
+let ws: ProtocolWorkspace
 let p: Protocol
 let config: Config
 let dir: string
-let temp: TempDir
 let stateDir: string
-const saved = process.env.OPENLEDGER_STATE_DIR
+const ENC = ['bytes32', 'address']
 
 beforeAll(async () => {
-  p = await startProtocol()
-  config = await Config.load({root: ROOT})
-  temp = tempDir('openledger-datanet-chain-')
-  dir = temp.dir
-  stateDir = join(dir, '.openledger')
-  writeProtocolDevnetState(p, stateDir)
-  process.env.OPENLEDGER_STATE_DIR = stateDir
+  ws = await openProtocolWorkspace('openledger-datanet-chain-')
+  ;({p, config, dir, stateDir} = ws)
 })
-afterAll(async () => {
-  if (saved === undefined) delete process.env.OPENLEDGER_STATE_DIR
-  else process.env.OPENLEDGER_STATE_DIR = saved
-  temp?.cleanup()
-  await p?.stop()
-})
+afterAll(() => ws?.close())
 
-const run = (command: {run(argv: string[], config: Config): Promise<unknown>}, argv: string[]) => runCommand(config, command, argv)
-
-const file = (name: string, content: string) => {
-  const path = join(dir, name)
-  writeFileSync(path, content)
-  return path
-}
+const run = (command: {run(argv: string[], config: Config): Promise<unknown>}, argv: string[]) => ws.run(command, argv)
+const file = (name: string, content: string) => ws.file(name, content)
 
 /** A few thousand real-looking rows: {text, label, contributor}. */
 function tickets(n: number, offset = 0): string {

@@ -4,11 +4,10 @@
  * In-process commands run against a real anvil with every contract deployed (publish needs it),
  * which a devnet state file (OPENLEDGER_STATE_DIR) points at.
  */
-import {readFileSync, readdirSync, writeFileSync} from 'node:fs'
+import {readFileSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
-import {fileURLToPath} from 'node:url'
 
-import {Config} from '@oclif/core'
+import type {Config} from '@oclif/core'
 import {execa} from 'execa'
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
@@ -20,43 +19,25 @@ import DatanetRemove from '../../src/commands/datanet/remove.js'
 import DatanetUnstage from '../../src/commands/datanet/unstage.js'
 import {DatanetStore, recordHash} from '../../src/datanet/index.js'
 import {BIN} from '../helpers/cli.js'
-import {type Protocol, startProtocol, writeProtocolDevnetState} from '../helpers/contracts.js'
-import {TEST_CACHE_DIR, type TempDir, tempDir} from '../helpers/env.js'
+import type {Protocol} from '../helpers/contracts.js'
+import {type ProtocolWorkspace, openProtocolWorkspace} from '../helpers/protocol-workspace.js'
+import {TEST_CACHE_DIR} from '../helpers/env.js'
 import {expectSchema} from '../helpers/json-schema.js'
-import {runCommand} from '../helpers/run-command.js'
 
-const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..')
-
+let ws: ProtocolWorkspace
 let p: Protocol
 let config: Config
-let temp: TempDir
 let dir: string
 let stateDir: string
-const saved = process.env.OPENLEDGER_STATE_DIR
 
 beforeAll(async () => {
-  p = await startProtocol()
-  config = await Config.load({root: ROOT})
-  temp = tempDir('openledger-draft-edit-')
-  dir = temp.dir
-  stateDir = join(dir, '.openledger')
-  writeProtocolDevnetState(p, stateDir)
-  process.env.OPENLEDGER_STATE_DIR = stateDir
+  ws = await openProtocolWorkspace('openledger-draft-edit-')
+  ;({p, config, dir, stateDir} = ws)
 })
-afterAll(async () => {
-  if (saved === undefined) delete process.env.OPENLEDGER_STATE_DIR
-  else process.env.OPENLEDGER_STATE_DIR = saved
-  temp?.cleanup()
-  await p?.stop()
-})
+afterAll(() => ws?.close())
 
-const run = (command: {run(argv: string[], config: Config): Promise<unknown>}, argv: string[]) => runCommand(config, command, argv)
-
-const file = (name: string, content: string) => {
-  const path = join(dir, name)
-  writeFileSync(path, content)
-  return path
-}
+const run = (command: {run(argv: string[], config: Config): Promise<unknown>}, argv: string[]) => ws.run(command, argv)
+const file = (name: string, content: string) => ws.file(name, content)
 
 const jsonl = (rows: object[]) => rows.map((r) => JSON.stringify(r) + '\n').join('')
 
